@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+import { validCidr } from "./identity/network.js";
+
+/** Process roles: one codebase, chosen per process (see README "Scaling out"). */
+export const PROCESS_ROLES = ["api", "workers", "cron"] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+export const STAFF_ROLES = ["facility", "municipality", "association", "prefecture", "operator"] as const;
+
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const cidr = z.string().refine(validCidr, "must be an IP address or CIDR range");
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// URL")
+    .optional(),
+  PROCESS_ROLES: z
+    .string()
+    .default("api,workers,cron")
+    .transform(list)
+    .pipe(z.array(z.enum(PROCESS_ROLES)).min(1)),
+  BASE_PATH: z
+    .string()
+    .default("/")
+    .refine((s) => s.startsWith("/"), "must start with /")
+    .transform((s) => (s.endsWith("/") ? s : `${s}/`)),
+  PUBLIC_URL: z.url().optional(),
+  TRUSTED_PROXIES: z.string().default("").transform(list).pipe(z.array(cidr)),
+  SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (32 bytes)")
+    .optional(),
+  COOKIE_SECURE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((s) => s === "true"),
+  TOTP_REQUIRED_ROLES: z.string().default("").transform(list).pipe(z.array(z.enum(STAFF_ROLES))),
+  SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  MAIL_FROM: z.string().min(3).default("産後ケア みやぎ <no-reply@sango-care.miyagi.example>"),
+  SEED_DEMO: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((s) => s === "true"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Config = Omit<z.infer<typeof schema>, "SECRET_KEY" | "PUBLIC_URL"> & {
+  SECRET_KEY: Buffer;
+  PUBLIC_URL: string;
+};
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads and validates the environment once. Every invalid variable is listed in one error.
+ * Without SECRET_KEY the embedded default keeps a generated key in DATA_DIR, so a demo needs no setup;
+ * production sets it explicitly (encryption at rest of TOTP seeds and connector credentials).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    SECRET_KEY: c.SECRET_KEY ? Buffer.from(c.SECRET_KEY, "hex") : localSecretKey(c.DATA_DIR),
+    PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}${c.BASE_PATH}`).replace(/\/?$/, "/"),
+  };
+}
+
+function localSecretKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, "secret.key");
+  if (existsSync(file)) return Buffer.from(readFileSync(file, "utf8").trim(), "hex");
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString("hex"), { mode: 0o600 });
+  return key;
+}

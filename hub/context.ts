@@ -1,0 +1,20 @@
+import type { Config } from "./config.js";
+import type { Db, PrismaClient } from "./db/client.js";
+import type { Limits } from "./identity/limits.js";
+import type { NetworkGuard } from "./identity/lgwan.js";
+import type { Transport } from "./notify/transport.js";
+import type { JobQueue } from "../jobs/queue.js";
+
+/** The hub's services, built once per process and handed to handlers and job workers. */
+export type Hub = {
+  config: Config;
+  db: Db;
+  prisma: PrismaClient;
+  queue: JobQueue;
+  limits: Limits;
+  networks: NetworkGuard;
+  /** Where outbox messages go: SMTP, or the local mailbox in the embedded default. */
+  transport: Transport;
+  /** The clock; tests inject their own. */
+  now: () => Date;
+};

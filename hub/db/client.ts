@@ -1,0 +1,96 @@
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.js";
+import { applyMigrations, type SqlRunner } from "./migrate.js";
+
+export { Prisma, PrismaClient } from "./generated/client.js";
+export type * from "./generated/client.js";
+
+export type Db = {
+  prisma: PrismaClient;
+  kind: "postgres" | "pglite";
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+export type DbOptions = { databaseUrl?: string; dataDir: string; poolSize?: number };
+
+/**
+ * Opens the database and brings its schema up to date. With a URL: a PostgreSQL server through
+ * adapter-pg. Without: embedded PGlite, its files under `<dataDir>/pglite` ("memory://" keeps it in memory).
+ */
+export async function openDb(opts: DbOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    const client = await pool.connect();
+    try {
+      await applyMigrations(pgRunner(client));
+    } finally {
+      client.release();
+    }
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      prisma,
+      kind: "postgres",
+      ping: () => ping(prisma),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end().catch(() => {});
+      },
+    };
+  }
+  const dir = opts.dataDir === "memory://" ? "memory://" : path.resolve(opts.dataDir, "pglite");
+  const lite = await PGlite.create(dir);
+  await applyMigrations(pgliteRunner(lite));
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  return {
+    prisma,
+    kind: "pglite",
+    ping: () => ping(prisma),
+    close: async () => {
+      await prisma.$disconnect();
+      await lite.close();
+    },
+  };
+}
+
+async function ping(prisma: PrismaClient): Promise<boolean> {
+  try {
+    await prisma.$queryRawUnsafe("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pgRunner(client: pg.PoolClient): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+    // Several API processes may start at once against one server: one migrates, the others wait.
+    withLock: async (fn) => {
+      await client.query("SELECT pg_advisory_lock(727001)");
+      try {
+        return await fn();
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(727001)");
+      }
+    },
+  };
+}
+
+function pgliteRunner(lite: PGlite): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await lite.exec(sql);
+    },
+    query: async (sql, params) => (await lite.query(sql, params as unknown[])).rows as Record<string, unknown>[],
+    withLock: (fn) => fn(),
+  };
+}

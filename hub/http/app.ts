@@ -1,0 +1,254 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Koa from "koa";
+import helmet from "koa-helmet";
+import serve from "koa-static";
+import type { Document } from "openapi-backend";
+import { register } from "prom-client";
+import { createRequire } from "node:module";
+import type { Hub } from "../context.js";
+import { type Actor, isStaff } from "../identity/actor.js";
+import { clientAddressResolver } from "../identity/network.js";
+import { checkOperationAccess } from "../identity/policy.js";
+import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
+import { audit } from "../audit/audit.js";
+import { readJsonBody } from "./body.js";
+import { httpDuration } from "./metrics.js";
+import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
+import { Problem, problems } from "./problem.js";
+import { allHandlers } from "./routes/index.js";
+import type { Handlers, OpRequest } from "./types.js";
+
+const PORTAL_DIST = new URL("../../portal/dist/", import.meta.url);
+const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export type AppOptions = { handlers?: Handlers };
+
+/** Builds the Koa application: API (OpenAPI-routed), docs, health, metrics and the portal, under BASE_PATH. */
+export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
+  const document = loadOpenApiDocument();
+  const api = await createOpenApi(document);
+  const handlers = opts.handlers ?? allHandlers;
+  assertEveryOperationHandled(document, handlers);
+  const clientAddress = clientAddressResolver(hub.config.TRUSTED_PROXIES);
+  const base = hub.config.BASE_PATH;
+  const specJson = JSON.stringify(document);
+
+  const app = new Koa();
+  app.silent = true;
+
+  // Outermost: every error becomes problem JSON; nothing a client sends yields a stack trace.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const problem = err instanceof Problem ? err : undefined;
+      if (!problem) console.error(`${ctx.method} ${ctx.path} failed:`, err);
+      const p = problem ?? new Problem(500, "internal_error", "Something went wrong", "The error was logged");
+      ctx.status = p.status;
+      ctx.type = "application/problem+json";
+      ctx.body = JSON.stringify(p.toJSON());
+    }
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", "data:"],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+      hsts: hub.config.COOKIE_SECURE,
+    }),
+  );
+
+  // The hub may sit behind a reverse proxy under a base path: everything lives below it.
+  app.use(async (ctx, next) => {
+    if (base !== "/") {
+      if (ctx.path === base.slice(0, -1)) return ctx.redirect(base);
+      if (!ctx.path.startsWith(base)) throw problems.notFound("page");
+      ctx.path = `/${ctx.path.slice(base.length)}`;
+    }
+    await next();
+  });
+
+  app.use(async (ctx, next) => {
+    if (ctx.path === "/api/openapi.json") {
+      ctx.type = "application/json";
+      ctx.body = specJson;
+      return;
+    }
+    if (ctx.path === "/api/docs" || ctx.path === "/api/docs/") {
+      ctx.type = "text/html";
+      ctx.body = DOCS_HTML;
+      return;
+    }
+    if (ctx.path === "/api/docs/init.js") {
+      ctx.type = "application/javascript";
+      ctx.body = DOCS_INIT;
+      return;
+    }
+    if (ctx.path.startsWith("/api/docs/assets/")) {
+      const file = path.basename(ctx.path);
+      if (!DOCS_ASSETS.has(file)) throw problems.notFound("file");
+      ctx.type = path.extname(file);
+      ctx.set("Cache-Control", "public, max-age=86400");
+      ctx.body = readFileSync(path.join(SWAGGER_DIR, file));
+      return;
+    }
+    await next();
+  });
+
+  // API operations, routed and validated by the OpenAPI document.
+  app.use(async (ctx, next) => {
+    const isApi = ctx.path.startsWith("/api/") || ["/healthz", "/readyz", "/metrics"].includes(ctx.path);
+    if (!isApi) return next();
+    const started = process.hrtime.bigint();
+    let operationId = "unmatched";
+    try {
+      const request = { method: ctx.method, path: ctx.path, query: ctx.querystring, headers: ctx.headers as Record<string, string> };
+      const operation = api.matchOperation(request) as HubOperation | undefined;
+      if (!operation) {
+        const pathKnown = api.router.getOperations().some((o: { method: string }) => api.router.matchOperation({ ...request, method: o.method }) !== undefined);
+        throw pathKnown
+          ? new Problem(405, "method_not_allowed", "Method not allowed", `${ctx.method} is not supported here`)
+          : problems.notFound("API route");
+      }
+      operationId = operation.operationId ?? "unknown";
+      const ip = clientAddress(ctx.req);
+      const actor = await resolveActor(hub, ctx);
+      checkOperationAccess(operation["x-access"], actor, operation["x-allow-unverified"] === true);
+      if (actor) await hub.networks.assertAllowed(actor, ip);
+      if (actor && UNSAFE.has(ctx.method) && ctx.get("x-csrf-token") !== actor.csrfToken) {
+        throw problems.forbidden("Missing or wrong X-CSRF-Token header", "csrf_failed");
+      }
+
+      const body = await readJsonBody(ctx.req);
+      const validation = api.validateRequest({ ...request, body }, operation);
+      if (!validation.valid) {
+        throw problems.validation(
+          (validation.errors ?? []).map((e: { instancePath?: string; params?: unknown; message?: string }) => ({
+            path: e.instancePath || (e.params as { missingProperty?: string })?.missingProperty || "",
+            message: `${e.message ?? "invalid"}${additional(e.params)}`,
+          })),
+        );
+      }
+      const parsed = api.router.parseRequest({ ...request, body }, operation);
+      const handler = handlers[operationId];
+      if (!handler) throw new Error(`no handler for ${operationId}`);
+      const req: OpRequest = {
+        hub,
+        actor,
+        operationId,
+        params: parsed.params as Record<string, string>,
+        query: coerceQuery(parsed.query as Record<string, unknown>, operation),
+        headers: ctx.headers,
+        body,
+        ip,
+        koa: ctx,
+      };
+      const res = await handler(req);
+      if (isStaff(actor) && (UNSAFE.has(ctx.method) || operation["x-personal-data"])) {
+        await audit(hub.prisma, actor, ip, {
+          action: operationId,
+          resourceType: Object.keys(req.params)[0]?.replace(/Id$|^code$/, "") ?? "",
+          resourceId: Object.values(req.params)[0] ?? "",
+          detail: { method: ctx.method, path: ctx.path, status: res.status ?? 200 },
+        }, hub.now());
+      }
+      ctx.status = res.status ?? 200;
+      for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, String(v));
+      if (res.body !== undefined) {
+        if (res.type) ctx.type = res.type;
+        ctx.body = res.type ? res.body : JSON.stringify(res.body);
+        if (!res.type) ctx.type = "application/json";
+      }
+      if (ctx.path.startsWith("/api/")) ctx.set("Cache-Control", "no-store");
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      httpDuration.observe({ operation: operationId, method: ctx.method, status: String(ctx.status) }, seconds);
+    }
+  });
+
+  // The portal: built assets, and index.html for every other path (client-side routing).
+  app.use(serve(PORTAL_DIST.pathname, { index: false, maxage: 3600_000 }));
+  app.use(async (ctx) => {
+    if (ctx.method !== "GET" && ctx.method !== "HEAD") throw problems.notFound("page");
+    ctx.type = "text/html";
+    ctx.set("Cache-Control", "no-cache");
+    ctx.body = portalIndex(base);
+  });
+
+  void register; // the /metrics handler reads the default registry
+  return app;
+}
+
+async function resolveActor(hub: Hub, ctx: Koa.Context): Promise<Actor | null> {
+  const token = ctx.cookies.get(SESSION_COOKIE);
+  if (!token || token.length > 200) return null;
+  return actorForToken(hub.prisma, token, hub.now());
+}
+
+function additional(params: unknown): string {
+  const p = params as { additionalProperty?: string; allowedValues?: unknown[] } | undefined;
+  if (p?.additionalProperty) return `: ${p.additionalProperty}`;
+  if (p?.allowedValues) return `: ${p.allowedValues.join(", ")}`;
+  return "";
+}
+
+/** Query values arrive as strings; give handlers the integers and booleans the schema declares. */
+function coerceQuery(query: Record<string, unknown>, operation: HubOperation): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...query };
+  for (const p of (operation.parameters ?? []) as { in?: string; name?: string; schema?: { type?: string; default?: unknown } }[]) {
+    if (p.in !== "query" || !p.name) continue;
+    const v = out[p.name];
+    if (v === undefined) {
+      if (p.schema?.default !== undefined) out[p.name] = p.schema.default;
+      continue;
+    }
+    if (p.schema?.type === "integer" || p.schema?.type === "number") out[p.name] = Number(v);
+    if (p.schema?.type === "boolean") out[p.name] = v === "true";
+  }
+  return out;
+}
+
+function assertEveryOperationHandled(document: Document, handlers: Handlers) {
+  const ops = Object.values(document.paths ?? {}).flatMap((p) =>
+    Object.values(p ?? {}).map((o) => (o as { operationId?: string }).operationId),
+  );
+  const missing = ops.filter((id): id is string => !!id && !handlers[id]);
+  const extra = Object.keys(handlers).filter((h) => !ops.includes(h));
+  if (missing.length || extra.length) {
+    throw new Error(`Handlers do not match schemas/openapi.yaml: missing [${missing}], unknown [${extra}]`);
+  }
+}
+
+let indexCache: string | undefined;
+function portalIndex(base: string): string {
+  if (indexCache === undefined) {
+    try {
+      indexCache = readFileSync(new URL("index.html", PORTAL_DIST), "utf8");
+    } catch {
+      indexCache = `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>産後ケア</title></head><body><main><h1>産後ケア ポータル</h1><p>The portal has not been built. Run <code>npm run build</code>.</p></main></body></html>`;
+    }
+  }
+  return indexCache.replace("<head>", `<head><base href="${base}">`);
+}
+
+const DOCS_ASSETS = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"]);
+const DOCS_HTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>API documentation — Miyagi postpartum-care hub</title>
+<link rel="stylesheet" href="assets/swagger-ui.css"><link rel="icon" href="assets/favicon-32x32.png"></head>
+<body><main><div id="swagger-ui"></div></main>
+<script src="assets/swagger-ui-bundle.js"></script><script src="init.js"></script></body></html>`;
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: "../openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;

@@ -1,0 +1,68 @@
+import type { Server } from "node:http";
+import type { Config } from "./config.js";
+import type { Hub } from "./context.js";
+import { openDb } from "./db/client.js";
+import { createApp } from "./http/app.js";
+import { createLimits } from "./identity/limits.js";
+import { NetworkGuard } from "./identity/lgwan.js";
+import { createTransport } from "./notify/transport.js";
+import { createQueue } from "../jobs/index.js";
+import { startCron } from "../jobs/cron.js";
+import { jobHandlers } from "../jobs/handlers.js";
+
+export type HubOptions = {
+  /** Prefix for Redis keys, so parallel test runs never share queues. */
+  redisPrefix?: string;
+  now?: () => Date;
+};
+
+/** Opens the database (migrating it) and the job queue. */
+export async function createHub(config: Config, opts: HubOptions = {}): Promise<Hub> {
+  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  return {
+    config,
+    db,
+    prisma: db.prisma,
+    queue: createQueue(config.REDIS_URL, opts.redisPrefix),
+    limits: createLimits(config.REDIS_URL, opts.redisPrefix),
+    networks: new NetworkGuard(db.prisma),
+    transport: createTransport(config, db.prisma),
+    now: opts.now ?? (() => new Date()),
+  };
+}
+
+export type Running = { hub: Hub; server?: Server; url?: string; stop(): Promise<void> };
+
+/** Starts the roles this process was configured for: the API, the job workers, the cron scheduler. */
+export async function startHub(hub: Hub): Promise<Running> {
+  const roles = new Set(hub.config.PROCESS_ROLES);
+  if (roles.has("workers")) await hub.queue.work(jobHandlers(hub));
+  const cron = roles.has("cron") ? startCron(hub.queue) : undefined;
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (roles.has("api")) {
+    const app = await createApp(hub);
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(hub.config.PORT, hub.config.HOST, () => resolve(s));
+      s.once("error", reject);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : hub.config.PORT;
+    url = `http://${hub.config.HOST === "0.0.0.0" ? "localhost" : hub.config.HOST}:${port}${hub.config.BASE_PATH}`;
+  }
+  return {
+    hub,
+    server,
+    url,
+    stop: async () => {
+      cron?.stop();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server?.close(() => r()));
+      }
+      await hub.queue.close();
+      await hub.limits.close();
+      await hub.db.close();
+    },
+  };
+}

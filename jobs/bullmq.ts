@@ -1,0 +1,85 @@
+import { type ConnectionOptions, Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
+import { assertHandlers, backoffMs, DEFAULT_ATTEMPTS, type JobHandlers, type JobOptions, type JobQueue } from "./queue.js";
+
+/** BullMQ on Redis: several worker processes share the queues; failed jobs are kept for inspection. */
+export class BullQueue implements JobQueue {
+  readonly kind = "bullmq";
+  private readonly connection: Redis;
+  private readonly queues: Map<QueueName, Queue>;
+  private workers: Worker[] = [];
+
+  constructor(redisUrl: string, prefix = "sango") {
+    // BullMQ requires maxRetriesPerRequest: null on connections it blocks on.
+    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.connection.on("error", () => {}); // reported through ping() and /readyz, not as a crash
+    this.queues = new Map(
+      Object.values(QueueName).map((q) => [q, new Queue(q, { connection: this.conn(), prefix })]),
+    );
+    this.prefix = prefix;
+  }
+  private readonly prefix: string;
+
+  private conn(): ConnectionOptions {
+    return this.connection;
+  }
+
+  async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: JobOptions = {}): Promise<void> {
+    const queue = this.queues.get(JOB_QUEUE[name]);
+    if (!queue) throw new Error(`no queue for job ${name}`);
+    await queue.add(name, payload, {
+      jobId: opts.jobId,
+      delay: opts.delayMs,
+      attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+      backoff: { type: "custom" },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  async work(handlers: JobHandlers): Promise<void> {
+    assertHandlers(handlers);
+    for (const q of this.queues.keys()) {
+      const worker = new Worker(
+        q,
+        async (job) => {
+          const handler = handlers[job.name as JobName] as (p: unknown) => Promise<void>;
+          if (!handler) throw new Error(`no handler for job ${job.name}`);
+          await handler(job.data);
+        },
+        {
+          connection: this.connection.duplicate({ maxRetriesPerRequest: null }),
+          prefix: this.prefix,
+          concurrency: 4,
+          settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
+        },
+      );
+      worker.on("error", () => {});
+      this.workers.push(worker);
+    }
+  }
+
+  async ping() {
+    try {
+      return (await this.connection.ping()) === "PONG";
+    } catch {
+      return false;
+    }
+  }
+
+  async counts() {
+    const totals: Record<string, number> = {};
+    for (const q of this.queues.values()) {
+      const c = await q.getJobCounts("waiting", "active", "delayed", "completed", "failed");
+      for (const [k, v] of Object.entries(c)) totals[k] = (totals[k] ?? 0) + v;
+    }
+    return totals;
+  }
+
+  async close() {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,25 @@
+import cron from "node-cron";
+import type { JobName } from "./names.js";
+import type { JobQueue } from "./queue.js";
+
+/** Schedules in Asia/Tokyo. Cron only enqueues; a fixed job id per tick keeps two cron processes from doubling work. */
+export const SCHEDULES: { name: JobName; cron: string }[] = [
+  { name: "bookings.expire-holds", cron: "* * * * *" },
+  { name: "outbox.dispatch", cron: "*/10 * * * * *" },
+  { name: "identity.purge", cron: "17 * * * *" },
+  { name: "audit.purge", cron: "30 3 * * *" },
+];
+
+export function startCron(queue: JobQueue): { stop(): void } {
+  const tasks = SCHEDULES.map((s) =>
+    cron.schedule(
+      s.cron,
+      (ctx) => {
+        const tick = Math.floor((ctx?.triggeredAt ?? new Date()).getTime() / 1000);
+        queue.add(s.name, {} as never, { jobId: `${s.name}@${tick}` }).catch(() => {});
+      },
+      { timezone: "Asia/Tokyo", name: s.name, noOverlap: true },
+    ),
+  );
+  return { stop: () => tasks.forEach((t) => t.stop()) };
+}

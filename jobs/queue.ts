@@ -1,0 +1,39 @@
+import type { JobName, JobPayloads } from "./names.js";
+import { JOB_NAMES } from "./names.js";
+
+export type JobOptions = {
+  /** Deterministic id: the same work is never queued twice while one is pending. */
+  jobId?: string;
+  delayMs?: number;
+  attempts?: number;
+};
+
+export type JobHandler<N extends JobName> = (payload: JobPayloads[N]) => Promise<void>;
+export type JobHandlers = { [N in JobName]: JobHandler<N> };
+
+/** One interface, two implementations: BullMQ on Redis, and an in-process twin for the embedded default. */
+export interface JobQueue {
+  readonly kind: "bullmq" | "memory";
+  add<N extends JobName>(name: N, payload: JobPayloads[N], opts?: JobOptions): Promise<void>;
+  /** Starts consuming jobs in this process (the "workers" role). */
+  work(handlers: JobHandlers): Promise<void>;
+  /** True when the backing store answers. */
+  ping(): Promise<boolean>;
+  /** Counts per state, for operators and /metrics. */
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ATTEMPTS = 5;
+/** Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes. */
+export const backoffMs = (attemptsMade: number) => Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 300_000);
+
+export function assertHandlers(handlers: Partial<Record<string, unknown>>): asserts handlers is JobHandlers {
+  const missing = JOB_NAMES.filter((n) => typeof handlers[n] !== "function");
+  const unknown = Object.keys(handlers).filter((n) => !(JOB_NAMES as string[]).includes(n));
+  if (missing.length || unknown.length) {
+    throw new Error(
+      `Job handlers do not match jobs/names.ts: missing [${missing.join(", ")}], unknown [${unknown.join(", ")}]`,
+    );
+  }
+}
