@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { validCidr } from "./identity/network.js";
@@ -49,14 +49,27 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("true")
     .transform((s) => s === "true"),
-  TOTP_REQUIRED_ROLES: z.string().default("").transform(list).pipe(z.array(z.enum(STAFF_ROLES))),
-  SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  TOTP_REQUIRED_ROLES: z
+    .string()
+    .default("")
+    .transform(list)
+    .pipe(z.array(z.enum(STAFF_ROLES))),
+  SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
     .optional(),
   MAIL_FROM: z.string().min(3).default("産後ケア みやぎ <no-reply@sango-care.miyagi.example>"),
+  DEMO_MAILBOX: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((s) => s === "true"),
   SEED_DEMO: z
     .enum(["true", "false"])
     .default("false")

@@ -1,9 +1,9 @@
+import type { JobQueue } from "../jobs/queue.js";
 import type { Config } from "./config.js";
 import type { Db, PrismaClient } from "./db/client.js";
-import type { Limits } from "./identity/limits.js";
 import type { NetworkGuard } from "./identity/lgwan.js";
+import type { Limits } from "./identity/limits.js";
 import type { Transport } from "./notify/transport.js";
-import type { JobQueue } from "../jobs/queue.js";
 
 /** The hub's services, built once per process and handed to handlers and job workers. */
 export type Hub = {

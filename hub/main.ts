@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createHub, startHub } from "./server.js";
 
-/** The hub's entry point: `npm start` (embedded demo) or `npm run serve` (configured by the environment). */
+/** The hub's entry point: `npm run demo` (embedded, with demo data) or `npm start` (configured by the environment). */
 async function main() {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -33,7 +33,9 @@ async function main() {
     console.log(`  API docs: ${running.url}api/docs`);
     if (config.SEED_DEMO) {
       console.log(`  demo accounts (password demo-pass-2026): see README.md "Demo accounts"`);
-      console.log("  residents sign in with a one-time code; with no SMTP_URL it appears in the portal's mailbox page");
+      console.log(
+        "  residents sign in with a one-time code; with no SMTP_URL it appears in the portal's mailbox page",
+      );
     }
   }
   const shutdown = async (signal: string) => {

@@ -1,14 +1,14 @@
 import type { Server } from "node:http";
+import { startCron } from "../jobs/cron.js";
+import { jobHandlers } from "../jobs/handlers.js";
+import { createQueue } from "../jobs/index.js";
 import type { Config } from "./config.js";
 import type { Hub } from "./context.js";
 import { openDb } from "./db/client.js";
 import { createApp } from "./http/app.js";
-import { createLimits } from "./identity/limits.js";
 import { NetworkGuard } from "./identity/lgwan.js";
+import { createLimits } from "./identity/limits.js";
 import { createTransport } from "./notify/transport.js";
-import { createQueue } from "../jobs/index.js";
-import { startCron } from "../jobs/cron.js";
-import { jobHandlers } from "../jobs/handlers.js";
 
 export type HubOptions = {
   /** Prefix for Redis keys, so parallel test runs never share queues. */

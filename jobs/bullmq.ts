@@ -1,7 +1,14 @@
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
-import { assertHandlers, backoffMs, DEFAULT_ATTEMPTS, type JobHandlers, type JobOptions, type JobQueue } from "./queue.js";
+import {
+  assertHandlers,
+  backoffMs,
+  DEFAULT_ATTEMPTS,
+  type JobHandlers,
+  type JobOptions,
+  type JobQueue,
+} from "./queue.js";
 
 /** BullMQ on Redis: several worker processes share the queues; failed jobs are kept for inspection. */
 export class BullQueue implements JobQueue {

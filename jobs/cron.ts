@@ -21,5 +21,9 @@ export function startCron(queue: JobQueue): { stop(): void } {
       { timezone: "Asia/Tokyo", name: s.name, noOverlap: true },
     ),
   );
-  return { stop: () => tasks.forEach((t) => t.stop()) };
+  return {
+    stop: () => {
+      for (const t of tasks) t.stop();
+    },
+  };
 }

@@ -1,5 +1,6 @@
-import type { Hub } from "../hub/context.js";
 import { purgeAudit } from "../hub/audit/audit.js";
+import { expireHolds } from "../hub/bookings/actions.js";
+import type { Hub } from "../hub/context.js";
 import { dispatchOutbox } from "../hub/notify/outbox.js";
 import type { JobHandlers } from "./queue.js";
 
@@ -12,10 +13,12 @@ export function jobHandlers(hub: Hub): JobHandlers {
     "identity.purge": async () => {
       const now = hub.now();
       await hub.prisma.session.deleteMany({ where: { expiresAt: { lt: now } } });
-      await hub.prisma.signInCode.deleteMany({ where: { OR: [{ expiresAt: { lt: now } }, { usedAt: { not: null } }] } });
+      await hub.prisma.signInCode.deleteMany({
+        where: { OR: [{ expiresAt: { lt: now } }, { usedAt: { not: null } }] },
+      });
     },
-    "bookings.expire-holds": async () => {
-      // Wired to the ledger's expireHolds() by the inventory work.
+    "bookings.expire-holds": async (payload) => {
+      await expireHolds(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
     },
     "outbox.dispatch": async () => {
       const { failed } = await dispatchOutbox(hub.prisma, hub.transport, hub.now());

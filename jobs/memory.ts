@@ -1,5 +1,12 @@
 import type { JobName, JobPayloads } from "./names.js";
-import { assertHandlers, backoffMs, DEFAULT_ATTEMPTS, type JobHandlers, type JobOptions, type JobQueue } from "./queue.js";
+import {
+  assertHandlers,
+  backoffMs,
+  DEFAULT_ATTEMPTS,
+  type JobHandlers,
+  type JobOptions,
+  type JobQueue,
+} from "./queue.js";
 
 type Entry = { id: string; name: JobName; payload: unknown; attemptsMade: number; attempts: number };
 

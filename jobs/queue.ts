@@ -26,7 +26,8 @@ export interface JobQueue {
 
 export const DEFAULT_ATTEMPTS = 5;
 /** Exponential backoff: 1 s, 2 s, 4 s, ... capped at 5 minutes. */
-export const backoffMs = (attemptsMade: number) => Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 300_000);
+export const backoffMs = (attemptsMade: number) =>
+  Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 300_000);
 
 export function assertHandlers(handlers: Partial<Record<string, unknown>>): asserts handlers is JobHandlers {
   const missing = JOB_NAMES.filter((n) => typeof handlers[n] !== "function");

@@ -33,7 +33,11 @@ export async function audit(
   });
 }
 
-export async function purgeAudit(prisma: PrismaClient, retentionDays: number, now = new Date()): Promise<number> {
+export async function purgeAudit(
+  prisma: PrismaClient,
+  retentionDays: number,
+  now = new Date(),
+): Promise<number> {
   const before = new Date(now.getTime() - retentionDays * 86_400_000);
   const { count } = await prisma.auditLog.deleteMany({ where: { at: { lt: before } } });
   return count;

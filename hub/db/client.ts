@@ -6,8 +6,8 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import { applyMigrations, type SqlRunner } from "./migrate.js";
 
-export { Prisma, PrismaClient } from "./generated/client.js";
 export type * from "./generated/client.js";
+export { Prisma, PrismaClient } from "./generated/client.js";
 
 export type Db = {
   prisma: PrismaClient;
@@ -90,7 +90,8 @@ function pgliteRunner(lite: PGlite): SqlRunner {
     exec: async (sql) => {
       await lite.exec(sql);
     },
-    query: async (sql, params) => (await lite.query(sql, params as unknown[])).rows as Record<string, unknown>[],
+    query: async (sql, params) =>
+      (await lite.query(sql, params as unknown[])).rows as Record<string, unknown>[],
     withLock: (fn) => fn(),
   };
 }

@@ -1,17 +1,17 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import Koa from "koa";
 import helmet from "koa-helmet";
 import serve from "koa-static";
 import type { Document } from "openapi-backend";
 import { register } from "prom-client";
-import { createRequire } from "node:module";
+import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { type Actor, isStaff } from "../identity/actor.js";
 import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
-import { audit } from "../audit/audit.js";
 import { readJsonBody } from "./body.js";
 import { httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
@@ -115,12 +115,27 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
     const started = process.hrtime.bigint();
     let operationId = "unmatched";
     try {
-      const request = { method: ctx.method, path: ctx.path, query: ctx.querystring, headers: ctx.headers as Record<string, string> };
+      const request = {
+        method: ctx.method,
+        path: ctx.path,
+        query: ctx.querystring,
+        headers: ctx.headers as Record<string, string>,
+      };
       const operation = api.matchOperation(request) as HubOperation | undefined;
       if (!operation) {
-        const pathKnown = api.router.getOperations().some((o: { method: string }) => api.router.matchOperation({ ...request, method: o.method }) !== undefined);
+        const pathKnown = api.router
+          .getOperations()
+          .some(
+            (o: { method: string }) =>
+              api.router.matchOperation({ ...request, method: o.method }) !== undefined,
+          );
         throw pathKnown
-          ? new Problem(405, "method_not_allowed", "Method not allowed", `${ctx.method} is not supported here`)
+          ? new Problem(
+              405,
+              "method_not_allowed",
+              "Method not allowed",
+              `${ctx.method} is not supported here`,
+            )
           : problems.notFound("API route");
       }
       operationId = operation.operationId ?? "unknown";
@@ -136,10 +151,12 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
       const validation = api.validateRequest({ ...request, body }, operation);
       if (!validation.valid) {
         throw problems.validation(
-          (validation.errors ?? []).map((e: { instancePath?: string; params?: unknown; message?: string }) => ({
-            path: e.instancePath || (e.params as { missingProperty?: string })?.missingProperty || "",
-            message: `${e.message ?? "invalid"}${additional(e.params)}`,
-          })),
+          (validation.errors ?? []).map(
+            (e: { instancePath?: string; params?: unknown; message?: string }) => ({
+              path: e.instancePath || (e.params as { missingProperty?: string })?.missingProperty || "",
+              message: `${e.message ?? "invalid"}${additional(e.params)}`,
+            }),
+          ),
         );
       }
       const parsed = api.router.parseRequest({ ...request, body }, operation);
@@ -158,12 +175,18 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
       };
       const res = await handler(req);
       if (isStaff(actor) && (UNSAFE.has(ctx.method) || operation["x-personal-data"])) {
-        await audit(hub.prisma, actor, ip, {
-          action: operationId,
-          resourceType: Object.keys(req.params)[0]?.replace(/Id$|^code$/, "") ?? "",
-          resourceId: Object.values(req.params)[0] ?? "",
-          detail: { method: ctx.method, path: ctx.path, status: res.status ?? 200 },
-        }, hub.now());
+        await audit(
+          hub.prisma,
+          actor,
+          ip,
+          {
+            action: operationId,
+            resourceType: Object.keys(req.params)[0]?.replace(/Id$|^code$/, "") ?? "",
+            resourceId: Object.values(req.params)[0] ?? "",
+            detail: { method: ctx.method, path: ctx.path, status: res.status ?? 200 },
+          },
+          hub.now(),
+        );
       }
       ctx.status = res.status ?? 200;
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, String(v));
@@ -175,7 +198,10 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
       if (ctx.path.startsWith("/api/")) ctx.set("Cache-Control", "no-store");
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      httpDuration.observe({ operation: operationId, method: ctx.method, status: String(ctx.status) }, seconds);
+      httpDuration.observe(
+        { operation: operationId, method: ctx.method, status: String(ctx.status) },
+        seconds,
+      );
     }
   });
 
@@ -208,7 +234,11 @@ function additional(params: unknown): string {
 /** Query values arrive as strings; give handlers the integers and booleans the schema declares. */
 function coerceQuery(query: Record<string, unknown>, operation: HubOperation): Record<string, unknown> {
   const out: Record<string, unknown> = { ...query };
-  for (const p of (operation.parameters ?? []) as { in?: string; name?: string; schema?: { type?: string; default?: unknown } }[]) {
+  for (const p of (operation.parameters ?? []) as {
+    in?: string;
+    name?: string;
+    schema?: { type?: string; default?: unknown };
+  }[]) {
     if (p.in !== "query" || !p.name) continue;
     const v = out[p.name];
     if (v === undefined) {
@@ -244,7 +274,12 @@ function portalIndex(base: string): string {
   return indexCache.replace("<head>", `<head><base href="${base}">`);
 }
 
-const DOCS_ASSETS = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"]);
+const DOCS_ASSETS = new Set([
+  "swagger-ui.css",
+  "swagger-ui-bundle.js",
+  "swagger-ui-standalone-preset.js",
+  "favicon-32x32.png",
+]);
 const DOCS_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API documentation — Miyagi postpartum-care hub</title>

@@ -14,7 +14,12 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   if (!chunked && (length === undefined || length === "0")) return undefined;
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json" && !type?.endsWith("+json")) {
-    throw new Problem(415, "unsupported_media_type", "Unsupported media type", "Send the body as application/json");
+    throw new Problem(
+      415,
+      "unsupported_media_type",
+      "Unsupported media type",
+      "Send the body as application/json",
+    );
   }
   let text: string;
   try {
@@ -22,7 +27,12 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === "entity.too.large") {
-      throw new Problem(413, "payload_too_large", "Payload too large", `The body may be at most ${limit} bytes`);
+      throw new Problem(
+        413,
+        "payload_too_large",
+        "Payload too large",
+        `The body may be at most ${limit} bytes`,
+      );
     }
     throw problems.badRequest("The request body could not be read");
   }

@@ -31,7 +31,8 @@ export const problems = {
     new Problem(422, code, "The request cannot be processed", detail, errors),
   unauthenticated: (detail = "Sign in first", code = "unauthenticated") =>
     new Problem(401, code, "Not signed in", detail),
-  forbidden: (detail = "You may not do this", code = "forbidden") => new Problem(403, code, "Not allowed", detail),
+  forbidden: (detail = "You may not do this", code = "forbidden") =>
+    new Problem(403, code, "Not allowed", detail),
   notFound: (what = "resource") => new Problem(404, "not_found", "Not found", `No such ${what}`),
   conflict: (code: string, detail: string) => new Problem(409, code, "Conflict", detail),
   tooMany: (detail = "Too many attempts; wait a little and try again") =>

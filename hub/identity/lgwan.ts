@@ -30,7 +30,10 @@ export class NetworkGuard {
     if (actor.role !== "municipality" || !actor.municipalityCode) return;
     const cidrs = await this.allowedCidrs(actor.municipalityCode);
     if (cidrs.length && !inNetworks(ip, cidrs)) {
-      throw problems.forbidden("This municipality's staff may sign in only from its own networks", "network_not_allowed");
+      throw problems.forbidden(
+        "This municipality's staff may sign in only from its own networks",
+        "network_not_allowed",
+      );
     }
   }
 }

@@ -29,9 +29,13 @@ export function inNetworks(addr: string, networks: string[]): boolean {
     return false;
   }
   return networks.some((n) => {
+    if (!validCidr(n)) return false;
     try {
       const [range, bits] = n.includes("/") ? ipaddr.parseCIDR(n) : [ipaddr.process(n), -1];
-      const r = range.kind() === "ipv6" && (range as ipaddr.IPv6).isIPv4MappedAddress() ? (range as ipaddr.IPv6).toIPv4Address() : range;
+      const r =
+        range.kind() === "ipv6" && (range as ipaddr.IPv6).isIPv4MappedAddress()
+          ? (range as ipaddr.IPv6).toIPv4Address()
+          : range;
       if (r.kind() !== ip.kind()) return false;
       return bits < 0 ? r.toString() === ip.toString() : ip.match(r, bits);
     } catch {
@@ -40,12 +44,12 @@ export function inNetworks(addr: string, networks: string[]): boolean {
   });
 }
 
+/** An address or CIDR range, IPv4 only in the dotted four-part form (no "10.0.0" shorthands). */
 export function validCidr(s: string): boolean {
-  try {
-    if (s.includes("/")) ipaddr.parseCIDR(s);
-    else ipaddr.parse(s);
-    return true;
-  } catch {
-    return false;
-  }
+  const [addr = "", bits, ...rest] = s.split("/");
+  if (rest.length) return false;
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(addr);
+  if (!v4 && !ipaddr.IPv6.isValid(addr)) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128);
 }

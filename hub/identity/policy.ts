@@ -21,7 +21,10 @@ export function checkOperationAccess(
   if (access === "public") return;
   if (!actor) throw problems.unauthenticated();
   if (!actor.verified && !allowUnverified) {
-    throw problems.unauthenticated("Enter the code from your authenticator app first", "second_factor_required");
+    throw problems.unauthenticated(
+      "Enter the code from your authenticator app first",
+      "second_factor_required",
+    );
   }
   if (access === "signed-in") return;
   if (!access.includes(actor.role)) throw problems.forbidden(`The ${actor.role} role may not do this`);

@@ -34,7 +34,10 @@ export class SmtpTransport implements Transport {
 }
 
 /** SMTP when SMTP_URL is set, else the local mailbox. SMS providers arrive with the notifications work. */
-export function createTransport(cfg: { SMTP_URL?: string; MAIL_FROM: string }, prisma: PrismaClient): Transport {
+export function createTransport(
+  cfg: { SMTP_URL?: string; MAIL_FROM: string },
+  prisma: PrismaClient,
+): Transport {
   const local = new LocalMailbox(prisma);
   return cfg.SMTP_URL ? new SmtpTransport(cfg.SMTP_URL, cfg.MAIL_FROM, local) : local;
 }

@@ -17,7 +17,12 @@ export class TestClient {
       payload = typeof body === "string" ? body : JSON.stringify(body);
       h["content-type"] ??= "application/json";
     }
-    const res = await fetch(new URL(path.replace(/^\//, ""), this.baseUrl), { method, headers: h, body: payload, redirect: "manual" });
+    const res = await fetch(new URL(path.replace(/^\//, ""), this.baseUrl), {
+      method,
+      headers: h,
+      body: payload,
+      redirect: "manual",
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(";");
       const [k, ...v] = (pair ?? "").split("=");
@@ -36,10 +41,25 @@ export class TestClient {
   }
 
   get = (path: string, headers?: Record<string, string>) => this.request("GET", path, undefined, headers);
-  post = (path: string, body?: unknown, headers?: Record<string, string>) => this.request("POST", path, body ?? {}, headers);
+  post = (path: string, body?: unknown, headers?: Record<string, string>) =>
+    this.request("POST", path, body ?? {}, headers);
   put = (path: string, body?: unknown) => this.request("PUT", path, body);
   patch = (path: string, body?: unknown) => this.request("PATCH", path, body);
   delete = (path: string) => this.request("DELETE", path);
+
+  /** The session cookie's token, for load tools that send their own requests. */
+  sessionToken(): string {
+    return this.cookies.get("sango_session") ?? "";
+  }
+
+  /** Uses an existing session token (e.g. one made with createSession) and fetches its CSRF token. */
+  async useSession(token: string) {
+    this.cookies.set("sango_session", token);
+    const me = await this.get("api/me");
+    if (me.status !== 200) throw new Error(`session not accepted: ${me.status} ${me.text}`);
+    this.csrfToken = me.json.csrfToken;
+    return me.json;
+  }
 
   /** Staff sign-in with e-mail and password; keeps the session cookie and CSRF token. */
   async signIn(email: string, password = "demo-pass-2026") {

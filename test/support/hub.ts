@@ -28,7 +28,9 @@ export type TestHubOptions = {
  * else the in-process queue.
  */
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
-  const scratch = process.env.DATABASE_URL ? await createScratchDatabase(process.env.DATABASE_URL) : undefined;
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL)
+    : undefined;
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -40,7 +42,10 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...opts.env,
   });
-  const hub = await createHub(config, { redisPrefix: `test-${randomBytes(4).toString("hex")}`, now: opts.now });
+  const hub = await createHub(config, {
+    redisPrefix: `test-${randomBytes(4).toString("hex")}`,
+    now: opts.now,
+  });
   if (opts.seed === "demo") {
     const { seedDemo } = await import("../../fixtures/seed.js");
     await seedDemo(hub.prisma, { hashPassword, residents: opts.residents ?? 200 });
@@ -57,7 +62,9 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
 }
 
 /** CREATE DATABASE for one test run, so parallel runs and files never interfere. */
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `hubtest_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();

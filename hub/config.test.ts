@@ -1,0 +1,60 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+const dataDir = () => mkdtempSync(path.join(tmpdir(), "hub-config-"));
+
+describe("loadConfig", () => {
+  it("works with no variables at all (the embedded default)", () => {
+    const c = loadConfig({ DATA_DIR: dataDir() });
+    expect(c.PORT).toBe(3000);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.REDIS_URL).toBeUndefined();
+    expect(c.PROCESS_ROLES).toEqual(["api", "workers", "cron"]);
+    expect(c.BASE_PATH).toBe("/");
+    expect(c.SECRET_KEY).toHaveLength(32);
+    expect(c.PUBLIC_URL).toBe("http://localhost:3000/");
+  });
+
+  it("keeps the generated secret key across restarts", () => {
+    const dir = dataDir();
+    expect(loadConfig({ DATA_DIR: dir }).SECRET_KEY.equals(loadConfig({ DATA_DIR: dir }).SECRET_KEY)).toBe(
+      true,
+    );
+  });
+
+  it("lists every invalid variable by name", () => {
+    const env = {
+      PORT: "http",
+      DATABASE_URL: "mysql://x",
+      PROCESS_ROLES: "api,web",
+      SECRET_KEY: "short",
+      TRUSTED_PROXIES: "10.0.0.0/8,not-an-ip",
+      TOTP_REQUIRED_ROLES: "resident",
+    };
+    try {
+      loadConfig(env);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      for (const name of Object.keys(env)) expect(msg).toContain(name);
+    }
+  });
+
+  it("normalises the base path and parses lists", () => {
+    const c = loadConfig({
+      DATA_DIR: dataDir(),
+      BASE_PATH: "/sango",
+      TRUSTED_PROXIES: "10.0.0.1, 192.168.0.0/16",
+      PROCESS_ROLES: "workers",
+      SECRET_KEY: "ab".repeat(32),
+    });
+    expect(c.BASE_PATH).toBe("/sango/");
+    expect(c.TRUSTED_PROXIES).toEqual(["10.0.0.1", "192.168.0.0/16"]);
+    expect(c.PROCESS_ROLES).toEqual(["workers"]);
+    expect(c.PUBLIC_URL).toBe("http://localhost:3000/sango/");
+  });
+});

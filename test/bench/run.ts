@@ -1,0 +1,265 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { TestClient } from "../support/client.js";
+import { createScratchDatabase } from "../support/hub.js";
+
+/**
+ * `npm run bench`: the hub (PostgreSQL when DATABASE_URL is set, else PGlite) and a bare Koa server, each in
+ * its own process, driven by autocannon at 50 connections; then a 200-request race for 3 places.
+ * Prints one table and writes test/bench/results.json.
+ */
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const RESULTS = new URL("./results.json", import.meta.url);
+
+type Metric = { name: string; value: number; unit: string };
+type Row = {
+  name: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+};
+
+async function main() {
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL)
+    : undefined;
+  const dataDir = mkdtempSync(path.join(tmpdir(), "hub-bench-"));
+  const processes: ChildProcess[] = [];
+  try {
+    const hubPort = await freePort();
+    const hub = spawnProcess(["hub/main.ts"], {
+      PORT: String(hubPort),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      SEED_DEMO: "true",
+      COOKIE_SECURE: "false",
+      PROCESS_ROLES: "api,workers,cron",
+      ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: "" }),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    });
+    processes.push(hub);
+    const hubUrl = `http://127.0.0.1:${hubPort}/`;
+    await waitReady(`${hubUrl}readyz`, 180_000);
+    const ceilingPort = await freePort();
+    processes.push(spawnProcess(["test/bench/hello-server.ts"], { PORT: String(ceilingPort) }));
+    await waitReady(`http://127.0.0.1:${ceilingPort}/`, 30_000);
+
+    const facility = new TestClient(hubUrl);
+    const me = await facility.signIn("facility@demo.example.jp");
+    const sendai = new TestClient(hubUrl);
+    await sendai.signIn("sendai@demo.example.jp");
+    const residents = ((await sendai.get("api/residents?limit=200")).json.items as { id: string }[]).map(
+      (r) => r.id,
+    );
+    const today = new Date();
+    const day = (n: number) => new Date(today.getTime() + n * 86_400_000).toISOString().slice(0, 10);
+    // Room for every hold the run can make, so the hold figures measure successful holds.
+    const cap = await facility.put(`api/facilities/${me.facilityId}/slots`, {
+      serviceType: "stay",
+      from: day(2),
+      to: day(366),
+      capacity: 100,
+    });
+    if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
+
+    const searches = [
+      "api/facilities",
+      "api/facilities?serviceType=stay",
+      "api/facilities?region=%E4%BB%99%E5%8F%B0%E9%83%BD%E5%B8%82%E5%9C%8F",
+      "api/facilities?kind=midwife_home&serviceType=visit",
+      "api/facilities?q=%E3%82%AF%E3%83%AA%E3%83%8B%E3%83%83%E3%82%AF",
+      "api/facilities?municipality=041009&language=en",
+    ];
+    const rows: Row[] = [];
+    let n = 0;
+    rows.push(
+      await drive("search", hubUrl, {
+        requests: [
+          { method: "GET", setupRequest: (r) => ({ ...r, path: `/${searches[n++ % searches.length]}` }) },
+        ],
+      }),
+    );
+    let h = 0;
+    const holdHeaders = () => ({
+      "content-type": "application/json",
+      cookie: `sango_session=${facility.sessionToken()}`,
+      "x-csrf-token": facility.csrfToken,
+      "idempotency-key": randomUUID(),
+    });
+    const hold = await drive("hold", hubUrl, {
+      requests: [
+        {
+          method: "POST",
+          path: "/api/bookings",
+          setupRequest: (r) => {
+            const i = h++;
+            return {
+              ...r,
+              headers: holdHeaders(),
+              body: JSON.stringify({
+                facilityId: me.facilityId,
+                serviceType: "stay",
+                startDate: day(2 + (i % 360)),
+                nights: 1,
+                residentId: residents[i % residents.length],
+              }),
+            };
+          },
+        },
+      ],
+    });
+    rows.push(hold);
+    rows.push(await drive("ceiling", `http://127.0.0.1:${ceilingPort}/`, {}));
+
+    const oversell = await oversellRound(facility, me.facilityId, residents, day(400));
+
+    const ceiling = rows.find((r) => r.name === "ceiling") as Row;
+    printTable(rows, ceiling, oversell);
+    const metrics: Metric[] = [];
+    for (const r of rows) {
+      if (r.name === "ceiling") {
+        metrics.push({ name: "ceiling.rps", value: r.rps, unit: "req/s" });
+        continue;
+      }
+      metrics.push(
+        { name: `${r.name}.rps`, value: r.rps, unit: "req/s" },
+        { name: `${r.name}.p50`, value: r.p50, unit: "ms" },
+        { name: `${r.name}.p95`, value: r.p95, unit: "ms" },
+        { name: `${r.name}.p99`, value: r.p99, unit: "ms" },
+        { name: `${r.name}.ceiling_ratio`, value: round(r.rps / ceiling.rps, 3), unit: "ratio" },
+      );
+    }
+    metrics.push(
+      { name: "oversell.count", value: oversell.oversold, unit: "bookings" },
+      { name: "oversell.granted", value: oversell.granted, unit: "bookings" },
+    );
+    mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
+    writeFileSync(
+      RESULTS,
+      `${JSON.stringify({ database: scratch ? "postgresql" : "pglite", jobs: process.env.REDIS_URL ? "bullmq" : "memory", connections: CONNECTIONS, durationSeconds: DURATION_S, metrics }, null, 2)}\n`,
+    );
+    console.log(`\nwritten: ${path.relative(process.cwd(), RESULTS.pathname)}`);
+  } finally {
+    for (const p of processes) p.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    await scratch?.drop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** 200 simultaneous holds for a night with 3 places: exactly 3 may succeed. */
+async function oversellRound(facility: TestClient, facilityId: string, residents: string[], date: string) {
+  const cap = await facility.put(`api/facilities/${facilityId}/slots`, {
+    serviceType: "stay",
+    from: date,
+    to: date,
+    capacity: 3,
+  });
+  if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
+  const results = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      facility.post("api/bookings", {
+        facilityId,
+        serviceType: "stay",
+        startDate: date,
+        nights: 1,
+        residentId: residents[i % residents.length],
+      }),
+    ),
+  );
+  const granted = results.filter((r) => r.status === 201).length;
+  const slots = await facility.get(
+    `api/facilities/${facilityId}/slots?from=${date}&to=${date}&serviceType=stay`,
+  );
+  const slot = slots.json.items[0] as { capacity: number; free: number };
+  const errors = results.filter((r) => r.status >= 500).length;
+  if (errors) console.error(`${errors} holds answered with a server error`);
+  return { granted, oversold: Math.max(0, granted - slot.capacity), capacity: slot.capacity };
+}
+
+function drive(name: string, url: string, opts: Partial<autocannon.Options>): Promise<Row> {
+  return new Promise((resolve, reject) => {
+    // Every response time is kept, so p95 is exact rather than read off autocannon's fixed percentiles.
+    const times: number[] = [];
+    const instance = autocannon(
+      { url, connections: CONNECTIONS, duration: DURATION_S, ...opts },
+      (err, r) => {
+        if (err) return reject(err);
+        times.sort((a, b) => a - b);
+        const at = (p: number) =>
+          round(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] ?? 0, 1);
+        resolve({
+          name,
+          rps: round(r.requests.average, 0),
+          p50: at(50),
+          p95: at(95),
+          p99: at(99),
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+        });
+      },
+    );
+    instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+}
+
+function printTable(
+  rows: Row[],
+  ceiling: Row,
+  oversell: { granted: number; oversold: number; capacity: number },
+) {
+  const pad = (s: string | number, n: number) => String(s).padStart(n);
+  console.log(`\nbenchmark: ${CONNECTIONS} connections, ${DURATION_S} s each\n`);
+  console.log(
+    `${"".padEnd(10)}${pad("req/s", 9)}${pad("p50 ms", 9)}${pad("p95 ms", 9)}${pad("p99 ms", 9)}${pad("÷ceiling", 10)}${pad("non-2xx", 9)}${pad("errors", 8)}`,
+  );
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(10)}${pad(r.rps, 9)}${pad(r.p50, 9)}${pad(r.p95, 9)}${pad(r.p99, 9)}${pad(round(r.rps / ceiling.rps, 3), 10)}${pad(r.non2xx, 9)}${pad(r.errors, 8)}`,
+    );
+  }
+  console.log(
+    `\noversell round: 200 concurrent holds for ${oversell.capacity} places → ${oversell.granted} granted, oversell ${oversell.oversold}`,
+  );
+}
+
+function spawnProcess(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return child;
+}
+
+async function waitReady(url: string, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
+
+await main();
