@@ -26,6 +26,9 @@ export type DbOptions = { databaseUrl?: string; dataDir: string; poolSize?: numb
 export async function openDb(opts: DbOptions): Promise<Db> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    // An idle connection dropped by the server (restart, failover) must not crash the process; the pool
+    // replaces it and /readyz reports the outage.
+    pool.on("error", () => {});
     const client = await pool.connect();
     try {
       await applyMigrations(pgRunner(client));

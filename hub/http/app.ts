@@ -87,7 +87,8 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
       ctx.body = specJson;
       return;
     }
-    if (ctx.path === "/api/docs" || ctx.path === "/api/docs/") {
+    if (ctx.path === "/api/docs/") return ctx.redirect(`${base}api/docs`);
+    if (ctx.path === "/api/docs") {
       ctx.type = "text/html";
       ctx.body = DOCS_HTML;
       return;
@@ -283,7 +284,8 @@ const DOCS_ASSETS = new Set([
 const DOCS_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API documentation — Miyagi postpartum-care hub</title>
-<link rel="stylesheet" href="assets/swagger-ui.css"><link rel="icon" href="assets/favicon-32x32.png"></head>
+<link rel="stylesheet" href="docs/assets/swagger-ui.css"><link rel="icon" href="docs/assets/favicon-32x32.png"></head>
 <body><main><div id="swagger-ui"></div></main>
-<script src="assets/swagger-ui-bundle.js"></script><script src="init.js"></script></body></html>`;
-const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: "../openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;
+<script src="docs/assets/swagger-ui-bundle.js"></script><script src="docs/init.js"></script></body></html>`;
+// Relative to the page at <base>api/docs, so it works under any BASE_PATH.
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;

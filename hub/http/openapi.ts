@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import ajvFormats from "ajv-formats";
 import { type Document, OpenAPIBackend, type Operation } from "openapi-backend";
 import YAML from "yaml";
@@ -17,9 +18,23 @@ export type HubOperation = Operation & {
   "x-personal-data"?: boolean;
 };
 
+/**
+ * openapi-backend 5 checks documents against the OpenAPI 3.0 schema only, which rejects 3.1 constructs such as
+ * `type: [string, "null"]`; the document is checked as 3.1 here instead.
+ */
+class OpenApi31Backend extends OpenAPIBackend {
+  override validateDefinition() {
+    return this.document;
+  }
+}
+
 /** openapi-backend as router and validator (ajv, with formats such as date, email and uuid). */
 export async function createOpenApi(definition: Document): Promise<OpenAPIBackend> {
-  const api = new OpenAPIBackend({
+  const check = await new Validator().validate(structuredClone(definition) as Parameters<Validator["validate"]>[0]);
+  if (!check.valid) {
+    throw new Error(`schemas/openapi.yaml is not valid OpenAPI 3.1: ${JSON.stringify(check.errors).slice(0, 2000)}`);
+  }
+  const api = new OpenApi31Backend({
     definition,
     strict: true,
     validate: true,
