@@ -1,0 +1,280 @@
+/**
+ * The hub's HTTP API (schemas/openapi.yaml), as seen from the portal.
+ *
+ * Every URL is relative to the document base (the hub injects <base href>), so the portal works under a
+ * reverse-proxy path. Writes carry the session's CSRF token; errors arrive as application/problem+json and
+ * become an ApiError the UI can show.
+ */
+
+export type Role = "resident" | "facility" | "municipality" | "association" | "prefecture" | "operator";
+export type ServiceType = "stay" | "day" | "visit";
+export type FacilityKind = "hospital" | "clinic" | "midwife_home";
+
+export const SERVICE_TYPES: ServiceType[] = ["stay", "day", "visit"];
+export const FACILITY_KINDS: FacilityKind[] = ["hospital", "clinic", "midwife_home"];
+export const ACCESSIBILITY_TAGS = ["wheelchair", "parking", "elevator", "nursing_room", "stroller"] as const;
+export const KNOWN_LANGUAGES = ["ja", "en", "zh", "vi", "ko"] as const;
+
+export type Me = {
+  id: string;
+  role: Role;
+  displayName: string;
+  email?: string | null;
+  locale: string;
+  verified: boolean;
+  totpEnabled: boolean;
+  csrfToken: string;
+  municipalityCode?: string | null;
+  facilityId?: string | null;
+  associationId?: string | null;
+  residentId?: string | null;
+  tenantName?: string | null;
+};
+
+export type Municipality = { code: string; name: string; kana: string; kind: string; region: string };
+export type TimeBlock = { code: string; start: string; end: string };
+export type FacilityService = {
+  serviceType: ServiceType;
+  capacity: number;
+  timeBlocks: TimeBlock[];
+  holdMinutes: number;
+};
+
+export type Facility = {
+  id: string;
+  name: string;
+  kana?: string;
+  kind: FacilityKind;
+  associationId: string;
+  associationName?: string;
+  municipalityCode: string;
+  municipalityName?: string;
+  region?: string;
+  postalCode?: string;
+  address: string;
+  access?: string;
+  phone?: string;
+  email?: string;
+  website?: string;
+  bookingUrl?: string;
+  serviceArea?: string[];
+  languages?: string[];
+  accessibility?: string[];
+  description?: string;
+  services: FacilityService[];
+  version: number;
+  updatedAt: string;
+};
+
+export type FacilityPatch = { version: number } & Partial<
+  Pick<
+    Facility,
+    | "name"
+    | "kana"
+    | "postalCode"
+    | "address"
+    | "access"
+    | "phone"
+    | "email"
+    | "website"
+    | "bookingUrl"
+    | "serviceArea"
+    | "languages"
+    | "accessibility"
+    | "description"
+  >
+>;
+
+export type FacilityRevision = {
+  version: number;
+  changedAt: string;
+  changedBy?: string | null;
+  changes: Record<string, { from?: unknown; to?: unknown }>;
+};
+
+export type Slot = {
+  date: string;
+  serviceType: ServiceType;
+  timeBlock: string;
+  capacity: number;
+  free: number;
+  closed: boolean;
+};
+
+export type Resident = {
+  id: string;
+  municipalityCode: string;
+  familyName: string;
+  givenName: string;
+  kana?: string;
+  birthDate?: string | null;
+  postalCode?: string;
+  address?: string;
+  email?: string | null;
+  phone?: string | null;
+  preferredLanguage?: string;
+  children?: {
+    id?: string;
+    name?: string;
+    birthDate?: string;
+    dueDate?: string | null;
+    multipleBirth?: number;
+  }[];
+};
+
+export type AuditEntry = {
+  id: string;
+  at: string;
+  actorId?: string | null;
+  actorRole?: string | null;
+  action: string;
+  resourceType?: string;
+  resourceId?: string;
+  tenant?: string;
+  ip?: string;
+  outcome?: string;
+  detail?: Record<string, unknown>;
+};
+
+/** Whether a signed-in, fully verified user has one of the roles. */
+export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
+  return !!me?.verified && roles.includes(me.role);
+}
+
+export type Page<T> = { items: T[]; total: number };
+export type FieldError = { path?: string; message: string };
+
+/** An error from the hub (problem JSON) or from the network (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail?: string;
+  readonly errors: FieldError[];
+
+  constructor(
+    status: number,
+    problem: { code?: string; title?: string; detail?: string; errors?: FieldError[] },
+  ) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = problem.code ?? (status === 0 ? "network_error" : `http_${status}`);
+    this.title = problem.title ?? "";
+    this.detail = problem.detail;
+    this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+  }
+
+  /** Field errors keyed by the top-level property they concern ("/phone" → "phone"). */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.errors) {
+      const field =
+        (e.path ?? "")
+          .replace(/^[/.]+/, "")
+          .replace(/^body[/.]/, "")
+          .split(/[/.[]/)[0] ?? "";
+      if (field && !out[field]) out[field] = e.message;
+    }
+    return out;
+  }
+}
+
+let csrfToken: string | null = null;
+
+/** Remembers (or forgets) the session's CSRF token from a Me answer. */
+export function rememberSession(me: Me | null) {
+  csrfToken = me?.csrfToken ?? null;
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  opts: { query?: Query; body?: unknown } = {},
+): Promise<T> {
+  if (path.startsWith("/")) throw new Error(`API paths must be relative to the document base: ${path}`);
+  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && method !== "HEAD") {
+    if (!csrfToken) await getMe().catch(() => null);
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  }
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, opts.query), {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch {
+    throw new ApiError(0, { code: "network_error" });
+  }
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get("content-type") ?? "";
+  const data: unknown = type.includes("json") ? await res.json().catch(() => null) : null;
+  if (!res.ok) throw new ApiError(res.status, (data ?? {}) as ConstructorParameters<typeof ApiError>[1]);
+  return data as T;
+}
+
+/** The signed-in user, or null when signed out. */
+export async function getMe(): Promise<Me | null> {
+  try {
+    const me = await request<Me>("GET", "api/me");
+    rememberSession(me);
+    return me;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      rememberSession(null);
+      return null;
+    }
+    throw err;
+  }
+}
+
+async function session(path: string, body: unknown): Promise<Me> {
+  const me = await request<Me>("POST", path, { body });
+  rememberSession(me);
+  return me;
+}
+
+export const api = {
+  getMe,
+  signIn: (email: string, password: string) => session("api/auth/sign-in", { email, password }),
+  verifyTotp: (code: string) => session("api/auth/totp", { code }),
+  requestResidentCode: (destination: string) =>
+    request<{ expiresInSeconds: number }>("POST", "api/auth/resident/code", { body: { destination } }),
+  verifyResidentCode: (destination: string, code: string) =>
+    session("api/auth/resident/verify", { destination, code }),
+  async signOut() {
+    await request<void>("POST", "api/auth/sign-out");
+    rememberSession(null);
+  },
+
+  listMunicipalities: () => request<{ items: Municipality[] }>("GET", "api/municipalities"),
+  listFacilities: (query: Query) => request<Page<Facility>>("GET", "api/facilities", { query }),
+  getFacility: (id: string) => request<Facility>("GET", `api/facilities/${encodeURIComponent(id)}`),
+  updateFacility: (id: string, patch: FacilityPatch) =>
+    request<Facility>("PATCH", `api/facilities/${encodeURIComponent(id)}`, { body: patch }),
+  listFacilityRevisions: (id: string) =>
+    request<{ items: FacilityRevision[] }>("GET", `api/facilities/${encodeURIComponent(id)}/revisions`),
+  listSlots: (id: string, from: string, to: string) =>
+    request<{ asOf: string; items: Slot[] }>("GET", `api/facilities/${encodeURIComponent(id)}/slots`, {
+      query: { from, to },
+    }),
+
+  listResidents: (query: Query) => request<Page<Resident>>("GET", "api/residents", { query }),
+  listAuditLog: (query: Query) => request<Page<AuditEntry>>("GET", "api/audit-log", { query }),
+};

@@ -1,0 +1,142 @@
+import { A, action, createAsync, type RouteSectionProps, redirect, useLocation } from "@solidjs/router";
+import { createEffect, ErrorBoundary, on, Show, Suspense } from "solid-js";
+import { api, hasRole, type Role } from "../api";
+import { getMe } from "../data";
+import { locale, setLocale, t } from "../i18n";
+import { ErrorMessage } from "./ErrorMessage";
+import { markNavigated, Page } from "./Page";
+
+const signOut = action(async () => {
+  await api.signOut();
+  return redirect("/");
+}, "signOut");
+
+const RESIDENT_READERS: Role[] = ["municipality", "prefecture"];
+
+/** Skip link, header (site name, language, sign-in/out, menu), main, footer. */
+export function Layout(props: RouteSectionProps) {
+  const me = createAsync(() => getMe());
+  const location = useLocation();
+  let main!: HTMLElement;
+
+  createEffect(on(() => location.pathname, markNavigated, { defer: true }));
+
+  return (
+    <>
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is a link; with <base> in the document "#main" would resolve to another page, so it moves focus itself */}
+      <a
+        class="skip-link"
+        href="#main"
+        onClick={(e) => {
+          // The document has a <base>, so "#main" would resolve to another page: move focus ourselves.
+          e.preventDefault();
+          main.focus();
+          main.scrollIntoView();
+        }}
+      >
+        {t().skipToMain}
+      </a>
+      <header class="site-header">
+        <div class="container header-bar">
+          <A href="/" class="site-name" end>
+            {t().siteName}
+          </A>
+          <div class="header-tools">
+            <button
+              type="button"
+              class="button button-quiet"
+              lang={t().switchLanguageLocale}
+              aria-label={t().switchLanguageLabel}
+              onClick={() => setLocale(locale() === "ja" ? "en" : "ja")}
+            >
+              {t().switchLanguage}
+            </button>
+            <Show
+              when={me()}
+              fallback={
+                <A href="/sign-in" class="button button-quiet" end>
+                  {t().nav.signIn}
+                </A>
+              }
+            >
+              <form action={signOut} method="post">
+                <button type="submit" class="button button-quiet">
+                  {t().nav.signOut}
+                </button>
+              </form>
+            </Show>
+          </div>
+        </div>
+        <nav class="site-nav" aria-label={t().nav.label}>
+          <ul class="container">
+            <li>
+              <A href="/" end>
+                {t().nav.home}
+              </A>
+            </li>
+            <li>
+              <A href="/facilities" end>
+                {t().nav.facilities}
+              </A>
+            </li>
+            <Show when={hasRole(me(), RESIDENT_READERS)}>
+              <li>
+                <A href="/residents" end>
+                  {t().nav.residents}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["prefecture"])}>
+              <li>
+                <A href="/audit" end>
+                  {t().nav.audit}
+                </A>
+              </li>
+            </Show>
+          </ul>
+        </nav>
+      </header>
+      <main id="main" tabindex="-1" ref={main} class="container">
+        <ErrorBoundary fallback={(err, reset) => <RouteError error={err} reset={reset} />}>
+          <Suspense
+            fallback={
+              <p class="loading" role="status">
+                {t().loading}
+              </p>
+            }
+          >
+            {props.children}
+          </Suspense>
+        </ErrorBoundary>
+      </main>
+      <footer class="site-footer">
+        <div class="container">
+          <p>{t().footer.about}</p>
+          <p>{t().footer.contact}</p>
+        </div>
+      </footer>
+    </>
+  );
+}
+
+function RouteError(props: { error: unknown; reset: () => void }) {
+  const location = useLocation();
+  // Leaving the page clears the error.
+  createEffect(
+    on(
+      () => location.pathname,
+      () => props.reset(),
+      { defer: true },
+    ),
+  );
+  return (
+    <Page title={t().errors.title}>
+      <ErrorMessage error={props.error} />
+      <p>
+        <button type="button" class="button" onClick={() => props.reset()}>
+          {t().errors.retry}
+        </button>
+      </p>
+    </Page>
+  );
+}

@@ -1,0 +1,31 @@
+/** Cached reads (router queries): pages call these through createAsync; routes preload them. */
+import { query } from "@solidjs/router";
+import { api, type Municipality } from "./api";
+
+export type Params = Record<string, string | number | undefined>;
+
+export const getMe = query(() => api.getMe(), "me");
+
+export const getMunicipalities = query(async () => (await api.listMunicipalities()).items, "municipalities");
+
+export const getFacilities = query((params: Params) => api.listFacilities(params), "facilities");
+
+export const getFacility = query((id: string) => api.getFacility(id), "facility");
+
+export const getRevisions = query(
+  async (id: string) => (await api.listFacilityRevisions(id)).items,
+  "revisions",
+);
+
+export const getSlots = query((id: string, from: string, to: string) => api.listSlots(id, from, to), "slots");
+
+export const getResidents = query((params: Params) => api.listResidents(params), "residents");
+
+export const getAuditLog = query((params: Params) => api.listAuditLog(params), "auditLog");
+
+/** Municipalities grouped by region, in the order the hub lists them. */
+export function byRegion(items: Municipality[]): [string, Municipality[]][] {
+  const groups = new Map<string, Municipality[]>();
+  for (const m of items) groups.set(m.region, [...(groups.get(m.region) ?? []), m]);
+  return [...groups.entries()];
+}

@@ -1,0 +1,160 @@
+import { A, createAsync } from "@solidjs/router";
+import { type JSX, Match, Show, Switch } from "solid-js";
+import type { Me } from "../api";
+import { Page } from "../components/Page";
+import { getMe } from "../data";
+import { label, t } from "../i18n";
+
+export function Home() {
+  const me = createAsync(() => getMe());
+  return (
+    <Show when={me() !== undefined}>
+      <Show when={me()?.verified && me()} fallback={<Welcome />}>
+        {(m) => <RoleHome me={m()} />}
+      </Show>
+    </Show>
+  );
+}
+
+function Welcome() {
+  const w = () => t().welcome;
+  return (
+    <Page title={w().title}>
+      <p class="lead">{w().lead}</p>
+      <p class="actions">
+        <A class="button" href="/facilities">
+          {w().findFacilities}
+        </A>
+        <A class="button button-secondary" href="/sign-in">
+          {w().signIn}
+        </A>
+      </p>
+      <section aria-labelledby="what">
+        <h2 id="what">{w().whatTitle}</h2>
+        <ul class="checklist">
+          <li>{w().what1}</li>
+          <li>{w().what2}</li>
+          <li>{w().what3}</li>
+        </ul>
+      </section>
+      <section aria-labelledby="types">
+        <h2 id="types">{w().typesTitle}</h2>
+        <dl class="service-types">
+          <div>
+            <dt>{label("serviceTypes", "stay")}</dt>
+            <dd>{w().stayDesc}</dd>
+          </div>
+          <div>
+            <dt>{label("serviceTypes", "day")}</dt>
+            <dd>{w().dayDesc}</dd>
+          </div>
+          <div>
+            <dt>{label("serviceTypes", "visit")}</dt>
+            <dd>{w().visitDesc}</dd>
+          </div>
+        </dl>
+      </section>
+      <section aria-labelledby="voucher">
+        <h2 id="voucher">{w().voucherTitle}</h2>
+        <p>{w().voucherText}</p>
+      </section>
+    </Page>
+  );
+}
+
+function RoleHome(props: { me: Me }) {
+  const h = () => t().home;
+  return (
+    <Page title={h().title}>
+      <dl class="identity">
+        <div>
+          <dt>{h().name}</dt>
+          <dd>{props.me.displayName}</dd>
+        </div>
+        <div>
+          <dt>{h().role}</dt>
+          <dd>{label("roles", props.me.role)}</dd>
+        </div>
+        <Show when={props.me.tenantName}>
+          <div>
+            <dt>{h().tenant}</dt>
+            <dd>{props.me.tenantName}</dd>
+          </div>
+        </Show>
+      </dl>
+      <section aria-labelledby="can-do" class="panel">
+        <h2 id="can-do">{h().canDoNow}</h2>
+        <Switch>
+          <Match when={props.me.role === "resident"}>
+            <Actions text={h().resident.explain}>
+              <A class="button" href="/facilities">
+                {h().resident.search}
+              </A>
+            </Actions>
+          </Match>
+          <Match when={props.me.role === "facility"}>
+            <Actions text={h().facility.explain}>
+              <Show when={props.me.facilityId}>
+                <A class="button" href={`/facilities/${props.me.facilityId}/edit`}>
+                  {h().facility.edit}
+                </A>
+                <A class="button button-secondary" href={`/facilities/${props.me.facilityId}`}>
+                  {h().facility.view}
+                </A>
+              </Show>
+            </Actions>
+          </Match>
+          <Match when={props.me.role === "municipality"}>
+            <Actions text={h().municipality.explain}>
+              <A class="button" href="/residents">
+                {h().municipality.residents}
+              </A>
+              <A class="button button-secondary" href="/facilities">
+                {h().municipality.facilities}
+              </A>
+            </Actions>
+          </Match>
+          <Match when={props.me.role === "association"}>
+            <Actions text={h().association.explain}>
+              <A class="button" href="/facilities">
+                {h().association.facilities}
+              </A>
+            </Actions>
+          </Match>
+          <Match when={props.me.role === "prefecture"}>
+            <Actions text={h().prefecture.explain}>
+              <A class="button" href="/audit">
+                {h().prefecture.audit}
+              </A>
+              <A class="button button-secondary" href="/residents">
+                {h().prefecture.residents}
+              </A>
+              <A class="button button-secondary" href="/facilities">
+                {h().prefecture.facilities}
+              </A>
+            </Actions>
+          </Match>
+          <Match when={props.me.role === "operator"}>
+            <Actions text={h().operator.explain}>
+              <a class="button" href="api/docs/" rel="external">
+                {h().operator.apiDocs}
+              </a>
+              <a class="button button-secondary" href="readyz" rel="external">
+                {h().operator.health}
+              </a>
+            </Actions>
+          </Match>
+        </Switch>
+      </section>
+    </Page>
+  );
+}
+
+function Actions(props: { text: string; children: JSX.Element }) {
+  return (
+    <>
+      <p>{props.text}</p>
+      <p class="actions">{props.children}</p>
+    </>
+  );
+}

@@ -1,0 +1,207 @@
+import { A, action, createAsync, redirect, useSubmission } from "@solidjs/router";
+import { Match, onMount, Show, Switch } from "solid-js";
+import { api } from "../api";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { TextField } from "../components/Field";
+import { Page } from "../components/Page";
+import { getMe } from "../data";
+import { t } from "../i18n";
+
+const field = (form: URLSearchParams, name: string) => String(form.get(name) ?? "").trim();
+
+const staffSignIn = action(async (form: URLSearchParams) => {
+  const me = await api.signIn(field(form, "email"), String(form.get("password") ?? ""));
+  // A second factor is still needed: stay here, the page shows the code step (me.verified === false).
+  return me.verified ? redirect("/") : { needsTotp: true };
+}, "staffSignIn");
+
+const verifyTotp = action(async (form: URLSearchParams) => {
+  await api.verifyTotp(field(form, "code"));
+  return redirect("/");
+}, "verifyTotp");
+
+const requestCode = action(async (form: URLSearchParams) => {
+  const destination = field(form, "destination");
+  const sent = await api.requestResidentCode(destination);
+  return { destination, minutes: Math.max(1, Math.round((sent?.expiresInSeconds ?? 600) / 60)) };
+}, "requestResidentCode");
+
+const verifyCode = action(async (form: URLSearchParams) => {
+  await api.verifyResidentCode(field(form, "destination"), field(form, "code"));
+  return redirect("/");
+}, "verifyResidentCode");
+
+export function SignIn() {
+  const me = createAsync(() => getMe());
+  const s = () => t().signIn;
+  return (
+    <Page title={s().title}>
+      <Show when={me()?.verified}>
+        <div class="alert alert-info">
+          <p>{s().already}</p>
+          <p>
+            <A href="/">{t().nav.home}</A>
+          </p>
+        </div>
+      </Show>
+      <div class="sign-in-grid">
+        <section aria-labelledby="resident-title" class="panel">
+          <h2 id="resident-title">{s().residentTitle}</h2>
+          <ResidentSignIn />
+        </section>
+        <section aria-labelledby="staff-title" class="panel">
+          <h2 id="staff-title">{s().staffTitle}</h2>
+          <Show when={me()?.verified === false} fallback={<StaffSignIn />}>
+            <TotpStep />
+          </Show>
+        </section>
+      </div>
+    </Page>
+  );
+}
+
+function StaffSignIn() {
+  const sub = useSubmission(staffSignIn);
+  const s = () => t().signIn;
+  return (
+    <form action={staffSignIn} method="post" class="stack">
+      <TextField
+        name="email"
+        id="staff-email"
+        label={s().email}
+        type="email"
+        autocomplete="username"
+        required
+        maxLength={254}
+        describedBy={sub.error ? "staff-error" : undefined}
+      />
+      <TextField
+        name="password"
+        id="staff-password"
+        label={s().password}
+        type="password"
+        autocomplete="current-password"
+        required
+        maxLength={200}
+        describedBy={sub.error ? "staff-error" : undefined}
+      />
+      <Show when={sub.error}>
+        <ErrorMessage id="staff-error" error={sub.error} messages={{ 401: s().badCredentials }} />
+      </Show>
+      <div class="form-actions">
+        <button type="submit" class="button">
+          {sub.pending ? t().saving : s().submit}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TotpStep() {
+  const sub = useSubmission(verifyTotp);
+  const s = () => t().signIn;
+  onMount(() => document.getElementById("totp-code")?.focus());
+  return (
+    <form action={verifyTotp} method="post" class="stack">
+      <h3>{s().totpTitle}</h3>
+      <p>{s().totpIntro}</p>
+      <TextField
+        name="code"
+        id="totp-code"
+        label={s().totpCode}
+        hint={s().codeFormat}
+        inputmode="numeric"
+        autocomplete="one-time-code"
+        pattern="[0-9]{6}"
+        maxLength={6}
+        required
+        describedBy={sub.error ? "totp-error" : undefined}
+      />
+      <Show when={sub.error}>
+        <ErrorMessage id="totp-error" error={sub.error} messages={{ 401: s().badCode }} />
+      </Show>
+      <div class="form-actions">
+        <button type="submit" class="button">
+          {sub.pending ? t().saving : s().totpSubmit}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ResidentSignIn() {
+  const sent = useSubmission(requestCode);
+  const s = () => t().signIn;
+  return (
+    <>
+      <p>{s().residentIntro}</p>
+      <div role="status" aria-live="polite" class="status-slot">
+        <Show when={sent.result}>
+          {(r) => <p class="alert alert-success">{s().codeSent(r().minutes)}</p>}
+        </Show>
+      </div>
+      <Switch>
+        <Match when={sent.result}>
+          {(r) => <CodeStep destination={r().destination} onChange={() => sent.clear()} />}
+        </Match>
+        <Match when={!sent.result}>
+          <form action={requestCode} method="post" class="stack">
+            <TextField
+              name="destination"
+              id="resident-destination"
+              label={s().destination}
+              autocomplete="email"
+              required
+              minLength={3}
+              maxLength={254}
+              describedBy={sent.error ? "destination-error" : undefined}
+            />
+            <Show when={sent.error}>
+              <ErrorMessage id="destination-error" error={sent.error} />
+            </Show>
+            <div class="form-actions">
+              <button type="submit" class="button">
+                {sent.pending ? t().saving : s().sendCode}
+              </button>
+            </div>
+          </form>
+        </Match>
+      </Switch>
+    </>
+  );
+}
+
+function CodeStep(props: { destination: string; onChange: () => void }) {
+  const sub = useSubmission(verifyCode);
+  const s = () => t().signIn;
+  onMount(() => document.getElementById("resident-code")?.focus());
+  return (
+    <form action={verifyCode} method="post" class="stack">
+      <input type="hidden" name="destination" value={props.destination} />
+      <p class="meta">{props.destination}</p>
+      <TextField
+        name="code"
+        id="resident-code"
+        label={s().code}
+        hint={s().codeFormat}
+        inputmode="numeric"
+        autocomplete="one-time-code"
+        pattern="[0-9]{6}"
+        maxLength={6}
+        required
+        describedBy={sub.error ? "code-error" : undefined}
+      />
+      <Show when={sub.error}>
+        <ErrorMessage id="code-error" error={sub.error} messages={{ 401: s().badCode }} />
+      </Show>
+      <div class="form-actions">
+        <button type="submit" class="button">
+          {sub.pending ? t().saving : s().verify}
+        </button>
+        <button type="button" class="button button-secondary" onClick={() => props.onChange()}>
+          {s().changeDestination}
+        </button>
+      </div>
+    </form>
+  );
+}
