@@ -207,10 +207,11 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
   });
 
   // The portal: built assets, and index.html for every other path (client-side routing).
+  const servePortal = serve(PORTAL_DIST.pathname, { index: false, maxage: 3600_000 });
   app.use(async (ctx, next) => {
     // index.html is always served with its <base>, below.
-    if (ctx.path !== "/index.html") await serve(PORTAL_DIST.pathname, { index: false, maxage: 3600_000 })(ctx, next);
-    else await next();
+    if (ctx.path === "/index.html") return next();
+    await servePortal(ctx, next);
   });
   app.use(async (ctx) => {
     if (ctx.method !== "GET" && ctx.method !== "HEAD") throw problems.notFound("page");
