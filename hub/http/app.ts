@@ -17,7 +17,7 @@ import { httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
 import { Problem, problems } from "./problem.js";
 import { allHandlers } from "./routes/index.js";
-import type { Handlers, OpRequest } from "./types.js";
+import type { Handlers, OpRequest, OpResponse } from "./types.js";
 
 const PORTAL_DIST = new URL("../../portal/dist/", import.meta.url);
 const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
@@ -174,21 +174,32 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
         ip,
         koa: ctx,
       };
-      const res = await handler(req);
-      if (isStaff(actor) && (UNSAFE.has(ctx.method) || operation["x-personal-data"])) {
-        await audit(
+      // Staff writes and staff reads of personal data are audited, refusals included (probing leaves a trace).
+      const audited = isStaff(actor) && (UNSAFE.has(ctx.method) || operation["x-personal-data"] === true);
+      const record = (status: number, outcome: "ok" | "denied") =>
+        audit(
           hub.prisma,
           actor,
           ip,
           {
             action: operationId,
-            resourceType: Object.keys(req.params)[0]?.replace(/Id$|^code$/, "") ?? "",
+            resourceType: resourceTypeOf(req.params),
             resourceId: Object.values(req.params)[0] ?? "",
-            detail: { method: ctx.method, path: ctx.path, status: res.status ?? 200 },
+            outcome,
+            detail: { method: ctx.method, path: ctx.path, status },
           },
           hub.now(),
         );
+      let res: OpResponse;
+      try {
+        res = await handler(req);
+      } catch (err) {
+        if (audited && err instanceof Problem && (err.status === 403 || err.status === 404)) {
+          await record(err.status, "denied");
+        }
+        throw err;
       }
+      if (audited) await record(res.status ?? 200, "ok");
       ctx.status = res.status ?? 200;
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, String(v));
       if (res.body !== undefined) {
@@ -228,6 +239,13 @@ async function resolveActor(hub: Hub, ctx: Koa.Context): Promise<Actor | null> {
   const token = ctx.cookies.get(SESSION_COOKIE);
   if (!token || token.length > 200) return null;
   return actorForToken(hub.prisma, token, hub.now());
+}
+
+/** "facilityId" → "facility", "code" (a municipality code) → "municipality". */
+function resourceTypeOf(params: Record<string, string>): string {
+  const first = Object.keys(params)[0];
+  if (!first) return "";
+  return first === "code" ? "municipality" : first.replace(/Id$/, "");
 }
 
 function additional(params: unknown): string {

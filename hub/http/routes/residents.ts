@@ -1,0 +1,73 @@
+import type { Child, Prisma, Resident } from "../../db/client.js";
+import { residentScope } from "../../identity/policy.js";
+import { residentSearchWhere } from "../../identity/resident-search.js";
+import { problems } from "../problem.js";
+import { type Handlers, requireActor } from "../types.js";
+
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
+
+function residentJson(r: Resident & { children: Child[] }) {
+  return {
+    id: r.id,
+    municipalityCode: r.municipalityCode,
+    familyName: r.familyName,
+    givenName: r.givenName,
+    kana: r.kana,
+    birthDate: day(r.birthDate),
+    postalCode: r.postalCode,
+    address: r.address,
+    email: r.email,
+    phone: r.phone,
+    preferredLanguage: r.preferredLanguage,
+    children: r.children.map((c) => ({
+      id: c.id,
+      name: c.name,
+      birthDate: day(c.birthDate),
+      dueDate: day(c.dueDate),
+      multipleBirth: c.multipleBirth,
+    })),
+  };
+}
+
+const children = { orderBy: { birthDate: "asc" } } satisfies Prisma.Resident$childrenArgs;
+
+/** Staff reads are audited by the app (x-personal-data); scoping comes from policy.residentScope. */
+export const residentHandlers: Handlers = {
+  listResidents: async (req) => {
+    const actor = requireActor(req);
+    const { q, municipality, limit, offset } = req.query as {
+      q?: string;
+      municipality?: string;
+      limit: number;
+      offset: number;
+    };
+    const where: Prisma.ResidentWhereInput = {
+      AND: [
+        residentScope(actor),
+        municipality ? { municipalityCode: municipality } : {},
+        residentSearchWhere(q),
+      ],
+    };
+    const [total, rows] = await Promise.all([
+      req.hub.prisma.resident.count({ where }),
+      req.hub.prisma.resident.findMany({
+        where,
+        include: { children },
+        orderBy: [{ kana: "asc" }, { familyName: "asc" }, { id: "asc" }],
+        take: limit,
+        skip: offset,
+      }),
+    ]);
+    return { body: { total, items: rows.map(residentJson) } };
+  },
+
+  getResident: async (req) => {
+    const actor = requireActor(req);
+    const resident = await req.hub.prisma.resident.findFirst({
+      where: { AND: [{ id: req.params.residentId }, residentScope(actor)] },
+      include: { children },
+    });
+    if (!resident) throw problems.notFound("resident");
+    return { body: residentJson(resident) };
+  },
+};
