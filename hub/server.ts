@@ -46,6 +46,10 @@ export async function startHub(hub: Hub): Promise<Running> {
       const s = app.listen(hub.config.PORT, hub.config.HOST, () => resolve(s));
       s.once("error", reject);
     });
+    // Longer than clients' and load balancers' idle timeouts, so a kept-alive connection is never closed
+    // by the hub just as a client reuses it.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : hub.config.PORT;
     url = `http://${hub.config.HOST === "0.0.0.0" ? "localhost" : hub.config.HOST}:${port}${hub.config.BASE_PATH}`;

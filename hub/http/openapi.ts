@@ -30,9 +30,13 @@ class OpenApi31Backend extends OpenAPIBackend {
 
 /** openapi-backend as router and validator (ajv, with formats such as date, email and uuid). */
 export async function createOpenApi(definition: Document): Promise<OpenAPIBackend> {
-  const check = await new Validator().validate(structuredClone(definition) as Parameters<Validator["validate"]>[0]);
+  const check = await new Validator().validate(
+    structuredClone(definition) as Parameters<Validator["validate"]>[0],
+  );
   if (!check.valid) {
-    throw new Error(`schemas/openapi.yaml is not valid OpenAPI 3.1: ${JSON.stringify(check.errors).slice(0, 2000)}`);
+    throw new Error(
+      `schemas/openapi.yaml is not valid OpenAPI 3.1: ${JSON.stringify(check.errors).slice(0, 2000)}`,
+    );
   }
   const api = new OpenApi31Backend({
     definition,

@@ -122,7 +122,10 @@ export async function verifySecondFactor(hub: Hub, actor: Actor, code: string, i
   if (step === null || !(await acceptTotpStep(hub.prisma, user.id, step))) {
     await recordFailure(hub.limits.signInPerAddress, ip);
     const locked = await registerFailure(hub.prisma, user, now);
-    await log("denied", { reason: step === null ? "wrong_code" : "code_reused", ...(locked ? { locked: true } : {}) });
+    await log("denied", {
+      reason: step === null ? "wrong_code" : "code_reused",
+      ...(locked ? { locked: true } : {}),
+    });
     if (locked) {
       // A guessed password must not keep a session that can try again after the lock.
       await endSession(hub.prisma, actor.sessionId);

@@ -22,7 +22,12 @@ export function newTotpEnrolment(key: Buffer, label: string): TotpEnrolment {
  * The time step `code` belongs to when it is right for the sealed secret at `now`, one step either side
  * (clock drift); null when it is wrong. Callers accept each step once (see acceptTotpStep).
  */
-export async function checkTotp(key: Buffer, sealed: string, code: string, now: Date): Promise<number | null> {
+export async function checkTotp(
+  key: Buffer,
+  sealed: string,
+  code: string,
+  now: Date,
+): Promise<number | null> {
   if (!/^[0-9]{6}$/.test(code)) return null;
   let secret: string;
   try {

@@ -1,0 +1,106 @@
+/**
+ * The booking ledger's write side. Every change appends one BookingEvent and updates the Booking row (the
+ * projection: status, revision = seq of the last event) in the caller's transaction, together, always.
+ * The projection update is conditional on the status and revision the caller read, so of two concurrent
+ * changes only one commits; the other gets 409 `booking_changed` and changes nothing.
+ */
+import type { BookingSource, BookingStatus, Prisma, Role } from "../db/client.js";
+import { problems } from "../http/problem.js";
+import { enqueueMessage } from "../notify/outbox.js";
+import { bookingNotices } from "./notices.js";
+import { assertTransition, eventTypeFor, releasesCapacity } from "./state.js";
+
+type Tx = Prisma.TransactionClient;
+
+export type EventMeta = {
+  source: BookingSource;
+  actorId: string | null;
+  data?: Record<string, unknown>;
+  externalRef?: string | null;
+  externalRevision?: number | null;
+  idempotencyKey?: string | null;
+};
+
+export const bookingChanged = () =>
+  problems.conflict(
+    "booking_changed",
+    "The booking was changed at the same time by someone else; reload it and try again",
+  );
+
+/**
+ * Moves a booking from the status it was read with to `to`: checks the state machine, updates the
+ * projection only if nobody changed it since, appends the event, and gives the slots back when the new
+ * status no longer holds capacity. Returns the new revision.
+ */
+export async function applyTransition(
+  tx: Tx,
+  booking: { id: string; status: BookingStatus; revision: number },
+  to: BookingStatus,
+  meta: EventMeta,
+  now: Date,
+): Promise<number> {
+  assertTransition(booking.status, to);
+  const revision = booking.revision + 1;
+  const { count } = await tx.booking.updateMany({
+    where: { id: booking.id, status: booking.status, revision: booking.revision },
+    data: { status: to, revision, holdExpiresAt: to === "requested" ? undefined : null, updatedAt: now },
+  });
+  if (count !== 1) throw bookingChanged();
+  await tx.bookingEvent.create({
+    data: {
+      bookingId: booking.id,
+      seq: revision,
+      type: eventTypeFor(to),
+      status: to,
+      source: meta.source,
+      actorId: meta.actorId,
+      externalRef: meta.externalRef ?? null,
+      externalRevision: meta.externalRevision ?? null,
+      idempotencyKey: meta.idempotencyKey ?? null,
+      data: (meta.data ?? {}) as Prisma.InputJsonValue,
+      occurredAt: now,
+    },
+  });
+  if (releasesCapacity(booking.status, to)) await releaseSlots(tx, booking.id, now);
+  return revision;
+}
+
+/**
+ * booked − 1 on every slot of the booking, one row at a time in (date, block) order: the order holds and
+ * capacity changes lock slots in, so these transactions never deadlock one another.
+ */
+export async function releaseSlots(tx: Tx, bookingId: string, now: Date): Promise<number> {
+  const slots = await tx.$queryRaw<{ id: string }[]>`
+    SELECT s.id FROM booking_slot bs JOIN slot s ON s.id = bs.slot_id
+    WHERE bs.booking_id = ${bookingId}::uuid ORDER BY s.date, s.time_block`;
+  for (const s of slots) {
+    await tx.$executeRaw`
+      UPDATE slot SET booked = GREATEST(booked - 1, 0), updated_at = ${now}::timestamp WHERE id = ${s.id}::uuid`;
+  }
+  return slots.length;
+}
+
+/** Writes the messages announcing a change to the outbox, in the change's transaction. */
+export async function announce(
+  tx: Tx,
+  bookingId: string,
+  status: BookingStatus,
+  by: Role | "system",
+  reason?: string,
+): Promise<number> {
+  const b = await tx.booking.findUniqueOrThrow({
+    where: { id: bookingId },
+    select: {
+      id: true,
+      serviceType: true,
+      startDate: true,
+      endDate: true,
+      timeBlock: true,
+      facility: { select: { name: true, email: true } },
+      resident: { select: { email: true, phone: true } },
+    },
+  });
+  const messages = bookingNotices(status, by, b, { facility: b.facility, resident: b.resident }, reason);
+  for (const m of messages) await enqueueMessage(tx, m);
+  return messages.length;
+}

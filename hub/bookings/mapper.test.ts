@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { toBookingDto, toBookingEventDto } from "./mapper.js";
+
+describe("booking mapping", () => {
+  it("gives JSON-safe values: dates as YYYY-MM-DD, instants as ISO strings", () => {
+    const at = new Date("2026-11-25T01:02:03.004Z");
+    const dto = toBookingDto({
+      id: "b1",
+      residentId: "r1",
+      facilityId: "f1",
+      facility: { name: "施設" },
+      serviceType: "stay",
+      startDate: new Date(Date.UTC(2026, 11, 1)),
+      endDate: new Date(Date.UTC(2026, 11, 3)),
+      timeBlock: "",
+      status: "requested",
+      holdExpiresAt: at,
+      source: "portal",
+      externalRef: null,
+      revision: 1,
+      createdAt: at,
+      updatedAt: at,
+    });
+    expect(dto).toMatchObject({
+      startDate: "2026-12-01",
+      endDate: "2026-12-03",
+      holdExpiresAt: "2026-11-25T01:02:03.004Z",
+      facilityName: "施設",
+    });
+    expect(JSON.parse(JSON.stringify(dto))).toEqual(dto);
+  });
+
+  it("drops the event's BigInt id and idempotency key and keeps data an object", () => {
+    const e = toBookingEventDto({
+      seq: 2,
+      type: "cancelled",
+      status: "cancelled",
+      source: "staff",
+      actorId: null,
+      externalRef: null,
+      externalRevision: null,
+      data: ["not", "an", "object"],
+      occurredAt: new Date(0),
+      ...{ id: 5n, idempotencyKey: "u:k" },
+    } as Parameters<typeof toBookingEventDto>[0]);
+    expect(e.data).toEqual({});
+    expect(JSON.stringify(e)).not.toContain("idempotency");
+    expect(Object.keys(e)).not.toContain("id");
+  });
+});

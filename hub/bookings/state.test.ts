@@ -1,0 +1,115 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { BookingStatus } from "../db/client.js";
+import { Problem } from "../http/problem.js";
+import {
+  assertTransition,
+  BOOKING_STATUSES,
+  canTransition,
+  HOLDS_CAPACITY,
+  isFinal,
+  releasesCapacity,
+  replay,
+  TRANSITIONS,
+} from "./state.js";
+
+/** The whole machine, written out pair by pair: every (from, to) not listed here must be refused. */
+const ALLOWED = new Set([
+  "requested→confirmed",
+  "requested→rejected",
+  "requested→expired",
+  "requested→cancelled",
+  "confirmed→cancelled",
+  "confirmed→used",
+  "confirmed→no_show",
+  "used→reported",
+]);
+
+const pairs = BOOKING_STATUSES.flatMap((from) => BOOKING_STATUSES.map((to) => [from, to] as const));
+
+describe("booking state machine", () => {
+  it("covers every status of the schema", () => {
+    expect(Object.keys(TRANSITIONS).sort()).toEqual([...BOOKING_STATUSES].sort());
+  });
+
+  it.each(pairs)("%s → %s", (from, to) => {
+    const allowed = ALLOWED.has(`${from}→${to}`);
+    expect(canTransition(from, to)).toBe(allowed);
+    if (allowed) {
+      expect(() => assertTransition(from, to)).not.toThrow();
+      return;
+    }
+    try {
+      assertTransition(from, to);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(Problem);
+      const p = e as Problem;
+      expect([p.status, p.code]).toEqual([409, "invalid_transition"]);
+      expect(p.detail).toContain(from);
+      expect(p.detail).toContain(to);
+    }
+  });
+
+  it("has final states with no way out", () => {
+    expect(BOOKING_STATUSES.filter(isFinal).sort()).toEqual([
+      "cancelled",
+      "expired",
+      "no_show",
+      "rejected",
+      "reported",
+    ]);
+  });
+
+  it("releases places exactly when a booking stops holding them", () => {
+    for (const [from, to] of pairs) {
+      if (!canTransition(from, to)) continue;
+      const expected = ["rejected", "expired", "cancelled"].includes(to);
+      expect(releasesCapacity(from, to), `${from}→${to}`).toBe(expected);
+    }
+    expect([...HOLDS_CAPACITY].sort()).toEqual(["confirmed", "no_show", "reported", "requested", "used"]);
+  });
+});
+
+describe("replay", () => {
+  const ev = (statuses: BookingStatus[]) => statuses.map((status, i) => ({ seq: i + 1, status }));
+
+  it("folds a history into its last status and revision", () => {
+    expect(replay(ev(["requested", "confirmed", "used", "reported"]))).toEqual({
+      status: "reported",
+      revision: 4,
+    });
+    expect(replay(ev(["requested"]))).toEqual({ status: "requested", revision: 1 });
+  });
+
+  it("accepts a booking imported as already confirmed", () => {
+    expect(replay(ev(["confirmed", "cancelled"]))).toEqual({ status: "cancelled", revision: 2 });
+  });
+
+  it("refuses an empty history, a bad start, gaps and impossible steps", () => {
+    expect(() => replay([])).toThrow();
+    expect(() => replay(ev(["cancelled"]))).toThrow();
+    expect(() =>
+      replay([
+        { seq: 1, status: "requested" },
+        { seq: 3, status: "confirmed" },
+      ]),
+    ).toThrow();
+    expect(() => replay(ev(["requested", "confirmed", "rejected"]))).toThrow(Problem);
+  });
+
+  it("agrees with the machine on any random walk", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(7), { maxLength: 8 }), (choices) => {
+        const path: BookingStatus[] = ["requested"];
+        for (const c of choices) {
+          const next = TRANSITIONS[path[path.length - 1] as BookingStatus];
+          if (next.length === 0) break;
+          path.push(next[c % next.length] as BookingStatus);
+        }
+        const r = replay(ev(path));
+        expect(r).toEqual({ status: path[path.length - 1], revision: path.length });
+      }),
+    );
+  });
+});

@@ -1,0 +1,58 @@
+import { cancelBooking, confirmBooking, rejectBooking } from "../../bookings/actions.js";
+import { createHold, type HoldInput } from "../../bookings/holds.js";
+import { getBooking, listBookingEvents, listBookings } from "../../bookings/queries.js";
+import type { BookingStatus } from "../../db/client.js";
+import { type Handlers, type OpRequest, requireActor } from "../types.js";
+
+// Path, query, headers and body have been validated against schemas/openapi.yaml before these run.
+const bookingId = (req: OpRequest) => req.params.bookingId ?? "";
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+const reason = (req: OpRequest) => (req.body as { reason: string }).reason;
+
+/** Holds, the booking ledger's actions, and reads of bookings and their history. */
+export const bookingHandlers: Handlers = {
+  listBookings: async (req) => ({
+    body: await listBookings(req.hub.prisma, requireActor(req), {
+      status: str(req.query.status) as BookingStatus | undefined,
+      facilityId: str(req.query.facilityId),
+      from: str(req.query.from),
+      to: str(req.query.to),
+      limit: typeof req.query.limit === "number" ? req.query.limit : 50,
+      offset: typeof req.query.offset === "number" ? req.query.offset : 0,
+    }),
+  }),
+
+  createHold: async (req) => {
+    const key = str(req.headers["idempotency-key"]);
+    const { booking, created } = await createHold(
+      req.hub.prisma,
+      requireActor(req),
+      req.body as HoldInput,
+      req.hub.now(),
+      { idempotencyKey: key },
+    );
+    return {
+      status: created ? 201 : 200,
+      body: booking,
+      headers: { Location: `${req.hub.config.BASE_PATH}api/bookings/${booking.id}` },
+    };
+  },
+
+  getBooking: async (req) => ({ body: await getBooking(req.hub.prisma, requireActor(req), bookingId(req)) }),
+
+  listBookingEvents: async (req) => ({
+    body: { items: await listBookingEvents(req.hub.prisma, requireActor(req), bookingId(req)) },
+  }),
+
+  confirmBooking: async (req) => ({
+    body: await confirmBooking(req.hub.prisma, requireActor(req), bookingId(req), req.hub.now()),
+  }),
+
+  rejectBooking: async (req) => ({
+    body: await rejectBooking(req.hub.prisma, requireActor(req), bookingId(req), reason(req), req.hub.now()),
+  }),
+
+  cancelBooking: async (req) => ({
+    body: await cancelBooking(req.hub.prisma, requireActor(req), bookingId(req), reason(req), req.hub.now()),
+  }),
+};
