@@ -34,7 +34,7 @@ async function main() {
     if (config.SEED_DEMO) {
       console.log(`  demo accounts (password demo-pass-2026): see README.md "Demo accounts"`);
       console.log(
-        "  residents sign in with a one-time code; with no SMTP_URL it appears in the portal's mailbox page",
+        "  residents sign in with a one-time code",
       );
     }
   }

@@ -136,6 +136,16 @@ export type AuditEntry = {
   detail?: Record<string, unknown>;
 };
 
+/** A message the demo hub would have sent (GET api/mailbox, only with DEMO_MAILBOX=true). */
+export type MailboxMessage = {
+  id: string;
+  channel: "email" | "sms";
+  to: string;
+  subject: string;
+  body: string;
+  createdAt: string;
+};
+
 /** Whether a signed-in, fully verified user has one of the roles. */
 export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
   return !!me?.verified && roles.includes(me.role);
@@ -277,4 +287,6 @@ export const api = {
 
   listResidents: (query: Query) => request<Page<Resident>>("GET", "api/residents", { query }),
   listAuditLog: (query: Query) => request<Page<AuditEntry>>("GET", "api/audit-log", { query }),
+  /** The demo mailbox, newest first; 404 when the hub does not keep one. */
+  listMailbox: (query: Query) => request<{ items: MailboxMessage[] }>("GET", "api/mailbox", { query }),
 };

@@ -1,6 +1,6 @@
 /** Cached reads (router queries): pages call these through createAsync; routes preload them. */
 import { query } from "@solidjs/router";
-import { api, type Municipality } from "./api";
+import { ApiError, api, type MailboxMessage, type Municipality } from "./api";
 
 export type Params = Record<string, string | number | undefined>;
 
@@ -22,6 +22,33 @@ export const getSlots = query((id: string, from: string, to: string) => api.list
 export const getResidents = query((params: Params) => api.listResidents(params), "residents");
 
 export const getAuditLog = query((params: Params) => api.listAuditLog(params), "auditLog");
+
+/** The demo mailbox, or null when the hub has none (404: DEMO_MAILBOX is off). */
+export const getMailbox = query(async (params: Params): Promise<MailboxMessage[] | null> => {
+  try {
+    return (await api.listMailbox(params)).items;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}, "mailbox");
+
+let mailboxProbe: Promise<boolean> | undefined;
+
+/**
+ * Whether the hub keeps a demo mailbox: asked once per page load (200 → yes, 404 → no). Any other failure
+ * counts as "no" for now and is asked again next time.
+ */
+export function mailboxEnabled(): Promise<boolean> {
+  mailboxProbe ??= api.listMailbox({ limit: 1 }).then(
+    () => true,
+    (err) => {
+      if (!(err instanceof ApiError && err.status === 404)) mailboxProbe = undefined;
+      return false;
+    },
+  );
+  return mailboxProbe;
+}
 
 /** Municipalities grouped by region, in the order the hub lists them. */
 export function byRegion(items: Municipality[]): [string, Municipality[]][] {

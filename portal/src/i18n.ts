@@ -264,6 +264,7 @@ const ja = {
     already: "すでにログインしています。",
     badCredentials: "メールアドレスまたはパスワードが正しくありません。",
     badCode: "コードが正しくないか、有効期限が切れています。もう一度お試しください。",
+    mailboxLink: "デモ：届いたコードはメールボックスで確認できます",
   },
   guard: {
     signInNeeded: "このページを見るには、ログインしてください。",
@@ -304,6 +305,31 @@ const ja = {
     results: (total: number) => `${total}件の記録があります。`,
     noResults: "該当する記録はありません。",
     rangeError: "終了日は開始日以降にしてください。",
+  },
+  mailbox: {
+    title: "デモ用メールボックス",
+    intro:
+      "このデモ環境では、メールやSMSを実際には送信しません。送信するはずだったメッセージ（ログイン用の確認コードなど）を、ここに表示します。",
+    off: "メールボックスはデモ環境でのみ利用できます。",
+    offDetail:
+      "この環境では、確認コードなどのお知らせは、登録したメールアドレスまたは携帯電話番号に届きます。",
+    filterLabel: "メッセージの絞り込み",
+    to: "宛先で絞り込む",
+    toHint: "メールアドレスまたは携帯電話番号を、送信先の表記どおりに入力します（完全一致）",
+    search: "絞り込む",
+    clear: "すべて表示する",
+    refresh: "新しいメッセージを確認する",
+    results: (total: number) => `${total}件のメッセージがあります（新しい順）。`,
+    noResults:
+      "メッセージはまだありません。確認コードを送ったばかりの場合は、少し待ってから「新しいメッセージを確認する」を押してください。",
+    noMatch: "この宛先へのメッセージはありません。",
+    listLabel: "メッセージ（新しい順）",
+    channel: "種類",
+    channels: { email: "メール", sms: "SMS" } as Record<string, string>,
+    recipient: "宛先",
+    at: "日時",
+    noSubject: "（件名なし）",
+    backToSignIn: "ログイン画面に戻る",
   },
   notFound: {
     title: "ページが見つかりません",
@@ -577,6 +603,7 @@ const en: Dict = {
     already: "You are already signed in.",
     badCredentials: "The e-mail address or password is not right.",
     badCode: "The code is wrong or has expired. Please try again.",
+    mailboxLink: "Demo: read the code you were sent in the mailbox",
   },
   guard: {
     signInNeeded: "Please sign in to see this page.",
@@ -617,6 +644,31 @@ const en: Dict = {
     results: (total: number) => `${total} ${total === 1 ? "entry" : "entries"}.`,
     noResults: "No entries match.",
     rangeError: "The end date must not be before the start date.",
+  },
+  mailbox: {
+    title: "Demo mailbox",
+    intro:
+      "This demo does not send real e-mail or SMS. The messages it would have sent, such as sign-in codes, are shown here instead.",
+    off: "The mailbox is only available in the demo.",
+    offDetail:
+      "Here, sign-in codes and other messages are sent to the e-mail address or mobile number you registered.",
+    filterLabel: "Filter messages",
+    to: "Filter by recipient",
+    toHint: "The e-mail address or mobile number exactly as the message was addressed",
+    search: "Filter",
+    clear: "Show all",
+    refresh: "Check for new messages",
+    results: (total: number) => `${total} ${total === 1 ? "message" : "messages"} (newest first).`,
+    noResults:
+      "No messages yet. If you have just asked for a code, wait a moment and choose “Check for new messages”.",
+    noMatch: "No messages to this recipient.",
+    listLabel: "Messages, newest first",
+    channel: "Type",
+    channels: { email: "E-mail", sms: "SMS" },
+    recipient: "To",
+    at: "Time",
+    noSubject: "(no subject)",
+    backToSignIn: "Back to sign-in",
   },
   notFound: {
     title: "Page not found",

@@ -8,6 +8,7 @@ import { Facilities } from "./pages/Facilities";
 import { FacilityEdit } from "./pages/FacilityEdit";
 import { FacilityProfile } from "./pages/FacilityProfile";
 import { Home } from "./pages/Home";
+import { Mailbox } from "./pages/Mailbox";
 import { NotFound } from "./pages/NotFound";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
@@ -39,6 +40,7 @@ render(
       <Route path="/sign-in" component={SignIn} />
       <Route path="/residents" component={Residents} />
       <Route path="/audit" component={Audit} />
+      <Route path="/mailbox" component={Mailbox} />
       <Route path="*404" component={NotFound} />
     </Router>
   ),

@@ -5,157 +5,44 @@
  *
  * Needs `npm run build` first (npm test does it). PORTAL_TEST_URL=http://host:port/base/ runs the same
  * checks against a hub that is already running instead of starting one; PORTAL_SCREENSHOTS=/tmp/dir keeps
- * a screenshot of every page visited.
+ * a screenshot of every page visited. The shared helpers are in ./support.ts.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(`[portal browser tests] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-}
-
-const STAFF_PASSWORD = "demo-pass-2026";
-const WIDTHS = [375, 1280] as const;
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const DIST_INDEX = new URL("../../portal/dist/index.html", import.meta.url);
-const SHOTS = process.env.PORTAL_SCREENSHOTS;
-
-type AxeResult = {
-  violations: {
-    id: string;
-    impact: string | null;
-    help: string;
-    helpUrl: string;
-    nodes: { target: unknown[]; failureSummary?: string }[];
-  }[];
-};
+import {
+  checkPage,
+  hasChromium,
+  launchBrowser,
+  portalHelpers,
+  requirePortalBuild,
+  STAFF_PASSWORD,
+  settled,
+  WIDTHS,
+} from "./support.js";
 
 describe.skipIf(!hasChromium)("portal in Chromium", () => {
   let browser: Browser;
   let hubUrl: string;
   let closeHub: () => Promise<void> = async () => {};
+  const { url, open } = portalHelpers(() => ({ browser, hubUrl }));
 
   beforeAll(async () => {
     if (process.env.PORTAL_TEST_URL) {
       hubUrl = process.env.PORTAL_TEST_URL.replace(/\/?$/, "/");
     } else {
-      if (!existsSync(DIST_INDEX)) throw new Error("portal/dist is missing: run `npm run build` first");
+      requirePortalBuild();
       const { startTestHub } = await import("../support/hub.js");
       const hub = await startTestHub({ seed: "demo" });
       hubUrl = hub.url;
       closeHub = () => hub.close();
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    browser = await launchBrowser();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
     await closeHub();
   }, 60_000);
-
-  /**
-   * A fresh browser context (no cookies, no storage) at a width, recording every request it makes.
-   * The hub's Content Security Policy forbids inline scripts, which is how axe-core is injected, so these
-   * contexts bypass it; the test "runs under the hub's Content Security Policy" covers the CSP itself.
-   */
-  async function open(width: number, opts: { enforceCsp?: boolean } = {}) {
-    const context: BrowserContext = await browser.newContext({
-      viewport: { width, height: 800 },
-      locale: "ja-JP",
-      timezoneId: "Asia/Tokyo",
-      reducedMotion: "reduce",
-      bypassCSP: !opts.enforceCsp,
-    });
-    const page = await context.newPage();
-    const requests: string[] = [];
-    const pageErrors: string[] = [];
-    page.on("request", (r) => requests.push(r.url()));
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    page.on("console", (m) => {
-      if (m.type() === "error" && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
-    });
-    const done = async () => {
-      // data: URLs (the empty favicon) are not requests to any host.
-      const foreign = requests.filter((u) => !u.startsWith(hubUrl) && !u.startsWith("data:"));
-      expect(foreign, `requests to another host: ${foreign.join(", ")}`).toEqual([]);
-      expect(pageErrors, `uncaught errors in the page: ${pageErrors.join("\n")}`).toEqual([]);
-      await context.close();
-    };
-    return { page, done };
-  }
-
-  const url = (p = "") => new URL(p, hubUrl).toString();
-
-  /** Waits until the route has rendered its h1 and finished loading. */
-  async function settled(page: Page) {
-    await page.waitForSelector("main h1", { timeout: 15_000 });
-    await page.waitForFunction(() => !document.querySelector("main .loading"), undefined, {
-      timeout: 15_000,
-    });
-  }
-
-  /** Checks what every page must satisfy, then runs axe-core and fails with a readable list of violations. */
-  async function checkPage(page: Page, name: string, width: number) {
-    await settled(page);
-    const h1s = await page.locator("h1").allTextContents();
-    expect(h1s, `${name}: exactly one h1`).toHaveLength(1);
-    const title = await page.title();
-    expect(title, `${name}: document.title names the page`).toContain(h1s[0]?.trim() ?? "");
-    expect(await page.evaluate(() => document.documentElement.lang)).toMatch(/^(ja|en)$/);
-    for (const landmark of ["header", "nav", "main", "footer"]) {
-      expect(await page.locator(landmark).count(), `${name}: <${landmark}> landmark`).toBeGreaterThan(0);
-    }
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    expect(overflow, `${name} at ${width}px: no horizontal scrolling`).toBeLessThanOrEqual(0);
-
-    if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE_SOURCE });
-    const result = (await page.evaluate(
-      (tags) =>
-        (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<unknown> } }).axe.run(
-          document,
-          {
-            runOnly: { type: "tag", values: tags },
-          },
-        ),
-      AXE_TAGS,
-    )) as AxeResult;
-    const report = result.violations
-      .map(
-        (v) =>
-          `${v.id} (${v.impact}): ${v.help}\n  ${v.helpUrl}\n` +
-          v.nodes
-            .map(
-              (n) =>
-                `    at ${n.target.join(" ")}\n      ${(n.failureSummary ?? "").replace(/\n/g, "\n      ")}`,
-            )
-            .join("\n"),
-      )
-      .join("\n");
-    expect(report, `axe-core found WCAG 2.1 AA violations on ${name} at ${width}px:\n${report}`).toBe("");
-
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
-  }
 
   async function signInAsStaff(page: Page, email: string) {
     await page.goto(url("sign-in"));

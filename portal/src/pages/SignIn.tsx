@@ -1,13 +1,47 @@
 import { A, action, createAsync, redirect, useSubmission } from "@solidjs/router";
-import { Match, onMount, Show, Switch } from "solid-js";
+import { createSignal, Match, onMount, Show, Switch } from "solid-js";
 import { api } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { Page } from "../components/Page";
-import { getMe } from "../data";
+import { getMe, mailboxEnabled } from "../data";
 import { t } from "../i18n";
 
 const field = (form: URLSearchParams, name: string) => String(form.get(name) ?? "").trim();
+
+/**
+ * A code sent to a resident, remembered for this tab until it expires: the router forgets submissions on
+ * navigation, and a resident may leave to read the code (e.g. in the demo mailbox) and come back.
+ */
+type PendingCode = { destination: string; expiresAt: number };
+const PENDING_KEY = "sango-care.residentCode";
+
+function loadPendingCode(): PendingCode | null {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? "null") as Partial<PendingCode> | null;
+    if (
+      v &&
+      typeof v.destination === "string" &&
+      typeof v.expiresAt === "number" &&
+      v.expiresAt > Date.now()
+    ) {
+      return { destination: v.destination, expiresAt: v.expiresAt };
+    }
+    sessionStorage.removeItem(PENDING_KEY);
+  } catch {
+    // no storage (private mode): the code step lasts while the page stays open
+  }
+  return null;
+}
+
+function savePendingCode(p: PendingCode | null) {
+  try {
+    if (p) sessionStorage.setItem(PENDING_KEY, JSON.stringify(p));
+    else sessionStorage.removeItem(PENDING_KEY);
+  } catch {
+    // see loadPendingCode
+  }
+}
 
 const staffSignIn = action(async (form: URLSearchParams) => {
   const me = await api.signIn(field(form, "email"), String(form.get("password") ?? ""));
@@ -23,11 +57,14 @@ const verifyTotp = action(async (form: URLSearchParams) => {
 const requestCode = action(async (form: URLSearchParams) => {
   const destination = field(form, "destination");
   const sent = await api.requestResidentCode(destination);
-  return { destination, minutes: Math.max(1, Math.round((sent?.expiresInSeconds ?? 600) / 60)) };
+  const seconds = sent?.expiresInSeconds ?? 600;
+  savePendingCode({ destination, expiresAt: Date.now() + seconds * 1000 });
+  return { destination, minutes: Math.max(1, Math.round(seconds / 60)) };
 }, "requestResidentCode");
 
 const verifyCode = action(async (form: URLSearchParams) => {
   await api.verifyResidentCode(field(form, "destination"), field(form, "code"));
+  savePendingCode(null);
   return redirect("/");
 }, "verifyResidentCode");
 
@@ -132,6 +169,16 @@ function TotpStep() {
 function ResidentSignIn() {
   const sent = useSubmission(requestCode);
   const s = () => t().signIn;
+  // A code sent before leaving this page (still valid) brings back the code step.
+  const [restored, setRestored] = createSignal(loadPendingCode());
+  const destination = () => sent.result?.destination ?? restored()?.destination;
+  const [mailbox, setMailbox] = createSignal(false);
+  onMount(() => void mailboxEnabled().then(setMailbox));
+  function changeDestination() {
+    sent.clear();
+    setRestored(null);
+    savePendingCode(null);
+  }
   return (
     <>
       <p>{s().residentIntro}</p>
@@ -141,10 +188,10 @@ function ResidentSignIn() {
         </Show>
       </div>
       <Switch>
-        <Match when={sent.result}>
-          {(r) => <CodeStep destination={r().destination} onChange={() => sent.clear()} />}
+        <Match when={destination()}>
+          {(d) => <CodeStep destination={d()} onChange={changeDestination} />}
         </Match>
-        <Match when={!sent.result}>
+        <Match when={!destination()}>
           <form action={requestCode} method="post" class="stack">
             <TextField
               name="destination"
@@ -167,6 +214,11 @@ function ResidentSignIn() {
           </form>
         </Match>
       </Switch>
+      <Show when={mailbox()}>
+        <p class="demo-note">
+          <A href="/mailbox">{s().mailboxLink}</A>
+        </p>
+      </Show>
     </>
   );
 }
