@@ -33,9 +33,10 @@ async function main() {
     console.log(`  API docs: ${running.url}api/docs`);
     if (config.SEED_DEMO) {
       console.log(`  demo accounts (password demo-pass-2026): see README.md "Demo accounts"`);
-      console.log(
-        "  residents sign in with a one-time code",
-      );
+      console.log("  residents sign in with a one-time code (resident@demo.example.jp)");
+    }
+    if (config.DEMO_MAILBOX) {
+      console.log(`  demo mailbox (what the hub would have e-mailed): ${running.url}mailbox`);
     }
   }
   const shutdown = async (signal: string) => {
