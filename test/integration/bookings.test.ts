@@ -445,7 +445,12 @@ describe("bookings: holds and the ledger", () => {
       ).rejects.toMatchObject({ status: 422, code: "invalid_nights" });
     }
     await expect(
-      createHold(t.hub.prisma, actor, { facilityId, serviceType: "day", startDate: serviceDay(31) }, new Date()),
+      createHold(
+        t.hub.prisma,
+        actor,
+        { facilityId, serviceType: "day", startDate: serviceDay(31) },
+        new Date(),
+      ),
     ).rejects.toBeInstanceOf(Problem);
     expect(await t.hub.prisma.slot.aggregate({ _sum: { booked: true } })).toEqual(slots);
     expect(await t.hub.prisma.booking.count()).toBe(count);
