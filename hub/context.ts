@@ -1,6 +1,7 @@
 import type { JobQueue } from "../jobs/queue.js";
 import type { Config } from "./config.js";
 import type { Db, PrismaClient } from "./db/client.js";
+import type { FacilityDirectory } from "./facilities/directory.js";
 import type { NetworkGuard } from "./identity/lgwan.js";
 import type { Limits } from "./identity/limits.js";
 import type { Transport } from "./notify/transport.js";
@@ -12,6 +13,8 @@ export type Hub = {
   prisma: PrismaClient;
   queue: JobQueue;
   limits: Limits;
+  /** The published facility directory, searched in memory. */
+  directory: FacilityDirectory;
   networks: NetworkGuard;
   /** Where outbox messages go: SMTP, or the local mailbox in the embedded default. */
   transport: Transport;

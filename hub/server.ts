@@ -5,6 +5,7 @@ import { createQueue } from "../jobs/index.js";
 import type { Config } from "./config.js";
 import type { Hub } from "./context.js";
 import { openDb } from "./db/client.js";
+import { FacilityDirectory } from "./facilities/directory.js";
 import { createApp } from "./http/app.js";
 import { NetworkGuard } from "./identity/lgwan.js";
 import { createLimits } from "./identity/limits.js";
@@ -26,6 +27,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     queue: createQueue(config.REDIS_URL, opts.redisPrefix),
     limits: createLimits(config.REDIS_URL, opts.redisPrefix),
     networks: new NetworkGuard(db.prisma),
+    directory: new FacilityDirectory(db.prisma),
     transport: createTransport(config, db.prisma),
     now: opts.now ?? (() => new Date()),
   };

@@ -1,9 +1,10 @@
 /**
  * Facility profiles: the public directory (情報公開) and a facility's own edits with their change history.
- * Reads go straight to the database (no cache), so an edit is visible to everyone as soon as it commits.
+ * Directory reads go through FacilityDirectory, which sees every committed edit at once.
  */
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { problems } from "../http/problem.js";
+import type { FacilityDirectory } from "./directory.js";
 import {
   type AssociationDto,
   type FacilityDto,
@@ -17,7 +18,6 @@ import {
   toMunicipality,
 } from "./mapper.js";
 import { changedValues, diffProfile, type FacilityPatchBody, normalizePatch } from "./profile.js";
-import { type FacilityFilters, facilityOrder, facilityWhere } from "./search.js";
 
 export async function listMunicipalities(prisma: PrismaClient): Promise<MunicipalityDto[]> {
   const rows = await prisma.municipality.findMany({
@@ -35,30 +35,11 @@ export async function listAssociations(prisma: PrismaClient): Promise<Associatio
   return rows.map(toAssociation);
 }
 
-export async function searchFacilities(
-  prisma: PrismaClient,
-  filters: FacilityFilters,
-  page: { limit: number; offset: number },
-): Promise<{ total: number; items: FacilityDto[] }> {
-  const where = facilityWhere(filters);
-  const [total, rows] = await Promise.all([
-    prisma.facility.count({ where }),
-    prisma.facility.findMany({
-      where,
-      include: facilityInclude,
-      orderBy: facilityOrder,
-      take: page.limit,
-      skip: page.offset,
-    }),
-  ]);
-  return { total, items: rows.map(toFacility) };
-}
-
 /** A published facility, or 404 (an unpublished one is answered exactly like an unknown one). */
-export async function getPublicFacility(prisma: PrismaClient, id: string): Promise<FacilityDto> {
-  const row = await prisma.facility.findFirst({ where: { id, published: true }, include: facilityInclude });
-  if (!row) throw problems.notFound("facility");
-  return toFacility(row);
+export async function getPublicFacility(directory: FacilityDirectory, id: string): Promise<FacilityDto> {
+  const facility = await directory.get(id);
+  if (!facility) throw problems.notFound("facility");
+  return facility;
 }
 
 /** The change history of a published facility, newest first. */

@@ -70,13 +70,15 @@ async function main() {
     });
     if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
 
+    // What the portal's search page asks for: 20 results a page.
     const searches = [
-      "api/facilities",
-      "api/facilities?serviceType=stay",
-      "api/facilities?region=%E4%BB%99%E5%8F%B0%E9%83%BD%E5%B8%82%E5%9C%8F",
-      "api/facilities?kind=midwife_home&serviceType=visit",
-      "api/facilities?q=%E3%82%AF%E3%83%AA%E3%83%8B%E3%83%83%E3%82%AF",
-      "api/facilities?municipality=041009&language=en",
+      "api/facilities?limit=20",
+      "api/facilities?limit=20&serviceType=stay",
+      "api/facilities?limit=20&region=%E4%BB%99%E5%8F%B0%E9%83%BD%E5%B8%82%E5%9C%8F",
+      "api/facilities?limit=20&kind=midwife_home&serviceType=visit",
+      "api/facilities?limit=20&q=%E3%82%AF%E3%83%AA%E3%83%8B%E3%83%83%E3%82%AF",
+      "api/facilities?limit=20&municipality=041009&language=en",
+      "api/facilities?limit=20&offset=20",
     ];
     const rows: Row[] = [];
     let n = 0;
@@ -235,6 +237,12 @@ function spawnProcess(args: string[], env: Record<string, string>): ChildProcess
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     env: { ...process.env, ...env, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
+  });
+  child.once("exit", (code) => {
+    if (code !== null && code !== 0) {
+      console.error(`${args.join(" ")} exited with code ${code}`);
+      process.exit(1);
+    }
   });
   return child;
 }

@@ -3,7 +3,6 @@ import {
   listAssociations,
   listFacilityRevisions,
   listMunicipalities,
-  searchFacilities,
 } from "../../facilities/facilities.js";
 import type { FacilityFilters } from "../../facilities/search.js";
 import { problems } from "../problem.js";
@@ -26,10 +25,10 @@ export const publicHandlers: Handlers = {
       accessibility: text(query.accessibility),
     };
     const page = { limit: int(query.limit, 50), offset: int(query.offset, 0) };
-    return { body: await searchFacilities(hub.prisma, filters, page) };
+    return { body: await hub.directory.search(filters, page) };
   },
 
-  getFacility: async (req) => ({ body: await getPublicFacility(req.hub.prisma, facilityId(req)) }),
+  getFacility: async (req) => ({ body: await getPublicFacility(req.hub.directory, facilityId(req)) }),
 
   listFacilityRevisions: async (req) => ({
     body: { items: await listFacilityRevisions(req.hub.prisma, facilityId(req)) },

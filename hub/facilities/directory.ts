@@ -1,0 +1,72 @@
+import type { PrismaClient } from "../db/client.js";
+import { type FacilityDto, facilityInclude, toFacility } from "./mapper.js";
+import {
+  compareFacilities,
+  type FacilityFilters,
+  matchesFilters,
+  type SearchEntry,
+  searchEntry,
+} from "./search.js";
+
+/**
+ * The published facility directory, held in memory and searched there. Every read first asks the database
+ * for a cheap fingerprint of everything the directory shows (facilities, their services, municipality and
+ * association names); when it differs, the snapshot is rebuilt. So an edit committed by any process is seen by
+ * the next search everywhere, and an unchanged directory costs one small query instead of a joined search.
+ */
+export class FacilityDirectory {
+  private snapshot?: { stamp: string; entries: SearchEntry[]; byId: Map<string, FacilityDto> };
+  private loading?: Promise<NonNullable<FacilityDirectory["snapshot"]>>;
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async search(filters: FacilityFilters, page: { limit: number; offset: number }) {
+    const { entries } = await this.current();
+    const matched = entries.filter((e) => matchesFilters(e, filters));
+    return {
+      total: matched.length,
+      items: matched.slice(page.offset, page.offset + page.limit).map((e) => e.facility),
+    };
+  }
+
+  /** A published facility, or undefined. */
+  async get(id: string): Promise<FacilityDto | undefined> {
+    return (await this.current()).byId.get(id);
+  }
+
+  private async current() {
+    const stamp = await this.stamp();
+    if (this.snapshot?.stamp === stamp) return this.snapshot;
+    // Concurrent requests that find the snapshot stale share one rebuild.
+    this.loading ??= this.load(stamp).finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(stamp: string) {
+    const rows = await this.prisma.facility.findMany({
+      where: { published: true },
+      include: facilityInclude,
+    });
+    const facilities = rows.map(toFacility).sort(compareFacilities);
+    this.snapshot = {
+      stamp,
+      entries: facilities.map(searchEntry),
+      byId: new Map(facilities.map((f) => [f.id, f])),
+    };
+    return this.snapshot;
+  }
+
+  private async stamp(): Promise<string> {
+    const [row] = await this.prisma.$queryRaw<{ stamp: string }[]>`
+      SELECT concat_ws('|',
+        (SELECT count(*) FILTER (WHERE published) || ':' || coalesce(max(updated_at)::text, '') || ':' || coalesce(sum(version), 0) FROM facility),
+        (SELECT md5(coalesce(string_agg(concat_ws(',', facility_id, service_type, capacity, time_blocks::text, hold_minutes), ';'
+           ORDER BY facility_id, service_type), '')) FROM facility_service),
+        (SELECT coalesce(max(updated_at)::text, '') FROM municipality),
+        (SELECT md5(coalesce(string_agg(id || name, ';' ORDER BY id), '')) FROM association)
+      ) AS stamp`;
+    return row?.stamp ?? "";
+  }
+}
