@@ -192,6 +192,21 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
     await done();
   }, 60_000);
 
+  it("the public pages fit the smallest phones (320 px) without sideways scrolling", async () => {
+    const { page, done } = await open(320);
+    for (const path of ["", "facilities", "sign-in"]) {
+      await page.goto(url(path));
+      await checkPage(page, `small-${path || "home"}`, 320);
+    }
+    await page.goto(url("facilities"));
+    await settled(page);
+    await page.locator(".cards > li h3 a").first().click();
+    await settled(page);
+    await page.getByRole("heading", { name: "変更履歴" }).waitFor();
+    await checkPage(page, "small-facility-profile", 320);
+    await done();
+  }, 90_000);
+
   it("unknown pages get the not-found page", async () => {
     const { page, done } = await open(375);
     await page.goto(url("no-such-page"));
