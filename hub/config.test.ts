@@ -18,6 +18,13 @@ describe("loadConfig", () => {
     expect(c.PUBLIC_URL).toBe("http://localhost:3000/");
   });
 
+  it("treats empty variables as unset", () => {
+    const c = loadConfig({ DATA_DIR: dataDir(), DATABASE_URL: "", REDIS_URL: "", PORT: "" });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.REDIS_URL).toBeUndefined();
+    expect(c.PORT).toBe(3000);
+  });
+
   it("keeps the generated secret key across restarts", () => {
     const dir = dataDir();
     expect(loadConfig({ DATA_DIR: dir }).SECRET_KEY.equals(loadConfig({ DATA_DIR: dir }).SECRET_KEY)).toBe(
