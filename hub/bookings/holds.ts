@@ -1,25 +1,26 @@
 /**
- * Requesting a booking: a timed hold on the capacity it needs. The places are taken with one conditional
- * UPDATE per slot (`booked + external < capacity`) inside the same transaction that writes the booking, its
- * first event and its outbox messages, so capacity is never oversold however many requests race, and a
- * request that cannot get every night gets none.
+ * Requesting a booking: a timed hold on the capacity it needs.
+ *
+ * A hold is the hub's hottest write, so it is done in as few statements as the guarantees allow, in raw SQL
+ * (each Prisma model query costs far more Node CPU than the database work behind it):
+ *  1. one read of everything the checks need (readHoldContext): facility, service, resident, and the booking
+ *     an earlier request with the same Idempotency-Key made;
+ *  2. one statement (recordHold) that locks the slots, takes a place on every night or on none, and writes
+ *     the booking, its slots, its first event and its outbox messages. A single statement is a single
+ *     transaction: all of it commits, or nothing does. Slot rows are created lazily, so only when some did
+ *     not exist yet are they created (ensureSlots) and the statement run once more.
  */
 import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
+import { parseTimeBlocks } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, daysBetween, formatDate, requireDate, tokyoToday } from "../inventory/dates.js";
-import {
-  ensureSlots,
-  requireService,
-  serviceDates,
-  TX_OPTIONS,
-  unknownTimeBlock,
-  visibleFacility,
-} from "../inventory/inventory.js";
-import { slotBlocks } from "../inventory/slots.js";
-import { announce } from "./ledger.js";
-import { type BookingDto, bookingInclude, toBookingDto } from "./mapper.js";
+import { ensureSlots, serviceDates, unknownTimeBlock } from "../inventory/inventory.js";
+import { slotBlocks, type TimeBlock } from "../inventory/slots.js";
+import { OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
+import { type BookingDto, type BookingRow, bookingInclude, toBookingDto } from "./mapper.js";
+import { bookingNotices, type NoticeParties } from "./notices.js";
 
 export type HoldInput = {
   facilityId: string;
@@ -35,6 +36,16 @@ export type HoldInput = {
 export const MAX_NIGHTS = 14;
 
 export type HoldResult = { booking: BookingDto; created: boolean };
+
+/** What the checks of a hold need from the database, read in one query (readHoldContext). */
+type HoldContext = {
+  facility: { name: string; email: string; published: boolean } | null;
+  service: { timeBlocks: TimeBlock[]; holdMinutes: number } | null;
+  /** The resident the booking is for, when they exist and lie within the caller's scope. */
+  resident: { id: string; email: string | null; phone: string | null } | null;
+  /** The booking an earlier request with the same (per-user) Idempotency-Key made. */
+  earlierBookingId: string | null;
+};
 
 /** What a hold asks for, once checked against the facility's service. */
 type Plan = {
@@ -61,89 +72,18 @@ export async function createHold(
   opts: { idempotencyKey?: string } = {},
 ): Promise<HoldResult> {
   const key = opts.idempotencyKey ? storedKey(actor, opts.idempotencyKey) : undefined;
-  if (key) {
+  const ctx = await readHoldContext(prisma, actor, input, key);
+  if (key && ctx.earlierBookingId) {
     const earlier = await bookingForKey(prisma, key);
     if (earlier) return { booking: sameRequest(earlier, input), created: false };
   }
-
-  const plan = await planHold(prisma, actor, input, now);
-  const [first, last] = [plan.dates[0], plan.dates[plan.dates.length - 1]];
-  if (first && last) {
-    await ensureSlots(prisma, input.facilityId, input.serviceType, first, last, [plan.timeBlock], now);
-  }
+  const plan = planHold(actor, input, ctx, now);
   try {
-    const booking = await prisma.$transaction(async (tx) => {
-      const slotIds: string[] = [];
-      for (const date of plan.dates) {
-        const day = formatDate(date);
-        const taken = await tx.$queryRaw<{ id: string }[]>`
-          UPDATE slot SET booked = booked + 1, updated_at = ${now}::timestamp
-          WHERE facility_id = ${input.facilityId}::uuid AND service_type = ${input.serviceType}::"ServiceType"
-            AND date = ${day}::date AND time_block = ${plan.timeBlock}
-            AND NOT closed AND booked + external < capacity
-          RETURNING id`;
-        const id = taken[0]?.id;
-        if (!id) {
-          // Throwing rolls back the places already taken for earlier nights.
-          const slot = await tx.slot.findFirst({
-            where: {
-              facilityId: input.facilityId,
-              serviceType: input.serviceType,
-              date,
-              timeBlock: plan.timeBlock,
-            },
-            select: { closed: true },
-          });
-          throw slot?.closed ? slotClosed(day) : slotFull(day);
-        }
-        slotIds.push(id);
-      }
-      const source = actor.role === "resident" ? "portal" : "staff";
-      const created = await tx.booking.create({
-        data: {
-          id: randomUUID(),
-          residentId: plan.residentId,
-          facilityId: input.facilityId,
-          serviceType: input.serviceType,
-          startDate: plan.startDate,
-          endDate: plan.endDate,
-          timeBlock: plan.timeBlock,
-          status: "requested",
-          holdExpiresAt: new Date(now.getTime() + plan.holdMinutes * 60_000),
-          source,
-          revision: 1,
-          createdAt: now,
-          updatedAt: now,
-          slots: { createMany: { data: slotIds.map((slotId) => ({ slotId })) } },
-          events: {
-            create: {
-              seq: 1,
-              type: "requested",
-              status: "requested",
-              source,
-              actorId: actor.userId,
-              idempotencyKey: key ?? null,
-              data: {
-                dates: plan.dates.map(formatDate),
-                ...(input.serviceType === "stay" ? { nights: plan.dates.length } : {}),
-                ...(plan.timeBlock ? { timeBlock: plan.timeBlock } : {}),
-                ...(input.note ? { note: input.note } : {}),
-                ...(actor.role !== "resident" ? { onBehalfOf: plan.residentId } : {}),
-              },
-              occurredAt: now,
-            },
-          },
-        },
-        include: bookingInclude,
-      });
-      await announce(tx, created.id, "requested", actor.role);
-      return created;
-    }, TX_OPTIONS);
-    return { booking: toBookingDto(booking), created: true };
+    return { booking: await placeHold(prisma, actor, input, plan, ctx, key, now), created: true };
   } catch (err) {
     // The same key raced us: either its insert won (unique violation here) or it took the last place.
     const raced =
-      (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") ||
+      isUniqueViolation(err) ||
       (err instanceof Problem && (err.code === "slot_full" || err.code === "slot_closed"));
     if (key && raced) {
       const earlier = await bookingForKey(prisma, key);
@@ -153,51 +93,82 @@ export async function createHold(
   }
 }
 
-const slotFull = (day: string) =>
-  new Problem(409, "slot_full", "No place is free", `No place is free on ${day}`, [
-    { path: day, message: "full" },
-  ]);
-const slotClosed = (day: string) =>
-  new Problem(409, "slot_closed", "The facility is closed", `The facility is closed on ${day}`, [
-    { path: day, message: "closed" },
-  ]);
-
-async function bookingForKey(prisma: PrismaClient, key: string): Promise<BookingDto | null> {
-  const event = await prisma.bookingEvent.findUnique({
-    where: { idempotencyKey: key },
-    select: { booking: { include: bookingInclude } },
-  });
-  return event ? toBookingDto(event.booking) : null;
+/**
+ * Everything the checks need, in one query: the facility and its service (for visibility, time blocks and
+ * the hold's length), the resident within the caller's scope (a municipality only its own residents; also
+ * whom to tell), and the booking an earlier request with the same key made.
+ */
+async function readHoldContext(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: HoldInput,
+  key: string | undefined,
+): Promise<HoldContext> {
+  const residentId = (actor.role === "resident" ? actor.residentId : input.residentId) ?? null;
+  const municipality = actor.role === "municipality" ? (actor.municipalityCode ?? "") : null;
+  const [row] = await prisma.$queryRaw<
+    {
+      facility_name: string | null;
+      facility_email: string | null;
+      published: boolean | null;
+      time_blocks: Prisma.JsonValue | null;
+      hold_minutes: number | null;
+      resident_id: string | null;
+      resident_email: string | null;
+      resident_phone: string | null;
+      earlier_booking_id: string | null;
+    }[]
+  >`
+    SELECT f.name AS facility_name, f.email AS facility_email, f.published,
+      fs.time_blocks, fs.hold_minutes,
+      r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
+      (SELECT e.booking_id FROM booking_event e WHERE e.idempotency_key = ${key ?? null}::text) AS earlier_booking_id
+    FROM (VALUES (1)) AS one (x)
+    LEFT JOIN facility f ON f.id = ${input.facilityId}::uuid
+    LEFT JOIN facility_service fs
+      ON fs.facility_id = f.id AND fs.service_type = ${input.serviceType}::"ServiceType"
+    LEFT JOIN resident r ON r.id = ${residentId}::uuid
+      AND (${municipality}::text IS NULL OR r.municipality_code = ${municipality}::text)`;
+  if (!row) throw new Error("the hold context query returned no row");
+  return {
+    facility:
+      row.facility_name === null
+        ? null
+        : { name: row.facility_name, email: row.facility_email ?? "", published: row.published === true },
+    service:
+      row.hold_minutes === null
+        ? null
+        : {
+            timeBlocks: parseTimeBlocks(row.time_blocks, `facility ${input.facilityId} ${input.serviceType}`),
+            holdMinutes: row.hold_minutes,
+          },
+    resident:
+      row.resident_id === null
+        ? null
+        : { id: row.resident_id, email: row.resident_email, phone: row.resident_phone },
+    earlierBookingId: row.earlier_booking_id,
+  };
 }
 
-/** A key reused for a different request is a client bug: 422 instead of silently returning the other booking. */
-function sameRequest(b: BookingDto, input: HoldInput): BookingDto {
-  const nights = input.serviceType === "stay" ? (input.nights ?? 1) : 0;
-  const bookedNights = b.serviceType === "stay" ? daysBetween(new Date(b.startDate), new Date(b.endDate)) : 0;
-  const same =
-    b.facilityId === input.facilityId &&
-    b.serviceType === input.serviceType &&
-    b.startDate === input.startDate &&
-    b.timeBlock === (input.serviceType === "stay" ? "" : (input.timeBlock ?? "")) &&
-    bookedNights === nights &&
-    (input.residentId === undefined || input.residentId === b.residentId);
-  if (!same) {
-    throw problems.unprocessable(
-      "idempotency_key_reused",
-      "This Idempotency-Key was already used for a different request; use a new key for a new request",
-    );
-  }
-  return b;
-}
-
-/** Checks who books for whom, the facility and service, the date and the time block. */
-async function planHold(prisma: PrismaClient, actor: Actor, input: HoldInput, now: Date): Promise<Plan> {
-  const residentId = await bookingResident(prisma, actor, input);
+/**
+ * Checks who books for whom, the facility and service, the date and the time block, in this order (the
+ * first failing check is the answer).
+ */
+function planHold(actor: Actor, input: HoldInput, ctx: HoldContext, now: Date): Plan {
+  const residentId = bookingResident(actor, input, ctx);
   if (actor.role === "facility" && actor.facilityId !== input.facilityId) {
     throw problems.forbidden("Facility staff can book only at their own facility");
   }
-  await visibleFacility(prisma, actor, input.facilityId);
-  const service = await requireService(prisma, input.facilityId, input.serviceType);
+  const own = actor.role === "facility" && actor.facilityId === input.facilityId;
+  if (!ctx.facility || (!ctx.facility.published && !own)) throw problems.notFound("facility");
+  const service = ctx.service;
+  if (!service) {
+    throw problems.unprocessable(
+      "service_not_offered",
+      `This facility does not offer the ${input.serviceType} service`,
+      [{ path: "serviceType", message: "not offered by this facility" }],
+    );
+  }
   const startDate = requireDate(input.startDate, "startDate");
   if (startDate < tokyoToday(now)) {
     throw problems.unprocessable("date_in_past", `${input.startDate} has already passed`, [
@@ -235,7 +206,7 @@ async function planHold(prisma: PrismaClient, actor: Actor, input: HoldInput, no
 }
 
 /** Residents book for themselves; staff name the resident (a municipality only its own residents). */
-async function bookingResident(prisma: PrismaClient, actor: Actor, input: HoldInput): Promise<string> {
+function bookingResident(actor: Actor, input: HoldInput, ctx: HoldContext): string {
   if (actor.role === "resident") {
     if (!actor.residentId) throw problems.forbidden("This account is not linked to a resident record");
     // Residents book for themselves; anyone else is outside their scope and, as everywhere, not found.
@@ -248,13 +219,187 @@ async function bookingResident(prisma: PrismaClient, actor: Actor, input: HoldIn
       { path: "residentId", message: "required when staff book" },
     ]);
   }
-  const resident = await prisma.resident.findFirst({
-    where: {
-      id: input.residentId,
-      ...(actor.role === "municipality" ? { municipalityCode: actor.municipalityCode ?? "" } : {}),
+  // readHoldContext looked the resident up within the caller's scope.
+  if (!ctx.resident) throw problems.notFound("resident");
+  return ctx.resident.id;
+}
+
+/**
+ * Writes the hold (recordHold). When some of its slot rows did not exist yet, creates them from the
+ * service's defaults, outside any transaction as concurrent callers may, and tries once more.
+ */
+async function placeHold(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: HoldInput,
+  plan: Plan,
+  ctx: HoldContext,
+  key: string | undefined,
+  now: Date,
+): Promise<BookingDto> {
+  const source = actor.role === "resident" ? "portal" : "staff";
+  const booking: BookingRow = {
+    id: randomUUID(),
+    residentId: plan.residentId,
+    facilityId: input.facilityId,
+    facility: { name: ctx.facility?.name ?? "" },
+    serviceType: input.serviceType,
+    startDate: plan.startDate,
+    endDate: plan.endDate,
+    timeBlock: plan.timeBlock,
+    status: "requested",
+    holdExpiresAt: new Date(now.getTime() + plan.holdMinutes * 60_000),
+    source,
+    externalRef: null,
+    revision: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const event = {
+    actorId: actor.userId,
+    idempotencyKey: key ?? null,
+    data: {
+      dates: plan.dates.map(formatDate),
+      ...(input.serviceType === "stay" ? { nights: plan.dates.length } : {}),
+      ...(plan.timeBlock ? { timeBlock: plan.timeBlock } : {}),
+      ...(input.note ? { note: input.note } : {}),
+      ...(actor.role !== "resident" ? { onBehalfOf: plan.residentId } : {}),
     },
-    select: { id: true },
+  };
+  const parties: NoticeParties = {
+    facility: { name: ctx.facility?.name ?? "", email: ctx.facility?.email ?? "" },
+    resident: ctx.resident && { email: ctx.resident.email, phone: ctx.resident.phone },
+  };
+  const messages = bookingNotices("requested", actor.role, booking, parties);
+  const days = plan.dates.map(formatDate);
+
+  let slots = await recordHold(prisma, booking, days, event, messages);
+  if (!slots.held && slots.found.length < days.length) {
+    const [first, last] = [plan.dates[0], plan.dates[plan.dates.length - 1]];
+    if (first && last) {
+      await ensureSlots(prisma, input.facilityId, input.serviceType, first, last, [plan.timeBlock], now);
+    }
+    slots = await recordHold(prisma, booking, days, event, messages);
+  }
+  if (!slots.held) {
+    // The first night (or day) that could not be had is the answer, as a hold takes them in date order.
+    for (const day of days) {
+      const slot = slots.found.find((s) => s.day === day);
+      if (!slot || slot.closed || !slot.free) throw slot?.closed ? slotClosed(day) : slotFull(day);
+    }
+    throw new Error(`hold ${booking.id} was neither written nor refused`);
+  }
+  return toBookingDto(booking);
+}
+
+/**
+ * The hold's one statement, one transaction: locks the slot rows of `days` in (date, time block) order, the
+ * order setCapacity and releaseSlots lock them in (closures touch one date), so holds never deadlock with one
+ * another, with capacity changes or with places being given back.
+ *
+ * Never oversold: a place is taken only when EVERY locked row has one free and is open, judged on the row
+ * versions the lock returned (the latest), which nobody else can change before this commits; the UPDATE
+ * itself filters on the row id only, because its own scan sees the statement's snapshot, where a place
+ * given back a moment ago would still look taken and a multi-night hold could be taken only in part.
+ * All or nothing: the booking, its slots, its first event and its outbox messages are written only when
+ * every night was taken, in the same statement; a failing insert (e.g. an Idempotency-Key that a concurrent
+ * request just used) fails the whole statement and so gives the places back.
+ *
+ * Returns the slot rows that exist, with what the lock saw, and whether the booking was written.
+ */
+async function recordHold(
+  prisma: PrismaClient,
+  b: BookingRow,
+  days: string[],
+  event: { actorId: string; idempotencyKey: string | null; data: Record<string, unknown> },
+  messages: unknown[],
+): Promise<{ held: boolean; found: { day: string; closed: boolean; free: boolean }[] }> {
+  const rows = await prisma.$queryRaw<{ day: string; closed: boolean; free: boolean; held: boolean }[]>`
+    WITH wanted AS (
+      SELECT id, date, time_block, closed, booked + external < capacity AS free
+      FROM slot
+      WHERE facility_id = ${b.facilityId}::uuid AND service_type = ${b.serviceType}::"ServiceType"
+        AND time_block = ${b.timeBlock} AND date = ANY(${days}::date[])
+      ORDER BY date, time_block
+      FOR UPDATE
+    ), taken AS (
+      UPDATE slot s SET booked = s.booked + 1, updated_at = ${b.updatedAt}::timestamp
+      FROM wanted w
+      WHERE s.id = w.id
+        AND (SELECT count(*) FROM wanted WHERE free AND NOT closed) = ${days.length}
+      RETURNING s.id
+    ), new_booking AS (
+      INSERT INTO booking (id, resident_id, facility_id, service_type, start_date, end_date, time_block,
+        status, hold_expires_at, source, revision, created_at, updated_at)
+      SELECT ${b.id}::uuid, ${b.residentId}::uuid, ${b.facilityId}::uuid, ${b.serviceType}::"ServiceType",
+        ${formatDate(b.startDate)}::date, ${formatDate(b.endDate)}::date, ${b.timeBlock},
+        ${b.status}::"BookingStatus", ${b.holdExpiresAt}::timestamp, ${b.source}::"BookingSource",
+        ${b.revision}, ${b.createdAt}::timestamp, ${b.updatedAt}::timestamp
+      WHERE (SELECT count(*) FROM taken) = ${days.length}
+      RETURNING id
+    ), new_slots AS (
+      INSERT INTO booking_slot (booking_id, slot_id) SELECT nb.id, t.id FROM new_booking nb CROSS JOIN taken t
+    ), new_event AS (
+      INSERT INTO booking_event (booking_id, seq, type, status, source, actor_id, idempotency_key, data, occurred_at)
+      SELECT nb.id, ${b.revision}, 'requested', ${b.status}::"BookingStatus", ${b.source}::"BookingSource",
+        ${event.actorId}::uuid, ${event.idempotencyKey}::text, ${JSON.stringify(event.data)}::jsonb,
+        ${b.createdAt}::timestamp
+      FROM new_booking nb
+    ), new_messages AS (
+      INSERT INTO outbox (topic, payload, created_at)
+      SELECT ${OUTBOX_TOPIC_MESSAGE}, m.payload, ${b.createdAt}::timestamp
+      FROM new_booking CROSS JOIN jsonb_array_elements(${JSON.stringify(messages)}::jsonb) AS m (payload)
+    )
+    SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held
+    FROM wanted w ORDER BY w.date`;
+  // With no slot row at all there is no row to report `held` on; nothing was written then.
+  return {
+    held: rows[0]?.held === true,
+    found: rows.map(({ day, closed, free }) => ({ day, closed, free })),
+  };
+}
+
+const slotFull = (day: string) =>
+  new Problem(409, "slot_full", "No place is free", `No place is free on ${day}`, [
+    { path: day, message: "full" },
+  ]);
+const slotClosed = (day: string) =>
+  new Problem(409, "slot_closed", "The facility is closed", `The facility is closed on ${day}`, [
+    { path: day, message: "closed" },
+  ]);
+
+/** A unique index refused a row: from a model query (P2002) or a raw one (P2010 with the adapter's kind). */
+function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === "P2002") return true;
+  const cause = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
+  return err.code === "P2010" && cause?.kind === "UniqueConstraintViolation";
+}
+
+async function bookingForKey(prisma: PrismaClient, key: string): Promise<BookingDto | null> {
+  const event = await prisma.bookingEvent.findUnique({
+    where: { idempotencyKey: key },
+    select: { booking: { include: bookingInclude } },
   });
-  if (!resident) throw problems.notFound("resident");
-  return resident.id;
+  return event ? toBookingDto(event.booking) : null;
+}
+
+/** A key reused for a different request is a client bug: 422 instead of silently returning the other booking. */
+function sameRequest(b: BookingDto, input: HoldInput): BookingDto {
+  const nights = input.serviceType === "stay" ? (input.nights ?? 1) : 0;
+  const bookedNights = b.serviceType === "stay" ? daysBetween(new Date(b.startDate), new Date(b.endDate)) : 0;
+  const same =
+    b.facilityId === input.facilityId &&
+    b.serviceType === input.serviceType &&
+    b.startDate === input.startDate &&
+    b.timeBlock === (input.serviceType === "stay" ? "" : (input.timeBlock ?? "")) &&
+    bookedNights === nights &&
+    (input.residentId === undefined || input.residentId === b.residentId);
+  if (!same) {
+    throw problems.unprocessable(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used for a different request; use a new key for a new request",
+    );
+  }
+  return b;
 }

@@ -124,6 +124,20 @@ describe("bookings: holds and the ledger", () => {
     expect(b.facilityName).toEqual(expect.any(String));
     expect(new Date(b.holdExpiresAt).getTime()).toBeGreaterThan(Date.now());
     expect(held.headers.get("location")).toBe(`/api/bookings/${b.id}`);
+    // The answer is exactly what was written: a read gives the same booking.
+    expect((await resident.get(`api/bookings/${b.id}`)).json).toEqual(b);
+    const [row] = await t.hub.prisma.booking.findMany({
+      where: { id: b.id },
+      include: { slots: true, events: true },
+    });
+    expect(row?.slots).toHaveLength(2);
+    expect(row?.events.map((e) => [e.seq, e.occurredAt.toISOString(), e.actorId])).toEqual([
+      [
+        1,
+        b.createdAt,
+        (await t.hub.prisma.user.findUniqueOrThrow({ where: { email: "resident@demo.example.jp" } })).id,
+      ],
+    ]);
     expect([await booked(start), await booked(day(21)), await booked(day(22))]).toEqual([
       (before[0] ?? 0) + 1,
       (before[1] ?? 0) + 1,
@@ -256,6 +270,8 @@ describe("bookings: holds and the ledger", () => {
     expect(retry.status, retry.text).toBe(200);
     expectContract("createHold", retry);
     expect(retry.json.id).toBe(first.json.id);
+    // The first answer was built from what was written; the retry reads it back: they are the same booking.
+    expect(retry.json).toEqual(first.json);
     expect(await booked(start)).toBe(before + 1);
 
     // The same key for a different request is a client bug.

@@ -192,6 +192,35 @@ describe(`concurrency: ${RACERS} holds racing for a few places`, () => {
     expect(covered.length).toBe(booked.reduce((a, b) => a + b, 0));
   });
 
+  it("a multi-night hold waiting for a night being given back takes every night, not just some", async () => {
+    const nights = [day(58), day(59)];
+    await prepare(nights, 1);
+    const first = { facilityId, serviceType: "stay" as const, date: parseDate(nights[0] as string) as Date };
+    await t.hub.prisma.slot.updateMany({ where: first, data: { booked: 1 } });
+    // Someone gives the first night back and commits only after the hold has started waiting for that row
+    // (on PostgreSQL; PGlite runs one transaction at a time, so there the hold simply comes second).
+    const release = t.hub.prisma.$transaction(
+      async (tx) => {
+        await tx.slot.updateMany({ where: first, data: { booked: 0 } });
+        await new Promise((r) => setTimeout(r, 500));
+      },
+      { timeout: 10_000 },
+    );
+    const actor = residentActor(residents[0] as { userId: string; residentId: string });
+    const hold = createHold(
+      t.hub.prisma,
+      actor,
+      { facilityId, serviceType: "stay", startDate: nights[0] as string, nights: 2 },
+      new Date(),
+    );
+    const [, result] = await Promise.all([release, hold]);
+    expect(result.created).toBe(true);
+    for (const date of nights) {
+      expect((await slot(date)).booked, date).toBe(1);
+      expect(await holding(date), date).toBe(1);
+    }
+  });
+
   it("of a reject and a cancel at the same moment only one wins, and places are given back once", async () => {
     const date = day(55);
     await prepare([date], 40);
