@@ -199,13 +199,20 @@ describe(`concurrency: ${RACERS} holds racing for a few places`, () => {
     await t.hub.prisma.slot.updateMany({ where: first, data: { booked: 1 } });
     // Someone gives the first night back and commits only after the hold has started waiting for that row
     // (on PostgreSQL; PGlite runs one transaction at a time, so there the hold simply comes second).
+    let released = () => {};
+    const releaseWritten = new Promise<void>((resolve) => {
+      released = resolve;
+    });
     const release = t.hub.prisma.$transaction(
       async (tx) => {
         await tx.slot.updateMany({ where: first, data: { booked: 0 } });
+        released();
         await new Promise((r) => setTimeout(r, 500));
       },
       { timeout: 10_000 },
     );
+    // The hold starts only once the release holds the row lock, so it must wait for that commit.
+    await releaseWritten;
     const actor = residentActor(residents[0] as { userId: string; residentId: string });
     const hold = createHold(
       t.hub.prisma,
