@@ -1,16 +1,15 @@
-import type { OpenAPIBackend } from "openapi-backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { confirmBooking, expireHolds } from "../../hub/bookings/actions.js";
 import { createHold } from "../../hub/bookings/holds.js";
 import { replay } from "../../hub/bookings/state.js";
 import type { BookingStatus } from "../../hub/db/client.js";
-import { createOpenApi, loadOpenApiDocument } from "../../hub/http/openapi.js";
 import { Problem } from "../../hub/http/problem.js";
 import type { Actor } from "../../hub/identity/actor.js";
 import { actorForToken, createSession } from "../../hub/identity/sessions.js";
 import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
 import { jobHandlers } from "../../jobs/handlers.js";
 import type { TestClient } from "../support/client.js";
+import { expectContract, expectProblem } from "../support/contract.js";
 import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
 
@@ -19,7 +18,6 @@ const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 describe("bookings: holds and the ledger", () => {
   let t: TestHub;
-  let api: OpenAPIBackend;
   let facilityId: string;
   let otherFacilityId: string;
   let residentId: string;
@@ -32,14 +30,6 @@ describe("bookings: holds and the ledger", () => {
   let natori: TestClient;
   let prefecture: TestClient;
 
-  const expectContract = (operationId: string, res: { status: number; json: unknown }) => {
-    const result = api.validateResponse(res.json, operationId, res.status);
-    expect(result.errors ?? [], `${operationId} ${res.status}`).toEqual([]);
-  };
-  const expectProblem = (res: { status: number; json: any; text: string }, status: number, code: string) => {
-    expect(res.status, res.text).toBe(status);
-    expect(res.json?.code, res.text).toBe(code);
-  };
   const booked = async (date: string, serviceType = "stay", timeBlock = "") =>
     (
       await t.hub.prisma.slot.findUnique({
@@ -68,7 +58,6 @@ describe("bookings: holds and the ledger", () => {
 
   beforeAll(async () => {
     t = await startTestHub({ seed: "demo", residents: 20 });
-    api = await createOpenApi(loadOpenApiDocument());
     const p = t.hub.prisma;
     const user = (email: string) => p.user.findUniqueOrThrow({ where: { email } });
     facilityId = (await user("facility@demo.example.jp")).facilityId as string;
@@ -108,7 +97,7 @@ describe("bookings: holds and the ledger", () => {
     const before = [await booked(start), await booked(day(21))];
     const held = await hold(resident, { startDate: start, nights: 2, note: "初めての利用です" });
     expect(held.status, held.text).toBe(201);
-    expectContract("createHold", held);
+    await expectContract("createHold", held);
     const b = held.json;
     expect(b).toMatchObject({
       residentId,
@@ -153,7 +142,7 @@ describe("bookings: holds and the ledger", () => {
 
     const confirmed = await facility.post(`api/bookings/${b.id}/confirm`);
     expect(confirmed.status, confirmed.text).toBe(200);
-    expectContract("confirmBooking", confirmed);
+    await expectContract("confirmBooking", confirmed);
     expect(confirmed.json).toMatchObject({ status: "confirmed", revision: 2, holdExpiresAt: null });
 
     const again = await facility.post(`api/bookings/${b.id}/confirm`);
@@ -167,7 +156,7 @@ describe("bookings: holds and the ledger", () => {
 
     const events = await resident.get(`api/bookings/${b.id}/events`);
     expect(events.status).toBe(200);
-    expectContract("listBookingEvents", events);
+    await expectContract("listBookingEvents", events);
     expect(events.json.items.map((e: any) => [e.seq, e.type, e.status, e.source])).toEqual([
       [1, "requested", "requested", "portal"],
       [2, "confirmed", "confirmed", "staff"],
@@ -183,7 +172,7 @@ describe("bookings: holds and the ledger", () => {
 
     const got = await facility.get(`api/bookings/${b.id}`);
     expect(got.status).toBe(200);
-    expectContract("getBooking", got);
+    await expectContract("getBooking", got);
     expect(got.json.status).toBe("cancelled");
   });
 
@@ -200,7 +189,7 @@ describe("bookings: holds and the ledger", () => {
 
     const rejected = await facility.post(`api/bookings/${held.json.id}/reject`, { reason: "設備点検のため" });
     expect(rejected.status, rejected.text).toBe(200);
-    expectContract("rejectBooking", rejected);
+    await expectContract("rejectBooking", rejected);
     expect(rejected.json.status).toBe("rejected");
     expect(await booked(start)).toBe(before);
 
@@ -268,7 +257,7 @@ describe("bookings: holds and the ledger", () => {
     expect(first.status, first.text).toBe(201);
     const retry = await hold(resident, { startDate: start }, key);
     expect(retry.status, retry.text).toBe(200);
-    expectContract("createHold", retry);
+    await expectContract("createHold", retry);
     expect(retry.json.id).toBe(first.json.id);
     // The first answer was built from what was written; the retry reads it back: they are the same booking.
     expect(retry.json).toEqual(first.json);
@@ -303,7 +292,7 @@ describe("bookings: holds and the ledger", () => {
     expect((await hold(resident, { startDate: date })).status).toBe(201);
     const full = await hold(sendai, { startDate: date, residentId: sendaiResidentIds[2] });
     expectProblem(full, 409, "slot_full");
-    expectContract("createHold", full);
+    await expectContract("createHold", full);
     expect(full.json.detail).toContain(date);
     // A two-night stay needing that night gets neither night.
     const next = await booked(day(29));
@@ -403,7 +392,7 @@ describe("bookings: holds and the ledger", () => {
   it("lists bookings newest first with filters and a total", async () => {
     const all = await resident.get("api/bookings?limit=200");
     expect(all.status).toBe(200);
-    expectContract("listBookings", all);
+    await expectContract("listBookings", all);
     expect(all.json.total).toBe(all.json.items.length);
     expect(all.json.items.every((b: any) => b.residentId === residentId)).toBe(true);
     const created = all.json.items.map((b: any) => b.createdAt);

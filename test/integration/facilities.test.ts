@@ -1,9 +1,8 @@
-import type { OpenAPIBackend } from "openapi-backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FacilityKind, ServiceType } from "../../hub/db/client.js";
 import type { FacilityDto } from "../../hub/facilities/mapper.js";
-import { createOpenApi, loadOpenApiDocument } from "../../hub/http/openapi.js";
 import { TestClient } from "../support/client.js";
+import { expectContract } from "../support/contract.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
 type Row = {
@@ -23,7 +22,6 @@ type Row = {
 
 describe("facility directory and profile editing", () => {
   let t: TestHub;
-  let api: OpenAPIBackend;
   let anon: TestClient;
   let staff: TestClient;
   let staff2: TestClient;
@@ -34,23 +32,18 @@ describe("facility directory and profile editing", () => {
   let rows: Row[];
 
   /** Response bodies are checked against the contract, as the portal relies on them. */
-  const expectContract = (operationId: string, res: { status: number; json: unknown }) => {
-    const result = api.validateResponse(res.json, operationId, res.status);
-    expect(result.errors ?? [], `${operationId} ${res.status}`).toEqual([]);
-  };
   const ids = (items: FacilityDto[]) => items.map((f) => f.id).sort();
   const published = () => rows.filter((r) => r.published);
   const listAll = async (query: string) => {
     const res = await anon.get(`api/facilities?limit=200&${query}`);
     expect(res.status, res.text).toBe(200);
-    expectContract("listFacilities", res);
+    await expectContract("listFacilities", res);
     expect(res.json.total).toBe(res.json.items.length);
     return res.json.items as FacilityDto[];
   };
 
   beforeAll(async () => {
     t = await startTestHub({ seed: "demo", residents: 20 });
-    api = await createOpenApi(loadOpenApiDocument());
     const p = t.hub.prisma;
     const own = await p.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
     const other = await p.user.findUniqueOrThrow({ where: { email: "facility2@demo.example.jp" } });
@@ -80,7 +73,7 @@ describe("facility directory and profile editing", () => {
     it("lists the 35 municipalities in code order, without their network rules", async () => {
       const res = await anon.get("api/municipalities");
       expect(res.status).toBe(200);
-      expectContract("listMunicipalities", res);
+      await expectContract("listMunicipalities", res);
       const codes = res.json.items.map((m: { code: string }) => m.code);
       expect(codes).toHaveLength(35);
       expect(codes).toEqual([...codes].sort());
@@ -96,7 +89,7 @@ describe("facility directory and profile editing", () => {
     it("lists the two associations", async () => {
       const res = await anon.get("api/associations");
       expect(res.status).toBe(200);
-      expectContract("listAssociations", res);
+      await expectContract("listAssociations", res);
       expect(res.json.items.map((a: { id: string }) => a.id).sort()).toEqual(["medical", "midwife"]);
     });
   });
@@ -105,7 +98,7 @@ describe("facility directory and profile editing", () => {
     it("lists every published facility with a total, paged", async () => {
       const res = await anon.get("api/facilities");
       expect(res.status).toBe(200);
-      expectContract("listFacilities", res);
+      await expectContract("listFacilities", res);
       expect(res.json.total).toBe(published().length);
       expect(res.json.total).toBeGreaterThanOrEqual(65);
       expect(res.json.items).toHaveLength(50);
@@ -240,7 +233,7 @@ describe("facility directory and profile editing", () => {
     it("returns one facility", async () => {
       const res = await anon.get(`api/facilities/${ownId}`);
       expect(res.status).toBe(200);
-      expectContract("getFacility", res);
+      await expectContract("getFacility", res);
       expect(res.json.id).toBe(ownId);
     });
 
@@ -275,7 +268,7 @@ describe("facility directory and profile editing", () => {
         name: before.name,
       });
       expect(res.status, res.text).toBe(200);
-      expectContract("updateFacility", res);
+      await expectContract("updateFacility", res);
       expect(res.json).toMatchObject({ phone: "022-555-9999", version: before.version + 1 });
 
       const shown = await anon.get(`api/facilities/${ownId}`);
@@ -286,7 +279,7 @@ describe("facility directory and profile editing", () => {
 
       const revisions = await anon.get(`api/facilities/${ownId}/revisions`);
       expect(revisions.status).toBe(200);
-      expectContract("listFacilityRevisions", revisions);
+      await expectContract("listFacilityRevisions", revisions);
       expect(revisions.json.items).toHaveLength(1);
       const [rev] = revisions.json.items;
       expect(rev).toEqual({

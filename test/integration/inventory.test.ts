@@ -1,9 +1,8 @@
-import type { OpenAPIBackend } from "openapi-backend";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceType } from "../../hub/db/client.js";
-import { createOpenApi, loadOpenApiDocument } from "../../hub/http/openapi.js";
 import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
+import { expectContract, expectProblem } from "../support/contract.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
 
@@ -20,7 +19,6 @@ type SlotJson = {
 
 describe("inventory: services, capacity, vacancy, closures", () => {
   let t: TestHub;
-  let api: OpenAPIBackend;
   let facilityId: string;
   let otherFacilityId: string;
   let anon: TestClient;
@@ -28,20 +26,12 @@ describe("inventory: services, capacity, vacancy, closures", () => {
   let staff2: TestClient;
   let resident: TestClient;
 
-  const expectContract = (operationId: string, res: { status: number; json: unknown }) => {
-    const result = api.validateResponse(res.json, operationId, res.status);
-    expect(result.errors ?? [], `${operationId} ${res.status}`).toEqual([]);
-  };
-  const expectProblem = (res: { status: number; json: any; text: string }, status: number, code: string) => {
-    expect(res.status, res.text).toBe(status);
-    expect(res.json?.code, res.text).toBe(code);
-  };
   const slots = async (from: string, to: string, serviceType?: ServiceType): Promise<SlotJson[]> => {
     const res = await anon.get(
       `api/facilities/${facilityId}/slots?from=${from}&to=${to}${serviceType ? `&serviceType=${serviceType}` : ""}`,
     );
     expect(res.status, res.text).toBe(200);
-    expectContract("listSlots", res);
+    await expectContract("listSlots", res);
     return res.json.items;
   };
   const slotRows = (serviceType: ServiceType, from: string, to: string) =>
@@ -52,7 +42,6 @@ describe("inventory: services, capacity, vacancy, closures", () => {
 
   beforeAll(async () => {
     t = await startTestHub({ seed: "demo", residents: 20 });
-    api = await createOpenApi(loadOpenApiDocument());
     const user = (email: string) => t.hub.prisma.user.findUniqueOrThrow({ where: { email } });
     facilityId = (await user("facility@demo.example.jp")).facilityId as string;
     otherFacilityId = (await user("facility2@demo.example.jp")).facilityId as string;
@@ -154,7 +143,7 @@ describe("inventory: services, capacity, vacancy, closures", () => {
         holdMinutes: 720,
       });
       expect(res.status, res.text).toBe(200);
-      expectContract("setFacilityService", res);
+      await expectContract("setFacilityService", res);
       expect(res.json).toMatchObject({ serviceType: "visit", capacity: 2, holdMinutes: 720 });
       expect((await slots(day(6), day(6), "visit")).map((s) => [s.timeBlock, s.capacity, s.free])).toEqual([
         ["am", 2, 2],
@@ -215,7 +204,7 @@ describe("inventory: services, capacity, vacancy, closures", () => {
         capacity: 3,
       });
       expect(res.status, res.text).toBe(200);
-      expectContract("setCapacity", res);
+      await expectContract("setCapacity", res);
       expect(res.json).toEqual({ updated: 6 });
       expect((await slotRows("visit", from, to)).map((s) => s.capacity)).toEqual([3, 3, 3, 3, 3, 3]);
       const one = await staff.put(`api/facilities/${facilityId}/slots`, {
@@ -293,7 +282,7 @@ describe("inventory: services, capacity, vacancy, closures", () => {
         capacity: 1,
       });
       expectProblem(res, 409, "capacity_below_bookings");
-      expectContract("setCapacity", res);
+      await expectContract("setCapacity", res);
       expect(res.json.detail).toContain(day(42));
       expect(res.json.detail).not.toContain(day(41));
       expect(res.json.errors).toEqual([{ path: day(42), message: "2 places taken" }]);
@@ -316,7 +305,7 @@ describe("inventory: services, capacity, vacancy, closures", () => {
       const date = day(60);
       const res = await staff.post(`api/facilities/${facilityId}/closures`, { date, reason: "院内研修" });
       expect(res.status, res.text).toBe(201);
-      expectContract("addClosure", res);
+      await expectContract("addClosure", res);
       expect(res.json).toMatchObject({ date, serviceType: null, reason: "院内研修" });
       expect((await slots(date, date)).map((s) => [s.serviceType, s.closed, s.free])).toEqual([
         ["stay", true, 0],
@@ -326,7 +315,7 @@ describe("inventory: services, capacity, vacancy, closures", () => {
       ]);
       const list = await anon.get(`api/facilities/${facilityId}/closures`);
       expect(list.status).toBe(200);
-      expectContract("listClosures", list);
+      await expectContract("listClosures", list);
       expect(list.json.items).toContainEqual(res.json);
 
       expectProblem(
