@@ -74,7 +74,6 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((s) => s === "true"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 
 export type Config = Omit<z.infer<typeof schema>, "SECRET_KEY" | "PUBLIC_URL"> & {

@@ -40,8 +40,10 @@ describe("codeMessage", () => {
       code: "012345",
       expiresAt,
       language: "ja",
+      signInUrl: "https://sango.example.jp/sign-in",
     });
     expect(m.channel).toBe("email");
+    expect(m.text).toContain("https://sango.example.jp/sign-in");
     expect(m.to).toBe("a@example.jp");
     expect(m.subject).toContain("確認コード");
     expect(m.text).toContain("012345");
@@ -56,13 +58,21 @@ describe("codeMessage", () => {
       code: "012345",
       expiresAt,
       language: "en",
+      signInUrl: "https://sango.example.jp/sign-in",
     });
     expect(m.text).toContain("確認コード");
     expect(m.text).toContain("Your Miyagi postpartum care sign-in code is 012345");
   });
 
   it("keeps SMS short", () => {
-    const m = codeMessage({ channel: "sms", to: "+819012345678", code: "987654", expiresAt, language: "ja" });
+    const m = codeMessage({
+      channel: "sms",
+      to: "+819012345678",
+      code: "987654",
+      expiresAt,
+      language: "ja",
+      signInUrl: "https://sango.example.jp/sign-in",
+    });
     expect(m.subject).toBeUndefined();
     expect(m.text).toContain("987654");
     expect(m.text).toContain("14:10");

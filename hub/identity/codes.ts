@@ -44,6 +44,8 @@ export function codeMessage(opts: {
   code: string;
   expiresAt: Date;
   language: string;
+  /** Where to enter the code (PUBLIC_URL + sign-in); e-mail only, SMS stays within 70 characters. */
+  signInUrl: string;
 }): Message {
   const { channel, to, code, expiresAt } = opts;
   const until = hhmm(expiresAt);
@@ -59,6 +61,7 @@ export function codeMessage(opts: {
     "",
     `サインイン用の確認コードは ${code} です。`,
     `有効期限は ${until} まで（${minutes}分間）です。`,
+    `入力画面: ${opts.signInUrl}`,
     "",
     "このコードを他の人に教えないでください。",
     "お心当たりがない場合は、このメールを破棄してください。",

@@ -103,6 +103,7 @@ export async function requestResidentCode(
     code,
     expiresAt,
     language: target.resident.preferredLanguage,
+    signInUrl: `${hub.config.PUBLIC_URL}sign-in`,
   });
   const userId = await withRetryOnConflict(() =>
     hub.prisma.$transaction(async (tx) => {

@@ -235,7 +235,7 @@ function printTable(
 
 function spawnProcess(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    env: { ...process.env, ...env, LOG_LEVEL: "warn" },
+    env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
   child.once("exit", (code) => {
