@@ -2,17 +2,18 @@ import { A } from "@solidjs/router";
 import { Show } from "solid-js";
 import { t } from "../i18n";
 
-/** Previous / next links for a limit-offset list, with the range shown. */
+/** Previous / next links for a limit-offset list, with the range shown (nothing until the total is known). */
 export function Pager(props: {
-  total: number;
+  total: number | undefined;
   limit: number;
   offset: number;
   href: (offset: number) => string;
 }) {
-  const from = () => (props.total === 0 ? 0 : props.offset + 1);
-  const to = () => Math.min(props.offset + props.limit, props.total);
+  const total = () => props.total ?? 0;
+  const from = () => (total() === 0 ? 0 : props.offset + 1);
+  const to = () => Math.min(props.offset + props.limit, total());
   return (
-    <Show when={props.total > props.limit || props.offset > 0}>
+    <Show when={props.total !== undefined && (total() > props.limit || props.offset > 0)}>
       <nav class="pager" aria-label={t().pager.label}>
         <Show when={props.offset > 0} fallback={<span class="pager-spacer" />}>
           <A
@@ -23,8 +24,8 @@ export function Pager(props: {
             {t().pager.previous}
           </A>
         </Show>
-        <p class="pager-range">{t().pager.range(from(), to(), props.total)}</p>
-        <Show when={to() < props.total} fallback={<span class="pager-spacer" />}>
+        <p class="pager-range">{t().pager.range(from(), to(), total())}</p>
+        <Show when={to() < total()} fallback={<span class="pager-spacer" />}>
           <A class="button button-secondary" href={props.href(props.offset + props.limit)} rel="next">
             {t().pager.next}
           </A>
@@ -34,11 +35,16 @@ export function Pager(props: {
   );
 }
 
-/** A query string from the current filters plus an offset (empty values left out). */
-export function searchHref(path: string, params: Record<string, string | undefined>, offset: number): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
-  if (offset > 0) q.set("offset", String(offset));
-  const s = q.toString();
-  return s ? `${path}?${s}` : path;
+/** The number of results, in a live region that is there before the first answer (so changes are read out). */
+export function ResultCount(props: {
+  total: number | undefined;
+  results: (n: number) => string;
+  none: string;
+}) {
+  const total = () => props.total ?? 0;
+  return (
+    <p role="status" class="result-count">
+      <Show when={props.total !== undefined}>{total() > 0 ? props.results(total()) : props.none}</Show>
+    </p>
+  );
 }

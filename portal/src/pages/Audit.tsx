@@ -1,16 +1,16 @@
-import { createAsync, useSearchParams } from "@solidjs/router";
+import { createAsync } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
-import { Pager, searchHref } from "../components/Pager";
+import { Pager, ResultCount } from "../components/Pager";
 import { ScrollTable } from "../components/Table";
 import { getAuditLog } from "../data";
 import { formatDateTime } from "../format";
 import { label, t } from "../i18n";
+import { formText, useListSearch } from "../search";
 
 const LIMIT = 50;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
 const isDate = (v: string | undefined) => !!v && /^\d{4}-\d{2}-\d{2}$/.test(v);
 
 export function Audit() {
@@ -22,10 +22,8 @@ export function Audit() {
 }
 
 function AuditLog() {
-  const [params, setParams] = useSearchParams();
+  const { filters, offset, setFilters, href } = useListSearch("/audit", ["action", "from", "to"]);
   const [rangeError, setRangeError] = createSignal(false);
-  const filters = () => ({ action: one(params.action), from: one(params.from), to: one(params.to) });
-  const offset = () => Math.max(0, Number(one(params.offset)) || 0);
   // Dates are days in Japan; the API takes instants.
   const result = createAsync(() =>
     getAuditLog({
@@ -41,15 +39,15 @@ function AuditLog() {
   function search(e: SubmitEvent) {
     e.preventDefault();
     const data = new FormData(e.currentTarget as HTMLFormElement);
-    const from = String(data.get("from") ?? "") || undefined;
-    const to = String(data.get("to") ?? "") || undefined;
+    const from = formText(data, "from");
+    const to = formText(data, "to");
     const bad = !!from && !!to && to < from;
     setRangeError(bad);
     if (bad) {
       document.getElementById("field-to")?.focus();
       return;
     }
-    setParams({ action: String(data.get("action") ?? "").trim() || undefined, from, to, offset: undefined });
+    setFilters(data);
   }
 
   return (
@@ -79,9 +77,7 @@ function AuditLog() {
           </div>
         </form>
       </search>
-      <p role="status" class="result-count">
-        <Show when={result()}>{(res) => (res().total > 0 ? a().results(res().total) : a().noResults)}</Show>
-      </p>
+      <ResultCount total={result()?.total} results={a().results} none={a().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
         <ScrollTable id="audit-table" caption={a().caption}>
           <thead>
@@ -129,16 +125,7 @@ function AuditLog() {
           </tbody>
         </ScrollTable>
       </Show>
-      <Show when={result()}>
-        {(res) => (
-          <Pager
-            total={res().total}
-            limit={LIMIT}
-            offset={offset()}
-            href={(o) => searchHref("/audit", filters(), o)}
-          />
-        )}
-      </Show>
+      <Pager total={result()?.total} limit={LIMIT} offset={offset()} href={href} />
     </Page>
   );
 }

@@ -1,32 +1,26 @@
-import { A, createAsync, useSearchParams } from "@solidjs/router";
+import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { FACILITY_KINDS, type Facility, KNOWN_LANGUAGES, SERVICE_TYPES } from "../api";
 import { SelectField, TextField } from "../components/Field";
+import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
-import { Pager, searchHref } from "../components/Pager";
-import { byRegion, getFacilities, getMunicipalities } from "../data";
+import { Pager, ResultCount } from "../components/Pager";
+import { getFacilities, getMunicipalities } from "../data";
 import { label, t } from "../i18n";
+import { useListSearch } from "../search";
 
 const LIMIT = 20;
 const FILTERS = ["q", "municipality", "serviceType", "kind", "language"] as const;
-type Filters = Record<(typeof FILTERS)[number], string | undefined>;
-
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
 
 export function Facilities() {
-  const [params, setParams] = useSearchParams();
-  const filters = (): Filters => Object.fromEntries(FILTERS.map((k) => [k, one(params[k])])) as Filters;
-  const offset = () => Math.max(0, Number(one(params.offset)) || 0);
+  const { filters, offset, setFilters, href } = useListSearch("/facilities", FILTERS);
   const result = createAsync(() => getFacilities({ ...filters(), limit: LIMIT, offset: offset() }));
   const municipalities = createAsync(() => getMunicipalities());
   const f = () => t().facilities;
 
   function search(e: SubmitEvent) {
     e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const next: Record<string, string | undefined> = { offset: undefined };
-    for (const k of FILTERS) next[k] = String(data.get(k) ?? "").trim() || undefined;
-    setParams(next);
+    setFilters(new FormData(e.currentTarget as HTMLFormElement));
   }
 
   return (
@@ -43,22 +37,12 @@ export function Facilities() {
               value={filters().q}
               maxLength={100}
             />
-            <SelectField name="municipality" label={f().municipality}>
-              <option value="">{f().any}</option>
-              <For each={byRegion(municipalities() ?? [])}>
-                {([region, items]) => (
-                  <optgroup label={region}>
-                    <For each={items}>
-                      {(m) => (
-                        <option value={m.code} selected={m.code === filters().municipality}>
-                          {m.name}
-                        </option>
-                      )}
-                    </For>
-                  </optgroup>
-                )}
-              </For>
-            </SelectField>
+            <MunicipalitySelect
+              label={f().municipality}
+              empty={f().any}
+              municipalities={municipalities()}
+              selected={filters().municipality}
+            />
             <SelectField name="serviceType" label={f().serviceType}>
               <option value="">{f().any}</option>
               <For each={SERVICE_TYPES}>
@@ -103,22 +87,11 @@ export function Facilities() {
 
       <section aria-labelledby="results-title">
         <h2 id="results-title">{f().resultsTitle}</h2>
-        <p role="status" class="result-count">
-          <Show when={result()}>{(r) => (r().total > 0 ? f().results(r().total) : f().noResults)}</Show>
-        </p>
+        <ResultCount total={result()?.total} results={f().results} none={f().noResults} />
         <ul class="cards">
           <For each={result()?.items}>{(facility) => <FacilityCard facility={facility} />}</For>
         </ul>
-        <Show when={result()}>
-          {(r) => (
-            <Pager
-              total={r().total}
-              limit={LIMIT}
-              offset={offset()}
-              href={(o) => searchHref("/facilities", filters(), o)}
-            />
-          )}
-        </Show>
+        <Pager total={result()?.total} limit={LIMIT} offset={offset()} href={href} />
       </section>
     </Page>
   );

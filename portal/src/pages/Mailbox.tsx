@@ -5,9 +5,9 @@ import { Page } from "../components/Page";
 import { getMailbox } from "../data";
 import { formatDateTime } from "../format";
 import { t } from "../i18n";
+import { formText, one } from "../search";
 
 const LIMIT = 50;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
 
 /**
  * The demo mailbox: what the hub would have sent by e-mail or SMS (so someone trying the demo can read a
@@ -23,7 +23,7 @@ export function Mailbox() {
   function search(e: SubmitEvent) {
     e.preventDefault();
     const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({ to: String(data.get("to") ?? "").trim() || undefined });
+    setParams({ to: formText(data, "to") });
   }
 
   async function refresh() {

@@ -1,17 +1,18 @@
-import { createAsync, useSearchParams } from "@solidjs/router";
+import { createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import type { Me } from "../api";
-import { SelectField, TextField } from "../components/Field";
+import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
+import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
-import { Pager, searchHref } from "../components/Pager";
+import { Pager, ResultCount } from "../components/Pager";
 import { ScrollTable } from "../components/Table";
-import { byRegion, getMunicipalities, getResidents } from "../data";
+import { getMunicipalities, getResidents } from "../data";
 import { formatDate } from "../format";
 import { t } from "../i18n";
+import { useListSearch } from "../search";
 
 const LIMIT = 50;
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) || undefined;
 
 export function Residents() {
   return (
@@ -22,9 +23,7 @@ export function Residents() {
 }
 
 function ResidentList(props: { me: Me }) {
-  const [params, setParams] = useSearchParams();
-  const filters = () => ({ q: one(params.q), municipality: one(params.municipality) });
-  const offset = () => Math.max(0, Number(one(params.offset)) || 0);
+  const { filters, offset, setFilters, href } = useListSearch("/residents", ["q", "municipality"]);
   const result = createAsync(() => getResidents({ ...filters(), limit: LIMIT, offset: offset() }));
   const municipalities = createAsync(() => getMunicipalities());
   const municipalityName = (code: string) => municipalities()?.find((m) => m.code === code)?.name ?? code;
@@ -32,12 +31,7 @@ function ResidentList(props: { me: Me }) {
 
   function search(e: SubmitEvent) {
     e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({
-      q: String(data.get("q") ?? "").trim() || undefined,
-      municipality: String(data.get("municipality") ?? "") || undefined,
-      offset: undefined,
-    });
+    setFilters(new FormData(e.currentTarget as HTMLFormElement));
   }
 
   return (
@@ -47,22 +41,12 @@ function ResidentList(props: { me: Me }) {
         <form class="filters panel" onSubmit={search}>
           <TextField name="q" label={r().q} type="search" value={filters().q} maxLength={100} />
           <Show when={props.me.role === "prefecture"}>
-            <SelectField name="municipality" label={r().municipality}>
-              <option value="">{r().all}</option>
-              <For each={byRegion(municipalities() ?? [])}>
-                {([region, items]) => (
-                  <optgroup label={region}>
-                    <For each={items}>
-                      {(m) => (
-                        <option value={m.code} selected={m.code === filters().municipality}>
-                          {m.name}
-                        </option>
-                      )}
-                    </For>
-                  </optgroup>
-                )}
-              </For>
-            </SelectField>
+            <MunicipalitySelect
+              label={r().municipality}
+              empty={r().all}
+              municipalities={municipalities()}
+              selected={filters().municipality}
+            />
           </Show>
           <div class="form-actions">
             <button type="submit" class="button">
@@ -71,9 +55,7 @@ function ResidentList(props: { me: Me }) {
           </div>
         </form>
       </search>
-      <p role="status" class="result-count">
-        <Show when={result()}>{(res) => (res().total > 0 ? r().results(res().total) : r().noResults)}</Show>
-      </p>
+      <ResultCount total={result()?.total} results={r().results} none={r().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
         <ScrollTable id="residents-table" caption={r().caption}>
           <thead>
@@ -110,16 +92,7 @@ function ResidentList(props: { me: Me }) {
           </tbody>
         </ScrollTable>
       </Show>
-      <Show when={result()}>
-        {(res) => (
-          <Pager
-            total={res().total}
-            limit={LIMIT}
-            offset={offset()}
-            href={(o) => searchHref("/residents", filters(), o)}
-          />
-        )}
-      </Show>
+      <Pager total={result()?.total} limit={LIMIT} offset={offset()} href={href} />
     </Page>
   );
 }

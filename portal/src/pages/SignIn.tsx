@@ -1,5 +1,5 @@
 import { A, action, createAsync, redirect, useSubmission } from "@solidjs/router";
-import { createSignal, Match, onMount, Show, Switch } from "solid-js";
+import { createSignal, type JSX, Match, onMount, Show, Switch } from "solid-js";
 import { api } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
@@ -137,31 +137,11 @@ function StaffSignIn() {
 function TotpStep() {
   const sub = useSubmission(verifyTotp);
   const s = () => t().signIn;
-  onMount(() => document.getElementById("totp-code")?.focus());
   return (
     <form action={verifyTotp} method="post" class="stack">
       <h3>{s().totpTitle}</h3>
       <p>{s().totpIntro}</p>
-      <TextField
-        name="code"
-        id="totp-code"
-        label={s().totpCode}
-        hint={s().codeFormat}
-        inputmode="numeric"
-        autocomplete="one-time-code"
-        pattern="[0-9]{6}"
-        maxLength={6}
-        required
-        describedBy={sub.error ? "totp-error" : undefined}
-      />
-      <Show when={sub.error}>
-        <ErrorMessage id="totp-error" error={sub.error} messages={{ 401: s().badCode }} />
-      </Show>
-      <div class="form-actions">
-        <button type="submit" class="button">
-          {sub.pending ? t().saving : s().totpSubmit}
-        </button>
-      </div>
+      <CodeField id="totp-code" errorId="totp-error" label={s().totpCode} submit={s().totpSubmit} sub={sub} />
     </form>
   );
 }
@@ -226,34 +206,56 @@ function ResidentSignIn() {
 function CodeStep(props: { destination: string; onChange: () => void }) {
   const sub = useSubmission(verifyCode);
   const s = () => t().signIn;
-  onMount(() => document.getElementById("resident-code")?.focus());
   return (
     <form action={verifyCode} method="post" class="stack">
       <input type="hidden" name="destination" value={props.destination} />
       <p class="meta">{props.destination}</p>
+      <CodeField id="resident-code" errorId="code-error" label={s().code} submit={s().verify} sub={sub}>
+        <button type="button" class="button button-secondary" onClick={() => props.onChange()}>
+          {s().changeDestination}
+        </button>
+      </CodeField>
+    </form>
+  );
+}
+
+/**
+ * The 6-digit code input (focused on arrival), the submission's error tied to it by aria-describedby, and
+ * the form's actions: submit, then any others given as children.
+ */
+function CodeField(props: {
+  id: string;
+  errorId: string;
+  label: string;
+  submit: string;
+  sub: { error?: unknown; pending?: boolean };
+  children?: JSX.Element;
+}) {
+  const s = () => t().signIn;
+  onMount(() => document.getElementById(props.id)?.focus());
+  return (
+    <>
       <TextField
         name="code"
-        id="resident-code"
-        label={s().code}
+        id={props.id}
+        label={props.label}
         hint={s().codeFormat}
         inputmode="numeric"
         autocomplete="one-time-code"
         pattern="[0-9]{6}"
         maxLength={6}
         required
-        describedBy={sub.error ? "code-error" : undefined}
+        describedBy={props.sub.error ? props.errorId : undefined}
       />
-      <Show when={sub.error}>
-        <ErrorMessage id="code-error" error={sub.error} messages={{ 401: s().badCode }} />
+      <Show when={props.sub.error}>
+        <ErrorMessage id={props.errorId} error={props.sub.error} messages={{ 401: s().badCode }} />
       </Show>
       <div class="form-actions">
         <button type="submit" class="button">
-          {sub.pending ? t().saving : s().verify}
+          {props.sub.pending ? t().saving : props.submit}
         </button>
-        <button type="button" class="button button-secondary" onClick={() => props.onChange()}>
-          {s().changeDestination}
-        </button>
+        {props.children}
       </div>
-    </form>
+    </>
   );
 }
