@@ -1,11 +1,8 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
 import Koa from "koa";
 import helmet from "koa-helmet";
 import serve from "koa-static";
 import type { Document } from "openapi-backend";
-import { register } from "prom-client";
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { type Actor, isStaff } from "../identity/actor.js";
@@ -13,6 +10,7 @@ import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
 import { readJsonBody } from "./body.js";
+import { apiDocs } from "./docs.js";
 import { httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
 import { Problem, problems } from "./problem.js";
@@ -20,20 +18,17 @@ import { allHandlers } from "./routes/index.js";
 import type { Handlers, OpRequest, OpResponse } from "./types.js";
 
 const PORTAL_DIST = new URL("../../portal/dist/", import.meta.url);
-const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export type AppOptions = { handlers?: Handlers };
-
 /** Builds the Koa application: API (OpenAPI-routed), docs, health, metrics and the portal, under BASE_PATH. */
-export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
+export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Promise<Koa> {
   const document = loadOpenApiDocument();
   const api = await createOpenApi(document);
-  const handlers = opts.handlers ?? allHandlers;
   assertEveryOperationHandled(document, handlers);
   const clientAddress = clientAddressResolver(hub.config.TRUSTED_PROXIES);
   const base = hub.config.BASE_PATH;
   const specJson = JSON.stringify(document);
+  const indexHtml = portalIndex(base);
 
   const app = new Koa();
   app.silent = true;
@@ -81,33 +76,7 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
     await next();
   });
 
-  app.use(async (ctx, next) => {
-    if (ctx.path === "/api/openapi.json") {
-      ctx.type = "application/json";
-      ctx.body = specJson;
-      return;
-    }
-    if (ctx.path === "/api/docs/") return ctx.redirect(`${base}api/docs`);
-    if (ctx.path === "/api/docs") {
-      ctx.type = "text/html";
-      ctx.body = DOCS_HTML;
-      return;
-    }
-    if (ctx.path === "/api/docs/init.js") {
-      ctx.type = "application/javascript";
-      ctx.body = DOCS_INIT;
-      return;
-    }
-    if (ctx.path.startsWith("/api/docs/assets/")) {
-      const file = path.basename(ctx.path);
-      if (!DOCS_ASSETS.has(file)) throw problems.notFound("file");
-      ctx.type = path.extname(file);
-      ctx.set("Cache-Control", "public, max-age=86400");
-      ctx.body = readFileSync(path.join(SWAGGER_DIR, file));
-      return;
-    }
-    await next();
-  });
+  app.use(apiDocs(specJson, base));
 
   // API operations, routed and validated by the OpenAPI document.
   app.use(async (ctx, next) => {
@@ -228,10 +197,9 @@ export async function createApp(hub: Hub, opts: AppOptions = {}): Promise<Koa> {
     if (ctx.method !== "GET" && ctx.method !== "HEAD") throw problems.notFound("page");
     ctx.type = "text/html";
     ctx.set("Cache-Control", "no-cache");
-    ctx.body = portalIndex(base);
+    ctx.body = indexHtml;
   });
 
-  void register; // the /metrics handler reads the default registry
   return app;
 }
 
@@ -286,29 +254,13 @@ function assertEveryOperationHandled(document: Document, handlers: Handlers) {
   }
 }
 
-let indexCache: string | undefined;
+/** The portal's index.html with the <base> its relative URLs need; read once when the app is built. */
 function portalIndex(base: string): string {
-  if (indexCache === undefined) {
-    try {
-      indexCache = readFileSync(new URL("index.html", PORTAL_DIST), "utf8");
-    } catch {
-      indexCache = `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>産後ケア</title></head><body><main><h1>産後ケア ポータル</h1><p>The portal has not been built. Run <code>npm run build</code>.</p></main></body></html>`;
-    }
+  let html: string;
+  try {
+    html = readFileSync(new URL("index.html", PORTAL_DIST), "utf8");
+  } catch {
+    html = `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>産後ケア</title></head><body><main><h1>産後ケア ポータル</h1><p>The portal has not been built. Run <code>npm run build</code>.</p></main></body></html>`;
   }
-  return indexCache.replace("<head>", `<head><base href="${base}">`);
+  return html.replace("<head>", `<head><base href="${base}">`);
 }
-
-const DOCS_ASSETS = new Set([
-  "swagger-ui.css",
-  "swagger-ui-bundle.js",
-  "swagger-ui-standalone-preset.js",
-  "favicon-32x32.png",
-]);
-const DOCS_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>API documentation — Miyagi postpartum-care hub</title>
-<link rel="stylesheet" href="docs/assets/swagger-ui.css"><link rel="icon" href="docs/assets/favicon-32x32.png"></head>
-<body><main><div id="swagger-ui"></div></main>
-<script src="docs/assets/swagger-ui-bundle.js"></script><script src="docs/init.js"></script></body></html>`;
-// Relative to the page at <base>api/docs, so it works under any BASE_PATH.
-const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true });`;
