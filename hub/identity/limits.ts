@@ -9,8 +9,9 @@ import { problems } from "../http/problem.js";
 
 /**
  * Sign-in throttles, shared by all API processes through Redis when it is configured.
- * Lockout after repeated wrong passwords lives on the user row (see auth.ts); these limit attempts per
- * address and per destination so neither passwords nor one-time codes can be guessed at speed.
+ * Lockout after repeated wrong passwords or codes lives on the user row (staff-auth.ts, lockout.ts). These
+ * count failed sign-ins per address (so a town hall behind one gateway is not blocked by its own successes)
+ * and code requests per address and per destination, so neither passwords nor codes can be guessed at speed.
  */
 export type Limits = {
   signInPerAddress: RateLimiterAbstract;
