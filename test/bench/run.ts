@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { checkEntitlement, type EntitlementInput } from "../../hub/policies/entitlement.js";
+import { osaki } from "../../hub/policies/examples.js";
 import { TestClient } from "../support/client.js";
 import { createScratchDatabase } from "../support/hub.js";
 
@@ -122,9 +124,13 @@ async function main() {
     rows.push(await drive("ceiling", `http://127.0.0.1:${ceilingPort}/`, {}));
 
     const oversell = await oversellRound(facility, me.facilityId, residents, day(400));
+    const entitlementMs = entitlementRound();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
+    console.log(
+      `entitlement check: ${entitlementMs} ms a call (pure function, 大崎市 example, 3-night stay)`,
+    );
     const metrics: Metric[] = [];
     for (const r of rows) {
       if (r.name === "ceiling") {
@@ -140,6 +146,7 @@ async function main() {
       );
     }
     metrics.push(
+      { name: "entitlement.check.ms", value: entitlementMs, unit: "ms" },
       { name: "oversell.count", value: oversell.oversold, unit: "bookings" },
       { name: "oversell.granted", value: oversell.granted, unit: "bookings" },
     );
@@ -155,6 +162,30 @@ async function main() {
     await scratch?.drop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Mean time of one entitlement check (hub/policies), over many calls of a realistic request. */
+function entitlementRound(calls = 100_000): number {
+  const input: EntitlementInput = {
+    policy: osaki,
+    voucher: {
+      status: "active",
+      validFrom: "2025-04-01",
+      validUntil: "2026-03-31",
+      unitsByType: {},
+      unitsUsed: { stay: 2 },
+      unitsReserved: { day: 1 },
+      usesSoFar: 1,
+    },
+    child: { birthDate: "2025-05-10", multipleBirth: 1 },
+    resident: { incomeTier: "general" },
+    request: { serviceType: "stay", startDate: "2025-07-01", nights: 3, addOns: [] },
+  };
+  if (!checkEntitlement(input).allowed)
+    throw new Error("the benchmark's entitlement request must be allowed");
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) checkEntitlement(input);
+  return round((performance.now() - started) / calls, 5);
 }
 
 /** 200 simultaneous holds for a night with 3 places: exactly 3 may succeed. */
