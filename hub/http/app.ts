@@ -9,7 +9,7 @@ import { type Actor, isStaff } from "../identity/actor.js";
 import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
-import { readJsonBody } from "./body.js";
+import { bodyLimitFor, readJsonBody } from "./body.js";
 import { apiDocs } from "./docs.js";
 import { httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
@@ -117,7 +117,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
         throw problems.forbidden("Missing or wrong X-CSRF-Token header", "csrf_failed");
       }
 
-      const body = await readJsonBody(ctx.req);
+      const body = await readJsonBody(ctx.req, bodyLimitFor(operationId));
       const validation = api.validateRequest({ ...request, body }, operation);
       if (!validation.valid) {
         throw problems.validation(

@@ -5,7 +5,7 @@ export class Problem extends Error {
     readonly code: string,
     readonly title: string,
     readonly detail?: string,
-    readonly errors?: { path?: string; message: string }[],
+    readonly errors?: { path?: string; message: string; line?: number; column?: string; code?: string }[],
   ) {
     super(`${code}: ${detail ?? title}`);
   }

@@ -44,10 +44,31 @@ export function assertOwnMunicipality(actor: Actor, code: string): void {
   }
 }
 
+/**
+ * Initial data migration of residents (personal data): only a municipality's own staff, and only into their
+ * own municipality; the prefecture and the operator may not. Returns the municipality the caller imports into.
+ */
+export function residentImportMunicipality(actor: Actor): string {
+  if (actor.role !== "municipality" || !actor.municipalityCode) {
+    throw problems.forbidden("Only a municipality's own staff may import its residents");
+  }
+  return actor.municipalityCode;
+}
+
 /** Reads of a municipality's settings: its own staff, the prefecture, the operator. */
 export function assertCanReadMunicipality(actor: Actor, code: string): void {
   if (actor.role === "prefecture" || actor.role === "operator") return;
   assertOwnMunicipality(actor, code);
+}
+
+/** Reads of a municipality's policy versions (利用条件) by staff: its own staff and the prefecture (read-only). */
+export function assertCanReadMunicipalityPolicies(actor: Actor, code: string): void {
+  if (actor.role === "prefecture") return;
+  if (actor.role !== "municipality" || actor.municipalityCode !== code) {
+    throw problems.forbidden(
+      "Only this municipality's own staff and the prefecture may see its policy versions",
+    );
+  }
 }
 
 /** Which bookings an actor may see. Anything outside is answered as 404, not 403, so ids cannot be probed. */

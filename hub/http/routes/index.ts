@@ -3,9 +3,11 @@ import { auditHandlers } from "./audit.js";
 import { authHandlers } from "./auth.js";
 import { bookingHandlers } from "./bookings.js";
 import { facilityHandlers } from "./facilities.js";
+import { importHandlers } from "./imports.js";
 import { inventoryHandlers } from "./inventory.js";
 import { mailboxHandlers } from "./mailbox.js";
 import { municipalityHandlers } from "./municipalities.js";
+import { policyHandlers } from "./policies.js";
 import { publicHandlers } from "./public.js";
 import { residentHandlers } from "./residents.js";
 import { systemHandlers } from "./system.js";
@@ -17,9 +19,11 @@ export const allHandlers: Handlers = {
   ...residentHandlers,
   ...auditHandlers,
   ...municipalityHandlers,
+  ...policyHandlers,
   ...mailboxHandlers,
   ...publicHandlers,
   ...facilityHandlers,
   ...inventoryHandlers,
   ...bookingHandlers,
+  ...importHandlers,
 };
