@@ -152,7 +152,45 @@ export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
 }
 
 export type Page<T> = { items: T[]; total: number };
-export type FieldError = { path?: string; message: string };
+/** A problem's `errors` item; import reports add the file's line (1 = header, 0 = whole file), column and code. */
+export type FieldError = { path?: string; message: string; line?: number; column?: string; code?: string };
+
+export type IncomeTier = "general" | "exempt" | "welfare";
+export const INCOME_TIERS: IncomeTier[] = ["general", "exempt", "welfare"];
+
+/** The rules of one service type in a policy version (hub/policies/policy.ts validates them in full). */
+export type PolicyServiceRule = {
+  unitFee?: number;
+  copayPerUnit?: Partial<Record<IncomeTier, number>>;
+  maxUnits?: number;
+  maxUnitsMultipleBirth?: number;
+  stayCounting?: string;
+  maxNightsPerStay?: number;
+  eligibility?: { maxChildAgeMonths?: number; useCorrectedAgeForPreterm?: boolean; minChildAgeDays?: number };
+};
+
+/** A municipality's policy version (利用条件); `inUse` once in effect (never changed from then on). */
+export type PolicyVersion = {
+  municipalityCode: string;
+  version: number;
+  effectiveFrom: string;
+  services: Partial<Record<ServiceType, PolicyServiceRule>>;
+  note?: string;
+  inUse: boolean;
+  createdAt: string;
+};
+
+/** A residents import file, as the API takes it. */
+export type ImportFile = { fileName: string; contentBase64: string };
+
+/** What an import did (or, on a dry run, would do). */
+export type ImportReport = {
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  updated: number;
+  errors: { line: number; column: string; code: string; message: string }[];
+};
 
 /** An error from the hub (problem JSON) or from the network (status 0). */
 export class ApiError extends Error {
@@ -286,6 +324,11 @@ export const api = {
     }),
 
   listResidents: (query: Query) => request<Page<Resident>>("GET", "api/residents", { query }),
+  listPolicyVersions: (code: string) =>
+    request<{ items: PolicyVersion[] }>("GET", `api/municipalities/${encodeURIComponent(code)}/policies`),
+  /** Residents import: a dry run validates and reports; `dryRun: false` applies all rows or none. */
+  importResidents: (file: ImportFile, dryRun: boolean) =>
+    request<ImportReport>("POST", "api/imports/residents", { query: { dryRun: String(dryRun) }, body: file }),
   listAuditLog: (query: Query) => request<Page<AuditEntry>>("GET", "api/audit-log", { query }),
   /** The demo mailbox, newest first; 404 when the hub does not keep one. */
   listMailbox: (query: Query) => request<{ items: MailboxMessage[] }>("GET", "api/mailbox", { query }),

@@ -21,6 +21,11 @@ export const getSlots = query((id: string, from: string, to: string) => api.list
 
 export const getResidents = query((params: Params) => api.listResidents(params), "residents");
 
+export const getPolicyVersions = query(
+  async (code: string) => (await api.listPolicyVersions(code)).items,
+  "policyVersions",
+);
+
 export const getAuditLog = query((params: Params) => api.listAuditLog(params), "auditLog");
 
 /** The demo mailbox, or null when the hub has none (404: DEMO_MAILBOX is off). */

@@ -69,3 +69,9 @@ export function formatTime(instant: string): string {
     hourCycle: "h23",
   }).format(d);
 }
+
+/** An amount of yen, e.g. ¥30,000 (the half-width sign in both languages). */
+export function formatYen(amount: number | null | undefined): string {
+  if (amount === null || amount === undefined) return "";
+  return `¥${new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 }).format(amount)}`;
+}

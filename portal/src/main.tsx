@@ -8,8 +8,10 @@ import { Facilities } from "./pages/Facilities";
 import { FacilityEdit } from "./pages/FacilityEdit";
 import { FacilityProfile } from "./pages/FacilityProfile";
 import { Home } from "./pages/Home";
+import { ImportResidents } from "./pages/ImportResidents";
 import { Mailbox } from "./pages/Mailbox";
 import { NotFound } from "./pages/NotFound";
+import { Policies } from "./pages/Policies";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
 
@@ -40,6 +42,8 @@ render(
       <Route path="/sign-in" component={SignIn} />
       <Route path="/residents" component={Residents} />
       <Route path="/audit" component={Audit} />
+      <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
+      <Route path="/municipality/import" component={ImportResidents} />
       <Route path="/mailbox" component={Mailbox} />
       <Route path="*404" component={NotFound} />
     </Router>

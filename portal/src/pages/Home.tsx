@@ -109,6 +109,12 @@ function RoleHome(props: { me: Me }) {
               <A class="button" href="/residents">
                 {h().municipality.residents}
               </A>
+              <A class="button button-secondary" href="/municipality/policies">
+                {h().municipality.policies}
+              </A>
+              <A class="button button-secondary" href="/municipality/import">
+                {h().municipality.import}
+              </A>
               <A class="button button-secondary" href="/facilities">
                 {h().municipality.facilities}
               </A>
@@ -128,6 +134,9 @@ function RoleHome(props: { me: Me }) {
               </A>
               <A class="button button-secondary" href="/residents">
                 {h().prefecture.residents}
+              </A>
+              <A class="button button-secondary" href="/municipality/policies">
+                {h().prefecture.policies}
               </A>
               <A class="button button-secondary" href="/facilities">
                 {h().prefecture.facilities}
