@@ -110,3 +110,34 @@ export function assertBookingAction(actor: Actor, action: "confirm" | "reject" |
   };
   if (!allowed[action].includes(actor.role)) throw problems.forbidden();
 }
+
+/** Which vouchers an actor may see: a resident their own, a municipality its own, the prefecture all. */
+export function voucherScope(actor: Actor): Prisma.VoucherWhereInput {
+  switch (actor.role) {
+    case "resident":
+      return { residentId: actor.residentId ?? "00000000-0000-0000-0000-000000000000" };
+    case "municipality":
+      return { municipalityCode: actor.municipalityCode ?? "" };
+    case "prefecture":
+      return {};
+    default:
+      return { id: "00000000-0000-0000-0000-000000000000" };
+  }
+}
+
+/** Voucher writes (issue, revoke, re-issue): a municipality's own staff. Returns their municipality. */
+export function voucherIssuer(actor: Actor): string {
+  if (actor.role !== "municipality" || !actor.municipalityCode) {
+    throw problems.forbidden("Only a municipality's own staff may issue or revoke its vouchers");
+  }
+  return actor.municipalityCode;
+}
+
+/** Who may see a voucher's QR payload: the resident it belongs to and the issuing municipality's staff. */
+export function maySeeVoucherQr(
+  actor: Actor,
+  voucher: { residentId: string; municipalityCode: string },
+): boolean {
+  if (actor.role === "resident") return actor.residentId === voucher.residentId;
+  return actor.role === "municipality" && actor.municipalityCode === voucher.municipalityCode;
+}

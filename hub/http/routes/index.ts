@@ -11,6 +11,7 @@ import { policyHandlers } from "./policies.js";
 import { publicHandlers } from "./public.js";
 import { residentHandlers } from "./residents.js";
 import { systemHandlers } from "./system.js";
+import { voucherHandlers } from "./vouchers.js";
 
 /** Every operation of schemas/openapi.yaml, by operationId. Start-up fails if one is missing. */
 export const allHandlers: Handlers = {
@@ -26,4 +27,5 @@ export const allHandlers: Handlers = {
   ...inventoryHandlers,
   ...bookingHandlers,
   ...importHandlers,
+  ...voucherHandlers,
 };

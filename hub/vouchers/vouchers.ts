@@ -1,0 +1,506 @@
+/**
+ * Vouchers (電子利用券) in the database: issued by a municipality's staff under the policy version in force today
+ * (Asia/Tokyo), with a validity window and per-service-type unit caps taken from that version; revoked and
+ * re-issued with a reason; units reserved, released and consumed by bookings.
+ *
+ * Serial numbers are allocated per municipality under a transaction-scoped advisory lock, which also serialises
+ * the "one active voucher per resident and child" check. The resident's notification is written to the outbox
+ * in the same transaction (sent only if the voucher commits).
+ */
+import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
+import { Problem, problems } from "../http/problem.js";
+import { addDays, formatDate, parseDate } from "../inventory/dates.js";
+import { enqueueMessage } from "../notify/outbox.js";
+import type { Message } from "../notify/transport.js";
+import { type PolicyVersion, SERVICE_TYPES } from "../policies/policy.js";
+import { tokyoTodayText } from "../policies/store.js";
+import { formatVoucherNumber, MAX_SERIAL, makeVoucherNumber, parseVoucherNumber } from "./number.js";
+import { signVoucherQr } from "./qr.js";
+
+type Tx = Prisma.TransactionClient;
+type Db = Tx | PrismaClient;
+
+export const BULK_TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
+const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
+
+export interface IssueContext {
+  now: Date;
+  /** With the trailing slash, e.g. https://sango-care.example/ */
+  publicUrl: string;
+  issuedBy?: string | null;
+  /** false: write no notification (demo seeding). Default true. */
+  notify?: boolean;
+}
+
+export interface VoucherDto {
+  id: string;
+  number: string;
+  status: "active" | "revoked";
+  validFrom: string;
+  validUntil: string;
+  municipalityCode: string;
+  residentId: string;
+  childId: string | null;
+  policyVersion: { id: string; version: number; effectiveFrom: string };
+  balances: { serviceType: ServiceType; cap: number; reserved: number; used: number; remaining: number }[];
+  usesCount: number;
+  issuedAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  replacesId: string | null;
+  qrPayload: string | null;
+}
+
+export const voucherInclude = {
+  policyVersion: { select: { id: true, version: true, effectiveFrom: true } },
+  balances: true,
+} satisfies Prisma.VoucherInclude;
+
+export type VoucherRow = Prisma.VoucherGetPayload<{ include: typeof voucherInclude }>;
+
+/** The API shape. `secretKey` only when the caller may see the QR payload (owner resident, municipality staff). */
+export function toVoucherDto(row: VoucherRow, secretKey: Buffer | null): VoucherDto {
+  const order = (t: ServiceType) => SERVICE_TYPES.indexOf(t);
+  return {
+    id: row.id,
+    number: formatVoucherNumber(row.number),
+    status: row.status,
+    validFrom: formatDate(row.validFrom),
+    validUntil: formatDate(row.validUntil),
+    municipalityCode: row.municipalityCode,
+    residentId: row.residentId,
+    childId: row.childId,
+    policyVersion: {
+      id: row.policyVersion.id,
+      version: row.policyVersion.version,
+      effectiveFrom: formatDate(row.policyVersion.effectiveFrom),
+    },
+    balances: [...row.balances]
+      .sort((a, b) => order(a.serviceType) - order(b.serviceType))
+      .map((b) => ({
+        serviceType: b.serviceType,
+        cap: b.cap,
+        reserved: b.reserved,
+        used: b.used,
+        remaining: Math.max(0, b.cap - b.used - b.reserved),
+      })),
+    usesCount: row.usesCount,
+    issuedAt: row.issuedAt.toISOString(),
+    revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+    revokedReason: row.revokedReason,
+    replacesId: row.replacesId,
+    qrPayload: secretKey ? signVoucherQr(secretKey, row.number) : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Terms: validity and caps (pure).
+
+/** `date` + `months` calendar months, the day clamped to the month's length ("2025-01-31" + 1 → "2025-02-28"). */
+export function addMonths(date: string, months: number): string {
+  const y = Number(date.slice(0, 4));
+  const m = Number(date.slice(5, 7)) - 1 + months;
+  const d = Number(date.slice(8, 10));
+  const year = y + Math.floor(m / 12);
+  const month = ((m % 12) + 12) % 12;
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return formatDate(new Date(Date.UTC(year, month, Math.min(d, last))));
+}
+
+const dayBefore = (date: string) => formatDate(addDays(parseDate(date) as Date, -1));
+
+/**
+ * Validity: from today, or the child's birth date if later, until the day before the child's first birthday —
+ * or earlier when every offered service's eligibility (maxChildAgeMonths), or the policy's voucherValidity, ends
+ * sooner. Without a child (issued during pregnancy) only voucherValidity applies, else one year. null when the
+ * window is empty (the child is too old).
+ */
+export function voucherValidity(
+  policy: Pick<PolicyVersion, "services" | "voucherValidity">,
+  today: string,
+  childBirthDate: string | null,
+): { validFrom: string; validUntil: string } | null {
+  const validFrom = childBirthDate && childBirthDate > today ? childBirthDate : today;
+  const ends: string[] = [];
+  if (childBirthDate) {
+    const eligibleMonths = Math.max(
+      0,
+      ...SERVICE_TYPES.map((t) => policy.services[t]?.eligibility.maxChildAgeMonths ?? 0),
+    );
+    ends.push(dayBefore(addMonths(childBirthDate, Math.min(12, eligibleMonths || 12))));
+    if (policy.voucherValidity?.kind === "until_child_age_months") {
+      ends.push(dayBefore(addMonths(childBirthDate, policy.voucherValidity.months)));
+    }
+  }
+  if (policy.voucherValidity?.kind === "days_from_issue") {
+    ends.push(formatDate(addDays(parseDate(validFrom) as Date, policy.voucherValidity.days - 1)));
+  }
+  if (!ends.length) ends.push(dayBefore(addMonths(validFrom, 12)));
+  const validUntil = [...ends].sort()[0] as string;
+  return validUntil < validFrom ? null : { validFrom, validUntil };
+}
+
+/** Unit caps per offered service type; the multiple-birth cap for twins or more. */
+export function voucherCaps(
+  policy: Pick<PolicyVersion, "services">,
+  multipleBirth: number,
+): { serviceType: ServiceType; cap: number }[] {
+  const out: { serviceType: ServiceType; cap: number }[] = [];
+  for (const t of SERVICE_TYPES) {
+    const rule = policy.services[t];
+    if (!rule) continue;
+    out.push({ serviceType: t, cap: multipleBirth > 1 ? rule.maxUnitsMultipleBirth : rule.maxUnits });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue, revoke, re-issue.
+
+interface IssueOptions {
+  childId?: string | null;
+  replacesId?: string;
+  /** used/reserved per service type carried over from a replaced voucher. */
+  carry?: Map<ServiceType, { used: number; reserved: number }>;
+  usesCount?: number;
+}
+
+/** Serialises voucher numbering and issuing within one municipality until the transaction ends. */
+async function lockMunicipality(tx: Tx, municipalityCode: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`voucher:${municipalityCode}`}))`;
+}
+
+async function nextSerial(tx: Tx, municipalityCode: string): Promise<number> {
+  const prefix = municipalityCode.slice(0, 5);
+  const rows = await tx.$queryRaw<{ max: number | bigint | null }[]>`
+    SELECT coalesce(max(substring(number from 6 for 7)::int), 0) AS max
+    FROM voucher WHERE number LIKE ${`${prefix}%`} AND length(number) = 13`;
+  const next = Number(rows[0]?.max ?? 0) + 1;
+  if (next > MAX_SERIAL) throw problems.conflict("serials_exhausted", "No voucher numbers are left");
+  return next;
+}
+
+/** Issues one voucher inside the caller's transaction. Problems are thrown before anything is written. */
+async function issueInTx(
+  tx: Tx,
+  municipalityCode: string,
+  residentId: string,
+  ctx: IssueContext,
+  opts: IssueOptions = {},
+): Promise<VoucherRow> {
+  await lockMunicipality(tx, municipalityCode);
+  const resident = await tx.resident.findFirst({
+    where: { id: residentId, municipalityCode },
+    include: { children: { orderBy: { birthDate: "desc" } }, municipality: { select: { name: true } } },
+  });
+  if (!resident) throw problems.notFound("resident");
+  let child: (typeof resident.children)[number] | null = null;
+  if (opts.childId) {
+    child = resident.children.find((c) => c.id === opts.childId) ?? null;
+    if (!child) throw problems.notFound("child of this resident");
+  } else if (opts.childId === undefined) {
+    // Without a childId: the resident's youngest child, if any.
+    child = resident.children[0] ?? null;
+  }
+  const active = await tx.voucher.findFirst({
+    where: { residentId, childId: child?.id ?? null, status: "active" },
+    select: { number: true },
+  });
+  if (active) {
+    throw problems.conflict(
+      "active_voucher_exists",
+      `This resident already has an active voucher (${formatVoucherNumber(active.number)}) for this child`,
+    );
+  }
+  const today = tokyoTodayText(ctx.now);
+  const versionRow = await tx.policyVersion.findFirst({
+    where: { municipalityCode, effectiveFrom: { lte: parseDate(today) as Date } },
+    orderBy: [{ effectiveFrom: "desc" }, { version: "desc" }],
+  });
+  if (!versionRow) {
+    throw problems.unprocessable("no_policy", `No policy of ${municipalityCode} is in force on ${today}`);
+  }
+  const policy = versionRow.rules as unknown as PolicyVersion;
+  const validity = voucherValidity(policy, today, child ? formatDate(child.birthDate) : null);
+  if (!validity) {
+    throw problems.unprocessable(
+      "child_not_eligible",
+      "The child is past the age this municipality's vouchers cover",
+      [{ path: "childId", message: "child too old for a voucher" }],
+    );
+  }
+  const caps = voucherCaps(policy, child?.multipleBirth ?? 1);
+  if (!caps.length) throw problems.unprocessable("no_services", "The policy in force offers no service");
+  const number = makeVoucherNumber(municipalityCode, await nextSerial(tx, municipalityCode));
+  const row = await tx.voucher.create({
+    data: {
+      number,
+      municipalityCode,
+      residentId,
+      childId: child?.id ?? null,
+      policyVersionId: versionRow.id,
+      validFrom: parseDate(validity.validFrom) as Date,
+      validUntil: parseDate(validity.validUntil) as Date,
+      usesCount: opts.usesCount ?? 0,
+      issuedBy: ctx.issuedBy ?? null,
+      issuedAt: ctx.now,
+      replacesId: opts.replacesId ?? null,
+      balances: {
+        create: caps.map((c) => ({
+          serviceType: c.serviceType,
+          cap: c.cap,
+          used: opts.carry?.get(c.serviceType)?.used ?? 0,
+          reserved: opts.carry?.get(c.serviceType)?.reserved ?? 0,
+        })),
+      },
+    },
+    include: voucherInclude,
+  });
+  const message = issuedMessage(resident, resident.municipality.name, number, validity, ctx.publicUrl);
+  if (message && ctx.notify !== false) await enqueueMessage(tx, message);
+  return row;
+}
+
+/** The notice to the resident: e-mail when they have an address, else SMS, else none. */
+export function issuedMessage(
+  resident: { familyName: string; givenName: string; email: string | null; phone: string | null },
+  municipalityName: string,
+  number: string,
+  validity: { validFrom: string; validUntil: string },
+  publicUrl: string,
+): Message | null {
+  const shown = formatVoucherNumber(number);
+  const link = `${publicUrl}sign-in`;
+  if (resident.email) {
+    return {
+      channel: "email",
+      to: resident.email,
+      subject: `【${municipalityName}】産後ケア利用券（電子利用券）を発行しました`,
+      text: [
+        `${resident.familyName} ${resident.givenName} 様`,
+        "",
+        `${municipalityName}の産後ケア事業の利用券（電子利用券）を発行しました。`,
+        "",
+        `利用券番号: ${shown}`,
+        `有効期間: ${validity.validFrom} から ${validity.validUntil} まで`,
+        "",
+        "次のリンクからサインインすると、残りの利用回数とQRコードを確認できます。",
+        link,
+        "",
+        "このメールに心当たりがない場合は、お住まいの市町村の担当窓口にご連絡ください。",
+      ].join("\n"),
+    };
+  }
+  if (resident.phone) {
+    return {
+      channel: "sms",
+      to: resident.phone,
+      text: `${municipalityName}: 産後ケア利用券を発行しました。番号 ${shown}（${validity.validUntil}まで）。確認: ${link}`,
+    };
+  }
+  return null;
+}
+
+/** Issues one voucher for a resident of `municipalityCode` (404 when the resident is elsewhere). */
+export async function issueVoucher(
+  prisma: PrismaClient,
+  municipalityCode: string,
+  input: { residentId: string; childId?: string | null },
+  ctx: IssueContext,
+): Promise<VoucherRow> {
+  return prisma.$transaction(
+    (tx) => issueInTx(tx, municipalityCode, input.residentId, ctx, { childId: input.childId }),
+    TX_OPTIONS,
+  );
+}
+
+/**
+ * Issues one voucher to each resident (their youngest child), all in ONE transaction: if any resident fails,
+ * nothing is issued and 422 `bulk_issue_failed` lists every failure by position.
+ */
+export async function issueVouchers(
+  prisma: PrismaClient,
+  municipalityCode: string,
+  residentIds: string[],
+  ctx: IssueContext,
+): Promise<VoucherRow[]> {
+  return prisma.$transaction(async (tx) => {
+    const out: VoucherRow[] = [];
+    const errors: NonNullable<Problem["errors"]> = [];
+    const seen = new Set<string>();
+    for (const [i, residentId] of residentIds.entries()) {
+      if (seen.has(residentId)) {
+        errors.push({
+          path: `residentIds/${i}`,
+          code: "duplicate",
+          message: `${residentId} is listed twice`,
+        });
+        continue;
+      }
+      seen.add(residentId);
+      try {
+        out.push(await issueInTx(tx, municipalityCode, residentId, ctx));
+      } catch (err) {
+        if (!(err instanceof Problem)) throw err;
+        errors.push({ path: `residentIds/${i}`, code: err.code, message: `${residentId}: ${err.detail}` });
+      }
+    }
+    if (errors.length) {
+      throw problems.unprocessable(
+        "bulk_issue_failed",
+        `${errors.length} of ${residentIds.length} residents could not be issued a voucher; nothing was issued`,
+        errors,
+      );
+    }
+    return out;
+  }, BULK_TX_OPTIONS);
+}
+
+async function revokeInTx(
+  tx: Tx,
+  municipalityCode: string,
+  voucherId: string,
+  reason: string,
+  now: Date,
+): Promise<VoucherRow> {
+  const n = await tx.voucher.updateMany({
+    where: { id: voucherId, municipalityCode, status: "active" },
+    data: { status: "revoked", revokedAt: now, revokedReason: reason },
+  });
+  const row = await tx.voucher.findFirst({
+    where: { id: voucherId, municipalityCode },
+    include: voucherInclude,
+  });
+  if (!row) throw problems.notFound("voucher");
+  if (n.count === 0) throw problems.conflict("voucher_not_active", "The voucher is already revoked");
+  return row;
+}
+
+/** Revokes an active voucher of the municipality with a reason (409 voucher_not_active when already revoked). */
+export async function revokeVoucher(
+  prisma: PrismaClient,
+  municipalityCode: string,
+  voucherId: string,
+  reason: string,
+  now: Date,
+): Promise<VoucherRow> {
+  return prisma.$transaction((tx) => revokeInTx(tx, municipalityCode, voucherId, reason, now), TX_OPTIONS);
+}
+
+/**
+ * Revokes a voucher and issues its replacement (same resident and child, the policy in force today), carrying
+ * over used and reserved units and the use count, so re-issuing never gives units back.
+ */
+export async function reissueVoucher(
+  prisma: PrismaClient,
+  municipalityCode: string,
+  voucherId: string,
+  reason: string,
+  ctx: IssueContext,
+): Promise<VoucherRow> {
+  return prisma.$transaction(async (tx) => {
+    await lockMunicipality(tx, municipalityCode);
+    const old = await revokeInTx(tx, municipalityCode, voucherId, reason, ctx.now);
+    const carry = new Map(old.balances.map((b) => [b.serviceType, { used: b.used, reserved: b.reserved }]));
+    return issueInTx(tx, municipalityCode, old.residentId, ctx, {
+      childId: old.childId,
+      replacesId: old.id,
+      carry,
+      usesCount: old.usesCount,
+    });
+  }, TX_OPTIONS);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Units: reserve, release, consume. Each is ONE conditional UPDATE, so concurrent bookings never pass a cap.
+
+function checkUnits(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`units must be a positive integer, got ${n}`);
+}
+
+/** Reserves n units when used + reserved + n ≤ cap and the voucher is active. true when it did. */
+export async function reserveUnits(
+  db: Db,
+  voucherId: string,
+  serviceType: ServiceType,
+  n: number,
+): Promise<boolean> {
+  checkUnits(n);
+  const updated = await db.$executeRaw`
+    UPDATE voucher_balance b SET reserved = b.reserved + ${n}
+    WHERE b.voucher_id = ${voucherId}::uuid AND b.service_type = ${serviceType}::"ServiceType"
+      AND b.used + b.reserved + ${n} <= b.cap
+      AND EXISTS (SELECT 1 FROM voucher v WHERE v.id = b.voucher_id AND v.status = 'active')`;
+  return updated === 1;
+}
+
+/** Gives back n reserved units (a cancelled booking). true when at least n were reserved. */
+export async function releaseUnits(
+  db: Db,
+  voucherId: string,
+  serviceType: ServiceType,
+  n: number,
+): Promise<boolean> {
+  checkUnits(n);
+  const updated = await db.$executeRaw`
+    UPDATE voucher_balance SET reserved = reserved - ${n}
+    WHERE voucher_id = ${voucherId}::uuid AND service_type = ${serviceType}::"ServiceType" AND reserved >= ${n}`;
+  return updated === 1;
+}
+
+/** Turns n reserved units into used ones (a booking redeemed). true when at least n were reserved. */
+export async function consumeUnits(
+  db: Db,
+  voucherId: string,
+  serviceType: ServiceType,
+  n: number,
+): Promise<boolean> {
+  checkUnits(n);
+  const updated = await db.$executeRaw`
+    UPDATE voucher_balance SET reserved = reserved - ${n}, used = used + ${n}
+    WHERE voucher_id = ${voucherId}::uuid AND service_type = ${serviceType}::"ServiceType" AND reserved >= ${n}`;
+  return updated === 1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reads.
+
+export interface VoucherFilter {
+  status?: "active" | "revoked";
+  residentId?: string;
+  municipalityCode?: string;
+  /** A voucher number, whole or in part, as typed (hyphens and full-width digits allowed). */
+  q?: string;
+}
+
+export function voucherWhere(scope: Prisma.VoucherWhereInput, f: VoucherFilter): Prisma.VoucherWhereInput {
+  const and: Prisma.VoucherWhereInput[] = [scope];
+  if (f.status) and.push({ status: f.status });
+  if (f.residentId) and.push({ residentId: f.residentId });
+  if (f.municipalityCode) and.push({ municipalityCode: f.municipalityCode });
+  if (f.q !== undefined && f.q.trim() !== "") {
+    const parsed = parseVoucherNumber(f.q);
+    const digits = parsed.ok ? parsed.number : f.q.normalize("NFKC").replace(/\D/g, "");
+    // Letters only (no digit at all) can match no number.
+    and.push(digits ? { number: { contains: digits } } : { id: "00000000-0000-0000-0000-000000000000" });
+  }
+  return { AND: and };
+}
+
+export async function listVouchers(
+  prisma: PrismaClient,
+  where: Prisma.VoucherWhereInput,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; items: VoucherRow[] }> {
+  const [total, items] = await Promise.all([
+    prisma.voucher.count({ where }),
+    prisma.voucher.findMany({
+      where,
+      include: voucherInclude,
+      orderBy: [{ issuedAt: "desc" }, { number: "desc" }],
+      take: page.limit,
+      skip: page.offset,
+    }),
+  ]);
+  return { total, items };
+}
