@@ -106,9 +106,10 @@ export function parseDate(text: string): Date | null {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Japanese phone numbers: 10 or 11 digits starting with 0, hyphens allowed. */
 const PHONE = /^0\d{1,4}-?\d{1,4}-?\d{3,4}$/;
-const EXTERNAL_ID = /^[0-9A-Za-z-]{1,20}$/;
-const POSTAL = /^\d{3}-?\d{4}$/;
-const LANGUAGE = /^[a-z]{2}(-[A-Za-z]{2,4})?$/;
+/** 宛名番号, 郵便番号 and language code formats; also used when staff register a resident by hand. */
+export const EXTERNAL_ID = /^[0-9A-Za-z-]{1,20}$/;
+export const POSTAL = /^\d{3}-?\d{4}$/;
+export const LANGUAGE = /^[a-z]{2}(-[A-Za-z]{2,4})?$/;
 
 /**
  * Validates every row of a residents table and reports EVERY error with its line number and column;

@@ -1,8 +1,10 @@
 import type { Child, Prisma, Resident } from "../../db/client.js";
 import { residentScope } from "../../identity/policy.js";
 import { residentSearchWhere } from "../../identity/resident-search.js";
+import { addChild, createResident, updateOwnContact, updateResident } from "../../residents/residents.js";
+import type { ChildInput, ContactInput, ResidentInput } from "../../residents/validate.js";
 import { problems } from "../problem.js";
-import { type Handlers, requireActor } from "../types.js";
+import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 
@@ -19,6 +21,9 @@ function residentJson(r: Resident & { children: Child[] }) {
     email: r.email,
     phone: r.phone,
     preferredLanguage: r.preferredLanguage,
+    incomeTier: r.incomeTier,
+    consentAt: r.consentAt ? r.consentAt.toISOString() : null,
+    externalId: r.externalId,
     children: r.children.map((c) => ({
       id: c.id,
       name: c.name,
@@ -30,6 +35,15 @@ function residentJson(r: Resident & { children: Child[] }) {
 }
 
 const children = { orderBy: { birthDate: "asc" } } satisfies Prisma.Resident$childrenArgs;
+
+/** The caller's municipality for staff writes (x-access already admits only municipality staff). */
+function ownMunicipality(req: OpRequest): string {
+  const actor = requireActor(req);
+  if (actor.role !== "municipality" || !actor.municipalityCode) {
+    throw problems.forbidden("Only a municipality's own staff may register or edit its residents");
+  }
+  return actor.municipalityCode;
+}
 
 /** Staff reads are audited by the app (x-personal-data); scoping comes from policy.residentScope. */
 export const residentHandlers: Handlers = {
@@ -68,6 +82,34 @@ export const residentHandlers: Handlers = {
       include: { children },
     });
     if (!resident) throw problems.notFound("resident");
+    return { body: residentJson(resident) };
+  },
+
+  createResident: async (req) => {
+    const code = ownMunicipality(req);
+    const body = req.body as ResidentInput & { children: ChildInput[] };
+    const resident = await createResident(req.hub.prisma, code, body, req.hub.now());
+    return { status: 201, body: residentJson(resident) };
+  },
+
+  updateResident: async (req) => {
+    const code = ownMunicipality(req);
+    const body = req.body as ResidentInput;
+    const id = req.params.residentId as string;
+    return { body: residentJson(await updateResident(req.hub.prisma, code, id, body, req.hub.now())) };
+  },
+
+  addChild: async (req) => {
+    const code = ownMunicipality(req);
+    const id = req.params.residentId as string;
+    const resident = await addChild(req.hub.prisma, code, id, req.body as ChildInput, req.hub.now());
+    return { status: 201, body: residentJson(resident) };
+  },
+
+  updateMyContact: async (req) => {
+    const actor = requireActor(req);
+    if (actor.role !== "resident" || !actor.residentId) throw problems.notFound("resident");
+    const resident = await updateOwnContact(req.hub.prisma, actor.residentId, req.body as ContactInput);
     return { body: residentJson(resident) };
   },
 };
