@@ -113,6 +113,8 @@ export type Resident = {
   email?: string | null;
   phone?: string | null;
   preferredLanguage?: string;
+  /** Only when the hub includes it. */
+  incomeTier?: string | null;
   children?: {
     id?: string;
     name?: string;
@@ -120,6 +122,35 @@ export type Resident = {
     dueDate?: string | null;
     multipleBirth?: number;
   }[];
+};
+
+export type VoucherStatus = "active" | "revoked";
+export type VoucherBalance = {
+  serviceType: ServiceType;
+  cap: number;
+  reserved: number;
+  used: number;
+  remaining: number;
+};
+
+/** A voucher (電子利用券) with its balances per service type. */
+export type Voucher = {
+  id: string;
+  number: string;
+  status: VoucherStatus;
+  validFrom: string;
+  validUntil: string;
+  municipalityCode: string;
+  residentId: string;
+  childId: string | null;
+  policyVersion: { id: string; version: number; effectiveFrom: string };
+  balances: VoucherBalance[];
+  usesCount: number;
+  issuedAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  replacesId: string | null;
+  qrPayload: string | null;
 };
 
 export type AuditEntry = {
@@ -191,6 +222,9 @@ export type ImportReport = {
   updated: number;
   errors: { line: number; column: string; code: string; message: string }[];
 };
+
+/** Where a voucher's QR code is (an SVG image, relative to the document base). */
+export const voucherQrUrl = (id: string) => `api/vouchers/${encodeURIComponent(id)}/qr.svg`;
 
 /** An error from the hub (problem JSON) or from the network (status 0). */
 export class ApiError extends Error {
@@ -324,6 +358,14 @@ export const api = {
     }),
 
   listResidents: (query: Query) => request<Page<Resident>>("GET", "api/residents", { query }),
+  getResident: (id: string) => request<Resident>("GET", `api/residents/${encodeURIComponent(id)}`),
+  listVouchers: (query: Query) => request<Page<Voucher>>("GET", "api/vouchers", { query }),
+  listMyVouchers: () => request<{ items: Voucher[] }>("GET", "api/me/vouchers"),
+  issueVoucher: (residentId: string) => request<Voucher>("POST", "api/vouchers", { body: { residentId } }),
+  revokeVoucher: (id: string, reason: string) =>
+    request<Voucher>("POST", `api/vouchers/${encodeURIComponent(id)}/revoke`, { body: { reason } }),
+  reissueVoucher: (id: string, reason: string) =>
+    request<Voucher>("POST", `api/vouchers/${encodeURIComponent(id)}/reissue`, { body: { reason } }),
   listPolicyVersions: (code: string) =>
     request<{ items: PolicyVersion[] }>("GET", `api/municipalities/${encodeURIComponent(code)}/policies`),
   /** Residents import: a dry run validates and reports; `dryRun: false` applies all rows or none. */

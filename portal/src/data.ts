@@ -21,6 +21,12 @@ export const getSlots = query((id: string, from: string, to: string) => api.list
 
 export const getResidents = query((params: Params) => api.listResidents(params), "residents");
 
+export const getResident = query((id: string) => api.getResident(id), "resident");
+
+export const getVouchers = query((params: Params) => api.listVouchers(params), "vouchers");
+
+export const getMyVouchers = query(async () => (await api.listMyVouchers()).items, "myVouchers");
+
 export const getPolicyVersions = query(
   async (code: string) => (await api.listPolicyVersions(code)).items,
   "policyVersions",

@@ -10,8 +10,10 @@ import { FacilityProfile } from "./pages/FacilityProfile";
 import { Home } from "./pages/Home";
 import { ImportResidents } from "./pages/ImportResidents";
 import { Mailbox } from "./pages/Mailbox";
+import { MyVouchers } from "./pages/MyVouchers";
 import { NotFound } from "./pages/NotFound";
 import { Policies } from "./pages/Policies";
+import { ResidentDetail } from "./pages/ResidentDetail";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
 
@@ -41,6 +43,8 @@ render(
       <Route path="/facilities/:id/edit" component={FacilityEdit} preload={() => warm(getMunicipalities())} />
       <Route path="/sign-in" component={SignIn} />
       <Route path="/residents" component={Residents} />
+      <Route path="/residents/:id" component={ResidentDetail} />
+      <Route path="/my/vouchers" component={MyVouchers} />
       <Route path="/audit" component={Audit} />
       <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
       <Route path="/municipality/import" component={ImportResidents} />

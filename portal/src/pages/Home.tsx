@@ -87,7 +87,10 @@ function RoleHome(props: { me: Me }) {
         <Switch>
           <Match when={props.me.role === "resident"}>
             <Actions text={h().resident.explain}>
-              <A class="button" href="/facilities">
+              <A class="button" href="/my/vouchers">
+                {h().resident.vouchers}
+              </A>
+              <A class="button button-secondary" href="/facilities">
                 {h().resident.search}
               </A>
             </Actions>

@@ -1,4 +1,4 @@
-import { createAsync } from "@solidjs/router";
+import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import type { Me } from "../api";
 import { TextField } from "../components/Field";
@@ -73,7 +73,9 @@ function ResidentList(props: { me: Me }) {
               {(p) => (
                 <tr>
                   <th scope="row">
-                    {p.familyName} {p.givenName}
+                    <A href={`/residents/${p.id}`}>
+                      {p.familyName} {p.givenName}
+                    </A>
                   </th>
                   <td>{p.kana}</td>
                   <td>{municipalityName(p.municipalityCode)}</td>
