@@ -209,6 +209,29 @@ export type PolicyVersion = {
   note?: string;
   inUse: boolean;
   createdAt: string;
+  /** Carried over unchanged when a new version is drafted from this one. */
+  voucherValidity?: unknown;
+  cancellation?: unknown;
+};
+
+/** A proposed version (createPolicyVersion / previewPolicyVersion); the hub sets municipality and number. */
+export type PolicyRules = {
+  effectiveFrom: string;
+  services: Partial<Record<ServiceType, PolicyServiceRule>>;
+  voucherValidity?: unknown;
+  cancellation?: unknown;
+  note?: string;
+};
+
+/** What a proposed version would change compared with the version in force on its start date. */
+export type PolicyPreview = {
+  municipalityCode: string;
+  effectiveFrom: string;
+  replaces: { version: number; effectiveFrom: string } | null;
+  residentsAffected: number;
+  childrenAffected: number;
+  vouchersAffected: number | null;
+  changes: { serviceType: ServiceType; field: string; from: number | null; to: number | null }[];
 };
 
 /** A residents import file, as the API takes it. */
@@ -368,6 +391,14 @@ export const api = {
     request<Voucher>("POST", `api/vouchers/${encodeURIComponent(id)}/reissue`, { body: { reason } }),
   listPolicyVersions: (code: string) =>
     request<{ items: PolicyVersion[] }>("GET", `api/municipalities/${encodeURIComponent(code)}/policies`),
+  createPolicyVersion: (code: string, rules: PolicyRules) =>
+    request<PolicyVersion>("POST", `api/municipalities/${encodeURIComponent(code)}/policies`, {
+      body: rules,
+    }),
+  previewPolicyVersion: (code: string, rules: PolicyRules) =>
+    request<PolicyPreview>("POST", `api/municipalities/${encodeURIComponent(code)}/policies/preview`, {
+      body: rules,
+    }),
   /** Residents import: a dry run validates and reports; `dryRun: false` applies all rows or none. */
   importResidents: (file: ImportFile, dryRun: boolean) =>
     request<ImportReport>("POST", "api/imports/residents", { query: { dryRun: String(dryRun) }, body: file }),

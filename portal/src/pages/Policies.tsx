@@ -9,6 +9,7 @@ import { getMunicipalities, getPolicyVersions } from "../data";
 import { formatDate, formatYen } from "../format";
 import { label, t } from "../i18n";
 import { one } from "../search";
+import { PolicyCreate } from "./PolicyCreate";
 
 const PATH = "/municipality/policies";
 const isCode = (v: string | undefined) => !!v && /^[0-9]{6}$/.test(v);
@@ -58,13 +59,20 @@ function PolicyBrowser(props: { me: Me }) {
         </search>
       </Show>
       <Show when={isCode(code()) && code()} fallback={<p>{p().chooseFirst}</p>}>
-        {(c) => <Versions code={c()} name={name()} selected={Number(one(params.version)) || undefined} />}
+        {(c) => (
+          <Versions
+            code={c()}
+            name={name()}
+            selected={Number(one(params.version)) || undefined}
+            canCreate={props.me.role === "municipality"}
+          />
+        )}
       </Show>
     </Page>
   );
 }
 
-function Versions(props: { code: string; name: string; selected: number | undefined }) {
+function Versions(props: { code: string; name: string; selected: number | undefined; canCreate: boolean }) {
   const versions = createAsync(() => getPolicyVersions(props.code));
   const p = () => t().policies;
   const inForce = () => versions()?.find((v) => v.inUse)?.version;
@@ -119,6 +127,11 @@ function Versions(props: { code: string; name: string; selected: number | undefi
               </tbody>
             </ScrollTable>
           </Show>
+        )}
+      </Show>
+      <Show when={props.canCreate && versions()?.find((v) => v.version === inForce())}>
+        {(current) => (
+          <PolicyCreate code={props.code} current={current()} latest={versions()?.[0]?.effectiveFrom} />
         )}
       </Show>
       <Show when={shown()}>{(v) => <VersionDetail version={v()} />}</Show>
