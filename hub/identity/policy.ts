@@ -55,6 +55,16 @@ export function residentImportMunicipality(actor: Actor): string {
   return actor.municipalityCode;
 }
 
+/**
+ * Initial data migration of municipalities and facilities (the prefecture's reference data): the prefecture
+ * (県) only; municipalities, associations, facilities and the operator may not.
+ */
+export function assertReferenceImport(actor: Actor): void {
+  if (actor.role !== "prefecture") {
+    throw problems.forbidden("Only the prefecture may import municipalities and facilities");
+  }
+}
+
 /** Reads of a municipality's settings: its own staff, the prefecture, the operator. */
 export function assertCanReadMunicipality(actor: Actor, code: string): void {
   if (actor.role === "prefecture" || actor.role === "operator") return;
