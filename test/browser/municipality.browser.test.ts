@@ -20,7 +20,6 @@ import {
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
-  STAFF_PASSWORD,
   settled,
   WIDTHS,
 } from "./support.js";
@@ -34,7 +33,7 @@ describe.skipIf(!hasChromium)("municipality staff: policies and residents import
   let browser: Browser;
   let t: TestHub;
   let tmp: string;
-  const { url, open } = portalHelpers(() => ({ browser, hubUrl: t.url }));
+  const { url, open, signInAsStaff } = portalHelpers(() => ({ browser, hubUrl: t.url }));
 
   beforeAll(async () => {
     requirePortalBuild();
@@ -50,13 +49,7 @@ describe.skipIf(!hasChromium)("municipality staff: policies and residents import
   }, 60_000);
 
   async function signIn(page: Page, email: string) {
-    await page.goto(url("sign-in"));
-    await settled(page);
-    await page.getByLabel("メールアドレス", { exact: true }).fill(email);
-    await page.getByLabel("パスワード", { exact: true }).fill(STAFF_PASSWORD);
-    await page.locator("form:has(#staff-password) button[type=submit]").click();
-    await page.waitForURL((u) => !u.pathname.endsWith("/sign-in"), { timeout: 15_000 });
-    await settled(page);
+    await signInAsStaff(page, email);
     expect(await page.locator("h1").textContent()).toBe("ホーム");
   }
 

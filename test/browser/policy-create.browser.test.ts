@@ -6,7 +6,7 @@
  *
  * Always starts its own hub; needs `npm run build` first.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
@@ -15,7 +15,6 @@ import {
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
-  STAFF_PASSWORD,
   settled,
   WIDTHS,
 } from "./support.js";
@@ -25,7 +24,7 @@ const yen = (n: number) => `¥${n.toLocaleString("en-US")}`;
 describe.skipIf(!hasChromium)("municipality staff: a new policy version", () => {
   let browser: Browser;
   let t: TestHub;
-  const { url, open } = portalHelpers(() => ({ browser, hubUrl: t.url }));
+  const { url, open, signInAsStaff } = portalHelpers(() => ({ browser, hubUrl: t.url }));
 
   beforeAll(async () => {
     requirePortalBuild();
@@ -38,20 +37,10 @@ describe.skipIf(!hasChromium)("municipality staff: a new policy version", () => 
     await t?.close();
   }, 60_000);
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(url("sign-in"));
-    await settled(page);
-    await page.getByLabel("メールアドレス", { exact: true }).fill(email);
-    await page.getByLabel("パスワード", { exact: true }).fill(STAFF_PASSWORD);
-    await page.locator("form:has(#staff-password) button[type=submit]").click();
-    await page.waitForURL((u) => !u.pathname.endsWith("/sign-in"), { timeout: 15_000 });
-    await settled(page);
-  }
-
   WIDTHS.forEach((width, i) => {
     it(`at ${width}px: preview, a field error, then 作成する → 適用予定`, async () => {
       const { page, done } = await open(width);
-      await signIn(page, "sendai@demo.example.jp");
+      await signInAsStaff(page, "sendai@demo.example.jp");
       await page.goto(url("municipality/policies"));
       await settled(page);
       await page.locator("#policy-versions tbody tr").first().waitFor();
@@ -137,7 +126,7 @@ describe.skipIf(!hasChromium)("municipality staff: a new policy version", () => 
 
   it("the form and its preview fit 320 px", async () => {
     const { page, done } = await open(320);
-    await signIn(page, "sendai@demo.example.jp");
+    await signInAsStaff(page, "sendai@demo.example.jp");
     await page.goto(url("municipality/policies"));
     await settled(page);
     await page.getByRole("button", { name: "新しい版を作成" }).click();
@@ -150,7 +139,7 @@ describe.skipIf(!hasChromium)("municipality staff: a new policy version", () => 
 
   it("prefecture: reads the policies but gets no form", async () => {
     const { page, done } = await open(320);
-    await signIn(page, "prefecture@demo.example.jp");
+    await signInAsStaff(page, "prefecture@demo.example.jp");
     await page.goto(url("municipality/policies?municipality=041009"));
     await settled(page);
     await page.locator("#policy-versions tbody tr").first().waitFor();

@@ -15,7 +15,6 @@ import {
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
-  STAFF_PASSWORD,
   settled,
   WIDTHS,
 } from "./support.js";
@@ -24,7 +23,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
   let browser: Browser;
   let hubUrl: string;
   let closeHub: () => Promise<void> = async () => {};
-  const { url, open } = portalHelpers(() => ({ browser, hubUrl }));
+  const { url, open, signInAsStaff: staffSignIn } = portalHelpers(() => ({ browser, hubUrl }));
 
   beforeAll(async () => {
     if (process.env.PORTAL_TEST_URL) {
@@ -45,13 +44,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
   }, 60_000);
 
   async function signInAsStaff(page: Page, email: string) {
-    await page.goto(url("sign-in"));
-    await settled(page);
-    await page.getByLabel("メールアドレス", { exact: true }).fill(email);
-    await page.getByLabel("パスワード", { exact: true }).fill(STAFF_PASSWORD);
-    await page.locator("form:has(#staff-password) button[type=submit]").click();
-    await page.waitForURL((u) => !u.pathname.endsWith("/sign-in"), { timeout: 15_000 });
-    await settled(page);
+    await staffSignIn(page, email);
     expect(await page.locator("h1").textContent()).toBe("ホーム");
   }
 

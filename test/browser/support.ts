@@ -94,7 +94,18 @@ export function portalHelpers(target: () => { browser: Browser; hubUrl: string }
     return { page, requests, done };
   }
 
-  return { url, open };
+  /** Staff sign-in through the portal's own form, waiting until it has left the sign-in page. */
+  async function signInAsStaff(page: Page, email: string) {
+    await page.goto(url("sign-in"));
+    await settled(page);
+    await page.getByLabel("メールアドレス", { exact: true }).fill(email);
+    await page.getByLabel("パスワード", { exact: true }).fill(STAFF_PASSWORD);
+    await page.locator("form:has(#staff-password) button[type=submit]").click();
+    await page.waitForURL((u) => !u.pathname.endsWith("/sign-in"), { timeout: 15_000 });
+    await settled(page);
+  }
+
+  return { url, open, signInAsStaff };
 }
 
 /** Waits until the route has rendered its h1 and finished loading. */
