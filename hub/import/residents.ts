@@ -1,3 +1,4 @@
+import { mapColumns } from "./columns.js";
 import type { ImportError, Table } from "./read.js";
 
 /**
@@ -116,39 +117,8 @@ export const LANGUAGE = /^[a-z]{2}(-[A-Za-z]{2,4})?$/;
  * pure (the database facts it needs come in `ctx`). Rows come back only for lines without errors.
  */
 export function validateResidents(table: Table, ctx: ResidentValidationContext): ResidentValidation {
-  const errors: ImportError[] = [];
-  const columnOf = new Map<string, ResidentColumn>();
-  for (const h of table.headers) {
-    if (h === "") continue;
-    const key = columnOfHeader(h);
-    if (!key) {
-      errors.push({ line: 1, column: h, code: "unknown_column", message: `Unknown column "${h}"` });
-      continue;
-    }
-    if ([...columnOf.values()].includes(key)) {
-      errors.push({ line: 1, column: h, code: "duplicate_column", message: `Column "${h}" appears twice` });
-      continue;
-    }
-    columnOf.set(h, key);
-  }
-  const present = new Set(columnOf.values());
-  for (const c of RESIDENT_COLUMNS) {
-    if (c.required && !present.has(c.key)) {
-      errors.push({
-        line: 1,
-        column: c.ja,
-        code: "missing_column",
-        message: `The column ${c.ja} (${c.key}) is required`,
-      });
-    }
-  }
+  const { columnOf, errors } = mapColumns(table, RESIDENT_COLUMNS);
   if (errors.length) return { rows: [], errors };
-  if (table.rows.length === 0) {
-    return {
-      rows: [],
-      errors: [{ line: 0, column: "", code: "no_rows", message: "The file has no data rows" }],
-    };
-  }
 
   const rows: ResidentImportRow[] = [];
   const seenIds = new Map<string, number>();
