@@ -3,22 +3,27 @@
  *
  * A hold is the hub's hottest write, so it is done in as few statements as the guarantees allow, in raw SQL
  * (each Prisma model query costs far more Node CPU than the database work behind it):
- *  1. one read of everything the checks need (readHoldContext): facility, service, resident, and the booking
- *     an earlier request with the same Idempotency-Key made;
- *  2. one statement (recordHold) that locks the slots, takes a place on every night or on none, and writes
- *     the booking, its slots, its first event and its outbox messages. A single statement is a single
- *     transaction: all of it commits, or nothing does. Slot rows are created lazily, so only when some did
- *     not exist yet are they created (ensureSlots) and the statement run once more.
+ *  1. one read of everything the checks need (readHoldContext): facility, service, resident, the voucher the
+ *     booking draws on with its balances and child, the policy version in force, and the booking an earlier
+ *     request with the same Idempotency-Key made;
+ *  2. the entitlement engine, pure (hub/bookings/entitle.ts): units, fee, copay and municipality share;
+ *  3. one statement (recordHold) that locks the voucher and the slots, reserves the units and takes a place on
+ *     every night, or does neither, and writes the booking, its slots, its first event and its outbox messages.
+ *     A single statement is a single transaction: all of it commits, or nothing does. Slot rows are created
+ *     lazily, so only when some did not exist yet are they created (ensureSlots) and the statement run once
+ *     more. When the voucher changed since step 1 (another booking on it), the hold starts again from step 1.
  */
 import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
-import { addDays, daysBetween, formatDate, requireDate, tokyoToday } from "../inventory/dates.js";
+import { addDays, daysBetween, formatDate, parseDate, requireDate, tokyoToday } from "../inventory/dates.js";
 import { ensureSlots, serviceDates, unknownTimeBlock } from "../inventory/inventory.js";
 import { slotBlocks, type TimeBlock } from "../inventory/slots.js";
 import { OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
+import type { IncomeTier } from "../policies/policy.js";
+import { type Entitled, type EntitlementFacts, entitle, type HoldVoucher, toQuote } from "./entitle.js";
 import { type BookingDto, type BookingRow, bookingInclude, toBookingDto } from "./mapper.js";
 import { bookingNotices, type NoticeParties } from "./notices.js";
 
@@ -29,6 +34,8 @@ export type HoldInput = {
   nights?: number;
   timeBlock?: string;
   residentId?: string;
+  voucherId?: string;
+  addOns?: string[];
   note?: string;
 };
 
@@ -38,7 +45,7 @@ export const MAX_NIGHTS = 14;
 export type HoldResult = { booking: BookingDto; created: boolean };
 
 /** What the checks of a hold need from the database, read in one query (readHoldContext). */
-type HoldContext = {
+type HoldContext = EntitlementFacts & {
   facility: { name: string; email: string; published: boolean } | null;
   service: { timeBlocks: TimeBlock[]; holdMinutes: number } | null;
   /** The resident the booking is for, when they exist and lie within the caller's scope. */
@@ -60,6 +67,9 @@ type Plan = {
 /** Idempotency keys are stored per user, so one caller's key can never return another caller's booking. */
 const storedKey = (actor: Actor, key: string) => `${actor.userId}:${key}`;
 
+/** How often a hold is tried again when its voucher changed between the read and the write. */
+const VOUCHER_RETRIES = 3;
+
 /**
  * Places a hold. With an Idempotency-Key, a repeated request (same caller, same key) returns the booking the
  * first one made, with `created: false`, also when the two arrive at the same moment.
@@ -72,14 +82,50 @@ export async function createHold(
   opts: { idempotencyKey?: string } = {},
 ): Promise<HoldResult> {
   const key = opts.idempotencyKey ? storedKey(actor, opts.idempotencyKey) : undefined;
-  const ctx = await readHoldContext(prisma, actor, input, key);
-  if (key && ctx.earlierBookingId) {
-    const earlier = await bookingForKey(prisma, key);
-    if (earlier) return { booking: sameRequest(earlier, input), created: false };
+  for (let attempt = 1; ; attempt++) {
+    const ctx = await readHoldContext(prisma, actor, input, key);
+    if (key && ctx.earlierBookingId) {
+      const earlier = await bookingForKey(prisma, key);
+      if (earlier) return { booking: sameRequest(earlier, input), created: false };
+    }
+    const plan = planHold(actor, input, ctx, now);
+    const entitled = await entitle(prisma, ctx, input);
+    const result = await tryPlaceHold(prisma, actor, input, plan, ctx, entitled, key, now);
+    if (result) return result;
+    if (attempt >= VOUCHER_RETRIES) {
+      throw problems.conflict(
+        "voucher_changed",
+        "The voucher was being used by another booking at the same moment; try again",
+      );
+    }
   }
-  const plan = planHold(actor, input, ctx, now);
+}
+
+/**
+ * What a hold would reserve and cost (the entitlement check), without holding anything: for showing units and
+ * copay before the resident confirms.
+ */
+export async function quoteHold(prisma: PrismaClient, actor: Actor, input: HoldInput, now: Date) {
+  const ctx = await readHoldContext(prisma, actor, input, undefined);
+  // The same checks as a hold (facility, service, dates, on whose behalf) come first.
+  planHold(actor, input, ctx, now);
+  return toQuote(await entitle(prisma, ctx, input));
+}
+
+/** placeHold, resolving a race on the same Idempotency-Key to the booking the other request made. */
+async function tryPlaceHold(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: HoldInput,
+  plan: Plan,
+  ctx: HoldContext,
+  entitled: Entitled,
+  key: string | undefined,
+  now: Date,
+): Promise<HoldResult | null> {
   try {
-    return { booking: await placeHold(prisma, actor, input, plan, ctx, key, now), created: true };
+    const booking = await placeHold(prisma, actor, input, plan, ctx, entitled, key, now);
+    return booking && { booking, created: true };
   } catch (err) {
     // The same key raced us: either its insert won (unique violation here) or it took the last place.
     const raced =
@@ -96,7 +142,9 @@ export async function createHold(
 /**
  * Everything the checks need, in one query: the facility and its service (for visibility, time blocks and
  * the hold's length), the resident within the caller's scope (a municipality only its own residents; also
- * whom to tell), and the booking an earlier request with the same key made.
+ * whom to tell, and the income tier), the voucher (the one asked for, else the resident's active one that is
+ * valid on the start date, newest first) with its balances and child, the voucher municipality's policy
+ * version in force on the start date, and the booking an earlier request with the same key made.
  */
 async function readHoldContext(
   prisma: PrismaClient,
@@ -106,6 +154,7 @@ async function readHoldContext(
 ): Promise<HoldContext> {
   const residentId = (actor.role === "resident" ? actor.residentId : input.residentId) ?? null;
   const municipality = actor.role === "municipality" ? (actor.municipalityCode ?? "") : null;
+  const start = parseDate(input.startDate) ? input.startDate : null;
   const [row] = await prisma.$queryRaw<
     {
       facility_name: string | null;
@@ -116,19 +165,53 @@ async function readHoldContext(
       resident_id: string | null;
       resident_email: string | null;
       resident_phone: string | null;
+      income_tier: IncomeTier | null;
+      voucher_id: string | null;
+      voucher_number: string;
+      voucher_municipality: string;
+      voucher_status: "active" | "revoked";
+      valid_from: string;
+      valid_until: string;
+      uses_count: number;
+      balances: [ServiceType, number, number, number][] | null;
+      birth_date: string | null;
+      due_date: string | null;
+      multiple_birth: number;
+      policy_version_id: string | null;
       earlier_booking_id: string | null;
     }[]
   >`
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
       fs.time_blocks, fs.hold_minutes,
-      r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
+      r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone, r.income_tier::text AS income_tier,
+      v.id AS voucher_id, v.number AS voucher_number, v.municipality_code AS voucher_municipality,
+      v.status::text AS voucher_status, to_char(v.valid_from, 'YYYY-MM-DD') AS valid_from,
+      to_char(v.valid_until, 'YYYY-MM-DD') AS valid_until, v.uses_count,
+      (SELECT json_agg(json_build_array(b.service_type, b.cap, b.used, b.reserved))
+        FROM voucher_balance b WHERE b.voucher_id = v.id) AS balances,
+      to_char(c.birth_date, 'YYYY-MM-DD') AS birth_date, to_char(c.due_date, 'YYYY-MM-DD') AS due_date,
+      c.multiple_birth, pv.id AS policy_version_id,
       (SELECT e.booking_id FROM booking_event e WHERE e.idempotency_key = ${key ?? null}::text) AS earlier_booking_id
     FROM (VALUES (1)) AS one (x)
     LEFT JOIN facility f ON f.id = ${input.facilityId}::uuid
     LEFT JOIN facility_service fs
       ON fs.facility_id = f.id AND fs.service_type = ${input.serviceType}::"ServiceType"
     LEFT JOIN resident r ON r.id = ${residentId}::uuid
-      AND (${municipality}::text IS NULL OR r.municipality_code = ${municipality}::text)`;
+      AND (${municipality}::text IS NULL OR r.municipality_code = ${municipality}::text)
+    LEFT JOIN LATERAL (
+      SELECT * FROM voucher v
+      WHERE v.resident_id = r.id AND (${input.voucherId ?? null}::uuid IS NULL OR v.id = ${input.voucherId ?? null}::uuid)
+      ORDER BY v.status = 'active' DESC,
+        coalesce(${start}::date BETWEEN v.valid_from AND v.valid_until, false) DESC, v.issued_at DESC
+      LIMIT 1
+    ) v ON true
+    LEFT JOIN child c ON c.id = v.child_id
+    LEFT JOIN LATERAL (
+      SELECT pv.id FROM policy_version pv
+      WHERE pv.municipality_code = v.municipality_code AND pv.effective_from <= ${start}::date
+      ORDER BY pv.effective_from DESC, pv.version DESC
+      LIMIT 1
+    ) pv ON true`;
   if (!row) throw new Error("the hold context query returned no row");
   return {
     facility:
@@ -146,7 +229,40 @@ async function readHoldContext(
       row.resident_id === null
         ? null
         : { id: row.resident_id, email: row.resident_email, phone: row.resident_phone },
+    incomeTier: row.income_tier ?? "general",
+    voucher: row.voucher_id === null ? null : holdVoucher(row.voucher_id, row),
+    child:
+      row.birth_date === null
+        ? null
+        : { birthDate: row.birth_date, dueDate: row.due_date, multipleBirth: row.multiple_birth },
+    policyVersionId: row.policy_version_id,
     earlierBookingId: row.earlier_booking_id,
+  };
+}
+
+function holdVoucher(
+  id: string,
+  row: {
+    voucher_number: string;
+    voucher_municipality: string;
+    voucher_status: "active" | "revoked";
+    valid_from: string;
+    valid_until: string;
+    uses_count: number;
+    balances: [ServiceType, number, number, number][] | null;
+  },
+): HoldVoucher {
+  return {
+    id,
+    number: row.voucher_number,
+    municipalityCode: row.voucher_municipality,
+    status: row.voucher_status,
+    validFrom: row.valid_from,
+    validUntil: row.valid_until,
+    usesCount: row.uses_count,
+    balances: Object.fromEntries(
+      (row.balances ?? []).map(([type, cap, used, reserved]) => [type, { cap, used, reserved }]),
+    ),
   };
 }
 
@@ -226,7 +342,8 @@ function bookingResident(actor: Actor, input: HoldInput, ctx: HoldContext): stri
 
 /**
  * Writes the hold (recordHold). When some of its slot rows did not exist yet, creates them from the
- * service's defaults, outside any transaction as concurrent callers may, and tries once more.
+ * service's defaults, outside any transaction as concurrent callers may, and tries once more. null when
+ * the places were there but the voucher had changed since it was read (the caller starts again).
  */
 async function placeHold(
   prisma: PrismaClient,
@@ -234,9 +351,10 @@ async function placeHold(
   input: HoldInput,
   plan: Plan,
   ctx: HoldContext,
+  entitled: Entitled,
   key: string | undefined,
   now: Date,
-): Promise<BookingDto> {
+): Promise<BookingDto | null> {
   const source = actor.role === "resident" ? "portal" : "staff";
   const booking: BookingRow = {
     id: randomUUID(),
@@ -254,6 +372,20 @@ async function placeHold(
     revision: 1,
     createdAt: now,
     updatedAt: now,
+    voucherId: entitled.voucher.id,
+    voucher: { number: entitled.voucher.number },
+    policyVersionId: entitled.policyVersionId,
+    policyVersion: {
+      id: entitled.policyVersionId,
+      version: entitled.policyVersion.version,
+      effectiveFrom: parseDate(entitled.policyVersion.effectiveFrom) as Date,
+    },
+    units: entitled.unitsNeeded,
+    fee: entitled.fee,
+    residentCopay: entitled.residentCopay,
+    municipalityShare: entitled.municipalityShare,
+    addOns: input.addOns ?? [],
+    entitlementLines: entitled.lines as unknown as Prisma.JsonValue,
   };
   const event = {
     actorId: actor.userId,
@@ -264,7 +396,15 @@ async function placeHold(
       ...(plan.timeBlock ? { timeBlock: plan.timeBlock } : {}),
       ...(input.note ? { note: input.note } : {}),
       ...(actor.role !== "resident" ? { onBehalfOf: plan.residentId } : {}),
+      units: entitled.unitsNeeded,
+      residentCopay: entitled.residentCopay,
+      policyVersion: entitled.policyVersion.version,
     },
+  };
+  const reservation: Reservation = {
+    voucherId: entitled.voucher.id,
+    usesSoFar: entitled.voucher.usesCount,
+    units: entitled.unitsNeeded,
   };
   const parties: NoticeParties = {
     facility: { name: ctx.facility?.name ?? "", email: ctx.facility?.email ?? "" },
@@ -273,13 +413,13 @@ async function placeHold(
   const messages = bookingNotices("requested", actor.role, booking, parties);
   const days = plan.dates.map(formatDate);
 
-  let slots = await recordHold(prisma, booking, days, event, messages);
+  let slots = await recordHold(prisma, booking, reservation, days, event, messages);
   if (!slots.held && slots.found.length < days.length) {
     const [first, last] = [plan.dates[0], plan.dates[plan.dates.length - 1]];
     if (first && last) {
       await ensureSlots(prisma, input.facilityId, input.serviceType, first, last, [plan.timeBlock], now);
     }
-    slots = await recordHold(prisma, booking, days, event, messages);
+    slots = await recordHold(prisma, booking, reservation, days, event, messages);
   }
   if (!slots.held) {
     // The first night (or day) that could not be had is the answer, as a hold takes them in date order.
@@ -287,15 +427,24 @@ async function placeHold(
       const slot = slots.found.find((s) => s.day === day);
       if (!slot || slot.closed || !slot.free) throw slot?.closed ? slotClosed(day) : slotFull(day);
     }
+    if (!slots.voucherOk) return null;
     throw new Error(`hold ${booking.id} was neither written nor refused`);
   }
   return toBookingDto(booking);
 }
 
+/** The voucher units a hold reserves, and the voucher's use count its amounts were computed with. */
+type Reservation = { voucherId: string; usesSoFar: number; units: number };
+
 /**
- * The hold's one statement, one transaction: locks the slot rows of `days` in (date, time block) order, the
- * order setCapacity and releaseSlots lock them in (closures touch one date), so holds never deadlock with one
- * another, with capacity changes or with places being given back.
+ * The hold's one statement, one transaction: locks the voucher row and its balance for the service type first,
+ * then the slot rows of `days` in (date, time block) order. Every path that changes both a voucher and slots
+ * (a cancellation, hub/bookings/ledger.ts) locks the voucher first too, and slots are always locked in the
+ * order setCapacity and releaseSlots use (closures touch one date), so holds never deadlock with one another,
+ * with capacity changes or with places being given back.
+ *
+ * The voucher is judged on the locked (latest) row: still active, its use count unchanged since the amounts
+ * were computed (減免 for "the first N uses" depends on it), and used + reserved + units within the cap.
  *
  * Never oversold: a place is taken only when EVERY locked row has one free and is open, judged on the row
  * versions the lock returned (the latest), which nobody else can change before this commits; the UPDATE
@@ -310,32 +459,58 @@ async function placeHold(
 async function recordHold(
   prisma: PrismaClient,
   b: BookingRow,
+  r: Reservation,
   days: string[],
   event: { actorId: string; idempotencyKey: string | null; data: Record<string, unknown> },
   messages: unknown[],
-): Promise<{ held: boolean; found: { day: string; closed: boolean; free: boolean }[] }> {
-  const rows = await prisma.$queryRaw<{ day: string; closed: boolean; free: boolean; held: boolean }[]>`
-    WITH wanted AS (
+): Promise<{ held: boolean; voucherOk: boolean; found: { day: string; closed: boolean; free: boolean }[] }> {
+  const rows = await prisma.$queryRaw<
+    { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
+  >`
+    WITH voucher_locked AS (
+      SELECT status = 'active' AND uses_count = ${r.usesSoFar} AS ok
+      FROM voucher WHERE id = ${r.voucherId}::uuid
+      FOR UPDATE
+    ), balance_locked AS (
+      SELECT used + reserved + ${r.units} <= cap AS ok
+      FROM voucher_balance WHERE voucher_id = ${r.voucherId}::uuid AND service_type = ${b.serviceType}::"ServiceType"
+      FOR UPDATE
+    ), voucher_ok AS (
+      SELECT coalesce((SELECT ok FROM voucher_locked), false) AND coalesce((SELECT ok FROM balance_locked), false) AS ok
+    ), wanted AS (
+      -- Referring to voucher_ok makes the voucher locks come first.
       SELECT id, date, time_block, closed, booked + external < capacity AS free
       FROM slot
       WHERE facility_id = ${b.facilityId}::uuid AND service_type = ${b.serviceType}::"ServiceType"
         AND time_block = ${b.timeBlock} AND date = ANY(${days}::date[])
+        AND (SELECT ok FROM voucher_ok) IS NOT NULL
       ORDER BY date, time_block
       FOR UPDATE
+    ), go AS (
+      SELECT (SELECT count(*) FROM wanted WHERE free AND NOT closed) = ${days.length}
+        AND (SELECT ok FROM voucher_ok) AS ok
     ), taken AS (
       UPDATE slot s SET booked = s.booked + 1, updated_at = ${b.updatedAt}::timestamp
       FROM wanted w
-      WHERE s.id = w.id
-        AND (SELECT count(*) FROM wanted WHERE free AND NOT closed) = ${days.length}
+      WHERE s.id = w.id AND (SELECT ok FROM go)
       RETURNING s.id
+    ), counted AS (
+      UPDATE voucher SET uses_count = uses_count + 1
+      WHERE id = ${r.voucherId}::uuid AND (SELECT ok FROM go)
+    ), reserved AS (
+      UPDATE voucher_balance SET reserved = reserved + ${r.units}
+      WHERE voucher_id = ${r.voucherId}::uuid AND service_type = ${b.serviceType}::"ServiceType" AND (SELECT ok FROM go)
     ), new_booking AS (
       INSERT INTO booking (id, resident_id, facility_id, service_type, start_date, end_date, time_block,
-        status, hold_expires_at, source, revision, created_at, updated_at)
+        status, hold_expires_at, source, revision, created_at, updated_at, voucher_id, policy_version_id,
+        units, fee, resident_copay, municipality_share, add_ons, entitlement_lines)
       SELECT ${b.id}::uuid, ${b.residentId}::uuid, ${b.facilityId}::uuid, ${b.serviceType}::"ServiceType",
         ${formatDate(b.startDate)}::date, ${formatDate(b.endDate)}::date, ${b.timeBlock},
         ${b.status}::"BookingStatus", ${b.holdExpiresAt}::timestamp, ${b.source}::"BookingSource",
-        ${b.revision}, ${b.createdAt}::timestamp, ${b.updatedAt}::timestamp
-      WHERE (SELECT count(*) FROM taken) = ${days.length}
+        ${b.revision}, ${b.createdAt}::timestamp, ${b.updatedAt}::timestamp, ${r.voucherId}::uuid,
+        ${b.policyVersionId}::uuid, ${b.units}, ${b.fee}, ${b.residentCopay}, ${b.municipalityShare},
+        ${b.addOns}::text[], ${JSON.stringify(b.entitlementLines)}::jsonb
+      WHERE (SELECT ok FROM go)
       RETURNING id
     ), new_slots AS (
       INSERT INTO booking_slot (booking_id, slot_id) SELECT nb.id, t.id FROM new_booking nb CROSS JOIN taken t
@@ -350,11 +525,13 @@ async function recordHold(
       SELECT ${OUTBOX_TOPIC_MESSAGE}, m.payload, ${b.createdAt}::timestamp
       FROM new_booking CROSS JOIN jsonb_array_elements(${JSON.stringify(messages)}::jsonb) AS m (payload)
     )
-    SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held
+    SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held,
+      (SELECT ok FROM voucher_ok) AS voucher_ok
     FROM wanted w ORDER BY w.date`;
   // With no slot row at all there is no row to report `held` on; nothing was written then.
   return {
     held: rows[0]?.held === true,
+    voucherOk: rows[0]?.voucher_ok === true,
     found: rows.map(({ day, closed, free }) => ({ day, closed, free })),
   };
 }

@@ -3,8 +3,11 @@
  * projection: status, revision = seq of the last event) in the caller's transaction, together, always.
  * The projection update is conditional on the status and revision the caller read, so of two concurrent
  * changes only one commits; the other gets 409 `booking_changed` and changes nothing.
+ *
+ * The voucher follows the booking in the same transaction: units reserved by a hold are given back when the
+ * booking no longer holds its places (rejected, expired, cancelled), and become used when it is redeemed.
  */
-import type { BookingSource, BookingStatus, Prisma, Role } from "../db/client.js";
+import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { bookingNotices } from "./notices.js";
@@ -34,13 +37,26 @@ export const bookingChanged = () =>
  */
 export async function applyTransition(
   tx: Tx,
-  booking: { id: string; status: BookingStatus; revision: number },
+  booking: {
+    id: string;
+    status: BookingStatus;
+    revision: number;
+    serviceType: ServiceType;
+    voucherId: string | null;
+    units: number;
+  },
   to: BookingStatus,
   meta: EventMeta,
   now: Date,
 ): Promise<number> {
   assertTransition(booking.status, to);
   const revision = booking.revision + 1;
+  const releases = releasesCapacity(booking.status, to);
+  const voucher = booking.voucherId && booking.units > 0 ? booking.voucherId : null;
+  // The voucher row first: the order a hold locks in (hub/bookings/holds.ts recordHold), so the two never deadlock.
+  if (voucher && (releases || to === "used")) {
+    await tx.$queryRaw`SELECT 1 FROM voucher WHERE id = ${voucher}::uuid FOR UPDATE`;
+  }
   const { count } = await tx.booking.updateMany({
     where: { id: booking.id, status: booking.status, revision: booking.revision },
     data: { status: to, revision, holdExpiresAt: to === "requested" ? undefined : null, updatedAt: now },
@@ -61,8 +77,26 @@ export async function applyTransition(
       occurredAt: now,
     },
   });
-  if (releasesCapacity(booking.status, to)) await releaseSlots(tx, booking.id, now);
+  if (releases) await releaseSlots(tx, booking.id, now);
+  if (voucher && releases) await releaseUnits(tx, voucher, booking.serviceType, booking.units);
+  if (voucher && to === "used") await consumeUnits(tx, voucher, booking.serviceType, booking.units);
   return revision;
+}
+
+/** A booking that no longer holds its places gives its units back, and no longer counts as a use (減免). */
+async function releaseUnits(tx: Tx, voucherId: string, type: ServiceType, units: number): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE voucher_balance SET reserved = GREATEST(reserved - ${units}, 0)
+    WHERE voucher_id = ${voucherId}::uuid AND service_type = ${type}::"ServiceType"`;
+  await tx.$executeRaw`UPDATE voucher SET uses_count = GREATEST(uses_count - 1, 0) WHERE id = ${voucherId}::uuid`;
+}
+
+/** A redeemed booking's reserved units become used ones. */
+async function consumeUnits(tx: Tx, voucherId: string, type: ServiceType, units: number): Promise<void> {
+  const n = await tx.$executeRaw`
+    UPDATE voucher_balance SET reserved = reserved - ${units}, used = used + ${units}
+    WHERE voucher_id = ${voucherId}::uuid AND service_type = ${type}::"ServiceType" AND reserved >= ${units}`;
+  if (n !== 1) throw new Error(`voucher ${voucherId} has fewer than ${units} ${type} units reserved`);
 }
 
 /**
@@ -96,6 +130,8 @@ export async function announce(
       startDate: true,
       endDate: true,
       timeBlock: true,
+      units: true,
+      residentCopay: true,
       facility: { select: { name: true, email: true } },
       resident: { select: { email: true, phone: true } },
     },

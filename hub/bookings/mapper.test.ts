@@ -20,12 +20,25 @@ describe("booking mapping", () => {
       revision: 1,
       createdAt: at,
       updatedAt: at,
+      voucherId: "v1",
+      voucher: { number: "0410000001234" },
+      policyVersionId: "p1",
+      policyVersion: { id: "p1", version: 2, effectiveFrom: new Date(Date.UTC(2026, 3, 1)) },
+      units: 2,
+      fee: 60000,
+      residentCopay: 10000,
+      municipalityShare: 50000,
+      addOns: [],
+      entitlementLines: [{ kind: "unit", code: "stay", label: "宿泊型", quantity: 2, fee: 60000 }],
     });
     expect(dto).toMatchObject({
       startDate: "2026-12-01",
       endDate: "2026-12-03",
       holdExpiresAt: "2026-11-25T01:02:03.004Z",
       facilityName: "施設",
+      voucherNumber: "04100-0000123-4",
+      policyVersion: { id: "p1", version: 2, effectiveFrom: "2026-04-01" },
+      lines: [{ kind: "unit", quantity: 2 }],
     });
     expect(JSON.parse(JSON.stringify(dto))).toEqual(dto);
   });

@@ -1,9 +1,13 @@
 /** Booking rows to the API's JSON shapes: dates as "YYYY-MM-DD", instants as ISO strings, no BigInt. */
 import type { BookingSource, BookingStatus, Prisma, ServiceType } from "../db/client.js";
 import { formatDate } from "../inventory/dates.js";
+import type { EntitlementLine } from "../policies/entitlement.js";
+import { formatVoucherNumber } from "../vouchers/number.js";
 
 export const bookingInclude = {
   facility: { select: { name: true } },
+  voucher: { select: { number: true } },
+  policyVersion: { select: { id: true, version: true, effectiveFrom: true } },
 } as const satisfies Prisma.BookingInclude;
 
 export type BookingRow = Prisma.BookingGetPayload<{ include: typeof bookingInclude }>;
@@ -24,6 +28,15 @@ export type BookingDto = {
   revision: number;
   createdAt: string;
   updatedAt: string;
+  voucherId: string | null;
+  voucherNumber: string | null;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  municipalityShare: number;
+  addOns: string[];
+  policyVersion: { id: string; version: number; effectiveFrom: string } | null;
+  lines: EntitlementLine[];
 };
 
 export type BookingEventDto = {
@@ -55,6 +68,19 @@ export function toBookingDto(b: BookingRow): BookingDto {
     revision: b.revision,
     createdAt: b.createdAt.toISOString(),
     updatedAt: b.updatedAt.toISOString(),
+    voucherId: b.voucherId,
+    voucherNumber: b.voucher ? formatVoucherNumber(b.voucher.number) : null,
+    units: b.units,
+    fee: b.fee,
+    residentCopay: b.residentCopay,
+    municipalityShare: b.municipalityShare,
+    addOns: b.addOns,
+    policyVersion: b.policyVersion && {
+      id: b.policyVersion.id,
+      version: b.policyVersion.version,
+      effectiveFrom: formatDate(b.policyVersion.effectiveFrom),
+    },
+    lines: Array.isArray(b.entitlementLines) ? (b.entitlementLines as unknown as EntitlementLine[]) : [],
   };
 }
 

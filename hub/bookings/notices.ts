@@ -25,6 +25,9 @@ export type NoticeBooking = {
   startDate: Date;
   endDate: Date;
   timeBlock: string;
+  /** Units of the voucher and the resident's copay, when the booking draws on a voucher. */
+  units?: number;
+  residentCopay?: number;
 };
 export type NoticeParties = {
   facility: { name: string; email: string };
@@ -125,6 +128,13 @@ export function bookingNotices(
             ]);
       return [...resident, ...facility];
     }
+    case "used":
+      return toResident(parties, "【産後ケア】利用券を使用しました", [
+        `${parties.facility.name} でのご利用を記録しました（利用券 ${booking.units ?? 0} 単位を使用）。`,
+        `自己負担額: ${(booking.residentCopay ?? 0).toLocaleString("ja-JP")}円`,
+        "",
+        info,
+      ]);
     default:
       return [];
   }

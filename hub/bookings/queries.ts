@@ -15,6 +15,8 @@ import {
 export type BookingFilters = {
   status?: BookingStatus;
   facilityId?: string;
+  residentId?: string;
+  voucherId?: string;
   /** Bookings whose service dates overlap from..to (either end may be left open). */
   from?: string;
   to?: string;
@@ -32,6 +34,8 @@ export function bookingWhere(actor: Actor, f: BookingFilters): Prisma.BookingWhe
       bookingScope(actor),
       ...(f.status ? [{ status: f.status }] : []),
       ...(f.facilityId ? [{ facilityId: f.facilityId }] : []),
+      ...(f.residentId ? [{ residentId: f.residentId }] : []),
+      ...(f.voucherId ? [{ voucherId: f.voucherId }] : []),
       ...(from ? [{ endDate: { gte: from } }] : []),
       ...(to ? [{ startDate: { lte: to } }] : []),
     ],

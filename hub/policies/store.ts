@@ -47,7 +47,7 @@ export interface PolicyPreview {
   residentsAffected: number;
   childrenAffected: number;
   /** Vouchers do not exist yet: null until the voucher model lands. */
-  vouchersAffected: number | null;
+  vouchersAffected: number;
   changes: PolicyChange[];
 }
 
@@ -206,7 +206,14 @@ export async function previewPolicyVersion(
     replaces: current ? { version: current.version, effectiveFrom: current.effectiveFrom } : null,
     residentsAffected: residents.size,
     childrenAffected,
-    vouchersAffected: null,
+    // Active vouchers still valid on the new version's first day: services they pay for from then on use it.
+    vouchersAffected: await prisma.voucher.count({
+      where: {
+        municipalityCode,
+        status: "active",
+        validUntil: { gte: parseDate(policy.effectiveFrom) as Date },
+      },
+    }),
     changes: diffPolicies(current, policy),
   };
 }
@@ -255,4 +262,24 @@ export function diffPolicies(before: PolicyVersion | undefined, after: PolicyVer
     }
   }
   return out;
+}
+
+/**
+ * Versions by id, kept in memory once read: a stored version is never edited (only new versions are added), so
+ * what was read once stays true. Saves parsing the rules JSON on the booking path.
+ */
+const versionsById = new Map<string, PolicyVersion>();
+
+export async function policyVersionById(
+  prisma: PrismaClient,
+  id: string,
+): Promise<PolicyVersion | undefined> {
+  const cached = versionsById.get(id);
+  if (cached) return cached;
+  const row = await prisma.policyVersion.findUnique({ where: { id } });
+  if (!row) return undefined;
+  const { inUse: _u, createdAt: _c, ...policy } = toPolicy(row, "");
+  if (versionsById.size > 10_000) versionsById.clear();
+  versionsById.set(id, policy);
+  return policy;
 }

@@ -1,12 +1,13 @@
 /**
  * Vouchers (電子利用券) in the database: issued by a municipality's staff under the policy version in force today
  * (Asia/Tokyo), with a validity window and per-service-type unit caps taken from that version; revoked and
- * re-issued with a reason; units reserved, released and consumed by bookings.
+ * re-issued with a reason. Bookings reserve, release and consume units (hub/bookings/holds.ts and ledger.ts).
  *
  * Serial numbers are allocated per municipality under a transaction-scoped advisory lock, which also serialises
  * the "one active voucher per resident and child" check. The resident's notification is written to the outbox
  * in the same transaction (sent only if the voucher commits).
  */
+import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import { addDays, formatDate, parseDate } from "../inventory/dates.js";
@@ -18,7 +19,6 @@ import { formatVoucherNumber, MAX_SERIAL, makeVoucherNumber, parseVoucherNumber 
 import { signVoucherQr } from "./qr.js";
 
 type Tx = Prisma.TransactionClient;
-type Db = Tx | PrismaClient;
 
 export const BULK_TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
 const TX_OPTIONS = { maxWait: 15_000, timeout: 20_000 } as const;
@@ -315,6 +315,58 @@ export async function issueVoucher(
 }
 
 /**
+ * Issues a voucher (for the youngest child) to every resident of the municipality who has a child and has never
+ * had a voucher, set-based and without notifications: for seeding demo data, where thousands are issued at once.
+ * Residents whose child is past the age the policy covers are skipped. Returns how many were issued.
+ */
+export async function issueMissingVouchers(
+  prisma: PrismaClient,
+  municipalityCode: string,
+  now: Date,
+): Promise<number> {
+  return prisma.$transaction(async (tx) => {
+    await lockMunicipality(tx, municipalityCode);
+    const today = tokyoTodayText(now);
+    const versionRow = await tx.policyVersion.findFirst({
+      where: { municipalityCode, effectiveFrom: { lte: parseDate(today) as Date } },
+      orderBy: [{ effectiveFrom: "desc" }, { version: "desc" }],
+    });
+    if (!versionRow) return 0;
+    const policy = versionRow.rules as unknown as PolicyVersion;
+    const residents = await tx.resident.findMany({
+      where: { municipalityCode, vouchers: { none: {} }, children: { some: {} } },
+      select: { id: true, children: { orderBy: { birthDate: "desc" }, take: 1 } },
+      orderBy: { id: "asc" },
+    });
+    let serial = await nextSerial(tx, municipalityCode);
+    const vouchers: Prisma.VoucherCreateManyInput[] = [];
+    const balances: Prisma.VoucherBalanceCreateManyInput[] = [];
+    for (const r of residents) {
+      const child = r.children[0];
+      if (!child) continue;
+      const validity = voucherValidity(policy, today, formatDate(child.birthDate));
+      if (!validity) continue;
+      const id = randomUUID();
+      vouchers.push({
+        id,
+        number: makeVoucherNumber(municipalityCode, serial++),
+        municipalityCode,
+        residentId: r.id,
+        childId: child.id,
+        policyVersionId: versionRow.id,
+        validFrom: parseDate(validity.validFrom) as Date,
+        validUntil: parseDate(validity.validUntil) as Date,
+        issuedAt: now,
+      });
+      for (const c of voucherCaps(policy, child.multipleBirth)) balances.push({ voucherId: id, ...c });
+    }
+    await tx.voucher.createMany({ data: vouchers });
+    await tx.voucherBalance.createMany({ data: balances });
+    return vouchers.length;
+  }, BULK_TX_OPTIONS);
+}
+
+/**
  * Issues one voucher to each resident (their youngest child), all in ONE transaction: if any resident fails,
  * nothing is issued and 422 `bulk_issue_failed` lists every failure by position.
  */
@@ -402,64 +454,19 @@ export async function reissueVoucher(
     await lockMunicipality(tx, municipalityCode);
     const old = await revokeInTx(tx, municipalityCode, voucherId, reason, ctx.now);
     const carry = new Map(old.balances.map((b) => [b.serviceType, { used: b.used, reserved: b.reserved }]));
-    return issueInTx(tx, municipalityCode, old.residentId, ctx, {
+    const replacement = await issueInTx(tx, municipalityCode, old.residentId, ctx, {
       childId: old.childId,
       replacesId: old.id,
       carry,
       usesCount: old.usesCount,
     });
+    // Open bookings move with their reserved units, so they are released or redeemed on the replacement.
+    await tx.booking.updateMany({
+      where: { voucherId: old.id, status: { in: ["requested", "confirmed"] } },
+      data: { voucherId: replacement.id },
+    });
+    return replacement;
   }, TX_OPTIONS);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Units: reserve, release, consume. Each is ONE conditional UPDATE, so concurrent bookings never pass a cap.
-
-function checkUnits(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`units must be a positive integer, got ${n}`);
-}
-
-/** Reserves n units when used + reserved + n ≤ cap and the voucher is active. true when it did. */
-export async function reserveUnits(
-  db: Db,
-  voucherId: string,
-  serviceType: ServiceType,
-  n: number,
-): Promise<boolean> {
-  checkUnits(n);
-  const updated = await db.$executeRaw`
-    UPDATE voucher_balance b SET reserved = b.reserved + ${n}
-    WHERE b.voucher_id = ${voucherId}::uuid AND b.service_type = ${serviceType}::"ServiceType"
-      AND b.used + b.reserved + ${n} <= b.cap
-      AND EXISTS (SELECT 1 FROM voucher v WHERE v.id = b.voucher_id AND v.status = 'active')`;
-  return updated === 1;
-}
-
-/** Gives back n reserved units (a cancelled booking). true when at least n were reserved. */
-export async function releaseUnits(
-  db: Db,
-  voucherId: string,
-  serviceType: ServiceType,
-  n: number,
-): Promise<boolean> {
-  checkUnits(n);
-  const updated = await db.$executeRaw`
-    UPDATE voucher_balance SET reserved = reserved - ${n}
-    WHERE voucher_id = ${voucherId}::uuid AND service_type = ${serviceType}::"ServiceType" AND reserved >= ${n}`;
-  return updated === 1;
-}
-
-/** Turns n reserved units into used ones (a booking redeemed). true when at least n were reserved. */
-export async function consumeUnits(
-  db: Db,
-  voucherId: string,
-  serviceType: ServiceType,
-  n: number,
-): Promise<boolean> {
-  checkUnits(n);
-  const updated = await db.$executeRaw`
-    UPDATE voucher_balance SET reserved = reserved - ${n}, used = used + ${n}
-    WHERE voucher_id = ${voucherId}::uuid AND service_type = ${serviceType}::"ServiceType" AND reserved >= ${n}`;
-  return updated === 1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

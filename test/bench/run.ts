@@ -59,17 +59,17 @@ async function main() {
     const me = await facility.signIn("facility@demo.example.jp");
     const sendai = new TestClient(hubUrl);
     await sendai.signIn("sendai@demo.example.jp");
-    const residents = ((await sendai.get("api/residents?limit=200")).json.items as { id: string }[]).map(
-      (r) => r.id,
-    );
+    const importSeconds = await importRound(sendai);
+    const { residents, seconds: voucherSeconds } = await voucherRound(sendai);
     const today = new Date();
     const day = (n: number) => new Date(today.getTime() + n * 86_400_000).toISOString().slice(0, 10);
-    // Room for every hold the run can make, so the hold figures measure successful holds.
+    // Room for every hold the run can make, so the hold figures measure successful holds: 3,000 residents with
+    // month-old babies and a voucher each, one-night stays (2 units of 7) on 60 days.
     const cap = await facility.put(`api/facilities/${me.facilityId}/slots`, {
       serviceType: "stay",
       from: day(2),
-      to: day(366),
-      capacity: 100,
+      to: day(61),
+      capacity: 250,
     });
     if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
 
@@ -112,7 +112,7 @@ async function main() {
               body: JSON.stringify({
                 facilityId: me.facilityId,
                 serviceType: "stay",
-                startDate: day(2 + (i % 360)),
+                startDate: day(2 + (i % 60)),
                 nights: 1,
                 residentId: residents[i % residents.length],
               }),
@@ -124,8 +124,7 @@ async function main() {
     rows.push(hold);
     rows.push(await drive("ceiling", `http://127.0.0.1:${ceilingPort}/`, {}));
 
-    const oversell = await oversellRound(facility, me.facilityId, residents, day(400));
-    const importSeconds = await importRound(sendai);
+    const oversell = await oversellRound(facility, me.facilityId, residents, day(70));
     const entitlementMs = entitlementRound();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
@@ -151,6 +150,7 @@ async function main() {
     metrics.push(
       { name: "entitlement.check.ms", value: entitlementMs, unit: "ms" },
       { name: "import.residents3000.s", value: importSeconds, unit: "s" },
+      { name: "vouchers.bulk3000.s", value: voucherSeconds, unit: "s" },
       { name: "oversell.count", value: oversell.oversold, unit: "bookings" },
       { name: "oversell.granted", value: oversell.granted, unit: "bookings" },
     );
@@ -168,9 +168,17 @@ async function main() {
   }
 }
 
-/** 3,000 仙台市 residents (demo generators) as CSV, posted by Sendai staff: a dry run, then the apply. */
+/**
+ * 3,000 仙台市 residents (demo generators, each with a month-old baby) as CSV, posted by Sendai staff: a dry run,
+ * then the apply.
+ */
 async function importRound(sendai: TestClient): Promise<number> {
-  const csv = demoResidentsCsv("041009", 3000, { externalIdStart: 800001, emailPrefix: "bench", bom: true });
+  const csv = demoResidentsCsv("041009", 3000, {
+    externalIdStart: 800001,
+    emailPrefix: "bench",
+    bom: true,
+    babyAgeDays: 30,
+  });
   const body = { fileName: "residents3000.csv", contentBase64: Buffer.from(csv).toString("base64") };
   const started = performance.now();
   for (const dryRun of [true, false]) {
@@ -184,6 +192,26 @@ async function importRound(sendai: TestClient): Promise<number> {
     `import of 3,000 residents (dry run + apply, base64 ${body.contentBase64.length} bytes): ${seconds} s`,
   );
   return seconds;
+}
+
+/** A voucher for each of the 3,000 imported residents, issued in bulk by Sendai staff 500 at a time. */
+async function voucherRound(sendai: TestClient): Promise<{ residents: string[]; seconds: number }> {
+  const residents: string[] = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = await sendai.get(`api/residents?q=bench&limit=200&offset=${offset}`);
+    residents.push(...(page.json.items as { id: string }[]).map((r) => r.id));
+    if (page.json.items.length < 200) break;
+  }
+  if (residents.length !== 3000)
+    throw new Error(`expected 3,000 imported residents, found ${residents.length}`);
+  const started = performance.now();
+  for (let i = 0; i < residents.length; i += 500) {
+    const res = await sendai.post("api/vouchers/bulk", { residentIds: residents.slice(i, i + 500) });
+    if (res.status !== 201) throw new Error(`bulk issue failed: ${res.status} ${res.text.slice(0, 500)}`);
+  }
+  const seconds = round((performance.now() - started) / 1000, 3);
+  console.log(`vouchers for 3,000 residents (bulk issue, 500 a request): ${seconds} s`);
+  return { residents, seconds };
 }
 
 /** Mean time of one entitlement check (hub/policies), over many calls of a realistic request. */

@@ -11,6 +11,7 @@ import { jobHandlers } from "../../jobs/handlers.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
 import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
+import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
 
 /** A date `n` days from today in Tokyo, as the API writes it. */
@@ -63,26 +64,8 @@ describe("bookings: holds and the ledger", () => {
     facilityId = (await user("facility@demo.example.jp")).facilityId as string;
     otherFacilityId = (await user("facility2@demo.example.jp")).facilityId as string;
     residentId = (await user("resident@demo.example.jp")).residentId as string;
-    sendaiResidentIds = (
-      await p.resident.findMany({
-        where: { municipalityCode: "041009", id: { not: residentId } },
-        select: { id: true },
-      })
-    ).map((r) => r.id);
-    // The demo puts most residents in 仙台市; make sure 名取市 has one for the cross-tenant checks.
-    const natoriResident = await p.resident.findFirst({ where: { municipalityCode: "042072" } });
-    natoriResidentId =
-      natoriResident?.id ??
-      (
-        await p.resident.create({
-          data: {
-            municipalityCode: "042072",
-            familyName: "名取",
-            givenName: "花子",
-            email: "natori-r@example.jp",
-          },
-        })
-      ).id;
+    sendaiResidentIds = await bookableResidents(p, "041009", 4);
+    natoriResidentId = (await bookableResidents(p, "042072", 1))[0] as string;
     resident = await clientFor(t, "resident@demo.example.jp");
     facility = await clientFor(t, "facility@demo.example.jp");
     facility2 = await clientFor(t, "facility2@demo.example.jp");
@@ -238,7 +221,7 @@ describe("bookings: holds and the ledger", () => {
   });
 
   it("refuses to confirm a hold whose time ran out before the job got to it", async () => {
-    const held = await hold(resident, { startDate: day(25) });
+    const held = await hold(sendai, { startDate: day(25), residentId: sendaiResidentIds[3] });
     expect(held.status).toBe(201);
     const staff = await actorFor("facility@demo.example.jp");
     const late = new Date(new Date(held.json.holdExpiresAt).getTime() + 1);
@@ -246,7 +229,7 @@ describe("bookings: holds and the ledger", () => {
       status: 409,
       code: "hold_expired",
     });
-    expect((await resident.get(`api/bookings/${held.json.id}`)).json.status).toBe("requested");
+    expect((await sendai.get(`api/bookings/${held.json.id}`)).json.status).toBe("requested");
   });
 
   it("an Idempotency-Key retry returns the first booking with 200 and takes no second place", async () => {
@@ -289,7 +272,7 @@ describe("bookings: holds and the ledger", () => {
       capacity: 1,
     });
     expect(set.status, set.text).toBe(200);
-    expect((await hold(resident, { startDate: date })).status).toBe(201);
+    expect((await hold(sendai, { startDate: date, residentId: sendaiResidentIds[3] })).status).toBe(201);
     const full = await hold(sendai, { startDate: date, residentId: sendaiResidentIds[2] });
     expectProblem(full, 409, "slot_full");
     await expectContract("createHold", full);
@@ -308,11 +291,12 @@ describe("bookings: holds and the ledger", () => {
     const date = day(31);
     const closed = await facility.post(`api/facilities/${facilityId}/closures`, { date, reason: "設備点検" });
     expect(closed.status, closed.text).toBe(201);
-    expectProblem(await hold(resident, { startDate: date }), 409, "slot_closed");
-    expectProblem(await hold(resident, { startDate: day(30), nights: 2 }), 409, "slot_full");
+    const someone = { residentId: sendaiResidentIds[3] };
+    expectProblem(await hold(sendai, { startDate: date, ...someone }), 409, "slot_closed");
+    expectProblem(await hold(sendai, { startDate: day(30), nights: 2, ...someone }), 409, "slot_full");
     const removed = await facility.delete(`api/facilities/${facilityId}/closures/${closed.json.id}`);
     expect(removed.status).toBe(204);
-    expect((await hold(resident, { startDate: date })).status).toBe(201);
+    expect((await hold(sendai, { startDate: date, ...someone })).status).toBe(201);
   });
 
   it("checks the request: blocks, services, dates, and on whose behalf", async () => {

@@ -4,6 +4,7 @@ import type { PolicyVersion } from "../../hub/policies/policy.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
+import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
 
 const SENDAI = "041009";
@@ -129,12 +130,21 @@ describe("municipal policy versions", () => {
     const body = proposal(current, nextMonth) as { services: Record<string, Record<string, unknown>> };
     body.services.stay = { ...body.services.stay, unitFee: 32_000, maxUnits: 6 };
     (body.services.day as Record<string, unknown>).copayPerUnit = { general: 1_000, exempt: 0, welfare: 0 };
+    await bookableResidents(t.hub.prisma, NATORI, 2);
     const before = await t.hub.prisma.policyVersion.count();
     const res = await natori.post(`api/municipalities/${NATORI}/policies/preview`, body);
     expect(res.status, res.text).toBe(200);
     await expectContract("previewPolicyVersion", res);
     expect(res.json.replaces).toEqual({ version: 1, effectiveFrom: "2025-04-01" });
-    expect(res.json.vouchersAffected).toBeNull();
+    const stillValid = await t.hub.prisma.voucher.count({
+      where: {
+        municipalityCode: NATORI,
+        status: "active",
+        validUntil: { gte: new Date(`${nextMonth}T00:00:00Z`) },
+      },
+    });
+    expect(stillValid).toBeGreaterThan(0);
+    expect(res.json.vouchersAffected).toBe(stillValid);
     const natoriResidents = await t.hub.prisma.resident.count({ where: { municipalityCode: NATORI } });
     expect(res.json.residentsAffected).toBeGreaterThanOrEqual(0);
     expect(res.json.residentsAffected).toBeLessThanOrEqual(natoriResidents);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDate, tokyoToday } from "../../hub/inventory/dates.js";
 import { parseVoucherNumber } from "../../hub/vouchers/number.js";
 import { verifyVoucherQr } from "../../hub/vouchers/qr.js";
-import { addMonths, consumeUnits, issueVoucher, reserveUnits } from "../../hub/vouchers/vouchers.js";
+import { addMonths, issueVoucher } from "../../hub/vouchers/vouchers.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
@@ -190,8 +190,11 @@ describe("vouchers", () => {
     const { resident } = await makeResident("041009");
     const v = (await sendai.post("api/vouchers", { residentId: resident.id })).json;
     const p = t.hub.prisma;
-    expect(await reserveUnits(p, v.id, "stay", 3)).toBe(true);
-    expect(await consumeUnits(p, v.id, "stay", 2)).toBe(true);
+    // As if bookings had reserved 3 stay units and 2 of them had been redeemed (bookings are tested elsewhere).
+    await p.voucherBalance.update({
+      where: { voucherId_serviceType: { voucherId: v.id, serviceType: "stay" } },
+      data: { reserved: 1, used: 2 },
+    });
     const re = await sendai.post(`api/vouchers/${v.id}/reissue`, { reason: "紛失のため再発行" });
     expect(re.status, re.text).toBe(201);
     await expectContract("reissueVoucher", re);
@@ -200,8 +203,7 @@ describe("vouchers", () => {
     expect(re.json.balances[0]).toEqual({ serviceType: "stay", cap: 7, reserved: 1, used: 2, remaining: 4 });
     const old = await sendai.get(`api/vouchers/${v.id}`);
     expect(old.json).toMatchObject({ status: "revoked", revokedReason: "紛失のため再発行" });
-    // A revoked voucher reserves nothing and cannot be revoked again.
-    expect(await reserveUnits(p, v.id, "stay", 1)).toBe(false);
+    // A revoked voucher cannot be revoked again.
     expectProblem(
       await sendai.post(`api/vouchers/${v.id}/revoke`, { reason: "again" }),
       409,
@@ -233,19 +235,6 @@ describe("vouchers", () => {
     expect(ok.json.items).toHaveLength(2);
     const numbers = new Set(ok.json.items.map((x: { number: string }) => x.number));
     expect(numbers.size).toBe(2);
-  });
-
-  it("never passes a cap under 50 concurrent reservations", async () => {
-    const { resident } = await makeResident("041009");
-    const v = (await sendai.post("api/vouchers", { residentId: resident.id })).json;
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => reserveUnits(t.hub.prisma, v.id, "stay", 1)),
-    );
-    expect(results.filter(Boolean)).toHaveLength(7);
-    const balance = await t.hub.prisma.voucherBalance.findUniqueOrThrow({
-      where: { voucherId_serviceType: { voucherId: v.id, serviceType: "stay" } },
-    });
-    expect(balance).toMatchObject({ reserved: 7, used: 0, cap: 7 });
   });
 
   it("numbers concurrent issues uniquely", async () => {

@@ -1,5 +1,5 @@
 import { cancelBooking, confirmBooking, rejectBooking } from "../../bookings/actions.js";
-import { createHold, type HoldInput } from "../../bookings/holds.js";
+import { createHold, type HoldInput, quoteHold } from "../../bookings/holds.js";
 import { getBooking, listBookingEvents, listBookings } from "../../bookings/queries.js";
 import type { BookingStatus } from "../../db/client.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
@@ -15,6 +15,8 @@ export const bookingHandlers: Handlers = {
     body: await listBookings(req.hub.prisma, requireActor(req), {
       status: str(req.query.status) as BookingStatus | undefined,
       facilityId: str(req.query.facilityId),
+      residentId: str(req.query.residentId),
+      voucherId: str(req.query.voucherId),
       from: str(req.query.from),
       to: str(req.query.to),
       limit: typeof req.query.limit === "number" ? req.query.limit : 50,
@@ -37,6 +39,10 @@ export const bookingHandlers: Handlers = {
       headers: { Location: `${req.hub.config.BASE_PATH}api/bookings/${booking.id}` },
     };
   },
+
+  quoteBooking: async (req) => ({
+    body: await quoteHold(req.hub.prisma, requireActor(req), req.body as HoldInput, req.hub.now()),
+  }),
 
   getBooking: async (req) => ({ body: await getBooking(req.hub.prisma, requireActor(req), bookingId(req)) }),
 

@@ -1,5 +1,6 @@
 import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
 import { renderQrSvg, signVoucherQr } from "../../vouchers/qr.js";
+import { lookupRedemption, redeemBooking } from "../../vouchers/redemption.js";
 import {
   type IssueContext,
   issueVoucher,
@@ -17,6 +18,20 @@ import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 /** Vouchers (電子利用券): issued, revoked and re-issued by municipality staff; read by their owner and staff. */
 export const voucherHandlers: Handlers = {
+  lookupRedemption: async (req) => ({
+    body: await lookupRedemption(
+      req.hub.prisma,
+      requireActor(req),
+      req.hub.config.SECRET_KEY,
+      (req.body as { code: string }).code,
+      req.hub.now(),
+    ),
+  }),
+
+  redeemBooking: async (req) => ({
+    body: await redeemBooking(req.hub.prisma, requireActor(req), req.params.bookingId ?? "", req.hub.now()),
+  }),
+
   listVouchers: async (req) => {
     const actor = requireActor(req);
     const q = req.query as {

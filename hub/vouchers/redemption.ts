@@ -1,0 +1,254 @@
+/**
+ * 使用済処理: facility staff read a voucher (scanned QR or typed number), see their bookings on it that are due
+ * and the exact copay recorded for each under its policy version, and mark one used. Marking is idempotent: a
+ * second scan of a redeemed booking changes nothing and says so. Refusals say why, with a stable code.
+ *
+ * A facility sees a voucher only through its own bookings on it: a voucher with none here answers with the
+ * reason (booked elsewhere, no booking, expired...) and the voucher's number, never its holder's details.
+ */
+
+import { announce, applyTransition } from "../bookings/ledger.js";
+import { type BookingDto, bookingInclude, toBookingDto } from "../bookings/mapper.js";
+import type { PrismaClient, ServiceType } from "../db/client.js";
+import { Problem, problems } from "../http/problem.js";
+import type { Actor } from "../identity/actor.js";
+import { formatDate, parseDate } from "../inventory/dates.js";
+import { TX_OPTIONS } from "../inventory/inventory.js";
+import { SERVICE_TYPES } from "../policies/policy.js";
+import { tokyoTodayText } from "../policies/store.js";
+import { formatVoucherNumber, parseVoucherNumber } from "./number.js";
+import { QR_PREFIX, verifyVoucherQr } from "./qr.js";
+
+export interface RedemptionLookup {
+  voucher: {
+    id: string;
+    number: string;
+    status: "active" | "revoked";
+    municipalityCode: string;
+    municipalityName: string;
+    validFrom: string;
+    validUntil: string;
+    balances: { serviceType: ServiceType; cap: number; reserved: number; used: number; remaining: number }[];
+  };
+  resident: { familyName: string; givenName: string; kana: string };
+  bookings: BookingDto[];
+}
+
+const refuse = (status: number, code: string, detail: string) =>
+  new Problem(status, code, "The voucher cannot be used here", detail);
+
+/** The voucher number in a scanned QR payload or a typed number; 422 invalid_voucher_code saying what is wrong. */
+export function readVoucherCode(secretKey: Buffer, code: string): string {
+  const text = code.trim();
+  if (text.startsWith(`${QR_PREFIX}.`)) {
+    const qr = verifyVoucherQr(secretKey, text);
+    if (qr.ok) return qr.number;
+    throw problems.unprocessable(
+      "invalid_voucher_code",
+      qr.error === "bad_signature"
+        ? "This QR code was not issued by the hub (its signature does not match)"
+        : "This QR code cannot be read as a voucher",
+      [{ path: "code", message: qr.error }],
+    );
+  }
+  const parsed = parseVoucherNumber(text);
+  if (parsed.ok) return parsed.number;
+  throw problems.unprocessable(
+    "invalid_voucher_code",
+    parsed.error === "bad_check_digit"
+      ? "The number's last digit (check digit) does not match; please check the number again"
+      : "A voucher number has 13 digits, e.g. 04100-0000123-4",
+    [{ path: "code", message: parsed.error }],
+  );
+}
+
+function facilityOf(actor: Actor): string {
+  if (actor.role !== "facility" || !actor.facilityId) throw problems.forbidden();
+  return actor.facilityId;
+}
+
+/** Step 1: the voucher and this facility's bookings on it that can be redeemed now (or were, today). */
+export async function lookupRedemption(
+  prisma: PrismaClient,
+  actor: Actor,
+  secretKey: Buffer,
+  code: string,
+  now: Date,
+): Promise<RedemptionLookup> {
+  const facilityId = facilityOf(actor);
+  const number = readVoucherCode(secretKey, code);
+  const shown = formatVoucherNumber(number);
+  const today = parseDate(tokyoTodayText(now)) as Date;
+  const voucher = await prisma.voucher.findUnique({
+    where: { number },
+    include: {
+      balances: true,
+      resident: { select: { familyName: true, givenName: true, kana: true } },
+      replacedBy: { select: { number: true } },
+      bookings: {
+        where: { status: { in: ["requested", "confirmed", "used", "reported"] } },
+        include: bookingInclude,
+        orderBy: { startDate: "asc" },
+      },
+    },
+  });
+  if (!voucher) throw problems.notFound(`voucher ${shown}`);
+  if (voucher.status === "revoked") {
+    const replaced = voucher.replacedBy
+      ? ` A replacement (${formatVoucherNumber(voucher.replacedBy.number)}) was issued.`
+      : "";
+    throw refuse(409, "voucher_revoked", `Voucher ${shown} was revoked by the municipality.${replaced}`);
+  }
+  const here = voucher.bookings.filter((b) => b.facilityId === facilityId);
+  const due = here.filter(
+    (b) =>
+      (b.status === "confirmed" && b.startDate <= today) ||
+      ((b.status === "used" || b.status === "reported") && b.updatedAt >= startOfTokyoDay(now)),
+  );
+  if (!due.length) {
+    const elsewhere = voucher.bookings.some((b) => b.facilityId !== facilityId && b.status !== "used");
+    throw whyNothingToRedeem(voucher, here, elsewhere, shown, today);
+  }
+  const order = (t: ServiceType) => SERVICE_TYPES.indexOf(t);
+  const municipality = await prisma.municipality.findUnique({
+    where: { code: voucher.municipalityCode },
+    select: { name: true },
+  });
+  return {
+    voucher: {
+      id: voucher.id,
+      number: shown,
+      status: voucher.status,
+      municipalityCode: voucher.municipalityCode,
+      municipalityName: municipality?.name ?? voucher.municipalityCode,
+      validFrom: formatDate(voucher.validFrom),
+      validUntil: formatDate(voucher.validUntil),
+      balances: [...voucher.balances]
+        .sort((a, b) => order(a.serviceType) - order(b.serviceType))
+        .map((b) => ({
+          serviceType: b.serviceType,
+          cap: b.cap,
+          reserved: b.reserved,
+          used: b.used,
+          remaining: Math.max(0, b.cap - b.used - b.reserved),
+        })),
+    },
+    resident: voucher.resident,
+    bookings: due.map(toBookingDto),
+  };
+}
+
+/** The reason a facility has nothing to redeem on a voucher, most specific first. */
+function whyNothingToRedeem(
+  voucher: {
+    validUntil: Date;
+    balances: { cap: number; used: number; reserved: number }[];
+  },
+  here: { status: string; startDate: Date }[],
+  bookedElsewhere: boolean,
+  shown: string,
+  today: Date,
+): Problem {
+  const upcoming = here.find((b) => b.status === "confirmed" && b.startDate > today);
+  if (upcoming) {
+    return refuse(
+      409,
+      "booking_not_yet_due",
+      `The booking on ${shown} here starts on ${formatDate(upcoming.startDate)}`,
+    );
+  }
+  if (here.some((b) => b.status === "requested")) {
+    return refuse(
+      409,
+      "booking_not_confirmed",
+      `The booking on ${shown} here is not approved yet; approve it first`,
+    );
+  }
+  if (voucher.validUntil < today) {
+    return refuse(
+      409,
+      "voucher_expired",
+      `Voucher ${shown} was valid until ${formatDate(voucher.validUntil)}`,
+    );
+  }
+  if (voucher.balances.every((b) => b.cap - b.used <= 0)) {
+    return refuse(409, "voucher_exhausted", `Every unit of voucher ${shown} has been used`);
+  }
+  if (bookedElsewhere) {
+    return refuse(
+      409,
+      "booking_at_other_facility",
+      `Voucher ${shown} is booked at another facility, not here`,
+    );
+  }
+  return refuse(409, "no_booking", `There is no booking on voucher ${shown} here; make the booking first`);
+}
+
+/** Midnight in Asia/Tokyo of `now`'s day, as an instant. */
+function startOfTokyoDay(now: Date): Date {
+  return new Date((parseDate(tokyoTodayText(now)) as Date).getTime() - 9 * 3_600_000);
+}
+
+/**
+ * Step 2: marks a confirmed booking of this facility used; its reserved units become used ones, and the
+ * resident is told. A booking already used (or reported) answers as it is, with alreadyRedeemed: also when two
+ * scans race, the one that loses sees the other's result.
+ */
+export async function redeemBooking(
+  prisma: PrismaClient,
+  actor: Actor,
+  bookingId: string,
+  now: Date,
+): Promise<{ booking: BookingDto; alreadyRedeemed: boolean }> {
+  const facilityId = facilityOf(actor);
+  const today = parseDate(tokyoTodayText(now)) as Date;
+  const read = () =>
+    prisma.booking.findFirst({
+      where: { id: bookingId, facilityId },
+      include: { ...bookingInclude, voucher: { select: { number: true, status: true } } },
+    });
+  const booking = await read();
+  if (!booking) throw problems.notFound("booking");
+  if (booking.status === "used" || booking.status === "reported") {
+    return { booking: toBookingDto(booking), alreadyRedeemed: true };
+  }
+  if (booking.status !== "confirmed") {
+    throw refuse(
+      409,
+      booking.status === "requested" ? "booking_not_confirmed" : "booking_not_redeemable",
+      `A ${booking.status} booking cannot be marked used`,
+    );
+  }
+  if (!booking.voucher) throw refuse(409, "no_voucher", "This booking draws on no voucher");
+  const shown = formatVoucherNumber(booking.voucher.number);
+  if (booking.voucher.status === "revoked") {
+    throw refuse(409, "voucher_revoked", `Voucher ${shown} was revoked by the municipality`);
+  }
+  if (booking.startDate > today) {
+    throw refuse(409, "booking_not_yet_due", `The booking starts on ${formatDate(booking.startDate)}`);
+  }
+  try {
+    await prisma.$transaction(async (tx) => {
+      await applyTransition(
+        tx,
+        booking,
+        "used",
+        {
+          source: "staff",
+          actorId: actor.userId,
+          data: { voucherNumber: shown, units: booking.units, residentCopay: booking.residentCopay },
+        },
+        now,
+      );
+      await announce(tx, booking.id, "used", actor.role);
+    }, TX_OPTIONS);
+  } catch (err) {
+    const again = err instanceof Problem && err.code === "booking_changed" ? await read() : null;
+    if (again && (again.status === "used" || again.status === "reported")) {
+      return { booking: toBookingDto(again), alreadyRedeemed: true };
+    }
+    throw err;
+  }
+  const done = await prisma.booking.findUniqueOrThrow({ where: { id: booking.id }, include: bookingInclude });
+  return { booking: toBookingDto(done), alreadyRedeemed: false };
+}
