@@ -11,6 +11,7 @@ import { policyHandlers } from "./policies.js";
 import { publicHandlers } from "./public.js";
 import { residentHandlers } from "./residents.js";
 import { systemHandlers } from "./system.js";
+import { usageHandlers } from "./usage.js";
 import { voucherHandlers } from "./vouchers.js";
 
 /** Every operation of schemas/openapi.yaml, by operationId. Start-up fails if one is missing. */
@@ -28,4 +29,5 @@ export const allHandlers: Handlers = {
   ...bookingHandlers,
   ...importHandlers,
   ...voucherHandlers,
+  ...usageHandlers,
 };
