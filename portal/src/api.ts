@@ -230,7 +230,7 @@ export type PolicyPreview = {
   replaces: { version: number; effectiveFrom: string } | null;
   residentsAffected: number;
   childrenAffected: number;
-  vouchersAffected: number | null;
+  vouchersAffected: number;
   changes: { serviceType: ServiceType; field: string; from: number | null; to: number | null }[];
 };
 
@@ -245,6 +245,76 @@ export type ImportReport = {
   updated: number;
   errors: { line: number; column: string; code: string; message: string }[];
 };
+
+export type BookingStatus =
+  | "requested"
+  | "confirmed"
+  | "rejected"
+  | "expired"
+  | "cancelled"
+  | "used"
+  | "reported"
+  | "no_show";
+export type BookingSource = "portal" | "connector" | "staff" | "system";
+
+/** One line of a booking's entitlement: a unit, an add-on or a reduction, with its yen. */
+export type EntitlementLine = {
+  kind: "unit" | "add_on" | "reduction";
+  code: string;
+  label: string;
+  date?: string;
+  quantity: number;
+  fee: number;
+  residentCopay: number;
+  municipalityShare: number;
+};
+
+/** A booking in the ledger, with the voucher units it reserves (or used) and what it costs. */
+export type Booking = {
+  id: string;
+  residentId?: string | null;
+  facilityId: string;
+  facilityName?: string;
+  serviceType: ServiceType;
+  startDate: string;
+  endDate: string;
+  timeBlock: string;
+  status: BookingStatus;
+  holdExpiresAt?: string | null;
+  source: BookingSource;
+  externalRef?: string | null;
+  revision: number;
+  createdAt: string;
+  updatedAt?: string;
+  voucherId?: string | null;
+  voucherNumber?: string | null;
+  units?: number;
+  fee?: number;
+  residentCopay?: number;
+  municipalityShare?: number;
+  addOns?: string[];
+  policyVersion?: { id: string; version: number; effectiveFrom: string } | null;
+  lines?: EntitlementLine[];
+};
+
+/** 使用済処理, step 1: the voucher read at the front desk, whom it belongs to and this facility's due bookings. */
+export type RedemptionLookup = {
+  voucher: {
+    id: string;
+    number: string;
+    status: VoucherStatus;
+    municipalityCode: string;
+    municipalityName: string;
+    validFrom: string;
+    validUntil: string;
+    balances: VoucherBalance[];
+  };
+  resident: { familyName: string; givenName: string; kana: string };
+  bookings: Booking[];
+};
+
+/** 使用済処理, step 2: the booking marked used (`alreadyRedeemed` when it had been before). */
+export type Redemption = { booking: Booking; alreadyRedeemed: boolean };
 
 /** Where a voucher's QR code is (an SVG image, relative to the document base). */
 export const voucherQrUrl = (id: string) => `api/vouchers/${encodeURIComponent(id)}/qr.svg`;
@@ -403,6 +473,11 @@ export const api = {
   importResidents: (file: ImportFile, dryRun: boolean) =>
     request<ImportReport>("POST", "api/imports/residents", { query: { dryRun: String(dryRun) }, body: file }),
   listAuditLog: (query: Query) => request<Page<AuditEntry>>("GET", "api/audit-log", { query }),
+  listBookings: (query: Query) => request<Page<Booking>>("GET", "api/bookings", { query }),
+  /** Reads a scanned QR payload or a typed voucher number (facility staff). */
+  lookupRedemption: (code: string) =>
+    request<RedemptionLookup>("POST", "api/redemptions/lookup", { body: { code } }),
+  redeemBooking: (id: string) => request<Redemption>("POST", `api/bookings/${encodeURIComponent(id)}/redeem`),
   /** The demo mailbox, newest first; 404 when the hub does not keep one. */
   listMailbox: (query: Query) => request<{ items: MailboxMessage[] }>("GET", "api/mailbox", { query }),
 };

@@ -27,6 +27,8 @@ export const getVouchers = query((params: Params) => api.listVouchers(params), "
 
 export const getMyVouchers = query(async () => (await api.listMyVouchers()).items, "myVouchers");
 
+export const getBookings = query((params: Params) => api.listBookings(params), "bookings");
+
 export const getPolicyVersions = query(
   async (code: string) => (await api.listPolicyVersions(code)).items,
   "policyVersions",

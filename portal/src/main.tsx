@@ -13,9 +13,11 @@ import { Mailbox } from "./pages/Mailbox";
 import { MyVouchers } from "./pages/MyVouchers";
 import { NotFound } from "./pages/NotFound";
 import { Policies } from "./pages/Policies";
+import { Redeem } from "./pages/Redeem";
 import { ResidentDetail } from "./pages/ResidentDetail";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
+import { UsageMonthly } from "./pages/UsageMonthly";
 
 // The hub serves the portal under a base path it announces with <base href>; the router works below it.
 const base = new URL(document.baseURI).pathname.replace(/\/$/, "");
@@ -48,6 +50,8 @@ render(
       <Route path="/audit" component={Audit} />
       <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
       <Route path="/municipality/import" component={ImportResidents} />
+      <Route path="/municipality/usage" component={UsageMonthly} preload={() => warm(getMunicipalities())} />
+      <Route path="/facility/redeem" component={Redeem} />
       <Route path="/mailbox" component={Mailbox} />
       <Route path="*404" component={NotFound} />
     </Router>

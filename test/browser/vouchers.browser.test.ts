@@ -92,14 +92,15 @@ describe.skipIf(!hasChromium)(
       }, 90_000);
 
       it(`at ${width}px: staff issue a voucher to a resident, are told of a duplicate, then revoke it`, async () => {
-        const cutoff = new Date(Date.now() - 60 * 86_400_000);
-        const resident = await t.hub.prisma.resident.findFirstOrThrow({
-          where: {
+        // The demo gives every resident a voucher: register one without, with a month-old baby.
+        const resident = await t.hub.prisma.resident.create({
+          data: {
             municipalityCode: SENDAI,
-            vouchers: { none: {} },
-            children: { some: { birthDate: { gte: cutoff } } },
+            familyName: `発行${width}`,
+            givenName: "花子",
+            kana: "はっこう はなこ",
+            children: { create: { birthDate: new Date(Date.now() - 30 * 86_400_000) } },
           },
-          orderBy: { id: "asc" },
         });
         const name = `${resident.familyName} ${resident.givenName}`;
         const { page, done } = await open(width);

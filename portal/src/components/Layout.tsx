@@ -86,6 +86,20 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               </li>
             </Show>
+            <Show when={hasRole(me(), ["municipality", "prefecture"])}>
+              <li>
+                <A href="/municipality/usage" end>
+                  {t().nav.usage}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["facility"])}>
+              <li>
+                <A href="/facility/redeem" end>
+                  {t().nav.redeem}
+                </A>
+              </li>
+            </Show>
             <Show when={hasRole(me(), ["prefecture"])}>
               <li>
                 <A href="/audit" end>

@@ -1,13 +1,17 @@
 import { createAsync } from "@solidjs/router";
 import { For, onCleanup, Show } from "solid-js";
 import { type Voucher, voucherQrUrl } from "../api";
+import { LoadedBookingList } from "../components/BookingList";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { VoucherCard } from "../components/VoucherCard";
-import { getMyVouchers } from "../data";
+import { getBookings, getMyVouchers } from "../data";
 import { t } from "../i18n";
 
-/** The signed-in resident's vouchers (電子利用券): number, balances, the QR code, and printing one of them. */
+/**
+ * The signed-in resident's vouchers (電子利用券): number, balances, the QR code, and printing one of them; below
+ * them every reservation and use with its status.
+ */
 export function MyVouchers() {
   return (
     <RequireRole roles={["resident"]} title={t().vouchers.title}>
@@ -46,7 +50,29 @@ function VoucherList() {
           </Show>
         )}
       </Show>
+      <MyBookings />
     </Page>
+  );
+}
+
+/** The most bookings shown at once: a resident has a few a year. */
+const MY_BOOKINGS_LIMIT = 100;
+
+/** Every booking of the resident's (their own, across vouchers and facilities), newest first. */
+function MyBookings() {
+  const bookings = createAsync(() => getBookings({ limit: MY_BOOKINGS_LIMIT }));
+  const vt = () => t().vouchers;
+  return (
+    <section class="no-print" aria-labelledby="my-bookings">
+      <h2 id="my-bookings">{vt().bookingsTitle}</h2>
+      <p>{vt().bookingsIntro}</p>
+      <LoadedBookingList
+        id="my-bookings-table"
+        caption={vt().bookingsCaption}
+        empty={vt().noBookings}
+        bookings={bookings}
+      />
+    </section>
   );
 }
 

@@ -303,7 +303,9 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
             {(pv) => (
               <section aria-labelledby="policy-preview-title" class="policy-preview" id="policy-preview">
                 <h4 id="policy-preview-title">{c().previewTitle}</h4>
-                <p id="policy-affected">{c().affected(pv().residentsAffected, pv().childrenAffected)}</p>
+                <p id="policy-affected">
+                  {c().affected(pv().residentsAffected, pv().childrenAffected, pv().vouchersAffected)}
+                </p>
                 <Show when={pv().changes.length > 0} fallback={<p>{c().noChanges}</p>}>
                   <ScrollTable
                     id="policy-changes"

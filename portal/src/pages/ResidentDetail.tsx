@@ -1,16 +1,20 @@
 import { A, createAsync, revalidate, useParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, api, type Me, type Resident, type Voucher } from "../api";
+import { LoadedBookingList } from "../components/BookingList";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { VoucherCard } from "../components/VoucherCard";
-import { getMunicipalities, getResident, getVouchers } from "../data";
+import { getBookings, getMunicipalities, getResident, getVouchers } from "../data";
 import { formatDate } from "../format";
 import { t } from "../i18n";
 
-/** One resident (staff view) with their vouchers: issue, revoke or reissue (municipality staff only). */
+/**
+ * One resident (staff view) with their vouchers: issue, revoke or reissue (municipality staff only); and their
+ * bookings at every facility, from every source.
+ */
 export function ResidentDetail() {
   return (
     <RequireRole roles={["municipality", "prefecture"]} title={t().residentDetail.title}>
@@ -162,9 +166,32 @@ function Detail(props: { me: Me }) {
               )}
             </Show>
           </section>
+
+          <ResidentBookings residentId={id()} />
         </Page>
       )}
     </Show>
+  );
+}
+
+/** The most bookings shown at once. */
+const BOOKINGS_LIMIT = 100;
+
+/** The resident's bookings and uses across every facility and source, newest first. */
+function ResidentBookings(props: { residentId: string }) {
+  const bookings = createAsync(() => getBookings({ residentId: props.residentId, limit: BOOKINGS_LIMIT }));
+  const d = () => t().residentDetail;
+  return (
+    <section aria-labelledby="resident-bookings">
+      <h2 id="resident-bookings">{d().bookingsTitle}</h2>
+      <p>{d().bookingsIntro}</p>
+      <LoadedBookingList
+        id="resident-bookings-table"
+        caption={d().bookingsCaption}
+        empty={d().noBookings}
+        bookings={bookings}
+      />
+    </section>
   );
 }
 
