@@ -386,6 +386,13 @@ async function placeHold(
     municipalityShare: entitled.municipalityShare,
     addOns: input.addOns ?? [],
     entitlementLines: entitled.lines as unknown as Prisma.JsonValue,
+    cancelReason: null,
+    cancelDeadline: null,
+    cancellationFee: 0,
+    feeResidentShare: 0,
+    feeMunicipalityShare: 0,
+    remindedAt: null,
+    waitlistEntryId: null,
   };
   const event = {
     actorId: actor.userId,

@@ -30,6 +30,13 @@ describe("booking mapping", () => {
       municipalityShare: 50000,
       addOns: [],
       entitlementLines: [{ kind: "unit", code: "stay", label: "宿泊型", quantity: 2, fee: 60000 }],
+      cancelReason: null,
+      cancelDeadline: null,
+      cancellationFee: 0,
+      feeResidentShare: 0,
+      feeMunicipalityShare: 0,
+      remindedAt: null,
+      waitlistEntryId: null,
     });
     expect(dto).toMatchObject({
       startDate: "2026-12-01",
