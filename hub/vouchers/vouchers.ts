@@ -163,6 +163,8 @@ interface IssueOptions {
   /** used/reserved per service type carried over from a replaced voucher. */
   carry?: Map<ServiceType, { used: number; reserved: number }>;
   usesCount?: number;
+  /** The serial to use (a bulk issue allocates them in turn); default: the next free one. */
+  serial?: number;
 }
 
 /** Serialises voucher numbering and issuing within one municipality until the transaction ends. */
@@ -231,7 +233,7 @@ async function issueInTx(
   }
   const caps = voucherCaps(policy, child?.multipleBirth ?? 1);
   if (!caps.length) throw problems.unprocessable("no_services", "The policy in force offers no service");
-  const number = makeVoucherNumber(municipalityCode, await nextSerial(tx, municipalityCode));
+  const number = makeVoucherNumber(municipalityCode, opts.serial ?? (await nextSerial(tx, municipalityCode)));
   const row = await tx.voucher.create({
     data: {
       number,
@@ -380,6 +382,9 @@ export async function issueVouchers(
     const out: VoucherRow[] = [];
     const errors: NonNullable<Problem["errors"]> = [];
     const seen = new Set<string>();
+    // Serials in turn: looking up the highest number once per voucher would read every earlier one each time.
+    await lockMunicipality(tx, municipalityCode);
+    let serial = await nextSerial(tx, municipalityCode);
     for (const [i, residentId] of residentIds.entries()) {
       if (seen.has(residentId)) {
         errors.push({
@@ -391,7 +396,8 @@ export async function issueVouchers(
       }
       seen.add(residentId);
       try {
-        out.push(await issueInTx(tx, municipalityCode, residentId, ctx));
+        out.push(await issueInTx(tx, municipalityCode, residentId, ctx, { serial }));
+        serial++;
       } catch (err) {
         if (!(err instanceof Problem)) throw err;
         errors.push({ path: `residentIds/${i}`, code: err.code, message: `${residentId}: ${err.detail}` });

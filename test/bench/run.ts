@@ -64,12 +64,13 @@ async function main() {
     const today = new Date();
     const day = (n: number) => new Date(today.getTime() + n * 86_400_000).toISOString().slice(0, 10);
     // Room for every hold the run can make, so the hold figures measure successful holds: 3,000 residents with
-    // month-old babies and a voucher each, one-night stays (2 units of 7) on 60 days.
+    // month-old babies and a voucher each, one-night stays (2 units of 7) on 80 days, while the babies are still
+    // under the four months 仙台市 allows stays for.
     const cap = await facility.put(`api/facilities/${me.facilityId}/slots`, {
       serviceType: "stay",
       from: day(2),
-      to: day(61),
-      capacity: 250,
+      to: day(81),
+      capacity: 100,
     });
     if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
 
@@ -112,7 +113,7 @@ async function main() {
               body: JSON.stringify({
                 facilityId: me.facilityId,
                 serviceType: "stay",
-                startDate: day(2 + (i % 60)),
+                startDate: day(2 + (i % 80)),
                 nights: 1,
                 residentId: residents[i % residents.length],
               }),
@@ -124,7 +125,7 @@ async function main() {
     rows.push(hold);
     rows.push(await drive("ceiling", `http://127.0.0.1:${ceilingPort}/`, {}));
 
-    const oversell = await oversellRound(facility, me.facilityId, residents, day(70));
+    const oversell = await oversellRound(facility, me.facilityId, residents, day(85));
     const entitlementMs = entitlementRound();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
