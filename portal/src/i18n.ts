@@ -82,6 +82,7 @@ const ja = {
         "施設の公開プロフィール（住所、連絡先、対応言語、説明など）を編集できます。変更はすぐに公開され、変更履歴に残ります。",
       edit: "自施設のプロフィールを編集する",
       view: "自施設の公開ページを見る",
+      redeem: "利用券を使用済にする（QR・番号）",
     },
     municipality: {
       explain: "自治体に登録された住民（利用者）を確認できます。閲覧は監査ログに記録されます。",
@@ -89,6 +90,7 @@ const ja = {
       facilities: "施設一覧",
       policies: "利用条件（料金・回数）",
       import: "住民データの取り込み",
+      usage: "月ごとの利用実績の確認・承認",
     },
     association: {
       explain: "県内の産後ケア施設の公開情報を確認できます。",
@@ -836,6 +838,7 @@ const en: Dict = {
         "You can edit your facility's public profile (address, contact, languages, description). Changes are public at once and kept in the change history.",
       edit: "Edit your facility's profile",
       view: "View your facility's public page",
+      redeem: "Redeem a voucher (QR or number)",
     },
     municipality: {
       explain:
@@ -844,6 +847,7 @@ const en: Dict = {
       facilities: "Facilities",
       policies: "Terms of use (fees and limits)",
       import: "Import residents",
+      usage: "Confirm monthly usage",
     },
     association: {
       explain: "You can see the public information of the postpartum care facilities in Miyagi.",

@@ -97,8 +97,11 @@ function RoleHome(props: { me: Me }) {
           </Match>
           <Match when={props.me.role === "facility"}>
             <Actions text={h().facility.explain}>
+              <A class="button" href="/facility/redeem">
+                {h().facility.redeem}
+              </A>
               <Show when={props.me.facilityId}>
-                <A class="button" href={`/facilities/${props.me.facilityId}/edit`}>
+                <A class="button button-secondary" href={`/facilities/${props.me.facilityId}/edit`}>
                   {h().facility.edit}
                 </A>
                 <A class="button button-secondary" href={`/facilities/${props.me.facilityId}`}>
@@ -117,6 +120,9 @@ function RoleHome(props: { me: Me }) {
               </A>
               <A class="button button-secondary" href="/municipality/import">
                 {h().municipality.import}
+              </A>
+              <A class="button button-secondary" href="/municipality/usage">
+                {h().municipality.usage}
               </A>
               <A class="button button-secondary" href="/facilities">
                 {h().municipality.facilities}
