@@ -61,11 +61,26 @@ const schema = z.object({
     .max(24 * 30)
     .default(12),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+  /** How long a resident has to accept a place offered from the waitlist before it goes to the next. */
+  WAITLIST_OFFER_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(120),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
     .optional(),
   MAIL_FROM: z.string().min(3).default("産後ケア みやぎ <no-reply@sango-care.miyagi.example>"),
+  /** The generic HTTP SMS provider: POST {to, text} as JSON; without it SMS go to the local mailbox. */
+  SMS_API_URL: z
+    .string()
+    .regex(/^https?:\/\//, "must be an http:// or https:// URL")
+    .pipe(z.url())
+    .optional(),
+  /** Sent to the SMS provider as `Authorization: Bearer <token>`. */
+  SMS_API_TOKEN: z.string().min(1).max(4096).optional(),
   DEMO_MAILBOX: z
     .enum(["true", "false"])
     .default("false")

@@ -5,9 +5,16 @@ import type { JobQueue } from "./queue.js";
 /** Schedules in Asia/Tokyo. Cron only enqueues; a fixed job id per tick keeps two cron processes from doubling work. */
 export const SCHEDULES: { name: JobName; cron: string }[] = [
   { name: "bookings.expire-holds", cron: "* * * * *" },
-  { name: "outbox.dispatch", cron: "*/10 * * * * *" },
+  // Hourly: reminders before free cancellation ends (or the day before, when it has already ended).
+  { name: "bookings.remind", cron: "7 * * * *" },
+  // Every 5 s: a message is sent within seconds even when whoever wrote it did not ask for a dispatch.
+  { name: "outbox.dispatch", cron: "*/5 * * * * *" },
   { name: "identity.purge", cron: "17 * * * *" },
   { name: "audit.purge", cron: "30 3 * * *" },
+  // The waitlist: the sweep behind the fast path (hub/waitlist/kick.ts), offers past their deadline, past entries.
+  { name: "waitlist.offer", cron: "* * * * *" },
+  { name: "waitlist.expire-offers", cron: "* * * * *" },
+  { name: "waitlist.end", cron: "5 0 * * *" },
 ];
 
 export function startCron(queue: JobQueue): { stop(): void } {

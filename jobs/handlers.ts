@@ -1,7 +1,9 @@
 import { purgeAudit } from "../hub/audit/audit.js";
 import { expireHolds } from "../hub/bookings/actions.js";
+import { sendReminders } from "../hub/bookings/reminders.js";
 import type { Hub } from "../hub/context.js";
-import { dispatchOutbox } from "../hub/notify/outbox.js";
+import { drainOutbox } from "../hub/notify/outbox.js";
+import { endPastEntries, expireOffers, runOfferJob } from "../hub/waitlist/offers.js";
 import type { JobHandlers } from "./queue.js";
 
 /** The worker side of every job in jobs/names.ts. */
@@ -20,9 +22,22 @@ export function jobHandlers(hub: Hub): JobHandlers {
     "bookings.expire-holds": async (payload) => {
       await expireHolds(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
     },
+    "bookings.remind": async (payload) => {
+      await sendReminders(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
+    },
     "outbox.dispatch": async () => {
-      const { failed } = await dispatchOutbox(hub.prisma, hub.transport, hub.now());
-      if (failed) throw new Error(`${failed} outbox message(s) could not be sent; they stay pending`);
+      // A failed send is retried by the outbox itself (backoff in the row); the job fails only if the
+      // dispatch could not run at all (e.g. the database is unreachable).
+      await drainOutbox(hub.prisma, hub.transport, hub.now);
+    },
+    "waitlist.offer": async (payload) => {
+      await runOfferJob(hub, payload);
+    },
+    "waitlist.expire-offers": async (payload) => {
+      await expireOffers(hub, payload.now ? new Date(payload.now) : hub.now());
+    },
+    "waitlist.end": async (payload) => {
+      await endPastEntries(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
     },
   };
 }

@@ -1,3 +1,4 @@
+import { registerWaitlistQueue } from "../hub/waitlist/kick.js";
 import { BullQueue } from "./bullmq.js";
 import { MemoryQueue } from "./memory.js";
 import type { JobQueue } from "./queue.js";
@@ -6,5 +7,14 @@ export type { JobQueue } from "./queue.js";
 
 /** BullMQ when REDIS_URL is set, the in-process twin otherwise. */
 export function createQueue(redisUrl?: string, prefix?: string): JobQueue {
-  return redisUrl ? new BullQueue(redisUrl, prefix) : new MemoryQueue();
+  const queue = redisUrl ? new BullQueue(redisUrl, prefix) : new MemoryQueue();
+  // Places freed inside a transaction (the ledger, capacity changes) kick the waitlist through this process's
+  // queue (hub/waitlist/kick.ts), until the queue is closed.
+  const unregister = registerWaitlistQueue(queue);
+  const close = queue.close.bind(queue);
+  queue.close = async () => {
+    unregister();
+    await close();
+  };
+  return queue;
 }

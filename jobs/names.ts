@@ -6,26 +6,42 @@ export const QueueName = {
   maintenance: "maintenance",
   bookings: "bookings",
   outbox: "outbox",
+  waitlist: "waitlist",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export type JobPayloads = {
   /** Expire requested bookings whose hold deadline has passed. */
   "bookings.expire-holds": { now?: string };
+  /** Remind confirmed bookings whose free-cancellation deadline is near (or that start tomorrow), once each. */
+  "bookings.remind": { now?: string };
   /** Send undispatched outbox rows to their topics. */
   "outbox.dispatch": Record<string, never>;
   /** Delete audit entries past the retention period (180 days by default). */
   "audit.purge": Record<string, never>;
   /** Delete expired sessions and used or expired sign-in codes. */
   "identity.purge": Record<string, never>;
+  /**
+   * Offer freed places to the waitlist: for one facility and service (after the transaction `txid` that freed
+   * them has committed, when given), or for every facility and service with someone waiting (the sweep).
+   */
+  "waitlist.offer": { facilityId?: string; serviceType?: "stay" | "day" | "visit"; txid?: string };
+  /** Withdraw offers not answered by their deadline; the places go to the next entries. */
+  "waitlist.expire-offers": { now?: string };
+  /** End waiting entries whose dates have passed. */
+  "waitlist.end": { now?: string };
 };
 export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   "bookings.expire-holds": QueueName.bookings,
+  "bookings.remind": QueueName.bookings,
   "outbox.dispatch": QueueName.outbox,
   "audit.purge": QueueName.maintenance,
   "identity.purge": QueueName.maintenance,
+  "waitlist.offer": QueueName.waitlist,
+  "waitlist.expire-offers": QueueName.waitlist,
+  "waitlist.end": QueueName.waitlist,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

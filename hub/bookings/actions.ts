@@ -1,19 +1,30 @@
 /**
  * Changes to an existing booking: confirm, reject, cancel (people) and expire (the system). Each runs in one
  * transaction: read the booking within the caller's scope, check the step, apply it through the ledger
- * (projection + event + released places), announce it through the outbox.
+ * (projection + event + released places), announce it through the outbox. A cancellation also records its reason
+ * code, the deadline that applied and the fee with its split (hub/bookings/cancellation.ts), in the same
+ * transaction.
  */
 import type { BookingStatus, PrismaClient } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { assertBookingAction, bookingScope } from "../identity/policy.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
+import type { CancellationRule } from "../policies/policy.js";
+import {
+  type CancellationOutcome,
+  cancellationCost,
+  DEFAULT_CANCELLATION_RULE,
+  reasonCodes,
+  type Waiver,
+} from "./cancellation.js";
 import { announce, applyTransition } from "./ledger.js";
-import { type BookingDto, bookingInclude, toBookingDto } from "./mapper.js";
+import { type BookingDto, bookingInclude } from "./mapper.js";
 import { assertTransition } from "./state.js";
+import { bookingDto, cancellationTerms } from "./terms.js";
 
 type Change = {
-  action: "confirm" | "reject" | "cancel";
+  action: "confirm" | "reject";
   to: BookingStatus;
   reason?: string;
 };
@@ -47,8 +58,11 @@ async function change(
       },
       now,
     );
-    await announce(tx, booking.id, c.to, actor.role, c.reason);
-    return toBookingDto(
+    // A confirmation tells the resident until when they can cancel free of charge.
+    const cancelDeadline = c.to === "confirmed" ? (await cancellationTerms(tx, booking)).deadline : undefined;
+    await announce(tx, booking.id, c.to, actor.role, c.reason, { cancelDeadline });
+    return bookingDto(
+      tx,
       await tx.booking.findUniqueOrThrow({ where: { id: booking.id }, include: bookingInclude }),
     );
   }, TX_OPTIONS);
@@ -67,14 +81,147 @@ export const rejectBooking = (
   now: Date,
 ) => change(prisma, actor, bookingId, { action: "reject", to: "rejected", reason }, now);
 
-/** The resident, the facility or the resident's municipality cancels a requested or confirmed booking. */
-export const cancelBooking = (
+export type CancelInput = {
+  /** Free text for people. */
+  reason: string;
+  /** `resident_request` (the default for residents and municipalities) or one of the policy's no-fee reasons. */
+  reasonCode?: string;
+};
+
+/** The reason code a cancellation records: the caller's, checked against the policy, or the caller's default. */
+function resolveReasonCode(actor: Actor, given: string | undefined, rule: CancellationRule | null): string {
+  const allowed = reasonCodes(rule ?? DEFAULT_CANCELLATION_RULE, actor.role);
+  const code = given ?? (allowed[0] as string);
+  if (!allowed.includes(code)) {
+    throw problems.unprocessable(
+      "invalid_reason_code",
+      `"${code}" is not a cancellation reason of this booking's policy; use one of ${allowed.join(", ")}`,
+      [{ path: "reasonCode", message: `one of ${allowed.join(", ")}` }],
+    );
+  }
+  return code;
+}
+
+/** What cancelling a booking now would cost, as GET /api/bookings/{id}/cancellation answers it. */
+export type CancellationPreview = {
+  bookingId: string;
+  status: BookingStatus;
+  deadline: string;
+  /** The deadline has not passed yet. */
+  beforeDeadline: boolean;
+  reasonCode: string;
+  /** The reason codes this caller may give, the default first; the policy's no-fee reasons among them. */
+  reasonCodes: string[];
+  noFeeReasons: string[];
+  fee: number;
+  residentShare: number;
+  municipalityShare: number;
+  waived: Waiver | null;
+};
+
+/**
+ * The resident, the facility or the resident's municipality cancels a requested or confirmed booking. After the
+ * deadline a resident's or municipality's cancellation of a confirmed booking costs the policy's fee, unless its
+ * reason code is one of the policy's no-fee reasons; the facility's cancellations are always free.
+ */
+export async function cancelBooking(
   prisma: PrismaClient,
   actor: Actor,
   bookingId: string,
-  reason: string,
+  input: CancelInput | string,
   now: Date,
-) => change(prisma, actor, bookingId, { action: "cancel", to: "cancelled", reason }, now);
+): Promise<BookingDto> {
+  const { reason, reasonCode } = typeof input === "string" ? { reason: input, reasonCode: undefined } : input;
+  assertBookingAction(actor, "cancel");
+  return prisma.$transaction(async (tx) => {
+    const booking = await tx.booking.findFirst({ where: { AND: [{ id: bookingId }, bookingScope(actor)] } });
+    if (!booking) throw problems.notFound("booking");
+    assertTransition(booking.status, "cancelled");
+    const terms = await cancellationTerms(tx, booking);
+    const code = resolveReasonCode(actor, reasonCode, terms.rule);
+    const cost = cancellationCost({
+      rule: terms.rule,
+      deadline: terms.deadline,
+      now,
+      status: booking.status,
+      by: actor.role,
+      reasonCode: code,
+      booking,
+    });
+    await applyTransition(
+      tx,
+      booking,
+      "cancelled",
+      {
+        source: actor.role === "resident" ? "portal" : "staff",
+        actorId: actor.userId,
+        data: {
+          reason,
+          reasonCode: code,
+          by: actor.role,
+          deadline: terms.deadline.toISOString(),
+          fee: cost.fee,
+          residentShare: cost.residentShare,
+          municipalityShare: cost.municipalityShare,
+          ...(cost.waived ? { waived: cost.waived } : {}),
+        },
+      },
+      now,
+      {
+        cancelReason: code,
+        cancelDeadline: terms.deadline,
+        cancellationFee: cost.fee,
+        feeResidentShare: cost.residentShare,
+        feeMunicipalityShare: cost.municipalityShare,
+      },
+    );
+    await announce(tx, booking.id, "cancelled", actor.role, reason);
+    return bookingDto(
+      tx,
+      await tx.booking.findUniqueOrThrow({ where: { id: booking.id }, include: bookingInclude }),
+    );
+  }, TX_OPTIONS);
+}
+
+/** What cancelling the booking at `now` would cost the caller's side, without cancelling anything. */
+export async function previewCancellation(
+  prisma: PrismaClient,
+  actor: Actor,
+  bookingId: string,
+  reasonCode: string | undefined,
+  now: Date,
+): Promise<CancellationPreview> {
+  assertBookingAction(actor, "cancel");
+  const booking = await prisma.booking.findFirst({
+    where: { AND: [{ id: bookingId }, bookingScope(actor)] },
+  });
+  if (!booking) throw problems.notFound("booking");
+  assertTransition(booking.status, "cancelled");
+  const terms = await cancellationTerms(prisma, booking);
+  const code = resolveReasonCode(actor, reasonCode, terms.rule);
+  const cost: CancellationOutcome = cancellationCost({
+    rule: terms.rule,
+    deadline: terms.deadline,
+    now,
+    status: booking.status,
+    by: actor.role,
+    reasonCode: code,
+    booking,
+  });
+  return {
+    bookingId: booking.id,
+    status: booking.status,
+    deadline: terms.deadline.toISOString(),
+    beforeDeadline: !cost.late,
+    reasonCode: code,
+    reasonCodes: reasonCodes(terms.rule ?? DEFAULT_CANCELLATION_RULE, actor.role),
+    noFeeReasons: (terms.rule ?? DEFAULT_CANCELLATION_RULE).noFeeReasons,
+    fee: cost.fee,
+    residentShare: cost.residentShare,
+    municipalityShare: cost.municipalityShare,
+    waived: cost.waived,
+  };
+}
 
 /**
  * Expires every requested booking whose hold ran out by `now`: each in its own transaction, only if it is

@@ -6,7 +6,7 @@
 import type { PrismaClient, ServiceType } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import { checkEntitlement, type EntitlementAllowed } from "../policies/entitlement.js";
-import type { IncomeTier } from "../policies/policy.js";
+import type { CancellationRule, IncomeTier } from "../policies/policy.js";
 import { policyVersionById } from "../policies/store.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
 
@@ -32,7 +32,12 @@ export type EntitlementFacts = {
   policyVersionId: string | null;
 };
 
-export type Entitled = EntitlementAllowed & { voucher: HoldVoucher; policyVersionId: string };
+export type Entitled = EntitlementAllowed & {
+  voucher: HoldVoucher;
+  policyVersionId: string;
+  /** The version's cancellation rule: the booking's free-cancellation deadline and fee come from it. */
+  cancellation: CancellationRule;
+};
 
 export type EntitlementRequest = {
   serviceType: ServiceType;
@@ -105,7 +110,7 @@ export async function entitle(
       result.reasons.map((r) => ({ path: r.field, code: r.code, message: r.message })),
     );
   }
-  return { ...result, voucher, policyVersionId: facts.policyVersionId };
+  return { ...result, voucher, policyVersionId: facts.policyVersionId, cancellation: policy.cancellation };
 }
 
 /** What POST /api/bookings/quote answers. */

@@ -12,6 +12,9 @@
  *     A single statement is a single transaction: all of it commits, or nothing does. Slot rows are created
  *     lazily, so only when some did not exist yet are they created (ensureSlots) and the statement run once
  *     more. When the voucher changed since step 1 (another booking on it), the hold starts again from step 1.
+ * A change of booking (hub/bookings/change.ts) runs the same statement inside its own transaction, after giving
+ * back the old booking's places and units. The answer carries the free-cancellation deadline, computed from the
+ * policy's rule and the facility's closures read in step 1.
  */
 import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
@@ -19,13 +22,15 @@ import { parseTimeBlocks } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, daysBetween, formatDate, parseDate, requireDate, tokyoToday } from "../inventory/dates.js";
-import { ensureSlots, serviceDates, unknownTimeBlock } from "../inventory/inventory.js";
+import { type Db, ensureSlots, serviceDates, unknownTimeBlock } from "../inventory/inventory.js";
 import { slotBlocks, type TimeBlock } from "../inventory/slots.js";
 import { OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
 import type { IncomeTier } from "../policies/policy.js";
+import { cancellationDeadline } from "./cancellation.js";
 import { type Entitled, type EntitlementFacts, entitle, type HoldVoucher, toQuote } from "./entitle.js";
-import { type BookingDto, type BookingRow, bookingInclude, toBookingDto } from "./mapper.js";
+import { type BookingDto, type BookingRow, bookingInclude, toBookingDtoWithDeadline } from "./mapper.js";
 import { bookingNotices, type NoticeParties } from "./notices.js";
+import { bookingDto, CLOSURE_LOOKBACK_DAYS } from "./terms.js";
 
 export type HoldInput = {
   facilityId: string;
@@ -45,17 +50,19 @@ export const MAX_NIGHTS = 14;
 export type HoldResult = { booking: BookingDto; created: boolean };
 
 /** What the checks of a hold need from the database, read in one query (readHoldContext). */
-type HoldContext = EntitlementFacts & {
+export type HoldContext = EntitlementFacts & {
   facility: { name: string; email: string; published: boolean } | null;
   service: { timeBlocks: TimeBlock[]; holdMinutes: number } | null;
   /** The resident the booking is for, when they exist and lie within the caller's scope. */
-  resident: { id: string; email: string | null; phone: string | null } | null;
+  resident: { id: string; email: string | null; phone: string | null; language: string } | null;
+  /** The facility's closures that count for the cancellation deadline (hub/bookings/terms.ts), "YYYY-MM-DD". */
+  closedDays: ReadonlySet<string>;
   /** The booking an earlier request with the same (per-user) Idempotency-Key made. */
   earlierBookingId: string | null;
 };
 
 /** What a hold asks for, once checked against the facility's service. */
-type Plan = {
+export type Plan = {
   residentId: string;
   dates: Date[];
   startDate: Date;
@@ -65,10 +72,10 @@ type Plan = {
 };
 
 /** Idempotency keys are stored per user, so one caller's key can never return another caller's booking. */
-const storedKey = (actor: Actor, key: string) => `${actor.userId}:${key}`;
+export const storedKey = (actor: Actor, key: string) => `${actor.userId}:${key}`;
 
 /** How often a hold is tried again when its voucher changed between the read and the write. */
-const VOUCHER_RETRIES = 3;
+export const VOUCHER_RETRIES = 3;
 
 /**
  * Places a hold. With an Idempotency-Key, a repeated request (same caller, same key) returns the booking the
@@ -146,7 +153,7 @@ async function tryPlaceHold(
  * valid on the start date, newest first) with its balances and child, the voucher municipality's policy
  * version in force on the start date, and the booking an earlier request with the same key made.
  */
-async function readHoldContext(
+export async function readHoldContext(
   prisma: PrismaClient,
   actor: Actor,
   input: HoldInput,
@@ -165,6 +172,7 @@ async function readHoldContext(
       resident_id: string | null;
       resident_email: string | null;
       resident_phone: string | null;
+      resident_language: string | null;
       income_tier: IncomeTier | null;
       voucher_id: string | null;
       voucher_number: string;
@@ -179,11 +187,13 @@ async function readHoldContext(
       multiple_birth: number;
       policy_version_id: string | null;
       earlier_booking_id: string | null;
+      closed_days: string[] | null;
     }[]
   >`
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
       fs.time_blocks, fs.hold_minutes,
-      r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone, r.income_tier::text AS income_tier,
+      r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
+      r.preferred_language AS resident_language, r.income_tier::text AS income_tier,
       v.id AS voucher_id, v.number AS voucher_number, v.municipality_code AS voucher_municipality,
       v.status::text AS voucher_status, to_char(v.valid_from, 'YYYY-MM-DD') AS valid_from,
       to_char(v.valid_until, 'YYYY-MM-DD') AS valid_until, v.uses_count,
@@ -191,7 +201,11 @@ async function readHoldContext(
         FROM voucher_balance b WHERE b.voucher_id = v.id) AS balances,
       to_char(c.birth_date, 'YYYY-MM-DD') AS birth_date, to_char(c.due_date, 'YYYY-MM-DD') AS due_date,
       c.multiple_birth, pv.id AS policy_version_id,
-      (SELECT e.booking_id FROM booking_event e WHERE e.idempotency_key = ${key ?? null}::text) AS earlier_booking_id
+      (SELECT e.booking_id FROM booking_event e WHERE e.idempotency_key = ${key ?? null}::text) AS earlier_booking_id,
+      (SELECT array_agg(to_char(cl.date, 'YYYY-MM-DD')) FROM closure cl
+        WHERE cl.facility_id = f.id
+          AND (cl.service_type IS NULL OR cl.service_type = ${input.serviceType}::"ServiceType")
+          AND cl.date >= ${start}::date - ${CLOSURE_LOOKBACK_DAYS}::int AND cl.date < ${start}::date) AS closed_days
     FROM (VALUES (1)) AS one (x)
     LEFT JOIN facility f ON f.id = ${input.facilityId}::uuid
     LEFT JOIN facility_service fs
@@ -228,7 +242,13 @@ async function readHoldContext(
     resident:
       row.resident_id === null
         ? null
-        : { id: row.resident_id, email: row.resident_email, phone: row.resident_phone },
+        : {
+            id: row.resident_id,
+            email: row.resident_email,
+            phone: row.resident_phone,
+            language: row.resident_language ?? "ja",
+          },
+    closedDays: new Set(row.closed_days ?? []),
     incomeTier: row.income_tier ?? "general",
     voucher: row.voucher_id === null ? null : holdVoucher(row.voucher_id, row),
     child:
@@ -270,7 +290,7 @@ function holdVoucher(
  * Checks who books for whom, the facility and service, the date and the time block, in this order (the
  * first failing check is the answer).
  */
-function planHold(actor: Actor, input: HoldInput, ctx: HoldContext, now: Date): Plan {
+export function planHold(actor: Actor, input: HoldInput, ctx: HoldContext, now: Date): Plan {
   const residentId = bookingResident(actor, input, ctx);
   if (actor.role === "facility" && actor.facilityId !== input.facilityId) {
     throw problems.forbidden("Facility staff can book only at their own facility");
@@ -355,9 +375,79 @@ async function placeHold(
   key: string | undefined,
   now: Date,
 ): Promise<BookingDto | null> {
-  const source = actor.role === "resident" ? "portal" : "staff";
+  const draft = draftHold(actor, input, plan, ctx, entitled, key, now);
+  const messages = bookingNotices("requested", actor.role, draft.booking, noticeParties(input, ctx));
+
+  let slots = await recordHold(prisma, draft, messages);
+  if (!slots.held && slots.found.length < draft.days.length) {
+    const [first, last] = [plan.dates[0], plan.dates[plan.dates.length - 1]];
+    if (first && last) {
+      await ensureSlots(prisma, input.facilityId, input.serviceType, first, last, [plan.timeBlock], now);
+    }
+    slots = await recordHold(prisma, draft, messages);
+  }
+  if (!slots.held) {
+    assertPlacesFree(slots, draft.days);
+    if (!slots.voucherOk) return null;
+    throw new Error(`hold ${draft.booking.id} was neither written nor refused`);
+  }
+  return toBookingDtoWithDeadline(draft.booking, draft.deadline);
+}
+
+/** Whom a hold's messages go to: the facility (Japanese) and the resident (in their language). */
+export function noticeParties(input: { facilityId: string }, ctx: HoldContext): NoticeParties {
+  return {
+    facility: { id: input.facilityId, name: ctx.facility?.name ?? "", email: ctx.facility?.email ?? "" },
+    resident: ctx.resident && {
+      id: ctx.resident.id,
+      email: ctx.resident.email,
+      phone: ctx.resident.phone,
+      language: ctx.resident.language,
+    },
+  };
+}
+
+/**
+ * When a hold was not written: the first night (or day) that could not be had is the answer (409 slot_full or
+ * slot_closed), as a hold takes them in date order. Returns when every place was there (the voucher had changed).
+ */
+export function assertPlacesFree(slots: RecordedHold, days: readonly string[]): void {
+  for (const day of days) {
+    const slot = slots.found.find((s) => s.day === day);
+    if (!slot || slot.closed || !slot.free) throw slot?.closed ? slotClosed(day) : slotFull(day);
+  }
+}
+
+/** The voucher units a hold reserves, and the voucher's use count its amounts were computed with. */
+export type Reservation = { voucherId: string; usesSoFar: number; units: number };
+
+/** Everything one hold writes: the booking row, its first event, the voucher reservation, its dates. */
+export type HoldDraft = {
+  booking: BookingRow;
+  event: { actorId: string; idempotencyKey: string | null; data: Record<string, unknown> };
+  reservation: Reservation;
+  days: string[];
+  /** Its free-cancellation deadline, as the policy and the facility's closures say now. */
+  deadline: Date;
+};
+
+/**
+ * The hold a request makes, not yet written. A change (hub/bookings/change.ts) gives the new booking's id, its
+ * first status (a facility's own change is confirmed at once) and what its first event adds (`changedFrom`).
+ */
+export function draftHold(
+  actor: Actor,
+  input: HoldInput,
+  plan: Plan,
+  ctx: HoldContext,
+  entitled: Entitled,
+  key: string | undefined,
+  now: Date,
+  opts: { id?: string; status?: "requested" | "confirmed"; eventData?: Record<string, unknown> } = {},
+): HoldDraft {
+  const status = opts.status ?? "requested";
   const booking: BookingRow = {
-    id: randomUUID(),
+    id: opts.id ?? randomUUID(),
     residentId: plan.residentId,
     facilityId: input.facilityId,
     facility: { name: ctx.facility?.name ?? "" },
@@ -365,9 +455,9 @@ async function placeHold(
     startDate: plan.startDate,
     endDate: plan.endDate,
     timeBlock: plan.timeBlock,
-    status: "requested",
-    holdExpiresAt: new Date(now.getTime() + plan.holdMinutes * 60_000),
-    source,
+    status,
+    holdExpiresAt: status === "requested" ? new Date(now.getTime() + plan.holdMinutes * 60_000) : null,
+    source: actor.role === "resident" ? "portal" : "staff",
     externalRef: null,
     revision: 1,
     createdAt: now,
@@ -406,42 +496,28 @@ async function placeHold(
       units: entitled.unitsNeeded,
       residentCopay: entitled.residentCopay,
       policyVersion: entitled.policyVersion.version,
+      ...opts.eventData,
     },
   };
-  const reservation: Reservation = {
-    voucherId: entitled.voucher.id,
-    usesSoFar: entitled.voucher.usesCount,
-    units: entitled.unitsNeeded,
+  return {
+    booking,
+    event,
+    reservation: {
+      voucherId: entitled.voucher.id,
+      usesSoFar: entitled.voucher.usesCount,
+      units: entitled.unitsNeeded,
+    },
+    days: plan.dates.map(formatDate),
+    deadline: cancellationDeadline(entitled.cancellation.cutoff, plan.startDate, ctx.closedDays),
   };
-  const parties: NoticeParties = {
-    facility: { name: ctx.facility?.name ?? "", email: ctx.facility?.email ?? "" },
-    resident: ctx.resident && { email: ctx.resident.email, phone: ctx.resident.phone },
-  };
-  const messages = bookingNotices("requested", actor.role, booking, parties);
-  const days = plan.dates.map(formatDate);
-
-  let slots = await recordHold(prisma, booking, reservation, days, event, messages);
-  if (!slots.held && slots.found.length < days.length) {
-    const [first, last] = [plan.dates[0], plan.dates[plan.dates.length - 1]];
-    if (first && last) {
-      await ensureSlots(prisma, input.facilityId, input.serviceType, first, last, [plan.timeBlock], now);
-    }
-    slots = await recordHold(prisma, booking, reservation, days, event, messages);
-  }
-  if (!slots.held) {
-    // The first night (or day) that could not be had is the answer, as a hold takes them in date order.
-    for (const day of days) {
-      const slot = slots.found.find((s) => s.day === day);
-      if (!slot || slot.closed || !slot.free) throw slot?.closed ? slotClosed(day) : slotFull(day);
-    }
-    if (!slots.voucherOk) return null;
-    throw new Error(`hold ${booking.id} was neither written nor refused`);
-  }
-  return toBookingDto(booking);
 }
 
-/** The voucher units a hold reserves, and the voucher's use count its amounts were computed with. */
-type Reservation = { voucherId: string; usesSoFar: number; units: number };
+/** What recordHold saw and did. */
+export type RecordedHold = {
+  held: boolean;
+  voucherOk: boolean;
+  found: { day: string; closed: boolean; free: boolean }[];
+};
 
 /**
  * The hold's one statement, one transaction: locks the voucher row and its balance for the service type first,
@@ -461,17 +537,15 @@ type Reservation = { voucherId: string; usesSoFar: number; units: number };
  * every night was taken, in the same statement; a failing insert (e.g. an Idempotency-Key that a concurrent
  * request just used) fails the whole statement and so gives the places back.
  *
+ * `db` may be a transaction client: the statement then becomes one step of the caller's transaction (a change of
+ * booking gives back the old booking's places and units first, hub/bookings/change.ts), and its locks, like its
+ * writes, last until that transaction ends.
+ *
  * Returns the slot rows that exist, with what the lock saw, and whether the booking was written.
  */
-async function recordHold(
-  prisma: PrismaClient,
-  b: BookingRow,
-  r: Reservation,
-  days: string[],
-  event: { actorId: string; idempotencyKey: string | null; data: Record<string, unknown> },
-  messages: unknown[],
-): Promise<{ held: boolean; voucherOk: boolean; found: { day: string; closed: boolean; free: boolean }[] }> {
-  const rows = await prisma.$queryRaw<
+export async function recordHold(db: Db, draft: HoldDraft, messages: unknown[]): Promise<RecordedHold> {
+  const { booking: b, reservation: r, days, event } = draft;
+  const rows = await db.$queryRaw<
     { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
   >`
     WITH voucher_locked AS (
@@ -523,7 +597,7 @@ async function recordHold(
       INSERT INTO booking_slot (booking_id, slot_id) SELECT nb.id, t.id FROM new_booking nb CROSS JOIN taken t
     ), new_event AS (
       INSERT INTO booking_event (booking_id, seq, type, status, source, actor_id, idempotency_key, data, occurred_at)
-      SELECT nb.id, ${b.revision}, 'requested', ${b.status}::"BookingStatus", ${b.source}::"BookingSource",
+      SELECT nb.id, ${b.revision}, ${b.status}, ${b.status}::"BookingStatus", ${b.source}::"BookingSource",
         ${event.actorId}::uuid, ${event.idempotencyKey}::text, ${JSON.stringify(event.data)}::jsonb,
         ${b.createdAt}::timestamp
       FROM new_booking nb
@@ -553,23 +627,23 @@ const slotClosed = (day: string) =>
   ]);
 
 /** A unique index refused a row: from a model query (P2002) or a raw one (P2010 with the adapter's kind). */
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (err.code === "P2002") return true;
   const cause = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
   return err.code === "P2010" && cause?.kind === "UniqueConstraintViolation";
 }
 
-async function bookingForKey(prisma: PrismaClient, key: string): Promise<BookingDto | null> {
+export async function bookingForKey(prisma: PrismaClient, key: string): Promise<BookingDto | null> {
   const event = await prisma.bookingEvent.findUnique({
     where: { idempotencyKey: key },
     select: { booking: { include: bookingInclude } },
   });
-  return event ? toBookingDto(event.booking) : null;
+  return event ? bookingDto(prisma, event.booking) : null;
 }
 
 /** A key reused for a different request is a client bug: 422 instead of silently returning the other booking. */
-function sameRequest(b: BookingDto, input: HoldInput): BookingDto {
+export function sameRequest(b: BookingDto, input: HoldInput): BookingDto {
   const nights = input.serviceType === "stay" ? (input.nights ?? 1) : 0;
   const bookedNights = b.serviceType === "stay" ? daysBetween(new Date(b.startDate), new Date(b.endDate)) : 0;
   const same =

@@ -10,6 +10,7 @@
 import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import { enqueueMessage } from "../notify/outbox.js";
+import { noteFreedPlaces } from "../waitlist/kick.js";
 import { bookingNotices } from "./notices.js";
 import { assertTransition, eventTypeFor, releasesCapacity } from "./state.js";
 
@@ -22,7 +23,15 @@ export type EventMeta = {
   externalRef?: string | null;
   externalRevision?: number | null;
   idempotencyKey?: string | null;
+  /** The event's type when it is not the status it leads to (e.g. "changed" for a booking replaced by a change). */
+  type?: string;
 };
+
+/** Projection fields a change sets besides the status (a cancellation's reason, deadline and fee). */
+export type ProjectionExtra = Pick<
+  Prisma.BookingUpdateManyMutationInput,
+  "cancelReason" | "cancelDeadline" | "cancellationFee" | "feeResidentShare" | "feeMunicipalityShare"
+>;
 
 export const bookingChanged = () =>
   problems.conflict(
@@ -48,6 +57,7 @@ export async function applyTransition(
   to: BookingStatus,
   meta: EventMeta,
   now: Date,
+  extra: ProjectionExtra = {},
 ): Promise<number> {
   assertTransition(booking.status, to);
   const revision = booking.revision + 1;
@@ -59,14 +69,20 @@ export async function applyTransition(
   }
   const { count } = await tx.booking.updateMany({
     where: { id: booking.id, status: booking.status, revision: booking.revision },
-    data: { status: to, revision, holdExpiresAt: to === "requested" ? undefined : null, updatedAt: now },
+    data: {
+      ...extra,
+      status: to,
+      revision,
+      holdExpiresAt: to === "requested" ? undefined : null,
+      updatedAt: now,
+    },
   });
   if (count !== 1) throw bookingChanged();
   await tx.bookingEvent.create({
     data: {
       bookingId: booking.id,
       seq: revision,
-      type: eventTypeFor(to),
+      type: meta.type ?? eventTypeFor(to),
       status: to,
       source: meta.source,
       actorId: meta.actorId,
@@ -78,6 +94,7 @@ export async function applyTransition(
     },
   });
   if (releases) await releaseSlots(tx, booking.id, now);
+  if (releases) await noteFreedPlaces(tx, { bookingId: booking.id });
   if (voucher && releases) await releaseUnits(tx, voucher, booking.serviceType, booking.units);
   if (voucher && to === "used") await consumeUnits(tx, voucher, booking.serviceType, booking.units);
   return revision;
@@ -114,13 +131,17 @@ export async function releaseSlots(tx: Tx, bookingId: string, now: Date): Promis
   return slots.length;
 }
 
-/** Writes the messages announcing a change to the outbox, in the change's transaction. */
+/**
+ * Writes the messages announcing a change to the outbox, in the change's transaction. `cancelDeadline` is stated
+ * on a confirmation (the free-cancellation deadline as it stands); a cancellation states its recorded fee.
+ */
 export async function announce(
   tx: Tx,
   bookingId: string,
   status: BookingStatus,
   by: Role | "system",
   reason?: string,
+  opts: { cancelDeadline?: Date | null } = {},
 ): Promise<number> {
   const b = await tx.booking.findUniqueOrThrow({
     where: { id: bookingId },
@@ -132,11 +153,28 @@ export async function announce(
       timeBlock: true,
       units: true,
       residentCopay: true,
-      facility: { select: { name: true, email: true } },
-      resident: { select: { email: true, phone: true } },
+      cancelReason: true,
+      cancellationFee: true,
+      feeResidentShare: true,
+      feeMunicipalityShare: true,
+      facility: { select: { id: true, name: true, email: true } },
+      resident: { select: { id: true, email: true, phone: true, preferredLanguage: true } },
     },
   });
-  const messages = bookingNotices(status, by, b, { facility: b.facility, resident: b.resident }, reason);
+  const booking = {
+    ...b,
+    cancelDeadline: opts.cancelDeadline ?? null,
+    cancellation:
+      status === "cancelled" && b.cancelReason !== null
+        ? {
+            fee: b.cancellationFee,
+            residentShare: b.feeResidentShare,
+            municipalityShare: b.feeMunicipalityShare,
+          }
+        : null,
+  };
+  const resident = b.resident && { ...b.resident, language: b.resident.preferredLanguage };
+  const messages = bookingNotices(status, by, booking, { facility: b.facility, resident }, reason);
   for (const m of messages) await enqueueMessage(tx, m);
   return messages.length;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toBookingDto, toBookingEventDto } from "./mapper.js";
+import { type BookingRow, toBookingDto, toBookingDtoWithDeadline, toBookingEventDto } from "./mapper.js";
 
 describe("booking mapping", () => {
   it("gives JSON-safe values: dates as YYYY-MM-DD, instants as ISO strings", () => {
@@ -66,5 +66,73 @@ describe("booking mapping", () => {
     expect(e.data).toEqual({});
     expect(JSON.stringify(e)).not.toContain("idempotency");
     expect(Object.keys(e)).not.toContain("id");
+  });
+
+  it("shows the free-cancellation deadline of open bookings and how a cancelled one was cancelled", () => {
+    const at = new Date("2026-11-25T01:02:03.004Z");
+    const row: BookingRow = {
+      id: "b2",
+      residentId: "r1",
+      facilityId: "f1",
+      facility: { name: "施設" },
+      serviceType: "stay",
+      startDate: new Date(Date.UTC(2026, 11, 2)),
+      endDate: new Date(Date.UTC(2026, 11, 3)),
+      timeBlock: "",
+      status: "confirmed",
+      holdExpiresAt: null,
+      source: "portal",
+      externalRef: null,
+      revision: 2,
+      createdAt: at,
+      updatedAt: at,
+      voucherId: null,
+      voucher: null,
+      policyVersionId: null,
+      policyVersion: null,
+      units: 2,
+      fee: 60000,
+      residentCopay: 10000,
+      municipalityShare: 50000,
+      addOns: [],
+      entitlementLines: [],
+      cancelReason: null,
+      cancelDeadline: null,
+      cancellationFee: 0,
+      feeResidentShare: 0,
+      feeMunicipalityShare: 0,
+      remindedAt: null,
+      waitlistEntryId: null,
+    };
+    const deadline = new Date("2026-12-01T01:00:00Z");
+    expect(toBookingDtoWithDeadline(row, deadline)).toMatchObject({
+      cancelDeadline: "2026-12-01T01:00:00.000Z",
+      cancellation: null,
+    });
+    expect(toBookingDto(row).cancelDeadline).toBeNull();
+    const cancelled = {
+      ...row,
+      status: "cancelled" as const,
+      cancelReason: "resident_request",
+      cancelDeadline: deadline,
+      cancellationFee: 60000,
+      feeResidentShare: 10000,
+      feeMunicipalityShare: 50000,
+    };
+    // A cancelled booking keeps the deadline that applied, whatever is computed now.
+    expect(toBookingDtoWithDeadline(cancelled, new Date(0))).toMatchObject({
+      cancelDeadline: "2026-12-01T01:00:00.000Z",
+      cancellation: {
+        reasonCode: "resident_request",
+        fee: 60000,
+        residentShare: 10000,
+        municipalityShare: 50000,
+      },
+    });
+    // Other finished bookings have neither.
+    expect(toBookingDtoWithDeadline({ ...row, status: "used" }, deadline)).toMatchObject({
+      cancelDeadline: null,
+      cancellation: null,
+    });
   });
 });

@@ -37,7 +37,24 @@ export type BookingDto = {
   addOns: string[];
   policyVersion: { id: string; version: number; effectiveFrom: string } | null;
   lines: EntitlementLine[];
+  /**
+   * Until when the booking can be cancelled free of charge: for an open (requested or confirmed) booking as the
+   * rules and the facility's closures say now, for a cancelled one the deadline that applied; else null.
+   */
+  cancelDeadline: string | null;
+  /** How a cancelled booking was cancelled: the reason code and the fee with its split (all 0 when free). */
+  cancellation: BookingCancellationDto | null;
 };
+
+export type BookingCancellationDto = {
+  reasonCode: string;
+  fee: number;
+  residentShare: number;
+  municipalityShare: number;
+};
+
+/** Statuses that can still be cancelled or changed. */
+export const OPEN_STATUSES: ReadonlySet<BookingStatus> = new Set<BookingStatus>(["requested", "confirmed"]);
 
 export type BookingEventDto = {
   seq: number;
@@ -51,7 +68,18 @@ export type BookingEventDto = {
   occurredAt: string;
 };
 
+/**
+ * A booking as the API shows it. An open booking's free-cancellation deadline depends on the policy and the
+ * facility's closures, which this pure mapper does not read: hub/bookings/terms.ts bookingDtos computes it and
+ * uses toBookingDtoWithDeadline; here an open booking shows the deadline stored on it, if any.
+ */
 export function toBookingDto(b: BookingRow): BookingDto {
+  return toBookingDtoWithDeadline(b, null);
+}
+
+/** toBookingDto with the deadline of an open booking as computed now (`openDeadline`). */
+export function toBookingDtoWithDeadline(b: BookingRow, openDeadline: Date | null | undefined): BookingDto {
+  const deadline = OPEN_STATUSES.has(b.status) ? (openDeadline ?? b.cancelDeadline) : b.cancelDeadline;
   return {
     id: b.id,
     residentId: b.residentId,
@@ -81,6 +109,17 @@ export function toBookingDto(b: BookingRow): BookingDto {
       effectiveFrom: formatDate(b.policyVersion.effectiveFrom),
     },
     lines: Array.isArray(b.entitlementLines) ? (b.entitlementLines as unknown as EntitlementLine[]) : [],
+    cancelDeadline:
+      b.status === "cancelled" || OPEN_STATUSES.has(b.status) ? (deadline?.toISOString() ?? null) : null,
+    cancellation:
+      b.status === "cancelled" && b.cancelReason !== null
+        ? {
+            reasonCode: b.cancelReason,
+            fee: b.cancellationFee,
+            residentShare: b.feeResidentShare,
+            municipalityShare: b.feeMunicipalityShare,
+          }
+        : null,
   };
 }
 

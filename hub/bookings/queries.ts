@@ -4,13 +4,8 @@ import { problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { bookingScope } from "../identity/policy.js";
 import { requireDate } from "../inventory/dates.js";
-import {
-  type BookingDto,
-  type BookingEventDto,
-  bookingInclude,
-  toBookingDto,
-  toBookingEventDto,
-} from "./mapper.js";
+import { type BookingDto, type BookingEventDto, bookingInclude, toBookingEventDto } from "./mapper.js";
+import { bookingDto, bookingDtos } from "./terms.js";
 
 export type BookingFilters = {
   status?: BookingStatus;
@@ -59,7 +54,7 @@ export async function listBookings(
       skip: f.offset ?? 0,
     }),
   ]);
-  return { total, items: rows.map(toBookingDto) };
+  return { total, items: await bookingDtos(prisma, rows) };
 }
 
 /** One booking; 404 when it does not exist or lies outside the caller's scope (ids cannot be probed). */
@@ -69,7 +64,7 @@ export async function getBooking(prisma: PrismaClient, actor: Actor, bookingId: 
     include: bookingInclude,
   });
   if (!b) throw problems.notFound("booking");
-  return toBookingDto(b);
+  return bookingDto(prisma, b);
 }
 
 /** The unified history of a booking, whatever its sources, oldest first. */

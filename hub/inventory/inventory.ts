@@ -8,6 +8,7 @@ import { parseTimeBlocks, toFacilityService } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { assertOwnFacility } from "../identity/policy.js";
+import { noteFreedPlaces } from "../waitlist/kick.js";
 import { addDays, dateRange, formatDate, parseRange, requireDate, tokyoToday } from "./dates.js";
 import { compareSlots, freePlaces, slotBlocks, type TimeBlock, timeBlockErrors } from "./slots.js";
 
@@ -269,6 +270,7 @@ export async function setCapacity(
     const updated = await tx.$executeRaw`
       UPDATE slot SET capacity = ${input.capacity}, updated_at = ${now}::timestamp
       WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`;
+    await noteFreedPlaces(tx, { facilityId, serviceType: input.serviceType });
     return { updated };
   }, TX_OPTIONS);
 }

@@ -1,9 +1,24 @@
 import type { Prisma, PrismaClient } from "../db/client.js";
-import type { Message, Transport } from "./transport.js";
+import { resolveAbout } from "./delivery-log.js";
+import { DeliveryError } from "./errors.js";
+import { maskDestination, redact } from "./mask.js";
+import { messagesFailed, messagesRetried, messagesSent } from "./metrics.js";
+import type { Message, SendResult, Transport } from "./transport.js";
 
 type Tx = Prisma.TransactionClient | PrismaClient;
 
 export const OUTBOX_TOPIC_MESSAGE = "notify.message";
+
+/** Attempts before a message is given up (its `failedAt` is set and it stays in the delivery log). */
+export const OUTBOX_MAX_ATTEMPTS = 10;
+/**
+ * How long a dispatcher owns a row it is about to send. Every transport bounds a send well below this
+ * (SMTP and SMS time out within 30 s), so no other dispatcher can take the row while it is being sent.
+ */
+export const OUTBOX_LEASE_MS = 120_000;
+/** Backoff after the n-th failed attempt: 30 s × 2^(n-1), at most an hour, with jitter (see retryDelayMs). */
+export const RETRY_BASE_MS = 30_000;
+export const RETRY_MAX_MS = 3_600_000;
 
 /** Writes a message to the outbox in the caller's transaction: it is sent only if that change commits. */
 export async function enqueueMessage(tx: Tx, message: Message): Promise<void> {
@@ -13,40 +28,241 @@ export async function enqueueMessage(tx: Tx, message: Message): Promise<void> {
 }
 
 /**
- * Sends pending outbox rows. Each batch is claimed for a minute first (FOR UPDATE SKIP LOCKED), so two
- * workers never send the same row; a row that fails stays pending with its error and is retried later.
- * An SMTP or Redis outage therefore delays messages but never loses them.
+ * The wait before the next try after `attempts` failed ones: exponential (30 s, 1 min, 2 min, … capped at
+ * 1 h) with "equal jitter" — between half and all of that — so messages that failed together (an SMTP
+ * outage) do not all come back in the same second.
+ */
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const n = Math.max(1, Math.floor(attempts));
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(n - 1, 30));
+  const r = Math.min(1, Math.max(0, random()));
+  return Math.round(ceiling / 2 + (r * ceiling) / 2);
+}
+
+export type DispatchOptions = {
+  /** Rows claimed at once (default 50). */
+  batch?: number;
+  /** Give up after this many attempts (default OUTBOX_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** How long a claim lasts (default OUTBOX_LEASE_MS). */
+  leaseMs?: number;
+  /** Jitter source, for tests. */
+  random?: () => number;
+};
+
+export type DispatchResult = {
+  /** Rows claimed by this run. */
+  claimed: number;
+  sent: number;
+  /** Failed attempts (retried or given up). */
+  failed: number;
+  /** Failed attempts that will be tried again after a backoff. */
+  retrying: number;
+  /** Messages given up in this run (refused for good, or out of attempts). */
+  gaveUp: number;
+  /** Rows left for later without an attempt: their channel's server or provider was unavailable. */
+  deferred: number;
+  /** Rows another dispatcher had taken over (their claim had lapsed): not sent by this run. */
+  skipped: number;
+};
+
+type ClaimedRow = { id: bigint; topic: string; payload: unknown; attempts: number };
+
+/** A message payload as it must be to be sent, or why not. */
+function asMessage(payload: unknown): Message | string {
+  const m = payload as Partial<Message> | null;
+  if (!m || typeof m !== "object") return "the outbox payload is not a message";
+  if (m.channel !== "email" && m.channel !== "sms") return "the message has no known channel";
+  if (typeof m.to !== "string" || !m.to.trim()) return "the message has no destination";
+  if (typeof m.text !== "string") return "the message has no text";
+  return m as Message;
+}
+
+/**
+ * Sends due outbox rows, each at most once however many dispatchers run:
+ *  - a batch is claimed (FOR UPDATE SKIP LOCKED) for `leaseMs`, and each row's claim is checked and renewed
+ *    just before it is sent, so a row whose claim lapsed and was taken by another dispatcher is skipped;
+ *  - only rows due (`availableAt` ≤ now), neither sent nor given up, are claimed;
+ *  - every attempt writes a Delivery row (masked destination, no body) in the same transaction that marks
+ *    the outcome; a failure sets `attempts`, `lastError` and the next `availableAt` (exponential backoff with
+ *    jitter), and after `maxAttempts` or a permanent refusal sets `failedAt`;
+ *  - when a channel's server or provider is unavailable, that channel's other rows in the batch wait just as
+ *    long without spending an attempt. An SMTP outage therefore delays e-mail, and loses none.
+ * `now` is the dispatcher's clock at the start (tests move it forward to reach rows that are backing off).
  */
 export async function dispatchOutbox(
   prisma: PrismaClient,
   transport: Transport,
   now = new Date(),
-  batch = 50,
-): Promise<{ sent: number; failed: number }> {
-  const claimed = await prisma.$queryRaw<{ id: bigint; topic: string; payload: unknown }[]>`
-    UPDATE outbox SET claimed_until = ${new Date(now.getTime() + 60_000)}, attempts = attempts + 1
+  opts: DispatchOptions = {},
+): Promise<DispatchResult> {
+  const batch = opts.batch ?? 50;
+  const maxAttempts = opts.maxAttempts ?? OUTBOX_MAX_ATTEMPTS;
+  const leaseMs = opts.leaseMs ?? OUTBOX_LEASE_MS;
+  const random = opts.random ?? Math.random;
+  const started = Date.now();
+  const clock = () => new Date(now.getTime() + (Date.now() - started));
+
+  // The claim's expiry doubles as its token: a row is still ours while it holds exactly the value we wrote
+  // (compared with the same parameter, so the server's time zone cannot get in the way).
+  const claim = new Date(now.getTime() + leaseMs);
+  const claimed = await prisma.$queryRaw<ClaimedRow[]>`
+    UPDATE outbox SET claimed_until = ${claim}, attempts = attempts + 1
     WHERE id IN (
       SELECT id FROM outbox
-      WHERE dispatched_at IS NULL AND (claimed_until IS NULL OR claimed_until < ${now})
+      WHERE dispatched_at IS NULL AND failed_at IS NULL AND available_at <= ${now}
+        AND (claimed_until IS NULL OR claimed_until < ${now})
       ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED)
-    RETURNING id, topic, payload`;
-  let sent = 0;
-  let failed = 0;
+    RETURNING id, topic, payload, attempts`;
+
+  const result: DispatchResult = {
+    claimed: claimed.length,
+    sent: 0,
+    failed: 0,
+    retrying: 0,
+    gaveUp: 0,
+    deferred: 0,
+    skipped: 0,
+  };
+  /** Channels found unavailable in this run, with when to try them again. */
+  const waitUntil = new Map<string, Date>();
+  const residents = new Map<string, string | null>();
+
   for (const row of claimed.sort((a, b) => Number(a.id - b.id))) {
+    if (row.topic !== OUTBOX_TOPIC_MESSAGE) {
+      // Nothing to send for a topic this dispatcher does not know.
+      await prisma.outboxMessage.update({
+        where: { id: row.id },
+        data: { dispatchedAt: clock(), claimedUntil: null, lastError: null },
+      });
+      continue;
+    }
+    const parsed = asMessage(row.payload);
+    const channel = typeof parsed === "string" ? "unknown" : parsed.channel;
+
+    const wait = waitUntil.get(channel);
+    if (wait) {
+      // Not attempted: give the claim and the attempt back.
+      await prisma.$executeRaw`
+        UPDATE outbox SET claimed_until = NULL, attempts = attempts - 1,
+          available_at = GREATEST(available_at, ${wait})
+        WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL`;
+      result.deferred++;
+      continue;
+    }
+
+    // Still ours? Renew the claim for the send; a dispatcher that took the row over makes this fail.
+    const lease = new Date(clock().getTime() + leaseMs);
+    const owned = await prisma.$executeRaw`
+      UPDATE outbox SET claimed_until = ${lease}
+      WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL AND failed_at IS NULL`;
+    if (owned !== 1) {
+      result.skipped++;
+      continue;
+    }
+
+    const message = typeof parsed === "string" ? undefined : parsed;
+    const about = await resolveAbout(prisma, message?.about, residents);
+    const log = {
+      outboxId: row.id,
+      channel,
+      toMasked: message ? maskDestination(message.channel, message.to) : "****",
+      // E-mail subjects are shown to staff; an SMS has none, and its text is never logged.
+      subject: message?.channel === "email" ? String(message.subject ?? "").slice(0, 300) : "",
+      ...about,
+    };
+
+    let outcome: { sent: SendResult | undefined } | { error: DeliveryError };
     try {
-      if (row.topic === OUTBOX_TOPIC_MESSAGE) await transport.send(row.payload as Message);
-      await prisma.outboxMessage.update({
-        where: { id: row.id },
-        data: { dispatchedAt: new Date(), claimedUntil: null, lastError: null },
-      });
-      sent++;
+      if (!message) throw new DeliveryError(String(parsed), { permanent: true });
+      outcome = { sent: (await transport.send(message, { outboxId: row.id.toString() })) ?? undefined };
     } catch (err) {
-      await prisma.outboxMessage.update({
-        where: { id: row.id },
-        data: { claimedUntil: null, lastError: String((err as Error).message).slice(0, 500) },
+      outcome = {
+        error:
+          err instanceof DeliveryError
+            ? err
+            : new DeliveryError(redact(String((err as Error)?.message ?? err), message?.to)),
+      };
+    }
+
+    if ("sent" in outcome) {
+      // Sent: from here on nothing may count as a failed send (that would send it again).
+      const at = clock();
+      await prisma.$transaction(async (tx) => {
+        await tx.outboxMessage.update({
+          where: { id: row.id },
+          data: { dispatchedAt: at, claimedUntil: null, lastError: null },
+        });
+        await tx.delivery.create({
+          data: {
+            ...log,
+            status: "sent",
+            providerRef: outcome.sent?.providerRef?.slice(0, 200) ?? null,
+            attemptedAt: at,
+          },
+        });
       });
-      failed++;
+      result.sent++;
+      messagesSent.inc({ channel });
+      continue;
+    }
+
+    const error = outcome.error;
+    const at = clock();
+    const giveUp = error.permanent || row.attempts >= maxAttempts;
+    const delay = Math.min(
+      RETRY_MAX_MS,
+      Math.max(retryDelayMs(row.attempts, random), error.retryAfterMs ?? 0),
+    );
+    const next = new Date(at.getTime() + delay);
+    const text = redact(error.message, message?.to).slice(0, 500);
+    await prisma.$transaction(async (tx) => {
+      await tx.outboxMessage.update({
+        where: { id: row.id },
+        data: giveUp
+          ? { claimedUntil: null, lastError: text, failedAt: at }
+          : { claimedUntil: null, lastError: text, availableAt: next },
+      });
+      await tx.delivery.create({ data: { ...log, status: "failed", error: text, attemptedAt: at } });
+    });
+    result.failed++;
+    if (giveUp) {
+      result.gaveUp++;
+      messagesFailed.inc({ channel, reason: error.permanent ? "permanent" : "exhausted" });
+    } else {
+      result.retrying++;
+      messagesRetried.inc({ channel });
+      if (error.unavailable) waitUntil.set(channel, next);
     }
   }
-  return { sent, failed };
+  return result;
+}
+
+/**
+ * The outbox job: dispatches batch after batch while full ones come back, so a burst is sent in one run
+ * (at most `rounds` batches, then the next run goes on).
+ */
+export async function drainOutbox(
+  prisma: PrismaClient,
+  transport: Transport,
+  now: () => Date = () => new Date(),
+  opts: DispatchOptions & { rounds?: number } = {},
+): Promise<DispatchResult> {
+  const total: DispatchResult = {
+    claimed: 0,
+    sent: 0,
+    failed: 0,
+    retrying: 0,
+    gaveUp: 0,
+    deferred: 0,
+    skipped: 0,
+  };
+  const batch = opts.batch ?? 50;
+  for (let round = 0; round < (opts.rounds ?? 20); round++) {
+    const r = await dispatchOutbox(prisma, transport, now(), { ...opts, batch });
+    for (const k of Object.keys(total) as (keyof DispatchResult)[]) total[k] += r[k];
+    // Deferred rows come back only after their wait; a short batch means nothing more is due.
+    if (r.claimed < batch || r.deferred > 0) break;
+  }
+  return total;
 }

@@ -177,6 +177,28 @@ export type MailboxMessage = {
   createdAt: string;
 };
 
+/**
+ * One attempt to send an e-mail or SMS (GET api/deliveries): the destination masked, never the body.
+ * `messageStatus` is the message's state now: sent, pending (tried again at `nextAttemptAt`) or failed.
+ */
+export type Delivery = {
+  id: string;
+  messageId: string;
+  attemptedAt: string;
+  channel: "email" | "sms" | "unknown";
+  to: string;
+  subject: string;
+  status: "sent" | "failed";
+  error: string | null;
+  providerRef: string | null;
+  messageStatus: "sent" | "pending" | "failed";
+  attempts: number;
+  nextAttemptAt: string | null;
+  residentId: string | null;
+  facilityId: string | null;
+  municipalityCode: string | null;
+};
+
 /** Whether a signed-in, fully verified user has one of the roles. */
 export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
   return !!me?.verified && roles.includes(me.role);
@@ -295,6 +317,10 @@ export type Booking = {
   addOns?: string[];
   policyVersion?: { id: string; version: number; effectiveFrom: string } | null;
   lines?: EntitlementLine[];
+  /** Free cancellation until this instant (open bookings: as of now; cancelled ones: the deadline that applied). */
+  cancelDeadline?: string | null;
+  /** How a cancelled booking was cancelled: reason code and fee with its split. */
+  cancellation?: { reasonCode: string; fee: number; residentShare: number; municipalityShare: number } | null;
 };
 
 /** 使用済処理, step 1: the voucher read at the front desk, whom it belongs to and this facility's due bookings. */
@@ -315,6 +341,144 @@ export type RedemptionLookup = {
 
 /** 使用済処理, step 2: the booking marked used (`alreadyRedeemed` when it had been before). */
 export type Redemption = { booking: Booking; alreadyRedeemed: boolean };
+
+export type WaitlistStatus = "waiting" | "offered" | "booked" | "cancelled" | "ended";
+export const WAITLIST_STATUSES: WaitlistStatus[] = ["waiting", "offered", "booked", "cancelled", "ended"];
+
+/** The place held for a waiting resident (offered) or accepted by them (booked). */
+export type WaitlistOffer = {
+  bookingId: string;
+  bookingStatus: BookingStatus;
+  /** Until when the offer may be accepted; null once accepted. */
+  expiresAt: string | null;
+  startDate: string;
+  endDate: string;
+  timeBlock: string;
+  units: number;
+  residentCopay: number;
+};
+
+/** A waitlist entry (予約待ち): what the resident waits for, their place in line and any offer. */
+export type WaitlistEntry = {
+  id: string;
+  residentId: string;
+  /** For the resident's municipality and the prefecture only. */
+  residentName: string | null;
+  facilityId: string;
+  facilityName: string;
+  serviceType: ServiceType;
+  fromDate: string;
+  toDate: string;
+  nights: number;
+  /** "" for any time block. */
+  timeBlock: string;
+  priority: number;
+  status: WaitlistStatus;
+  /** 1 = next in line, while waiting. */
+  position: number | null;
+  offersMade: number;
+  offer: WaitlistOffer | null;
+  /** The staff note, for the resident's municipality and the prefecture only. */
+  note: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** What joining the waitlist asks for (residents for themselves; staff name the resident). */
+export type WaitlistJoin = {
+  facilityId: string;
+  serviceType: ServiceType;
+  fromDate: string;
+  toDate: string;
+  nights?: number;
+  timeBlock?: string;
+  residentId?: string;
+  priority?: number;
+  note?: string;
+};
+
+/** One time block (or the whole day, "") of a service in the vacancy view: free places per day, null = closed. */
+export type VacancyBlock = {
+  timeBlock: string;
+  start: string | null;
+  end: string | null;
+  free: (number | null)[];
+};
+
+/** A facility in the unified vacancy view (GET api/vacancy). */
+export type VacancyFacility = {
+  facilityId: string;
+  name: string;
+  kana?: string;
+  kind: FacilityKind;
+  municipalityCode: string;
+  municipalityName: string;
+  region: string;
+  languages: string[];
+  accessibility: string[];
+  bookingUrl: string;
+  asOf: string;
+  freePlaces: number;
+  services: { serviceType: ServiceType; capacity: number; blocks: VacancyBlock[] }[];
+};
+
+export type Vacancy = {
+  from: string;
+  to: string;
+  days: number;
+  serviceType: ServiceType | null;
+  checkedAt: string;
+  total: number;
+  freePlaces: number;
+  items: VacancyFacility[];
+};
+
+/** What a booking would ask for (POST api/bookings/quote and api/bookings). */
+export type HoldRequest = {
+  facilityId: string;
+  serviceType: ServiceType;
+  startDate: string;
+  nights?: number;
+  timeBlock?: string;
+  addOns?: string[];
+};
+
+/** What a booking would reserve and cost, before anything is held. */
+export type BookingQuote = {
+  voucherId: string;
+  voucherNumber: string;
+  serviceType: ServiceType;
+  unitsNeeded: number;
+  unitsRemainingAfter: number;
+  fee: number;
+  residentCopay: number;
+  municipalityShare: number;
+  lines: EntitlementLine[];
+  policyVersion: { id: string; version: number; effectiveFrom: string };
+};
+
+/** What cancelling a booking now would cost (GET api/bookings/{id}/cancellation). */
+export type CancellationPreview = {
+  bookingId: string;
+  status: BookingStatus;
+  deadline: string;
+  beforeDeadline: boolean;
+  reasonCode: string;
+  reasonCodes: string[];
+  noFeeReasons: string[];
+  fee: number;
+  residentShare: number;
+  municipalityShare: number;
+  waived: string | null;
+};
+
+/** A booking changed to other dates (or service): the new booking and the old one, now cancelled. */
+export type BookingChange = { booking: Booking; previous: Booking };
+
+/** Where staff download the booking history as CSV (UTF-8 with BOM, or Shift_JIS for older Excel). */
+export function bookingsCsvUrl(query: Query, encoding: "utf-8" | "sjis"): string {
+  return withQuery("api/bookings.csv", { ...query, encoding });
+}
 
 /** Where a voucher's QR code is (an SVG image, relative to the document base). */
 export const voucherQrUrl = (id: string) => `api/vouchers/${encodeURIComponent(id)}/qr.svg`;
@@ -377,10 +541,13 @@ function withQuery(path: string, query?: Query): string {
 async function request<T>(
   method: string,
   path: string,
-  opts: { query?: Query; body?: unknown } = {},
+  opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<T> {
   if (path.startsWith("/")) throw new Error(`API paths must be relative to the document base: ${path}`);
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+  const headers: Record<string, string> = {
+    Accept: "application/json, application/problem+json",
+    ...opts.headers,
+  };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD") {
     if (!csrfToken) await getMe().catch(() => null);
@@ -478,6 +645,44 @@ export const api = {
   lookupRedemption: (code: string) =>
     request<RedemptionLookup>("POST", "api/redemptions/lookup", { body: { code } }),
   redeemBooking: (id: string) => request<Redemption>("POST", `api/bookings/${encodeURIComponent(id)}/redeem`),
+  searchVacancy: (query: Query) => request<Vacancy>("GET", "api/vacancy", { query }),
+  quoteBooking: (body: HoldRequest) => request<BookingQuote>("POST", "api/bookings/quote", { body }),
+  /** Requests a booking; the same key again (a double tap, a retry) returns the booking the first made. */
+  createHold: (body: HoldRequest, idempotencyKey: string) =>
+    request<Booking>("POST", "api/bookings", { body, headers: { "Idempotency-Key": idempotencyKey } }),
+  confirmBooking: (id: string) => request<Booking>("POST", `api/bookings/${encodeURIComponent(id)}/confirm`),
+  rejectBooking: (id: string, reason: string) =>
+    request<Booking>("POST", `api/bookings/${encodeURIComponent(id)}/reject`, { body: { reason } }),
+  cancelBooking: (id: string, reason: string, reasonCode?: string) =>
+    request<Booking>("POST", `api/bookings/${encodeURIComponent(id)}/cancel`, {
+      body: reasonCode ? { reason, reasonCode } : { reason },
+    }),
+  previewCancellation: (id: string, reasonCode?: string) =>
+    request<CancellationPreview>("GET", `api/bookings/${encodeURIComponent(id)}/cancellation`, {
+      query: { reasonCode },
+    }),
+  getBooking: (id: string) => request<Booking>("GET", `api/bookings/${encodeURIComponent(id)}`),
+  /** Moves a booking to other dates; the same key again returns the first change. */
+  changeBooking: (
+    id: string,
+    body: { startDate: string; nights?: number; timeBlock?: string; serviceType?: ServiceType },
+    idempotencyKey: string,
+  ) =>
+    request<BookingChange>("POST", `api/bookings/${encodeURIComponent(id)}/change`, {
+      body,
+      headers: { "Idempotency-Key": idempotencyKey },
+    }),
+  listWaitlist: (query: Query) => request<Page<WaitlistEntry>>("GET", "api/waitlist", { query }),
+  joinWaitlist: (body: WaitlistJoin) => request<WaitlistEntry>("POST", "api/waitlist", { body }),
+  updateWaitlistEntry: (id: string, patch: { priority?: number; note?: string }) =>
+    request<WaitlistEntry>("PATCH", `api/waitlist/${encodeURIComponent(id)}`, { body: patch }),
+  leaveWaitlist: (id: string) => request<WaitlistEntry>("DELETE", `api/waitlist/${encodeURIComponent(id)}`),
+  acceptWaitlistOffer: (id: string) =>
+    request<WaitlistEntry>("POST", `api/waitlist/${encodeURIComponent(id)}/accept`),
+  declineWaitlistOffer: (id: string) =>
+    request<WaitlistEntry>("POST", `api/waitlist/${encodeURIComponent(id)}/decline`),
   /** The demo mailbox, newest first; 404 when the hub does not keep one. */
   listMailbox: (query: Query) => request<{ items: MailboxMessage[] }>("GET", "api/mailbox", { query }),
+  /** The delivery log of e-mail and SMS, scoped to the caller's facility or municipality (all for the prefecture). */
+  listDeliveries: (query: Query) => request<Page<Delivery>>("GET", "api/deliveries", { query }),
 };

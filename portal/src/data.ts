@@ -29,12 +29,18 @@ export const getMyVouchers = query(async () => (await api.listMyVouchers()).item
 
 export const getBookings = query((params: Params) => api.listBookings(params), "bookings");
 
+export const getWaitlist = query((params: Params) => api.listWaitlist(params), "waitlist");
+
+export const getVacancy = query((params: Params) => api.searchVacancy(params), "vacancy");
+
 export const getPolicyVersions = query(
   async (code: string) => (await api.listPolicyVersions(code)).items,
   "policyVersions",
 );
 
 export const getAuditLog = query((params: Params) => api.listAuditLog(params), "auditLog");
+
+export const getDeliveries = query((params: Params) => api.listDeliveries(params), "deliveries");
 
 /** The demo mailbox, or null when the hub has none (404: DEMO_MAILBOX is off). */
 export const getMailbox = query(async (params: Params): Promise<MailboxMessage[] | null> => {

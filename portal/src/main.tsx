@@ -4,12 +4,16 @@ import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
 import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
 import { Audit } from "./pages/Audit";
+import { Book } from "./pages/Book";
+import { Deliveries } from "./pages/Deliveries";
 import { Facilities } from "./pages/Facilities";
+import { FacilityBookings, StaffBookings } from "./pages/FacilityBookings";
 import { FacilityEdit } from "./pages/FacilityEdit";
 import { FacilityProfile } from "./pages/FacilityProfile";
 import { Home } from "./pages/Home";
 import { ImportResidents } from "./pages/ImportResidents";
 import { Mailbox } from "./pages/Mailbox";
+import { MyBookings } from "./pages/MyBookings";
 import { MyVouchers } from "./pages/MyVouchers";
 import { NotFound } from "./pages/NotFound";
 import { Policies } from "./pages/Policies";
@@ -18,6 +22,8 @@ import { ResidentDetail } from "./pages/ResidentDetail";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
 import { UsageMonthly } from "./pages/UsageMonthly";
+import { Vacancy } from "./pages/Vacancy";
+import { MyWaitlist, StaffWaitlist } from "./pages/Waitlist";
 
 // The hub serves the portal under a base path it announces with <base href>; the router works below it.
 const base = new URL(document.baseURI).pathname.replace(/\/$/, "");
@@ -47,12 +53,24 @@ render(
       <Route path="/residents" component={Residents} />
       <Route path="/residents/:id" component={ResidentDetail} />
       <Route path="/my/vouchers" component={MyVouchers} />
+      <Route path="/my/waitlist" component={MyWaitlist} />
+      <Route path="/waitlist" component={StaffWaitlist} />
       <Route path="/audit" component={Audit} />
+      <Route path="/deliveries" component={Deliveries} />
       <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
       <Route path="/municipality/import" component={ImportResidents} />
       <Route path="/municipality/usage" component={UsageMonthly} preload={() => warm(getMunicipalities())} />
       <Route path="/facility/redeem" component={Redeem} />
       <Route path="/mailbox" component={Mailbox} />
+      <Route path="/vacancy" component={Vacancy} preload={() => warm(getMunicipalities())} />
+      <Route
+        path="/book/:facilityId"
+        component={Book}
+        preload={({ params }) => warm(getFacility(params.facilityId ?? ""))}
+      />
+      <Route path="/my/bookings" component={MyBookings} />
+      <Route path="/facility/bookings" component={FacilityBookings} />
+      <Route path="/bookings" component={StaffBookings} />
       <Route path="*404" component={NotFound} />
     </Router>
   ),

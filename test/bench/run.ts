@@ -93,6 +93,25 @@ async function main() {
         ],
       }),
     );
+    // The unified vacancy view over every facility: 90 days (tomorrow on, so it is never in the past in Tokyo),
+    // per service type and region, and the portal's default two weeks.
+    const vacancyFrom = day(1);
+    const vacancyTo = day(90);
+    const vacancies = [
+      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}`,
+      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}&serviceType=stay`,
+      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}&serviceType=day`,
+      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}&region=%E4%BB%99%E5%8F%B0%E9%83%BD%E5%B8%82%E5%9C%8F`,
+      "api/vacancy",
+    ];
+    let v = 0;
+    rows.push(
+      await drive("vacancy", hubUrl, {
+        requests: [
+          { method: "GET", setupRequest: (r) => ({ ...r, path: `/${vacancies[v++ % vacancies.length]}` }) },
+        ],
+      }),
+    );
     let h = 0;
     const holdHeaders = () => ({
       "content-type": "application/json",
@@ -126,6 +145,7 @@ async function main() {
     rows.push(await drive("ceiling", `http://127.0.0.1:${ceilingPort}/`, {}));
 
     const oversell = await oversellRound(facility, me.facilityId, residents, day(85));
+    const waitlistSeconds = await waitlistRound(facility, sendai, me.facilityId, [day(86), day(87), day(88)]);
     const entitlementMs = entitlementRound();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
@@ -154,6 +174,7 @@ async function main() {
       { name: "vouchers.bulk3000.s", value: voucherSeconds, unit: "s" },
       { name: "oversell.count", value: oversell.oversold, unit: "bookings" },
       { name: "oversell.granted", value: oversell.granted, unit: "bookings" },
+      { name: "waitlist.offer.s", value: waitlistSeconds, unit: "s" },
     );
     mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
     writeFileSync(
@@ -237,6 +258,79 @@ function entitlementRound(calls = 100_000): number {
   const started = performance.now();
   for (let i = 0; i < calls; i++) checkEntitlement(input);
   return round((performance.now() - started) / calls, 5);
+}
+
+/**
+ * The waitlist's fast path: seconds from a cancellation's HTTP response until the place is offered to the resident
+ * waiting for it (the entry turns `offered`, polled through the API every 10 ms), the median of one round per date.
+ * Each date gets one place, held by one fresh resident while another waits; the facility cancels the hold.
+ */
+async function waitlistRound(
+  facility: TestClient,
+  sendai: TestClient,
+  facilityId: string,
+  dates: string[],
+): Promise<number> {
+  const birthDate = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+  const fresh = async (n: number) => {
+    const res = await sendai.post("api/residents", {
+      familyName: "待機",
+      givenName: `計測${n}`,
+      kana: "たいき けいそく",
+      postalCode: "980-0811",
+      address: "仙台市青葉区一番町（架空）",
+      preferredLanguage: "ja",
+      incomeTier: "general",
+      consent: true,
+      children: [{ name: "", birthDate, multipleBirth: 1 }],
+    });
+    if (res.status !== 201) throw new Error(`resident not created: ${res.status} ${res.text.slice(0, 300)}`);
+    const voucher = await sendai.post("api/vouchers", { residentId: res.json.id });
+    if (voucher.status !== 201) throw new Error(`voucher not issued: ${voucher.status} ${voucher.text}`);
+    return res.json.id as string;
+  };
+  const samples: number[] = [];
+  for (const [i, date] of dates.entries()) {
+    const cap = await facility.put(`api/facilities/${facilityId}/slots`, {
+      serviceType: "stay",
+      from: date,
+      to: date,
+      capacity: 1,
+    });
+    if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
+    const held = await facility.post("api/bookings", {
+      facilityId,
+      serviceType: "stay",
+      startDate: date,
+      nights: 1,
+      residentId: await fresh(2 * i + 1),
+    });
+    if (held.status !== 201) throw new Error(`hold failed: ${held.status} ${held.text}`);
+    const joined = await sendai.post("api/waitlist", {
+      facilityId,
+      serviceType: "stay",
+      fromDate: date,
+      toDate: date,
+      nights: 1,
+      residentId: await fresh(2 * i + 2),
+    });
+    if (joined.status !== 201) throw new Error(`waitlist join failed: ${joined.status} ${joined.text}`);
+    const cancelled = await facility.post(`api/bookings/${held.json.id}/cancel`, { reason: "ベンチマーク" });
+    if (cancelled.status !== 200) throw new Error(`cancel failed: ${cancelled.status} ${cancelled.text}`);
+    const started = performance.now();
+    for (;;) {
+      const entry = await sendai.get(`api/waitlist/${joined.json.id}`);
+      if (entry.json?.status === "offered") break;
+      if (performance.now() - started > 120_000)
+        throw new Error("the freed place was not offered within 2 minutes");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    samples.push((performance.now() - started) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  const median = round(samples[Math.floor(samples.length / 2)] ?? 0, 3);
+  console.log(`waitlist: cancellation answered → place offered, median of ${samples.length}: ${median} s`);
+  return median;
 }
 
 /** 200 simultaneous holds for a night with 3 places: exactly 3 may succeed. */

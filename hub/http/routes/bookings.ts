@@ -1,4 +1,11 @@
-import { cancelBooking, confirmBooking, rejectBooking } from "../../bookings/actions.js";
+import {
+  type CancelInput,
+  cancelBooking,
+  confirmBooking,
+  previewCancellation,
+  rejectBooking,
+} from "../../bookings/actions.js";
+import { type ChangeInput, changeBooking } from "../../bookings/change.js";
 import { createHold, type HoldInput, quoteHold } from "../../bookings/holds.js";
 import { getBooking, listBookingEvents, listBookings } from "../../bookings/queries.js";
 import type { BookingStatus } from "../../db/client.js";
@@ -59,6 +66,38 @@ export const bookingHandlers: Handlers = {
   }),
 
   cancelBooking: async (req) => ({
-    body: await cancelBooking(req.hub.prisma, requireActor(req), bookingId(req), reason(req), req.hub.now()),
+    body: await cancelBooking(
+      req.hub.prisma,
+      requireActor(req),
+      bookingId(req),
+      req.body as CancelInput,
+      req.hub.now(),
+    ),
   }),
+
+  previewCancellation: async (req) => ({
+    body: await previewCancellation(
+      req.hub.prisma,
+      requireActor(req),
+      bookingId(req),
+      str(req.query.reasonCode),
+      req.hub.now(),
+    ),
+  }),
+
+  changeBooking: async (req) => {
+    const { booking, previous, created } = await changeBooking(
+      req.hub.prisma,
+      requireActor(req),
+      bookingId(req),
+      req.body as ChangeInput,
+      req.hub.now(),
+      { idempotencyKey: str(req.headers["idempotency-key"]) },
+    );
+    return {
+      status: created ? 201 : 200,
+      body: { booking, previous },
+      headers: { Location: `${req.hub.config.BASE_PATH}api/bookings/${booking.id}` },
+    };
+  },
 };

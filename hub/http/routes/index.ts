@@ -1,7 +1,9 @@
 import type { Handlers } from "../types.js";
 import { auditHandlers } from "./audit.js";
 import { authHandlers } from "./auth.js";
+import { bookingExportHandlers } from "./booking-exports.js";
 import { bookingHandlers } from "./bookings.js";
+import { deliveryHandlers } from "./deliveries.js";
 import { facilityHandlers } from "./facilities.js";
 import { importHandlers } from "./imports.js";
 import { inventoryHandlers } from "./inventory.js";
@@ -12,7 +14,9 @@ import { publicHandlers } from "./public.js";
 import { residentHandlers } from "./residents.js";
 import { systemHandlers } from "./system.js";
 import { usageHandlers } from "./usage.js";
+import { vacancyHandlers } from "./vacancy.js";
 import { voucherHandlers } from "./vouchers.js";
+import { waitlistHandlers } from "./waitlist.js";
 
 /** Every operation of schemas/openapi.yaml, by operationId. Start-up fails if one is missing. */
 export const allHandlers: Handlers = {
@@ -23,6 +27,7 @@ export const allHandlers: Handlers = {
   ...municipalityHandlers,
   ...policyHandlers,
   ...mailboxHandlers,
+  ...deliveryHandlers,
   ...publicHandlers,
   ...facilityHandlers,
   ...inventoryHandlers,
@@ -30,4 +35,7 @@ export const allHandlers: Handlers = {
   ...importHandlers,
   ...voucherHandlers,
   ...usageHandlers,
+  ...waitlistHandlers,
+  ...vacancyHandlers,
+  ...bookingExportHandlers,
 };

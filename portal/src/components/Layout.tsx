@@ -75,10 +75,48 @@ export function Layout(props: RouteSectionProps) {
               </A>
             </li>
             <li>
+              <A href="/vacancy" end>
+                {t().nav.vacancy}
+              </A>
+            </li>
+            <li>
               <A href="/facilities" end>
                 {t().nav.facilities}
               </A>
             </li>
+            <Show when={hasRole(me(), ["resident"])}>
+              <li>
+                <A href="/my/bookings" end>
+                  {t().nav.myBookings}
+                </A>
+              </li>
+              <li>
+                <A href="/my/waitlist" end>
+                  {t().nav.waitlist}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["facility"])}>
+              <li>
+                <A href="/facility/bookings" end>
+                  {t().nav.facilityBookings}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["municipality", "prefecture"])}>
+              <li>
+                <A href="/bookings" end>
+                  {t().nav.bookings}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["municipality", "facility", "prefecture"])}>
+              <li>
+                <A href="/waitlist" end>
+                  {t().nav.waitlist}
+                </A>
+              </li>
+            </Show>
             <Show when={hasRole(me(), RESIDENT_READERS)}>
               <li>
                 <A href="/residents" end>
@@ -104,6 +142,13 @@ export function Layout(props: RouteSectionProps) {
               <li>
                 <A href="/audit" end>
                   {t().nav.audit}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["facility", "municipality", "prefecture"])}>
+              <li>
+                <A href="/deliveries" end>
+                  {t().nav.deliveries}
                 </A>
               </li>
             </Show>

@@ -4,6 +4,7 @@ import { ApiError, type Facility, type Municipality, SERVICE_TYPES, type Slot } 
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
+import { WaitlistJoin } from "../components/WaitlistJoin";
 import { getFacility, getMe, getMunicipalities, getRevisions, getSlots } from "../data";
 import { addDays, formatDateTime, formatDay, formatTime, todayInJapan } from "../format";
 import { label, t } from "../i18n";
@@ -41,11 +42,21 @@ export function FacilityProfile() {
                 </A>
               </p>
             </Show>
+            <Show when={!isOwn() && f().services.length > 0}>
+              <p>
+                <A class="button" href={`/book/${f().id}`}>
+                  {f().bookingUrl ? t().vacancy.bookExternal : t().vacancy.book}
+                </A>
+              </p>
+            </Show>
             <Basics facility={f()} municipalities={municipalities() ?? []} />
             <Services facility={f()} />
             <Section id="availability" title={t().profile.availability}>
               <Availability facility={f()} />
             </Section>
+            <Show when={me()?.role === "resident" && me()?.verified && f().services.length > 0}>
+              <WaitlistJoin facility={f()} />
+            </Show>
             <Section id="history" title={t().profile.history}>
               <History facility={f()} municipalities={municipalities() ?? []} />
             </Section>

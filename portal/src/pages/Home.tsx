@@ -22,7 +22,10 @@ function Welcome() {
     <Page title={w().title}>
       <p class="lead">{w().lead}</p>
       <p class="actions">
-        <A class="button" href="/facilities">
+        <A class="button" href="/vacancy">
+          {w().findVacancy}
+        </A>
+        <A class="button button-secondary" href="/facilities">
           {w().findFacilities}
         </A>
         <A class="button button-secondary" href="/sign-in">
@@ -87,7 +90,13 @@ function RoleHome(props: { me: Me }) {
         <Switch>
           <Match when={props.me.role === "resident"}>
             <Actions text={h().resident.explain}>
-              <A class="button" href="/my/vouchers">
+              <A class="button" href="/vacancy">
+                {h().resident.vacancy}
+              </A>
+              <A class="button button-secondary" href="/my/bookings">
+                {h().resident.myBookings}
+              </A>
+              <A class="button button-secondary" href="/my/vouchers">
                 {h().resident.vouchers}
               </A>
               <A class="button button-secondary" href="/facilities">
@@ -97,7 +106,10 @@ function RoleHome(props: { me: Me }) {
           </Match>
           <Match when={props.me.role === "facility"}>
             <Actions text={h().facility.explain}>
-              <A class="button" href="/facility/redeem">
+              <A class="button" href="/facility/bookings">
+                {h().facility.bookings}
+              </A>
+              <A class="button button-secondary" href="/facility/redeem">
                 {h().facility.redeem}
               </A>
               <Show when={props.me.facilityId}>
@@ -124,6 +136,9 @@ function RoleHome(props: { me: Me }) {
               <A class="button button-secondary" href="/municipality/usage">
                 {h().municipality.usage}
               </A>
+              <A class="button button-secondary" href="/bookings">
+                {h().municipality.bookings}
+              </A>
               <A class="button button-secondary" href="/facilities">
                 {h().municipality.facilities}
               </A>
@@ -146,6 +161,9 @@ function RoleHome(props: { me: Me }) {
               </A>
               <A class="button button-secondary" href="/municipality/policies">
                 {h().prefecture.policies}
+              </A>
+              <A class="button button-secondary" href="/bookings">
+                {h().prefecture.bookings}
               </A>
               <A class="button button-secondary" href="/facilities">
                 {h().prefecture.facilities}

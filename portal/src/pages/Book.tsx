@@ -1,0 +1,691 @@
+import { A, createAsync, revalidate, useParams, useSearchParams } from "@solidjs/router";
+import { createMemo, createSignal, ErrorBoundary, For, Match, Show, Suspense, Switch } from "solid-js";
+import {
+  ApiError,
+  api,
+  type Booking,
+  type BookingQuote,
+  type Facility,
+  type HoldRequest,
+  SERVICE_TYPES,
+  type ServiceType,
+  type Slot,
+} from "../api";
+import { bookingDates } from "../components/BookingList";
+import { BookingProblem } from "../components/BookingProblem";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { RequireRole } from "../components/Guard";
+import { Page } from "../components/Page";
+import { getBookings, getMyVouchers, getSlots } from "../data";
+import { addDays, formatDate, formatDateTime, formatDay, formatYen, todayInJapan } from "../format";
+import { label, t } from "../i18n";
+import { one } from "../search";
+import { facilityOrNull } from "./FacilityProfile";
+import { NotFound } from "./NotFound";
+
+/** Days shown at once, and how far ahead a booking can be made from this page. */
+const WINDOW_DAYS = 14;
+const AHEAD_DAYS = 90;
+/** Longest stay offered here (the municipality's rules may allow fewer; the quote says so). */
+const MAX_NIGHTS = 7;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const PROBLEM_ID = "book-problem";
+
+/**
+ * 予約する: a resident books a facility in four short steps: the service, the day (and time, or nights) from the
+ * facility's calendar with its free places, the check of units and copay (nothing is held yet), then the request,
+ * which holds the place until the facility answers. The answer page says what happens next. A facility that takes
+ * bookings on its own site gets a link there instead.
+ */
+export function Book() {
+  const params = useParams();
+  const [search] = useSearchParams();
+  const facility = createAsync(() => facilityOrNull(params.facilityId ?? ""));
+  const title = (name: string) => (one(search.change) ? t().book.changeTitle(name) : t().book.title(name));
+  return (
+    <Show when={facility() !== undefined}>
+      <Show when={facility()} fallback={<NotFound />}>
+        {(f) => (
+          <Show when={!f().bookingUrl} fallback={<ExternalBooking facility={f()} />}>
+            <RequireRole roles={["resident"]} title={title(f().name)}>
+              {() => (
+                <Show when={one(search.change)} fallback={<BookingFlow facility={f()} />}>
+                  {(id) => <ChangeOf bookingId={id()} facility={f()} />}
+                </Show>
+              )}
+            </RequireRole>
+          </Show>
+        )}
+      </Show>
+    </Show>
+  );
+}
+
+function ExternalBooking(props: { facility: Facility }) {
+  const b = () => t().book;
+  return (
+    <Page title={b().title(props.facility.name)}>
+      <p>{b().externalIntro}</p>
+      <p class="actions">
+        <a class="button" href={props.facility.bookingUrl} rel="external noopener noreferrer">
+          {b().externalLink}
+          <span class="visually-hidden">{t().profile.externalNote}</span>
+        </a>
+        <A class="button button-secondary" href={`/facilities/${props.facility.id}`}>
+          {b().backToFacility}
+        </A>
+      </p>
+    </Page>
+  );
+}
+
+/** A key for one booking request: the same key on a retry or a double tap books once. */
+function newKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  // randomUUID needs a secure context; getRandomValues does not.
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, "0")).join(
+    "",
+  );
+}
+
+/** A date (YYYY-MM-DD) kept within first..last. */
+function clampDate(date: string, first: string, last: string): string {
+  if (date < first) return first;
+  if (date > last) return last;
+  return date;
+}
+
+type Choice = { date: string; timeBlock: string };
+type Step = "choose" | "quote" | "done";
+
+/** Changing a booking: the booking being changed (the resident's own, open, at this facility), then the flow. */
+function ChangeOf(props: { bookingId: string; facility: Facility }) {
+  const original = createAsync(() => api.getBooking(props.bookingId));
+  return (
+    <Show when={original()}>
+      {(o) => (
+        <Show
+          when={
+            o().facilityId === props.facility.id && (o().status === "requested" || o().status === "confirmed")
+          }
+          fallback={
+            <Page title={t().book.changeTitle(props.facility.name)}>
+              <div class="alert alert-error" role="alert">
+                <p class="alert-title">{t().book.notChangeable}</p>
+              </div>
+              <p>
+                <A class="button" href="/my/bookings">
+                  {t().book.toMyBookings}
+                </A>
+              </p>
+            </Page>
+          }
+        >
+          <BookingFlow facility={props.facility} original={o()} />
+        </Show>
+      )}
+    </Show>
+  );
+}
+
+function BookingFlow(props: { facility: Facility; original?: Booking }) {
+  const b = () => t().book;
+  const [search] = useSearchParams();
+  const today = todayInJapan();
+  const lastDay = addDays(today, AHEAD_DAYS - 1);
+  const services = () =>
+    [...props.facility.services].sort(
+      (x, y) => SERVICE_TYPES.indexOf(x.serviceType) - SERVICE_TYPES.indexOf(y.serviceType),
+    );
+  const asked = one(search.type) as ServiceType | undefined;
+  const initialType =
+    services().find((s) => s.serviceType === asked)?.serviceType ??
+    (services().length === 1 ? services()[0]?.serviceType : undefined);
+  const askedDate = one(search.date);
+  const initialStart =
+    askedDate && ISO_DATE.test(askedDate) && askedDate >= today && askedDate <= lastDay ? askedDate : today;
+
+  const [serviceType, setServiceType] = createSignal<ServiceType | undefined>(initialType);
+  const [windowStart, setWindowStart] = createSignal(initialStart);
+  const [choice, setChoice] = createSignal<Choice>();
+  const [nights, setNights] = createSignal(1);
+  const [step, setStep] = createSignal<Step>("choose");
+  const [quote, setQuote] = createSignal<BookingQuote>();
+  const [booking, setBooking] = createSignal<Booking>();
+  const [problem, setProblem] = createSignal<unknown>();
+  const [busy, setBusy] = createSignal(false);
+  const [chooseError, setChooseError] = createSignal<string>();
+  let key = newKey();
+  let quoteHeading: HTMLHeadingElement | undefined;
+  let doneHeading: HTMLHeadingElement | undefined;
+
+  const windowEnd = () => {
+    return clampDate(addDays(windowStart(), WINDOW_DAYS - 1), today, lastDay);
+  };
+  const slots = createAsync(() => getSlots(props.facility.id, windowStart(), windowEnd()));
+  const service = () => services().find((s) => s.serviceType === serviceType());
+  const ofType = createMemo(() => (slots()?.items ?? []).filter((s) => s.serviceType === serviceType()));
+  const focusSoon = (get: () => HTMLElement | null | undefined) => queueMicrotask(() => get()?.focus());
+
+  /** Free nights in a row from the chosen day, as far as the calendar shown tells (the rest the hold checks). */
+  const maxNights = () => {
+    const c = choice();
+    if (!c || serviceType() !== "stay") return 1;
+    let n = 0;
+    for (let d = c.date; n < MAX_NIGHTS; d = addDays(d, 1), n++) {
+      const s = ofType().find((x) => x.date === d);
+      if (!s) return d > windowEnd() ? MAX_NIGHTS : Math.max(1, n);
+      if (s.closed || s.free <= 0) return Math.max(1, n);
+    }
+    return MAX_NIGHTS;
+  };
+
+  const request = (): HoldRequest | undefined => {
+    const c = choice();
+    const type = serviceType();
+    if (!c || !type) return undefined;
+    return type === "stay"
+      ? { facilityId: props.facility.id, serviceType: type, startDate: c.date, nights: nights() }
+      : {
+          facilityId: props.facility.id,
+          serviceType: type,
+          startDate: c.date,
+          ...(c.timeBlock ? { timeBlock: c.timeBlock } : {}),
+        };
+  };
+
+  function resetAfterChoice() {
+    setQuote(undefined);
+    setProblem(undefined);
+    setStep("choose");
+  }
+
+  async function check(e: SubmitEvent) {
+    e.preventDefault();
+    const req = request();
+    if (!req) {
+      setChooseError(serviceType() ? b().chooseDayFirst : b().chooseServiceFirst);
+      focusSoon(() => document.getElementById("book-choose-error"));
+      return;
+    }
+    setChooseError(undefined);
+    setProblem(undefined);
+    if (props.original) {
+      // A change is checked as a whole when it is made (the old booking's units count as free then).
+      key = newKey();
+      setStep("quote");
+      focusSoon(() => quoteHeading);
+      return;
+    }
+    setBusy(true);
+    try {
+      setQuote(await api.quoteBooking(req));
+      key = newKey();
+      setStep("quote");
+      focusSoon(() => quoteHeading);
+    } catch (err) {
+      setProblem(err);
+      focusSoon(() => document.getElementById(PROBLEM_ID));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function confirm() {
+    const req = request();
+    if (!req || busy()) return;
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      if (props.original) {
+        const { facilityId: _facility, addOns: _addOns, ...change } = req;
+        setBooking((await api.changeBooking(props.original.id, change, key)).booking);
+      } else {
+        setBooking(await api.createHold(req, key));
+      }
+      setStep("done");
+      // What the resident sees next (their bookings, their vouchers' units, the calendar) is read afresh.
+      void revalidate([
+        getSlots.keyFor(props.facility.id, windowStart(), windowEnd()),
+        getBookings.key,
+        getMyVouchers.key,
+      ]);
+      focusSoon(() => doneHeading);
+    } catch (err) {
+      setProblem(err);
+      if (err instanceof ApiError && (err.code === "slot_full" || err.code === "slot_closed")) {
+        // The calendar was out of date: show it as it is now and let the resident choose again.
+        setStep("choose");
+        setQuote(undefined);
+        setChoice(undefined);
+        void revalidate(getSlots.keyFor(props.facility.id, windowStart(), windowEnd()));
+      }
+      focusSoon(() => document.getElementById(PROBLEM_ID));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function move(days: number) {
+    const next = addDays(windowStart(), days);
+    setWindowStart(clampDate(next, today, lastDay));
+    setChoice(undefined);
+    resetAfterChoice();
+  }
+
+  return (
+    <Page title={props.original ? b().changeTitle(props.facility.name) : b().title(props.facility.name)}>
+      <Switch>
+        <Match when={step() === "done" && booking()}>
+          {(done) => <Done booking={done()} previous={props.original} ref={(el) => (doneHeading = el)} />}
+        </Match>
+        <Match when={true}>
+          <Show when={props.original} fallback={<p class="lead">{b().lead}</p>}>
+            {(o) => <p class="lead">{b().changeLead(bookingDates(o()))}</p>}
+          </Show>
+          <ol class="steps" aria-label={b().stepsLabel}>
+            <li aria-current={step() === "choose" ? "step" : undefined}>{b().step1}</li>
+            <li aria-current={step() === "quote" ? "step" : undefined}>{b().step2}</li>
+            <li>{b().step3}</li>
+          </ol>
+          <Show when={problem()}>
+            <BookingProblem error={problem()} id={PROBLEM_ID} />
+          </Show>
+          <form
+            onSubmit={check}
+            class="stack"
+            aria-describedby={chooseError() ? "book-choose-error" : undefined}
+          >
+            <fieldset class="checkbox-group">
+              <legend>{b().serviceLegend}</legend>
+              <Show when={services().length > 0} fallback={<p>{b().noServices}</p>}>
+                <div class="choice-list">
+                  <For each={services()}>
+                    {(s) => (
+                      <label class="choice">
+                        <input
+                          type="radio"
+                          name="serviceType"
+                          value={s.serviceType}
+                          checked={serviceType() === s.serviceType}
+                          onChange={() => {
+                            setServiceType(s.serviceType);
+                            setChoice(undefined);
+                            setNights(1);
+                            resetAfterChoice();
+                          }}
+                        />
+                        <span>
+                          <strong>{label("serviceTypes", s.serviceType)}</strong>
+                          <span class="choice-note">{b().serviceNote[s.serviceType]}</span>
+                        </span>
+                      </label>
+                    )}
+                  </For>
+                </div>
+              </Show>
+            </fieldset>
+
+            <Show when={service()}>
+              {(svc) => (
+                <fieldset class="checkbox-group">
+                  <legend>{svc().serviceType === "stay" ? b().dayLegendStay : b().dayLegend}</legend>
+                  <p class="hint">{b().dayHint(formatDate(windowStart()), formatDate(windowEnd()))}</p>
+                  <div class="actions">
+                    <button
+                      type="button"
+                      class="button button-quiet"
+                      disabled={windowStart() <= today}
+                      onClick={() => move(-WINDOW_DAYS)}
+                    >
+                      {b().earlier}
+                    </button>
+                    <button
+                      type="button"
+                      class="button button-quiet"
+                      disabled={windowEnd() >= lastDay}
+                      onClick={() => move(WINDOW_DAYS)}
+                    >
+                      {b().later}
+                    </button>
+                  </div>
+                  <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
+                    <Suspense
+                      fallback={
+                        <p class="loading" role="status">
+                          {t().loading}
+                        </p>
+                      }
+                    >
+                      <DayChoices
+                        slots={ofType()}
+                        timeBlocks={svc().timeBlocks}
+                        chosen={choice()}
+                        onChoose={(c) => {
+                          setChoice(c);
+                          setNights(1);
+                          resetAfterChoice();
+                        }}
+                      />
+                    </Suspense>
+                  </ErrorBoundary>
+                </fieldset>
+              )}
+            </Show>
+
+            <Show when={serviceType() === "stay" && choice()}>
+              <div class="field">
+                <label for="book-nights">{b().nights}</label>
+                <p class="hint" id="book-nights-hint">
+                  {b().nightsHint}
+                </p>
+                <select
+                  id="book-nights"
+                  name="nights"
+                  aria-describedby="book-nights-hint"
+                  onChange={(e) => {
+                    setNights(Number(e.currentTarget.value));
+                    resetAfterChoice();
+                  }}
+                >
+                  <For each={Array.from({ length: maxNights() }, (_, i) => i + 1)}>
+                    {(n) => (
+                      <option value={n} selected={n === nights()}>
+                        {b().nightsOption(n)}
+                      </option>
+                    )}
+                  </For>
+                </select>
+              </div>
+            </Show>
+
+            <Show when={chooseError()}>
+              <p class="field-error" id="book-choose-error" tabindex="-1" role="alert">
+                {chooseError()}
+              </p>
+            </Show>
+            <Show when={step() === "choose"}>
+              <div class="form-actions">
+                <button type="submit" class="button" disabled={busy()}>
+                  {busy() ? b().checking : b().check}
+                </button>
+              </div>
+            </Show>
+          </form>
+
+          <Show when={step() === "quote" && props.original}>
+            {(o) => (
+              <ChangeView
+                original={o()}
+                facility={props.facility}
+                request={request() as HoldRequest}
+                busy={busy()}
+                onConfirm={confirm}
+                onBack={() => {
+                  resetAfterChoice();
+                  focusSoon(() => document.querySelector<HTMLInputElement>("input[name=slot]:checked"));
+                }}
+                ref={(el) => (quoteHeading = el)}
+              />
+            )}
+          </Show>
+          <Show when={step() === "quote" && quote()}>
+            {(q) => (
+              <QuoteView
+                quote={q()}
+                facility={props.facility}
+                request={request() as HoldRequest}
+                busy={busy()}
+                onConfirm={confirm}
+                onBack={() => {
+                  resetAfterChoice();
+                  focusSoon(() => document.querySelector<HTMLInputElement>("input[name=slot]:checked"));
+                }}
+                ref={(el) => (quoteHeading = el)}
+              />
+            )}
+          </Show>
+        </Match>
+      </Switch>
+    </Page>
+  );
+}
+
+/** The days (and time blocks) of the calendar shown, as radio buttons; full and closed days cannot be chosen. */
+function DayChoices(props: {
+  slots: Slot[];
+  timeBlocks: { code: string; start: string; end: string }[];
+  chosen: Choice | undefined;
+  onChoose: (c: Choice) => void;
+}) {
+  const b = () => t().book;
+  const blockTime = (code: string) => {
+    const block = props.timeBlocks.find((x) => x.code === code);
+    return block ? t().profile.timeRange(block.start, block.end) : "";
+  };
+  return (
+    <Show when={props.slots.length > 0} fallback={<p>{b().noDays}</p>}>
+      <div class="day-choices">
+        <For each={props.slots}>
+          {(s) => {
+            const value = `${s.date}|${s.timeBlock}`;
+            const open = () => !s.closed && s.free > 0;
+            return (
+              <label class="day-choice" classList={{ "day-choice-off": !open() }}>
+                <input
+                  type="radio"
+                  name="slot"
+                  value={value}
+                  disabled={!open()}
+                  checked={props.chosen?.date === s.date && props.chosen?.timeBlock === s.timeBlock}
+                  onChange={() => props.onChoose({ date: s.date, timeBlock: s.timeBlock })}
+                />
+                <span class="day-choice-text">
+                  <time datetime={s.date} class="day-choice-date">
+                    {formatDay(s.date)}
+                  </time>
+                  <Show when={blockTime(s.timeBlock)}>
+                    <span>{blockTime(s.timeBlock)}</span>
+                  </Show>
+                  <span class="day-choice-free">
+                    {s.closed ? b().closed : s.free > 0 ? b().free(s.free) : b().full}
+                  </span>
+                </span>
+              </label>
+            );
+          }}
+        </For>
+      </div>
+    </Show>
+  );
+}
+
+/** The booking a request would make, for showing its dates before it exists. */
+function previewOf(facility: Facility, request: HoldRequest): Booking {
+  return {
+    id: "",
+    facilityId: facility.id,
+    serviceType: request.serviceType,
+    startDate: request.startDate,
+    endDate:
+      request.serviceType === "stay" ? addDays(request.startDate, request.nights ?? 1) : request.startDate,
+    timeBlock: request.timeBlock ?? "",
+    status: "requested",
+    source: "portal",
+    revision: 0,
+    createdAt: "",
+  };
+}
+
+function ChangeView(props: {
+  original: Booking;
+  facility: Facility;
+  request: HoldRequest;
+  busy: boolean;
+  onConfirm: () => void;
+  onBack: () => void;
+  ref: (el: HTMLHeadingElement) => void;
+}) {
+  const b = () => t().book;
+  return (
+    <section aria-labelledby="quote-title" class="panel">
+      <h2 id="quote-title" tabindex="-1" ref={props.ref}>
+        {b().changeCheckTitle}
+      </h2>
+      <dl class="details">
+        <div>
+          <dt>{b().changeFrom}</dt>
+          <dd>
+            {label("serviceTypes", props.original.serviceType)} {bookingDates(props.original)}
+          </dd>
+        </div>
+        <div>
+          <dt>{b().changeTo}</dt>
+          <dd>
+            {label("serviceTypes", props.request.serviceType)}{" "}
+            {bookingDates(previewOf(props.facility, props.request))}
+          </dd>
+        </div>
+      </dl>
+      <p>{b().changeNote}</p>
+      <div class="form-actions">
+        <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
+          {props.busy ? b().requesting : b().changeConfirm}
+        </button>
+        <button
+          type="button"
+          class="button button-secondary"
+          disabled={props.busy}
+          onClick={() => props.onBack()}
+        >
+          {b().change}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function QuoteView(props: {
+  quote: BookingQuote;
+  facility: Facility;
+  request: HoldRequest;
+  busy: boolean;
+  onConfirm: () => void;
+  onBack: () => void;
+  ref: (el: HTMLHeadingElement) => void;
+}) {
+  const b = () => t().book;
+  const q = () => props.quote;
+  const preview = () => previewOf(props.facility, props.request);
+  return (
+    <section aria-labelledby="quote-title" class="panel">
+      <h2 id="quote-title" tabindex="-1" ref={props.ref}>
+        {b().quoteTitle}
+      </h2>
+      <p class="copay">
+        <span class="copay-label">{b().copay}</span>
+        <span class="copay-amount" data-testid="quote-copay">
+          {formatYen(q().residentCopay)}
+        </span>
+        <span class="copay-note">{b().copayNote}</span>
+      </p>
+      <dl class="details">
+        <div>
+          <dt>{b().facility}</dt>
+          <dd>{props.facility.name}</dd>
+        </div>
+        <div>
+          <dt>{b().service}</dt>
+          <dd>{label("serviceTypes", props.request.serviceType)}</dd>
+        </div>
+        <div>
+          <dt>{b().when}</dt>
+          <dd>{bookingDates(preview())}</dd>
+        </div>
+        <div>
+          <dt>{b().unitsUsed}</dt>
+          <dd>{b().units(q().unitsNeeded)}</dd>
+        </div>
+        <div>
+          <dt>{b().unitsLeft}</dt>
+          <dd>{b().units(q().unitsRemainingAfter)}</dd>
+        </div>
+        <div>
+          <dt>{b().voucher}</dt>
+          <dd>{q().voucherNumber}</dd>
+        </div>
+        <div>
+          <dt>{b().policy}</dt>
+          <dd>{b().policyVersion(q().policyVersion.version, formatDate(q().policyVersion.effectiveFrom))}</dd>
+        </div>
+      </dl>
+      <Show when={q().lines.length > 1}>
+        <details>
+          <summary>{b().lines}</summary>
+          <ul>
+            <For each={q().lines}>
+              {(l) => <li>{b().line(l.label, l.quantity, formatYen(l.residentCopay))}</li>}
+            </For>
+          </ul>
+        </details>
+      </Show>
+      <p>{b().notYet}</p>
+      <div class="form-actions">
+        <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
+          {props.busy ? b().requesting : b().request}
+        </button>
+        <button
+          type="button"
+          class="button button-secondary"
+          disabled={props.busy}
+          onClick={() => props.onBack()}
+        >
+          {b().change}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Done(props: { booking: Booking; previous?: Booking; ref: (el: HTMLHeadingElement) => void }) {
+  const b = () => t().book;
+  return (
+    <>
+      <section aria-labelledby="done-title" class="alert alert-success">
+        <h2 id="done-title" tabindex="-1" ref={props.ref} class="alert-title">
+          {props.previous ? b().changedTitle : b().doneTitle}
+        </h2>
+        <p>
+          {props.previous
+            ? b().changedText(
+                props.booking.facilityName ?? "",
+                bookingDates(props.booking),
+                bookingDates(props.previous),
+              )
+            : b().doneText(props.booking.facilityName ?? "", bookingDates(props.booking))}
+        </p>
+      </section>
+      <section aria-labelledby="next-title">
+        <h2 id="next-title">{b().nextTitle}</h2>
+        <ol class="next-steps">
+          <li>
+            {props.booking.holdExpiresAt
+              ? b().next1(formatDateTime(props.booking.holdExpiresAt))
+              : b().next1NoDeadline}
+          </li>
+          <li>{b().next2}</li>
+          <li>{b().next3(formatYen(props.booking.residentCopay ?? 0))}</li>
+        </ol>
+        <p>{b().nextCancel}</p>
+        <p class="actions">
+          <A class="button" href="/my/bookings">
+            {b().toMyBookings}
+          </A>
+          <A class="button button-secondary" href="/my/vouchers">
+            {b().toVouchers}
+          </A>
+        </p>
+      </section>
+    </>
+  );
+}

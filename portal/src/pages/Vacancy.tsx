@@ -1,0 +1,211 @@
+import { A, createAsync } from "@solidjs/router";
+import { createMemo, ErrorBoundary, For, Show, Suspense } from "solid-js";
+import { ACCESSIBILITY_TAGS, FACILITY_KINDS, KNOWN_LANGUAGES, SERVICE_TYPES } from "../api";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { SelectField, TextField } from "../components/Field";
+import { MunicipalitySelect } from "../components/MunicipalitySelect";
+import { Page } from "../components/Page";
+import { VacancyGrid } from "../components/VacancyGrid";
+import { byRegion, getMunicipalities, getVacancy } from "../data";
+import { addDays, formatDate, formatTime, todayInJapan } from "../format";
+import { label, t } from "../i18n";
+import { useListSearch } from "../search";
+
+const FILTERS = [
+  "serviceType",
+  "from",
+  "days",
+  "municipality",
+  "region",
+  "kind",
+  "language",
+  "accessibility",
+  "available",
+] as const;
+/** How many days the grid shows: a week, two weeks (the default) or four. */
+const PERIODS = ["7", "14", "28"] as const;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * 空き状況をさがす: every facility's free places for the coming days in one grid, with filters (service, area,
+ * facility kind, language, accessibility, only facilities with a place) kept in the address so a search can be
+ * bookmarked or shared. Public: residents look before they sign in.
+ */
+export function Vacancy() {
+  const { filters, setFilters } = useListSearch("/vacancy", FILTERS);
+  const municipalities = createAsync(() => getMunicipalities());
+  const v = () => t().vacancy;
+  const today = todayInJapan();
+  const period = () =>
+    (PERIODS as readonly string[]).includes(filters().days ?? "") ? Number(filters().days) : 14;
+  /** The first day: the one asked for when it is a date from today on, else today. */
+  const from = () => {
+    const f = filters().from;
+    return f && ISO_DATE.test(f) && f >= today ? f : today;
+  };
+  const fromProblem = () => {
+    const f = filters().from;
+    if (!f) return undefined;
+    if (!ISO_DATE.test(f)) return v().fromInvalid;
+    return f < today ? v().fromPast : undefined;
+  };
+  const query = createMemo(() => {
+    const f = filters();
+    return {
+      from: from(),
+      to: addDays(from(), period() - 1),
+      serviceType: f.serviceType,
+      municipality: f.municipality,
+      region: f.region,
+      kind: f.kind,
+      language: f.language,
+      accessibility: f.accessibility,
+      available: f.available === "true" ? "true" : undefined,
+      limit: 200,
+    };
+  });
+  const vacancy = createAsync(() => getVacancy(query()));
+  const regions = () => byRegion(municipalities() ?? []).map(([region]) => region);
+
+  function search(e: SubmitEvent) {
+    e.preventDefault();
+    setFilters(new FormData(e.currentTarget as HTMLFormElement));
+  }
+
+  return (
+    <Page title={v().title}>
+      <p class="lead">{v().lead}</p>
+      <section aria-labelledby="vacancy-filters-title" class="panel">
+        <h2 id="vacancy-filters-title">{v().filtersTitle}</h2>
+        <search aria-labelledby="vacancy-filters-title">
+          <form class="filters" onSubmit={search}>
+            <SelectField name="serviceType" label={v().serviceType}>
+              <option value="">{v().any}</option>
+              <For each={SERVICE_TYPES}>
+                {(s) => (
+                  <option value={s} selected={s === filters().serviceType}>
+                    {label("serviceTypes", s)}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <TextField
+              name="from"
+              type="date"
+              label={v().from}
+              hint={v().fromHint}
+              min={today}
+              max={addDays(today, 89)}
+              value={filters().from ?? today}
+              error={fromProblem()}
+            />
+            <SelectField name="days" label={v().period}>
+              <For each={PERIODS}>
+                {(p) => (
+                  <option value={p} selected={Number(p) === period()}>
+                    {v().periodDays(Number(p))}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <SelectField name="region" label={v().region}>
+              <option value="">{v().any}</option>
+              <For each={regions()}>
+                {(r) => (
+                  <option value={r} selected={r === filters().region}>
+                    {r}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <MunicipalitySelect
+              label={v().municipality}
+              empty={v().any}
+              municipalities={municipalities()}
+              selected={filters().municipality}
+            />
+            <SelectField name="kind" label={v().kind}>
+              <option value="">{v().any}</option>
+              <For each={FACILITY_KINDS}>
+                {(k) => (
+                  <option value={k} selected={k === filters().kind}>
+                    {label("kinds", k)}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <SelectField name="language" label={v().language}>
+              <option value="">{v().any}</option>
+              <For each={[...KNOWN_LANGUAGES]}>
+                {(l) => (
+                  <option value={l} selected={l === filters().language}>
+                    {label("languages", l)}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <SelectField name="accessibility" label={v().accessibility}>
+              <option value="">{v().any}</option>
+              <For each={[...ACCESSIBILITY_TAGS]}>
+                {(a) => (
+                  <option value={a} selected={a === filters().accessibility}>
+                    {label("accessibility", a)}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <label class="checkbox">
+              <input type="checkbox" name="available" value="true" checked={filters().available === "true"} />
+              {v().availableOnly}
+            </label>
+            <div class="form-actions">
+              <button type="submit" class="button">
+                {v().search}
+              </button>
+              <A href="/vacancy" class="button button-secondary">
+                {v().clear}
+              </A>
+            </div>
+          </form>
+        </search>
+      </section>
+
+      <section aria-labelledby="vacancy-results-title">
+        <h2 id="vacancy-results-title">{v().resultsTitle}</h2>
+        <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
+          <Suspense
+            fallback={
+              <p class="loading" role="status">
+                {t().loading}
+              </p>
+            }
+          >
+            <Show when={vacancy()}>
+              {(data) => (
+                <>
+                  <p role="status" class="result-count">
+                    {data().total > 0 ? v().results(data().total, data().freePlaces) : v().noResults}
+                  </p>
+                  <Show when={data().total > 0}>
+                    <p class="as-of">
+                      {v().asOf(formatTime(data().checkedAt), formatDate(data().from), formatDate(data().to))}
+                    </p>
+                    <p class="meta" id="vacancy-legend">
+                      {v().legend}
+                    </p>
+                    <VacancyGrid vacancy={data()} />
+                  </Show>
+                  <Show when={data().freePlaces === 0}>
+                    <div class="alert" role="note">
+                      <p>{v().noneFree}</p>
+                    </div>
+                  </Show>
+                </>
+              )}
+            </Show>
+          </Suspense>
+        </ErrorBoundary>
+      </section>
+    </Page>
+  );
+}

@@ -1,0 +1,397 @@
+/**
+ * A resident finds a free place and books it, in Chromium at 375 px and 1280 px. With the demo data, a new 仙台市
+ * resident (a month-old baby, an active voucher) signs in and:
+ *  - opens 空き状況 from the menu, searches stays in 仙台市 and finds （架空）青葉産婦人科病院 in the grid (free
+ *    places as text, closed days as 休), then follows its 予約する link;
+ *  - chooses the service and a day from the facility's calendar, checks the quote (the exact copay of the hub's
+ *    quote in large type, uses and uses left, the policy version) and requests it; a double tap books once, with
+ *    an Idempotency-Key; the answer says what happens next, with the facility's deadline;
+ *  - on the phone, the day chosen fills up between the quote and the request: the page says so in plain words and
+ *    the resident chooses another day;
+ *  - sees the booking under 予約の確認 (waiting for approval, the copay), cancels it with a reason (a missing
+ *    reason is pointed out first) and finds it among past bookings as cancelled; the place is free again.
+ * On the desktop, residents without a voucher and with a revoked one are told why they cannot book, and a facility
+ * with its own booking page gets a link there instead of the flow.
+ *
+ * axe-core on every state at both widths, nothing fetched from another host. Needs `npm run build` first.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
+import { parseDate } from "../../hub/inventory/dates.js";
+import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
+import { bookableResidents } from "../support/residents.js";
+import { clientForUser } from "../support/sessions.js";
+import {
+  checkPage,
+  hasChromium,
+  launchBrowser,
+  portalHelpers,
+  requirePortalBuild,
+  settled,
+  WIDTHS,
+} from "./support.js";
+
+const SENDAI = "041009";
+const yen = (n: number) => `¥${n.toLocaleString("en-US")}`;
+
+describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
+  let browser: Browser;
+  let t: TestHub;
+  let facilityId: string;
+  let facilityName: string;
+  const { url, open } = portalHelpers(() => ({ browser, hubUrl: t.url }));
+
+  beforeAll(async () => {
+    requirePortalBuild();
+    t = await startTestHub({ seed: "demo", residents: 20 });
+    browser = await launchBrowser();
+    const staff = await t.hub.prisma.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
+    facilityId = staff.facilityId as string;
+    facilityName = (await t.hub.prisma.facility.findUniqueOrThrow({ where: { id: facilityId } })).name;
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  }, 60_000);
+
+  /** A new resident user of 仙台市 (with a voucher unless `voucher: false`). */
+  async function newResident(opts: { voucher?: boolean } = {}) {
+    let residentId: string;
+    if (opts.voucher === false) {
+      residentId = (
+        await t.hub.prisma.resident.create({
+          data: { municipalityCode: SENDAI, familyName: "試験", givenName: "券なし" },
+        })
+      ).id;
+    } else {
+      [residentId] = (await bookableResidents(t.hub.prisma, SENDAI, 1)) as [string];
+    }
+    const user = await t.hub.prisma.user.create({
+      data: { role: "resident", displayName: "試験 利用者", residentId },
+    });
+    return { residentId, userId: user.id };
+  }
+
+  async function signInAs(page: Page, userId: string) {
+    const token = await createSession(
+      t.hub.prisma,
+      { id: userId },
+      { verified: true, ip: "127.0.0.1", hours: 1, now: new Date() },
+    );
+    await page.context().addCookies([{ name: SESSION_COOKIE, value: token, url: t.url }]);
+  }
+
+  const slotOf = (date: string) =>
+    t.hub.prisma.slot.findFirstOrThrow({
+      where: { facilityId, serviceType: "stay", date: parseDate(date) as Date, timeBlock: "" },
+    });
+
+  /** Chooses a stay starting on `date` on the booking page and asks for the quote. */
+  async function chooseStay(page: Page, date: string) {
+    await page.locator(`input[name=slot][value="${date}|"]`).check();
+    await page.getByLabel("泊数").selectOption("1");
+    await page.getByRole("button", { name: "回数と自己負担額を確認する" }).click();
+  }
+
+  for (const width of WIDTHS) {
+    const phone = width === WIDTHS[0];
+
+    it(`at ${width}px: find a free place, book it, see what happens next, cancel it`, async () => {
+      const { residentId, userId } = await newResident();
+      const api = await clientForUser(t, userId);
+      const day = serviceDay(phone ? 6 : 8);
+      const quote = await api.post("api/bookings/quote", {
+        facilityId,
+        serviceType: "stay",
+        startDate: day,
+        nights: 1,
+      });
+      expect(quote.status, quote.text).toBe(200);
+      const copay = yen(quote.json.residentCopay);
+
+      const { page, done } = await open(width);
+      const holds: { key: string | undefined }[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && new URL(r.url()).pathname.endsWith("/api/bookings")) {
+          holds.push({ key: r.headers()["idempotency-key"] });
+        }
+      });
+      await signInAs(page, userId);
+      await page.goto(url(""));
+      await settled(page);
+
+      // 空き状況 from the menu: stays in 仙台市.
+      await page.getByRole("link", { name: "空き状況", exact: true }).click();
+      await page.waitForURL(/\/vacancy$/);
+      await settled(page);
+      await checkPage(page, "vacancy", width);
+      await page.getByLabel("サービスの種類").selectOption("stay");
+      await page.getByLabel("市町村").selectOption(SENDAI);
+      await page.getByRole("button", { name: "さがす", exact: true }).click();
+      await page.waitForURL(/serviceType=stay/);
+      const group = page.locator(`#vacancy-table tbody[data-facility-id="${facilityId}"]`);
+      await group.waitFor();
+      await settled(page);
+      const rows = group.locator("tr");
+      expect(await rows.count()).toBe(2);
+      expect(await group.locator("th[scope=row]").first().textContent()).toBe("宿泊型");
+      const cells = await rows.nth(1).locator("td").allTextContents();
+      expect(cells).toHaveLength(14);
+      for (const c of cells) expect(c).toMatch(/^([0-9]+|満|休)$/);
+      expect(await page.locator(".as-of").textContent()).toMatch(/[0-9]{2}:[0-9]{2} 時点/);
+      expect(await page.locator("#vacancy-table caption").textContent()).toContain("空き人数");
+      await checkPage(page, "vacancy-stay-sendai", width);
+      await group.getByRole("link", { name: /^予約する/ }).click();
+      await page.waitForURL(new RegExp(`/book/${facilityId}$`));
+      await settled(page);
+      expect(await page.locator("h1").textContent()).toBe(`${facilityName}を予約する`);
+      await checkPage(page, "book", width);
+
+      // Nothing chosen yet: the page says what is missing.
+      await page.getByRole("button", { name: "回数と自己負担額を確認する" }).click();
+      expect(await page.locator("#book-choose-error").textContent()).toBe("サービスを選んでください。");
+      await page.getByLabel(/^宿泊型/).check();
+      const option = page.locator(`input[name=slot][value="${day}|"]`);
+      await option.waitFor();
+      await checkPage(page, "book-days", width);
+
+      if (phone) {
+        // The chosen day fills up between the quote and the request.
+        const full = serviceDay(5);
+        await chooseStay(page, full);
+        await page.locator("#quote-title").waitFor();
+        const slot = await slotOf(full);
+        await t.hub.prisma.slot.update({ where: { id: slot.id }, data: { external: slot.capacity } });
+        await page.getByRole("button", { name: "この内容で申し込む" }).click();
+        const alert = page.locator("#book-problem[role=alert]");
+        await alert.waitFor();
+        expect(await alert.textContent()).toContain("選んだ日は、ちょうど満員になりました");
+        await page.waitForFunction(() => document.activeElement?.id === "book-problem");
+        // The calendar now shows that day as full; nothing was booked.
+        await page.locator(`input[name=slot][value="${full}|"]:disabled`).waitFor();
+        expect(await t.hub.prisma.booking.count({ where: { residentId } })).toBe(0);
+        await checkPage(page, "book-slot-full", width);
+      }
+
+      await chooseStay(page, day);
+      const quoteTitle = page.locator("#quote-title");
+      await quoteTitle.waitFor();
+      await page.waitForFunction(() => document.activeElement?.id === "quote-title");
+      expect(await page.locator("[data-testid=quote-copay]").textContent()).toBe(copay);
+      const quoteText = (await page.locator("section[aria-labelledby=quote-title]").textContent()) ?? "";
+      expect(quoteText).toContain(`使う回数${quote.json.unitsNeeded}回`);
+      expect(quoteText).toContain(`使った後に残る回数${quote.json.unitsRemainingAfter}回`);
+      expect(quoteText).toContain(`第${quote.json.policyVersion.version}版`);
+      expect(quoteText).toContain(quote.json.voucherNumber);
+      expect(await t.hub.prisma.booking.count({ where: { residentId } })).toBe(0);
+      await checkPage(page, "book-quote", width);
+
+      // A double tap books once.
+      holds.length = 0;
+      await page.getByRole("button", { name: "この内容で申し込む" }).dblclick();
+      const doneTitle = page.locator("#done-title");
+      await doneTitle.waitFor();
+      await page.waitForFunction(() => document.activeElement?.id === "done-title");
+      const bookings = await t.hub.prisma.booking.findMany({ where: { residentId } });
+      expect(bookings).toHaveLength(1);
+      const booking = bookings[0];
+      if (!booking) throw new Error("no booking was made");
+      expect(booking.status).toBe("requested");
+      expect(holds.length).toBeGreaterThanOrEqual(1);
+      expect(holds.every((h) => h.key && h.key === holds[0]?.key)).toBe(true);
+      const next = (await page.locator("section[aria-labelledby=next-title]").textContent()) ?? "";
+      const deadline = new Intl.DateTimeFormat("ja-JP", {
+        timeZone: "Asia/Tokyo",
+        dateStyle: "medium",
+        timeStyle: "short",
+      }).format(booking.holdExpiresAt as Date);
+      expect(next).toContain(`${deadline}までに承認するかどうか`);
+      expect(next).toContain("メールまたはSMS");
+      expect(next).toContain(`自己負担額 ${copay}`);
+      await checkPage(page, "book-done", width);
+
+      // 予約の確認: waiting for approval, with the copay; cancel it with a reason.
+      await page.getByRole("link", { name: "予約の確認へ" }).click();
+      await page.waitForURL(/\/my\/bookings$/);
+      await settled(page);
+      const card = page.locator(`li.card[data-booking-id="${booking.id}"]`);
+      await card.waitFor();
+      const cardText = (await card.textContent()) ?? "";
+      expect(cardText).toContain(facilityName);
+      expect(cardText).toContain("承認待ち");
+      expect(cardText).toContain(copay);
+      expect(cardText).toContain(`${deadline}までに承認されると`);
+      await checkPage(page, "my-bookings", width);
+
+      let current = booking.id;
+      if (!phone) {
+        // Change the day: the old booking is cancelled as "changed", a new request takes its place.
+        const newDay = serviceDay(10);
+        await card.getByRole("link", { name: /^日にちを変更する/ }).click();
+        await page.waitForURL(/change=/);
+        await settled(page);
+        expect(await page.locator("h1").textContent()).toBe(`${facilityName}の予約の日にちを変更する`);
+        expect(await page.getByLabel(/^宿泊型/).isChecked()).toBe(true);
+        await checkPage(page, "book-change", width);
+        await chooseStay(page, newDay);
+        await page.locator("#quote-title").waitFor();
+        expect(await page.locator("section[aria-labelledby=quote-title]").textContent()).toContain("変更前");
+        await checkPage(page, "book-change-check", width);
+        await page.getByRole("button", { name: "この日にちに変更する" }).click();
+        await page.locator("#done-title", { hasText: "日にちを変更しました" }).waitFor();
+        await checkPage(page, "book-changed", width);
+        const old = await t.hub.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } });
+        expect(old).toMatchObject({ status: "cancelled", cancelReason: "changed" });
+        const fresh = await t.hub.prisma.booking.findFirstOrThrow({
+          where: { residentId, status: "requested" },
+        });
+        expect(fresh.startDate.toISOString().slice(0, 10)).toBe(newDay);
+        current = fresh.id;
+        await page.getByRole("link", { name: "予約の確認へ" }).click();
+        await page.waitForURL(/\/my\/bookings$/);
+        await settled(page);
+      }
+      const open2 = page.locator(`li.card[data-booking-id="${current}"]`);
+      await open2.waitFor();
+
+      await open2.getByRole("button", { name: /^キャンセルする/ }).click();
+      await page.waitForFunction((id) => document.activeElement?.id === `cancel-title-${id}`, current);
+      // Not approved yet: cancelling is free, and the page says so before anything is done.
+      await open2.getByText("まだ施設の承認前のため、キャンセル料はかかりません。").waitFor();
+      await open2.getByRole("button", { name: "キャンセルする", exact: true }).click();
+      expect(await open2.locator(".field-error").textContent()).toContain("キャンセルの理由を選んでください");
+      await checkPage(page, "my-bookings-cancel-form", width);
+      await open2.getByLabel("予定が変わったため").check();
+      await open2.getByRole("button", { name: "キャンセルする", exact: true }).click();
+      const notice = page.locator("#my-bookings-notice");
+      await notice.getByText("予約をキャンセルしました").waitFor();
+      const past = page.locator(`#past-bookings tr[data-booking-id="${current}"]`);
+      await past.waitFor();
+      expect(await past.textContent()).toContain("キャンセル");
+      expect(await page.locator(`li.card[data-booking-id="${current}"]`).count()).toBe(0);
+      await checkPage(page, "my-bookings-cancelled", width);
+      const after = await t.hub.prisma.booking.findUniqueOrThrow({ where: { id: current } });
+      expect(after).toMatchObject({
+        status: "cancelled",
+        cancelReason: "resident_request",
+        cancellationFee: 0,
+      });
+      const event = await t.hub.prisma.bookingEvent.findFirstOrThrow({
+        where: { bookingId: current, type: "cancelled" },
+      });
+      expect(JSON.stringify(event.data)).toContain("予定が変わったため");
+      expect((await slotOf(day)).booked).toBe(0);
+
+      // In English too.
+      await page.getByRole("button", { name: "Switch to English" }).click();
+      await page.locator("h1", { hasText: "My bookings" }).waitFor();
+      await checkPage(page, "my-bookings-en", width);
+      await done();
+    }, 180_000);
+  }
+
+  it("at 1280px: explains why a resident without a voucher, or with a revoked one, cannot book", async () => {
+    const width = WIDTHS[1];
+    const day = serviceDay(9);
+    const { page, done } = await open(width);
+
+    const none = await newResident({ voucher: false });
+    await signInAs(page, none.userId);
+    await page.goto(url(`book/${facilityId}?type=stay&date=${day}`));
+    await settled(page);
+    expect(await page.getByLabel(/^宿泊型/).isChecked()).toBe(true);
+    await chooseStay(page, day);
+    const alert = page.locator("#book-problem[role=alert]");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("利用券がまだ交付されていません");
+    await checkPage(page, "book-no-voucher", width);
+    await page.context().clearCookies();
+
+    const revoked = await newResident();
+    await t.hub.prisma.voucher.updateMany({
+      where: { residentId: revoked.residentId },
+      data: { status: "revoked", revokedAt: new Date(), revokedReason: "テスト" },
+    });
+    await signInAs(page, revoked.userId);
+    await page.goto(url(`book/${facilityId}?type=stay&date=${day}`));
+    await settled(page);
+    await chooseStay(page, day);
+    await alert.waitFor();
+    expect(await alert.locator(".alert-title").textContent()).toBe(
+      "お持ちの利用券では、この予約はできません。",
+    );
+    expect(await alert.textContent()).toContain("利用券が無効になっています");
+    await checkPage(page, "book-not-entitled", width);
+    await done();
+  }, 120_000);
+
+  it("at 1280px: a late cancellation shows its fee first; an illness makes it free", async () => {
+    const width = WIDTHS[1];
+    const { residentId, userId } = await newResident();
+    const api = await clientForUser(t, userId);
+    // A stay from today, approved: its free cancellation deadline (10:00 the business day before) has passed.
+    const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const held = await api.post("api/bookings", {
+      facilityId,
+      serviceType: "stay",
+      startDate: today,
+      nights: 1,
+    });
+    expect(held.status, held.text).toBe(201);
+    const staff = await t.hub.prisma.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
+    const facility = await clientForUser(t, staff.id);
+    expect((await facility.post(`api/bookings/${held.json.id}/confirm`)).status).toBe(200);
+    const preview = await api.get(`api/bookings/${held.json.id}/cancellation`);
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.json.fee).toBeGreaterThan(0);
+    const share = yen(preview.json.residentShare);
+
+    const { page, done } = await open(width);
+    await signInAs(page, userId);
+    await page.goto(url("my/bookings"));
+    await settled(page);
+    const card = page.locator(`li.card[data-booking-id="${held.json.id}"]`);
+    expect(await card.textContent()).toContain("予約確定");
+    expect(await card.textContent()).toContain("無料でキャンセルできる期限");
+    // Past the deadline no change is offered, only a cancellation.
+    expect(await card.getByRole("link", { name: /^日にちを変更する/ }).count()).toBe(0);
+    await card.getByRole("button", { name: /^キャンセルする/ }).click();
+    const fee = card.locator(`#cancel-fee-${held.json.id}`);
+    await fee.getByText(`キャンセル料のうち ${share} をご負担いただきます`).waitFor();
+    expect(
+      await card.getByRole("button", { name: `キャンセル料（${share}）を了承してキャンセルする` }).count(),
+    ).toBe(1);
+    await checkPage(page, "my-bookings-fee", width);
+    await card.getByLabel("体調がすぐれないため").check();
+    await fee.getByText("この理由でのキャンセルは、キャンセル料がかかりません。").waitFor();
+    await card.getByRole("button", { name: "キャンセルする", exact: true }).click();
+    await page.locator("#my-bookings-notice").getByText("予約をキャンセルしました").waitFor();
+    const after = await t.hub.prisma.booking.findUniqueOrThrow({ where: { id: held.json.id } });
+    expect(after).toMatchObject({ status: "cancelled", cancelReason: "illness", cancellationFee: 0 });
+    expect(after.residentId).toBe(residentId);
+    await done();
+  }, 120_000);
+
+  it("at 375px: a facility with its own booking page gets a link there instead", async () => {
+    const other = await t.hub.prisma.user.findUniqueOrThrow({
+      where: { email: "facility2@demo.example.jp" },
+    });
+    const id = other.facilityId as string;
+    const bookingUrl = "https://booking.example.jp/nukumori";
+    await t.hub.prisma.facility.update({ where: { id }, data: { bookingUrl, version: { increment: 1 } } });
+    try {
+      const { page, done } = await open(WIDTHS[0]);
+      await page.goto(url(`book/${id}`));
+      await settled(page);
+      const link = page.getByRole("link", { name: /施設の予約ページを開く/ });
+      expect(await link.getAttribute("href")).toBe(bookingUrl);
+      expect(await page.locator("input[name=slot]").count()).toBe(0);
+      await checkPage(page, "book-external", WIDTHS[0]);
+      await done();
+    } finally {
+      await t.hub.prisma.facility.update({ where: { id }, data: { bookingUrl: "" } });
+    }
+  }, 60_000);
+});
