@@ -9,15 +9,14 @@
 
 import { announce, applyTransition } from "../bookings/ledger.js";
 import { type BookingDto, bookingInclude, toBookingDto } from "../bookings/mapper.js";
-import type { PrismaClient, ServiceType } from "../db/client.js";
+import type { PrismaClient } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
-import { formatDate, parseDate } from "../inventory/dates.js";
+import { formatDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
-import { SERVICE_TYPES } from "../policies/policy.js";
-import { tokyoTodayText } from "../policies/store.js";
 import { formatVoucherNumber, parseVoucherNumber } from "./number.js";
 import { QR_PREFIX, verifyVoucherQr } from "./qr.js";
+import { toBalanceDtos, type VoucherDto } from "./vouchers.js";
 
 export interface RedemptionLookup {
   voucher: {
@@ -28,7 +27,7 @@ export interface RedemptionLookup {
     municipalityName: string;
     validFrom: string;
     validUntil: string;
-    balances: { serviceType: ServiceType; cap: number; reserved: number; used: number; remaining: number }[];
+    balances: VoucherDto["balances"];
   };
   resident: { familyName: string; givenName: string; kana: string };
   bookings: BookingDto[];
@@ -78,7 +77,7 @@ export async function lookupRedemption(
   const facilityId = facilityOf(actor);
   const number = readVoucherCode(secretKey, code);
   const shown = formatVoucherNumber(number);
-  const today = parseDate(tokyoTodayText(now)) as Date;
+  const today = tokyoToday(now);
   const voucher = await prisma.voucher.findUnique({
     where: { number },
     include: {
@@ -109,7 +108,6 @@ export async function lookupRedemption(
     const elsewhere = voucher.bookings.some((b) => b.facilityId !== facilityId && b.status !== "used");
     throw whyNothingToRedeem(voucher, here, elsewhere, shown, today);
   }
-  const order = (t: ServiceType) => SERVICE_TYPES.indexOf(t);
   const municipality = await prisma.municipality.findUnique({
     where: { code: voucher.municipalityCode },
     select: { name: true },
@@ -123,15 +121,7 @@ export async function lookupRedemption(
       municipalityName: municipality?.name ?? voucher.municipalityCode,
       validFrom: formatDate(voucher.validFrom),
       validUntil: formatDate(voucher.validUntil),
-      balances: [...voucher.balances]
-        .sort((a, b) => order(a.serviceType) - order(b.serviceType))
-        .map((b) => ({
-          serviceType: b.serviceType,
-          cap: b.cap,
-          reserved: b.reserved,
-          used: b.used,
-          remaining: Math.max(0, b.cap - b.used - b.reserved),
-        })),
+      balances: toBalanceDtos(voucher.balances),
     },
     resident: voucher.resident,
     bookings: due.map(toBookingDto),
@@ -186,7 +176,7 @@ function whyNothingToRedeem(
 
 /** Midnight in Asia/Tokyo of `now`'s day, as an instant. */
 function startOfTokyoDay(now: Date): Date {
-  return new Date((parseDate(tokyoTodayText(now)) as Date).getTime() - 9 * 3_600_000);
+  return new Date(tokyoToday(now).getTime() - 9 * 3_600_000);
 }
 
 /**
@@ -201,7 +191,7 @@ export async function redeemBooking(
   now: Date,
 ): Promise<{ booking: BookingDto; alreadyRedeemed: boolean }> {
   const facilityId = facilityOf(actor);
-  const today = parseDate(tokyoTodayText(now)) as Date;
+  const today = tokyoToday(now);
   const read = () =>
     prisma.booking.findFirst({
       where: { id: bookingId, facilityId },

@@ -58,9 +58,24 @@ export const voucherInclude = {
 
 export type VoucherRow = Prisma.VoucherGetPayload<{ include: typeof voucherInclude }>;
 
+/** Balances in service-type order, with what is left. */
+export function toBalanceDtos(
+  balances: { serviceType: ServiceType; cap: number; reserved: number; used: number }[],
+): VoucherDto["balances"] {
+  const order = (t: ServiceType) => SERVICE_TYPES.indexOf(t);
+  return [...balances]
+    .sort((a, b) => order(a.serviceType) - order(b.serviceType))
+    .map((b) => ({
+      serviceType: b.serviceType,
+      cap: b.cap,
+      reserved: b.reserved,
+      used: b.used,
+      remaining: Math.max(0, b.cap - b.used - b.reserved),
+    }));
+}
+
 /** The API shape. `secretKey` only when the caller may see the QR payload (owner resident, municipality staff). */
 export function toVoucherDto(row: VoucherRow, secretKey: Buffer | null): VoucherDto {
-  const order = (t: ServiceType) => SERVICE_TYPES.indexOf(t);
   return {
     id: row.id,
     number: formatVoucherNumber(row.number),
@@ -75,15 +90,7 @@ export function toVoucherDto(row: VoucherRow, secretKey: Buffer | null): Voucher
       version: row.policyVersion.version,
       effectiveFrom: formatDate(row.policyVersion.effectiveFrom),
     },
-    balances: [...row.balances]
-      .sort((a, b) => order(a.serviceType) - order(b.serviceType))
-      .map((b) => ({
-        serviceType: b.serviceType,
-        cap: b.cap,
-        reserved: b.reserved,
-        used: b.used,
-        remaining: Math.max(0, b.cap - b.used - b.reserved),
-      })),
+    balances: toBalanceDtos(row.balances),
     usesCount: row.usesCount,
     issuedAt: row.issuedAt.toISOString(),
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,

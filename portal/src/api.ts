@@ -538,6 +538,53 @@ function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** Monthly confirmation (確認・承認) of a municipality's usage (GET api/usage/monthly). */
+export type UsageTotals = {
+  uses: number;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  municipalityShare: number;
+};
+
+export type UsageItem = UsageTotals & {
+  bookingId: string;
+  startDate: string;
+  endDate: string;
+  serviceType: ServiceType;
+  timeBlock: string;
+  status: string;
+  facilityId: string;
+  facilityName: string;
+  residentId: string;
+  residentName: string;
+  residentKana: string;
+  residentNumber: string | null;
+};
+
+export type UsageConfirmation = UsageTotals & {
+  month: string;
+  note: string;
+  confirmedAt: string;
+  confirmedBy: string | null;
+  confirmedByName: string | null;
+};
+
+export type MonthlyUsage = {
+  municipalityCode: string;
+  municipalityName: string;
+  month: string;
+  from: string;
+  to: string;
+  ended: boolean;
+  totals: UsageTotals;
+  facilities: (UsageTotals & { facilityId: string; facilityName: string })[];
+  items: Omit<UsageItem, "uses">[];
+  unredeemed: number;
+  confirmation: UsageConfirmation | null;
+  differsFromConfirmation: boolean;
+};
+
 async function request<T>(
   method: string,
   path: string,
@@ -641,6 +688,12 @@ export const api = {
     request<ImportReport>("POST", "api/imports/residents", { query: { dryRun: String(dryRun) }, body: file }),
   listAuditLog: (query: Query) => request<Page<AuditEntry>>("GET", "api/audit-log", { query }),
   listBookings: (query: Query) => request<Page<Booking>>("GET", "api/bookings", { query }),
+  getMonthlyUsage: (month: string, municipalityCode?: string) =>
+    request<MonthlyUsage>("GET", "api/usage/monthly", { query: { month, municipalityCode } }),
+  confirmMonthlyUsage: (month: string, note: string) =>
+    request<MonthlyUsage>("POST", `api/usage/monthly/${encodeURIComponent(month)}/confirm`, {
+      body: note ? { note } : {},
+    }),
   /** Reads a scanned QR payload or a typed voucher number (facility staff). */
   lookupRedemption: (code: string) =>
     request<RedemptionLookup>("POST", "api/redemptions/lookup", { body: { code } }),

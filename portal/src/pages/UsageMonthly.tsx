@@ -1,6 +1,6 @@
 import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router";
 import { createSignal, For, type JSX, Show } from "solid-js";
-import { ApiError, type Me, type ServiceType } from "../api";
+import { ApiError, api, type Me, type MonthlyUsage, type UsageTotals } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -18,46 +18,6 @@ import { one } from "../search";
  * municipality's months. The hub (GET api/usage/monthly, POST api/usage/monthly/{month}/confirm) keeps the
  * snapshot of what was confirmed and reports when the month has changed since.
  */
-
-type Totals = { uses: number; units: number; fee: number; residentCopay: number; municipalityShare: number };
-
-type UsageItem = Totals & {
-  bookingId: string;
-  startDate: string;
-  endDate: string;
-  serviceType: ServiceType;
-  timeBlock: string;
-  status: string;
-  facilityId: string;
-  facilityName: string;
-  residentId: string;
-  residentName: string;
-  residentKana: string;
-  residentNumber: string | null;
-};
-
-type Confirmation = Totals & {
-  month: string;
-  note: string;
-  confirmedAt: string;
-  confirmedBy: string | null;
-  confirmedByName: string | null;
-};
-
-type MonthlyUsage = {
-  municipalityCode: string;
-  municipalityName: string;
-  month: string;
-  from: string;
-  to: string;
-  ended: boolean;
-  totals: Totals;
-  facilities: (Totals & { facilityId: string; facilityName: string })[];
-  items: Omit<UsageItem, "uses">[];
-  unredeemed: number;
-  confirmation: Confirmation | null;
-  differsFromConfirmation: boolean;
-};
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const isCode = (v: string | undefined) => !!v && /^[0-9]{6}$/.test(v);
@@ -91,43 +51,10 @@ function monthText(month: string): string {
   return t().usage.monthLabel(y, m);
 }
 
-/** The hub's answer as JSON, or an ApiError from its problem JSON (status 0 when unreachable). */
-async function call<T>(
-  method: string,
-  path: string,
-  opts: { body?: unknown; csrf?: string } = {},
-): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
-  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
-  if (opts.csrf) headers["X-CSRF-Token"] = opts.csrf;
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    });
-  } catch {
-    throw new ApiError(0, { code: "network_error" });
-  }
-  const type = res.headers.get("content-type") ?? "";
-  const data: unknown = type.includes("json") ? await res.json().catch(() => null) : null;
-  if (!res.ok) throw new ApiError(res.status, (data ?? {}) as ConstructorParameters<typeof ApiError>[1]);
-  return data as T;
-}
-
-const getMonthlyUsage = query((month: string, municipalityCode: string | undefined) => {
-  const q = new URLSearchParams({ month });
-  if (municipalityCode) q.set("municipalityCode", municipalityCode);
-  return call<MonthlyUsage>("GET", `api/usage/monthly?${q.toString()}`);
-}, "monthlyUsage");
-
-const confirmMonthlyUsage = (month: string, note: string, csrf: string) =>
-  call<MonthlyUsage>("POST", `api/usage/monthly/${encodeURIComponent(month)}/confirm`, {
-    body: note ? { note } : {},
-    csrf,
-  });
+const getMonthlyUsage = query(
+  (month: string, municipalityCode: string | undefined) => api.getMonthlyUsage(month, municipalityCode),
+  "monthlyUsage",
+);
 
 export function UsageMonthly() {
   return (
@@ -345,7 +272,7 @@ function MonthView(props: { code: string; month: string; me: Me }) {
                 </Show>
               </div>
             </div>
-            <ConfirmForm usage={m()} csrf={props.me.csrfToken} onConfirmed={setNotice} />
+            <ConfirmForm usage={m()} onConfirmed={setNotice} />
           </Show>
         </section>
       )}
@@ -366,7 +293,7 @@ function AmountHeadings() {
   );
 }
 
-function AmountCells(props: { amounts: Omit<Totals, "uses"> }): JSX.Element {
+function AmountCells(props: { amounts: Omit<UsageTotals, "uses"> }): JSX.Element {
   const u = () => t().usage;
   return (
     <>
@@ -378,7 +305,7 @@ function AmountCells(props: { amounts: Omit<Totals, "uses"> }): JSX.Element {
   );
 }
 
-function TotalsList(props: { totals: Totals; id: string }) {
+function TotalsList(props: { totals: UsageTotals; id: string }) {
   const u = () => t().usage;
   return (
     <dl class="details" id={props.id}>
@@ -447,7 +374,7 @@ function ConfirmationState(props: { usage: MonthlyUsage }) {
   );
 }
 
-function ConfirmForm(props: { usage: MonthlyUsage; csrf: string; onConfirmed: (text: string) => void }) {
+function ConfirmForm(props: { usage: MonthlyUsage; onConfirmed: (text: string) => void }) {
   const u = () => t().usage;
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
@@ -471,7 +398,7 @@ function ConfirmForm(props: { usage: MonthlyUsage; csrf: string; onConfirmed: (t
     setBusy(true);
     try {
       const month = props.usage.month;
-      await confirmMonthlyUsage(month, note, props.csrf);
+      await api.confirmMonthlyUsage(month, note);
       form.reset();
       await revalidate(getMonthlyUsage.key);
       props.onConfirmed(u().confirmedNotice(monthText(month)));
