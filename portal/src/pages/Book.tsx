@@ -46,7 +46,7 @@ export function Book() {
     <Show when={facility() !== undefined}>
       <Show when={facility()} fallback={<NotFound />}>
         {(f) => (
-          <Show when={!f().bookingUrl} fallback={<ExternalBooking facility={f()} />}>
+          <Show when={!f().bookingUrl || one(search.change)} fallback={<ExternalBooking facility={f()} />}>
             <RequireRole roles={["resident"]} title={title(f().name)}>
               {() => (
                 <Show when={one(search.change)} fallback={<BookingFlow facility={f()} />}>
