@@ -161,6 +161,7 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
 
       // The history as CSV, in the list view with its filters.
       await page.getByRole("button", { name: "一覧", exact: true }).click();
+      await page.waitForURL((u) => !u.search.includes("view="));
       await page.getByLabel("状態").selectOption("confirmed");
       await page.getByRole("button", { name: "絞り込む" }).click();
       await page.waitForURL(/status=confirmed/);

@@ -379,6 +379,10 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
       date: date(one(params.date)) ?? today,
     };
   };
+  // Memos, so switching the view or the calendar date does not reset what is being typed in the filters.
+  const status = createMemo(() => filters().status);
+  const from = createMemo(() => filters().from);
+  const to = createMemo(() => filters().to);
   const query = () => ({
     facilityId: props.facilityId,
     status: filters().status,
@@ -434,7 +438,7 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
             <option value="">{s().allStatuses}</option>
             <For each={STATUSES}>
               {(st) => (
-                <option value={st} selected={st === filters().status}>
+                <option value={st} selected={st === status()}>
                   {t().bookings.statuses[st]}
                 </option>
               )}
@@ -445,9 +449,9 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
             type="date"
             label={s().from}
             hint={s().rangeHint}
-            value={filters().from ?? ""}
+            value={from() ?? ""}
           />
-          <TextField name="to" type="date" label={s().to} value={filters().to ?? ""} error={rangeProblem()} />
+          <TextField name="to" type="date" label={s().to} value={to() ?? ""} error={rangeProblem()} />
           <div class="form-actions">
             <button type="submit" class="button">
               {s().apply}
