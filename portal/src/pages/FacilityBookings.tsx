@@ -444,13 +444,7 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
               )}
             </For>
           </SelectField>
-          <TextField
-            name="from"
-            type="date"
-            label={s().from}
-            hint={s().rangeHint}
-            value={from() ?? ""}
-          />
+          <TextField name="from" type="date" label={s().from} hint={s().rangeHint} value={from() ?? ""} />
           <TextField name="to" type="date" label={s().to} value={to() ?? ""} error={rangeProblem()} />
           <div class="form-actions">
             <button type="submit" class="button">
