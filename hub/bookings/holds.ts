@@ -86,7 +86,8 @@ export async function createHold(
   actor: Actor,
   input: HoldInput,
   now: Date,
-  opts: { idempotencyKey?: string } = {},
+  // notifyFacility false: the facility is not told of the request yet (a waitlist offer, until it is accepted).
+  opts: { idempotencyKey?: string; notifyFacility?: boolean } = {},
 ): Promise<HoldResult> {
   const key = opts.idempotencyKey ? storedKey(actor, opts.idempotencyKey) : undefined;
   for (let attempt = 1; ; attempt++) {
@@ -97,7 +98,8 @@ export async function createHold(
     }
     const plan = planHold(actor, input, ctx, now);
     const entitled = await entitle(prisma, ctx, input);
-    const result = await tryPlaceHold(prisma, actor, input, plan, ctx, entitled, key, now);
+    const notify = opts.notifyFacility !== false;
+    const result = await tryPlaceHold(prisma, actor, input, plan, ctx, entitled, key, now, notify);
     if (result) return result;
     if (attempt >= VOUCHER_RETRIES) {
       throw problems.conflict(
@@ -129,9 +131,10 @@ async function tryPlaceHold(
   entitled: Entitled,
   key: string | undefined,
   now: Date,
+  notify: boolean,
 ): Promise<HoldResult | null> {
   try {
-    const booking = await placeHold(prisma, actor, input, plan, ctx, entitled, key, now);
+    const booking = await placeHold(prisma, actor, input, plan, ctx, entitled, key, now, notify);
     return booking && { booking, created: true };
   } catch (err) {
     // The same key raced us: either its insert won (unique violation here) or it took the last place.
@@ -374,9 +377,12 @@ async function placeHold(
   entitled: Entitled,
   key: string | undefined,
   now: Date,
+  notify: boolean,
 ): Promise<BookingDto | null> {
   const draft = draftHold(actor, input, plan, ctx, entitled, key, now);
-  const messages = bookingNotices("requested", actor.role, draft.booking, noticeParties(input, ctx));
+  const messages = notify
+    ? bookingNotices("requested", actor.role, draft.booking, noticeParties(input, ctx))
+    : [];
 
   let slots = await recordHold(prisma, draft, messages);
   if (!slots.held && slots.found.length < draft.days.length) {

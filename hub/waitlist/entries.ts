@@ -10,6 +10,7 @@
  * the order offers are made in, so a decline, an acceptance, an expiry and an offer never deadlock or interleave.
  */
 import { quoteHold } from "../bookings/holds.js";
+import { announce } from "../bookings/ledger.js";
 import type { BookingStatus, Prisma, PrismaClient, ServiceType, WaitlistStatus } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import { problems } from "../http/problem.js";
@@ -450,6 +451,8 @@ export const acceptOffer = (prisma: PrismaClient, actor: Actor, id: string, now:
       throw problems.conflict("offer_withdrawn", "The place offered is no longer held");
     }
     await tx.waitlistEntry.update({ where: { id }, data: { status: "booked", updatedAt: now } });
+    // Now a request like any other: the facility is told (the offer's hold was placed without telling it).
+    if (booking.status === "requested") await announce(tx, entry.offerBookingId, "requested", actor.role);
   });
 
 /** Declines the place offered: its hold is cancelled free of charge and the place goes to the next entry. */

@@ -223,6 +223,8 @@ async function placeOffer(
         ...(entry.serviceType === "stay" ? { nights: place.nights } : { timeBlock: place.timeBlock }),
       },
       now,
+      // The facility hears of the request once the resident accepts the offer (acceptOffer).
+      { notifyFacility: false },
     ));
   } catch (err) {
     if (!(err instanceof Problem)) throw err;

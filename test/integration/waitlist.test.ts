@@ -266,6 +266,15 @@ describe("waitlist", () => {
       t,
       (await prisma().user.findUniqueOrThrow({ where: { residentId: b } })).id,
     );
+    // The facility hears of the request only once the offer is accepted.
+    const requestsToFacility = async () =>
+      (await prisma().outboxMessage.findMany({ where: { topic: "notify.message" } })).filter((m) => {
+        const p = m.payload as { subject?: string; text?: string };
+        return (
+          p.subject?.includes("新しい予約の申込み") && p.text?.includes(offeredB.offerBookingId as string)
+        );
+      }).length;
+    expect(await requestsToFacility()).toBe(0);
     const accepted = await bClient.post(`api/waitlist/${bId}/accept`);
     expect(accepted.status, accepted.text).toBe(200);
     await expectContract("acceptWaitlistOffer", accepted);
@@ -274,6 +283,7 @@ describe("waitlist", () => {
       offer: { bookingStatus: "requested", expiresAt: null },
     });
     expect((await bClient.post(`api/waitlist/${bId}/accept`)).status).toBe(200);
+    expect(await requestsToFacility()).toBe(1);
     const confirmed = await facility.post(`api/bookings/${offeredB.offerBookingId}/confirm`);
     expect(confirmed.status, confirmed.text).toBe(200);
     expect(await booked(D)).toEqual({ booked: 1, capacity: 1 });
