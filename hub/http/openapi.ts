@@ -51,6 +51,10 @@ export async function createOpenApi(definition: Document): Promise<OpenAPIBacken
     },
   });
   await api.init();
+  // The router rebuilds its operation list from the document on every call (several per request); the
+  // document never changes after init, so the list is built once.
+  const operations = api.router.getOperations();
+  api.router.getOperations = () => operations;
   return api;
 }
 
