@@ -1,4 +1,4 @@
-import { A, createAsync } from "@solidjs/router";
+import { A, createAsync, useLocation } from "@solidjs/router";
 import { type JSX, Match, Switch } from "solid-js";
 import { hasRole, type Me, type Role } from "../api";
 import { getMe } from "../data";
@@ -8,6 +8,7 @@ import { Page } from "./Page";
 /** Renders children only for a signed-in user with one of the roles; otherwise says why not. */
 export function RequireRole(props: { roles: Role[]; title: string; children: (me: Me) => JSX.Element }) {
   const me = createAsync(() => getMe());
+  const location = useLocation();
   return (
     <Switch>
       <Match when={me() === null || me()?.verified === false}>
@@ -16,7 +17,7 @@ export function RequireRole(props: { roles: Role[]; title: string; children: (me
             <p>{t().guard.signInNeeded}</p>
           </div>
           <p>
-            <A class="button" href="/sign-in">
+            <A class="button" href={signInHref(location.pathname + location.search)}>
               {t().nav.signIn}
             </A>
           </p>
@@ -32,4 +33,20 @@ export function RequireRole(props: { roles: Role[]; title: string; children: (me
       <Match when={me()}>{(m) => props.children(m())}</Match>
     </Switch>
   );
+}
+
+/** The sign-in page, asked to come back to `path` afterwards. */
+export function signInHref(path: string): string {
+  return path === "/" || path.startsWith("/sign-in")
+    ? "/sign-in"
+    : `/sign-in?next=${encodeURIComponent(path)}`;
+}
+
+/**
+ * Where to go once signed in: the `next` page the sign-in link named, if it is a page of this portal (a path
+ * starting with one "/"; anything else could send the user to another site), else home.
+ */
+export function afterSignIn(search: string): string {
+  const next = new URLSearchParams(search).get("next") ?? "";
+  return /^\/(?![/\\])/.test(next) ? next : "/";
 }

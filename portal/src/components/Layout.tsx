@@ -4,6 +4,7 @@ import { api, hasRole, type Role } from "../api";
 import { getMe } from "../data";
 import { locale, setLocale, t } from "../i18n";
 import { ErrorMessage } from "./ErrorMessage";
+import { signInHref } from "./Guard";
 import { markNavigated, Page } from "./Page";
 
 const signOut = action(async () => {
@@ -54,7 +55,7 @@ export function Layout(props: RouteSectionProps) {
             <Show
               when={me()}
               fallback={
-                <A href="/sign-in" class="button button-quiet" end>
+                <A href={signInHref(location.pathname + location.search)} class="button button-quiet" end>
                   {t().nav.signIn}
                 </A>
               }

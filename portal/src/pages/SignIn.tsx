@@ -3,6 +3,7 @@ import { createSignal, type JSX, Match, onMount, Show, Switch } from "solid-js";
 import { api } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
+import { afterSignIn } from "../components/Guard";
 import { Page } from "../components/Page";
 import { getMe, mailboxEnabled } from "../data";
 import { t } from "../i18n";
@@ -46,12 +47,12 @@ function savePendingCode(p: PendingCode | null) {
 const staffSignIn = action(async (form: URLSearchParams) => {
   const me = await api.signIn(field(form, "email"), String(form.get("password") ?? ""));
   // A second factor is still needed: stay here, the page shows the code step (me.verified === false).
-  return me.verified ? redirect("/") : { needsTotp: true };
+  return me.verified ? redirect(afterSignIn(window.location.search)) : { needsTotp: true };
 }, "staffSignIn");
 
 const verifyTotp = action(async (form: URLSearchParams) => {
   await api.verifyTotp(field(form, "code"));
-  return redirect("/");
+  return redirect(afterSignIn(window.location.search));
 }, "verifyTotp");
 
 const requestCode = action(async (form: URLSearchParams) => {
@@ -65,7 +66,7 @@ const requestCode = action(async (form: URLSearchParams) => {
 const verifyCode = action(async (form: URLSearchParams) => {
   await api.verifyResidentCode(field(form, "destination"), field(form, "code"));
   savePendingCode(null);
-  return redirect("/");
+  return redirect(afterSignIn(window.location.search));
 }, "verifyResidentCode");
 
 export function SignIn() {
