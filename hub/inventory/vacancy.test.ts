@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FacilityDto } from "../facilities/mapper.js";
 import { searchEntry } from "../facilities/search.js";
-import { buildEntries, matchesVacancy } from "./vacancy.js";
+import { buildEntries, matchesVacancy, RecentKeys } from "./vacancy.js";
 
 const facility = (over: Partial<FacilityDto> = {}): FacilityDto => ({
   id: "f1",
@@ -104,5 +104,26 @@ describe("matchesVacancy", () => {
     expect(matchesVacancy(entry, { serviceType: "visit", municipality: "043010" })).toBe(false);
     expect(matchesVacancy(entry, { municipality: "041009", kind: "midwife_home" })).toBe(true);
     expect(matchesVacancy(entry, { kind: "hospital" })).toBe(false);
+  });
+});
+
+describe("RecentKeys", () => {
+  it("says first once per window for each key", () => {
+    const recent = new RecentKeys(1000, 10);
+    expect(recent.first("a", 0)).toBe(true);
+    expect(recent.first("a", 999)).toBe(false);
+    expect(recent.first("b", 999)).toBe(true);
+    expect(recent.first("a", 1000)).toBe(true);
+    expect(recent.first("a", 1500)).toBe(false);
+  });
+
+  it("forgets the oldest keys beyond its size", () => {
+    const recent = new RecentKeys(1000, 2);
+    recent.first("a", 0);
+    recent.first("b", 1);
+    recent.first("c", 2);
+    expect(recent.first("b", 3)).toBe(false);
+    expect(recent.first("c", 3)).toBe(false);
+    expect(recent.first("a", 3)).toBe(true);
   });
 });

@@ -13,7 +13,8 @@
  * committed before a request is always seen by it, whichever process made it.
  *
  * A search that finds no free place at all is unmet demand: it is recorded (UnmetSearch) with the searcher's role
- * only, never who they are.
+ * only, never who they are. The same searcher repeating the same search (paging, reloading, a script) counts once
+ * per UNMET_WINDOW_MS, so unmet demand is people looking, not requests.
  */
 import type { FacilityKind, Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import type { FacilityDirectory } from "../facilities/directory.js";
@@ -29,6 +30,10 @@ export const MAX_VACANCY_DAYS = 90;
 export const DEFAULT_VACANCY_DAYS = 14;
 /** Days from today read at once: every range the portal offers falls inside (from up to 90 days ahead, 4 weeks). */
 export const WINDOW_DAYS = 120;
+/** One searcher's same unmet search is recorded at most once in this long. */
+export const UNMET_WINDOW_MS = 30 * 60_000;
+/** Searchers remembered for that (the oldest are forgotten first). */
+const UNMET_REMEMBERED = 10_000;
 /** Ranges and service types kept cut out of the window (older ones are dropped first). */
 const CACHED_VIEWS = 64;
 
@@ -212,6 +217,33 @@ class VacancyIndex {
   }
 }
 
+/**
+ * Remembers keys for a while: `first(key, now)` is true when the key was not seen in the last `windowMs`.
+ * Bounded: beyond `max` keys the least recently recorded are forgotten.
+ */
+export class RecentKeys {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+  ) {}
+
+  first(key: string, now: number): boolean {
+    const at = this.seen.get(key);
+    if (at !== undefined && now - at < this.windowMs) return false;
+    // Re-inserted, so the map's order stays oldest first.
+    this.seen.delete(key);
+    this.seen.set(key, now);
+    for (const old of this.seen.keys()) {
+      if (this.seen.size <= this.max) break;
+      this.seen.delete(old);
+    }
+    return true;
+  }
+}
+
+const unmetSeen = new WeakMap<PrismaClient, RecentKeys>();
+
 const indexes = new WeakMap<PrismaClient, VacancyIndex>();
 const indexFor = (prisma: PrismaClient) => {
   let index = indexes.get(prisma);
@@ -358,14 +390,15 @@ export function vacancyRange(q: Pick<VacancyQuery, "from" | "to">, now: Date) {
 }
 
 /**
- * Searches vacancy. `role` is who searched, as a role only ("anonymous" when not signed in): a search with no
- * free place at all is recorded with it as unmet demand.
+ * Searches vacancy. A search with no free place at all is recorded as unmet demand with `searcher.role` only
+ * ("anonymous" when not signed in); `searcher.key` (a session or an address, never stored) only keeps the same
+ * searcher's repeats of one search from counting twice.
  */
 export async function searchVacancy(
   prisma: PrismaClient,
   directory: FacilityDirectory,
   q: VacancyQuery,
-  role: string,
+  searcher: { role: string; key: string },
   now: Date,
 ): Promise<{ total: number; freePlaces: number; body: Buffer }> {
   const range = vacancyRange(q, now);
@@ -390,7 +423,9 @@ export async function searchVacancy(
       view.answers.delete(old);
     }
   }
-  if (answer.freePlaces === 0) await recordUnmetSearch(prisma, q, range, role, now);
+  if (answer.freePlaces === 0 && firstUnmet(prisma, q, range, searcher.key, now)) {
+    await recordUnmetSearch(prisma, q, range, searcher.role, now);
+  }
   const head = Buffer.from(`{"checkedAt":${JSON.stringify(now.toISOString())},`);
   return { total: answer.total, freePlaces: answer.freePlaces, body: Buffer.concat([head, answer.rest]) };
 }
@@ -412,6 +447,33 @@ function answerOf(entries: Entry[], q: VacancyQuery, range: { from: Date; to: Da
   };
   const text = `${JSON.stringify(head).slice(1, -1)},"items":[${page.map((e) => e.json).join(",")}]}`;
   return { rest: Buffer.from(text, "utf8"), total: listed.length, freePlaces };
+}
+
+/** True the first time in UNMET_WINDOW_MS that this searcher makes this search (pages and order aside). */
+function firstUnmet(
+  prisma: PrismaClient,
+  q: VacancyQuery,
+  range: { from: Date; to: Date },
+  searcher: string,
+  now: Date,
+): boolean {
+  let recent = unmetSeen.get(prisma);
+  if (!recent) {
+    recent = new RecentKeys(UNMET_WINDOW_MS, UNMET_REMEMBERED);
+    unmetSeen.set(prisma, recent);
+  }
+  const search = [
+    q.serviceType,
+    q.region,
+    q.municipality,
+    q.kind,
+    q.language,
+    q.accessibility,
+    q.q,
+    q.available,
+  ];
+  const key = JSON.stringify([searcher, formatDate(range.from), formatDate(range.to), ...search]);
+  return recent.first(key, now.getTime());
 }
 
 async function recordUnmetSearch(

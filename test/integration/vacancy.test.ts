@@ -331,6 +331,12 @@ describe("unified vacancy search (GET /api/vacancy)", () => {
     expect(nothing.total).toBe(0);
     expect(await unmetCount()).toBe(before + 3);
 
+    // The same searcher repeating the same search, or paging through it, counts once.
+    await vacancy(q);
+    await vacancy(`${q}&offset=20`);
+    await vacancy(q, resident);
+    expect(await unmetCount()).toBe(before + 3);
+
     // A search that finds a place is not.
     const found = await vacancy(
       `from=${day(47)}&to=${day(47)}&serviceType=stay&municipality=${own.municipalityCode}`,

@@ -8,7 +8,7 @@ const int = (v: unknown, fallback: number) => (typeof v === "number" && Number.i
 
 /** The unified vacancy view: public, no personal data; an unmet search is recorded with the searcher's role only. */
 export const vacancyHandlers: Handlers = {
-  searchVacancy: async ({ hub, actor, query }) => {
+  searchVacancy: async ({ hub, actor, query, ip }) => {
     const { body } = await searchVacancy(
       hub.prisma,
       hub.directory,
@@ -26,7 +26,7 @@ export const vacancyHandlers: Handlers = {
         limit: int(query.limit, 100),
         offset: int(query.offset, 0),
       },
-      actor?.role ?? "anonymous",
+      { role: actor?.role ?? "anonymous", key: actor ? `session:${actor.sessionId}` : `ip:${ip}` },
       hub.now(),
     );
     // Already serialised: the same search is answered from the bytes kept until something changes.
