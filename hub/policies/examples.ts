@@ -196,7 +196,9 @@ export const sendai: PolicyVersion = {
   voucherValidity: { kind: "until_child_age_months", months: 12 },
   cancellation: {
     ...standardCancellation,
-    split: { kind: "resident_percent", percent: 50 },
+    // Half the fee is owed; the resident pays a tenth of that, well under what the stay would have cost her.
+    fee: { kind: "percent_of_fee", percent: 50 },
+    split: { kind: "resident_percent", percent: 10 },
   },
   note: "Up to 7 days each of stay and day care as published by 仙台市; amounts and other rules are illustrative.",
 };

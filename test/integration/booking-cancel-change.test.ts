@@ -232,13 +232,13 @@ describe("cancellation fees, changes and reminders", () => {
       municipalityShare: 0,
     });
 
-    // 仙台市: 100% of ¥64,000, half each.
+    // 仙台市: 50% of ¥64,000, of which the resident pays a tenth.
     const charged = await sendai.post(`api/bookings/${plain.id}/cancel`, { reason: "ご家族から連絡" });
     expect(charged.json.cancellation).toEqual({
       reasonCode: "resident_request",
-      fee: 64_000,
-      residentShare: 32_000,
-      municipalityShare: 32_000,
+      fee: 32_000,
+      residentShare: 3_200,
+      municipalityShare: 28_800,
     });
 
     const facilityPreview = await facility.get(`api/bookings/${byFacility.id}/cancellation`);
