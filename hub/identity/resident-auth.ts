@@ -117,7 +117,8 @@ export async function requestResidentCode(
           createdAt: now,
         },
       });
-      await enqueueMessage(tx, message);
+      // The delivery log shows the resident's municipality that a code went out (never the code itself).
+      await enqueueMessage(tx, { ...message, about: { residentId: target.resident.id } });
       return user.id;
     }),
   );

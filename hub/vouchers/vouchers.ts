@@ -266,7 +266,9 @@ async function issueInTx(
     include: voucherInclude,
   });
   const message = issuedMessage(resident, resident.municipality.name, number, validity, ctx.publicUrl);
-  if (message && ctx.notify !== false) await enqueueMessage(tx, message);
+  if (message && ctx.notify !== false) {
+    await enqueueMessage(tx, { ...message, about: { residentId, municipalityCode } });
+  }
   return row;
 }
 

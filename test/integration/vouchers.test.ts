@@ -94,9 +94,11 @@ describe("vouchers", () => {
 
     const outbox = await t.hub.prisma.outboxMessage.findMany({ where: { topic: "notify.message" } });
     const notice = outbox
-      .map((o) => o.payload as { channel: string; to: string; text: string })
+      .map((o) => o.payload as { channel: string; to: string; text: string; about?: unknown })
       .find((m) => m.to === resident.email);
     expect(notice?.channel).toBe("email");
+    // Whom it concerns, so the municipality sees it in its delivery log.
+    expect(notice?.about).toEqual({ residentId: resident.id, municipalityCode: resident.municipalityCode });
     expect(notice?.text).toContain(v.number);
     expect(notice?.text).toContain(`${t.hub.config.PUBLIC_URL}sign-in`);
     expect(notice?.text).toContain("利用券");
