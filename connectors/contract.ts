@@ -1,0 +1,205 @@
+/**
+ * The connector contract: what every connector folder (native/, webhook/, ical/, csv/) provides, and the canonical
+ * data it returns. A connector translates between a facility's own booking system and these types; it never
+ * touches the database. The hub validates a connection's configuration against the connector's JSON Schema
+ * (schemas/connectors/<key>.schema.json) before a connector sees it, and applies what the connector returns
+ * through hub/connections/apply.ts (dedup by external id + revision, conflicts to the review queue).
+ *
+ * Expected failures are values (`Result` with a typed code); a connector throws only for a bug.
+ */
+import type { AxiosInstance } from "axios";
+
+export type ServiceType = "stay" | "day" | "visit";
+
+/** What a connector can do; the hub reads these instead of calling a method and catching "not supported". */
+export type Capability =
+  /** Availability and bookings are read from the facility's system on a schedule (pull). */
+  | "pullBookings"
+  /** Our bookings are sent to the facility's system (push). */
+  | "pushBooking"
+  /** Our cancellations are sent to the facility's system. */
+  | "cancelBooking"
+  /** The facility's system posts its changes to us (inbound webhooks). */
+  | "webhooks"
+  /** The facility's system reads our changes from a cursor-based feed and acknowledges them. */
+  | "changeFeed"
+  /** A calendar feed of hub bookings for the facility to subscribe to. */
+  | "exportFeed"
+  /** Files uploaded by the facility (bookings and capacity). */
+  | "fileUpload";
+
+export type Manifest = {
+  /** The folder name and the key stored on a connection. */
+  key: string;
+  name: { ja: string; en: string };
+  description: { ja: string; en: string };
+  capabilities: Capability[];
+  /** Minutes between scheduled syncs when the connection does not set its own (pull connectors only). */
+  defaultSyncMinutes?: number;
+};
+
+/** A booking as the facility's system knows it. No personal data: the facility keeps that in its own system. */
+export type ExternalBooking = {
+  kind: "booking";
+  /** The facility system's id for the booking (iCal UID, the vendor API's id, a CSV row's reference). */
+  externalId: string;
+  /**
+   * Increases with every change of this booking in the facility's system. The hub applies a revision once and
+   * ignores one not newer than what it has (duplicates and out-of-order deliveries).
+   */
+  revision: number;
+  status: "confirmed" | "cancelled";
+  serviceType: ServiceType;
+  /** First and last service date, "YYYY-MM-DD" (a 1泊2日 stay: endDate = startDate + 1). */
+  startDate: string;
+  endDate: string;
+  /** The time block code for day care and visits; "" or absent for the whole day. */
+  timeBlock?: string;
+  /** When the facility's system echoes a booking the hub pushed to it: that booking's hub id. */
+  hubBookingId?: string;
+};
+
+/** Capacity of one day (or time block) as the facility's system reports it. */
+export type ExternalAvailability = {
+  kind: "availability";
+  serviceType: ServiceType;
+  date: string;
+  timeBlock?: string;
+  /** Places offered that day; absent when the system reports only what is taken. */
+  capacity?: number;
+  /** Places taken by bookings the facility's system does not report one by one. */
+  taken?: number;
+};
+
+export type ExternalChange = ExternalBooking | ExternalAvailability;
+
+export type ConnectorErrorCode =
+  | "auth_expired"
+  | "rate_limited"
+  | "upstream_5xx"
+  | "upstream_4xx"
+  | "timeout"
+  | "network"
+  | "invalid_payload"
+  | "invalid_signature"
+  | "unsupported";
+
+export type ConnectorError = {
+  code: ConnectorErrorCode;
+  message: string;
+  /** Worth trying again later (5xx, timeouts, rate limits); false for what a retry cannot fix. */
+  retryable: boolean;
+  /** Where in the input, for payloads and files: e.g. line 12, field "startDate". */
+  at?: { line?: number; field?: string };
+};
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ConnectorError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (
+  code: ConnectorErrorCode,
+  message: string,
+  opts: { retryable?: boolean; at?: ConnectorError["at"] } = {},
+): Result<never> => ({
+  ok: false,
+  error: {
+    code,
+    message,
+    retryable: opts.retryable ?? RETRYABLE.has(code),
+    ...(opts.at ? { at: opts.at } : {}),
+  },
+});
+
+const RETRYABLE = new Set<ConnectorErrorCode>(["rate_limited", "upstream_5xx", "timeout", "network"]);
+
+export type Logger = {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+};
+
+/** What a connector is given for one call. */
+export type ConnectorContext<Config = Record<string, unknown>> = {
+  /** The connection's configuration, already validated against the connector's schema. */
+  config: Config;
+  /** The connection's shared secret (webhook signing), when it has one. */
+  secret: string | null;
+  /** Where the last pull left off (cursor, ETag, Last-Modified…), as the connector returned it. */
+  state: Record<string, unknown>;
+  http: AxiosInstance;
+  log: Logger;
+  now: () => Date;
+  signal: AbortSignal;
+};
+
+/** What a pull found. */
+export type PullResult = {
+  changes: ExternalChange[];
+  /**
+   * True when `changes` is everything the facility's system has for the window (a calendar feed): a booking the
+   * hub got from this connection earlier that is missing now has disappeared (the hub sends it to review).
+   * False for incremental feeds.
+   */
+  complete: boolean;
+  /** The window a complete pull covers. */
+  window?: { from: string; to: string };
+  /** Nothing changed since the last pull (HTTP 304). */
+  notModified?: boolean;
+  /** To be handed back as `ctx.state` next time. */
+  state: Record<string, unknown>;
+};
+
+/** One of our bookings, as pushed to a facility's system. */
+export type PushBooking = {
+  action: "create" | "change" | "cancel";
+  bookingId: string;
+  revision: number;
+  status: string;
+  serviceType: ServiceType;
+  startDate: string;
+  endDate: string;
+  timeBlock: string;
+  /** The facility system's id when it gave us one for an earlier push. */
+  externalId?: string;
+};
+
+/** An inbound HTTP request, as received (the raw body, for signatures). */
+export type InboundRequest = { headers: Record<string, string | undefined>; body: string };
+
+/** What an uploaded file holds, line by line. */
+export type FileReport = {
+  changes: ExternalChange[];
+  /** Every problem with its line number (1 = the header); the hub applies nothing while there is one. */
+  errors: { line: number; field?: string; message: string }[];
+  lines: number;
+};
+
+export type Connector<Config = Record<string, unknown>> = {
+  manifest: Manifest;
+  /** Whether the facility's system answers and accepts our credentials. */
+  checkHealth?(ctx: ConnectorContext<Config>): Promise<Result<{ detail: string }>>;
+  /**
+   * Whether a connection with this configuration is pulled on a schedule (capability pullBookings); absent means
+   * always. E.g. a webhook connection is pulled only when it names an API with a change feed.
+   */
+  scheduled?(config: Config): boolean;
+  /** Reads availability and bookings for `window` (capability pullBookings). */
+  pull?(ctx: ConnectorContext<Config>, window: { from: string; to: string }): Promise<Result<PullResult>>;
+  /** Sends one of our bookings or cancellations (capabilities pushBooking, cancelBooking). */
+  push?(ctx: ConnectorContext<Config>, booking: PushBooking): Promise<Result<{ externalId?: string }>>;
+  /**
+   * Verifies and reads an inbound webhook (capability webhooks): the id it is deduplicated by and the changes.
+   * A bad signature, a stale timestamp or a malformed body is an error value, never a throw.
+   */
+  parseWebhook?(
+    ctx: ConnectorContext<Config>,
+    request: InboundRequest,
+  ): Result<{ id: string; changes: ExternalChange[] }>;
+  /**
+   * Reads the body of a webhook that parseWebhook accepted earlier (capability webhooks): the hub stores the
+   * verified body before acknowledging it and applies it later (hub/connections/webhooks.ts), without the
+   * headers and after the timestamp tolerance has passed. The same changes parseWebhook returned.
+   */
+  readWebhook?(ctx: ConnectorContext<Config>, body: string): Result<{ changes: ExternalChange[] }>;
+  /** Reads an uploaded file (capability fileUpload). */
+  parseFile?(ctx: ConnectorContext<Config>, file: Buffer): FileReport;
+};

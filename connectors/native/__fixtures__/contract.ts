@@ -1,0 +1,3 @@
+import type { ContractFixtures } from "../../contract-fixtures.js";
+
+export const fixtures: ContractFixtures = { config: {} };
