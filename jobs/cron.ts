@@ -15,6 +15,11 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
   { name: "waitlist.offer", cron: "* * * * *" },
   { name: "waitlist.expire-offers", cron: "* * * * *" },
   { name: "waitlist.end", cron: "5 0 * * *" },
+  // Connectors: queue each connection's pull when it is due (its own interval, or its backoff).
+  { name: "connections.sync", cron: "* * * * *" },
+  // Inbound webhooks left pending (queued while the queue was down, or failed once), and our bookings to push.
+  { name: "connections.webhooks", cron: "*/5 * * * * *" },
+  { name: "connections.push", cron: "*/10 * * * * *" },
 ];
 
 export function startCron(queue: JobQueue): { stop(): void } {

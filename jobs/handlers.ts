@@ -1,6 +1,9 @@
 import { purgeAudit } from "../hub/audit/audit.js";
 import { expireHolds } from "../hub/bookings/actions.js";
 import { sendReminders } from "../hub/bookings/reminders.js";
+import { runPushJob } from "../hub/connections/push.js";
+import { queueDueSyncs, syncConnection } from "../hub/connections/sync.js";
+import { processWebhooks } from "../hub/connections/webhooks.js";
 import type { Hub } from "../hub/context.js";
 import { drainOutbox } from "../hub/notify/outbox.js";
 import { endPastEntries, expireOffers, runOfferJob } from "../hub/waitlist/offers.js";
@@ -38,6 +41,16 @@ export function jobHandlers(hub: Hub): JobHandlers {
     },
     "waitlist.end": async (payload) => {
       await endPastEntries(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
+    },
+    "connections.sync": async (payload) => {
+      if (payload.connectionId) await syncConnection(hub, payload.connectionId);
+      else await queueDueSyncs(hub.prisma, hub.queue, hub.now());
+    },
+    "connections.webhooks": async (payload) => {
+      await processWebhooks(hub, payload.connectionId);
+    },
+    "connections.push": async (payload) => {
+      await runPushJob(hub, payload);
     },
   };
 }

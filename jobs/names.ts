@@ -7,6 +7,7 @@ export const QueueName = {
   bookings: "bookings",
   outbox: "outbox",
   waitlist: "waitlist",
+  connections: "connections",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -30,6 +31,15 @@ export type JobPayloads = {
   "waitlist.expire-offers": { now?: string };
   /** End waiting entries whose dates have passed. */
   "waitlist.end": { now?: string };
+  /** Pull one connection and apply what it returned; without one, queue every connection that is due. */
+  "connections.sync": { connectionId?: string };
+  /**
+   * Apply stored inbound webhooks: one connection's (queued on receipt), or every connection's pending ones (the
+   * sweep behind it, so a delivery acknowledged while the queue was down is applied all the same).
+   */
+  "connections.webhooks": { connectionId?: string };
+  /** Send our bookings' changes to facilities' systems (one connection, or all), alert on unacknowledged ones. */
+  "connections.push": { connectionId?: string };
 };
 export type JobName = keyof JobPayloads;
 
@@ -42,6 +52,9 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   "waitlist.offer": QueueName.waitlist,
   "waitlist.expire-offers": QueueName.waitlist,
   "waitlist.end": QueueName.waitlist,
+  "connections.sync": QueueName.connections,
+  "connections.webhooks": QueueName.connections,
+  "connections.push": QueueName.connections,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

@@ -3,13 +3,14 @@ import Koa from "koa";
 import helmet from "koa-helmet";
 import serve from "koa-static";
 import type { Document } from "openapi-backend";
+import { demoCalendarFeed } from "../../fixtures/simulators/calendar-feed.js";
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { type Actor, isStaff } from "../identity/actor.js";
 import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
-import { bodyLimitFor, readJsonBody } from "./body.js";
+import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./body.js";
 import { apiDocs } from "./docs.js";
 import { httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
@@ -117,7 +118,10 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
         throw problems.forbidden("Missing or wrong X-CSRF-Token header", "csrf_failed");
       }
 
-      const body = await readJsonBody(ctx.req, bodyLimitFor(operationId));
+      const rawBody = RAW_BODY_OPERATIONS[operationId];
+      const body = rawBody
+        ? await readRawBody(ctx.req, rawBody)
+        : await readJsonBody(ctx.req, bodyLimitFor(operationId));
       const validation = api.validateRequest({ ...request, body }, operation);
       if (!validation.valid) {
         throw problems.validation(
@@ -185,6 +189,16 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       );
     }
   });
+
+  // The demo's simulated facility calendars (fixtures/simulators), only on an instance seeded with the demo data.
+  if (hub.config.SEED_DEMO) {
+    app.use(async (ctx, next) => {
+      const match = /^\/demo\/feeds\/([0-9a-f-]{36})\.ics$/.exec(ctx.path);
+      if (!match?.[1] || ctx.method !== "GET") return next();
+      ctx.type = "text/calendar; charset=utf-8";
+      ctx.body = demoCalendarFeed(match[1], hub.now());
+    });
+  }
 
   // The portal: built assets, and index.html for every other path (client-side routing).
   const servePortal = serve(PORTAL_DIST.pathname, { index: false, maxage: 3600_000 });

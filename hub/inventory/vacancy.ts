@@ -16,6 +16,8 @@
  * only, never who they are. The same searcher repeating the same search (paging, reloading, a script) counts once
  * per UNMET_WINDOW_MS, so unmet demand is people looking, not requests.
  */
+import { loadRegistry } from "../../connectors/registry.js";
+import { pulls, staleAfterMs } from "../connections/health.js";
 import type { FacilityKind, Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import type { FacilityDirectory } from "../facilities/directory.js";
 import type { FacilityDto } from "../facilities/mapper.js";
@@ -69,6 +71,11 @@ export type VacancyFacility = {
   bookingUrl: string;
   /** Freshness: the latest change of this facility's vacancy (else of its profile). */
   asOf: string;
+  /**
+   * The facility's own system has not been heard from lately (or its connection is off): the numbers are the
+   * last known ones, not counted in `freePlaces`; a request may still be made and the facility decides.
+   */
+  requestOnly: boolean;
   /** Free places over the whole range, every service and block together. */
   freePlaces: number;
   services: VacancyService[];
@@ -90,7 +97,7 @@ type Entry = { search: SearchEntry; freePlaces: number; json: string };
 /** An answer without its `checkedAt`, ready to send: the same search is answered again from it. */
 type Answer = { rest: Buffer; total: number; freePlaces: number };
 /** A range and service type cut from the window, with the answers given from it so far. */
-type View = { source: Source; entries: Entry[]; answers: Map<string, Answer> };
+type View = { source: Source; entries: Entry[]; answers: Map<string, Answer>; validUntil: number };
 /** Different searches answered from one view before the oldest answers are dropped. */
 const CACHED_ANSWERS = 64;
 
@@ -103,6 +110,8 @@ export type Aggregate = {
   snapshot: string;
   slots: [string, ServiceType, string, number[], number[], string][];
   closures: [string, ServiceType | null, number[]][];
+  /** Facilities synced from their own systems: id, connector, enabled, last success (ISO or null), interval, config. */
+  connections: [string, string, boolean, string | null, number, unknown][];
 };
 
 /** A window of days read at one snapshot, with the directory's facilities as they were then. */
@@ -112,6 +121,8 @@ type Source = {
   days: number;
   facilities: FacilityDto[];
   aggregate: Aggregate;
+  /** Per facility synced from its own system: from when (ms) its vacancy is request only. */
+  requestOnlyFrom: Map<string, number>;
 };
 
 /** The vacancy of one database (one hub): the window, the views cut from it, the shared snapshot check. */
@@ -129,19 +140,27 @@ class VacancyIndex {
     directory: FacilityDirectory,
     range: { from: Date; days: number },
     serviceType: ServiceType | undefined,
-    today: Date,
+    now: Date,
   ): Promise<View> {
-    const source = await this.current(directory, range, today);
+    const source = await this.current(directory, range, tokyoToday(now));
     const key = `${formatDate(range.from)}/${range.days}/${serviceType ?? ""}`;
     const cached = this.views.get(key);
-    if (cached?.source === source) return cached;
+    // A view also ends when a facility's feed turns stale, which takes no commit.
+    if (cached?.source === source && now.getTime() < cached.validUntil) return cached;
+    const requestOnly = new Set<string>();
+    let validUntil = Number.POSITIVE_INFINITY;
+    for (const [facilityId, from] of source.requestOnlyFrom) {
+      if (from <= now.getTime()) requestOnly.add(facilityId);
+      else validUntil = Math.min(validUntil, from);
+    }
     const entries = buildEntries(
       source.facilities,
       source.aggregate,
       { offset: daysBetween(source.start, range.from), days: range.days },
       serviceType,
+      requestOnly,
     );
-    const view: View = { source, entries, answers: new Map() };
+    const view: View = { source, entries, answers: new Map(), validUntil };
     this.views.delete(key);
     this.views.set(key, view);
     for (const old of this.views.keys()) {
@@ -184,7 +203,18 @@ class VacancyIndex {
     const aggregate = await readAggregate(this.prisma, start, days);
     // The directory checks its own fingerprint; facilities come from it, published only, in listing order.
     const { items } = await directory.search({}, { limit: Number.MAX_SAFE_INTEGER, offset: 0 });
-    return { snapshot: aggregate.snapshot, start, days, facilities: items, aggregate };
+    const registry = await loadRegistry();
+    const requestOnlyFrom = new Map<string, number>();
+    for (const [facilityId, connector, enabled, lastSuccess, syncMinutes, config] of aggregate.connections) {
+      if (!enabled) requestOnlyFrom.set(facilityId, 0);
+      else if (pulls(registry.get(connector), config)) {
+        requestOnlyFrom.set(
+          facilityId,
+          lastSuccess ? Date.parse(lastSuccess) + staleAfterMs(syncMinutes) : 0,
+        );
+      }
+    }
+    return { snapshot: aggregate.snapshot, start, days, facilities: items, aggregate, requestOnlyFrom };
   }
 
   /**
@@ -276,7 +306,10 @@ async function readAggregate(prisma: PrismaClient, start: Date, days: number): P
     SELECT json_build_object(
       'snapshot', pg_current_snapshot()::text,
       'slots', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, time_block, d, free, updated)) FROM s), '[]'),
-      'closures', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, d)) FROM c), '[]')
+      'closures', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, d)) FROM c), '[]'),
+      'connections', coalesce((SELECT json_agg(json_build_array(facility_id, connector, enabled,
+          to_char(last_success_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), sync_minutes, config))
+        FROM connection WHERE connector <> 'native'), '[]')
     )::text AS data`;
   if (!row) throw new Error("the vacancy aggregate returned no row");
   return JSON.parse(row.data) as Aggregate;
@@ -291,6 +324,7 @@ export function buildEntries(
   aggregate: Pick<Aggregate, "slots" | "closures">,
   range: { offset: number; days: number },
   serviceType: ServiceType | undefined,
+  requestOnly: ReadonlySet<string> = new Set(),
 ): Entry[] {
   const { offset, days } = range;
   const slots = new Map<string, { d: number[]; free: number[] }>();
@@ -329,7 +363,9 @@ export function buildEntries(
             if (i >= 0 && i < days) free[i] = f < 0 ? null : f;
           });
         }
-        for (const f of free) freePlaces += f ?? 0;
+        if (!requestOnly.has(facility.id)) {
+          for (const f of free) freePlaces += f ?? 0;
+        }
         const def = s.timeBlocks.find((b) => b.code === code);
         return { timeBlock: code, start: def?.start ?? null, end: def?.end ?? null, free };
       });
@@ -347,6 +383,7 @@ export function buildEntries(
       accessibility: facility.accessibility,
       bookingUrl: facility.bookingUrl,
       asOf: latest.get(facility.id) ?? facility.updatedAt,
+      requestOnly: requestOnly.has(facility.id),
       freePlaces,
       services,
     };
@@ -402,7 +439,7 @@ export async function searchVacancy(
   now: Date,
 ): Promise<{ total: number; freePlaces: number; body: Buffer }> {
   const range = vacancyRange(q, now);
-  const view = await indexFor(prisma).view(directory, range, q.serviceType, tokyoToday(now));
+  const view = await indexFor(prisma).view(directory, range, q.serviceType, now);
   const signature = JSON.stringify([
     q.q,
     q.region,

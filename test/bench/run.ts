@@ -9,10 +9,11 @@ import { checkEntitlement, type EntitlementInput } from "../../hub/policies/enti
 import { osaki } from "../../hub/policies/examples.js";
 import { TestClient } from "../support/client.js";
 import { createScratchDatabase } from "../support/hub.js";
+import { webhookBench } from "./webhook.js";
 
 /**
  * `npm run bench`: the hub (PostgreSQL when DATABASE_URL is set, else PGlite) and a bare Koa server, each in
- * its own process, driven by autocannon at 50 connections; then a 200-request race for 3 places.
+ * its own process, driven by autocannon at 50 connections; then a 500-request race for 3 places.
  * Prints one table and writes test/bench/results.json.
  */
 const CONNECTIONS = 50;
@@ -147,6 +148,8 @@ async function main() {
     const oversell = await oversellRound(facility, me.facilityId, residents, day(85));
     const waitlistSeconds = await waitlistRound(facility, sendai, me.facilityId, [day(86), day(87), day(88)]);
     const entitlementMs = entitlementRound();
+    // The webhook connector, on a hub of its own (test/bench/webhook.ts; alone: npx tsx test/bench/webhook.ts).
+    const webhookMetrics = await webhookBench();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
@@ -176,6 +179,7 @@ async function main() {
       { name: "oversell.granted", value: oversell.granted, unit: "bookings" },
       { name: "waitlist.offer.s", value: waitlistSeconds, unit: "s" },
     );
+    metrics.push(...webhookMetrics);
     mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
     writeFileSync(
       RESULTS,
@@ -333,7 +337,10 @@ async function waitlistRound(
   return median;
 }
 
-/** 200 simultaneous holds for a night with 3 places: exactly 3 may succeed. */
+/** Simultaneous holds for a night with 3 places: exactly 3 may succeed. */
+const RACE_REQUESTS = 500;
+
+/** RACE_REQUESTS simultaneous holds for a night with 3 places: exactly 3 may succeed. */
 async function oversellRound(facility: TestClient, facilityId: string, residents: string[], date: string) {
   const cap = await facility.put(`api/facilities/${facilityId}/slots`, {
     serviceType: "stay",
@@ -343,7 +350,7 @@ async function oversellRound(facility: TestClient, facilityId: string, residents
   });
   if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
   const results = await Promise.all(
-    Array.from({ length: 200 }, (_, i) =>
+    Array.from({ length: RACE_REQUESTS }, (_, i) =>
       facility.post("api/bookings", {
         facilityId,
         serviceType: "stay",
@@ -405,7 +412,7 @@ function printTable(
     );
   }
   console.log(
-    `\noversell round: 200 concurrent holds for ${oversell.capacity} places → ${oversell.granted} granted, oversell ${oversell.oversold}`,
+    `\noversell round: ${RACE_REQUESTS} concurrent holds for ${oversell.capacity} places → ${oversell.granted} granted, oversell ${oversell.oversold}`,
   );
 }
 

@@ -12,6 +12,7 @@ const date = (n: number) => addDays(tokyoToday(new Date()), n);
 
 type Block = { timeBlock: string; start: string | null; end: string | null; free: (number | null)[] };
 type VacancyFacility = {
+  requestOnly: boolean;
   facilityId: string;
   name: string;
   municipalityCode: string;
@@ -101,10 +102,20 @@ describe("unified vacancy search (GET /api/vacancy)", () => {
     expect(v.total).toBeGreaterThan(50);
     for (const f of v.items) {
       for (const s of f.services) for (const b of s.blocks) expect(b.free).toHaveLength(14);
-      expect(f.freePlaces).toBe(
-        f.services.flatMap((s) => s.blocks.flatMap((b) => b.free)).reduce<number>((a, x) => a + (x ?? 0), 0),
-      );
+      // A facility whose own system is not heard from (the demo's calendar feeds before their first pull) is
+      // request only: its last known places are shown but not counted.
+      const shown = f.services
+        .flatMap((s) => s.blocks.flatMap((b) => b.free))
+        .reduce<number>((a, x) => a + (x ?? 0), 0);
+      expect(f.freePlaces).toBe(f.requestOnly ? 0 : shown);
     }
+    const requestOnly = await t.hub.prisma.connection.findMany({ where: { connector: "ical" } });
+    expect(
+      v.items
+        .filter((f) => f.requestOnly)
+        .map((f) => f.facilityId)
+        .sort(),
+    ).toEqual(requestOnly.map((c) => c.facilityId).sort());
     expect(v.freePlaces).toBe(v.items.reduce((a, f) => a + f.freePlaces, 0));
     // The demo hospital: stays (3 places) and day care with one 6-hour block.
     const own = facilityIn(v, facilityId);

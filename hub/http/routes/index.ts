@@ -3,6 +3,9 @@ import { auditHandlers } from "./audit.js";
 import { authHandlers } from "./auth.js";
 import { bookingExportHandlers } from "./booking-exports.js";
 import { bookingHandlers } from "./bookings.js";
+import { connectionFileHandlers } from "./connection-files.js";
+import { connectionWebhookHandlers } from "./connection-webhooks.js";
+import { connectionHandlers } from "./connections.js";
 import { deliveryHandlers } from "./deliveries.js";
 import { facilityHandlers } from "./facilities.js";
 import { importHandlers } from "./imports.js";
@@ -38,4 +41,7 @@ export const allHandlers: Handlers = {
   ...waitlistHandlers,
   ...vacancyHandlers,
   ...bookingExportHandlers,
+  ...connectionHandlers,
+  ...connectionWebhookHandlers,
+  ...connectionFileHandlers,
 };

@@ -1,0 +1,324 @@
+/**
+ * Benchmarks of the webhook connector, on a hub of their own (PostgreSQL when DATABASE_URL is set, else PGlite;
+ * BullMQ when REDIS_URL is set), with the demo data and one facility connected through `webhook`:
+ *
+ * - `webhook.visible.p95`: ms from sending a signed booking to seeing its place taken in GET /api/vacancy
+ *   (polled every 10 ms), over VISIBLE_SAMPLES deliveries one after the other, before any load.
+ * - `webhook.ingest.rps`: signed deliveries (one booking each) acknowledged per second, 50 connections for
+ *   BENCH_SECONDS with autocannon.
+ * - `webhook.lost.count`: acknowledged deliveries that are not, once the hub has worked through them, both stored
+ *   in inbound_webhook as applied and in the ledger as a booking (checked in the database after the hub stopped).
+ *   Must be 0.
+ *
+ * Run alone: `npx tsx test/bench/webhook.ts`; `npm run bench` runs it after the other rounds.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import autocannon from "autocannon";
+import { Webhook } from "standardwebhooks";
+import { loadConfig } from "../../hub/config.js";
+import { newWebhookSecret, sealSecret } from "../../hub/connections/store.js";
+import { openDb } from "../../hub/db/client.js";
+import { hashPassword } from "../../hub/identity/passwords.js";
+import { TestClient } from "../support/client.js";
+import { createScratchDatabase } from "../support/hub.js";
+
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const VISIBLE_SAMPLES = 40;
+/** The stay capacity of the connected facility: room for every booking the run sends. */
+const CAPACITY = 1000;
+
+export type Metric = { name: string; value: number; unit: string };
+
+const day = (n: number) => new Date(Date.now() + (9 * 3600_000 + n * 86_400_000)).toISOString().slice(0, 10);
+const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** Prepares the database (demo data, one webhook connection), starts a hub on it, runs the rounds, checks. */
+export async function webhookBench(): Promise<Metric[]> {
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL)
+    : undefined;
+  const dataDir = mkdtempSync(path.join(tmpdir(), "hub-bench-webhook-"));
+  const dbUrl = scratch?.url;
+  let hub: ChildProcess | undefined;
+  try {
+    const prepared = await prepare(dataDir, dbUrl);
+    const port = await freePort();
+    hub = spawnHub({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      COOKIE_SECURE: "false",
+      PROCESS_ROLES: "api,workers,cron",
+      SEED_DEMO: "false",
+      ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: "" }),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    await waitReady(`${url}readyz`, 180_000);
+    const operator = new TestClient(url);
+    await operator.signIn("operator@demo.example.jp");
+
+    const visible = await visibleRound(url, prepared);
+    const ingest = await ingestRound(url, prepared);
+    const drainedIn = await drain(operator, prepared.facilityId);
+    await stop(hub);
+    hub = undefined;
+    const lost = await lostCount(dataDir, dbUrl, ingest.acked);
+
+    console.log(
+      `\nwebhooks: ${ingest.acked.size} deliveries acknowledged in ${ingest.seconds} s (${ingest.rps} events/s, ` +
+        `${CONNECTIONS} connections, p95 ${ingest.p95} ms, ${ingest.refused} refused, ${ingest.errors} errors); ` +
+        `applied ${drainedIn} s after the load ended; lost ${lost}`,
+    );
+    console.log(
+      `webhooks: signed POST → place taken in the vacancy, p95 of ${VISIBLE_SAMPLES}: ${visible} ms`,
+    );
+    return [
+      { name: "webhook.ingest.rps", value: ingest.rps, unit: "events/s" },
+      { name: "webhook.ingest.p95", value: ingest.p95, unit: "ms" },
+      { name: "webhook.lost.count", value: lost, unit: "deliveries" },
+      { name: "webhook.visible.p95", value: visible, unit: "ms" },
+      { name: "webhook.drain.s", value: drainedIn, unit: "s" },
+    ];
+  } finally {
+    if (hub) await stop(hub);
+    await scratch?.drop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+type Prepared = { connectionId: string; facilityId: string; secret: string };
+
+/** Demo data and a webhook connection for the demo facility account's facility, with room for every booking. */
+async function prepare(dataDir: string, databaseUrl?: string): Promise<Prepared> {
+  const config = loadConfig({ DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
+  const db = await openDb({ databaseUrl, dataDir });
+  try {
+    const { seedDemo } = await import("../../fixtures/seed.js");
+    await seedDemo(db.prisma, { hashPassword });
+    const staff = await db.prisma.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
+    const facilityId = staff.facilityId as string;
+    await db.prisma.facilityService.update({
+      where: { facilityId_serviceType: { facilityId, serviceType: "stay" } },
+      data: { capacity: CAPACITY },
+    });
+    await db.prisma.slot.updateMany({
+      where: { facilityId, serviceType: "stay" },
+      data: { capacity: CAPACITY },
+    });
+    const secret = newWebhookSecret();
+    const conn = await db.prisma.connection.create({
+      data: { facilityId, connector: "webhook", secretSealed: sealSecret({ config }, secret) },
+    });
+    return { connectionId: conn.id, facilityId, secret };
+  } finally {
+    await db.close();
+  }
+}
+
+function signedRequest(p: Prepared, reservationId: string, date: string) {
+  const body = JSON.stringify({
+    type: "booking.upserted",
+    data: { reservationId, version: 1, service: "stay", checkIn: date, checkOut: nextDay(date) },
+  });
+  const id = `msg_${randomUUID()}`;
+  const now = new Date();
+  return {
+    id,
+    body,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+      "webhook-signature": signer(p.secret).sign(id, now, body),
+    },
+  };
+}
+const signers = new Map<string, Webhook>();
+const signer = (secret: string) => {
+  let w = signers.get(secret);
+  if (!w) {
+    w = new Webhook(secret);
+    signers.set(secret, w);
+  }
+  return w;
+};
+const nextDay = (date: string) => {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+};
+
+/** The facility's free stay places on `date`, as residents see them. */
+async function freeOn(url: string, facilityId: string, date: string): Promise<number | undefined> {
+  const res = await fetch(`${url}api/vacancy?from=${date}&to=${date}&serviceType=stay&limit=200`);
+  const json = (await res.json()) as {
+    items: { facilityId: string; services: { blocks: { free: number[] }[] }[] }[];
+  };
+  return json.items.find((f) => f.facilityId === facilityId)?.services[0]?.blocks[0]?.free[0];
+}
+
+async function visibleRound(url: string, p: Prepared): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < VISIBLE_SAMPLES; i++) {
+    const date = day(2 + (i % 60));
+    const before = await freeOn(url, p.facilityId, date);
+    if (before === undefined) throw new Error(`the facility is not in the vacancy on ${date}`);
+    const req = signedRequest(p, `VIS-${i}-${randomUUID().slice(0, 8)}`, date);
+    const started = performance.now();
+    const res = await fetch(`${url}api/connections/${p.connectionId}/webhook`, {
+      method: "POST",
+      headers: req.headers,
+      body: req.body,
+    });
+    if (res.status !== 202) throw new Error(`webhook refused: ${res.status} ${await res.text()}`);
+    for (;;) {
+      if ((await freeOn(url, p.facilityId, date)) === before - 1) break;
+      if (performance.now() - started > 60_000)
+        throw new Error("the webhook did not reach the vacancy in 60 s");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return round(samples[Math.min(samples.length - 1, Math.floor(0.95 * samples.length))] ?? 0, 1);
+}
+
+type Ingest = {
+  acked: Map<string, string>;
+  rps: number;
+  p95: number;
+  seconds: number;
+  refused: number;
+  errors: number;
+};
+
+/** Sustained signed deliveries; returns the acknowledged ones (webhook-id → reservation id). */
+function ingestRound(url: string, p: Prepared): Promise<Ingest> {
+  const acked = new Map<string, string>();
+  const times: number[] = [];
+  let n = 0;
+  let refused = 0;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+        requests: [
+          {
+            method: "POST",
+            path: `/api/connections/${p.connectionId}/webhook`,
+            setupRequest: (request, context) => {
+              const i = n++;
+              const reservationId = `LOAD-${i}`;
+              const req = signedRequest(p, reservationId, day(2 + (i % 80)));
+              Object.assign(context, { id: req.id, reservationId });
+              return { ...request, headers: req.headers, body: req.body };
+            },
+            onResponse: (status, _body, context) => {
+              const c = context as { id: string; reservationId: string };
+              if (status === 202) acked.set(c.id, c.reservationId);
+              else refused++;
+            },
+          },
+        ],
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        const seconds = round((performance.now() - started) / 1000, 2);
+        times.sort((a, b) => a - b);
+        resolve({
+          acked,
+          rps: round(acked.size / Math.max(1, r.duration), 0),
+          p95: round(times[Math.floor(0.95 * times.length)] ?? 0, 1),
+          seconds,
+          refused,
+          errors: r.errors + r.timeouts,
+        });
+      },
+    );
+    instance.on("response", (_c, _s, _b, responseTime) => times.push(responseTime));
+  });
+}
+
+/** Waits until the connection has nothing pending; seconds it took. */
+async function drain(operator: TestClient, facilityId: string): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const res = await operator.get(`api/facilities/${facilityId}/connection`);
+    if (res.status !== 200) throw new Error(`connection health: ${res.status} ${res.text}`);
+    if (res.json.connection?.pendingWebhooks === 0) return round((performance.now() - started) / 1000, 2);
+    if (performance.now() - started > 600_000) throw new Error("webhooks still pending after 10 minutes");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Acknowledged deliveries missing from inbound_webhook (as applied) or from the ledger. */
+async function lostCount(dataDir: string, databaseUrl: string | undefined, acked: Map<string, string>) {
+  const db = await openDb({ databaseUrl, dataDir });
+  try {
+    const ids = [...acked.keys()];
+    let applied = 0;
+    let booked = 0;
+    for (let i = 0; i < ids.length; i += 5000) {
+      const chunk = ids.slice(i, i + 5000);
+      applied += await db.prisma.inboundWebhook.count({
+        where: { webhookId: { in: chunk }, status: "applied" },
+      });
+      booked += await db.prisma.booking.count({
+        where: { source: "connector", externalRef: { in: chunk.map((id) => acked.get(id) as string) } },
+      });
+    }
+    return Math.max(ids.length - applied, ids.length - booked);
+  } finally {
+    await db.close();
+  }
+}
+
+function spawnHub(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+}
+
+async function waitReady(url: string, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const metrics = await webhookBench();
+  for (const m of metrics) console.log(`${m.name.padEnd(22)} ${m.value} ${m.unit}`);
+}
