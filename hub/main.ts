@@ -21,7 +21,7 @@ async function main() {
   if (config.SEED_DEMO) {
     const { seedDemo } = await import("../fixtures/seed.js");
     const { hashPassword } = await import("./identity/passwords.js");
-    const counts = await seedDemo(hub.prisma, { hashPassword });
+    const counts = await seedDemo(hub.prisma, { hashPassword, publicUrl: config.PUBLIC_URL });
     console.log(
       `Demo data: ${counts.municipalities} municipalities, ${counts.facilities} facilities, ${counts.residents} residents, ${counts.users} accounts`,
     );

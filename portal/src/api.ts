@@ -204,6 +204,85 @@ export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
   return !!me?.verified && roles.includes(me.role);
 }
 
+/** A connector kind (GET api/connectors), with the JSON Schema of its configuration. */
+export type ConnectorInfo = {
+  key: string;
+  name: { ja: string; en: string };
+  description: { ja: string; en: string };
+  capabilities: string[];
+  configSchema: {
+    properties?: Record<
+      string,
+      { type?: string | string[]; enum?: string[]; format?: string; description?: string; default?: unknown }
+    >;
+    required?: string[];
+  };
+};
+
+export type ConnectionState = "ok" | "never" | "warning" | "failing" | "stale" | "disabled";
+
+/** A facility's connection with its health (GET api/connections, api/facilities/{id}/connection). */
+export type ConnectionHealth = {
+  id: string;
+  facilityId: string;
+  facilityName: string;
+  connector: string;
+  connectorName: { ja: string; en: string };
+  capabilities: string[];
+  config: Record<string, unknown>;
+  enabled: boolean;
+  disabledReason: string | null;
+  syncMinutes: number;
+  state: ConnectionState;
+  requestOnly: boolean;
+  lastSyncAt: string | null;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  nextRunAt: string | null;
+  lagSeconds: number | null;
+  openConflicts: number;
+  pendingWebhooks: number;
+  deadLetters: { webhooks: number; pushes: number };
+  webhookPath: string | null;
+  hasFeed: boolean;
+};
+
+/** Shown once, after a connection is set up or its credentials are made anew. */
+export type ConnectionCredentials = { webhookSecret: string | null; feedUrl: string | null };
+
+/** What an uploaded CSV holds (or did, once applied), with every problem by line. */
+export type ConnectionFileReport = {
+  layout: "bookings" | "capacity" | null;
+  encoding: string | null;
+  lines: number;
+  dryRun: boolean;
+  applied: boolean;
+  created: number;
+  changed: number;
+  cancelled: number;
+  ignored: number;
+  conflicts: number;
+  errors: { line: number; column: string; message: string }[];
+};
+
+/** What a connector reported that the hub would not apply on its own (the review queue). */
+export type SyncConflict = {
+  id: string;
+  facilityId: string;
+  facilityName: string;
+  connector: string;
+  kind: string;
+  externalRef: string | null;
+  bookingId: string | null;
+  detail: Record<string, unknown>;
+  status: "open" | "resolved";
+  resolution: string | null;
+  resolvedAt: string | null;
+  createdAt: string;
+};
+
 export type Page<T> = { items: T[]; total: number };
 /** A problem's `errors` item; import reports add the file's line (1 = header, 0 = whole file), column and code. */
 export type FieldError = { path?: string; message: string; line?: number; column?: string; code?: string };
@@ -418,6 +497,8 @@ export type VacancyFacility = {
   accessibility: string[];
   bookingUrl: string;
   asOf: string;
+  /** The facility's own system has not been heard from lately: the numbers are the last known, ask the facility. */
+  requestOnly: boolean;
   freePlaces: number;
   services: { serviceType: ServiceType; capacity: number; blocks: VacancyBlock[] }[];
 };
@@ -588,7 +669,13 @@ export type MonthlyUsage = {
 async function request<T>(
   method: string,
   path: string,
-  opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+  opts: {
+    query?: Query;
+    body?: unknown;
+    /** A file sent as it is (e.g. a CSV), instead of a JSON body. */
+    file?: { type: string; data: Blob };
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<T> {
   if (path.startsWith("/")) throw new Error(`API paths must be relative to the document base: ${path}`);
   const headers: Record<string, string> = {
@@ -596,6 +683,7 @@ async function request<T>(
     ...opts.headers,
   };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (opts.file) headers["Content-Type"] = opts.file.type;
   if (method !== "GET" && method !== "HEAD") {
     if (!csrfToken) await getMe().catch(() => null);
     if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -606,7 +694,7 @@ async function request<T>(
       method,
       headers,
       credentials: "same-origin",
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.file ? opts.file.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
   } catch {
     throw new ApiError(0, { code: "network_error" });
@@ -738,4 +826,46 @@ export const api = {
   listMailbox: (query: Query) => request<{ items: MailboxMessage[] }>("GET", "api/mailbox", { query }),
   /** The delivery log of e-mail and SMS, scoped to the caller's facility or municipality (all for the prefecture). */
   listDeliveries: (query: Query) => request<Page<Delivery>>("GET", "api/deliveries", { query }),
+  listConnectors: () => request<{ items: ConnectorInfo[] }>("GET", "api/connectors"),
+  listConnections: (query: Query) =>
+    request<{ items: ConnectionHealth[] }>("GET", "api/connections", { query }),
+  getFacilityConnection: (facilityId: string) =>
+    request<{ connection: ConnectionHealth | null }>(
+      "GET",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection`,
+    ),
+  putFacilityConnection: (
+    facilityId: string,
+    body: { connector: string; config?: Record<string, unknown>; syncMinutes?: number; enabled?: boolean },
+  ) =>
+    request<{ connection: ConnectionHealth; credentials: ConnectionCredentials }>(
+      "PUT",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection`,
+      { body },
+    ),
+  rotateConnectionCredentials: (facilityId: string) =>
+    request<ConnectionCredentials>(
+      "POST",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection/credentials`,
+    ),
+  syncConnection: (facilityId: string) =>
+    request<{ queued: boolean }>("POST", `api/facilities/${encodeURIComponent(facilityId)}/connection/sync`),
+  replayConnection: (facilityId: string) =>
+    request<{ webhooks: number; pushes: number }>(
+      "POST",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection/replay`,
+    ),
+  /** A CSV of bookings or capacity from the facility's own system: a dry run first, then applied all or nothing. */
+  uploadConnectionFile: (facilityId: string, file: Blob, dryRun: boolean) =>
+    request<ConnectionFileReport>(
+      "POST",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection/upload`,
+      {
+        query: { dryRun: String(dryRun) },
+        file: { type: "text/csv", data: file },
+      },
+    ),
+  listSyncConflicts: (query: Query) => request<Page<SyncConflict>>("GET", "api/sync-conflicts", { query }),
+  resolveSyncConflict: (id: string, body: { action: "keep" | "cancel_booking"; note?: string }) =>
+    request<SyncConflict>("POST", `api/sync-conflicts/${encodeURIComponent(id)}/resolve`, { body }),
 };

@@ -42,6 +42,20 @@ export const getAuditLog = query((params: Params) => api.listAuditLog(params), "
 
 export const getDeliveries = query((params: Params) => api.listDeliveries(params), "deliveries");
 
+export const getConnectors = query(async () => (await api.listConnectors()).items, "connectors");
+
+export const getConnections = query(
+  async (params: Params) => (await api.listConnections(params)).items,
+  "connections",
+);
+
+export const getFacilityConnection = query(
+  async (facilityId: string) => (await api.getFacilityConnection(facilityId)).connection,
+  "facilityConnection",
+);
+
+export const getSyncConflicts = query((params: Params) => api.listSyncConflicts(params), "syncConflicts");
+
 /** The demo mailbox, or null when the hub has none (404: DEMO_MAILBOX is off). */
 export const getMailbox = query(async (params: Params): Promise<MailboxMessage[] | null> => {
   try {

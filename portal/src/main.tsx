@@ -5,6 +5,7 @@ import { Layout } from "./components/Layout";
 import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
 import { Audit } from "./pages/Audit";
 import { Book } from "./pages/Book";
+import { Connections, FacilityConnection } from "./pages/Connections";
 import { Deliveries } from "./pages/Deliveries";
 import { Facilities } from "./pages/Facilities";
 import { FacilityBookings, StaffBookings } from "./pages/FacilityBookings";
@@ -57,6 +58,8 @@ render(
       <Route path="/waitlist" component={StaffWaitlist} />
       <Route path="/audit" component={Audit} />
       <Route path="/deliveries" component={Deliveries} />
+      <Route path="/connections" component={Connections} />
+      <Route path="/facility/connection" component={FacilityConnection} />
       <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
       <Route path="/municipality/import" component={ImportResidents} />
       <Route path="/municipality/usage" component={UsageMonthly} preload={() => warm(getMunicipalities())} />

@@ -153,6 +153,13 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               </li>
             </Show>
+            <Show when={hasRole(me(), ["facility", "operator"])}>
+              <li>
+                <A href={me()?.role === "operator" ? "/connections" : "/facility/connection"} end>
+                  {t().nav.connections}
+                </A>
+              </li>
+            </Show>
           </ul>
         </nav>
       </header>

@@ -71,10 +71,13 @@ function FacilityRows(props: { facility: VacancyFacility; columns: number }) {
               {[label("kinds", f().kind), f().municipalityName].filter(Boolean).join(t().dotSeparator)}
             </span>
             <span class="meta">{v().updated(formatDateTime(f().asOf))}</span>
+            <Show when={f().requestOnly}>
+              <span class="meta">{v().requestOnly}</span>
+            </Show>
             <Show
               when={f().bookingUrl}
               fallback={
-                <Show when={f().freePlaces > 0}>
+                <Show when={f().freePlaces > 0 || f().requestOnly}>
                   <A href={`/book/${f().facilityId}`} class="vacancy-book">
                     {v().book}
                     <span class="visually-hidden">{v().bookAt(f().name)}</span>
@@ -102,11 +105,11 @@ function FacilityRows(props: { facility: VacancyFacility; columns: number }) {
                   {(free) => (
                     <td
                       classList={{
-                        "slot-free": free !== null && free > 0,
+                        "slot-free": !f().requestOnly && free !== null && free > 0,
                         "slot-none": free === null || free === 0,
                       }}
                     >
-                      {freeText(free)}
+                      {f().requestOnly && free !== null ? v().ask : freeText(free)}
                     </td>
                   )}
                 </For>

@@ -1,0 +1,168 @@
+/**
+ * Connections in the portal, in Chromium at 375 px and 1280 px: the operator's health page lists a failing
+ * connection first and can retry it; facility staff set their connector, see credentials once, and resolve a
+ * booking that arrived on a full day from their own system. axe-core on every state. Needs `npm run build`.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyChanges } from "../../hub/connections/apply.js";
+import { recordFailure } from "../../hub/connections/store.js";
+import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
+import {
+  checkPage,
+  hasChromium,
+  launchBrowser,
+  portalHelpers,
+  requirePortalBuild,
+  settled,
+  WIDTHS,
+} from "./support.js";
+
+const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
+
+describe.skipIf(!hasChromium)("connections in the portal", () => {
+  let browser: Browser;
+  let t: TestHub;
+  let facilityId: string;
+  let failingFacilityId: string;
+  const { url, open, signInAsStaff } = portalHelpers(() => ({ browser, hubUrl: t.url }));
+
+  beforeAll(async () => {
+    requirePortalBuild();
+    t = await startTestHub({ seed: "demo", residents: 10 });
+    browser = await launchBrowser();
+    const p = t.hub.prisma;
+    facilityId = (await p.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } }))
+      .facilityId as string;
+    failingFacilityId = (await p.user.findUniqueOrThrow({ where: { email: "facility2@demo.example.jp" } }))
+      .facilityId as string;
+    // A connection that keeps failing, with a failed inbound webhook waiting to be retried.
+    const failing = await p.connection.create({
+      data: { facilityId: failingFacilityId, connector: "native" },
+    });
+    for (let i = 0; i < 4; i++) {
+      await recordFailure(p, failing.id, { code: "timeout", message: "no answer in 10 s" }, new Date());
+    }
+    await p.inboundWebhook.create({
+      data: { connectionId: failing.id, webhookId: "msg_1", body: "{}", status: "failed", error: "bad" },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  }, 60_000);
+
+  for (const width of WIDTHS) {
+    it(`at ${width}px: the operator sees the failing connection first and retries its failed items`, async () => {
+      await t.hub.prisma.inboundWebhook.updateMany({ data: { status: "failed" } });
+      const { page, done } = await open(width);
+      await signInAsStaff(page, "operator@demo.example.jp");
+      await page.getByRole("link", { name: "システム連携" }).first().click();
+      await page.waitForURL(/\/connections$/);
+      await settled(page);
+      const failing = await t.hub.prisma.connection.findUniqueOrThrow({
+        where: { facilityId: failingFacilityId },
+      });
+      const first = page.locator(`#connections-table tbody tr[data-connection-id="${failing.id}"]`);
+      expect(await first.textContent()).toContain("エラーが続いています");
+      expect(await first.textContent()).toContain("timeout: no answer in 10 s");
+      // Troubled first: the rows above it are failing too (the demo's unreachable calendar).
+      const states = await page.locator("#connections-table tbody tr td:nth-child(3)").allTextContents();
+      expect(states[0]).toContain("エラーが続いています");
+      await checkPage(page, "connections", width);
+      await first.getByRole("button", { name: /失敗した処理を再実行/ }).click();
+      await page.getByRole("status").filter({ hasText: "受信 1 件、送信 0 件を再実行します" }).waitFor();
+      expect((await t.hub.prisma.inboundWebhook.findFirstOrThrow()).status).toBe("pending");
+      await done();
+    }, 120_000);
+  }
+
+  for (const width of WIDTHS) {
+    it(`at ${width}px: facility staff set the connector and resolve a booking from their system`, async () => {
+      const p = t.hub.prisma;
+      await p.connection.deleteMany({ where: { facilityId } });
+      const { page, done } = await open(width);
+      await signInAsStaff(page, "facility@demo.example.jp");
+      await page.goto(url("facility/connection"));
+      await settled(page);
+      expect(await page.locator("main").textContent()).toContain("ポータルで管理しています");
+      await checkPage(page, "facility-connection-none", width);
+
+      await page.getByLabel("連携方式").selectOption("native");
+      await page.getByRole("button", { name: "保存する" }).click();
+      await page.getByRole("status").filter({ hasText: "保存しました" }).waitFor();
+      const conn = await p.connection.findUniqueOrThrow({ where: { facilityId } });
+      expect(conn.connector).toBe("native");
+      await checkPage(page, "facility-connection-saved", width);
+
+      // Two bookings from the facility's system on a night with one place: the second goes to review.
+      const d = 40 + WIDTHS.indexOf(width);
+      await p.slot.updateMany({ where: { facilityId, serviceType: "stay" }, data: { capacity: 1 } });
+      await p.facilityService.update({
+        where: { facilityId_serviceType: { facilityId, serviceType: "stay" } },
+        data: { capacity: 1 },
+      });
+      const stay = (externalId: string) => ({
+        kind: "booking" as const,
+        externalId,
+        revision: 1,
+        status: "confirmed" as const,
+        serviceType: "stay" as const,
+        startDate: day(d),
+        endDate: day(d + 1),
+      });
+      await applyChanges(
+        p,
+        { id: conn.id, facilityId },
+        [stay(`EXT-${width}-1`), stay(`EXT-${width}-2`)],
+        new Date(),
+      );
+      await page.reload();
+      await settled(page);
+      const row = page.locator("#conflicts-table tbody tr").filter({ hasText: `EXT-${width}-2` });
+      await row.waitFor();
+      expect(await row.textContent()).toContain("満床の日に外部の予約が入りました");
+      await checkPage(page, "facility-connection-conflict", width);
+      await row.getByRole("button", { name: /この予約を取り消す/ }).click();
+      await page.getByRole("status").filter({ hasText: "対応済みにしました" }).waitFor();
+      const booking = await p.booking.findUniqueOrThrow({
+        where: { facilityId_externalRef: { facilityId, externalRef: `EXT-${width}-2` } },
+      });
+      expect(booking.status).toBe("cancelled");
+
+      // On the CSV connector: a file with an error is refused line by line, a clean one applies.
+      await page.getByLabel("連携方式").selectOption("csv");
+      await page.getByRole("button", { name: "保存する" }).click();
+      await page.getByRole("status").filter({ hasText: "保存しました" }).waitFor();
+      await page.getByRole("heading", { name: "CSV ファイルでのやりとり" }).waitFor();
+      const upload = (text: string) =>
+        page.getByLabel("取り込む CSV ファイル").setInputFiles({
+          name: "bookings.csv",
+          mimeType: "text/csv",
+          buffer: Buffer.from(`\ufeff${text}`, "utf8"),
+        });
+      const header = "予約番号,改訂,状態,種類,開始日,終了日,時間帯\r\n";
+      await upload(
+        `${header}CSV-${width}-1,1,確定,宿泊,${day(50)},${day(51)},\r\nCSV-${width}-2,1,確定,宿泊,2026-02-30,,\r\n`,
+      );
+      await page.getByRole("button", { name: "内容を確認する" }).click();
+      await page.locator("#file-errors tbody tr").first().waitFor();
+      expect(await page.locator("#file-errors tbody tr th").first().textContent()).toBe("3");
+      expect(await page.getByRole("button", { name: "このファイルを取り込む" }).count()).toBe(0);
+      await checkPage(page, "facility-connection-csv-errors", width);
+      await upload(`${header}CSV-${width}-1,1,確定,宿泊,${day(50)},${day(51)},\r\n`);
+      await page.getByRole("button", { name: "内容を確認する" }).click();
+      await page.getByRole("status").filter({ hasText: "エラーはありません" }).waitFor();
+      await page.getByRole("button", { name: "このファイルを取り込む" }).click();
+      await page.getByRole("status").filter({ hasText: "取り込みました" }).waitFor();
+      const imported = await p.booking.findUniqueOrThrow({
+        where: { facilityId_externalRef: { facilityId, externalRef: `CSV-${width}-1` } },
+      });
+      expect(imported).toMatchObject({ source: "connector", status: "confirmed" });
+      await checkPage(page, "facility-connection-csv", width);
+      await done();
+    }, 120_000);
+  }
+});
