@@ -26,6 +26,7 @@ import { openDb } from "../../hub/db/client.js";
 import { hashPassword } from "../../hub/identity/passwords.js";
 import { TestClient } from "../support/client.js";
 import { createScratchDatabase } from "../support/hub.js";
+import { freePort, stop, waitReady } from "./processes.js";
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -287,34 +288,6 @@ function spawnHub(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit"],
-  });
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-}
-
-async function waitReady(url: string, timeoutMs: number) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
   });
 }
 
