@@ -15,8 +15,9 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
   { name: "waitlist.offer", cron: "* * * * *" },
   { name: "waitlist.expire-offers", cron: "* * * * *" },
   { name: "waitlist.end", cron: "5 0 * * *" },
-  // Connectors: queue each connection's pull when it is due (its own interval, or its backoff).
-  { name: "connections.sync", cron: "* * * * *" },
+  // Connectors: queue each connection's pull when it is due (its own interval, or its backoff). Every 5 s, so a
+  // polled feed is read within its interval + a few seconds.
+  { name: "connections.sync", cron: "*/5 * * * * *" },
   // Inbound webhooks left pending (queued while the queue was down, or failed once), and our bookings to push.
   { name: "connections.webhooks", cron: "*/5 * * * * *" },
   { name: "connections.push", cron: "*/10 * * * * *" },
