@@ -21,6 +21,8 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
   // Inbound webhooks left pending (queued while the queue was down, or failed once), and our bookings to push.
   { name: "connections.webhooks", cron: "*/5 * * * * *" },
   { name: "connections.push", cron: "*/10 * * * * *" },
+  // Daily at 06:20 (quiet): remind facilities of missing usage reports near or after the month's deadline.
+  { name: "usage.remind-reports", cron: "20 6 * * *" },
 ];
 
 export function startCron(queue: JobQueue): { stop(): void } {

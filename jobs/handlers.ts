@@ -6,6 +6,7 @@ import { queueDueSyncs, syncConnection } from "../hub/connections/sync.js";
 import { processWebhooks } from "../hub/connections/webhooks.js";
 import type { Hub } from "../hub/context.js";
 import { drainOutbox } from "../hub/notify/outbox.js";
+import { sendReportReminders } from "../hub/usage/reports.js";
 import { endPastEntries, expireOffers, runOfferJob } from "../hub/waitlist/offers.js";
 import type { JobHandlers } from "./queue.js";
 
@@ -51,6 +52,9 @@ export function jobHandlers(hub: Hub): JobHandlers {
     },
     "connections.push": async (payload) => {
       await runPushJob(hub, payload);
+    },
+    "usage.remind-reports": async (payload) => {
+      await sendReportReminders(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
     },
   };
 }

@@ -40,6 +40,8 @@ export type JobPayloads = {
   "connections.webhooks": { connectionId?: string };
   /** Send our bookings' changes to facilities' systems (one connection, or all), alert on unacknowledged ones. */
   "connections.push": { connectionId?: string };
+  /** E-mail facilities whose usage reports (実績報告) of a month are missing near or after the deadline, once a month. */
+  "usage.remind-reports": { now?: string };
 };
 export type JobName = keyof JobPayloads;
 
@@ -55,6 +57,7 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   "connections.sync": QueueName.connections,
   "connections.webhooks": QueueName.connections,
   "connections.push": QueueName.connections,
+  "usage.remind-reports": QueueName.maintenance,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

@@ -868,4 +868,158 @@ export const api = {
   listSyncConflicts: (query: Query) => request<Page<SyncConflict>>("GET", "api/sync-conflicts", { query }),
   resolveSyncConflict: (id: string, body: { action: "keep" | "cancel_booking"; note?: string }) =>
     request<SyncConflict>("POST", `api/sync-conflicts/${encodeURIComponent(id)}/resolve`, { body }),
+  listUsageReports: (month: string, status?: UsageReportStatus) =>
+    request<UsageReportList>("GET", "api/usage-reports", { query: { month, status } }),
+  putUsageReport: (bookingId: string, body: UsageReportInput) =>
+    request<UsageReportItem>("PUT", `api/bookings/${encodeURIComponent(bookingId)}/usage-report`, { body }),
+  confirmUsageReports: (month: string, bookingIds?: string[]) =>
+    request<{ month: string; confirmed: number; bookingIds: string[] }>("POST", "api/usage-reports/confirm", {
+      body: bookingIds ? { month, bookingIds } : { month },
+    }),
+};
+
+// Usage reports (実績報告)
+export const CARE_CODES = [
+  "maternal_check",
+  "breast_care",
+  "feeding",
+  "bathing",
+  "rest",
+  "counselling",
+  "family_support",
+  "other",
+] as const;
+export type CareCode = (typeof CARE_CODES)[number];
+export type UsageReportStatus = "due" | "submitted" | "confirmed";
+export type UsageReportInput = {
+  care: CareCode[];
+  infantCondition: string;
+  notes: string;
+  copayCollected: number;
+};
+export type UsageReport = UsageReportInput & {
+  submittedAt: string;
+  submittedBy: string | null;
+  updatedAt: string;
+  confirmedAt: string | null;
+  confirmedBy: string | null;
+};
+export type UsageReportItem = {
+  bookingId: string;
+  bookingStatus: string;
+  status: UsageReportStatus;
+  month: string;
+  facilityId: string;
+  facilityName: string;
+  municipalityCode: string;
+  municipalityName: string;
+  residentName: string;
+  residentKana: string;
+  residentNumber: string | null;
+  voucherNumber: string | null;
+  startDate: string;
+  endDate: string;
+  serviceType: ServiceType;
+  timeBlock: string;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  report: UsageReport | null;
+};
+export type UsageReportList = {
+  month: string;
+  deadline: string;
+  deadlinePassed: boolean;
+  counts: Record<UsageReportStatus, number>;
+  items: UsageReportItem[];
+};
+
+// Billing (請求): the associations' monthly runs per municipality, invoices and lists.
+
+export type BillingTotals = {
+  lines: number;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  amount: number;
+};
+export type BillingFacilityTotals = BillingTotals & { facilityId: string; facilityName: string };
+export type BillingRunSummary = {
+  id: string;
+  associationId: string;
+  municipalityCode: string;
+  municipalityName: string;
+  month: string;
+  status: "draft" | "reviewed" | "finalized";
+  invoiceNumber: string | null;
+  total: number;
+  lineCount: number;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  createdAt: string;
+  updatedAt: string;
+  reviewedAt: string | null;
+  finalizedAt: string | null;
+};
+export type BillingRunList = {
+  month: string;
+  items: BillingRunSummary[];
+  byFacility: BillingFacilityTotals[];
+  total: number;
+};
+export type BillingLine = {
+  id: string;
+  kind: "use" | "cancellation_fee" | "adjustment";
+  bookingId: string | null;
+  facilityId: string;
+  facilityName: string;
+  residentRef: string;
+  serviceType: ServiceType | null;
+  startDate: string | null;
+  endDate: string | null;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  amount: number;
+  note: string;
+  adjustsLineId: string | null;
+};
+export type BillingDiscrepancy = {
+  code: string;
+  bookingId: string;
+  facilityId: string;
+  facilityName: string;
+  residentRef: string;
+  startDate: string;
+  status: string;
+  expected?: number;
+  actual?: number;
+};
+export type BillingRunDetail = Omit<BillingRunSummary, "lines"> & {
+  associationName: string;
+  lines: BillingLine[];
+  totals: BillingTotals;
+  byFacility: BillingFacilityTotals[];
+  discrepancies: BillingDiscrepancy[];
+};
+
+export const billingApi = {
+  listRuns: (month: string) => request<BillingRunList>("GET", "api/billing/runs", { query: { month } }),
+  createRuns: (month: string, municipalityCode?: string) =>
+    request<{ items: BillingRunSummary[]; skipped: string[] }>("POST", "api/billing/runs", {
+      body: municipalityCode ? { month, municipalityCode } : { month },
+    }),
+  getRun: (id: string) => request<BillingRunDetail>("GET", `api/billing/runs/${encodeURIComponent(id)}`),
+  reviewRun: (id: string) =>
+    request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/review`),
+  finalizeRun: (id: string) =>
+    request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/finalize`),
+  invoiceUrl: (id: string, ext: "xlsx" | "docx") =>
+    `api/billing/runs/${encodeURIComponent(id)}/invoice.${ext}`,
+  zipUrl: (month: string) => withQuery("api/billing/invoices.zip", { month }),
+  csvUrl: (month: string, encoding: "utf-8" | "sjis") =>
+    withQuery("api/billing/runs.csv", { month, encoding }),
+  statementUrl: (month: string, facilityId: string) =>
+    withQuery("api/billing/statements.xlsx", { month, facilityId }),
 };

@@ -4,6 +4,7 @@ import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
 import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
 import { Audit } from "./pages/Audit";
+import { Billing } from "./pages/Billing";
 import { Book } from "./pages/Book";
 import { Connections, FacilityConnection } from "./pages/Connections";
 import { Deliveries } from "./pages/Deliveries";
@@ -23,6 +24,7 @@ import { ResidentDetail } from "./pages/ResidentDetail";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
 import { UsageMonthly } from "./pages/UsageMonthly";
+import { FacilityUsageReports, MunicipalityUsageReports } from "./pages/UsageReports";
 import { Vacancy } from "./pages/Vacancy";
 import { MyWaitlist, StaffWaitlist } from "./pages/Waitlist";
 
@@ -57,6 +59,7 @@ render(
       <Route path="/my/waitlist" component={MyWaitlist} />
       <Route path="/waitlist" component={StaffWaitlist} />
       <Route path="/audit" component={Audit} />
+      <Route path="/association/billing" component={Billing} />
       <Route path="/deliveries" component={Deliveries} />
       <Route path="/connections" component={Connections} />
       <Route path="/facility/connection" component={FacilityConnection} />
@@ -64,6 +67,8 @@ render(
       <Route path="/municipality/import" component={ImportResidents} />
       <Route path="/municipality/usage" component={UsageMonthly} preload={() => warm(getMunicipalities())} />
       <Route path="/facility/redeem" component={Redeem} />
+      <Route path="/facility/reports" component={FacilityUsageReports} />
+      <Route path="/municipality/reports" component={MunicipalityUsageReports} />
       <Route path="/mailbox" component={Mailbox} />
       <Route path="/vacancy" component={Vacancy} preload={() => warm(getMunicipalities())} />
       <Route

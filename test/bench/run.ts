@@ -9,6 +9,7 @@ import { checkEntitlement, type EntitlementInput } from "../../hub/policies/enti
 import { osaki } from "../../hub/policies/examples.js";
 import { TestClient } from "../support/client.js";
 import { createScratchDatabase } from "../support/hub.js";
+import { billingBench } from "./billing.js";
 import { freePort, stop, waitReady } from "./processes.js";
 import { webhookBench } from "./webhook.js";
 
@@ -156,6 +157,8 @@ async function main() {
     // This hub stops first: on the same Redis the two would share job queues and take each other's jobs.
     await Promise.all(processes.map(stop));
     const webhookMetrics = await webhookBench();
+    // Billing runs over a year and all municipalities' invoices (test/bench/billing.ts; alone: npx tsx test/bench/billing.ts).
+    const billingMetrics = await billingBench();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
@@ -186,6 +189,7 @@ async function main() {
       { name: "waitlist.offer.s", value: waitlistSeconds, unit: "s" },
     );
     metrics.push(...webhookMetrics);
+    metrics.push(...billingMetrics);
     mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
     writeFileSync(
       RESULTS,

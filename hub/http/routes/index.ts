@@ -1,6 +1,7 @@
 import type { Handlers } from "../types.js";
 import { auditHandlers } from "./audit.js";
 import { authHandlers } from "./auth.js";
+import { billingHandlers } from "./billing.js";
 import { bookingExportHandlers } from "./booking-exports.js";
 import { bookingHandlers } from "./bookings.js";
 import { connectionFileHandlers } from "./connection-files.js";
@@ -17,6 +18,7 @@ import { publicHandlers } from "./public.js";
 import { residentHandlers } from "./residents.js";
 import { systemHandlers } from "./system.js";
 import { usageHandlers } from "./usage.js";
+import { usageReportHandlers } from "./usage-reports.js";
 import { vacancyHandlers } from "./vacancy.js";
 import { voucherHandlers } from "./vouchers.js";
 import { waitlistHandlers } from "./waitlist.js";
@@ -38,10 +40,12 @@ export const allHandlers: Handlers = {
   ...importHandlers,
   ...voucherHandlers,
   ...usageHandlers,
+  ...usageReportHandlers,
   ...waitlistHandlers,
   ...vacancyHandlers,
   ...bookingExportHandlers,
   ...connectionHandlers,
   ...connectionWebhookHandlers,
   ...connectionFileHandlers,
+  ...billingHandlers,
 };

@@ -131,11 +131,28 @@ export function Layout(props: RouteSectionProps) {
                   {t().nav.usage}
                 </A>
               </li>
+              <li>
+                <A href="/municipality/reports" end>
+                  {t().usageReports.navMunicipality}
+                </A>
+              </li>
             </Show>
             <Show when={hasRole(me(), ["facility"])}>
               <li>
                 <A href="/facility/redeem" end>
                   {t().nav.redeem}
+                </A>
+              </li>
+              <li>
+                <A href="/facility/reports" end>
+                  {t().usageReports.navFacility}
+                </A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["association", "prefecture"])}>
+              <li>
+                <A href="/association/billing" end>
+                  {t().billing.nav}
                 </A>
               </li>
             </Show>

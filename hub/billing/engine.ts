@@ -1,0 +1,302 @@
+/**
+ * The billing engine (請求): one association's month of services for one municipality → billing lines, totals and
+ * the discrepancies to look at before finalizing. Pure: no I/O, no clock (today is given), the same input always
+ * gives the same output. The I/O around it lives in hub/billing/runs.ts.
+ *
+ * Rules, decided here:
+ * - A booking is billed to the municipality that issued its voucher (else the resident's municipality), by the
+ *   association its facility belongs to, in the month of its service (start) date.
+ * - A use (`used` or `reported`) is billed the booking's `municipalityShare`: units × fee − copay under the policy
+ *   version recorded on the booking, 減免 and add-ons included (what the entitlement engine decided at booking).
+ * - A `cancelled` booking with `feeMunicipalityShare` > 0 is billed that share of the cancellation fee.
+ * - Anything else is billed nothing.
+ * - A finalized run never changes. When a booking of an earlier finalized month now should be billed a different
+ *   amount than every finalized line for it adds up to (cancelled after billing, amounts changed, a use redeemed
+ *   after its month was finalized), the draft gets an `adjustment` line for the difference, pointing at the last
+ *   finalized line of the booking (none for a use first billed late).
+ * - Money is integer yen; the run's total is the sum of its lines.
+ */
+
+export type ServiceType = "stay" | "day" | "visit";
+export type BillingLineKind = "use" | "cancellation_fee" | "adjustment";
+
+export type BillableBooking = {
+  id: string;
+  status: string;
+  facilityId: string;
+  residentId: string | null;
+  /** The resident as the municipality knows them (宛名番号), else the voucher number; "" when neither. */
+  residentRef: string;
+  serviceType: ServiceType;
+  /** "YYYY-MM-DD" */
+  startDate: string;
+  endDate: string;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  municipalityShare: number;
+  cancellationFee: number;
+  feeMunicipalityShare: number;
+  policyVersionId: string | null;
+};
+
+export type ReportFact = {
+  bookingId: string;
+  /** The booking's status now (a report may outlive its use being undone). */
+  bookingStatus: string;
+  copayCollected: number;
+  expectedCopay: number;
+  facilityId: string;
+  residentRef: string;
+  startDate: string;
+};
+
+/** A line of a finalized run, as far as adjustments need it. */
+export type FinalizedLine = {
+  id: string;
+  bookingId: string;
+  amount: number;
+  /** "YYYY-MM" of the run it belongs to. */
+  month: string;
+};
+
+export type DraftLine = {
+  kind: BillingLineKind;
+  bookingId: string | null;
+  facilityId: string;
+  residentId: string | null;
+  residentRef: string;
+  serviceType: ServiceType | null;
+  startDate: string | null;
+  endDate: string | null;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  amount: number;
+  policyVersionId: string | null;
+  note: string;
+  adjustsLineId: string | null;
+};
+
+export type DiscrepancyCode = "unredeemed" | "unreported" | "report_without_use" | "copay_mismatch";
+
+export type Discrepancy = {
+  code: DiscrepancyCode;
+  bookingId: string;
+  facilityId: string;
+  residentRef: string;
+  startDate: string;
+  status: string;
+  expected?: number;
+  actual?: number;
+};
+
+export type Totals = { lines: number; units: number; fee: number; residentCopay: number; amount: number };
+
+export type FacilityTotals = Totals & { facilityId: string };
+
+export type EngineInput = {
+  /** "YYYY-MM" being billed. */
+  month: string;
+  /** Today in Asia/Tokyo, "YYYY-MM-DD": a confirmed booking that started before it was not redeemed. */
+  today: string;
+  /** Every booking of the month (any status) of the association's facilities for the municipality. */
+  bookings: readonly BillableBooking[];
+  /** The usage reports of the month's bookings. */
+  reports: readonly ReportFact[];
+  /**
+   * Bookings of earlier months whose run is finalized (for adjustments), in their current state; bookings of
+   * the billed month itself in this list are ignored.
+   */
+  earlierBookings: readonly BillableBooking[];
+  /** Every line, with a booking, of this association × municipality's finalized runs. */
+  finalizedLines: readonly FinalizedLine[];
+};
+
+export type EngineResult = {
+  lines: DraftLine[];
+  discrepancies: Discrepancy[];
+  totals: Totals;
+  byFacility: FacilityTotals[];
+};
+
+const USED = new Set(["used", "reported"]);
+
+/** What a booking should be billed now, and as what kind of line (null: nothing). */
+export function billable(b: BillableBooking): { kind: "use" | "cancellation_fee"; amount: number } | null {
+  if (USED.has(b.status)) return { kind: "use", amount: b.municipalityShare };
+  if (b.status === "cancelled" && b.feeMunicipalityShare > 0) {
+    return { kind: "cancellation_fee", amount: b.feeMunicipalityShare };
+  }
+  return null;
+}
+
+function lineOf(b: BillableBooking, kind: BillingLineKind, amount: number): DraftLine {
+  const isUse = kind === "use" || (kind === "adjustment" && USED.has(b.status));
+  return {
+    kind,
+    bookingId: b.id,
+    facilityId: b.facilityId,
+    residentId: b.residentId,
+    residentRef: b.residentRef,
+    serviceType: b.serviceType,
+    startDate: b.startDate,
+    endDate: b.endDate,
+    units: kind === "cancellation_fee" ? 0 : isUse ? b.units : 0,
+    fee: kind === "cancellation_fee" ? b.cancellationFee : isUse ? b.fee : 0,
+    residentCopay: isUse ? b.residentCopay : 0,
+    amount,
+    policyVersionId: b.policyVersionId,
+    note: "",
+    adjustsLineId: null,
+  };
+}
+
+const byStartThenId = (a: { startDate: string | null; bookingId: string | null }, b: typeof a) =>
+  (a.startDate ?? "").localeCompare(b.startDate ?? "") ||
+  (a.bookingId ?? "").localeCompare(b.bookingId ?? "");
+
+export function sumLines(
+  lines: readonly Pick<DraftLine, "units" | "fee" | "residentCopay" | "amount">[],
+): Totals {
+  const t: Totals = { lines: 0, units: 0, fee: 0, residentCopay: 0, amount: 0 };
+  for (const l of lines) {
+    t.lines++;
+    t.units += l.units;
+    t.fee += l.fee;
+    t.residentCopay += l.residentCopay;
+    t.amount += l.amount;
+  }
+  return t;
+}
+
+export function totalsByFacility(
+  lines: readonly Pick<DraftLine, "facilityId" | "units" | "fee" | "residentCopay" | "amount">[],
+): FacilityTotals[] {
+  const groups = new Map<string, (typeof lines)[number][]>();
+  for (const l of lines) {
+    const g = groups.get(l.facilityId);
+    if (g) g.push(l);
+    else groups.set(l.facilityId, [l]);
+  }
+  return [...groups]
+    .map(([facilityId, ls]) => ({ facilityId, ...sumLines(ls) }))
+    .sort((a, b) => a.facilityId.localeCompare(b.facilityId));
+}
+
+/** The month's lines (uses, cancellation fees, adjustments), discrepancies and totals. */
+export function computeBilling(input: EngineInput): EngineResult {
+  const lines: DraftLine[] = [];
+  for (const b of input.bookings) {
+    const bill = billable(b);
+    if (bill) lines.push(lineOf(b, bill.kind, bill.amount));
+  }
+  lines.sort(byStartThenId);
+
+  // Adjustments of earlier finalized months.
+  const billed = new Map<string, { sum: number; last: FinalizedLine }>();
+  for (const l of input.finalizedLines) {
+    const cur = billed.get(l.bookingId);
+    if (!cur) billed.set(l.bookingId, { sum: l.amount, last: l });
+    else {
+      cur.sum += l.amount;
+      if (l.month > cur.last.month || (l.month === cur.last.month && compareIds(l.id, cur.last.id) > 0)) {
+        cur.last = l;
+      }
+    }
+  }
+  const adjustments: DraftLine[] = [];
+  const seen = new Set<string>();
+  for (const b of input.earlierBookings) {
+    if (b.startDate.slice(0, 7) >= input.month || seen.has(b.id)) continue;
+    seen.add(b.id);
+    const expected = billable(b)?.amount ?? 0;
+    const prior = billed.get(b.id);
+    const diff = expected - (prior?.sum ?? 0);
+    if (diff === 0) continue;
+    const line = lineOf(b, "adjustment", diff);
+    line.adjustsLineId = prior?.last.id ?? null;
+    line.note = adjustmentNote(b, prior !== undefined);
+    adjustments.push(line);
+  }
+  adjustments.sort(byStartThenId);
+  lines.push(...adjustments);
+
+  return {
+    lines,
+    discrepancies: findDiscrepancies(input),
+    totals: sumLines(lines),
+    byFacility: totalsByFacility(lines),
+  };
+}
+
+function adjustmentNote(b: BillableBooking, wasBilled: boolean): string {
+  const month = b.startDate.slice(0, 7);
+  if (!wasBilled) return `${month}分 確定後の利用・キャンセル料 (late)`;
+  if (b.status === "cancelled") return `${month}分 請求後のキャンセル (cancelled after billing)`;
+  if (!USED.has(b.status)) return `${month}分 請求後の取消 (${b.status} after billing)`;
+  return `${month}分 金額の訂正 (amount corrected)`;
+}
+
+/** Numeric ids (BigInt as text) compare by value. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || a.localeCompare(b);
+}
+
+/** What to look at before finalizing, oldest service first. */
+export function findDiscrepancies(input: Pick<EngineInput, "today" | "bookings" | "reports">): Discrepancy[] {
+  const out: Discrepancy[] = [];
+  const reported = new Set(input.reports.map((r) => r.bookingId));
+  for (const b of input.bookings) {
+    const base = {
+      bookingId: b.id,
+      facilityId: b.facilityId,
+      residentRef: b.residentRef,
+      startDate: b.startDate,
+      status: b.status,
+    };
+    if (b.status === "confirmed" && b.startDate < input.today) out.push({ code: "unredeemed", ...base });
+    if (b.status === "used" && !reported.has(b.id)) out.push({ code: "unreported", ...base });
+  }
+  for (const r of input.reports) {
+    const base = {
+      bookingId: r.bookingId,
+      facilityId: r.facilityId,
+      residentRef: r.residentRef,
+      startDate: r.startDate,
+      status: r.bookingStatus,
+    };
+    if (!USED.has(r.bookingStatus)) out.push({ code: "report_without_use", ...base });
+    else if (r.copayCollected !== r.expectedCopay) {
+      out.push({ code: "copay_mismatch", ...base, expected: r.expectedCopay, actual: r.copayCollected });
+    }
+  }
+  const order: Record<DiscrepancyCode, number> = {
+    unredeemed: 0,
+    unreported: 1,
+    report_without_use: 2,
+    copay_mismatch: 3,
+  };
+  return out.sort(
+    (a, b) =>
+      a.startDate.localeCompare(b.startDate) ||
+      order[a.code] - order[b.code] ||
+      a.bookingId.localeCompare(b.bookingId),
+  );
+}
+
+/** "医-2026-11-041009": the invoice number of a finalized run. */
+export function invoiceNumber(associationId: string, month: string, municipalityCode: string): string {
+  const prefix = associationId === "medical" ? "医" : associationId === "midwife" ? "助" : associationId;
+  return `${prefix}-${month}-${municipalityCode}`;
+}
+
+/** Whether two computations bill the same lines (a reviewed run must still match when it is finalized). */
+export function sameLines(a: readonly DraftLine[], b: readonly DraftLine[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (l: DraftLine) =>
+    [l.kind, l.bookingId, l.facilityId, l.units, l.fee, l.residentCopay, l.amount, l.adjustsLineId].join("|");
+  const ka = a.map(key).sort();
+  const kb = b.map(key).sort();
+  return ka.every((k, i) => k === kb[i]);
+}

@@ -1,0 +1,516 @@
+/**
+ * Invoices (請求書) of billing runs: an Excel workbook (cover sheet 請求書 + detail sheet 請求明細) and a Word cover
+ * letter/invoice per run, all runs of a month as one zip, a statement per facility of what the association owes
+ * it (支払明細書, xlsx), and the month's totals as CSV (UTF-8 with BOM or Shift_JIS).
+ * Dates on the forms are in 和暦 (令和8年11月26日). Every total is the sum of the run's stored lines, so an
+ * invoice always equals the ledger to the yen.
+ */
+import {
+  AlignmentType,
+  BorderStyle,
+  Document,
+  Packer,
+  Paragraph,
+  Table,
+  TableCell,
+  TableRow,
+  TextRun,
+  WidthType,
+} from "docx";
+import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
+import JSZip from "jszip";
+import { csvLine } from "../bookings/export.js";
+import type { PrismaClient } from "../db/client.js";
+import { problems } from "../http/problem.js";
+import type { Month } from "../usage/monthly.js";
+import type { FacilityListTotals, LineDto, RunDetail } from "./runs.js";
+import { getRun, listRuns } from "./runs.js";
+
+const FONT = "ＭＳ 明朝";
+const YEN = '"¥"#,##0;[Red]-"¥"#,##0';
+const NUM = "#,##0;[Red]-#,##0";
+
+/** A date in 和暦, e.g. 令和8年11月26日 (Asia/Tokyo). */
+export function warekiDate(date: Date): string {
+  return new Intl.DateTimeFormat("ja-JP-u-ca-japanese", {
+    era: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    timeZone: "Asia/Tokyo",
+  }).format(date);
+}
+
+/** "2026-11" → 令和8年11月 */
+export function warekiMonth(month: string): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return new Intl.DateTimeFormat("ja-JP-u-ca-japanese", {
+    era: "long",
+    year: "numeric",
+    month: "long",
+    timeZone: "UTC",
+  }).format(new Date(Date.UTC(y, m - 1, 15)));
+}
+
+/** "2026-11-03" → 令和8年11月3日; null → "". */
+const warekiDay = (d: string | null) => (d ? warekiDate(new Date(`${d}T03:00:00Z`)) : "");
+
+export const yen = (n: number) => `${n < 0 ? "-" : ""}¥${Math.abs(n).toLocaleString("ja-JP")}`;
+
+const SERVICE: Record<string, string> = { stay: "宿泊型", day: "デイサービス型", visit: "アウトリーチ型" };
+const KIND: Record<string, string> = { use: "利用", cancellation_fee: "キャンセル料", adjustment: "調整" };
+
+export const serviceLabel = (s: string | null) => (s ? (SERVICE[s] ?? s) : "");
+export const kindLabel = (k: string) => KIND[k] ?? k;
+
+/** The run's invoice number, or a marker that it is not final yet. */
+const numberOf = (run: RunDetail) => run.invoiceNumber ?? `（未確定 ${run.status}）`;
+const addressee = (run: RunDetail) => `${run.municipalityName}長 様`;
+const subject = (run: RunDetail) => `${warekiMonth(run.month)}分 産後ケア事業委託料`;
+
+export type InvoiceFile = { body: Buffer; fileName: string; contentType: string };
+
+export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+const fileBase = (run: RunDetail) =>
+  `invoice-${run.associationId}-${run.month}-${run.municipalityCode}${run.status === "finalized" ? "" : "-draft"}`;
+
+const DETAIL_HEADERS = [
+  "No.",
+  "区分",
+  "施設名",
+  "利用者番号",
+  "サービス種別",
+  "利用開始日",
+  "利用終了日",
+  "回数",
+  "委託料",
+  "利用者負担額",
+  "請求額",
+  "備考",
+] as const;
+
+/** The invoice workbook: cover 請求書 and detail 請求明細, whose total equals the run's total. */
+export async function invoiceXlsx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = run.associationName;
+  wb.created = issuedOn;
+  cover(wb, run, issuedOn);
+  detail(wb, run);
+  const body = Buffer.from(await wb.xlsx.writeBuffer());
+  return { body, fileName: `${fileBase(run)}.xlsx`, contentType: XLSX_TYPE };
+}
+
+function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
+  const ws = wb.addWorksheet("請求書", {
+    pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 1 },
+    views: [{ showGridLines: false }],
+  });
+  ws.columns = [{ width: 4 }, { width: 22 }, { width: 18 }, { width: 18 }, { width: 22 }, { width: 4 }];
+  const font = (size = 11, bold = false) => ({ name: FONT, size, bold });
+  ws.getCell("E2").value = `請求番号　${numberOf(run)}`;
+  ws.getCell("E2").alignment = { horizontal: "right" };
+  ws.getCell("E3").value = warekiDate(issuedOn);
+  ws.getCell("E3").alignment = { horizontal: "right" };
+  ws.mergeCells("B5:E5");
+  const title = ws.getCell("B5");
+  title.value = "請　求　書";
+  title.font = font(20, true);
+  title.alignment = { horizontal: "center" };
+  ws.getCell("B7").value = addressee(run);
+  ws.getCell("B7").font = font(14, true);
+  ws.getCell("E9").value = run.associationName;
+  ws.getCell("E9").font = font(12, true);
+  ws.getCell("E9").alignment = { horizontal: "right" };
+  ws.getCell("E10").value = "（代表機関）";
+  ws.getCell("E10").alignment = { horizontal: "right" };
+  ws.getCell("B12").value = "下記のとおり請求いたします。";
+  ws.getCell("B14").value = "請求金額";
+  ws.getCell("B14").font = font(14, true);
+  ws.mergeCells("C14:E14");
+  const total = ws.getCell("C14");
+  total.value = run.totals.amount;
+  total.numFmt = YEN;
+  total.font = font(16, true);
+  total.alignment = { horizontal: "center" };
+  total.border = { bottom: { style: "double" } };
+  ws.getCell("B16").value = "件名";
+  ws.getCell("C16").value = subject(run);
+  ws.getCell("B17").value = "対象月";
+  ws.getCell("C17").value = warekiMonth(run.month);
+  ws.getCell("B18").value = "件数";
+  ws.getCell("C18").value = run.totals.lines;
+  ws.getCell("B19").value = "利用回数";
+  ws.getCell("C19").value = run.totals.units;
+  ws.getCell("B20").value = "委託料合計";
+  ws.getCell("C20").value = run.totals.fee;
+  ws.getCell("C20").numFmt = YEN;
+  ws.getCell("B21").value = "利用者負担額合計";
+  ws.getCell("C21").value = run.totals.residentCopay;
+  ws.getCell("C21").numFmt = YEN;
+  ws.getCell("B22").value = "請求額（市町村負担額）";
+  ws.getCell("C22").value = run.totals.amount;
+  ws.getCell("C22").numFmt = YEN;
+  for (let r = 16; r <= 22; r++) {
+    for (const c of ["B", "C"]) {
+      ws.getCell(`${c}${r}`).border = { top: { style: "thin" }, bottom: { style: "thin" } };
+    }
+  }
+  ws.getCell("B24").value = "内訳は「請求明細」のとおり。";
+  ws.eachRow((row) => {
+    row.eachCell((cell) => {
+      cell.font = { ...font(), ...(cell.font ?? {}), name: FONT };
+    });
+  });
+}
+
+function detail(wb: ExcelJS.Workbook, run: RunDetail) {
+  const ws = wb.addWorksheet("請求明細", {
+    pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    views: [{ state: "frozen", ySplit: 3 }],
+  });
+  ws.columns = [
+    { width: 5 },
+    { width: 11 },
+    { width: 28 },
+    { width: 18 },
+    { width: 15 },
+    { width: 17 },
+    { width: 17 },
+    { width: 6 },
+    { width: 11 },
+    { width: 12 },
+    { width: 12 },
+    { width: 30 },
+  ];
+  ws.getCell("A1").value = `請求明細　${run.municipalityName}　${warekiMonth(run.month)}分　${numberOf(run)}`;
+  ws.getCell("A1").font = { name: FONT, size: 12, bold: true };
+  const header = ws.getRow(3);
+  header.values = [...DETAIL_HEADERS];
+  header.font = { name: FONT, bold: true };
+  header.eachCell((c) => {
+    c.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFE8EEF7" } };
+    c.border = { bottom: { style: "thin" } };
+  });
+  run.lines.forEach((l, i) => {
+    const row = ws.addRow(detailCells(l, i + 1));
+    row.font = { name: FONT };
+  });
+  const first = 4;
+  const last = 3 + run.lines.length;
+  const sum = (col: string, total: number) =>
+    run.lines.length ? { formula: `SUM(${col}${first}:${col}${last})`, result: total } : 0;
+  const totalRow = ws.addRow([
+    "",
+    "合計",
+    `${run.totals.lines}件`,
+    "",
+    "",
+    "",
+    "",
+    sum("H", run.totals.units),
+    sum("I", run.totals.fee),
+    sum("J", run.totals.residentCopay),
+    sum("K", run.totals.amount),
+    "",
+  ]);
+  totalRow.font = { name: FONT, bold: true };
+  totalRow.eachCell((c) => {
+    c.border = { top: { style: "thin" }, bottom: { style: "double" } };
+  });
+  for (const col of ["I", "J", "K"]) ws.getColumn(col).numFmt = NUM;
+  ws.getColumn("H").numFmt = NUM;
+  ws.autoFilter = { from: "A3", to: `L${Math.max(last, 3)}` };
+}
+
+function detailCells(l: LineDto, no: number) {
+  return [
+    no,
+    kindLabel(l.kind),
+    l.facilityName,
+    l.residentRef,
+    serviceLabel(l.serviceType),
+    warekiDay(l.startDate),
+    warekiDay(l.endDate),
+    l.units,
+    l.fee,
+    l.residentCopay,
+    l.amount,
+    l.note,
+  ];
+}
+
+const cellBorder = { style: BorderStyle.SINGLE, size: 4, color: "999999" };
+const borders = { top: cellBorder, bottom: cellBorder, left: cellBorder, right: cellBorder };
+
+function row(label: string, value: string, bold = false): TableRow {
+  return new TableRow({
+    children: [
+      new TableCell({
+        width: { size: 35, type: WidthType.PERCENTAGE },
+        borders,
+        children: [new Paragraph({ children: [new TextRun({ text: label, font: FONT })] })],
+      }),
+      new TableCell({
+        width: { size: 65, type: WidthType.PERCENTAGE },
+        borders,
+        children: [
+          new Paragraph({
+            alignment: AlignmentType.RIGHT,
+            children: [new TextRun({ text: value, font: FONT, bold })],
+          }),
+        ],
+      }),
+    ],
+  });
+}
+
+/** The Word cover letter/invoice (請求書) of a run. */
+export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
+  const p = (
+    text: string,
+    opts: { align?: "left" | "right" | "center"; size?: number; bold?: boolean } = {},
+  ) =>
+    new Paragraph({
+      alignment:
+        opts.align === "right"
+          ? AlignmentType.RIGHT
+          : opts.align === "center"
+            ? AlignmentType.CENTER
+            : AlignmentType.LEFT,
+      spacing: { after: 120 },
+      children: [new TextRun({ text, font: FONT, size: (opts.size ?? 11) * 2, bold: opts.bold })],
+    });
+  const doc = new Document({
+    creator: run.associationName,
+    title: `請求書 ${numberOf(run)}`,
+    styles: { default: { document: { run: { font: FONT } } } },
+    sections: [
+      {
+        children: [
+          p(`請求番号　${numberOf(run)}`, { align: "right" }),
+          p(warekiDate(issuedOn), { align: "right" }),
+          p(addressee(run), { size: 14, bold: true }),
+          p(run.associationName, { align: "right", size: 12, bold: true }),
+          p("（代表機関）", { align: "right" }),
+          p("請　求　書", { align: "center", size: 20, bold: true }),
+          p(`${subject(run)}について、下記のとおり請求いたします。`),
+          p(`請求金額　${yen(run.totals.amount)}`, { align: "center", size: 16, bold: true }),
+          p("記", { align: "center" }),
+          new Table({
+            width: { size: 100, type: WidthType.PERCENTAGE },
+            rows: [
+              row("対象月", warekiMonth(run.month)),
+              row("件数", `${run.totals.lines}件`),
+              row("利用回数", `${run.totals.units}回`),
+              row("委託料合計", yen(run.totals.fee)),
+              row("利用者負担額合計", yen(run.totals.residentCopay)),
+              row("請求額（市町村負担額）", yen(run.totals.amount), true),
+            ],
+          }),
+          p(""),
+          p("内訳は別添の請求明細（Excel）のとおりです。"),
+          p("以上", { align: "right" }),
+        ],
+      },
+    ],
+  });
+  const body = await Packer.toBuffer(doc);
+  return { body: Buffer.from(body), fileName: `${fileBase(run)}.docx`, contentType: DOCX_TYPE };
+}
+
+/** Every run of an association's month: each run's xlsx and docx in one zip. */
+export async function invoicesZip(
+  prisma: PrismaClient,
+  associationId: string,
+  month: Month,
+  now: Date,
+): Promise<InvoiceFile & { runs: number }> {
+  const list = await listRuns(prisma, { associationId, month });
+  if (!list.items.length) throw problems.notFound("billing run of that month");
+  const zip = new JSZip();
+  for (const item of list.items) {
+    const run = await getRun(prisma, item.id, now, { discrepancies: false });
+    const [x, d] = await Promise.all([invoiceXlsx(run, now), invoiceDocx(run, now)]);
+    zip.file(x.fileName, x.body);
+    zip.file(d.fileName, d.body);
+  }
+  const body = await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
+  return {
+    body,
+    runs: list.items.length,
+    fileName: `invoices-${associationId}-${month.text}.zip`,
+    contentType: "application/zip",
+  };
+}
+
+/** What the association owes one facility for the month: its lines of every run of the month (xlsx). */
+export async function facilityStatementXlsx(
+  prisma: PrismaClient,
+  associationId: string,
+  facilityId: string,
+  month: Month,
+  now: Date,
+): Promise<InvoiceFile & { lines: number; total: number }> {
+  const facility = await prisma.facility.findUnique({
+    where: { id: facilityId },
+    select: { name: true, associationId: true, association: { select: { name: true } } },
+  });
+  if (!facility || facility.associationId !== associationId) throw problems.notFound("facility");
+  const runs = await prisma.billingRun.findMany({
+    where: { associationId, month: month.text },
+    select: { id: true, municipalityCode: true, status: true, invoiceNumber: true },
+    orderBy: { municipalityCode: "asc" },
+  });
+  const names = new Map(
+    (
+      await prisma.municipality.findMany({
+        where: { code: { in: runs.map((r) => r.municipalityCode) } },
+        select: { code: true, name: true },
+      })
+    ).map((m) => [m.code, m.name]),
+  );
+  const runOf = new Map(runs.map((r) => [r.id, r]));
+  const lines = await prisma.billingLine.findMany({
+    where: { runId: { in: runs.map((r) => r.id) }, facilityId },
+    orderBy: [{ startDate: "asc" }, { id: "asc" }],
+  });
+  const wb = new ExcelJS.Workbook();
+  wb.creator = facility.association.name;
+  const ws = wb.addWorksheet("支払明細書", {
+    pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+  });
+  ws.columns = [
+    { width: 5 },
+    { width: 12 },
+    { width: 11 },
+    { width: 18 },
+    { width: 15 },
+    { width: 17 },
+    { width: 6 },
+    { width: 11 },
+    { width: 12 },
+    { width: 12 },
+    { width: 20 },
+  ];
+  ws.getCell("A1").value = `支払明細書　${warekiMonth(month.text)}分`;
+  ws.getCell("A1").font = { name: FONT, size: 14, bold: true };
+  ws.getCell("A2").value = `${facility.name} 様`;
+  ws.getCell("A3").value = `${facility.association.name}　${warekiDate(now)}`;
+  const header = ws.getRow(5);
+  header.values = [
+    "No.",
+    "市町村",
+    "区分",
+    "利用者番号",
+    "サービス種別",
+    "利用開始日",
+    "回数",
+    "委託料",
+    "利用者負担額",
+    "支払額",
+    "請求番号",
+  ];
+  header.font = { name: FONT, bold: true };
+  let total = 0;
+  lines.forEach((l, i) => {
+    const run = runOf.get(l.runId);
+    total += l.amount;
+    ws.addRow([
+      i + 1,
+      names.get(run?.municipalityCode ?? "") ?? run?.municipalityCode ?? "",
+      kindLabel(l.kind),
+      l.residentRef,
+      serviceLabel(l.serviceType),
+      l.startDate ? warekiDay(l.startDate.toISOString().slice(0, 10)) : "",
+      l.units,
+      l.fee,
+      l.residentCopay,
+      l.amount,
+      run?.invoiceNumber ?? `（未確定 ${run?.status ?? ""}）`,
+    ]).font = { name: FONT };
+  });
+  const totalRow = ws.addRow(["", "合計", `${lines.length}件`, "", "", "", "", "", "", total, ""]);
+  totalRow.font = { name: FONT, bold: true };
+  for (const col of ["H", "I", "J"]) ws.getColumn(col).numFmt = NUM;
+  const body = Buffer.from(await wb.xlsx.writeBuffer());
+  return {
+    body,
+    lines: lines.length,
+    total,
+    fileName: `statement-${facilityId}-${month.text}.xlsx`,
+    contentType: XLSX_TYPE,
+  };
+}
+
+export const TOTALS_CSV_HEADER = [
+  "区分",
+  "代表機関",
+  "市町村コード",
+  "市町村・施設",
+  "状態",
+  "請求番号",
+  "件数",
+  "回数",
+  "委託料",
+  "利用者負担額",
+  "請求額",
+];
+
+/**
+ * The month's totals as CSV: one row per run (municipality), then one per facility. UTF-8 with a BOM, or
+ * Shift_JIS for older Excel.
+ */
+export function totalsCsv(
+  list: { month: string; items: RunDetailLike[]; byFacility: FacilityListTotals[] },
+  encoding: "utf-8" | "sjis",
+): InvoiceFile {
+  const parts = [csvLine(TOTALS_CSV_HEADER)];
+  for (const r of list.items) {
+    parts.push(
+      csvLine([
+        "市町村",
+        r.associationId,
+        r.municipalityCode,
+        r.municipalityName,
+        r.status,
+        r.invoiceNumber ?? "",
+        r.lineCount,
+        r.units,
+        r.fee,
+        r.residentCopay,
+        r.total,
+      ]),
+    );
+  }
+  for (const f of list.byFacility) {
+    parts.push(
+      csvLine(["施設", "", "", f.facilityName, "", "", f.lines, f.units, f.fee, f.residentCopay, f.amount]),
+    );
+  }
+  const text = parts.join("");
+  const body =
+    encoding === "sjis"
+      ? iconv.encode(text, "Shift_JIS")
+      : Buffer.concat([Buffer.from("\uFEFF"), Buffer.from(text)]);
+  return {
+    body,
+    fileName: `billing-${list.month}${encoding === "sjis" ? "-sjis" : ""}.csv`,
+    contentType: encoding === "sjis" ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8",
+  };
+}
+
+export type RunDetailLike = {
+  associationId: string;
+  municipalityCode: string;
+  municipalityName: string;
+  status: string;
+  invoiceNumber: string | null;
+  lineCount: number;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  total: number;
+};

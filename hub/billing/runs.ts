@@ -1,0 +1,616 @@
+/**
+ * Billing runs (請求) in the database: compute or recompute the drafts of an association's month (one run per
+ * municipality), review, finalize (numbered, immutable), read them with their lines, discrepancies and totals.
+ * The arithmetic is the pure engine's (hub/billing/engine.ts); this module only gathers its input and stores its
+ * output.
+ */
+import { randomUUID } from "node:crypto";
+import type { Prisma, PrismaClient } from "../db/client.js";
+import { problems } from "../http/problem.js";
+import type { Actor } from "../identity/actor.js";
+import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { type Month, parseMonth } from "../usage/monthly.js";
+import { formatVoucherNumber } from "../vouchers/number.js";
+import {
+  type BillableBooking,
+  computeBilling,
+  type Discrepancy,
+  type DraftLine,
+  type EngineResult,
+  type FinalizedLine,
+  invoiceNumber,
+  type ReportFact,
+  type ServiceType,
+  sameLines,
+  sumLines,
+  type Totals,
+  totalsByFacility,
+} from "./engine.js";
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const bookingSelect = {
+  id: true,
+  status: true,
+  facilityId: true,
+  residentId: true,
+  serviceType: true,
+  startDate: true,
+  endDate: true,
+  units: true,
+  fee: true,
+  residentCopay: true,
+  municipalityShare: true,
+  cancellationFee: true,
+  feeMunicipalityShare: true,
+  policyVersionId: true,
+  resident: { select: { municipalityCode: true, externalId: true } },
+  voucher: { select: { municipalityCode: true, number: true } },
+  usageReport: { select: { copayCollected: true } },
+} satisfies Prisma.BookingSelect;
+
+type BookingRow = Prisma.BookingGetPayload<{ select: typeof bookingSelect }>;
+
+/** The municipality a booking is billed to: its voucher's, else its resident's. */
+const municipalityOf = (b: BookingRow) => b.voucher?.municipalityCode ?? b.resident?.municipalityCode ?? null;
+
+function toBillable(b: BookingRow): BillableBooking {
+  return {
+    id: b.id,
+    status: b.status,
+    facilityId: b.facilityId,
+    residentId: b.residentId,
+    residentRef: b.resident?.externalId || (b.voucher ? formatVoucherNumber(b.voucher.number) : ""),
+    serviceType: b.serviceType as ServiceType,
+    startDate: formatDate(b.startDate),
+    endDate: formatDate(b.endDate),
+    units: b.units,
+    fee: b.fee,
+    residentCopay: b.residentCopay,
+    municipalityShare: b.municipalityShare,
+    cancellationFee: b.cancellationFee,
+    feeMunicipalityShare: b.feeMunicipalityShare,
+    policyVersionId: b.policyVersionId,
+  };
+}
+
+const monthOf = (d: Date) => formatDate(d).slice(0, 7);
+
+/** Every municipality's engine result for an association's month (or one municipality's). */
+export async function computeMonth(
+  db: Db,
+  associationId: string,
+  month: Month,
+  now: Date,
+  only?: string,
+): Promise<Map<string, EngineResult>> {
+  const rows = await db.booking.findMany({
+    where: { facility: { associationId }, startDate: { gte: month.start, lt: month.end } },
+    select: bookingSelect,
+  });
+  // Finalized runs of earlier months, and every line of finalized runs, for adjustments.
+  const finalizedRuns = await db.billingRun.findMany({
+    where: { associationId, status: "finalized", ...(only ? { municipalityCode: only } : {}) },
+    select: { id: true, month: true, municipalityCode: true },
+  });
+  const earlierFinal = new Set(
+    finalizedRuns.filter((r) => r.month < month.text).map((r) => `${r.municipalityCode}|${r.month}`),
+  );
+  const runInfo = new Map(finalizedRuns.map((r) => [r.id, r]));
+  const lines = finalizedRuns.length
+    ? await db.billingLine.findMany({
+        where: { runId: { in: finalizedRuns.map((r) => r.id) }, bookingId: { not: null } },
+        select: { id: true, runId: true, bookingId: true, amount: true },
+      })
+    : [];
+  let earlierRows: BookingRow[] = [];
+  const earlierMonths = [...earlierFinal].map((k) => k.split("|")[1] as string).sort();
+  const first = earlierMonths[0] ? parseMonth(earlierMonths[0]) : null;
+  if (first) {
+    earlierRows = (
+      await db.booking.findMany({
+        where: { facility: { associationId }, startDate: { gte: first.start, lt: month.start } },
+        select: bookingSelect,
+      })
+    ).filter((b) => earlierFinal.has(`${municipalityOf(b)}|${monthOf(b.startDate)}`));
+  }
+
+  const today = formatDate(tokyoToday(now));
+  const codes = new Set<string>();
+  const group = <T>(items: T[], code: (t: T) => string | null) => {
+    const m = new Map<string, T[]>();
+    for (const it of items) {
+      const c = code(it);
+      if (!c || (only && c !== only)) continue;
+      codes.add(c);
+      const g = m.get(c);
+      if (g) g.push(it);
+      else m.set(c, [it]);
+    }
+    return m;
+  };
+  const byCode = group(rows, municipalityOf);
+  const earlierByCode = group(earlierRows, municipalityOf);
+  const linesByCode = group(lines, (l) => runInfo.get(l.runId)?.municipalityCode ?? null);
+  if (only) codes.add(only);
+
+  const out = new Map<string, EngineResult>();
+  for (const code of [...codes].sort()) {
+    const bookings = byCode.get(code) ?? [];
+    const reports: ReportFact[] = bookings
+      .filter((b) => b.usageReport)
+      .map((b) => ({
+        bookingId: b.id,
+        bookingStatus: b.status,
+        copayCollected: b.usageReport?.copayCollected ?? 0,
+        expectedCopay: b.residentCopay,
+        facilityId: b.facilityId,
+        residentRef: toBillable(b).residentRef,
+        startDate: formatDate(b.startDate),
+      }));
+    const finalizedLines: FinalizedLine[] = (linesByCode.get(code) ?? []).map((l) => ({
+      id: l.id.toString(),
+      bookingId: l.bookingId as string,
+      amount: l.amount,
+      month: runInfo.get(l.runId)?.month ?? "",
+    }));
+    out.set(
+      code,
+      computeBilling({
+        month: month.text,
+        today,
+        bookings: bookings.map(toBillable),
+        reports,
+        earlierBookings: (earlierByCode.get(code) ?? []).map(toBillable),
+        finalizedLines,
+      }),
+    );
+  }
+  return out;
+}
+
+const dateCol = (d: string | null) => (d ? new Date(`${d}T00:00:00Z`) : null);
+
+function lineData(runId: string, l: DraftLine): Prisma.BillingLineCreateManyInput {
+  return {
+    runId,
+    kind: l.kind,
+    bookingId: l.bookingId,
+    facilityId: l.facilityId,
+    residentId: l.residentId,
+    residentRef: l.residentRef,
+    serviceType: l.serviceType,
+    startDate: dateCol(l.startDate),
+    endDate: dateCol(l.endDate),
+    units: l.units,
+    fee: l.fee,
+    residentCopay: l.residentCopay,
+    amount: l.amount,
+    policyVersionId: l.policyVersionId,
+    note: l.note,
+    adjustsLineId: l.adjustsLineId === null ? null : BigInt(l.adjustsLineId),
+  };
+}
+
+type StoredLine = Prisma.BillingLineGetPayload<object>;
+
+function toDraft(l: StoredLine): DraftLine {
+  return {
+    kind: l.kind as DraftLine["kind"],
+    bookingId: l.bookingId,
+    facilityId: l.facilityId,
+    residentId: l.residentId,
+    residentRef: l.residentRef,
+    serviceType: l.serviceType as ServiceType | null,
+    startDate: l.startDate ? formatDate(l.startDate) : null,
+    endDate: l.endDate ? formatDate(l.endDate) : null,
+    units: l.units,
+    fee: l.fee,
+    residentCopay: l.residentCopay,
+    amount: l.amount,
+    policyVersionId: l.policyVersionId,
+    note: l.note,
+    adjustsLineId: l.adjustsLineId === null ? null : l.adjustsLineId.toString(),
+  };
+}
+
+async function replaceLines(db: Db, runId: string, lines: DraftLine[]) {
+  await db.billingLine.deleteMany({ where: { runId } });
+  if (lines.length) await db.billingLine.createMany({ data: lines.map((l) => lineData(runId, l)) });
+}
+
+export type RunSummary = {
+  id: string;
+  associationId: string;
+  municipalityCode: string;
+  municipalityName: string;
+  month: string;
+  status: string;
+  invoiceNumber: string | null;
+  total: number;
+  lineCount: number;
+  units: number;
+  fee: number;
+  residentCopay: number;
+  createdAt: string;
+  updatedAt: string;
+  reviewedAt: string | null;
+  finalizedAt: string | null;
+};
+
+const runInclude = {} satisfies Prisma.BillingRunInclude;
+
+type RunRow = Prisma.BillingRunGetPayload<object>;
+
+/** Lines, units, fees, copays and amounts of each run, by run id. */
+async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>> {
+  if (!runIds.length) return new Map();
+  const groups = await db.billingLine.groupBy({
+    by: ["runId"],
+    where: { runId: { in: runIds } },
+    _count: { _all: true },
+    _sum: { units: true, fee: true, residentCopay: true, amount: true },
+  });
+  return new Map(
+    groups.map((g) => [
+      g.runId,
+      {
+        lines: g._count._all,
+        units: g._sum.units ?? 0,
+        fee: g._sum.fee ?? 0,
+        residentCopay: g._sum.residentCopay ?? 0,
+        amount: g._sum.amount ?? 0,
+      },
+    ]),
+  );
+}
+
+async function municipalityNames(db: Db, codes: string[]): Promise<Map<string, string>> {
+  const ms = await db.municipality.findMany({
+    where: { code: { in: codes } },
+    select: { code: true, name: true },
+  });
+  return new Map(ms.map((m) => [m.code, m.name]));
+}
+
+function summary(r: RunRow, names: Map<string, string>, totals: Map<string, Totals>): RunSummary {
+  const t = totals.get(r.id) ?? sumLines([]);
+  return {
+    id: r.id,
+    associationId: r.associationId,
+    municipalityCode: r.municipalityCode,
+    municipalityName: names.get(r.municipalityCode) ?? r.municipalityCode,
+    month: r.month,
+    status: r.status,
+    invoiceNumber: r.invoiceNumber,
+    total: r.total,
+    lineCount: t.lines,
+    units: t.units,
+    fee: t.fee,
+    residentCopay: t.residentCopay,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    reviewedAt: r.reviewedAt?.toISOString() ?? null,
+    finalizedAt: r.finalizedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Computes (or recomputes) the drafts of an association's month: one municipality's, or every municipality
+ * that has lines or discrepancies (and every open draft of the month). A finalized run is never touched: for one
+ * municipality that is 409 `run_finalized`; for all, it is skipped. A reviewed run goes back to draft.
+ */
+export async function runMonth(
+  prisma: PrismaClient,
+  opts: { associationId: string; month: Month; municipalityCode?: string; actorId: string | null; now: Date },
+): Promise<{ items: RunSummary[]; skipped: string[] }> {
+  const { associationId, month, now } = opts;
+  if (opts.municipalityCode) {
+    const m = await prisma.municipality.findUnique({ where: { code: opts.municipalityCode } });
+    if (!m) throw problems.notFound("municipality");
+  }
+  const results = await computeMonth(prisma, associationId, month, now, opts.municipalityCode);
+  const existing = await prisma.billingRun.findMany({
+    where: {
+      associationId,
+      month: month.text,
+      ...(opts.municipalityCode ? { municipalityCode: opts.municipalityCode } : {}),
+    },
+  });
+  const byCode = new Map(existing.map((r) => [r.municipalityCode, r]));
+  const codes = new Set([...results.keys()].filter((c) => isWorthARun(results.get(c))));
+  for (const r of existing) if (r.status !== "finalized") codes.add(r.municipalityCode);
+  if (opts.municipalityCode) codes.add(opts.municipalityCode);
+  const skipped: string[] = [];
+  const ids: string[] = [];
+  const updates: { id: string; total: number; createdBy: string | null }[] = [];
+  const creates: Prisma.BillingRunCreateManyInput[] = [];
+  const lines: Prisma.BillingLineCreateManyInput[] = [];
+  for (const code of [...codes].sort()) {
+    const prior = byCode.get(code);
+    if (prior?.status === "finalized") {
+      if (opts.municipalityCode) {
+        throw problems.conflict(
+          "run_finalized",
+          `The run ${prior.invoiceNumber} is finalized and cannot change`,
+        );
+      }
+      skipped.push(code);
+      continue;
+    }
+    const result = results.get(code) ?? computeEmpty();
+    const id = prior?.id ?? randomUUID();
+    ids.push(id);
+    if (prior) updates.push({ id, total: result.totals.amount, createdBy: opts.actorId ?? prior.createdBy });
+    else {
+      creates.push({
+        id,
+        associationId,
+        municipalityCode: code,
+        month: month.text,
+        total: result.totals.amount,
+        createdBy: opts.actorId,
+      });
+    }
+    for (const l of result.lines) lines.push(lineData(id, l));
+  }
+  // One transaction for the month: every draft is replaced together, and never a finalized run.
+  await prisma.$transaction(async (tx) => {
+    if (updates.length) {
+      await tx.billingLine.deleteMany({ where: { runId: { in: updates.map((u) => u.id) } } });
+      for (const u of updates) {
+        await tx.billingRun.update({
+          where: { id: u.id, status: { not: "finalized" } },
+          data: {
+            status: "draft",
+            total: u.total,
+            reviewedAt: null,
+            reviewedBy: null,
+            createdBy: u.createdBy,
+          },
+        });
+      }
+    }
+    if (creates.length) await tx.billingRun.createMany({ data: creates });
+    for (let i = 0; i < lines.length; i += 5000) {
+      await tx.billingLine.createMany({ data: lines.slice(i, i + 5000) });
+    }
+  });
+  const runs = await prisma.billingRun.findMany({
+    where: { id: { in: ids } },
+    include: runInclude,
+    orderBy: { municipalityCode: "asc" },
+  });
+  const names = await municipalityNames(
+    prisma,
+    runs.map((r) => r.municipalityCode),
+  );
+  const totals = await runTotals(prisma, ids);
+  return { items: runs.map((r) => summary(r, names, totals)), skipped };
+}
+
+const isWorthARun = (r: EngineResult | undefined) =>
+  !!r && (r.lines.length > 0 || r.discrepancies.length > 0);
+const computeEmpty = (): EngineResult => ({
+  lines: [],
+  discrepancies: [],
+  totals: sumLines([]),
+  byFacility: [],
+});
+
+/** Association staff act on their own association's runs; the prefecture reads every association's. */
+export function scopeAssociation(actor: Actor, requested?: string): string | undefined {
+  if (actor.role === "association") {
+    if (!actor.associationId) throw problems.forbidden();
+    if (requested && requested !== actor.associationId) throw problems.notFound("association");
+    return actor.associationId;
+  }
+  if (actor.role === "prefecture") return requested;
+  throw problems.forbidden();
+}
+
+export type FacilityListTotals = Totals & { facilityId: string; facilityName: string };
+
+export type RunList = {
+  month: string;
+  items: RunSummary[];
+  byFacility: FacilityListTotals[];
+  total: number;
+};
+
+/** The month's runs with totals per municipality (one run each) and per facility (over every listed run). */
+export async function listRuns(
+  prisma: PrismaClient,
+  filter: { associationId?: string; month: Month; municipalityCode?: string },
+): Promise<RunList> {
+  const runs = await prisma.billingRun.findMany({
+    where: {
+      month: filter.month.text,
+      ...(filter.associationId ? { associationId: filter.associationId } : {}),
+      ...(filter.municipalityCode ? { municipalityCode: filter.municipalityCode } : {}),
+    },
+    include: runInclude,
+    orderBy: [{ associationId: "asc" }, { municipalityCode: "asc" }],
+  });
+  const names = await municipalityNames(
+    prisma,
+    runs.map((r) => r.municipalityCode),
+  );
+  const lines = runs.length
+    ? await prisma.billingLine.findMany({
+        where: { runId: { in: runs.map((r) => r.id) } },
+        select: { facilityId: true, units: true, fee: true, residentCopay: true, amount: true },
+      })
+    : [];
+  const byFacility = await withFacilityNames(prisma, totalsByFacility(lines));
+  const totals = await runTotals(
+    prisma,
+    runs.map((r) => r.id),
+  );
+  return {
+    month: filter.month.text,
+    items: runs.map((r) => summary(r, names, totals)),
+    byFacility,
+    total: runs.reduce((s, r) => s + r.total, 0),
+  };
+}
+
+async function withFacilityNames(prisma: Db, totals: ReturnType<typeof totalsByFacility>) {
+  const fs = await prisma.facility.findMany({
+    where: { id: { in: totals.map((t) => t.facilityId) } },
+    select: { id: true, name: true },
+  });
+  const names = new Map(fs.map((f) => [f.id, f.name]));
+  return totals
+    .map((t) => ({ ...t, facilityName: names.get(t.facilityId) ?? "" }))
+    .sort(
+      (a, b) =>
+        a.facilityName.localeCompare(b.facilityName, "ja") || a.facilityId.localeCompare(b.facilityId),
+    );
+}
+
+export type LineDto = Omit<DraftLine, "adjustsLineId"> & {
+  id: string;
+  facilityName: string;
+  adjustsLineId: string | null;
+};
+
+export type RunDetail = Omit<RunSummary, "lines"> & {
+  associationName: string;
+  lines: LineDto[];
+  byFacility: FacilityListTotals[];
+  totals: Totals;
+  discrepancies: (Discrepancy & { facilityName: string })[];
+};
+
+/** A run with its lines, totals and (unless finalized) the discrepancies of its month as they are now. */
+export async function getRun(
+  prisma: PrismaClient,
+  runId: string,
+  now: Date,
+  opts: { discrepancies?: boolean } = {},
+): Promise<RunDetail> {
+  const run = await prisma.billingRun.findUnique({
+    where: { id: runId },
+    include: { ...runInclude, association: { select: { name: true } } },
+  });
+  if (!run) throw problems.notFound("billing run");
+  const stored = await prisma.billingLine.findMany({ where: { runId }, orderBy: { id: "asc" } });
+  const month = parseMonth(run.month);
+  let discrepancies: Discrepancy[] = [];
+  if (run.status !== "finalized" && month && opts.discrepancies !== false) {
+    const r = await computeMonth(prisma, run.associationId, month, now, run.municipalityCode);
+    discrepancies = r.get(run.municipalityCode)?.discrepancies ?? [];
+  }
+  const facilityIds = [
+    ...new Set([...stored.map((l) => l.facilityId), ...discrepancies.map((d) => d.facilityId)]),
+  ];
+  const fs = await prisma.facility.findMany({
+    where: { id: { in: facilityIds } },
+    select: { id: true, name: true },
+  });
+  const fname = new Map(fs.map((f) => [f.id, f.name]));
+  const names = await municipalityNames(prisma, [run.municipalityCode]);
+  const lines = stored.map((l) => ({
+    ...toDraft(l),
+    id: l.id.toString(),
+    facilityName: fname.get(l.facilityId) ?? "",
+  }));
+  const totals = sumLines(lines);
+  return {
+    ...summary(run, names, new Map([[run.id, totals]])),
+    associationName: run.association.name,
+    lines,
+    totals,
+    byFacility: totalsByFacility(lines).map((t) => ({ ...t, facilityName: fname.get(t.facilityId) ?? "" })),
+    discrepancies: discrepancies.map((d) => ({ ...d, facilityName: fname.get(d.facilityId) ?? "" })),
+  };
+}
+
+async function loadForChange(prisma: Db, runId: string, associationId: string) {
+  const run = await prisma.billingRun.findUnique({ where: { id: runId } });
+  if (!run || run.associationId !== associationId) throw problems.notFound("billing run");
+  if (run.status === "finalized") {
+    throw problems.conflict("run_finalized", `The run ${run.invoiceNumber} is finalized and cannot change`);
+  }
+  return run;
+}
+
+/** draft → reviewed. */
+export async function reviewRun(
+  prisma: PrismaClient,
+  runId: string,
+  associationId: string,
+  actorId: string,
+  now: Date,
+): Promise<void> {
+  const run = await loadForChange(prisma, runId, associationId);
+  if (run.status !== "draft") throw problems.conflict("not_draft", "Only a draft can be marked reviewed");
+  const { count } = await prisma.billingRun.updateMany({
+    where: { id: runId, status: "draft", updatedAt: run.updatedAt },
+    data: { status: "reviewed", reviewedAt: now, reviewedBy: actorId },
+  });
+  if (count !== 1) throw problems.conflict("run_changed", "The run changed meanwhile; reload it");
+}
+
+/**
+ * reviewed → finalized, numbered. The month is computed again first: when the lines differ from the ones
+ * reviewed (a booking changed since), the run goes back to draft with the new lines and the answer is 409
+ * `changed_since_review`, so nobody finalizes numbers they have not seen.
+ */
+export async function finalizeRun(
+  prisma: PrismaClient,
+  runId: string,
+  associationId: string,
+  actorId: string,
+  now: Date,
+): Promise<void> {
+  const run = await loadForChange(prisma, runId, associationId);
+  if (run.status !== "reviewed")
+    throw problems.conflict("not_reviewed", "Review the run before finalizing it");
+  const month = parseMonth(run.month);
+  if (!month) throw new Error(`billing run ${run.id} has a bad month ${run.month}`);
+  const outcome = await prisma.$transaction(async (tx) => {
+    const fresh = (await computeMonth(tx, associationId, month, now, run.municipalityCode)).get(
+      run.municipalityCode,
+    );
+    const stored = (await tx.billingLine.findMany({ where: { runId } })).map(toDraft);
+    const lines = fresh?.lines ?? [];
+    if (!sameLines(stored, lines)) {
+      await tx.billingRun.update({
+        where: { id: runId },
+        data: { status: "draft", reviewedAt: null, reviewedBy: null, total: sumLines(lines).amount },
+      });
+      await replaceLines(tx, runId, lines);
+      return "changed" as const;
+    }
+    const { count } = await tx.billingRun.updateMany({
+      where: { id: runId, status: "reviewed" },
+      data: {
+        status: "finalized",
+        invoiceNumber: invoiceNumber(associationId, run.month, run.municipalityCode),
+        finalizedAt: now,
+        finalizedBy: actorId,
+        total: sumLines(stored).amount,
+      },
+    });
+    return count === 1 ? ("ok" as const) : ("raced" as const);
+  });
+  if (outcome === "changed") {
+    throw problems.conflict(
+      "changed_since_review",
+      "Bookings changed since the review; the run is a draft again with the new lines. Review it again.",
+    );
+  }
+  if (outcome === "raced") throw problems.conflict("run_changed", "The run changed meanwhile; reload it");
+}
+
+/** For readers: 404 unless the actor may read this run. */
+export async function readableRun(prisma: PrismaClient, actor: Actor, runId: string): Promise<void> {
+  const run = await prisma.billingRun.findUnique({ where: { id: runId }, select: { associationId: true } });
+  if (!run) throw problems.notFound("billing run");
+  if (actor.role === "association" && run.associationId !== actor.associationId) {
+    throw problems.notFound("billing run");
+  }
+  if (actor.role !== "association" && actor.role !== "prefecture") throw problems.forbidden();
+}

@@ -1,0 +1,162 @@
+import { audit } from "../../audit/audit.js";
+import {
+  facilityStatementXlsx,
+  type InvoiceFile,
+  invoiceDocx,
+  invoicesZip,
+  invoiceXlsx,
+  totalsCsv,
+} from "../../billing/invoices.js";
+import {
+  finalizeRun,
+  getRun,
+  listRuns,
+  readableRun,
+  reviewRun,
+  runMonth,
+  scopeAssociation,
+} from "../../billing/runs.js";
+import type { Actor } from "../../identity/actor.js";
+import { requireMonth } from "../../usage/monthly.js";
+import { problems } from "../problem.js";
+import { type Handlers, type OpRequest, requireActor } from "../types.js";
+
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** The association an association user acts for (writes are theirs only). */
+function ownAssociation(actor: Actor): string {
+  if (actor.role !== "association" || !actor.associationId) {
+    throw problems.forbidden("Only an association's own staff may do this");
+  }
+  return actor.associationId;
+}
+
+/** Downloads where the prefecture must say which association. */
+function associationFor(actor: Actor, requested: string | undefined): string {
+  const id = scopeAssociation(actor, requested);
+  if (!id) {
+    throw problems.unprocessable("association_required", "Choose an association (associationId)", [
+      { path: "associationId", message: "required for the prefecture" },
+    ]);
+  }
+  return id;
+}
+
+const download = (f: InvoiceFile) => ({
+  body: f.body,
+  type: f.contentType,
+  headers: { "Content-Disposition": `attachment; filename="${f.fileName}"` },
+});
+
+async function exported(req: OpRequest, actor: Actor, resourceId: string, detail: Record<string, unknown>) {
+  await audit(
+    req.hub.prisma,
+    actor,
+    req.ip,
+    { action: "export.billing", resourceType: "billing_run", resourceId, detail },
+    req.hub.now(),
+  );
+}
+
+/**
+ * Billing runs (請求) of the associations: association staff compute, review and finalize their own runs and
+ * download invoices; the prefecture reads everything. Staff writes and personal-data reads are audited by the
+ * app; downloads are audited here too, with what was exported.
+ */
+export const billingHandlers: Handlers = {
+  listBillingRuns: async (req) => {
+    const actor = requireActor(req);
+    const month = requireMonth(req.query.month);
+    const associationId = scopeAssociation(actor, str(req.query.associationId));
+    const municipalityCode = str(req.query.municipalityCode);
+    return { body: await listRuns(req.hub.prisma, { associationId, month, municipalityCode }) };
+  },
+
+  createBillingRuns: async (req) => {
+    const actor = requireActor(req);
+    const associationId = ownAssociation(actor);
+    const body = req.body as { month: string; municipalityCode?: string };
+    const month = requireMonth(body.month);
+    const result = await runMonth(req.hub.prisma, {
+      associationId,
+      month,
+      municipalityCode: body.municipalityCode,
+      actorId: actor.userId,
+      now: req.hub.now(),
+    });
+    return { body: result };
+  },
+
+  exportBillingTotalsCsv: async (req) => {
+    const actor = requireActor(req);
+    const month = requireMonth(req.query.month);
+    const associationId = scopeAssociation(actor, str(req.query.associationId));
+    const encoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
+    const list = await listRuns(req.hub.prisma, { associationId, month });
+    const file = totalsCsv(list, encoding);
+    await exported(req, actor, "", { month: month.text, associationId, encoding, format: "csv" });
+    return download(file);
+  },
+
+  getBillingRun: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    await readableRun(req.hub.prisma, actor, runId);
+    return { body: await getRun(req.hub.prisma, runId, req.hub.now()) };
+  },
+
+  reviewBillingRun: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    const now = req.hub.now();
+    await reviewRun(req.hub.prisma, runId, ownAssociation(actor), actor.userId, now);
+    return { body: await getRun(req.hub.prisma, runId, now) };
+  },
+
+  finalizeBillingRun: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    const now = req.hub.now();
+    await finalizeRun(req.hub.prisma, runId, ownAssociation(actor), actor.userId, now);
+    return { body: await getRun(req.hub.prisma, runId, now) };
+  },
+
+  getBillingInvoiceXlsx: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    await readableRun(req.hub.prisma, actor, runId);
+    const now = req.hub.now();
+    const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
+    await exported(req, actor, runId, { format: "xlsx", invoiceNumber: run.invoiceNumber });
+    return download(await invoiceXlsx(run, now));
+  },
+
+  getBillingInvoiceDocx: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    await readableRun(req.hub.prisma, actor, runId);
+    const now = req.hub.now();
+    const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
+    await exported(req, actor, runId, { format: "docx", invoiceNumber: run.invoiceNumber });
+    return download(await invoiceDocx(run, now));
+  },
+
+  getBillingInvoicesZip: async (req) => {
+    const actor = requireActor(req);
+    const month = requireMonth(req.query.month);
+    const associationId = associationFor(actor, str(req.query.associationId));
+    const file = await invoicesZip(req.hub.prisma, associationId, month, req.hub.now());
+    await exported(req, actor, "", { format: "zip", month: month.text, associationId, runs: file.runs });
+    return download(file);
+  },
+
+  getFacilityStatementXlsx: async (req) => {
+    const actor = requireActor(req);
+    const month = requireMonth(req.query.month);
+    const associationId = associationFor(actor, str(req.query.associationId));
+    const facilityId = req.query.facilityId as string;
+    const file = await facilityStatementXlsx(req.hub.prisma, associationId, facilityId, month, req.hub.now());
+    await exported(req, actor, facilityId, { format: "statement.xlsx", month: month.text, associationId });
+    return download(file);
+  },
+};

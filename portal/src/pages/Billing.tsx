@@ -1,0 +1,410 @@
+import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router";
+import { createSignal, For, Show } from "solid-js";
+import { ApiError, type BillingRunDetail, billingApi, type Me } from "../api";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { SelectField } from "../components/Field";
+import { RequireRole } from "../components/Guard";
+import { Page } from "../components/Page";
+import { ScrollTable } from "../components/Table";
+import { formatDate, formatYen, todayInJapan } from "../format";
+import { t } from "../i18n";
+import { one } from "../search";
+
+/**
+ * Billing (請求) for association staff: choose a month, compute its runs (one per municipality), see the totals
+ * per municipality and per facility, open a run to see its discrepancies and lines, review and finalize it, and
+ * download the invoices (xlsx, docx, all as zip), the facility statements and the totals as CSV.
+ */
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function lastMonth(): string {
+  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
+}
+
+function monthChoices(shown: string): string[] {
+  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
+  const out: string[] = [];
+  for (let i = 0; i < 36; i++) out.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7));
+  if (MONTH.test(shown) && !out.includes(shown)) {
+    out.push(shown);
+    out.sort().reverse();
+  }
+  return out;
+}
+
+function monthText(month: string): string {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return t().usage.monthLabel(y, m);
+}
+
+const getRuns = query((month: string) => billingApi.listRuns(month), "billingRuns");
+const getRun = query((id: string) => billingApi.getRun(id), "billingRun");
+
+function Problem(props: { error: unknown }) {
+  const messages = () => {
+    const e = props.error;
+    if (!(e instanceof ApiError)) return undefined;
+    const text = t().billing.problems[e.code];
+    return text ? { [e.status]: text } : undefined;
+  };
+  return <ErrorMessage error={props.error} messages={messages()} />;
+}
+
+export function Billing() {
+  return (
+    <RequireRole roles={["association", "prefecture"]} title={t().billing.title}>
+      {(me) => <BillingBrowser me={me} />}
+    </RequireRole>
+  );
+}
+
+function BillingBrowser(props: { me: Me }) {
+  const b = () => t().billing;
+  const [params, setParams] = useSearchParams();
+  const month = () => one(params.month) ?? lastMonth();
+  const runId = () => one(params.run);
+
+  function choose(e: SubmitEvent) {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget as HTMLFormElement);
+    setParams({ month: String(data.get("month") ?? "") || undefined, run: undefined });
+  }
+
+  return (
+    <Page title={b().title}>
+      <p>{b().intro}</p>
+      <search aria-label={b().month}>
+        <form class="filters panel" onSubmit={choose}>
+          <SelectField name="month" label={b().month}>
+            <For each={monthChoices(month())}>
+              {(m) => (
+                <option value={m} selected={m === month()}>
+                  {monthText(m)}
+                </option>
+              )}
+            </For>
+          </SelectField>
+          <div class="form-actions">
+            <button type="submit" class="button">
+              {b().show}
+            </button>
+          </div>
+        </form>
+      </search>
+      <Show when={MONTH.test(month())} fallback={<p role="alert">{t().usage.monthInvalid}</p>}>
+        <Show
+          when={runId()}
+          keyed
+          fallback={
+            <Show when={month()} keyed>
+              {(m) => <MonthView month={m} me={props.me} open={(id) => setParams({ run: id })} />}
+            </Show>
+          }
+        >
+          {(id) => <RunView id={id} me={props.me} back={() => setParams({ run: undefined })} />}
+        </Show>
+      </Show>
+    </Page>
+  );
+}
+
+function MonthView(props: { month: string; me: Me; open: (id: string) => void }) {
+  const b = () => t().billing;
+  const runs = createAsync(() => getRuns(props.month));
+  const [notice, setNotice] = createSignal("");
+  const [error, setError] = createSignal<unknown>();
+  const [busy, setBusy] = createSignal(false);
+  const title = () => monthText(props.month);
+  const isAssociation = () => props.me.role === "association";
+
+  async function run() {
+    setBusy(true);
+    setError(undefined);
+    setNotice(b().running);
+    try {
+      const r = await billingApi.createRuns(props.month);
+      setNotice(`${b().ran(r.items.length)}${r.skipped.length ? ` ${b().skipped(r.skipped.length)}` : ""}`);
+      await revalidate(getRuns.keyFor(props.month));
+    } catch (e) {
+      setNotice("");
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="billing-month">
+      <h2 id="billing-month">{title()}</h2>
+      <p role="status" id="billing-status">
+        {notice()}
+      </p>
+      <Show when={error()}>{(e) => <Problem error={e()} />}</Show>
+      <Show when={isAssociation()}>
+        <p>
+          <button type="button" class="button" onClick={run} disabled={busy()}>
+            {b().run}
+          </button>
+        </p>
+      </Show>
+      <Show when={runs()}>
+        {(list) => (
+          <Show when={list().items.length > 0} fallback={<p>{b().none}</p>}>
+            <ScrollTable id="billing-runs" caption={b().runsCaption(title())}>
+              <thead>
+                <tr>
+                  <th scope="col">{b().municipality}</th>
+                  <th scope="col">{b().status}</th>
+                  <th scope="col">{b().invoiceNumber}</th>
+                  <th scope="col">{b().lines}</th>
+                  <th scope="col">{b().amount}</th>
+                  <th scope="col">{b().downloads}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={list().items}>
+                  {(r) => (
+                    <tr>
+                      <th scope="row">
+                        <button type="button" class="button-link" onClick={() => props.open(r.id)}>
+                          {r.municipalityName}
+                        </button>
+                      </th>
+                      <td class="nowrap">{b().statuses[r.status] ?? r.status}</td>
+                      <td class="nowrap">{r.invoiceNumber ?? "—"}</td>
+                      <td class="num">{r.lineCount}</td>
+                      <td class="num nowrap">{formatYen(r.total)}</td>
+                      <td class="nowrap">
+                        <a href={billingApi.invoiceUrl(r.id, "xlsx")} download="">
+                          {b().xlsx}
+                        </a>{" "}
+                        <a href={billingApi.invoiceUrl(r.id, "docx")} download="">
+                          {b().docx}
+                        </a>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row" colspan="4">
+                    {b().total}
+                  </th>
+                  <td class="num nowrap">{formatYen(list().total)}</td>
+                  <td />
+                </tr>
+              </tfoot>
+            </ScrollTable>
+            <ul class="inline-list">
+              <li>
+                <a href={billingApi.zipUrl(props.month)} download="">
+                  {b().zip}
+                </a>
+              </li>
+              <li>
+                <a href={billingApi.csvUrl(props.month, "utf-8")} download="">
+                  {b().csv}
+                </a>
+              </li>
+              <li>
+                <a href={billingApi.csvUrl(props.month, "sjis")} download="">
+                  {b().csvSjis}
+                </a>
+              </li>
+            </ul>
+            <ScrollTable id="billing-facilities" caption={b().facilitiesCaption(title())}>
+              <thead>
+                <tr>
+                  <th scope="col">{b().facility}</th>
+                  <th scope="col">{b().lines}</th>
+                  <th scope="col">{b().units}</th>
+                  <th scope="col">{b().amount}</th>
+                  <Show when={isAssociation()}>
+                    <th scope="col">{b().statement}</th>
+                  </Show>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={list().byFacility}>
+                  {(f) => (
+                    <tr>
+                      <th scope="row">{f.facilityName}</th>
+                      <td class="num">{f.lines}</td>
+                      <td class="num">{f.units}</td>
+                      <td class="num nowrap">{formatYen(f.amount)}</td>
+                      <Show when={isAssociation()}>
+                        <td>
+                          <a href={billingApi.statementUrl(props.month, f.facilityId)} download="">
+                            {b().xlsx}
+                          </a>
+                        </td>
+                      </Show>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </ScrollTable>
+          </Show>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+function RunView(props: { id: string; me: Me; back: () => void }) {
+  const b = () => t().billing;
+  const run = createAsync(() => getRun(props.id));
+  const [notice, setNotice] = createSignal("");
+  const [error, setError] = createSignal<unknown>();
+  const [busy, setBusy] = createSignal(false);
+
+  async function act(fn: () => Promise<BillingRunDetail>, done: (r: BillingRunDetail) => string) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await fn();
+      setNotice(done(r));
+    } catch (e) {
+      setNotice("");
+      setError(e);
+    } finally {
+      setBusy(false);
+      await revalidate([getRun.keyFor(props.id), getRuns.key]);
+    }
+  }
+
+  return (
+    <Show when={run()}>
+      {(r) => (
+        <section aria-labelledby="billing-run">
+          <p>
+            <button type="button" class="button button-quiet" onClick={() => props.back()}>
+              {b().back}
+            </button>
+          </p>
+          <h2 id="billing-run">{b().detailTitle(r().municipalityName, monthText(r().month))}</h2>
+          <dl class="summary">
+            <dt>{b().status}</dt>
+            <dd>{b().statuses[r().status] ?? r().status}</dd>
+            <dt>{b().invoiceNumber}</dt>
+            <dd>{r().invoiceNumber ?? "—"}</dd>
+            <dt>{b().amount}</dt>
+            <dd>{formatYen(r().totals.amount)}</dd>
+          </dl>
+          <p role="status" id="billing-run-status">
+            {notice()}
+          </p>
+          <Show when={error()}>{(e) => <Problem error={e()} />}</Show>
+          <Show when={props.me.role === "association" && r().status !== "finalized"}>
+            <p class="form-actions">
+              <Show when={r().status === "draft"}>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={busy()}
+                  onClick={() =>
+                    act(
+                      () => billingApi.reviewRun(props.id),
+                      () => b().reviewed,
+                    )
+                  }
+                >
+                  {b().review}
+                </button>
+              </Show>
+              <Show when={r().status === "reviewed"}>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={busy()}
+                  onClick={() => {
+                    if (!window.confirm(b().finalizeConfirm)) return;
+                    void act(
+                      () => billingApi.finalizeRun(props.id),
+                      (x) => b().finalized(x.invoiceNumber ?? ""),
+                    );
+                  }}
+                >
+                  {b().finalize}
+                </button>
+              </Show>
+            </p>
+          </Show>
+          <p>
+            <a href={billingApi.invoiceUrl(props.id, "xlsx")} download="">
+              {b().xlsx}
+            </a>{" "}
+            <a href={billingApi.invoiceUrl(props.id, "docx")} download="">
+              {b().docx}
+            </a>
+          </p>
+          <Show when={r().status !== "finalized"}>
+            <section aria-labelledby="billing-discrepancies">
+              <h3 id="billing-discrepancies">{b().discrepancies}</h3>
+              <Show when={r().discrepancies.length > 0} fallback={<p>{b().noDiscrepancies}</p>}>
+                <ul>
+                  <For each={r().discrepancies}>
+                    {(d) => (
+                      <li>
+                        {formatDate(d.startDate)} {d.facilityName} {d.residentRef}:{" "}
+                        {b().discrepancyCodes[d.code] ?? d.code}
+                        <Show when={d.code === "copay_mismatch"}>
+                          {" "}
+                          ({b().copayDiff(formatYen(d.expected ?? 0), formatYen(d.actual ?? 0))})
+                        </Show>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </Show>
+            </section>
+          </Show>
+          <ScrollTable id="billing-lines" caption={b().linesCaption} compact>
+            <thead>
+              <tr>
+                <th scope="col">{b().date}</th>
+                <th scope="col">{b().facility}</th>
+                <th scope="col">{b().resident}</th>
+                <th scope="col">{b().units}</th>
+                <th scope="col">{b().fee}</th>
+                <th scope="col">{b().copay}</th>
+                <th scope="col">{b().amount}</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={r().lines}>
+                {(l) => (
+                  <tr>
+                    <td class="nowrap">
+                      {formatDate(l.startDate)} {b().kinds[l.kind] ?? l.kind}
+                    </td>
+                    <td>{l.facilityName}</td>
+                    <td class="nowrap">{l.residentRef}</td>
+                    <td class="num">{l.units}</td>
+                    <td class="num nowrap">{formatYen(l.fee)}</td>
+                    <td class="num nowrap">{formatYen(l.residentCopay)}</td>
+                    <td class="num nowrap">{formatYen(l.amount)}</td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colspan="3">
+                  {b().total}
+                </th>
+                <td class="num">{r().totals.units}</td>
+                <td class="num nowrap">{formatYen(r().totals.fee)}</td>
+                <td class="num nowrap">{formatYen(r().totals.residentCopay)}</td>
+                <td class="num nowrap">{formatYen(r().totals.amount)}</td>
+              </tr>
+            </tfoot>
+          </ScrollTable>
+        </section>
+      )}
+    </Show>
+  );
+}

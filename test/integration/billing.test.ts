@@ -1,0 +1,381 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
+import JSZip from "jszip";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
+import { yen } from "../../hub/billing/invoices.js";
+import type { TestClient } from "../support/client.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
+import { clientFor, DEMO_USERS } from "../support/sessions.js";
+
+const MUNICIPALITIES = ["041009", "042072", "042153", "044211"]; // 仙台市, 名取市, 大崎市, 大和町
+const FROM = "2025-04";
+
+/** The detail sheet's total row (last row): [units, fee, copay, amount] and the number of data rows. */
+async function xlsxTotals(body: Buffer) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(body as any);
+  const cover = wb.getWorksheet("請求書");
+  const detail = wb.getWorksheet("請求明細");
+  expect(cover).toBeDefined();
+  expect(detail).toBeDefined();
+  let sum = 0;
+  let rows = 0;
+  const last = detail!.lastRow!;
+  detail!.eachRow((row, i) => {
+    if (i <= 3 || i === last.number) return;
+    sum += Number(row.getCell(11).value);
+    rows++;
+  });
+  const cell = (c: ExcelJS.CellValue) =>
+    typeof c === "object" && c !== null && "result" in c ? Number(c.result) : Number(c);
+  return {
+    coverTotal: Number(cover!.getCell("C14").value),
+    coverText: [1, 2, 3, 5, 7, 9].flatMap((r) => cover!.getRow(r).values as any[]).join(" "),
+    detailSum: sum,
+    detailTotal: cell(last.getCell(11).value),
+    rows,
+  };
+}
+
+async function docxText(body: Buffer) {
+  const zip = await JSZip.loadAsync(body);
+  const xml = await zip.file("word/document.xml")!.async("string");
+  return xml.replace(/<[^>]+>/g, "");
+}
+
+describe("billing runs, invoices and lists", () => {
+  let t: TestHub;
+  let medical: TestClient;
+  let midwife: TestClient;
+  let prefecture: TestClient;
+  let sendai: TestClient;
+  let months: string[];
+
+  const binary = async (client: TestClient, p: string) => {
+    const res = await fetch(new URL(p, t.url), {
+      headers: { cookie: `sango_session=${client.sessionToken()}` },
+    });
+    return { res, body: Buffer.from(await res.arrayBuffer()) };
+  };
+
+  /** Computes, reviews and finalizes every run of the association's month; returns the finalized runs. */
+  async function closeMonth(client: TestClient, month: string) {
+    const made = await client.post("api/billing/runs", { month });
+    expect(made.status, made.text).toBe(200);
+    for (const run of made.json.items) {
+      const r = await client.post(`api/billing/runs/${run.id}/review`);
+      expect(r.status, r.text).toBe(200);
+      const f = await client.post(`api/billing/runs/${run.id}/finalize`);
+      expect(f.status, f.text).toBe(200);
+      expect(f.json.status).toBe("finalized");
+    }
+    return made.json.items as { id: string; municipalityCode: string; total: number }[];
+  }
+
+  beforeAll(async () => {
+    t = await startTestHub({ seed: "demo", residents: 20 });
+    medical = await clientFor(t, DEMO_USERS.association.own);
+    midwife = await clientFor(t, DEMO_USERS.association.other as string);
+    prefecture = await clientFor(t, DEMO_USERS.prefecture.own);
+    sendai = await clientFor(t, DEMO_USERS.municipality.own);
+    const gen = await generateYear(t.hub.prisma, {
+      from: FROM,
+      municipalities: MUNICIPALITIES,
+      residents: 120,
+      bookings: 900,
+      withDiscrepancies: true,
+    });
+    months = gen.months;
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("refuses other roles, and a bad month", async () => {
+    expect((await sendai.get(`api/billing/runs?month=${FROM}`)).status).toBe(403);
+    expect((await prefecture.post("api/billing/runs", { month: FROM })).status).toBe(403);
+    const bad = await medical.post("api/billing/runs", { month: "2025-13" });
+    expect(bad.status).toBe(422);
+    expect(bad.json.code).toBe("invalid_month");
+  });
+
+  it("lists discrepancies on a draft, and recomputing keeps one run per municipality", async () => {
+    const month = months[0] as string;
+    const made = await medical.post("api/billing/runs", { month });
+    expect(made.status, made.text).toBe(200);
+    expect(made.json.items.length).toBeGreaterThan(0);
+    const again = await medical.post("api/billing/runs", { month });
+    expect(again.json.items.map((r: any) => r.id).sort()).toEqual(
+      made.json.items.map((r: any) => r.id).sort(),
+    );
+    const codes = new Set<string>();
+    for (const run of made.json.items) {
+      const d = await medical.get(`api/billing/runs/${run.id}`);
+      expect(d.status, d.text).toBe(200);
+      expect(d.json.totals.amount).toBe(run.total);
+      for (const x of d.json.discrepancies) codes.add(x.code);
+      // The ledger agrees with the run.
+      expect(run.total).toBe(
+        await ledgerTotal(t.hub.prisma, {
+          associationId: "medical",
+          municipalityCode: run.municipalityCode,
+          from: month,
+        }),
+      );
+    }
+    expect([...codes].sort()).toEqual(expect.arrayContaining(["unredeemed", "unreported"]));
+    // The midwife association does not see the medical runs; the prefecture reads them.
+    const other = await midwife.get(`api/billing/runs/${made.json.items[0].id}`);
+    expect(other.status).toBe(404);
+    expect((await prefecture.get(`api/billing/runs/${made.json.items[0].id}`)).status).toBe(200);
+  });
+
+  it("over a year (rules changed mid-year), the invoices equal the ledger to the yen", async () => {
+    for (const assoc of [
+      { id: "medical", client: medical },
+      { id: "midwife", client: midwife },
+    ]) {
+      for (const month of months) {
+        const runs = await closeMonth(assoc.client, month);
+        for (const run of runs) {
+          expect(run.total).toBe(
+            await ledgerTotal(t.hub.prisma, {
+              associationId: assoc.id,
+              municipalityCode: run.municipalityCode,
+              from: month,
+            }),
+          );
+        }
+        const list = await assoc.client.get(`api/billing/runs?month=${month}`);
+        expect(list.json.total).toBe(
+          await ledgerTotal(t.hub.prisma, { associationId: assoc.id, from: month }),
+        );
+        expect(list.json.byFacility.reduce((s: number, f: any) => s + f.amount, 0)).toBe(list.json.total);
+        // Every invoice of the month, from the zip: xlsx and docx totals equal the run's.
+        const zip = await binary(assoc.client, `api/billing/invoices.zip?month=${month}`);
+        expect(zip.res.status).toBe(200);
+        const files = await JSZip.loadAsync(zip.body);
+        for (const item of list.json.items) {
+          const base = `invoice-${assoc.id}-${month}-${item.municipalityCode}`;
+          const x = await xlsxTotals(await files.file(`${base}.xlsx`)!.async("nodebuffer"));
+          expect(x.coverTotal).toBe(item.total);
+          expect(x.detailSum).toBe(item.total);
+          expect(x.detailTotal).toBe(item.total);
+          expect(x.rows).toBe(item.lineCount);
+          expect(x.coverText).toContain(`${item.municipalityName}長 様`);
+          expect(x.coverText).toContain(item.invoiceNumber);
+          expect(x.coverText).toMatch(/令和\d+年\d+月\d+日/);
+          const text = await docxText(await files.file(`${base}.docx`)!.async("nodebuffer"));
+          expect(text).toContain(yen(item.total));
+          expect(text).toContain(`${item.municipalityName}長 様`);
+        }
+      }
+      const yearLedger = await ledgerTotal(t.hub.prisma, {
+        associationId: assoc.id,
+        from: months[0]!,
+        to: months[11],
+      });
+      const runs = await t.hub.prisma.billingRun.aggregate({
+        where: { associationId: assoc.id, status: "finalized" },
+        _sum: { total: true },
+      });
+      expect(runs._sum.total).toBe(yearLedger);
+      expect(yearLedger).toBeGreaterThan(0);
+    }
+  }, 300_000);
+
+  it("a finalized run is immutable: 409 on any change, skipped when the month is run again", async () => {
+    const list = await medical.get(`api/billing/runs?month=${months[0]}`);
+    const run = list.json.items[0];
+    expect(run.status).toBe("finalized");
+    expect(run.invoiceNumber).toBe(`医-${months[0]}-${run.municipalityCode}`);
+    for (const p of ["review", "finalize"]) {
+      const r = await medical.post(`api/billing/runs/${run.id}/${p}`);
+      expect(r.status).toBe(409);
+      expect(r.json.code).toBe("run_finalized");
+    }
+    const one = await medical.post("api/billing/runs", {
+      month: months[0],
+      municipalityCode: run.municipalityCode,
+    });
+    expect(one.status).toBe(409);
+    const all = await medical.post("api/billing/runs", { month: months[0] });
+    expect(all.status).toBe(200);
+    expect(all.json.skipped).toContain(run.municipalityCode);
+    const after = await medical.get(`api/billing/runs/${run.id}`);
+    expect(after.json.total).toBe(run.total);
+    expect(after.json.updatedAt).toBe(run.updatedAt);
+  });
+
+  it("a booking changed after its month was finalized is an adjustment line in the next draft", async () => {
+    const code = MUNICIPALITIES[0] as string;
+    const month = months[2] as string;
+    const run = (await medical.get(`api/billing/runs?month=${month}&municipalityCode=${code}`)).json.items[0];
+    const detail = (await medical.get(`api/billing/runs/${run.id}`)).json;
+    const uses = detail.lines.filter((l: any) => l.kind === "use");
+    expect(uses.length).toBeGreaterThan(1);
+    const [cancelled, changed] = uses as any[];
+    await t.hub.prisma.booking.update({
+      where: { id: cancelled.bookingId },
+      data: { status: "cancelled", cancellationFee: 0, feeMunicipalityShare: 0 },
+    });
+    await t.hub.prisma.booking.update({
+      where: { id: changed.bookingId },
+      data: { municipalityShare: changed.amount + 1_234, fee: changed.fee + 1_234 },
+    });
+    const next = "2026-04";
+    const made = await medical.post("api/billing/runs", { month: next, municipalityCode: code });
+    expect(made.status, made.text).toBe(200);
+    const draft = (await medical.get(`api/billing/runs/${made.json.items[0].id}`)).json;
+    const adj = draft.lines.filter((l: any) => l.kind === "adjustment");
+    expect(adj).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          bookingId: cancelled.bookingId,
+          amount: -cancelled.amount,
+          adjustsLineId: cancelled.id,
+        }),
+        expect.objectContaining({ bookingId: changed.bookingId, amount: 1_234, adjustsLineId: changed.id }),
+      ]),
+    );
+    expect(adj).toHaveLength(2);
+    expect(draft.total).toBe(-cancelled.amount + 1_234);
+    // The finalized run is untouched.
+    expect((await medical.get(`api/billing/runs/${run.id}`)).json.total).toBe(run.total);
+    // Finalized: the ledger over every month equals the sum of the finalized runs.
+    await closeMonth(medical, next);
+    const ledger = await ledgerTotal(t.hub.prisma, {
+      associationId: "medical",
+      municipalityCode: code,
+      from: months[0]!,
+      to: next,
+    });
+    const sum = await t.hub.prisma.billingRun.aggregate({
+      where: { associationId: "medical", municipalityCode: code, status: "finalized" },
+      _sum: { total: true },
+    });
+    expect(sum._sum.total).toBe(ledger);
+    // A second draft does not adjust again.
+    const later = await medical.post("api/billing/runs", { month: "2026-05", municipalityCode: code });
+    const laterDetail = (await medical.get(`api/billing/runs/${later.json.items[0].id}`)).json;
+    expect(laterDetail.lines.filter((l: any) => l.kind === "adjustment")).toEqual([]);
+  });
+
+  it("finalizing after a booking changed since the review is refused and the run is a draft again", async () => {
+    const month = "2026-06";
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: MUNICIPALITIES[1] },
+    });
+    const booking = await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-10T00:00:00Z`),
+        endDate: new Date(`${month}-10T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: MUNICIPALITIES[1] });
+    const id = made.json.items[0].id;
+    expect(made.json.items[0].total).toBe(14_000);
+    expect((await medical.post(`api/billing/runs/${id}/finalize`)).json.code).toBe("not_reviewed");
+    expect((await medical.post(`api/billing/runs/${id}/review`)).status).toBe(200);
+    expect((await medical.post(`api/billing/runs/${id}/review`)).json.code).toBe("not_draft");
+    await t.hub.prisma.booking.update({ where: { id: booking.id }, data: { status: "cancelled" } });
+    const f = await medical.post(`api/billing/runs/${id}/finalize`);
+    expect(f.status).toBe(409);
+    expect(f.json.code).toBe("changed_since_review");
+    const now = (await medical.get(`api/billing/runs/${id}`)).json;
+    expect(now.status).toBe("draft");
+    expect(now.total).toBe(0);
+  });
+
+  it("downloads the totals as CSV (UTF-8 with BOM, Shift_JIS) and a facility statement", async () => {
+    const month = months[1] as string;
+    const utf = await binary(medical, `api/billing/runs.csv?month=${month}`);
+    expect(utf.res.status).toBe(200);
+    expect([...utf.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = utf.body.toString("utf8").slice(1);
+    expect(text.split("\r\n")[0]).toBe(
+      "区分,代表機関,市町村コード,市町村・施設,状態,請求番号,件数,回数,委託料,利用者負担額,請求額",
+    );
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const muniRows = text.split("\r\n").filter((l) => l.startsWith("市町村,"));
+    expect(muniRows).toHaveLength(list.items.length);
+    expect(muniRows.reduce((s, l) => s + Number(l.split(",").at(-1)), 0)).toBe(list.total);
+    const sjis = await binary(medical, `api/billing/runs.csv?month=${month}&encoding=sjis`);
+    expect(sjis.res.headers.get("content-type")).toMatch(/shift_jis/i);
+    expect(iconv.decode(sjis.body, "Shift_JIS")).toBe(text);
+
+    const f = list.byFacility[0];
+    const st = await binary(medical, `api/billing/statements.xlsx?month=${month}&facilityId=${f.facilityId}`);
+    expect(st.res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(st.body as any);
+    const ws = wb.getWorksheet("支払明細書")!;
+    expect(Number(ws.lastRow!.getCell(10).value)).toBe(f.amount);
+    // A facility of the other association is not in the medical association's statements.
+    const mid = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "midwife" } });
+    expect(
+      (await binary(medical, `api/billing/statements.xlsx?month=${month}&facilityId=${mid.id}`)).res.status,
+    ).toBe(404);
+    // The prefecture must name the association for downloads.
+    const p = await prefecture.get(`api/billing/invoices.zip?month=${month}`);
+    expect(p.status).toBe(422);
+    expect(
+      (await binary(prefecture, `api/billing/invoices.zip?month=${month}&associationId=medical`)).res.status,
+    ).toBe(200);
+  });
+
+  it("audits reads and downloads", async () => {
+    const rows = await t.hub.prisma.auditLog.findMany({ where: { action: "export.billing" } });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.some((r) => (r.detail as any).format === "zip")).toBe(true);
+  });
+
+  it("LibreOffice opens the .xlsx and .docx (converted headlessly to PDF)", async (ctx) => {
+    const soffice = spawnSync("sh", ["-c", "command -v soffice || command -v libreoffice"], {
+      encoding: "utf8",
+    });
+    const bin = soffice.stdout.trim();
+    if (!bin) {
+      console.log(
+        "skipped: LibreOffice (soffice) is not on the PATH; install the Debian package libreoffice-calc/-writer to run it",
+      );
+      ctx.skip();
+      return;
+    }
+    const run = (await medical.get(`api/billing/runs?month=${months[0]}`)).json.items[0];
+    const dir = mkdtempSync(path.join(tmpdir(), "billing-lo-"));
+    try {
+      for (const ext of ["xlsx", "docx"]) {
+        const { body } = await binary(medical, `api/billing/runs/${run.id}/invoice.${ext}`);
+        writeFileSync(path.join(dir, `invoice-${ext}.${ext}`), body);
+        execFileSync(
+          bin,
+          ["--headless", "--convert-to", "pdf", "--outdir", dir, path.join(dir, `invoice-${ext}.${ext}`)],
+          {
+            timeout: 120_000,
+            env: { ...process.env, HOME: dir },
+          },
+        );
+      }
+      expect(readdirSync(dir).filter((f) => f.endsWith(".pdf"))).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
