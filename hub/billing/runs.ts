@@ -216,7 +216,35 @@ function toDraft(l: StoredLine): DraftLine {
 
 async function replaceLines(db: Db, runId: string, lines: DraftLine[]) {
   await db.billingLine.deleteMany({ where: { runId } });
-  if (lines.length) await db.billingLine.createMany({ data: lines.map((l) => lineData(runId, l)) });
+  await insertLines(
+    db,
+    lines.map((l) => lineData(runId, l)),
+  );
+}
+
+/**
+ * Inserts lines with one statement per 5,000 (arrays unnested by PostgreSQL): a month of every municipality is
+ * hundreds of lines, and createMany's one parameter per value made storing a run most of its time.
+ */
+async function insertLines(db: Db, rows: Prisma.BillingLineCreateManyInput[]): Promise<void> {
+  const date = (d: Prisma.BillingLineCreateManyInput["startDate"]) =>
+    d ? (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10)) : null;
+  for (let i = 0; i < rows.length; i += 5000) {
+    const chunk = rows.slice(i, i + 5000);
+    const col = <T>(f: (r: Prisma.BillingLineCreateManyInput) => T) => chunk.map(f);
+    await db.$executeRaw`
+      INSERT INTO billing_line (run_id, kind, booking_id, facility_id, resident_id, resident_ref, service_type,
+        start_date, end_date, units, fee, resident_copay, amount, policy_version_id, note, adjusts_line_id)
+      SELECT * FROM unnest(
+        ${col((r) => r.runId)}::uuid[], ${col((r) => r.kind)}::text[], ${col((r) => r.bookingId ?? null)}::uuid[],
+        ${col((r) => r.facilityId)}::uuid[], ${col((r) => r.residentId ?? null)}::uuid[],
+        ${col((r) => r.residentRef ?? "")}::text[], ${col((r) => r.serviceType ?? null)}::text[]::"ServiceType"[],
+        ${col((r) => date(r.startDate))}::date[], ${col((r) => date(r.endDate))}::date[],
+        ${col((r) => r.units ?? 0)}::int[], ${col((r) => r.fee ?? 0)}::int[], ${col((r) => r.residentCopay ?? 0)}::int[],
+        ${col((r) => r.amount)}::int[], ${col((r) => r.policyVersionId ?? null)}::uuid[], ${col((r) => r.note ?? "")}::text[],
+        ${col((r) => (r.adjustsLineId === null || r.adjustsLineId === undefined ? null : String(r.adjustsLineId)))}::bigint[]
+      )`;
+  }
 }
 
 export type RunSummary = {
@@ -372,9 +400,7 @@ export async function runMonth(
       }
     }
     if (creates.length) await tx.billingRun.createMany({ data: creates });
-    for (let i = 0; i < lines.length; i += 5000) {
-      await tx.billingLine.createMany({ data: lines.slice(i, i + 5000) });
-    }
+    await insertLines(tx, lines);
   });
   const runs = await prisma.billingRun.findMany({
     where: { id: { in: ids } },
