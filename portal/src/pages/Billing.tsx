@@ -179,9 +179,11 @@ function MonthView(props: { month: string; me: Me; open: (id: string) => void })
                       <td class="nowrap">
                         <a href={billingApi.invoiceUrl(r.id, "xlsx")} download="">
                           {b().xlsx}
+                          <span class="visually-hidden">（{r.municipalityName}）</span>
                         </a>{" "}
                         <a href={billingApi.invoiceUrl(r.id, "docx")} download="">
                           {b().docx}
+                          <span class="visually-hidden">（{r.municipalityName}）</span>
                         </a>
                       </td>
                     </tr>
