@@ -6,8 +6,9 @@ import { SelectField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
-import { formatDate, formatYen, todayInJapan } from "../format";
+import { formatDate, formatYen } from "../format";
 import { t } from "../i18n";
+import { lastMonth, MONTH, monthChoices, monthText } from "../months";
 import { one } from "../search";
 
 /**
@@ -15,29 +16,6 @@ import { one } from "../search";
  * per municipality and per facility, open a run to see its discrepancies and lines, review and finalize it, and
  * download the invoices (xlsx, docx, all as zip), the facility statements and the totals as CSV.
  */
-
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-function lastMonth(): string {
-  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
-}
-
-function monthChoices(shown: string): string[] {
-  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
-  const out: string[] = [];
-  for (let i = 0; i < 36; i++) out.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7));
-  if (MONTH.test(shown) && !out.includes(shown)) {
-    out.push(shown);
-    out.sort().reverse();
-  }
-  return out;
-}
-
-function monthText(month: string): string {
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  return t().usage.monthLabel(y, m);
-}
 
 const getRuns = query((month: string) => billingApi.listRuns(month), "billingRuns");
 const getRun = query((id: string) => billingApi.getRun(id), "billingRun");

@@ -8,8 +8,9 @@ import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
 import { getMunicipalities } from "../data";
-import { addDays, formatDate, formatDateTime, formatYen, todayInJapan } from "../format";
+import { addDays, formatDate, formatDateTime, formatYen } from "../format";
 import { label, t } from "../i18n";
+import { lastMonth, MONTH, monthChoices, monthText } from "../months";
 import { one } from "../search";
 
 /**
@@ -19,37 +20,7 @@ import { one } from "../search";
  * snapshot of what was confirmed and reports when the month has changed since.
  */
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const isCode = (v: string | undefined) => !!v && /^[0-9]{6}$/.test(v);
-
-/** The month before the current one in Japan, "YYYY-MM". */
-function lastMonth(): string {
-  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
-}
-
-/** How many months back the month picker offers (the URL may name any other month). */
-const MONTHS_OFFERED = 60;
-
-/** The months to choose from, newest first: this month and the ones before it, plus `shown` if elsewhere. */
-function monthChoices(shown: string): string[] {
-  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
-  const out: string[] = [];
-  for (let i = 0; i < MONTHS_OFFERED; i++) {
-    out.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7));
-  }
-  if (MONTH.test(shown) && !out.includes(shown)) {
-    out.push(shown);
-    out.sort().reverse();
-  }
-  return out;
-}
-
-/** "2026-10" → 2026年10月 / October 2026. */
-function monthText(month: string): string {
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  return t().usage.monthLabel(y, m);
-}
 
 const getMonthlyUsage = query(
   (month: string, municipalityCode: string | undefined) => api.getMonthlyUsage(month, municipalityCode),

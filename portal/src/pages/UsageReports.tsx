@@ -14,8 +14,9 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
-import { formatDate, formatDateTime, formatYen, todayInJapan } from "../format";
+import { formatDate, formatDateTime, formatYen } from "../format";
 import { label, t } from "../i18n";
+import { lastMonth, MONTH, monthChoices, monthText } from "../months";
 import { one } from "../search";
 
 /**
@@ -26,33 +27,7 @@ import { one } from "../search";
  * reads. The hub: GET api/usage-reports, PUT api/bookings/{id}/usage-report, POST api/usage-reports/confirm.
  */
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const STATUSES: UsageReportStatus[] = ["due", "submitted", "confirmed"];
-const MONTHS_OFFERED = 24;
-
-/** The month before the current one in Japan, "YYYY-MM". */
-function lastMonth(): string {
-  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7);
-}
-
-function monthChoices(shown: string): string[] {
-  const [y, m] = todayInJapan().split("-").map(Number) as [number, number];
-  const out: string[] = [];
-  for (let i = 0; i < MONTHS_OFFERED; i++) {
-    out.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7));
-  }
-  if (MONTH.test(shown) && !out.includes(shown)) {
-    out.push(shown);
-    out.sort().reverse();
-  }
-  return out;
-}
-
-function monthText(month: string): string {
-  const [y, m] = month.split("-").map(Number) as [number, number];
-  return t().usageReports.monthLabel(y, m);
-}
 
 const getUsageReports = query(
   (month: string, status: UsageReportStatus | undefined) => api.listUsageReports(month, status),
