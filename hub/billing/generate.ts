@@ -6,6 +6,7 @@
  * Deterministic for a seed. Not used by the running hub.
  */
 import { randomUUID } from "node:crypto";
+import { mulberry32 } from "../../fixtures/demo-data.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { addDays } from "../inventory/dates.js";
 
@@ -17,17 +18,8 @@ export type GeneratedYear = {
   residents: number;
 };
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG: the demo data's. */
+export const prng = mulberry32;
 
 const UNIT_FEE = [
   { stay: 30_000, day: 15_000, visit: 9_000 },

@@ -548,19 +548,12 @@ function ChangeView(props: {
         </div>
       </dl>
       <p>{b().changeNote}</p>
-      <div class="form-actions">
-        <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
-          {props.busy ? b().requesting : b().changeConfirm}
-        </button>
-        <button
-          type="button"
-          class="button button-secondary"
-          disabled={props.busy}
-          onClick={() => props.onBack()}
-        >
-          {b().change}
-        </button>
-      </div>
+      <ConfirmActions
+        busy={props.busy}
+        confirm={b().changeConfirm}
+        onConfirm={props.onConfirm}
+        onBack={props.onBack}
+      />
     </section>
   );
 }
@@ -630,19 +623,12 @@ function QuoteView(props: {
         </details>
       </Show>
       <p>{b().notYet}</p>
-      <div class="form-actions">
-        <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
-          {props.busy ? b().requesting : b().request}
-        </button>
-        <button
-          type="button"
-          class="button button-secondary"
-          disabled={props.busy}
-          onClick={() => props.onBack()}
-        >
-          {b().change}
-        </button>
-      </div>
+      <ConfirmActions
+        busy={props.busy}
+        confirm={b().request}
+        onConfirm={props.onConfirm}
+        onBack={props.onBack}
+      />
     </section>
   );
 }
@@ -687,5 +673,30 @@ function Done(props: { booking: Booking; previous?: Booking; ref: (el: HTMLHeadi
         </p>
       </section>
     </>
+  );
+}
+
+/** Confirm (sending…) and go back to change the request: the last step of booking and of changing a booking. */
+function ConfirmActions(props: {
+  busy: boolean;
+  confirm: string;
+  onConfirm: () => void;
+  onBack: () => void;
+}) {
+  const b = () => t().book;
+  return (
+    <div class="form-actions">
+      <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
+        {props.busy ? b().requesting : props.confirm}
+      </button>
+      <button
+        type="button"
+        class="button button-secondary"
+        disabled={props.busy}
+        onClick={() => props.onBack()}
+      >
+        {b().change}
+      </button>
+    </div>
   );
 }
