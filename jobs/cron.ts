@@ -23,6 +23,8 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
   { name: "connections.push", cron: "*/10 * * * * *" },
   // Daily at 06:20 (quiet): remind facilities of missing usage reports near or after the month's deadline.
   { name: "usage.remind-reports", cron: "20 6 * * *" },
+  // Every minute: e-mail announcements whose period has just started (once each).
+  { name: "support.announcements", cron: "* * * * *" },
 ];
 
 export function startCron(queue: JobQueue): { stop(): void } {

@@ -6,6 +6,7 @@ import { queueDueSyncs, syncConnection } from "../hub/connections/sync.js";
 import { processWebhooks } from "../hub/connections/webhooks.js";
 import type { Hub } from "../hub/context.js";
 import { drainOutbox } from "../hub/notify/outbox.js";
+import { sendAnnouncementEmails } from "../hub/support/announcements.js";
 import { sendReportReminders } from "../hub/usage/reports.js";
 import { endPastEntries, expireOffers, runOfferJob } from "../hub/waitlist/offers.js";
 import type { JobHandlers } from "./queue.js";
@@ -55,6 +56,9 @@ export function jobHandlers(hub: Hub): JobHandlers {
     },
     "usage.remind-reports": async (payload) => {
       await sendReportReminders(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
+    },
+    "support.announcements": async (payload) => {
+      await sendAnnouncementEmails(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
     },
   };
 }

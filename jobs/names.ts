@@ -42,6 +42,8 @@ export type JobPayloads = {
   "connections.push": { connectionId?: string };
   /** E-mail facilities whose usage reports (実績報告) of a month are missing near or after the deadline, once a month. */
   "usage.remind-reports": { now?: string };
+  /** E-mail announcements (お知らせ) with sendEmail whose period has started, once each (hub/support). */
+  "support.announcements": { now?: string };
 };
 export type JobName = keyof JobPayloads;
 
@@ -58,6 +60,7 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   "connections.webhooks": QueueName.connections,
   "connections.push": QueueName.connections,
   "usage.remind-reports": QueueName.maintenance,
+  "support.announcements": QueueName.maintenance,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

@@ -206,19 +206,28 @@ export async function exportBookingsCsv(
     if (!last || batch.length < BATCH) break;
     cursor = last.id;
   }
-  const text = parts.join("");
   const stamp = jstDateTime(now).slice(0, 10).replace(/-/g, "");
+  return { ...encodeCsv(parts.join(""), encoding, `bookings-${stamp}`), rows };
+}
+
+/**
+ * CSV text as a file: UTF-8 with a BOM (so Excel reads it as UTF-8), or Shift_JIS (Windows-31J) for older
+ * Excel, named `<baseName>.csv` or `<baseName>-sjis.csv`.
+ */
+export function encodeCsv(
+  text: string,
+  encoding: CsvEncoding,
+  baseName: string,
+): { body: Buffer; contentType: string; fileName: string } {
   return encoding === "sjis"
     ? {
         body: iconv.encode(text, "cp932"),
-        rows,
         contentType: "text/csv; charset=Shift_JIS",
-        fileName: `bookings-${stamp}-sjis.csv`,
+        fileName: `${baseName}-sjis.csv`,
       }
     : {
         body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]),
-        rows,
         contentType: "text/csv; charset=utf-8",
-        fileName: `bookings-${stamp}.csv`,
+        fileName: `${baseName}.csv`,
       };
 }

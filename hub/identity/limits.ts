@@ -17,6 +17,8 @@ export type Limits = {
   signInPerAddress: RateLimiterAbstract;
   codeRequestPerDestination: RateLimiterAbstract;
   codeRequestPerAddress: RateLimiterAbstract;
+  /** Help-desk inquiries sent (hub/support): per address when anonymous, per user when signed in. */
+  inquiryPerSender: RateLimiterAbstract;
   close(): Promise<void>;
 };
 
@@ -24,6 +26,7 @@ const LIMITS = {
   signInPerAddress: { points: 30, duration: 60 },
   codeRequestPerDestination: { points: 5, duration: 15 * 60 },
   codeRequestPerAddress: { points: 30, duration: 15 * 60 },
+  inquiryPerSender: { points: 10, duration: 60 * 60 },
 } as const;
 
 export function createLimits(redisUrl?: string, prefix = "sango"): Limits {
@@ -40,6 +43,7 @@ export function createLimits(redisUrl?: string, prefix = "sango"): Limits {
     signInPerAddress: make("signInPerAddress"),
     codeRequestPerDestination: make("codeRequestPerDestination"),
     codeRequestPerAddress: make("codeRequestPerAddress"),
+    inquiryPerSender: make("inquiryPerSender"),
     close: async () => {
       redis?.disconnect();
     },

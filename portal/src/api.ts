@@ -335,7 +335,7 @@ export type PolicyPreview = {
   changes: { serviceType: ServiceType; field: string; from: number | null; to: number | null }[];
 };
 
-/** A residents import file, as the API takes it. */
+/** An import file (residents, municipalities or facilities), as the API takes it. */
 export type ImportFile = { fileName: string; contentBase64: string };
 
 /** What an import did (or, on a dry run, would do). */
@@ -774,6 +774,18 @@ export const api = {
   /** Residents import: a dry run validates and reports; `dryRun: false` applies all rows or none. */
   importResidents: (file: ImportFile, dryRun: boolean) =>
     request<ImportReport>("POST", "api/imports/residents", { query: { dryRun: String(dryRun) }, body: file }),
+  /** The prefecture's municipalities (reference data), as importResidents; matched by municipality code. */
+  importMunicipalities: (file: ImportFile, dryRun: boolean) =>
+    request<ImportReport>("POST", "api/imports/municipalities", {
+      query: { dryRun: String(dryRun) },
+      body: file,
+    }),
+  /** The prefecture's facilities and their services' capacity (reference data), as importResidents. */
+  importFacilities: (file: ImportFile, dryRun: boolean) =>
+    request<ImportReport>("POST", "api/imports/facilities", {
+      query: { dryRun: String(dryRun) },
+      body: file,
+    }),
   listAuditLog: (query: Query) => request<Page<AuditEntry>>("GET", "api/audit-log", { query }),
   listBookings: (query: Query) => request<Page<Booking>>("GET", "api/bookings", { query }),
   getMonthlyUsage: (month: string, municipalityCode?: string) =>
@@ -1022,4 +1034,202 @@ export const billingApi = {
     withQuery("api/billing/runs.csv", { month, encoding }),
   statementUrl: (month: string, facilityId: string) =>
     withQuery("api/billing/statements.xlsx", { month, facilityId }),
+};
+
+// Statistics (統計): reports the prefecture grants per role, their figures, CSV. See hub/stats.
+export const REPORT_METRICS = [
+  "usage_bookings",
+  "usage_units",
+  "cancellations",
+  "cancellation_rate",
+  "vacancy_rate",
+  "unmet_searches",
+  "waitlist_expired",
+  "refusals",
+] as const;
+export type ReportMetric = (typeof REPORT_METRICS)[number];
+export const REPORT_DIMENSIONS = ["month", "service_type", "municipality", "facility"] as const;
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+export const REPORT_ROLES = ["municipality", "facility", "association", "operator"] as const;
+export type ReportRole = (typeof REPORT_ROLES)[number];
+
+export type Report = {
+  key: string;
+  titleJa: string;
+  titleEn: string;
+  description: string;
+  metric: ReportMetric;
+  dimensions: ReportDimension[];
+  roles: ReportRole[];
+  chart: "bar" | "line";
+  sortOrder: number;
+  builtIn: boolean;
+};
+export type ReportInput = Omit<Report, "builtIn" | "description" | "sortOrder"> & { description?: string };
+export type StatsRow = {
+  month?: string;
+  serviceType?: string;
+  municipalityCode?: string | null;
+  municipalityName?: string | null;
+  facilityId?: string | null;
+  facilityName?: string | null;
+  value: number | null;
+  numerator?: number;
+  denominator?: number;
+};
+export type ReportData = {
+  report: Report;
+  period: { from: string; to: string };
+  kind: "count" | "rate";
+  scope: "all" | "municipality" | "facility" | "association";
+  rows: StatsRow[];
+  total: StatsRow;
+};
+
+const reportPath = (key: string) => `api/stats/reports/${encodeURIComponent(key)}`;
+
+export const statsApi = {
+  listReports: () => request<{ items: Report[] }>("GET", "api/stats/reports"),
+  createReport: (input: ReportInput) => request<Report>("POST", "api/stats/reports", { body: input }),
+  updateReport: (key: string, patch: Partial<ReportInput>) =>
+    request<Report>("PATCH", reportPath(key), { body: patch }),
+  deleteReport: (key: string) => request<void>("DELETE", reportPath(key)),
+  getData: (key: string, from: string, to: string) =>
+    request<ReportData>("GET", `${reportPath(key)}/data`, { query: { from, to } }),
+  csvUrl: (key: string, from: string, to: string, encoding: "utf-8" | "sjis") =>
+    withQuery(`${reportPath(key)}/csv`, { from, to, encoding }),
+};
+
+// Support: help desk (問い合わせ), FAQ (よくある質問), announcements (お知らせ). See hub/support.
+export const INQUIRY_CATEGORIES = [
+  "account",
+  "booking",
+  "voucher",
+  "facility",
+  "billing",
+  "connector",
+  "other",
+] as const;
+export type InquiryCategory = (typeof INQUIRY_CATEGORIES)[number];
+export type InquiryStatus = "open" | "answered" | "closed";
+export const INQUIRY_STATUSES: InquiryStatus[] = ["open", "answered", "closed"];
+export type InquiryInput = {
+  category: string;
+  subject: string;
+  text: string;
+  contactName: string;
+  contactEmail: string | null;
+  contactPhone: string | null;
+  locale: "ja" | "en";
+};
+export type InquiryMessage = {
+  id: string;
+  kind: "question" | "answer" | "follow_up" | "status";
+  body: string;
+  status: InquiryStatus;
+  authorRole: string;
+  at: string;
+};
+export type Inquiry = {
+  id: string;
+  number: number;
+  reference: string;
+  category: InquiryCategory;
+  subject: string;
+  status: InquiryStatus;
+  authorRole: string;
+  contactName: string;
+  contactEmail: string | null;
+  contactPhone: string | null;
+  locale: string;
+  faqEntryId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  messages: InquiryMessage[];
+};
+export type InquiryList = { items: Inquiry[]; total: number; counts: Record<InquiryStatus, number> };
+export type FaqEntryInput = {
+  category: string;
+  questionJa: string;
+  answerJa: string;
+  questionEn: string;
+  answerEn: string;
+  published?: boolean;
+  sortOrder?: number;
+  sourceInquiryId?: string;
+};
+export type FaqEntry = Required<Omit<FaqEntryInput, "sourceInquiryId">> & {
+  id: string;
+  publishedAt: string | null;
+  sourceInquiryId: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type FaqDraft = {
+  inquiryId: string;
+  category: InquiryCategory;
+  questionJa: string;
+  answerJa: string;
+  questionEn: string;
+  answerEn: string;
+};
+export type AnnouncementKind = "info" | "maintenance" | "important";
+export const ANNOUNCEMENT_KINDS: AnnouncementKind[] = ["info", "maintenance", "important"];
+export const AUDIENCES = [
+  "public",
+  "resident",
+  "facility",
+  "municipality",
+  "association",
+  "prefecture",
+  "operator",
+] as const;
+export type AnnouncementInput = {
+  kind: AnnouncementKind;
+  titleJa: string;
+  bodyJa: string;
+  titleEn: string;
+  bodyEn: string;
+  audiences: string[];
+  startsAt: string;
+  endsAt: string;
+  sendEmail: boolean;
+};
+export type Announcement = AnnouncementInput & {
+  id: string;
+  emailedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+export type CurrentAnnouncement = Omit<Announcement, "sendEmail" | "emailedAt" | "createdAt" | "updatedAt">;
+
+const enc = encodeURIComponent;
+
+export const supportApi = {
+  createInquiry: (body: InquiryInput) => request<Inquiry>("POST", "api/inquiries", { body }),
+  listMyInquiries: () => request<{ items: Inquiry[] }>("GET", "api/me/inquiries"),
+  followUp: (id: string, text: string) =>
+    request<Inquiry>("POST", `api/me/inquiries/${enc(id)}/follow-ups`, { body: { text } }),
+  listInquiries: (query: Query) => request<InquiryList>("GET", "api/inquiries", { query }),
+  getInquiry: (id: string) => request<Inquiry>("GET", `api/inquiries/${enc(id)}`),
+  answerInquiry: (id: string, text: string) =>
+    request<Inquiry>("POST", `api/inquiries/${enc(id)}/answer`, { body: { text } }),
+  closeInquiry: (id: string, text: string) =>
+    request<Inquiry>("POST", `api/inquiries/${enc(id)}/close`, { body: text ? { text } : {} }),
+  reopenInquiry: (id: string, text: string) =>
+    request<Inquiry>("POST", `api/inquiries/${enc(id)}/reopen`, { body: text ? { text } : {} }),
+  getFaqDraft: (id: string) => request<FaqDraft>("GET", `api/inquiries/${enc(id)}/faq-draft`),
+  getFaq: () => request<{ categories: { category: InquiryCategory; items: FaqEntry[] }[] }>("GET", "api/faq"),
+  listFaqEntries: () => request<{ items: FaqEntry[] }>("GET", "api/faq/entries"),
+  createFaqEntry: (body: FaqEntryInput) => request<FaqEntry>("POST", "api/faq/entries", { body }),
+  updateFaqEntry: (id: string, body: Partial<FaqEntryInput>) =>
+    request<FaqEntry>("PATCH", `api/faq/entries/${enc(id)}`, { body }),
+  deleteFaqEntry: (id: string) => request<void>("DELETE", `api/faq/entries/${enc(id)}`),
+  currentAnnouncements: () => request<{ items: CurrentAnnouncement[] }>("GET", "api/announcements/current"),
+  listAnnouncements: () => request<{ items: Announcement[] }>("GET", "api/announcements"),
+  createAnnouncement: (body: AnnouncementInput) =>
+    request<Announcement>("POST", "api/announcements", { body }),
+  updateAnnouncement: (id: string, body: Partial<AnnouncementInput>) =>
+    request<Announcement>("PATCH", `api/announcements/${enc(id)}`, { body }),
+  deleteAnnouncement: (id: string) => request<void>("DELETE", `api/announcements/${enc(id)}`),
 };

@@ -3,6 +3,7 @@ import { Route, Router } from "@solidjs/router";
 import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
 import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
+import { Announcements } from "./pages/Announcements";
 import { Audit } from "./pages/Audit";
 import { Billing } from "./pages/Billing";
 import { Book } from "./pages/Book";
@@ -12,8 +13,10 @@ import { Facilities } from "./pages/Facilities";
 import { FacilityBookings, StaffBookings } from "./pages/FacilityBookings";
 import { FacilityEdit } from "./pages/FacilityEdit";
 import { FacilityProfile } from "./pages/FacilityProfile";
+import { Help, MyInquiries } from "./pages/Help";
+import { HelpDesk } from "./pages/HelpDesk";
 import { Home } from "./pages/Home";
-import { ImportResidents } from "./pages/ImportResidents";
+import { ImportFacilities, ImportMunicipalities, ImportResidents } from "./pages/Import";
 import { Mailbox } from "./pages/Mailbox";
 import { MyBookings } from "./pages/MyBookings";
 import { MyVouchers } from "./pages/MyVouchers";
@@ -23,6 +26,8 @@ import { Redeem } from "./pages/Redeem";
 import { ResidentDetail } from "./pages/ResidentDetail";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
+import { Stats } from "./pages/Stats";
+import { StatsSettings } from "./pages/StatsSettings";
 import { UsageMonthly } from "./pages/UsageMonthly";
 import { FacilityUsageReports, MunicipalityUsageReports } from "./pages/UsageReports";
 import { Vacancy } from "./pages/Vacancy";
@@ -65,11 +70,19 @@ render(
       <Route path="/facility/connection" component={FacilityConnection} />
       <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
       <Route path="/municipality/import" component={ImportResidents} />
+      <Route path="/prefecture/import/municipalities" component={ImportMunicipalities} />
+      <Route path="/prefecture/import/facilities" component={ImportFacilities} />
       <Route path="/municipality/usage" component={UsageMonthly} preload={() => warm(getMunicipalities())} />
       <Route path="/facility/redeem" component={Redeem} />
       <Route path="/facility/reports" component={FacilityUsageReports} />
       <Route path="/municipality/reports" component={MunicipalityUsageReports} />
+      <Route path="/stats" component={Stats} />
+      <Route path="/stats/settings" component={StatsSettings} />
       <Route path="/mailbox" component={Mailbox} />
+      <Route path="/help" component={Help} />
+      <Route path="/my/inquiries" component={MyInquiries} />
+      <Route path="/helpdesk" component={HelpDesk} />
+      <Route path="/announcements" component={Announcements} />
       <Route path="/vacancy" component={Vacancy} preload={() => warm(getMunicipalities())} />
       <Route
         path="/book/:facilityId"

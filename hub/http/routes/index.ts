@@ -16,6 +16,8 @@ import { municipalityHandlers } from "./municipalities.js";
 import { policyHandlers } from "./policies.js";
 import { publicHandlers } from "./public.js";
 import { residentHandlers } from "./residents.js";
+import { statsHandlers } from "./stats.js";
+import { supportHandlers } from "./support.js";
 import { systemHandlers } from "./system.js";
 import { usageHandlers } from "./usage.js";
 import { usageReportHandlers } from "./usage-reports.js";
@@ -48,4 +50,6 @@ export const allHandlers: Handlers = {
   ...connectionWebhookHandlers,
   ...connectionFileHandlers,
   ...billingHandlers,
+  ...supportHandlers,
+  ...statsHandlers,
 };

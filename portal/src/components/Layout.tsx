@@ -3,6 +3,7 @@ import { createEffect, ErrorBoundary, on, Show, Suspense } from "solid-js";
 import { api, hasRole, type Role } from "../api";
 import { getMe } from "../data";
 import { locale, setLocale, t } from "../i18n";
+import { AnnouncementBanner } from "./AnnouncementBanner";
 import { ErrorMessage } from "./ErrorMessage";
 import { signInHref } from "./Guard";
 import { markNavigated, Page } from "./Page";
@@ -83,6 +84,11 @@ export function Layout(props: RouteSectionProps) {
             <li>
               <A href="/facilities" end>
                 {t().nav.facilities}
+              </A>
+            </li>
+            <li>
+              <A href="/help" end>
+                {t().support.navHelp}
               </A>
             </li>
             <Show when={hasRole(me(), ["resident"])}>
@@ -180,6 +186,7 @@ export function Layout(props: RouteSectionProps) {
           </ul>
         </nav>
       </header>
+      <AnnouncementBanner me={me()} />
       <main id="main" tabindex="-1" ref={main} class="container">
         <ErrorBoundary fallback={(err, reset) => <RouteError error={err} reset={reset} />}>
           <Suspense

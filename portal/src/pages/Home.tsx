@@ -102,6 +102,9 @@ function RoleHome(props: { me: Me }) {
               <A class="button button-secondary" href="/facilities">
                 {h().resident.search}
               </A>
+              <A class="button button-secondary" href="/my/inquiries">
+                {t().support.myLink}
+              </A>
             </Actions>
           </Match>
           <Match when={props.me.role === "facility"}>
@@ -162,11 +165,23 @@ function RoleHome(props: { me: Me }) {
               <A class="button button-secondary" href="/municipality/policies">
                 {h().prefecture.policies}
               </A>
+              <A class="button button-secondary" href="/prefecture/import/municipalities">
+                {h().prefecture.importMunicipalities}
+              </A>
+              <A class="button button-secondary" href="/prefecture/import/facilities">
+                {h().prefecture.importFacilities}
+              </A>
               <A class="button button-secondary" href="/bookings">
                 {h().prefecture.bookings}
               </A>
               <A class="button button-secondary" href="/facilities">
                 {h().prefecture.facilities}
+              </A>
+              <A class="button button-secondary" href="/helpdesk">
+                {t().support.deskNav}
+              </A>
+              <A class="button button-secondary" href="/announcements">
+                {t().support.annNav}
               </A>
             </Actions>
           </Match>
@@ -178,9 +193,20 @@ function RoleHome(props: { me: Me }) {
               <a class="button button-secondary" href="readyz" rel="external">
                 {h().operator.health}
               </a>
+              <A class="button button-secondary" href="/helpdesk">
+                {t().support.deskNav}
+              </A>
+              <A class="button button-secondary" href="/announcements">
+                {t().support.annNav}
+              </A>
             </Actions>
           </Match>
         </Switch>
+        <Show when={props.me.role !== "resident"}>
+          <p>
+            <A href="/stats">{t().stats.nav}</A>
+          </p>
+        </Show>
       </section>
     </Page>
   );

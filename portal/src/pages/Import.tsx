@@ -1,22 +1,51 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
-import { ApiError, api, type FieldError, type ImportFile, type ImportReport } from "../api";
+import { ApiError, api, type FieldError, type ImportFile, type ImportReport, type Role } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
-import { t } from "../i18n";
+import { type Dict, t } from "../i18n";
 
-/** The API takes bodies up to 8 MB of base64 for this operation: about 6 MB of file. */
-const MAX_BYTES = 6_000_000;
+type ImportKind = keyof Dict["importPage"]["kinds"];
 
-/** Initial data migration (移行) of residents: choose a file, check it (dry run), then import it. */
-export function ImportResidents() {
+/** What differs between the kinds of import besides their texts (`importPage.kinds` in i18n). */
+const KINDS: Record<
+  ImportKind,
+  {
+    roles: Role[];
+    run: (file: ImportFile, dryRun: boolean) => Promise<ImportReport>;
+    /** The largest file, so that its base64 fits the operation's body limit. */
+    maxBytes: number;
+    maxLabel: string;
+  }
+> = {
+  // The API takes bodies up to 8 MB of base64 for this operation: about 6 MB of file.
+  residents: { roles: ["municipality"], run: api.importResidents, maxBytes: 6_000_000, maxLabel: "6 MB" },
+  // These take the ordinary 1 MB body: about 700 KB of file (70 facilities are about 100 KB).
+  municipalities: {
+    roles: ["prefecture"],
+    run: api.importMunicipalities,
+    maxBytes: 700_000,
+    maxLabel: "700 KB",
+  },
+  facilities: { roles: ["prefecture"], run: api.importFacilities, maxBytes: 700_000, maxLabel: "700 KB" },
+};
+
+/** Initial data migration (移行): choose a file, check it (dry run), then import it. */
+function ImportPage(props: { kind: ImportKind }) {
   return (
-    <RequireRole roles={["municipality"]} title={t().importPage.title}>
-      {() => <ImportForm />}
+    <RequireRole roles={KINDS[props.kind].roles} title={t().importPage.kinds[props.kind].title}>
+      {() => <ImportForm kind={props.kind} />}
     </RequireRole>
   );
 }
+
+/** Residents, by municipality staff into their own municipality. */
+export const ImportResidents = () => <ImportPage kind="residents" />;
+/** The prefecture's reference data: municipalities (with their LGWAN networks). */
+export const ImportMunicipalities = () => <ImportPage kind="municipalities" />;
+/** The prefecture's reference data: facilities and their services' capacity. */
+export const ImportFacilities = () => <ImportPage kind="facilities" />;
 
 /** A file's contents as base64 (without the data: URL prefix). */
 function readBase64(file: File): Promise<string> {
@@ -34,8 +63,10 @@ type Outcome =
   | { kind: "invalid"; errors: FieldError[] }
   | { kind: "failed"; error: unknown };
 
-function ImportForm() {
+function ImportForm(props: { kind: ImportKind }) {
   const i = () => t().importPage;
+  const k = () => i().kinds[props.kind];
+  const spec = KINDS[props.kind];
   let fileInput!: HTMLInputElement;
   const [fieldError, setFieldError] = createSignal<string>();
   const [busy, setBusy] = createSignal<"check" | "apply">();
@@ -66,8 +97,8 @@ function ImportForm() {
       ? i().chooseFile
       : file.size === 0
         ? i().emptyFile
-        : file.size > MAX_BYTES
-          ? i().tooLarge
+        : file.size > spec.maxBytes
+          ? i().tooLarge(spec.maxLabel)
           : undefined;
     if (!file || problem) {
       setFieldError(problem);
@@ -77,7 +108,7 @@ function ImportForm() {
     setBusy("check");
     try {
       const body: ImportFile = { fileName: file.name, contentBase64: await readBase64(file) };
-      const report = await api.importResidents(body, true);
+      const report = await spec.run(body, true);
       setOutcome({ kind: "checked", report });
       setCheckedFile(body);
     } catch (err) {
@@ -95,7 +126,7 @@ function ImportForm() {
     if (!body) return;
     setBusy("apply");
     try {
-      const report = await api.importResidents(body, false);
+      const report = await spec.run(body, false);
       setOutcome({ kind: "applied", report });
       setCheckedFile(undefined);
     } catch (err) {
@@ -114,8 +145,8 @@ function ImportForm() {
   };
 
   return (
-    <Page title={i().title}>
-      <p>{i().intro}</p>
+    <Page title={k().title}>
+      <p>{k().intro}</p>
       <form class="panel stack" onSubmit={check} novalidate>
         <div class="field" classList={{ "field-invalid": !!fieldError() }}>
           <label for="field-file">{i().file}</label>
@@ -194,7 +225,7 @@ function ImportForm() {
 
       <Switch>
         <Match when={outcome()?.kind === "invalid" && outcome()}>
-          {(o) => <ImportErrors errors={(o() as { errors: FieldError[] }).errors} />}
+          {(o) => <ImportErrors kind={props.kind} errors={(o() as { errors: FieldError[] }).errors} />}
         </Match>
         <Match when={outcome()?.kind === "failed" && outcome()}>
           {(o) => <ErrorMessage id="import-error" error={(o() as { error: unknown }).error} />}
@@ -203,30 +234,31 @@ function ImportForm() {
 
       <section aria-labelledby="import-format">
         <h2 id="import-format">{i().formatTitle}</h2>
-        <p>{i().formatIntro}</p>
+        <p>{k().formatIntro}</p>
         <dl class="details">
           <div>
             <dt>{i().required}</dt>
-            <dd>{i().requiredColumns}</dd>
+            <dd>{k().requiredColumns}</dd>
           </div>
           <div>
             <dt>{i().optional}</dt>
-            <dd>{i().optionalColumns}</dd>
+            <dd>{k().optionalColumns}</dd>
           </div>
         </dl>
-        <p>{i().dateFormat}</p>
+        <p>{k().formatNote}</p>
       </section>
     </Page>
   );
 }
 
 /** The 422 import_invalid report: announced in a short alert, listed by line in a table. */
-function ImportErrors(props: { errors: FieldError[] }) {
+function ImportErrors(props: { kind: ImportKind; errors: FieldError[] }) {
   const i = () => t().importPage;
+  const k = () => i().kinds[props.kind];
   const lineText = (line: number | undefined) =>
     line === undefined || line === 0 ? i().wholeFile : line === 1 ? i().header(line) : String(line);
-  const columnText = (column: string | undefined) => (column ? (i().columns[column] ?? column) : t().dash);
-  const messageText = (e: FieldError) => (e.code && i().codes[e.code]) || e.message;
+  const columnText = (column: string | undefined) => (column ? (k().columns[column] ?? column) : t().dash);
+  const messageText = (e: FieldError) => (e.code && (k().codes[e.code] ?? i().codes[e.code])) || e.message;
   return (
     <>
       <div class="alert alert-error" role="alert" id="import-error">

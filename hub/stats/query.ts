@@ -1,0 +1,303 @@
+/**
+ * Turns a report (metric × dimensions) over a period, within what the reader may see, into one SQL query, and
+ * its rows into the report's data. The SQL is built here as text from fixed fragments only: values are always
+ * bound parameters.
+ */
+import type { Dimension, Metric } from "./catalog.js";
+import { METRIC_INFO } from "./catalog.js";
+
+/** What the reader may see: everything, or one municipality's residents, one facility, one association's facilities. */
+export type Scope =
+  | { kind: "all" }
+  | { kind: "municipality"; code: string }
+  | { kind: "facility"; id: string }
+  | { kind: "association"; id: string };
+
+/** Whole months, `from` and `to` inclusive, as "YYYY-MM". */
+export type Period = { from: string; to: string };
+
+const BOOKING_USE = "('confirmed','used','reported')";
+const BOOKING_DECIDED = "('confirmed','used','reported','no_show','cancelled')";
+
+/**
+ * Each metric as facts with the same columns: month, service_type, municipality_code, facility_id, num, den.
+ * `$1` is the first day of the period, `$2` the day after it; `$3` the scope's value. Bookings count in the
+ * month their service starts; searches in the month (Japan time) they were made.
+ */
+function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind"], "all">, string | null> } {
+  const booking = (where: string, num: string, den = "NULL::int") => ({
+    sql: `SELECT to_char(b.start_date, 'YYYY-MM') AS month, b.service_type::text AS service_type,
+        r.municipality_code AS municipality_code, b.facility_id AS facility_id, ${num} AS num, ${den} AS den
+      FROM booking b
+      JOIN facility f ON f.id = b.facility_id
+      LEFT JOIN resident r ON r.id = b.resident_id
+      WHERE b.start_date >= $1::date AND b.start_date < $2::date AND ${where}`,
+    scope: {
+      municipality: "r.municipality_code = $3",
+      facility: "b.facility_id = $3::uuid",
+      association: "f.association_id = $3",
+    },
+  });
+  switch (metric) {
+    case "usage_bookings":
+      return booking(`b.status IN ${BOOKING_USE}`, "1");
+    case "usage_units":
+      return booking(`b.status IN ${BOOKING_USE}`, "b.units");
+    case "cancellations":
+      return booking("b.status = 'cancelled'", "1");
+    case "cancellation_rate":
+      return booking(`b.status IN ${BOOKING_DECIDED}`, "(b.status = 'cancelled')::int", "1");
+    case "refusals":
+      return booking("b.status = 'rejected'", "1");
+    case "waitlist_expired":
+      return {
+        sql: `SELECT to_char(w.to_date, 'YYYY-MM') AS month, w.service_type::text AS service_type,
+            r.municipality_code AS municipality_code, w.facility_id AS facility_id, 1 AS num, NULL::int AS den
+          FROM waitlist_entry w
+          JOIN facility f ON f.id = w.facility_id
+          JOIN resident r ON r.id = w.resident_id
+          WHERE w.status = 'ended' AND w.to_date >= $1::date AND w.to_date < $2::date`,
+        scope: {
+          municipality: "r.municipality_code = $3",
+          facility: "w.facility_id = $3::uuid",
+          association: "f.association_id = $3",
+        },
+      };
+    case "unmet_searches":
+      return {
+        sql: `SELECT to_char(u.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
+            COALESCE(u.service_type::text, 'any') AS service_type, u.municipality_code AS municipality_code,
+            NULL::uuid AS facility_id, 1 AS num, NULL::int AS den
+          FROM unmet_search u
+          WHERE u.at >= ($1::date::timestamp - interval '9 hours') AND u.at < ($2::date::timestamp - interval '9 hours')`,
+        // Searches belong to no facility: a municipality sees the searches for its area, an association all.
+        scope: {
+          municipality: "u.municipality_code = $3",
+          facility: null,
+          association: "$3::text IS NOT NULL",
+        },
+      };
+    case "vacancy_rate":
+      // Every date × service × time block a facility offers, whether or not its slot row exists yet (rows are
+      // made lazily from the service's default capacity): places taken, by the hub or the facility's own
+      // system, over places offered on open days.
+      return {
+        sql: `SELECT to_char(d.date, 'YYYY-MM') AS month, fs.service_type::text AS service_type,
+            f.municipality_code AS municipality_code, fs.facility_id AS facility_id,
+            LEAST(COALESCE(s.booked + s.external, 0), COALESCE(s.capacity, fs.capacity)) AS num,
+            COALESCE(s.capacity, fs.capacity) AS den
+          FROM facility_service fs
+          JOIN facility f ON f.id = fs.facility_id
+          CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') AS d(date)
+          CROSS JOIN LATERAL unnest(CASE WHEN fs.service_type = 'stay' OR jsonb_array_length(fs.time_blocks) = 0
+              THEN ARRAY['']
+              ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END) AS blk(code)
+          LEFT JOIN slot s ON s.facility_id = fs.facility_id AND s.service_type = fs.service_type
+            AND s.date = d.date::date AND s.time_block = blk.code
+          WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = fs.facility_id
+              AND c.date = d.date::date AND (c.service_type IS NULL OR c.service_type = fs.service_type))) = false`,
+        scope: {
+          municipality: "f.municipality_code = $3",
+          facility: "fs.facility_id = $3::uuid",
+          association: "f.association_id = $3",
+        },
+      };
+  }
+}
+
+const GROUP_COLUMN: Record<Dimension, string> = {
+  month: "x.month",
+  service_type: "x.service_type",
+  municipality: "x.municipality_code",
+  facility: "x.facility_id",
+};
+
+/** First day of a "YYYY-MM" month, and the first day of the month after another, as "YYYY-MM-DD". */
+export function periodDates(period: Period): { start: string; end: string } {
+  const [y, m] = period.to.split("-").map(Number) as [number, number];
+  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
+  return { start: `${period.from}-01`, end: `${next}-01` };
+}
+
+export type StatsQuery = { sql: string; params: string[] };
+
+/** The query of one report, or null when the metric cannot be scoped as asked (unmet searches of a facility). */
+export function buildQuery(
+  metric: Metric,
+  dimensions: readonly Dimension[],
+  period: Period,
+  scope: Scope,
+): StatsQuery | null {
+  const f = facts(metric);
+  const { start, end } = periodDates(period);
+  const params = [start, end];
+  let sql = f.sql;
+  if (scope.kind !== "all") {
+    const condition = f.scope[scope.kind];
+    if (!condition) return null;
+    sql += ` AND ${condition}`;
+    params.push(scope.kind === "municipality" ? scope.code : scope.id);
+  }
+  const groups = dimensions.map((d) => GROUP_COLUMN[d]);
+  const select = dimensions.map((d) => `${GROUP_COLUMN[d]} AS ${d}`);
+  const names = [
+    dimensions.includes("municipality") ? "MAX(m.name) AS municipality_name" : null,
+    dimensions.includes("facility") ? "MAX(fa.name) AS facility_name" : null,
+  ].filter(Boolean);
+  const joins = [
+    dimensions.includes("municipality") ? "LEFT JOIN municipality m ON m.code = x.municipality_code" : "",
+    dimensions.includes("facility") ? "LEFT JOIN facility fa ON fa.id = x.facility_id" : "",
+  ].join(" ");
+  return {
+    sql: `SELECT ${[...select, ...names, "SUM(x.num)::float8 AS num", "SUM(x.den)::float8 AS den"].join(", ")}
+      FROM (${sql}) x ${joins}
+      GROUP BY ${groups.join(", ")}`,
+    params,
+  };
+}
+
+export type RawRow = {
+  month?: string;
+  service_type?: string;
+  municipality?: string | null;
+  municipality_name?: string | null;
+  facility?: string | null;
+  facility_name?: string | null;
+  num: number;
+  den: number | null;
+};
+
+/** One row of a report's data: the values of its dimensions, and the figure. */
+export type StatsRow = {
+  month?: string;
+  serviceType?: string;
+  municipalityCode?: string | null;
+  municipalityName?: string | null;
+  facilityId?: string | null;
+  facilityName?: string | null;
+  /** The count, or for a rate the percentage (one decimal; null when nothing could be counted). */
+  value: number | null;
+  /** For a rate: what was counted (cancelled bookings, places taken) over what it is out of. */
+  numerator?: number;
+  denominator?: number;
+};
+
+/** Months of a period, "YYYY-MM", in order. */
+export function monthsOf(period: Period): string[] {
+  const out: string[] = [];
+  let [y, m] = period.from.split("-").map(Number) as [number, number];
+  for (;;) {
+    const month = `${y}-${String(m).padStart(2, "0")}`;
+    out.push(month);
+    if (month >= period.to) return out;
+    m += 1;
+    if (m > 12) {
+      m = 1;
+      y += 1;
+    }
+  }
+}
+
+const SERVICE_ORDER: Record<string, number> = { stay: 0, day: 1, visit: 2, any: 3 };
+
+/**
+ * The rows of a query as a report's data: rates computed, every month of the period present (a month with
+ * nothing is 0, so charts show the gap), sorted by month, then service type, then name.
+ */
+export function shapeRows(
+  metric: Metric,
+  dimensions: readonly Dimension[],
+  period: Period,
+  raw: RawRow[],
+): StatsRow[] {
+  const rate = METRIC_INFO[metric].kind === "rate";
+  const rows: StatsRow[] = raw.map((r) => toRow(r, dimensions, rate));
+  if (dimensions.includes("month")) {
+    const others = dimensions.filter((d) => d !== "month");
+    const seen = new Map<string, StatsRow>();
+    for (const r of rows) seen.set(`${r.month}|${otherKey(r, others)}`, r);
+    const combos = new Map<string, StatsRow>();
+    for (const r of rows) combos.set(otherKey(r, others), r);
+    if (combos.size === 0) combos.set("", {} as StatsRow);
+    for (const month of monthsOf(period)) {
+      for (const [k, sample] of combos) {
+        if (seen.has(`${month}|${k}`)) continue;
+        const filler: StatsRow = { month, value: rate ? null : 0 };
+        for (const d of others) copyDimension(sample, filler, d);
+        if (rate) Object.assign(filler, { numerator: 0, denominator: 0 });
+        rows.push(filler);
+      }
+    }
+  }
+  return rows.sort(compareRows);
+}
+
+function toRow(r: RawRow, dimensions: readonly Dimension[], rate: boolean): StatsRow {
+  const row: StatsRow = { value: 0 };
+  for (const d of dimensions) {
+    if (d === "month") row.month = r.month;
+    else if (d === "service_type") row.serviceType = r.service_type;
+    else if (d === "municipality") {
+      row.municipalityCode = r.municipality ?? null;
+      row.municipalityName = r.municipality_name ?? null;
+    } else {
+      row.facilityId = r.facility ?? null;
+      row.facilityName = r.facility_name ?? null;
+    }
+  }
+  const num = Number(r.num);
+  if (!rate) row.value = num;
+  else {
+    const den = Number(r.den ?? 0);
+    row.numerator = num;
+    row.denominator = den;
+    row.value = den > 0 ? Math.round((num / den) * 1000) / 10 : null;
+  }
+  return row;
+}
+
+function copyDimension(from: StatsRow, to: StatsRow, d: Dimension) {
+  if (d === "service_type") to.serviceType = from.serviceType;
+  else if (d === "municipality") {
+    to.municipalityCode = from.municipalityCode ?? null;
+    to.municipalityName = from.municipalityName ?? null;
+  } else if (d === "facility") {
+    to.facilityId = from.facilityId ?? null;
+    to.facilityName = from.facilityName ?? null;
+  }
+}
+
+const otherKey = (r: StatsRow, dims: readonly Dimension[]) =>
+  dims
+    .map((d) =>
+      d === "service_type"
+        ? r.serviceType
+        : d === "municipality"
+          ? r.municipalityCode
+          : d === "facility"
+            ? r.facilityId
+            : "",
+    )
+    .join("|");
+
+/** Nulls (no municipality, no facility) sort last. */
+const byText = (a: string | null | undefined, b: string | null | undefined, locale = false) =>
+  a == null || b == null
+    ? (a == null ? 1 : 0) - (b == null ? 1 : 0)
+    : locale
+      ? a.localeCompare(b, "ja")
+      : a < b
+        ? -1
+        : a > b
+          ? 1
+          : 0;
+
+function compareRows(a: StatsRow, b: StatsRow): number {
+  return (
+    byText(a.month, b.month) ||
+    (SERVICE_ORDER[a.serviceType ?? ""] ?? 9) - (SERVICE_ORDER[b.serviceType ?? ""] ?? 9) ||
+    byText(a.municipalityCode, b.municipalityCode) ||
+    byText(a.facilityName, b.facilityName, true) ||
+    byText(a.facilityId, b.facilityId)
+  );
+}

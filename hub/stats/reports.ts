@@ -1,0 +1,249 @@
+/**
+ * Statistics reports: the built-in ones (hub/stats/catalog.ts) with the prefecture's changes to who may read
+ * them, and the reports the prefecture added, both kept in the `report` table; reading one checks the grant in
+ * the API and limits the figures to what the reader may see.
+ */
+
+import { csvLine } from "../bookings/export.js";
+import { SERVICE_LABEL } from "../bookings/notices.js";
+import type { PrismaClient } from "../db/client.js";
+import { problems } from "../http/problem.js";
+import type { Actor } from "../identity/actor.js";
+import { formatDate, tokyoToday } from "../inventory/dates.js";
+import {
+  BUILT_IN_REPORTS,
+  canRead,
+  checkReport,
+  METRIC_INFO,
+  type ReportDefinition,
+  type ReportInput,
+} from "./catalog.js";
+import { buildQuery, type Period, type RawRow, type Scope, type StatsRow, shapeRows } from "./query.js";
+
+type Row = {
+  key: string;
+  titleJa: string;
+  titleEn: string;
+  description: string;
+  metric: string;
+  dimensions: string[];
+  roles: string[];
+  chart: string;
+  sortOrder: number;
+  builtIn: boolean;
+};
+
+const fromRow = (r: Row): ReportDefinition => ({
+  key: r.key,
+  titleJa: r.titleJa,
+  titleEn: r.titleEn,
+  description: r.description,
+  metric: r.metric as ReportDefinition["metric"],
+  dimensions: r.dimensions as ReportDefinition["dimensions"],
+  roles: r.roles as ReportDefinition["roles"],
+  chart: r.chart as ReportDefinition["chart"],
+  sortOrder: r.sortOrder,
+  builtIn: r.builtIn,
+});
+
+/** Every report: built-in ones as shipped unless the prefecture changed them, then the added ones. */
+export async function allReports(prisma: PrismaClient): Promise<ReportDefinition[]> {
+  const rows = new Map((await prisma.report.findMany()).map((r) => [r.key, fromRow(r)]));
+  const builtIn = BUILT_IN_REPORTS.map((b) => {
+    const changed = rows.get(b.key);
+    rows.delete(b.key);
+    // The stored row holds what the prefecture may change; metric and dimensions always come from the code.
+    return changed ? { ...changed, metric: b.metric, dimensions: b.dimensions, builtIn: true } : b;
+  });
+  return [...builtIn, ...rows.values()].sort(
+    (a, b) => a.sortOrder - b.sortOrder || a.key.localeCompare(b.key),
+  );
+}
+
+/** The reports the caller may read. */
+export async function listReports(prisma: PrismaClient, actor: Actor): Promise<ReportDefinition[]> {
+  return (await allReports(prisma)).filter((r) => canRead(r, actor.role));
+}
+
+async function findReport(prisma: PrismaClient, key: string): Promise<ReportDefinition | undefined> {
+  return (await allReports(prisma)).find((r) => r.key === key);
+}
+
+/** The prefecture adds a report: a metric by dimensions, granted to roles. */
+export async function createReport(
+  prisma: PrismaClient,
+  actor: Actor,
+  input: ReportInput,
+): Promise<ReportDefinition> {
+  const checked = checkReport(input);
+  if (!checked.ok) throw problems.validation(checked.errors, "The report is not valid");
+  const r = checked.report;
+  if (await prisma.report.findUnique({ where: { key: r.key } })) {
+    throw problems.conflict("report_exists", `A report with the key ${r.key} already exists`);
+  }
+  await prisma.report.create({ data: { ...r, builtIn: false, createdBy: actor.userId } });
+  return r;
+}
+
+/** The prefecture changes a report: titles, roles granted, chart, order; an added report also its metric. */
+export async function updateReport(
+  prisma: PrismaClient,
+  actor: Actor,
+  key: string,
+  input: ReportInput,
+): Promise<ReportDefinition> {
+  const current = await findReport(prisma, key);
+  if (!current) throw problems.notFound("report");
+  const checked = checkReport(input, current);
+  if (!checked.ok) throw problems.validation(checked.errors, "The report is not valid");
+  const r = checked.report;
+  await prisma.report.upsert({
+    where: { key },
+    create: { ...r, createdBy: actor.userId },
+    update: {
+      titleJa: r.titleJa,
+      titleEn: r.titleEn,
+      description: r.description,
+      metric: r.metric,
+      dimensions: r.dimensions,
+      roles: r.roles,
+      chart: r.chart,
+      sortOrder: r.sortOrder,
+    },
+  });
+  return r;
+}
+
+/** Removes an added report; a built-in one returns to how it was shipped. */
+export async function deleteReport(prisma: PrismaClient, key: string): Promise<void> {
+  const current = await findReport(prisma, key);
+  if (!current) throw problems.notFound("report");
+  await prisma.report.deleteMany({ where: { key } });
+}
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+export const MAX_PERIOD_MONTHS = 36;
+
+/** The period asked for; by default the current fiscal year (April to March, Japan time). */
+export function parsePeriod(from: unknown, to: unknown, now: Date): Period {
+  const today = formatDate(tokyoToday(now));
+  const [year, month] = today.split("-").map(Number) as [number, number];
+  const fiscal = month >= 4 ? year : year - 1;
+  const period = {
+    from: typeof from === "string" && from !== "" ? from : `${fiscal}-04`,
+    to: typeof to === "string" && to !== "" ? to : `${fiscal + 1}-03`,
+  };
+  const errors = [];
+  if (!MONTH.test(period.from)) errors.push({ path: "from", message: "a month, YYYY-MM" });
+  if (!MONTH.test(period.to)) errors.push({ path: "to", message: "a month, YYYY-MM" });
+  if (errors.length === 0) {
+    const count = monthIndex(period.to) - monthIndex(period.from) + 1;
+    if (count < 1) errors.push({ path: "to", message: "must not be before from" });
+    else if (count > MAX_PERIOD_MONTHS) {
+      errors.push({ path: "to", message: `at most ${MAX_PERIOD_MONTHS} months from from` });
+    }
+  }
+  if (errors.length > 0) throw problems.unprocessable("invalid_period", "The period is not valid", errors);
+  return period;
+}
+
+const monthIndex = (m: string) => {
+  const [y, mo] = m.split("-").map(Number) as [number, number];
+  return y * 12 + mo;
+};
+
+/** What a reader sees: the prefecture and the operator everything; others their own tenant. */
+export function scopeOf(actor: Actor): Scope {
+  switch (actor.role) {
+    case "municipality":
+      return { kind: "municipality", code: actor.municipalityCode ?? "" };
+    case "facility":
+      return { kind: "facility", id: actor.facilityId ?? "" };
+    case "association":
+      return { kind: "association", id: actor.associationId ?? "" };
+    default:
+      return { kind: "all" };
+  }
+}
+
+export type ReportData = {
+  report: ReportDefinition;
+  period: Period;
+  /** The figures are a count or a percentage (with numerator and denominator). */
+  kind: "count" | "rate";
+  /** Whose figures these are: "all", or the reader's municipality, facility or association. */
+  scope: Scope["kind"];
+  rows: StatsRow[];
+  /** The figure over every row: the sum of counts, or the rate of the sums. */
+  total: StatsRow;
+};
+
+/** A report's figures for the period, as the reader may see them; 403 `report_not_granted` otherwise. */
+export async function readReport(
+  prisma: PrismaClient,
+  actor: Actor,
+  key: string,
+  period: Period,
+): Promise<ReportData> {
+  const report = await findReport(prisma, key);
+  if (!report) throw problems.notFound("report");
+  if (!canRead(report, actor.role)) {
+    throw problems.forbidden(
+      "The prefecture has not made this report available to your role",
+      "report_not_granted",
+    );
+  }
+  const scope = scopeOf(actor);
+  const query = buildQuery(report.metric, report.dimensions, period, scope);
+  if (!query) {
+    throw problems.forbidden("This report cannot be limited to your organisation", "report_not_granted");
+  }
+  const raw = await prisma.$queryRawUnsafe<RawRow[]>(query.sql, ...query.params);
+  const rows = shapeRows(report.metric, report.dimensions, period, raw);
+  const kind = METRIC_INFO[report.metric].kind;
+  return { report, period, kind, scope: scope.kind, rows, total: totalOf(kind, rows) };
+}
+
+function totalOf(kind: "count" | "rate", rows: StatsRow[]): StatsRow {
+  if (kind === "count") return { value: rows.reduce((s, r) => s + (r.value ?? 0), 0) };
+  const numerator = rows.reduce((s, r) => s + (r.numerator ?? 0), 0);
+  const denominator = rows.reduce((s, r) => s + (r.denominator ?? 0), 0);
+  return {
+    value: denominator > 0 ? Math.round((numerator / denominator) * 1000) / 10 : null,
+    numerator,
+    denominator,
+  };
+}
+
+const SERVICE_JA: Record<string, string> = { ...SERVICE_LABEL, any: "指定なし" };
+
+/**
+ * A report's data as CSV lines (header first): one column per dimension (codes beside names), then the figure;
+ * rates add what was counted and out of what. Japanese headers, as the other CSV exports.
+ */
+export function reportCsv(data: ReportData): string {
+  const dims = data.report.dimensions;
+  const header: string[] = [];
+  for (const d of dims) {
+    if (d === "month") header.push("年月");
+    if (d === "service_type") header.push("サービス種別");
+    if (d === "municipality") header.push("市町村コード", "市町村名");
+    if (d === "facility") header.push("施設ID", "施設名");
+  }
+  header.push(...(data.kind === "rate" ? ["率（%）", "分子", "分母"] : ["件数"]));
+  const line = (r: StatsRow, label?: string) => {
+    const cells: (string | number | null)[] = [];
+    for (const d of dims) {
+      if (d === "month") cells.push(r.month ?? "");
+      if (d === "service_type") cells.push(SERVICE_JA[r.serviceType ?? ""] ?? r.serviceType ?? "");
+      if (d === "municipality") cells.push(r.municipalityCode ?? "", r.municipalityName ?? "不明");
+      if (d === "facility") cells.push(r.facilityId ?? "", r.facilityName ?? "不明");
+    }
+    // The total row has no dimension values: its label stands in the first column.
+    if (label) cells.fill("").splice(0, 1, label);
+    cells.push(r.value);
+    if (data.kind === "rate") cells.push(r.numerator ?? 0, r.denominator ?? 0);
+    return csvLine(cells);
+  };
+  return [csvLine(header), ...data.rows.map((r) => line(r)), line(data.total, "合計")].join("");
+}

@@ -1,0 +1,275 @@
+import { A, createAsync, query, revalidate } from "@solidjs/router";
+import { createSignal, For, Show } from "solid-js";
+import {
+  ApiError,
+  REPORT_DIMENSIONS,
+  REPORT_METRICS,
+  REPORT_ROLES,
+  type Report,
+  type ReportDimension,
+  type ReportMetric,
+  type ReportRole,
+  statsApi,
+} from "../api";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { SelectField, TextField } from "../components/Field";
+import { RequireRole } from "../components/Guard";
+import { Page } from "../components/Page";
+import { ScrollTable } from "../components/Table";
+import { t } from "../i18n";
+import { reportTitle } from "./Stats";
+
+/**
+ * The prefecture decides which roles may read each statistics report, and adds reports (a metric by one or two
+ * dimensions) without a code change. The hub enforces the grants; this page only edits them.
+ */
+
+const getAllReports = query(() => statsApi.listReports(), "statsReports");
+
+export function StatsSettings() {
+  return (
+    <RequireRole roles={["prefecture"]} title={t().stats.settings.title}>
+      {() => <Settings />}
+    </RequireRole>
+  );
+}
+
+function Settings() {
+  const s = () => t().stats.settings;
+  const reports = createAsync(() => getAllReports());
+  const [status, setStatus] = createSignal<string>();
+  const [error, setError] = createSignal<unknown>();
+
+  async function saveRoles(report: Report, form: HTMLFormElement) {
+    setStatus(undefined);
+    setError(undefined);
+    const roles = new FormData(form).getAll("roles").map(String) as ReportRole[];
+    try {
+      await statsApi.updateReport(report.key, { roles });
+      await revalidate(getAllReports.key);
+      setStatus(s().saved(reportTitle(report)));
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function remove(report: Report) {
+    setStatus(undefined);
+    setError(undefined);
+    try {
+      await statsApi.deleteReport(report.key);
+      await revalidate(getAllReports.key);
+      setStatus(report.builtIn ? s().reset(reportTitle(report)) : s().deleted(reportTitle(report)));
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  return (
+    <Page title={s().title}>
+      <p>{s().intro}</p>
+      <p>
+        <A href="/stats">{s().back}</A>
+      </p>
+      <div role="status" aria-live="polite" class="status-slot">
+        <Show when={status()}>
+          <p class="alert alert-success">{status()}</p>
+        </Show>
+      </div>
+      <Show when={error()}>{(e) => <ErrorMessage error={e()} />}</Show>
+      <Show when={reports()} fallback={<p role="status">{t().loading}</p>}>
+        {(list) => (
+          <ScrollTable id="report-grants" caption={s().grantsCaption}>
+            <thead>
+              <tr>
+                <th scope="col">{s().report}</th>
+                <th scope="col">{s().contents}</th>
+                <th scope="col">{s().roles}</th>
+                <th scope="col">{s().actions}</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={list().items}>
+                {(r) => (
+                  <tr>
+                    <th scope="row">{reportTitle(r)}</th>
+                    <td>
+                      {t().stats.metrics[r.metric]}（
+                      {r.dimensions.map((d) => t().stats.dimensions[d]).join("・")}）
+                    </td>
+                    <td>
+                      <form
+                        id={`grant-${r.key}`}
+                        onSubmit={(e) => {
+                          e.preventDefault();
+                          void saveRoles(r, e.currentTarget);
+                        }}
+                      >
+                        <fieldset class="checkbox-group">
+                          <legend class="visually-hidden">{s().rolesOf(reportTitle(r))}</legend>
+                          <For each={REPORT_ROLES}>
+                            {(role) => (
+                              <label class="checkbox">
+                                <input
+                                  type="checkbox"
+                                  name="roles"
+                                  value={role}
+                                  checked={r.roles.includes(role)}
+                                />
+                                <span>{t().roles[role]}</span>
+                              </label>
+                            )}
+                          </For>
+                        </fieldset>
+                      </form>
+                    </td>
+                    <td>
+                      <div class="form-actions">
+                        <button type="submit" class="button" form={`grant-${r.key}`}>
+                          {s().save}
+                          <span class="visually-hidden">（{reportTitle(r)}）</span>
+                        </button>
+                        <Show
+                          when={r.builtIn}
+                          fallback={
+                            <button type="button" class="button button-secondary" onClick={() => remove(r)}>
+                              {s().delete}
+                              <span class="visually-hidden">（{reportTitle(r)}）</span>
+                            </button>
+                          }
+                        >
+                          <button type="button" class="button button-secondary" onClick={() => remove(r)}>
+                            {s().resetButton}
+                            <span class="visually-hidden">（{reportTitle(r)}）</span>
+                          </button>
+                        </Show>
+                      </div>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </ScrollTable>
+        )}
+      </Show>
+      <NewReport
+        onCreated={async (r) => {
+          await revalidate(getAllReports.key);
+          setError(undefined);
+          setStatus(s().created(reportTitle(r)));
+        }}
+      />
+    </Page>
+  );
+}
+
+function NewReport(props: { onCreated: (r: Report) => Promise<void> }) {
+  const s = () => t().stats.settings;
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [failure, setFailure] = createSignal<unknown>();
+  const [busy, setBusy] = createSignal(false);
+
+  async function create(e: SubmitEvent) {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const text = (k: string) => String(data.get(k) ?? "").trim();
+    const dimensions = [text("dimension1"), text("dimension2")].filter(Boolean) as ReportDimension[];
+    const local: Record<string, string> = {};
+    if (!/^[a-z][a-z0-9_]{2,63}$/.test(text("key"))) local.key = s().keyError;
+    if (!text("titleJa")) local.titleJa = s().titleError;
+    if (dimensions.length === 2 && dimensions[0] === dimensions[1]) local.dimension2 = s().sameDimension;
+    setErrors(local);
+    setFailure(undefined);
+    if (Object.keys(local).length > 0) {
+      form.querySelector<HTMLElement>(`[name="${Object.keys(local)[0]}"]`)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const created = await statsApi.createReport({
+        key: text("key"),
+        titleJa: text("titleJa"),
+        titleEn: text("titleEn"),
+        metric: text("metric") as ReportMetric,
+        dimensions,
+        roles: data.getAll("roles").map(String) as ReportRole[],
+        chart: text("chart") === "line" ? "line" : "bar",
+      });
+      form.reset();
+      await props.onCreated(created);
+    } catch (err) {
+      if (err instanceof ApiError && err.errors.length > 0) {
+        const byField: Record<string, string> = {};
+        for (const fe of err.errors) {
+          const field = (fe.path ?? "").replace(/^\/?(body\/)?/, "").split("/")[0] ?? "";
+          const name = field === "dimensions" ? "dimension1" : field;
+          byField[name] ??= s().serverError(fe.message);
+        }
+        setErrors(byField);
+      }
+      setFailure(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="new-report" class="panel stack">
+      <h2 id="new-report">{s().newTitle}</h2>
+      <p>{s().newIntro}</p>
+      <Show when={failure()}>{(e) => <ErrorMessage error={e()} />}</Show>
+      <form class="stack" onSubmit={create} novalidate>
+        <TextField
+          name="key"
+          label={s().key}
+          hint={s().keyHint}
+          error={errors().key}
+          maxLength={64}
+          required
+        />
+        <TextField name="titleJa" label={s().titleJa} error={errors().titleJa} maxLength={100} required />
+        <TextField name="titleEn" label={s().titleEn} error={errors().titleEn} maxLength={100} />
+        <SelectField name="metric" label={s().metric} hint={s().metricHint}>
+          <For each={REPORT_METRICS}>{(m) => <option value={m}>{t().stats.metrics[m]}</option>}</For>
+        </SelectField>
+        <SelectField name="dimension1" label={s().dimension1}>
+          <For each={REPORT_DIMENSIONS}>{(d) => <option value={d}>{t().stats.dimensions[d]}</option>}</For>
+        </SelectField>
+        <Show when={errors().dimension1}>
+          <p class="field-error">{errors().dimension1}</p>
+        </Show>
+        <SelectField name="dimension2" label={s().dimension2}>
+          <option value="">{s().none}</option>
+          <For each={REPORT_DIMENSIONS}>{(d) => <option value={d}>{t().stats.dimensions[d]}</option>}</For>
+        </SelectField>
+        <Show when={errors().dimension2}>
+          <p class="field-error">{errors().dimension2}</p>
+        </Show>
+        <fieldset class="checkbox-group">
+          <legend>{s().roles}</legend>
+          <Show when={errors().roles}>
+            <p class="field-error">{errors().roles}</p>
+          </Show>
+          <For each={REPORT_ROLES}>
+            {(role) => (
+              <label class="checkbox">
+                <input type="checkbox" name="roles" value={role} />
+                <span>{t().roles[role]}</span>
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <SelectField name="chart" label={s().chart}>
+          <option value="bar">{s().bar}</option>
+          <option value="line">{s().line}</option>
+        </SelectField>
+        <div class="form-actions">
+          <button type="submit" class="button" disabled={busy()}>
+            {s().create}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,360 @@
+import iconv from "iconv-lite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BookingStatus, ServiceType } from "../../hub/db/client.js";
+import type { TestClient } from "../support/client.js";
+import { expectContract, expectProblem } from "../support/contract.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
+import { clientFor, DEMO_USERS } from "../support/sessions.js";
+
+const SENDAI = "041009";
+const NATORI = "042072";
+// A fiscal year before the demo data, so only what these tests make is counted.
+const FY = "from=2024-04&to=2025-03";
+const date = (s: string) => new Date(`${s}T00:00:00Z`);
+
+describe("statistics", () => {
+  let t: TestHub;
+  let prefecture: TestClient;
+  let sendai: TestClient;
+  let natori: TestClient;
+  let facility: TestClient;
+  let facilityA: { id: string; name: string; municipalityCode: string };
+  let facilityB: { id: string; name: string; municipalityCode: string };
+
+  async function book(
+    residentId: string | null,
+    facilityId: string,
+    serviceType: ServiceType,
+    start: string,
+    status: BookingStatus,
+    units = 1,
+  ) {
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId,
+        facilityId,
+        serviceType,
+        startDate: date(start),
+        endDate: date(start),
+        status,
+        source: residentId ? "portal" : "connector",
+        units,
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    t = await startTestHub({ seed: "demo", residents: 40 });
+    const p = t.hub.prisma;
+    prefecture = await clientFor(t, DEMO_USERS.prefecture.own);
+    sendai = await clientFor(t, DEMO_USERS.municipality.own);
+    natori = await clientFor(t, DEMO_USERS.municipality.other as string);
+    facility = await clientFor(t, DEMO_USERS.facility.own);
+    const own = await p.user.findUniqueOrThrow({ where: { email: DEMO_USERS.facility.own } });
+    facilityA = await p.facility.findUniqueOrThrow({
+      where: { id: own.facilityId as string },
+      select: { id: true, name: true, municipalityCode: true },
+    });
+    facilityB = await p.facility.findFirstOrThrow({
+      where: { id: { not: facilityA.id }, municipalityCode: { not: facilityA.municipalityCode } },
+      select: { id: true, name: true, municipalityCode: true },
+    });
+    const s = await p.resident.findFirstOrThrow({ where: { municipalityCode: SENDAI } });
+    const n = await p.resident.findFirstOrThrow({ where: { municipalityCode: NATORI } });
+    // Sendai: 3 stays used (2 units each) and 1 day confirmed at A, 1 cancelled at B, 1 refused at A.
+    await book(s.id, facilityA.id, "stay", "2024-05-10", "used", 2);
+    await book(s.id, facilityA.id, "stay", "2024-05-20", "reported", 2);
+    await book(s.id, facilityA.id, "stay", "2024-07-01", "used", 2);
+    await book(s.id, facilityA.id, "day", "2024-07-02", "confirmed");
+    await book(s.id, facilityB.id, "day", "2024-08-02", "cancelled");
+    await book(s.id, facilityA.id, "visit", "2024-08-03", "rejected");
+    // Natori: 1 visit used at B, 1 cancelled at B. A booking from B's own system (no resident).
+    await book(n.id, facilityB.id, "visit", "2025-01-15", "used");
+    await book(n.id, facilityB.id, "visit", "2025-02-15", "cancelled");
+    await book(null, facilityB.id, "stay", "2025-03-01", "confirmed", 0);
+    // Outside the period, and holds that were never decided: not counted.
+    await book(s.id, facilityA.id, "stay", "2024-03-31", "used", 2);
+    await book(s.id, facilityA.id, "stay", "2024-06-01", "requested", 2);
+    // Unmet searches: two for Sendai (one on 1 April 2024 at 00:30 Tokyo time), one for anywhere.
+    await p.unmetSearch.createMany({
+      data: [
+        {
+          at: new Date("2024-03-31T15:30:00Z"),
+          serviceType: "stay",
+          municipalityCode: SENDAI,
+          role: "resident",
+        },
+        {
+          at: new Date("2024-06-10T03:00:00Z"),
+          serviceType: "stay",
+          municipalityCode: SENDAI,
+          role: "anonymous",
+        },
+        { at: new Date("2024-06-11T03:00:00Z"), role: "anonymous" },
+        {
+          at: new Date("2024-03-31T14:30:00Z"),
+          serviceType: "day",
+          municipalityCode: SENDAI,
+          role: "resident",
+        },
+      ],
+    });
+  }, 180_000);
+  afterAll(() => t?.close());
+
+  it("gives the prefecture every report and who it is granted to", async () => {
+    const res = await prefecture.get("api/stats/reports");
+    expect(res.status).toBe(200);
+    expectContract("listReports", res);
+    const keys = res.json.items.map((r: { key: string }) => r.key);
+    expect(keys).toContain("vacancy_by_facility");
+    expect(keys).toContain("usage_by_month");
+  });
+
+  it("counts uses by month and service type across the prefecture, every month present", async () => {
+    const res = await prefecture.get(`api/stats/reports/usage_by_month/data?${FY}`);
+    expect(res.status).toBe(200);
+    expectContract("getReportData", res);
+    expect(res.json.scope).toBe("all");
+    const nonZero = res.json.rows.filter((r: { value: number }) => r.value > 0);
+    expect(nonZero).toEqual([
+      { month: "2024-05", serviceType: "stay", value: 2 },
+      { month: "2024-07", serviceType: "stay", value: 1 },
+      { month: "2024-07", serviceType: "day", value: 1 },
+      { month: "2025-01", serviceType: "visit", value: 1 },
+      { month: "2025-03", serviceType: "stay", value: 1 },
+    ]);
+    expect(new Set(res.json.rows.map((r: { month: string }) => r.month)).size).toBe(12);
+    expect(res.json.total.value).toBe(6);
+  });
+
+  it("shows a municipality only its own residents", async () => {
+    const s = (await sendai.get(`api/stats/reports/usage_by_municipality/data?${FY}`)).json;
+    expect(s.scope).toBe("municipality");
+    expect(s.rows).toEqual([{ municipalityCode: SENDAI, municipalityName: "仙台市", value: 4 }]);
+    const n = (await natori.get(`api/stats/reports/usage_by_municipality/data?${FY}`)).json;
+    expect(n.rows).toEqual([{ municipalityCode: NATORI, municipalityName: "名取市", value: 1 }]);
+    // The prefecture sees both, and the booking from a facility's own system under no municipality.
+    const all = (await prefecture.get(`api/stats/reports/usage_by_municipality/data?${FY}`)).json;
+    expect(
+      all.rows.map((r: { municipalityCode: string | null; value: number }) => [r.municipalityCode, r.value]),
+    ).toEqual([
+      [SENDAI, 4],
+      [NATORI, 1],
+      [null, 1],
+    ]);
+  });
+
+  it("sums voucher units", async () => {
+    const res = await sendai.get(`api/stats/reports/units_by_service/data?${FY}`);
+    expect(res.json.rows).toEqual([
+      { serviceType: "stay", value: 6 },
+      { serviceType: "day", value: 1 },
+    ]);
+  });
+
+  it("gives cancellations as count and rate per facility and per municipality", async () => {
+    const res = await prefecture.get(`api/stats/reports/cancellations_by_municipality/data?${FY}`);
+    expect(res.json.kind).toBe("rate");
+    expect(res.json.rows).toEqual([
+      { municipalityCode: SENDAI, municipalityName: "仙台市", value: 20, numerator: 1, denominator: 5 },
+      { municipalityCode: NATORI, municipalityName: "名取市", value: 50, numerator: 1, denominator: 2 },
+      { municipalityCode: null, municipalityName: null, value: 0, numerator: 0, denominator: 1 },
+    ]);
+    expect(res.json.total).toEqual({ value: 25, numerator: 2, denominator: 8 });
+    const byFacility = (await facility.get(`api/stats/reports/cancellations_by_facility/data?${FY}`)).json;
+    expect(byFacility.scope).toBe("facility");
+    expect(byFacility.rows).toEqual([
+      { facilityId: facilityA.id, facilityName: facilityA.name, value: 0, numerator: 0, denominator: 4 },
+    ]);
+  });
+
+  it("counts refusals and unmet searches, in Japan time", async () => {
+    const refusals = (await sendai.get(`api/stats/reports/refusals_by_facility/data?${FY}`)).json;
+    expect(refusals.rows.map((r: { facilityId: string; value: number }) => [r.facilityId, r.value])).toEqual([
+      [facilityA.id, 1],
+    ]);
+    const unmet = (await sendai.get(`api/stats/reports/unmet_searches_by_month/data?${FY}`)).json;
+    const found = unmet.rows.filter((r: { value: number }) => r.value > 0);
+    expect(found).toEqual([
+      { month: "2024-04", serviceType: "stay", value: 1 },
+      { month: "2024-06", serviceType: "stay", value: 1 },
+    ]);
+    const all = (await prefecture.get(`api/stats/reports/unmet_searches_by_month/data?${FY}`)).json;
+    expect(all.total.value).toBe(3);
+  });
+
+  it("refuses a report the prefecture has not granted, in the API and the list", async () => {
+    const list = (await sendai.get("api/stats/reports")).json.items.map((r: { key: string }) => r.key);
+    expect(list).not.toContain("vacancy_by_facility");
+    expectProblem(
+      await sendai.get(`api/stats/reports/vacancy_by_facility/data?${FY}`),
+      403,
+      "report_not_granted",
+    );
+    expectProblem(
+      await sendai.get(`api/stats/reports/vacancy_by_facility/csv?${FY}`),
+      403,
+      "report_not_granted",
+    );
+    expectProblem(await sendai.get(`api/stats/reports/nope/data?${FY}`), 404, "not_found");
+  });
+
+  it("lets the prefecture grant a report, after which it is limited to the reader's area", async () => {
+    // Capacity: A's stays on 2 days of May 2025 with 1 of 2 places taken by the hub, 1 by the facility's own system.
+    const p = t.hub.prisma;
+    await p.slot.createMany({
+      data: [
+        {
+          facilityId: facilityA.id,
+          serviceType: "stay",
+          date: date("2025-05-01"),
+          capacity: 4,
+          booked: 1,
+          external: 1,
+        },
+        {
+          facilityId: facilityA.id,
+          serviceType: "stay",
+          date: date("2025-05-02"),
+          capacity: 4,
+          booked: 0,
+          external: 0,
+        },
+      ],
+    });
+    const grant = await prefecture.patch("api/stats/reports/vacancy_by_facility", {
+      roles: ["facility", "municipality"],
+    });
+    expect(grant.status, grant.text).toBe(200);
+    expectContract("updateReport", grant);
+    const own = await facility.get("api/stats/reports/vacancy_by_facility/data?from=2025-05&to=2025-05");
+    expect(own.status).toBe(200);
+    const stays = await p.facilityService.findUniqueOrThrow({
+      where: { facilityId_serviceType: { facilityId: facilityA.id, serviceType: "stay" } },
+    });
+    const services = await p.facilityService.findMany({ where: { facilityId: facilityA.id } });
+    // Every other date, service and block counts at the service's default capacity with nothing taken.
+    expect(own.json.rows).toHaveLength(1);
+    expect(own.json.rows[0].numerator).toBe(2);
+    expect(own.json.rows[0].denominator).toBeGreaterThan(8 + 29 * stays.capacity);
+    expect(services.length).toBeGreaterThan(0);
+    const area = (await sendai.get("api/stats/reports/vacancy_by_facility/data?from=2025-05&to=2025-05"))
+      .json;
+    const codes = await p.facility.findMany({
+      where: { id: { in: area.rows.map((r: { facilityId: string }) => r.facilityId) } },
+    });
+    expect(codes.every((f) => f.municipalityCode === SENDAI)).toBe(true);
+    // Back to how it was shipped.
+    expect((await prefecture.delete("api/stats/reports/vacancy_by_facility")).status).toBe(204);
+    expectProblem(
+      await sendai.get(`api/stats/reports/vacancy_by_facility/data?${FY}`),
+      403,
+      "report_not_granted",
+    );
+  });
+
+  it("lets the prefecture add a report without a code change", async () => {
+    const created = await prefecture.post("api/stats/reports", {
+      key: "cancel_rate_by_month",
+      titleJa: "月別キャンセル率",
+      metric: "cancellation_rate",
+      dimensions: ["month"],
+      roles: ["municipality"],
+      chart: "line",
+    });
+    expect(created.status, created.text).toBe(201);
+    expectContract("createReport", created);
+    expectProblem(
+      await prefecture.post("api/stats/reports", {
+        key: "cancel_rate_by_month",
+        titleJa: "x",
+        metric: "refusals",
+        dimensions: ["month"],
+      }),
+      409,
+      "report_exists",
+    );
+    const data = (await natori.get(`api/stats/reports/cancel_rate_by_month/data?${FY}`)).json;
+    expect(data.rows.filter((r: { denominator: number }) => r.denominator > 0)).toEqual([
+      { month: "2025-01", value: 0, numerator: 0, denominator: 1 },
+      { month: "2025-02", value: 100, numerator: 1, denominator: 1 },
+    ]);
+    expectProblem(
+      await facility.get(`api/stats/reports/cancel_rate_by_month/data?${FY}`),
+      403,
+      "report_not_granted",
+    );
+    const bad = await prefecture.post("api/stats/reports", {
+      key: "unmet_by_facility",
+      titleJa: "施設別",
+      metric: "unmet_searches",
+      dimensions: ["facility"],
+      roles: ["facility"],
+    });
+    expectProblem(bad, 400, "validation_failed");
+    expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual(["dimensions/0", "roles/0"]);
+    expectProblem(
+      await sendai.post("api/stats/reports", {
+        key: "mine",
+        titleJa: "x",
+        metric: "refusals",
+        dimensions: ["month"],
+      }),
+      403,
+      "forbidden",
+    );
+  });
+
+  it("refuses a bad period", async () => {
+    expectProblem(
+      await sendai.get("api/stats/reports/usage_by_month/data?from=2025-13&to=2025-01"),
+      422,
+      "invalid_period",
+    );
+    expectProblem(
+      await sendai.get("api/stats/reports/usage_by_month/data?from=2025-04&to=2025-03"),
+      422,
+      "invalid_period",
+    );
+    expectProblem(
+      await sendai.get("api/stats/reports/usage_by_month/data?from=2020-01&to=2025-03"),
+      422,
+      "invalid_period",
+    );
+    // No period: the current fiscal year.
+    const res = await sendai.get("api/stats/reports/usage_by_month/data");
+    expect(res.status).toBe(200);
+    expect(res.json.period.from).toMatch(/^\d{4}-04$/);
+  });
+
+  it("downloads CSV in UTF-8 with a BOM and in Shift_JIS, with a total line, and audits it", async () => {
+    const bytes = async (query: string) => {
+      const res = await fetch(new URL(`api/stats/reports/usage_by_facility/csv?${query}`, t.url), {
+        headers: { cookie: `sango_session=${sendai.sessionToken()}` },
+      });
+      return { res, body: Buffer.from(await res.arrayBuffer()) };
+    };
+    const utf8 = await bytes(FY);
+    expect(utf8.res.status).toBe(200);
+    expect(utf8.res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(utf8.res.headers.get("content-disposition")).toBe(
+      'attachment; filename="usage_by_facility-2024-04-2025-03.csv"',
+    );
+    expect([...utf8.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = utf8.body.subarray(3).toString("utf8");
+    expect(text.split("\r\n")).toEqual([
+      "施設ID,施設名,件数",
+      `${facilityA.id},${facilityA.name},4`,
+      "合計,,4",
+      "",
+    ]);
+    const sjis = await bytes(`${FY}&encoding=sjis`);
+    expect(sjis.res.headers.get("content-type")).toBe("text/csv; charset=Shift_JIS");
+    expect(iconv.decode(sjis.body, "cp932")).toBe(text);
+    const audited = await t.hub.prisma.auditLog.findFirst({
+      where: { action: "export.csv", resourceType: "report", resourceId: "usage_by_facility" },
+    });
+    expect(audited).not.toBeNull();
+  });
+});
