@@ -61,6 +61,10 @@ const schema = z.object({
     .max(24 * 30)
     .default(12),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
+  /** Daily JSON log files (besides standard output); default DATA_DIR/logs, none with an in-memory DATA_DIR. */
+  LOG_DIR: z.string().min(1).optional(),
+  /** Application log files older than this are deleted by the retention job (the SLA keeps 180 days). */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(180),
   /** How long a resident has to accept a place offered from the waitlist before it goes to the next. */
   WAITLIST_OFFER_MINUTES: z.coerce
     .number()
@@ -89,6 +93,10 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((s) => s === "true"),
+  /** Where backups go (hub/ops/backup.ts); default DATA_DIR/backups. */
+  BACKUP_DIR: z.string().min(1).optional(),
+  /** How many backups to keep: older ones are deleted once a new one is complete. */
+  BACKUP_GENERATIONS: z.coerce.number().int().min(1).max(365).default(3),
 });
 
 export type Config = Omit<z.infer<typeof schema>, "SECRET_KEY" | "PUBLIC_URL"> & {

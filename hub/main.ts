@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
+import { log, logDir, logToFiles } from "./log.js";
 import { createHub, startHub } from "./server.js";
 
 /** The hub's entry point: `npm run demo` (embedded, with demo data) or `npm start` (configured by the environment). */
@@ -13,34 +14,44 @@ async function main() {
     }
     throw err;
   }
+  const files = logDir(config);
+  if (files) await logToFiles(files);
   const hub = await createHub(config);
-  console.log(
-    `Database: ${hub.db.kind === "pglite" ? `embedded PGlite in ${config.DATA_DIR}` : "PostgreSQL"}; ` +
-      `jobs: ${hub.queue.kind === "memory" ? "in-process" : "BullMQ on Redis"}; roles: ${config.PROCESS_ROLES.join(", ")}`,
+  log.info(
+    {
+      database: hub.db.kind === "pglite" ? `embedded PGlite in ${config.DATA_DIR}` : "PostgreSQL",
+      jobs: hub.queue.kind === "memory" ? "in-process" : "BullMQ on Redis",
+      roles: config.PROCESS_ROLES,
+      logDir: files,
+    },
+    "hub starting",
   );
   if (config.SEED_DEMO) {
     const { seedDemo } = await import("../fixtures/seed.js");
     const { hashPassword } = await import("./identity/passwords.js");
     const counts = await seedDemo(hub.prisma, { hashPassword, publicUrl: config.PUBLIC_URL });
-    console.log(
-      `Demo data: ${counts.municipalities} municipalities, ${counts.facilities} facilities, ${counts.residents} residents, ${counts.users} accounts`,
-    );
+    log.info(counts, "demo data seeded");
   }
   const running = await startHub(hub);
   if (running.url) {
-    console.log(`\nThe hub is running: ${running.url}`);
-    console.log(`  sign in:  ${running.url}sign-in`);
-    console.log(`  API docs: ${running.url}api/docs`);
-    if (config.SEED_DEMO) {
-      console.log(`  demo accounts (password demo-pass-2026): see README.md "Demo accounts"`);
-      console.log("  residents sign in with a one-time code (resident@demo.example.jp)");
-    }
-    if (config.DEMO_MAILBOX) {
-      console.log(`  demo mailbox (what the hub would have e-mailed): ${running.url}mailbox`);
-    }
+    log.info(
+      {
+        url: running.url,
+        signIn: `${running.url}sign-in`,
+        apiDocs: `${running.url}api/docs`,
+        ...(config.SEED_DEMO
+          ? {
+              demoAccounts:
+                'password demo-pass-2026, see README.md "Demo accounts"; residents: resident@demo.example.jp',
+            }
+          : {}),
+        ...(config.DEMO_MAILBOX ? { demoMailbox: `${running.url}mailbox` } : {}),
+      },
+      `The hub is running: ${running.url}`,
+    );
   }
   const shutdown = async (signal: string) => {
-    console.log(`\n${signal}: stopping`);
+    log.info({ signal }, "stopping");
     await running.stop();
     process.exit(0);
   };
@@ -49,6 +60,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error("The hub could not start:", err instanceof Error ? err.message : err);
+  log.fatal({ err }, "The hub could not start");
   process.exit(1);
 });

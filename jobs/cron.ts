@@ -11,6 +11,7 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
   { name: "outbox.dispatch", cron: "*/5 * * * * *" },
   { name: "identity.purge", cron: "17 * * * *" },
   { name: "audit.purge", cron: "30 3 * * *" },
+  { name: "retention.purge", cron: "35 3 * * *" },
   // The waitlist: the sweep behind the fast path (hub/waitlist/kick.ts), offers past their deadline, past entries.
   { name: "waitlist.offer", cron: "* * * * *" },
   { name: "waitlist.expire-offers", cron: "* * * * *" },
@@ -25,6 +26,8 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
   { name: "usage.remind-reports", cron: "20 6 * * *" },
   // Every minute: e-mail announcements whose period has just started (once each).
   { name: "support.announcements", cron: "* * * * *" },
+  // Daily at 03:45 (the quietest hour, after the audit purge): a backup, keeping BACKUP_GENERATIONS (hub/ops/backup.ts).
+  { name: "ops.backup", cron: "45 3 * * *" },
 ];
 
 export function startCron(queue: JobQueue): { stop(): void } {

@@ -5,7 +5,10 @@ import { runPushJob } from "../hub/connections/push.js";
 import { queueDueSyncs, syncConnection } from "../hub/connections/sync.js";
 import { processWebhooks } from "../hub/connections/webhooks.js";
 import type { Hub } from "../hub/context.js";
+import { logDir } from "../hub/log.js";
 import { drainOutbox } from "../hub/notify/outbox.js";
+import { runScheduledBackup } from "../hub/ops/job.js";
+import { purgeExpired } from "../hub/ops/retention.js";
 import { sendAnnouncementEmails } from "../hub/support/announcements.js";
 import { sendReportReminders } from "../hub/usage/reports.js";
 import { endPastEntries, expireOffers, runOfferJob } from "../hub/waitlist/offers.js";
@@ -16,6 +19,10 @@ export function jobHandlers(hub: Hub): JobHandlers {
   return {
     "audit.purge": async () => {
       await purgeAudit(hub.prisma, hub.config.AUDIT_RETENTION_DAYS, hub.now());
+    },
+    "retention.purge": async () => {
+      const days = hub.config.LOG_RETENTION_DAYS;
+      await purgeExpired(hub.prisma, { logDir: logDir(hub.config), days, now: hub.now() });
     },
     "identity.purge": async () => {
       const now = hub.now();
@@ -59,6 +66,9 @@ export function jobHandlers(hub: Hub): JobHandlers {
     },
     "support.announcements": async (payload) => {
       await sendAnnouncementEmails(hub.prisma, payload.now ? new Date(payload.now) : hub.now());
+    },
+    "ops.backup": async () => {
+      await runScheduledBackup(hub);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { log } from "../hub/log.js";
 import type { JobName, JobPayloads } from "./names.js";
 import {
   assertHandlers,
@@ -84,7 +85,10 @@ export class MemoryQueue implements JobQueue {
       } else {
         this.stats.failed++;
         this.pending.delete(entry.id);
-        console.error(`job ${entry.name} (${entry.id}) failed after ${entry.attemptsMade} attempts:`, err);
+        log.error(
+          { module: "jobs", job: entry.name, jobId: entry.id, attempts: entry.attemptsMade, err },
+          "job failed",
+        );
       }
     } finally {
       this.stats.active--;

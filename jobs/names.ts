@@ -20,6 +20,8 @@ export type JobPayloads = {
   "outbox.dispatch": Record<string, never>;
   /** Delete audit entries past the retention period (180 days by default). */
   "audit.purge": Record<string, never>;
+  /** Delete application log files and connector traffic records past LOG_RETENTION_DAYS (hub/ops/retention.ts). */
+  "retention.purge": Record<string, never>;
   /** Delete expired sessions and used or expired sign-in codes. */
   "identity.purge": Record<string, never>;
   /**
@@ -44,6 +46,8 @@ export type JobPayloads = {
   "usage.remind-reports": { now?: string };
   /** E-mail announcements (お知らせ) with sendEmail whose period has started, once each (hub/support). */
   "support.announcements": { now?: string };
+  /** Back up the database (pg_dump, or the PGlite data dir) and keep the newest BACKUP_GENERATIONS (hub/ops/backup.ts). */
+  "ops.backup": Record<string, never>;
 };
 export type JobName = keyof JobPayloads;
 
@@ -52,6 +56,7 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   "bookings.remind": QueueName.bookings,
   "outbox.dispatch": QueueName.outbox,
   "audit.purge": QueueName.maintenance,
+  "retention.purge": QueueName.maintenance,
   "identity.purge": QueueName.maintenance,
   "waitlist.offer": QueueName.waitlist,
   "waitlist.expire-offers": QueueName.waitlist,
@@ -61,6 +66,7 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   "connections.push": QueueName.connections,
   "usage.remind-reports": QueueName.maintenance,
   "support.announcements": QueueName.maintenance,
+  "ops.backup": QueueName.maintenance,
 };
 
 export const JOB_NAMES = Object.keys(JOB_QUEUE) as JobName[];

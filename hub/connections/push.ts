@@ -47,6 +47,7 @@ import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { CONNECTOR_HTTP_TIMEOUT_MS, connectorContext, recordFailure, recordSuccess } from "./store.js";
 
@@ -492,7 +493,7 @@ export async function runPushJob(
       run.alerted += await alertStalePushes(hub, conn.id);
     } catch (err) {
       // One connection's trouble never holds up the others; the next run tries again.
-      console.error(`pushes of connection ${conn.id} failed:`, (err as Error).message ?? err);
+      log.error({ module: "connector", connectionId: conn.id, err }, "pushes failed");
     }
   }
   return run;

@@ -6,12 +6,14 @@
  * operators, through the health page) are warned; at DISABLE_AFTER_FAILURES scheduled syncs stop until someone
  * re-enables the connection. One success resets the count.
  */
+
 import { createHash, randomBytes } from "node:crypto";
 import axios from "axios";
 import type { ConnectorContext, ConnectorError } from "../../connectors/contract.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma, PrismaClient } from "../db/client.js";
 import { decryptSecret, encryptSecret } from "../identity/secrets.js";
+import { connectorLog } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -56,11 +58,7 @@ export function connectorContext(
     secret: connectionSecret(hub, conn),
     state: (conn.state ?? {}) as Record<string, unknown>,
     http: axios.create({ timeout: CONNECTOR_HTTP_TIMEOUT_MS, signal, maxRedirects: 3 }),
-    log: {
-      // Never the payloads: they may carry what a facility's system sends about its bookings.
-      info: (msg, data) => console.info(`[connector ${conn.id}] ${msg}`, data ?? ""),
-      warn: (msg, data) => console.warn(`[connector ${conn.id}] ${msg}`, data ?? ""),
-    },
+    log: connectorLog(conn.id),
     now: hub.now,
     signal,
   };

@@ -19,6 +19,7 @@
  * for a connection already being processed join the next pass instead of queueing up (a burst of deliveries
  * costs a few passes, not one transaction each).
  */
+
 import { createHash } from "node:crypto";
 import axios from "axios";
 import type { Connector, ConnectorContext, ExternalChange } from "../../connectors/contract.js";
@@ -27,6 +28,7 @@ import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
+import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
 import { connectionSecret, recordFailure } from "./store.js";
 
@@ -66,10 +68,7 @@ function readContext(hub: Hub, conn: Conn): ConnectorContext {
     secret,
     state: (conn.state ?? {}) as Record<string, unknown>,
     http: idleHttp,
-    log: {
-      info: (msg, data) => console.info(`[connector ${conn.id}] ${msg}`, data ?? ""),
-      warn: (msg, data) => console.warn(`[connector ${conn.id}] ${msg}`, data ?? ""),
-    },
+    log: connectorLog(conn.id),
     now: hub.now,
     signal: never,
   };
@@ -218,7 +217,7 @@ export async function receiveWebhook(
 }
 
 function unavailable(connectionId: string, err: unknown): Problem {
-  console.error(`webhook for connection ${connectionId} not stored:`, (err as Error)?.message ?? err);
+  log.error({ module: "connector", connectionId, err }, "webhook not stored");
   return new Problem(
     503,
     "unavailable",

@@ -12,6 +12,8 @@ export { Prisma, PrismaClient } from "./generated/client.js";
 export type Db = {
   prisma: PrismaClient;
   kind: "postgres" | "pglite";
+  /** The embedded instance (PGlite only), for operations that need it: the scheduled backup dumps its data dir. */
+  pglite?: PGlite;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
   return {
     prisma,
     kind: "pglite",
+    pglite: lite,
     ping: () => ping(prisma),
     close: async () => {
       await prisma.$disconnect();

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Koa from "koa";
 import helmet from "koa-helmet";
@@ -10,6 +11,7 @@ import { type Actor, isStaff } from "../identity/actor.js";
 import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
+import { log } from "../log.js";
 import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./body.js";
 import { apiDocs } from "./docs.js";
 import { httpDuration } from "./metrics.js";
@@ -17,6 +19,11 @@ import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi
 import { Problem, problems } from "./problem.js";
 import { allHandlers } from "./routes/index.js";
 import type { Handlers, OpRequest, OpResponse } from "./types.js";
+
+/** A caller's request id is kept when it is a plausible id (a UUID, a trace id); anything else is replaced. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+/** Polled by load balancers and monitoring: logged at debug only. */
+const QUIET_PATHS = /(^|\/)(healthz|readyz|metrics)$/;
 
 const PORTAL_DIST = new URL("../../portal/dist/", import.meta.url);
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -34,14 +41,46 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
   const app = new Koa();
   app.silent = true;
 
-  // Outermost: every error becomes problem JSON; nothing a client sends yields a stack trace.
+  // Outermost: a request id (the caller's X-Request-Id when it looks like one), answered in the same header
+  // and carried by every log line of the request; one line per request with its outcome and duration.
+  app.use(async (ctx, next) => {
+    const given = ctx.get("X-Request-Id");
+    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set("X-Request-Id", requestId);
+    const path = ctx.path;
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const entry = {
+        reqId: requestId,
+        method: ctx.method,
+        path,
+        status: ctx.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        role: (ctx.state.actor as Actor | null | undefined)?.role,
+      };
+      if (QUIET_PATHS.test(path)) log.debug(entry, "request");
+      else log.info(entry, "request");
+    }
+  });
+
+  // Every error becomes problem JSON; nothing a client sends yields a stack trace.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
       const problem = err instanceof Problem ? err : undefined;
-      if (!problem) console.error(`${ctx.method} ${ctx.path} failed:`, err);
-      const p = problem ?? new Problem(500, "internal_error", "Something went wrong", "The error was logged");
+      if (!problem) log.error({ err, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
+      const p =
+        problem ??
+        new Problem(
+          500,
+          "internal_error",
+          "Something went wrong",
+          `The error was logged with request id ${ctx.state.requestId}`,
+        );
       ctx.status = p.status;
       ctx.type = "application/problem+json";
       ctx.body = JSON.stringify(p.toJSON());
@@ -112,6 +151,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       operationId = operation.operationId ?? "unknown";
       const ip = clientAddress(ctx.req);
       const actor = await resolveActor(hub, ctx);
+      ctx.state.actor = actor;
       checkOperationAccess(operation["x-access"], actor, operation["x-allow-unverified"] === true);
       if (actor) await hub.networks.assertAllowed(actor, ip);
       if (actor && UNSAFE.has(ctx.method) && ctx.get("x-csrf-token") !== actor.csrfToken) {

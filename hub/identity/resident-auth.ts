@@ -2,6 +2,7 @@ import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { Prisma, type PrismaClient, type Resident, type User } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
+import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import {
   CODE_TTL_SECONDS,
@@ -131,7 +132,7 @@ export async function requestResidentCode(
   );
   // Send promptly; if the queue is down, the cron's periodic dispatch picks the message up from the outbox.
   await hub.queue.add("outbox.dispatch", {}).catch((err) => {
-    console.warn("could not queue outbox.dispatch:", (err as Error).message);
+    log.warn({ err }, "could not queue outbox.dispatch");
   });
 }
 

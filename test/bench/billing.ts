@@ -6,6 +6,7 @@
  * - `billing.year.s`: computing and storing the draft runs of the whole year, every month of both associations
  *   (all municipalities each time), seconds. Target < 2 s.
  * - `invoices.all.s`: every municipality's invoice (xlsx + docx) of one month, seconds. Target < 10 s.
+ * - `stats.year.ms`: statistics over the same year (test/bench/stats.ts). Target < 300 ms.
  *
  * Run alone: `npx tsx test/bench/billing.ts`; `npm run bench` runs it after the other rounds.
  */
@@ -18,6 +19,7 @@ import { getRun, runMonth } from "../../hub/billing/runs.js";
 import { openDb } from "../../hub/db/client.js";
 import { parseMonth } from "../../hub/usage/monthly.js";
 import { createScratchDatabase } from "../support/hub.js";
+import { statsRound } from "./stats.js";
 
 export type Metric = { name: string; value: number; unit: string };
 
@@ -68,9 +70,14 @@ export async function billingBench(): Promise<Metric[]> {
       `billing: ${gen.bookings} bookings, ${gen.units} units used, ${gen.residents} residents; ${runs} runs in a year; ` +
         `${monthRuns.length} municipalities' invoices of ${month}: ${Math.round(bytes / 1024)} KiB`,
     );
+    // Statistics over the same year (test/bench/stats.ts).
+    const first = gen.months[0] as string;
+    const last = gen.months[gen.months.length - 1] as string;
+    const stats = await statsRound(db.prisma, { from: first, to: last });
     return [
       { name: "billing.year.s", value: round(yearS, 2), unit: "s" },
       { name: "invoices.all.s", value: round(invoicesS, 2), unit: "s" },
+      ...stats,
     ];
   } finally {
     await db.close();

@@ -79,7 +79,7 @@ describe.skipIf(!hasChromium)("statistics", () => {
   it("lets the prefecture read a report as chart and table, and switch reports", async () => {
     const { page, done } = await open(1280);
     await signInAsStaff(page, DEMO_USERS.prefecture.own);
-    await page.getByRole("link", { name: "統計", exact: true }).click();
+    await page.locator("main").getByRole("link", { name: "統計", exact: true }).click();
     await page.waitForURL(/\/stats$/);
     await settled(page);
     await page.locator("#report-table").waitFor();

@@ -1,4 +1,5 @@
 import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
+import { log } from "../../log.js";
 import { renderQrSvg, signVoucherQr } from "../../vouchers/qr.js";
 import { lookupRedemption, redeemBooking } from "../../vouchers/redemption.js";
 import {
@@ -139,6 +140,6 @@ function dto(req: OpRequest, row: VoucherRow) {
 /** Sends the notice promptly; if the queue is down, the periodic dispatch picks it up from the outbox. */
 async function dispatchSoon(req: OpRequest): Promise<void> {
   await req.hub.queue.add("outbox.dispatch", {}).catch((err) => {
-    console.warn("could not queue outbox.dispatch:", (err as Error).message);
+    log.warn({ err }, "could not queue outbox.dispatch");
   });
 }

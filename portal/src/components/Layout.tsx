@@ -183,6 +183,11 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               </li>
             </Show>
+            <Show when={hasRole(me(), ["facility", "municipality", "association", "prefecture", "operator"])}>
+              <li>
+                <A href="/stats">{t().stats.nav}</A>
+              </li>
+            </Show>
           </ul>
         </nav>
       </header>
