@@ -13,13 +13,6 @@ function loadDismissed(): string[] {
   }
 }
 
-/** Maintenance in amber, important in red, other notices in blue: text stays dark on a light tint (≥ 7:1). */
-const STYLES: Record<string, string> = {
-  maintenance: "border-left-color:#8a4b00;background:#fff4e0",
-  important: "",
-  info: "",
-};
-
 /**
  * The announcements (お知らせ) in force for the current user, at the top of every page: everyone sees the public
  * ones, signed-in users also their role's. Each can be dismissed for the rest of the session (sessionStorage).
@@ -63,20 +56,22 @@ export function AnnouncementBanner(props: { me: Me | null | undefined }) {
           {(a) => (
             <div
               class="alert"
-              classList={{ "alert-error": a.kind === "important" }}
-              style={STYLES[a.kind] ?? ""}
+              classList={{
+                "alert-error": a.kind === "important",
+                "alert-maintenance": a.kind === "maintenance",
+              }}
               data-kind={a.kind}
               id={`announcement-${a.id}`}
             >
-              <div style="display:flex;gap:0.75rem;align-items:flex-start;justify-content:space-between;flex-wrap:wrap">
-                <div style="flex:1 1 14rem;min-width:0;overflow-wrap:anywhere">
+              <div class="announcement">
+                <div class="announcement-text">
                   <p class="alert-title">
                     <span>{s().announcementKinds[a.kind] ?? a.kind}</span>
                     {"："}
                     {title(a)}
                   </p>
                   <Show when={body(a)}>
-                    <p style="white-space:pre-line;margin:0">{body(a)}</p>
+                    <p class="description">{body(a)}</p>
                   </Show>
                 </div>
                 <button

@@ -71,11 +71,13 @@ export function TextField(props: FieldProps) {
 export function SelectField(props: {
   name: string;
   label: string;
+  /** The select's id when `field-<name>` would not be unique on the page. */
+  id?: string;
   value?: string;
   hint?: string;
   children: JSX.Element;
 }) {
-  const id = () => `field-${props.name}`;
+  const id = () => props.id ?? `field-${props.name}`;
   return (
     <div class="field">
       <label for={id()}>{props.label}</label>

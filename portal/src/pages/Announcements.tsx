@@ -8,7 +8,7 @@ import {
   AUDIENCES,
   supportApi,
 } from "../api";
-import { TextField } from "../components/Field";
+import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { formatDateTime } from "../format";
@@ -131,11 +131,11 @@ function Manage() {
                         {t().dotSeparator}
                         {state(a)}
                       </p>
-                      <p style="overflow-wrap:anywhere">
+                      <p>
                         <strong>{a.titleJa}</strong>
                       </p>
                       <Show when={a.bodyJa}>
-                        <p style="white-space:pre-line;overflow-wrap:anywhere">{a.bodyJa}</p>
+                        <p class="description">{a.bodyJa}</p>
                       </Show>
                       <p class="meta">
                         {s().period}: {formatDateTime(a.startsAt)} – {formatDateTime(a.endsAt)}
@@ -242,18 +242,15 @@ function AnnouncementForm(props: {
       <h2 id="ann-form-heading">{props.id ? s().annEdit : s().annNew}</h2>
       <Show when={error()}>{(err) => <SupportProblem error={err()} />}</Show>
       <form onSubmit={submit} noValidate class="stack">
-        <div class="field">
-          <label for="ann-kind">{s().kind}</label>
-          <select id="ann-kind" name="kind">
-            <For each={ANNOUNCEMENT_KINDS}>
-              {(k) => (
-                <option value={k} selected={k === props.initial.kind}>
-                  {s().announcementKinds[k]}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
+        <SelectField id="ann-kind" name="kind" label={s().kind}>
+          <For each={ANNOUNCEMENT_KINDS}>
+            {(k) => (
+              <option value={k} selected={k === props.initial.kind}>
+                {s().announcementKinds[k]}
+              </option>
+            )}
+          </For>
+        </SelectField>
         <TextField
           id="ann-titleJa"
           name="titleJa"
@@ -314,14 +311,16 @@ function AnnouncementForm(props: {
             </For>
           </div>
         </fieldset>
-        <DateTimeField
+        <TextField
+          type="datetime-local"
           id="ann-startsAt"
           name="startsAt"
           label={s().startsAt}
           error={errors().startsAt}
           value={toLocal(props.initial.startsAt)}
         />
-        <DateTimeField
+        <TextField
+          type="datetime-local"
           id="ann-endsAt"
           name="endsAt"
           label={s().endsAt}
@@ -346,27 +345,5 @@ function AnnouncementForm(props: {
         </div>
       </form>
     </section>
-  );
-}
-
-function DateTimeField(props: { id: string; name: string; label: string; error?: string; value: string }) {
-  return (
-    <div class="field" classList={{ "field-invalid": !!props.error }}>
-      <label for={props.id}>{props.label}</label>
-      <Show when={props.error}>
-        <p class="field-error" id={`${props.id}-error`}>
-          {props.error}
-        </p>
-      </Show>
-      <input
-        type="datetime-local"
-        id={props.id}
-        name={props.name}
-        value={props.value}
-        style="max-width:18rem;min-height:48px;padding:0.5rem 0.75rem;border:1px solid var(--line);border-radius:var(--radius);font:inherit"
-        aria-invalid={props.error ? "true" : undefined}
-        aria-describedby={props.error ? `${props.id}-error` : undefined}
-      />
-    </div>
   );
 }

@@ -100,7 +100,7 @@ function Faq() {
                   {(e) => (
                     <details class="panel" id={`faq-entry-${e.id}`}>
                       <summary>{question(e)}</summary>
-                      <p style="white-space:pre-line">{answer(e)}</p>
+                      <p class="description">{answer(e)}</p>
                     </details>
                   )}
                 </For>
@@ -303,7 +303,7 @@ export function InquiryHistory(props: { inquiry: Inquiry }) {
               {s().statuses[m.status]}
             </p>
             <Show when={m.body}>
-              <p style="white-space:pre-line;overflow-wrap:anywhere">{m.body}</p>
+              <p class="description">{m.body}</p>
             </Show>
           </li>
         )}

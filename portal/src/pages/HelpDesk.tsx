@@ -10,7 +10,7 @@ import {
   type Me,
   supportApi,
 } from "../api";
-import { TextField } from "../components/Field";
+import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { formatDateTime } from "../format";
@@ -87,36 +87,30 @@ function Desk(props: { me: Me }) {
           <>
             <search aria-label={s().filtersLabel}>
               <form class="filters panel" onSubmit={choose}>
-                <div class="field">
-                  <label for="desk-status">{s().status}</label>
-                  <select id="desk-status" name="status">
-                    <option value="" selected={!status()}>
-                      {s().all}
-                    </option>
-                    <For each={INQUIRY_STATUSES}>
-                      {(v) => (
-                        <option value={v} selected={v === status()}>
-                          {s().statuses[v]}
-                        </option>
-                      )}
-                    </For>
-                  </select>
-                </div>
-                <div class="field">
-                  <label for="desk-category">{s().category}</label>
-                  <select id="desk-category" name="category">
-                    <option value="" selected={!category()}>
-                      {s().all}
-                    </option>
-                    <For each={INQUIRY_CATEGORIES}>
-                      {(v) => (
-                        <option value={v} selected={v === category()}>
-                          {s().categories[v]}
-                        </option>
-                      )}
-                    </For>
-                  </select>
-                </div>
+                <SelectField id="desk-status" name="status" label={s().status}>
+                  <option value="" selected={!status()}>
+                    {s().all}
+                  </option>
+                  <For each={INQUIRY_STATUSES}>
+                    {(v) => (
+                      <option value={v} selected={v === status()}>
+                        {s().statuses[v]}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
+                <SelectField id="desk-category" name="category" label={s().category}>
+                  <option value="" selected={!category()}>
+                    {s().all}
+                  </option>
+                  <For each={INQUIRY_CATEGORIES}>
+                    {(v) => (
+                      <option value={v} selected={v === category()}>
+                        {s().categories[v]}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
                 <TextField id="desk-q" name="q" type="search" label={s().search} value={q()} />
                 <div class="form-actions">
                   <button type="submit" class="button">
@@ -160,7 +154,7 @@ function InquiryList(props: { status: string; category: string; q: string }) {
                         {t().dotSeparator}
                         {s().categories[i.category]}
                       </p>
-                      <p style="overflow-wrap:anywhere">{i.subject}</p>
+                      <p>{i.subject}</p>
                       <p class="meta">
                         {i.contactName}
                         {t().dotSeparator}
@@ -264,9 +258,7 @@ function InquiryDetail(props: { id: string; me: Me; onDone: (text: string) => vo
             </div>
             <div>
               <dt>{s().contact}</dt>
-              <dd style="overflow-wrap:anywhere">
-                {[i().contactName, i().contactEmail, i().contactPhone].filter(Boolean).join(" / ")}
-              </dd>
+              <dd>{[i().contactName, i().contactEmail, i().contactPhone].filter(Boolean).join(" / ")}</dd>
             </div>
             <div>
               <dt>{s().receivedAt}</dt>
@@ -413,18 +405,15 @@ function FaqForm(props: {
       </Show>
       <Show when={error()}>{(err) => <SupportProblem error={err()} />}</Show>
       <form onSubmit={submit} noValidate class="stack">
-        <div class="field">
-          <label for="faq-category">{s().category}</label>
-          <select id="faq-category" name="category">
-            <For each={INQUIRY_CATEGORIES}>
-              {(c) => (
-                <option value={c} selected={c === props.initial.category}>
-                  {s().categories[c]}
-                </option>
-              )}
-            </For>
-          </select>
-        </div>
+        <SelectField id="faq-category" name="category" label={s().category}>
+          <For each={INQUIRY_CATEGORIES}>
+            {(c) => (
+              <option value={c} selected={c === props.initial.category}>
+                {s().categories[c]}
+              </option>
+            )}
+          </For>
+        </SelectField>
         <TextField
           id="faq-questionJa"
           name="questionJa"
@@ -548,7 +537,7 @@ function FaqManager(props: { onDone: (text: string) => void }) {
                     {t().dotSeparator}
                     {s().categories[e.category] ?? e.category}
                   </p>
-                  <p style="overflow-wrap:anywhere">{e.questionJa}</p>
+                  <p>{e.questionJa}</p>
                   <div class="form-actions">
                     <button
                       type="button"

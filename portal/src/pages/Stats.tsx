@@ -20,7 +20,8 @@ import { one } from "../search";
 
 export const STATS_ROLES = ["facility", "municipality", "association", "prefecture", "operator"] as const;
 
-const getReports = query(() => statsApi.listReports(), "statsReports");
+/** The reports the reader may read (all of them, with their grants, for the prefecture). */
+export const getReports = query(() => statsApi.listReports(), "statsReports");
 const getReportData = query(
   (key: string, from: string, to: string) => statsApi.getData(key, from, to),
   "statsData",

@@ -1,4 +1,4 @@
-import { A, createAsync, query, revalidate } from "@solidjs/router";
+import { A, createAsync, revalidate } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import {
   ApiError,
@@ -17,14 +17,12 @@ import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
 import { t } from "../i18n";
-import { reportTitle } from "./Stats";
+import { getReports, reportTitle } from "./Stats";
 
 /**
  * The prefecture decides which roles may read each statistics report, and adds reports (a metric by one or two
  * dimensions) without a code change. The hub enforces the grants; this page only edits them.
  */
-
-const getAllReports = query(() => statsApi.listReports(), "statsReports");
 
 export function StatsSettings() {
   return (
@@ -36,7 +34,7 @@ export function StatsSettings() {
 
 function Settings() {
   const s = () => t().stats.settings;
-  const reports = createAsync(() => getAllReports());
+  const reports = createAsync(() => getReports());
   const [status, setStatus] = createSignal<string>();
   const [error, setError] = createSignal<unknown>();
 
@@ -46,7 +44,7 @@ function Settings() {
     const roles = new FormData(form).getAll("roles").map(String) as ReportRole[];
     try {
       await statsApi.updateReport(report.key, { roles });
-      await revalidate(getAllReports.key);
+      await revalidate(getReports.key);
       setStatus(s().saved(reportTitle(report)));
     } catch (e) {
       setError(e);
@@ -58,7 +56,7 @@ function Settings() {
     setError(undefined);
     try {
       await statsApi.deleteReport(report.key);
-      await revalidate(getAllReports.key);
+      await revalidate(getReports.key);
       setStatus(report.builtIn ? s().reset(reportTitle(report)) : s().deleted(reportTitle(report)));
     } catch (e) {
       setError(e);
@@ -154,7 +152,7 @@ function Settings() {
       </Show>
       <NewReport
         onCreated={async (r) => {
-          await revalidate(getAllReports.key);
+          await revalidate(getReports.key);
           setError(undefined);
           setStatus(s().created(reportTitle(r)));
         }}
