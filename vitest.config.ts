@@ -9,6 +9,8 @@ export default defineConfig({
       "fixtures/**/*.test.ts",
       "test/**/*.test.ts",
     ],
+    // A no-op unless TEST_CLOCK_UTC is set (CI's runs with the clock at the hours around Tokyo midnight).
+    setupFiles: ["test/support/shifted-clock.ts"],
     // Generous: a loaded CI machine can be several times slower than a quiet one; speed is the benchmark's job.
     testTimeout: 120_000,
     hookTimeout: 300_000,

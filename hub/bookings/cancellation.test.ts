@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { addDays, formatDate, tokyoDate } from "../inventory/dates.js";
 import type { CancellationRule } from "../policies/policy.js";
 import {
   businessDayBefore,
@@ -53,7 +54,7 @@ describe("business days", () => {
 
   it("counts back over weekends, holidays and closures", () => {
     const dayBefore = (start: string, n: number, closed: string[] = []) =>
-      businessDayBefore(date(start), n, new Set(closed)).toISOString().slice(0, 10);
+      formatDate(businessDayBefore(date(start), n, new Set(closed)));
     expect(dayBefore("2026-12-02", 0)).toBe("2026-12-02");
     expect(dayBefore("2026-12-02", 1)).toBe("2026-12-01");
     expect(dayBefore("2026-12-02", 2)).toBe("2026-11-30");
@@ -132,12 +133,10 @@ describe("cancellation deadline", () => {
         fc.integer({ min: 1, max: 14 }),
         fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 10 }),
         (instant, n, closedOffsets) => {
-          const start = date(instant.toISOString().slice(0, 10));
-          const closed = new Set(
-            closedOffsets.map((k) => new Date(start.getTime() - k * 86_400_000).toISOString().slice(0, 10)),
-          );
+          const start = tokyoDate(instant);
+          const closed = new Set(closedOffsets.map((k) => formatDate(addDays(start, -k))));
           const d = cancellationDeadline({ businessDaysBefore: n, time: "10:00" }, start, closed);
-          const day = date(new Date(d.getTime() + 9 * 3600_000).toISOString().slice(0, 10));
+          const day = tokyoDate(d);
           expect(d.getTime() - day.getTime()).toBe(3600_000); // 10:00 JST = 01:00 UTC
           expect(isBusinessDay(day, closed)).toBe(true);
           let count = 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { formatDate } from "../inventory/dates.js";
 import {
   afterLapse,
   checkRange,
@@ -122,12 +123,8 @@ describe("firstFit", () => {
 
 describe("dates of an entry", () => {
   it("knows the last start date of a stay and when an entry is past", () => {
-    expect(
-      lastStart(stay("2026-12-01", "2026-12-10", 3))
-        .toISOString()
-        .slice(0, 10),
-    ).toBe("2026-12-08");
-    expect(lastStart(day("2026-12-01", "2026-12-10")).toISOString().slice(0, 10)).toBe("2026-12-10");
+    expect(formatDate(lastStart(stay("2026-12-01", "2026-12-10", 3)))).toBe("2026-12-08");
+    expect(formatDate(lastStart(day("2026-12-01", "2026-12-10")))).toBe("2026-12-10");
     expect(isPast(stay("2026-12-01", "2026-12-10", 3), d("2026-12-08"))).toBe(false);
     expect(isPast(stay("2026-12-01", "2026-12-10", 3), d("2026-12-09"))).toBe(true);
     expect(isPast(day("2026-12-01", "2026-12-10"), d("2026-12-10"))).toBe(false);

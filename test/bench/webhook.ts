@@ -24,7 +24,9 @@ import { loadConfig } from "../../hub/config.js";
 import { newWebhookSecret, sealSecret } from "../../hub/connections/store.js";
 import { openDb } from "../../hub/db/client.js";
 import { hashPassword } from "../../hub/identity/passwords.js";
+import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
+import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
 import { freePort, stop, waitReady } from "./processes.js";
 
@@ -36,7 +38,7 @@ const CAPACITY = 1000;
 
 export type Metric = { name: string; value: number; unit: string };
 
-const day = (n: number) => new Date(Date.now() + (9 * 3600_000 + n * 86_400_000)).toISOString().slice(0, 10);
+const day = (n: number) => tokyoDay(n);
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
 
 /** Prepares the database (demo data, one webhook connection), starts a hub on it, runs the rounds, checks. */
@@ -150,11 +152,7 @@ const signer = (secret: string) => {
   }
   return w;
 };
-const nextDay = (date: string) => {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-};
+const nextDay = (date: string) => formatDate(addDays(parseDate(date) as Date, 1));
 
 /** The facility's free stay places on `date`, as residents see them. */
 async function freeOn(url: string, facilityId: string, date: string): Promise<number | undefined> {

@@ -18,8 +18,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
-import { parseDate } from "../../hub/inventory/dates.js";
-import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
+import { formatDate, parseDate } from "../../hub/inventory/dates.js";
+import { serviceDay, tokyoDay } from "../support/dates.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientForUser } from "../support/sessions.js";
 import {
@@ -247,7 +248,7 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
         const fresh = await t.hub.prisma.booking.findFirstOrThrow({
           where: { residentId, status: "requested" },
         });
-        expect(fresh.startDate.toISOString().slice(0, 10)).toBe(newDay);
+        expect(formatDate(fresh.startDate)).toBe(newDay);
         current = fresh.id;
         await page.getByRole("link", { name: "予約の確認へ" }).click();
         await page.waitForURL(/\/my\/bookings$/);
@@ -332,7 +333,7 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
     const { residentId, userId } = await newResident();
     const api = await clientForUser(t, userId);
     // A stay from today, approved: its free cancellation deadline (10:00 the business day before) has passed.
-    const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+    const today = tokyoDay();
     const held = await api.post("api/bookings", {
       facilityId,
       serviceType: "stay",

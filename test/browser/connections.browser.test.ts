@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyChanges } from "../../hub/connections/apply.js";
 import { recordFailure } from "../../hub/connections/store.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
   checkPage,
@@ -18,8 +18,6 @@ import {
   settled,
   WIDTHS,
 } from "./support.js";
-
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 describe.skipIf(!hasChromium)("connections in the portal", () => {
   let browser: Browser;

@@ -13,7 +13,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
-import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
+import { serviceDay } from "../support/dates.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientForUser } from "../support/sessions.js";
 import {

@@ -23,6 +23,7 @@ import QRCode from "qrcode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
 import type { TestClient } from "../support/client.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
 import {
@@ -42,7 +43,6 @@ const SENDAI_STAFF = "sendai@demo.example.jp";
 const SENDAI = "041009";
 
 /** Today in Japan, YYYY-MM-DD. */
-const tokyoToday = () => new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
 const yen = (n: number) => `¥${n.toLocaleString("en-US")}`;
 /** 04100-0000123-4 as typed on a Japanese keyboard in full-width mode: ０４１００－００００１２３－４. */
 const fullWidth = (s: string) =>
@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium)("redeeming a voucher at the front desk (使用済�
     const held = await booker.post("api/bookings", {
       facilityId,
       serviceType: "stay",
-      startDate: tokyoToday(),
+      startDate: tokyoDay(),
       nights: 1,
       ...(onBehalf ? { residentId: voucher.residentId } : {}),
     });

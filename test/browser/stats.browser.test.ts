@@ -9,6 +9,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fiscalYear } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { DEMO_USERS } from "../support/sessions.js";
 import {
@@ -25,9 +26,7 @@ describe.skipIf(!hasChromium)("statistics", () => {
   let t: TestHub;
   const { url, open, signInAsStaff } = portalHelpers(() => ({ browser, hubUrl: t.url }));
   // The current fiscal year (April to March) in Japan: what the page shows first.
-  const today = new Date(Date.now() + 9 * 3600_000);
-  const fy = today.getUTCMonth() >= 3 ? today.getUTCFullYear() : today.getUTCFullYear() - 1;
-  const year = { from: `${fy}-04` };
+  const year = { from: `${fiscalYear()}-04` };
 
   beforeAll(async () => {
     requirePortalBuild();

@@ -8,6 +8,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { monthDay as day, tokyoMonth } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { DEMO_USERS } from "../support/sessions.js";
 import {
@@ -19,13 +20,7 @@ import {
   settled,
 } from "./support.js";
 
-/** "YYYY-MM" of the month `offset` months from the current one in Asia/Tokyo. */
-function tokyoMonth(offset: number): string {
-  const t = new Date(Date.now() + 9 * 3600_000);
-  return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + offset, 1)).toISOString().slice(0, 7);
-}
 const jaMonth = (month: string) => `${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月`;
-const day = (month: string, d: number) => new Date(`${month}-${String(d).padStart(2, "0")}T00:00:00Z`);
 
 describe.skipIf(!hasChromium)("municipality staff: monthly usage confirmation", () => {
   let browser: Browser;

@@ -8,6 +8,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { monthDay as day, tokyoMonth } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { DEMO_USERS } from "../support/sessions.js";
 import {
@@ -18,12 +19,6 @@ import {
   requirePortalBuild,
   settled,
 } from "./support.js";
-
-function tokyoMonth(offset: number): string {
-  const t = new Date(Date.now() + 9 * 3600_000);
-  return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + offset, 1)).toISOString().slice(0, 7);
-}
-const day = (month: string, d: number) => new Date(`${month}-${String(d).padStart(2, "0")}T00:00:00Z`);
 
 describe.skipIf(!hasChromium)("usage reports: facility reports, municipality confirms", () => {
   let browser: Browser;

@@ -11,8 +11,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
 import type { TestClient } from "../support/client.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
@@ -27,7 +27,6 @@ import {
 } from "./support.js";
 
 const SENDAI = "041009";
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and accepts it", () => {
   let browser: Browser;

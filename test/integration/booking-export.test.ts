@@ -2,10 +2,10 @@ import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOOKING_CSV_COLUMNS } from "../../hub/bookings/export.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { expectProblem } from "../support/contract.js";
-import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
+import { serviceDay, tokyoDate, tokyoDay } from "../support/dates.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor, clientForUser, DEMO_USERS } from "../support/sessions.js";
 
@@ -102,8 +102,8 @@ describe("booking history as CSV (GET /api/bookings.csv)", () => {
         facilityId,
         residentId: null,
         serviceType: "stay",
-        startDate: addDays(tokyoToday(new Date()), 20),
-        endDate: addDays(tokyoToday(new Date()), 21),
+        startDate: tokyoDate(20),
+        endDate: tokyoDate(21),
         status: "confirmed",
         source: "connector",
         externalRef: "EXT-2026-001",
@@ -200,7 +200,7 @@ describe("booking history as CSV (GET /api/bookings.csv)", () => {
   it("takes the filters of GET /api/bookings", async () => {
     const confirmed = await csv(facility, "status=confirmed");
     expect(confirmed.rows.map((r) => r.booking_id).sort()).toEqual([ids.natoriStay, ids.external].sort());
-    const later = await csv(facility, `from=${formatDate(addDays(tokyoToday(new Date()), 15))}`);
+    const later = await csv(facility, `from=${tokyoDay(15)}`);
     expect(later.rows.map((r) => r.booking_id)).toEqual([ids.external]);
     const dates = await csv(prefecture, `from=${serviceDay(4)}&to=${serviceDay(4)}&facilityId=${facilityId}`);
     expect(dates.rows.map((r) => r.booking_id)).toEqual(expect.arrayContaining([ids.natoriStay]));

@@ -6,16 +6,16 @@ import type { BookingStatus } from "../../hub/db/client.js";
 import { Problem } from "../../hub/http/problem.js";
 import type { Actor } from "../../hub/identity/actor.js";
 import { actorForToken, createSession } from "../../hub/identity/sessions.js";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { parseDate } from "../../hub/inventory/dates.js";
 import { jobHandlers } from "../../jobs/handlers.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
-import { serviceDay, startTestHub, type TestHub } from "../support/hub.js";
+import { tokyoDay as day, serviceDay } from "../support/dates.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
 
 /** A date `n` days from today in Tokyo, as the API writes it. */
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 describe("bookings: holds and the ledger", () => {
   let t: TestHub;

@@ -5,14 +5,14 @@ import { createHold } from "../../hub/bookings/holds.js";
 import type { ServiceType } from "../../hub/db/client.js";
 import { Problem } from "../../hub/http/problem.js";
 import type { Actor } from "../../hub/identity/actor.js";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import type { TestClient } from "../support/client.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor, clientForUser } from "../support/sessions.js";
 
 const RACERS = 200;
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 const tally = (values: (string | number)[]) =>
   values.reduce<Record<string, number>>((acc, v) => {
     acc[v] = (acc[v] ?? 0) + 1;

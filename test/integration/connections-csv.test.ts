@@ -4,13 +4,13 @@
  */
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { formatDate, parseDate } from "../../hub/inventory/dates.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
 
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 const slash = (d: string) => d.replaceAll("-", "/");
 const HEADER = "予約番号,改訂,状態,種類,開始日,終了日,時間帯";
 const crlf = (lines: string[]) => `${lines.join("\r\n")}\r\n`;

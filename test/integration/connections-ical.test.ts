@@ -15,15 +15,15 @@ import { applyChanges } from "../../hub/connections/apply.js";
 import { FEED_UID_DOMAIN } from "../../hub/connections/ical-feed.js";
 import { connectorContext, newFeedToken, recordSuccess } from "../../hub/connections/store.js";
 import type { Connection } from "../../hub/db/client.js";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { expectProblem } from "../support/contract.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
 
 const DECEMBER = { from: "2026-12-01", to: "2026-12-31" };
 const STAY = "4q1v7d9k2m3n5p6r8s0t1u2v3w@google.com";
 const DAY_CARE = "0a9b8c7d6e5f4g3h2i1j0k9l8m@google.com";
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 describe("the iCal connector against the ledger", () => {
   let t: TestHub;

@@ -5,13 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyChanges } from "../../hub/connections/apply.js";
 import { recordFailure, WARN_AFTER_FAILURES } from "../../hub/connections/store.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
-
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 describe("connections: settings, health and the review queue", () => {
   let t: TestHub;

@@ -21,9 +21,10 @@ import {
 import { newWebhookSecret, sealSecret } from "../../hub/connections/store.js";
 import { processWebhooks, replayWebhooks } from "../../hub/connections/webhooks.js";
 import type { Prisma } from "../../hub/db/client.js";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
@@ -33,7 +34,6 @@ type Conn = { id: string; facilityId: string; secret: string };
 /** The hub's clock: real time plus what the tests move it on by. */
 let offsetMs = 0;
 const clock = () => new Date(Date.now() + offsetMs);
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A small deterministic PRNG (mulberry32), so the shuffled run is the same every time. */

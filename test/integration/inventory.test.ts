@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceType } from "../../hub/db/client.js";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
-
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 
 type SlotJson = {
   date: string;

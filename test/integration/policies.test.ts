@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatDate } from "../../hub/inventory/dates.js";
 import { checkEntitlement, type EntitlementInput } from "../../hub/policies/entitlement.js";
 import type { PolicyVersion } from "../../hub/policies/policy.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay, tokyoMonth } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
@@ -12,10 +14,7 @@ const NATORI = "042072";
 
 /** Today in Asia/Tokyo, and the first day of next month, "YYYY-MM-DD". */
 function tokyoDays() {
-  const t = new Date(Date.now() + 9 * 3600_000);
-  const today = t.toISOString().slice(0, 10);
-  const nextMonth = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
-  return { today, nextMonth };
+  return { today: tokyoDay(), nextMonth: `${tokyoMonth(1)}-01` };
 }
 
 /** The rules of a version as a creation body (no municipality, no version, no server fields). */
@@ -39,7 +38,7 @@ function booking(policy: PolicyVersion, startDate: string): EntitlementInput {
       unitsReserved: {},
       usesSoFar: 5,
     },
-    child: { birthDate: birth.toISOString().slice(0, 10), multipleBirth: 1 },
+    child: { birthDate: formatDate(birth), multipleBirth: 1 },
     resident: { incomeTier: "general" },
     request: { serviceType: "stay", startDate, nights: 2, addOns: [] },
   };

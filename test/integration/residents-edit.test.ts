@@ -3,10 +3,11 @@ import { NATORI_CODE, SENDAI_CODE } from "../../fixtures/demo-data.js";
 import { dispatchOutbox } from "../../hub/notify/outbox.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor } from "../support/sessions.js";
 
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const daysAgo = (n: number) => tokyoDay(-n);
 
 const newResident = (overrides: Record<string, unknown> = {}) => ({
   familyName: "青葉",
@@ -130,15 +131,25 @@ describe("residents: registered and edited by municipality staff, contact correc
     await expectContract("addChild", child);
     expect(child.json.children).toHaveLength(2);
     expect(child.json.children[1]).toMatchObject({ birthDate: daysAgo(2), multipleBirth: 2, dueDate: null });
-    expectProblem(
-      await sendai.post(`api/residents/${createdId}/children`, {
-        name: "",
-        birthDate: daysAgo(-1),
-        multipleBirth: 1,
-      }),
-      400,
-      "validation_failed",
-    );
+    // Born tomorrow in Tokyo: refused, whatever the hour in UTC.
+    const unborn = await sendai.post(`api/residents/${createdId}/children`, {
+      name: "青葉 三葉",
+      birthDate: daysAgo(-1),
+      multipleBirth: 1,
+    });
+    expectProblem(unborn, 400, "validation_failed");
+    expect(JSON.stringify(unborn.json.errors)).toContain("future_date");
+  });
+
+  it("registers a baby born today who is not yet named, with an empty name", async () => {
+    const res = await sendai.post(`api/residents/${createdId}/children`, {
+      name: "  ",
+      birthDate: daysAgo(0),
+      multipleBirth: 1,
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.json.children).toHaveLength(3);
+    expect(res.json.children[2]).toMatchObject({ name: "", birthDate: daysAgo(0) });
   });
 
   it("answers 404 for another municipality's resident", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../hub/db/client.js";
 import { TestClient } from "../support/client.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, clientForUser, DEMO_USERS } from "../support/sessions.js";
 import {
@@ -35,7 +36,7 @@ describe("role matrix", () => {
     const service = await p.facilityService.findFirstOrThrow({
       where: { facilityId: facility.facilityId as string, serviceType: "stay" },
     });
-    const start = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    const start = tokyoDay(20);
     const hold = await resident.post("api/bookings", {
       facilityId: service.facilityId,
       serviceType: "stay",

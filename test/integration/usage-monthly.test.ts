@@ -1,26 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BookingStatus, ServiceType } from "../../hub/db/client.js";
+import { formatDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { monthDay as day, startOfTokyoMonth, tokyoMonth } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, DEMO_USERS } from "../support/sessions.js";
 
 const SENDAI = "041009";
 const NATORI = "042072";
-
-/** "YYYY-MM" of the month `offset` months from the current one in Asia/Tokyo (real time). */
-function tokyoMonth(offset: number): string {
-  const t = new Date(Date.now() + 9 * 3600_000);
-  return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + offset, 1)).toISOString().slice(0, 7);
-}
-
-/** The instant the current Tokyo month began (00:00 on its first day in Tokyo). */
-function startOfTokyoMonth(): Date {
-  const t = new Date(Date.now() + 9 * 3600_000);
-  return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1) - 9 * 3600_000);
-}
-
-const day = (month: string, d: number) => new Date(`${month}-${String(d).padStart(2, "0")}T00:00:00Z`);
 
 /** The last day of the month before `month`, and the first day of the month after. */
 function neighbours(month: string): { before: Date; after: Date } {
@@ -172,7 +160,7 @@ describe("monthly confirmation of usage (確認・承認)", () => {
       status: "used",
       ...STAY,
     });
-    expect(u.items[0].endDate).toBe(new Date(day(M1, 2)).toISOString().slice(0, 10));
+    expect(u.items[0].endDate).toBe(formatDate(day(M1, 2)));
     expect(u.items[1]).toMatchObject({ residentName: "検証 月子", residentNumber: "77001" });
     expect(u.items[2]).toMatchObject({
       status: "reported",

@@ -1,23 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BookingStatus } from "../../hub/db/client.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { addDays, formatDate } from "../../hub/inventory/dates.js";
 import { parseMonth } from "../../hub/usage/monthly.js";
 import { reminderSubject, reportDeadline, sendReportReminders } from "../../hub/usage/reports.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { monthDay as day, tokyoDay, tokyoMonth } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor, DEMO_USERS } from "../support/sessions.js";
 
 const SENDAI = "041009";
 const NATORI = "042072";
-
-/** "YYYY-MM" of the month `offset` months from the current one in Asia/Tokyo (real time). */
-function tokyoMonth(offset: number): string {
-  const t = new Date(Date.now() + 9 * 3600_000);
-  return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + offset, 1)).toISOString().slice(0, 7);
-}
-const day = (month: string, d: number) => new Date(`${month}-${String(d).padStart(2, "0")}T00:00:00Z`);
 
 const REPORT = {
   care: ["breast_care", "maternal_check", "feeding"],
@@ -94,11 +88,11 @@ describe("usage reports (実績報告)", () => {
 
   it("a redeemed booking is listed prefilled; the first report moves it used → reported", async () => {
     const [r] = await bookableResidents(t.hub.prisma, SENDAI, 1);
-    const today = formatDate(tokyoToday(new Date()));
+    const today = tokyoDay();
     await facility.put(`api/facilities/${facilityA}/slots`, {
       serviceType: "stay",
       from: today,
-      to: formatDate(addDays(tokyoToday(new Date()), 3)),
+      to: tokyoDay(3),
       capacity: 20,
     });
     const held = await sendai.post("api/bookings", {

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceType } from "../../hub/db/client.js";
-import { addDays, formatDate, parseDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDate as date, tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor, clientForUser } from "../support/sessions.js";
-
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
-const date = (n: number) => addDays(tokyoToday(new Date()), n);
 
 type Block = { timeBlock: string; start: string | null; end: string | null; free: (number | null)[] };
 type VacancyFacility = {

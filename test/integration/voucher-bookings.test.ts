@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireHolds } from "../../hub/bookings/actions.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
+import { addDays, formatDate } from "../../hub/inventory/dates.js";
 import { formatVoucherNumber, makeVoucherNumber } from "../../hub/vouchers/number.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay as day, tokyoDate } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
 
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 const toFullWidth = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
 
 /**
@@ -211,7 +211,7 @@ describe("vouchers and bookings: entitlement, units and redemption", () => {
     expect(thisMonth.status, thisMonth.text).toBe(201);
     const before = thisMonth.json;
 
-    const today = tokyoToday(new Date());
+    const today = tokyoDate();
     const next = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1));
     const current = (await sendai.get("api/municipalities/041009/policies")).json.items[0];
     const { inUse: _u, createdAt: _c, version: _v, municipalityCode: _m, ...rules } = current;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatDate, tokyoToday } from "../../hub/inventory/dates.js";
 import { parseVoucherNumber } from "../../hub/vouchers/number.js";
 import { verifyVoucherQr } from "../../hub/vouchers/qr.js";
 import { addMonths, issueVoucher } from "../../hub/vouchers/vouchers.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, clientForUser, DEMO_USERS } from "../support/sessions.js";
 
@@ -14,8 +14,8 @@ describe("vouchers", () => {
   let natori: TestClient;
   let prefecture: TestClient;
   let n = 0;
-  const today = formatDate(tokyoToday(new Date()));
-  const birth = formatDate(new Date(tokyoToday(new Date()).getTime() - 30 * 86_400_000));
+  const today = tokyoDay();
+  const birth = tokyoDay(-30);
 
   /** A resident with one child born 30 days ago, and a signed-in client for them. */
   async function makeResident(

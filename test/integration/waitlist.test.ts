@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { PrismaClient } from "../../hub/db/client.js";
-import { addDays, formatDate, tokyoToday } from "../../hub/inventory/dates.js";
 import { waitForCommit } from "../../hub/waitlist/kick.js";
 import {
   endPastEntries,
@@ -11,11 +10,11 @@ import {
 } from "../../hub/waitlist/offers.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
+import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor, clientForUser } from "../support/sessions.js";
 
-const day = (n: number) => formatDate(addDays(tokyoToday(new Date()), n));
 const SENDAI = "041009";
 const NATORI = "042072";
 

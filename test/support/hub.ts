@@ -82,17 +82,3 @@ export async function createScratchDatabase(
     },
   };
 }
-
-/**
- * The n-th service day from today in Tokyo, counting only Monday to Saturday: the demo data closes day care
- * and home visits on Sundays, so tests that book them use these dates.
- */
-export function serviceDay(n: number, today = new Date()): string {
-  const tokyo = new Date(today.getTime() + 9 * 3600_000);
-  const d = new Date(Date.UTC(tokyo.getUTCFullYear(), tokyo.getUTCMonth(), tokyo.getUTCDate()));
-  for (let left = n; left > 0 || d.getUTCDay() === 0; ) {
-    d.setUTCDate(d.getUTCDate() + 1);
-    if (d.getUTCDay() !== 0) left--;
-  }
-  return d.toISOString().slice(0, 10);
-}
