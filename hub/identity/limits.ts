@@ -19,6 +19,8 @@ export type Limits = {
   codeRequestPerAddress: RateLimiterAbstract;
   /** Help-desk inquiries sent (hub/support): per address when anonymous, per user when signed in. */
   inquiryPerSender: RateLimiterAbstract;
+  /** Voucher look-ups at redemption that found no booking here, per staff account: numbers cannot be probed at speed. */
+  redemptionMissPerUser: RateLimiterAbstract;
   close(): Promise<void>;
 };
 
@@ -27,6 +29,7 @@ const LIMITS = {
   codeRequestPerDestination: { points: 5, duration: 15 * 60 },
   codeRequestPerAddress: { points: 30, duration: 15 * 60 },
   inquiryPerSender: { points: 10, duration: 60 * 60 },
+  redemptionMissPerUser: { points: 20, duration: 60 * 60 },
 } as const;
 
 export function createLimits(redisUrl?: string, prefix = "sango"): Limits {
@@ -44,6 +47,7 @@ export function createLimits(redisUrl?: string, prefix = "sango"): Limits {
     codeRequestPerDestination: make("codeRequestPerDestination"),
     codeRequestPerAddress: make("codeRequestPerAddress"),
     inquiryPerSender: make("inquiryPerSender"),
+    redemptionMissPerUser: make("redemptionMissPerUser"),
     close: async () => {
       redis?.disconnect();
     },

@@ -3,8 +3,11 @@
  * and the exact copay recorded for each under its policy version, and mark one used. Marking is idempotent: a
  * second scan of a redeemed booking changes nothing and says so. Refusals say why, with a stable code.
  *
- * A facility sees a voucher only through its own bookings on it: a voucher with none here answers with the
- * reason (booked elsewhere, no booking, expired...) and the voucher's number, never its holder's details.
+ * A facility sees a voucher only through its own bookings on it. A number with no booking here, whether it does not
+ * exist or belongs to someone who booked elsewhere or nowhere, gets one and the same answer (404 `no_booking`), so
+ * typing numbers tells a facility nothing about other people's vouchers; look-ups are also limited per staff account
+ * (hub/identity/limits.ts). With a booking here, a refusal says why (revoked, expired, not yet due, ...), never the
+ * holder's details.
  */
 
 import { announce, applyTransition } from "../bookings/ledger.js";
@@ -83,31 +86,28 @@ export async function lookupRedemption(
     include: {
       balances: true,
       resident: { select: { familyName: true, givenName: true, kana: true } },
-      replacedBy: { select: { number: true } },
-      bookings: {
-        where: { status: { in: ["requested", "confirmed", "used", "reported"] } },
-        include: bookingInclude,
-        orderBy: { startDate: "asc" },
-      },
+      // A re-issued voucher's bookings moved to its replacement: those here still make it this facility's business.
+      replacedBy: { select: { number: true, bookings: { where: { facilityId }, select: { id: true } } } },
+      // Only this facility's own bookings: whatever else the voucher was used for is none of its business.
+      bookings: { where: { facilityId }, include: bookingInclude, orderBy: { startDate: "asc" } },
     },
   });
-  if (!voucher) throw problems.notFound(`voucher ${shown}`);
+  if (!voucher || (!voucher.bookings.length && !voucher.replacedBy?.bookings.length)) {
+    throw noBookingHere(shown);
+  }
   if (voucher.status === "revoked") {
     const replaced = voucher.replacedBy
       ? ` A replacement (${formatVoucherNumber(voucher.replacedBy.number)}) was issued.`
       : "";
     throw refuse(409, "voucher_revoked", `Voucher ${shown} was revoked by the municipality.${replaced}`);
   }
-  const here = voucher.bookings.filter((b) => b.facilityId === facilityId);
+  const here = voucher.bookings.filter((b) => OPEN_OR_USED.has(b.status));
   const due = here.filter(
     (b) =>
       (b.status === "confirmed" && b.startDate <= today) ||
       ((b.status === "used" || b.status === "reported") && b.updatedAt >= startOfTokyoDay(now)),
   );
-  if (!due.length) {
-    const elsewhere = voucher.bookings.some((b) => b.facilityId !== facilityId && b.status !== "used");
-    throw whyNothingToRedeem(voucher, here, elsewhere, shown, today);
-  }
+  if (!due.length) throw whyNothingToRedeem(voucher, here, shown, today);
   const municipality = await prisma.municipality.findUnique({
     where: { code: voucher.municipalityCode },
     select: { name: true },
@@ -135,7 +135,6 @@ function whyNothingToRedeem(
     balances: { cap: number; used: number; reserved: number }[];
   },
   here: { status: string; startDate: Date }[],
-  bookedElsewhere: boolean,
   shown: string,
   today: Date,
 ): Problem {
@@ -164,15 +163,19 @@ function whyNothingToRedeem(
   if (voucher.balances.every((b) => b.cap - b.used <= 0)) {
     return refuse(409, "voucher_exhausted", `Every unit of voucher ${shown} has been used`);
   }
-  if (bookedElsewhere) {
-    return refuse(
-      409,
-      "booking_at_other_facility",
-      `Voucher ${shown} is booked at another facility, not here`,
-    );
-  }
-  return refuse(409, "no_booking", `There is no booking on voucher ${shown} here; make the booking first`);
+  return noBookingHere(shown);
 }
+
+const OPEN_OR_USED: ReadonlySet<string> = new Set(["requested", "confirmed", "used", "reported"]);
+
+/** The one answer for a number this facility has no business with: unknown, or booked elsewhere or nowhere. */
+const noBookingHere = (shown: string) =>
+  new Problem(
+    404,
+    "no_booking",
+    "No booking here",
+    `There is no booking on voucher ${shown} at this facility; check the number, or make the booking first`,
+  );
 
 /** Midnight in Asia/Tokyo of `now`'s day, as an instant. */
 function startOfTokyoDay(now: Date): Date {

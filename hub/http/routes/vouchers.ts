@@ -1,4 +1,5 @@
 import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
+import { assertNotThrottled, recordFailure } from "../../identity/throttle.js";
 import { log } from "../../log.js";
 import { renderQrSvg, signVoucherQr } from "../../vouchers/qr.js";
 import { lookupRedemption, redeemBooking } from "../../vouchers/redemption.js";
@@ -14,20 +15,31 @@ import {
   voucherInclude,
   voucherWhere,
 } from "../../vouchers/vouchers.js";
-import { problems } from "../problem.js";
+import { Problem, problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 /** Vouchers (電子利用券): issued, revoked and re-issued by municipality staff; read by their owner and staff. */
 export const voucherHandlers: Handlers = {
-  lookupRedemption: async (req) => ({
-    body: await lookupRedemption(
-      req.hub.prisma,
-      requireActor(req),
-      req.hub.config.SECRET_KEY,
-      (req.body as { code: string }).code,
-      req.hub.now(),
-    ),
-  }),
+  lookupRedemption: async (req) => {
+    const actor = requireActor(req);
+    // Only look-ups that find nothing here count: a facility redeeming its own bookings never meets the limit.
+    await assertNotThrottled(req.hub.limits.redemptionMissPerUser, actor.userId);
+    try {
+      const body = await lookupRedemption(
+        req.hub.prisma,
+        actor,
+        req.hub.config.SECRET_KEY,
+        (req.body as { code: string }).code,
+        req.hub.now(),
+      );
+      return { body };
+    } catch (err) {
+      if (err instanceof Problem && err.code === "no_booking") {
+        await recordFailure(req.hub.limits.redemptionMissPerUser, actor.userId);
+      }
+      throw err;
+    }
+  },
 
   redeemBooking: async (req) => ({
     body: await redeemBooking(req.hub.prisma, requireActor(req), req.params.bookingId ?? "", req.hub.now()),
