@@ -291,6 +291,15 @@ describe("discrepancies", () => {
       }),
     ]);
   });
+  it("lists a resident's undecided claim of a free cancellation, which bills nothing until declined", () => {
+    const claimed = booking({ status: "cancelled", feeWaiver: "claimed" });
+    const decided = booking({ status: "cancelled", feeWaiver: "accepted" });
+    const declined = booking({ status: "cancelled", feeWaiver: "declined", feeMunicipalityShare: 9_000 });
+    const d = findDiscrepancies({ today: "2026-11-10", bookings: [claimed, decided, declined], reports: [] });
+    expect(d.map((x) => [x.code, x.bookingId])).toEqual([["fee_waiver_pending", claimed.id]]);
+    expect(billable(claimed)).toBeNull();
+    expect(billable(declined)).toEqual({ kind: "cancellation_fee", amount: 9_000 });
+  });
   it("comes out of computeBilling oldest first", () => {
     const a = booking({ status: "used", startDate: "2026-10-20" });
     const b = booking({ status: "confirmed", startDate: "2026-10-02" });

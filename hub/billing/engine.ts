@@ -9,7 +9,9 @@
  * - A use (`used` or `reported`) is billed the booking's `municipalityShare`: units × fee − copay under the policy
  *   version recorded on the booking, 減免 and add-ons included (what the entitlement engine decided at booking).
  * - A `cancelled` booking with `feeMunicipalityShare` > 0 is billed that share of the cancellation fee.
- * - Anything else is billed nothing.
+ * - Anything else is billed nothing. A cancellation whose resident claimed a no-fee reason that nobody has decided
+ *   yet (`feeWaiver` = "claimed") is free until then and listed as a discrepancy; declined, its fee is billed
+ *   (as an adjustment when its month is already finalized).
  * - A finalized run never changes. When a booking of an earlier finalized month now should be billed a different
  *   amount than every finalized line for it adds up to (cancelled after billing, amounts changed, a use redeemed
  *   after its month was finalized), the draft gets an `adjustment` line for the difference, pointing at the last
@@ -37,6 +39,8 @@ export type BillableBooking = {
   municipalityShare: number;
   cancellationFee: number;
   feeMunicipalityShare: number;
+  /** "claimed" while the resident's own no-fee reason awaits the facility's or municipality's decision. */
+  feeWaiver?: string | null;
   policyVersionId: string | null;
 };
 
@@ -78,7 +82,12 @@ export type DraftLine = {
   adjustsLineId: string | null;
 };
 
-export type DiscrepancyCode = "unredeemed" | "unreported" | "report_without_use" | "copay_mismatch";
+export type DiscrepancyCode =
+  | "unredeemed"
+  | "unreported"
+  | "report_without_use"
+  | "copay_mismatch"
+  | "fee_waiver_pending";
 
 export type Discrepancy = {
   code: DiscrepancyCode;
@@ -257,6 +266,8 @@ export function findDiscrepancies(input: Pick<EngineInput, "today" | "bookings" 
     };
     if (b.status === "confirmed" && b.startDate < input.today) out.push({ code: "unredeemed", ...base });
     if (b.status === "used" && !reported.has(b.id)) out.push({ code: "unreported", ...base });
+    if (b.status === "cancelled" && b.feeWaiver === "claimed")
+      out.push({ code: "fee_waiver_pending", ...base });
   }
   for (const r of input.reports) {
     const base = {
@@ -276,6 +287,7 @@ export function findDiscrepancies(input: Pick<EngineInput, "today" | "bookings" 
     unreported: 1,
     report_without_use: 2,
     copay_mismatch: 3,
+    fee_waiver_pending: 4,
   };
   return out.sort(
     (a, b) =>

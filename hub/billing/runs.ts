@@ -43,6 +43,7 @@ const bookingSelect = {
   municipalityShare: true,
   cancellationFee: true,
   feeMunicipalityShare: true,
+  feeWaiver: true,
   policyVersionId: true,
   resident: { select: { municipalityCode: true, externalId: true } },
   voucher: { select: { municipalityCode: true, number: true } },
@@ -70,6 +71,7 @@ function toBillable(b: BookingRow): BillableBooking {
     municipalityShare: b.municipalityShare,
     cancellationFee: b.cancellationFee,
     feeMunicipalityShare: b.feeMunicipalityShare,
+    feeWaiver: b.feeWaiver,
     policyVersionId: b.policyVersionId,
   };
 }

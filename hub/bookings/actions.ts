@@ -15,6 +15,7 @@ import {
   type CancellationOutcome,
   cancellationCost,
   DEFAULT_CANCELLATION_RULE,
+  type FeeSplit,
   reasonCodes,
   type Waiver,
 } from "./cancellation.js";
@@ -117,6 +118,11 @@ export type CancellationPreview = {
   residentShare: number;
   municipalityShare: number;
   waived: Waiver | null;
+  /**
+   * The caller (a resident) gives a no-fee reason: free for now, until the facility or her municipality confirms
+   * it; this is what she would owe if they decline it. Null when there is nothing to confirm.
+   */
+  claim: FeeSplit | null;
 };
 
 /**
@@ -164,6 +170,7 @@ export async function cancelBooking(
           residentShare: cost.residentShare,
           municipalityShare: cost.municipalityShare,
           ...(cost.waived ? { waived: cost.waived } : {}),
+          ...(cost.claim ? { claim: cost.claim } : {}),
         },
       },
       now,
@@ -173,9 +180,10 @@ export async function cancelBooking(
         cancellationFee: cost.fee,
         feeResidentShare: cost.residentShare,
         feeMunicipalityShare: cost.municipalityShare,
+        feeWaiver: cost.claim ? "claimed" : null,
       },
     );
-    await announce(tx, booking.id, "cancelled", actor.role, reason);
+    await announce(tx, booking.id, "cancelled", actor.role, reason, { claim: cost.claim });
     return bookingDto(
       tx,
       await tx.booking.findUniqueOrThrow({ where: { id: booking.id }, include: bookingInclude }),
@@ -220,6 +228,7 @@ export async function previewCancellation(
     residentShare: cost.residentShare,
     municipalityShare: cost.municipalityShare,
     waived: cost.waived,
+    claim: cost.claim,
   };
 }
 

@@ -177,7 +177,11 @@ describe("cancellation fee", () => {
   });
 
   it("waives the fee for the policy's no-fee reasons, the facility, a change and unconfirmed requests", () => {
-    expect(cost({ reasonCode: "illness" })).toMatchObject({ fee: 0, waived: "no_fee_reason" });
+    expect(cost({ reasonCode: "illness", by: "municipality" })).toMatchObject({
+      fee: 0,
+      waived: "no_fee_reason",
+      claim: null,
+    });
     expect(cost({ reasonCode: "birth_priority" })).toMatchObject({ fee: 0, waived: "no_fee_reason" });
     expect(cost({ by: "facility" })).toMatchObject({ fee: 0, waived: "facility" });
     expect(cost({ by: "facility", reasonCode: "resident_request" }).fee).toBe(0);
@@ -194,6 +198,26 @@ describe("cancellation fee", () => {
         reasonCode: "disaster",
       }).fee,
     ).toBe(0);
+  });
+
+  it("keeps a resident's own no-fee reason as a claim: free for now, the fee if it is declined", () => {
+    const sendaiSplit = { ...standard, fee: { kind: "percent_of_fee" as const, percent: 50 } };
+    expect(cost({ rule: sendaiSplit, reasonCode: "illness" })).toMatchObject({
+      fee: 0,
+      residentShare: 0,
+      municipalityShare: 0,
+      waived: "no_fee_reason",
+      claim: { fee: 30_000, residentShare: 10_000, municipalityShare: 20_000 },
+    });
+    // Nothing to claim where nothing would be owed: before the deadline, unconfirmed, or a ¥0 fee.
+    expect(cost({ reasonCode: "illness", now: jst("2026-12-01T09:59:59") }).claim).toBeNull();
+    expect(cost({ reasonCode: "illness", status: "requested" }).claim).toBeNull();
+    expect(
+      cost({ rule: { ...standard, fee: { kind: "percent_of_fee", percent: 0 } }, reasonCode: "illness" })
+        .claim,
+    ).toBeNull();
+    // A reason that is not a no-fee reason is no claim: the fee is owed at once.
+    expect(cost({ reasonCode: "resident_request" })).toMatchObject({ fee: 60_000, claim: null });
   });
 
   it("takes a percentage of the booking's fee (rounded down) or an amount per unit", () => {
@@ -322,6 +346,14 @@ describe("cancellation fee", () => {
           if (out.fee > 0) {
             expect(out.late && status === "confirmed" && by !== "facility").toBe(true);
             expect(["illness", "facility_caused", "changed"]).not.toContain(reasonCode);
+          }
+          // A claim is always the resident's, for a no-fee reason, on a fee that would otherwise be owed.
+          if (out.claim) {
+            expect(out.fee).toBe(0);
+            expect(by).toBe("resident");
+            expect(["illness", "facility_caused"]).toContain(reasonCode);
+            expect(out.claim.fee).toBeGreaterThan(0);
+            expect(out.claim.residentShare + out.claim.municipalityShare).toBe(out.claim.fee);
           }
         },
       ),

@@ -14,6 +14,9 @@
  *    facility-caused and free);
  *  - for a reason that is not one of the policy's `noFeeReasons`;
  *  - and the booking has a policy version to take the fee from.
+ * A no-fee reason the resident gives herself (illness, …) is her claim, not yet a fact: the cancellation is free for
+ * now, and the outcome carries the fee she would owe without it (`claim`), which applies if the facility or her
+ * municipality declines the claim (hub/bookings/fee-waiver.ts). The municipality's own no-fee reasons are final.
  * Rejections and expiries never reach this code: they are not cancellations.
  *
  * Amounts are integer yen. A percentage is rounded down (in the payer's favour); the split always adds up to the
@@ -166,7 +169,36 @@ export type CancellationOutcome = {
   municipalityShare: number;
   /** Why the fee is 0, or null when a fee is owed (even one that amounts to ¥0 under the rule). */
   waived: Waiver | null;
+  /**
+   * The resident claimed a no-fee reason: what she owes if the claim is declined (null: no claim to decide, also
+   * when the fee without the reason would be ¥0).
+   */
+  claim: FeeSplit | null;
 };
+
+export type FeeSplit = { fee: number; residentShare: number; municipalityShare: number };
+
+/**
+ * What a late cancellation costs once the resident's claimed no-fee reason is declined: the same cancellation
+ * without the reason (the fee depends on the rule and the booking, not on the minute, as long as it was late,
+ * which a claim always is).
+ */
+export function declinedClaim(
+  rule: CancellationRule | null,
+  deadline: Date,
+  booking: CancellationInput["booking"],
+): FeeSplit {
+  const { fee, residentShare, municipalityShare } = cancellationCost({
+    rule,
+    deadline,
+    now: deadline,
+    status: "confirmed",
+    by: "resident",
+    reasonCode: RESIDENT_REQUEST,
+    booking,
+  });
+  return { fee, residentShare, municipalityShare };
+}
 
 /** What cancelling the booking at `now` costs, and who pays it. */
 export function cancellationCost(input: CancellationInput): CancellationOutcome {
@@ -178,19 +210,17 @@ export function cancellationCost(input: CancellationInput): CancellationOutcome 
     residentShare: 0,
     municipalityShare: 0,
     waived,
+    claim: null,
   });
   if (input.reasonCode === CHANGED) return free("changed");
   if (input.status !== "confirmed") return free("not_confirmed");
   if (!late) return free("before_deadline");
   if (input.by !== "resident" && input.by !== "municipality") return free("facility");
   if (!input.rule) return free("no_policy");
-  if (input.rule.noFeeReasons.includes(input.reasonCode)) return free("no_fee_reason");
   const fee = feeAmount(input.rule.fee, input.booking);
-  return {
-    deadline: input.deadline,
-    late,
-    fee,
-    ...splitFee(fee, input.rule.split, input.booking.residentCopay),
-    waived: null,
-  };
+  const owed: FeeSplit = { fee, ...splitFee(fee, input.rule.split, input.booking.residentCopay) };
+  if (input.rule.noFeeReasons.includes(input.reasonCode)) {
+    return { ...free("no_fee_reason"), claim: input.by === "resident" && fee > 0 ? owed : null };
+  }
+  return { deadline: input.deadline, late, ...owed, waived: null, claim: null };
 }

@@ -487,6 +487,9 @@ export function draftHold(
     cancellationFee: 0,
     feeResidentShare: 0,
     feeMunicipalityShare: 0,
+    feeWaiver: null,
+    feeWaiverDecidedBy: null,
+    feeWaiverDecidedAt: null,
     remindedAt: null,
     waitlistEntryId: null,
   };

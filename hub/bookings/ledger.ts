@@ -11,6 +11,7 @@ import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "..
 import { problems } from "../http/problem.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
+import type { FeeSplit } from "./cancellation.js";
 import { bookingNotices } from "./notices.js";
 import { assertTransition, eventTypeFor, releasesCapacity } from "./state.js";
 
@@ -30,7 +31,12 @@ export type EventMeta = {
 /** Projection fields a change sets besides the status (a cancellation's reason, deadline and fee). */
 export type ProjectionExtra = Pick<
   Prisma.BookingUpdateManyMutationInput,
-  "cancelReason" | "cancelDeadline" | "cancellationFee" | "feeResidentShare" | "feeMunicipalityShare"
+  | "cancelReason"
+  | "cancelDeadline"
+  | "cancellationFee"
+  | "feeResidentShare"
+  | "feeMunicipalityShare"
+  | "feeWaiver"
 >;
 
 export const bookingChanged = () =>
@@ -141,7 +147,7 @@ export async function announce(
   status: BookingStatus,
   by: Role | "system",
   reason?: string,
-  opts: { cancelDeadline?: Date | null } = {},
+  opts: { cancelDeadline?: Date | null; claim?: FeeSplit | null } = {},
 ): Promise<number> {
   const b = await tx.booking.findUniqueOrThrow({
     where: { id: bookingId },
@@ -170,6 +176,7 @@ export async function announce(
             fee: b.cancellationFee,
             residentShare: b.feeResidentShare,
             municipalityShare: b.feeMunicipalityShare,
+            claim: opts.claim ?? null,
           }
         : null,
   };

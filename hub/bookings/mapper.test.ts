@@ -35,6 +35,9 @@ describe("booking mapping", () => {
       cancellationFee: 0,
       feeResidentShare: 0,
       feeMunicipalityShare: 0,
+      feeWaiver: null,
+      feeWaiverDecidedBy: null,
+      feeWaiverDecidedAt: null,
       remindedAt: null,
       waitlistEntryId: null,
     });
@@ -101,6 +104,9 @@ describe("booking mapping", () => {
       cancellationFee: 0,
       feeResidentShare: 0,
       feeMunicipalityShare: 0,
+      feeWaiver: null,
+      feeWaiverDecidedBy: null,
+      feeWaiverDecidedAt: null,
       remindedAt: null,
       waitlistEntryId: null,
     };
@@ -118,6 +124,9 @@ describe("booking mapping", () => {
       cancellationFee: 60000,
       feeResidentShare: 10000,
       feeMunicipalityShare: 50000,
+      feeWaiver: null,
+      feeWaiverDecidedBy: null,
+      feeWaiverDecidedAt: null,
     };
     // A cancelled booking keeps the deadline that applied, whatever is computed now.
     expect(toBookingDtoWithDeadline(cancelled, new Date(0))).toMatchObject({

@@ -1,8 +1,10 @@
 /** Booking rows to the API's JSON shapes: dates as "YYYY-MM-DD", instants as ISO strings, no BigInt. */
+
 import type { BookingSource, BookingStatus, Prisma, ServiceType } from "../db/client.js";
 import { formatDate } from "../inventory/dates.js";
 import type { EntitlementLine } from "../policies/entitlement.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
+import type { FeeSplit } from "./cancellation.js";
 
 export const bookingInclude = {
   facility: { select: { name: true } },
@@ -51,7 +53,16 @@ export type BookingCancellationDto = {
   fee: number;
   residentShare: number;
   municipalityShare: number;
+  /** The resident's own no-fee reason, free until the facility or her municipality decides (hub/bookings/fee-waiver.ts). */
+  waiver: {
+    status: FeeWaiverStatus;
+    decidedAt: string | null;
+    /** While claimed: the fee and its split that apply if the claim is declined. */
+    claim: FeeSplit | null;
+  } | null;
 };
+
+export type FeeWaiverStatus = "claimed" | "accepted" | "declined";
 
 /** Statuses that can still be cancelled or changed. */
 export const OPEN_STATUSES: ReadonlySet<BookingStatus> = new Set<BookingStatus>(["requested", "confirmed"]);
@@ -77,8 +88,15 @@ export function toBookingDto(b: BookingRow): BookingDto {
   return toBookingDtoWithDeadline(b, null);
 }
 
-/** toBookingDto with the deadline of an open booking as computed now (`openDeadline`). */
-export function toBookingDtoWithDeadline(b: BookingRow, openDeadline: Date | null | undefined): BookingDto {
+/**
+ * toBookingDto with the deadline of an open booking as computed now (`openDeadline`), and for a claimed fee waiver
+ * the fee that applies if it is declined (`claim`).
+ */
+export function toBookingDtoWithDeadline(
+  b: BookingRow,
+  openDeadline: Date | null | undefined,
+  claim: FeeSplit | null = null,
+): BookingDto {
   const deadline = OPEN_STATUSES.has(b.status) ? (openDeadline ?? b.cancelDeadline) : b.cancelDeadline;
   return {
     id: b.id,
@@ -118,6 +136,13 @@ export function toBookingDtoWithDeadline(b: BookingRow, openDeadline: Date | nul
             fee: b.cancellationFee,
             residentShare: b.feeResidentShare,
             municipalityShare: b.feeMunicipalityShare,
+            waiver: b.feeWaiver
+              ? {
+                  status: b.feeWaiver as FeeWaiverStatus,
+                  decidedAt: b.feeWaiverDecidedAt?.toISOString() ?? null,
+                  claim: b.feeWaiver === "claimed" ? claim : null,
+                }
+              : null,
           }
         : null,
   };

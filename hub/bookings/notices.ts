@@ -71,9 +71,14 @@ export type NoticeBooking = {
   residentCopay?: number;
   /** Until when it can be cancelled free of charge (shown on confirmations and reminders). */
   cancelDeadline?: Date | null;
-  /** The fee of a cancellation and its split (stated on cancellation notices when there is a fee). */
-  cancellation?: { fee: number; residentShare: number; municipalityShare: number } | null;
+  /**
+   * The fee of a cancellation and its split (stated on cancellation notices when there is a fee), and the fee that
+   * applies if the resident's own no-fee reason is declined (hub/bookings/fee-waiver.ts).
+   */
+  cancellation?: (FeeSplit & { claim?: FeeSplit | null }) | null;
 };
+
+type FeeSplit = { fee: number; residentShare: number; municipalityShare: number };
 export type NoticeParties = {
   facility: { id?: string; name: string; email: string };
   resident: {
@@ -182,6 +187,12 @@ function deadlineLines(b: NoticeBooking): { ja: string[]; en: string[] } {
 function feeLine(b: NoticeBooking): { ja: string; en: string } {
   const c = b.cancellation;
   if (!c) return { ja: "ご予約は取り消されました。", en: "Your booking has been cancelled." };
+  if (c.claim) {
+    return {
+      ja: `ご予約は取り消されました。キャンセル料（${yen(c.claim.fee)}）がかからない理由の申出は、施設または市町村が確認したうえで確定します。`,
+      en: `Your booking has been cancelled. Your reason for a free cancellation will be confirmed by the facility or your municipality; otherwise a fee of ${yenEn(c.claim.fee)} applies.`,
+    };
+  }
   if (c.fee <= 0) {
     return {
       ja: "ご予約は取り消されました。キャンセル料はかかりません。",
@@ -273,9 +284,10 @@ export function bookingNotices(
     case "cancelled": {
       const c = booking.cancellation;
       const owesFee = (c?.fee ?? 0) > 0;
+      const claim = c?.claim ?? null;
       const first = feeLine(booking);
       const resident =
-        by === "resident" && !owesFee
+        by === "resident" && !owesFee && !claim
           ? []
           : toResident(parties, {
               ja: { subject: "【産後ケア】予約が取り消されました", lines: [first.ja, "", info, ...why] },
@@ -289,7 +301,12 @@ export function bookingNotices(
           ? [
               `キャンセル料: ${yen(c.fee)}（利用者負担 ${yen(c.residentShare)}、市町村負担 ${yen(c.municipalityShare)}）`,
             ]
-          : [];
+          : claim
+            ? [
+                "ご本人から、キャンセル料がかからない理由（体調不良など）の申出があります。",
+                `内容を確認し、ポータルの予約一覧で免除を認めるか決めてください（認めない場合のキャンセル料: ${yen(claim.fee)}）。`,
+              ]
+            : [];
       const facility =
         by === "facility"
           ? []
@@ -455,6 +472,38 @@ export function reminderNotices(booking: NoticeBooking, parties: NoticeParties, 
         "",
         "To cancel or change it, open Bookings in the portal.",
       ],
+    },
+  });
+}
+
+/**
+ * The resident hears how her claim of a free cancellation was decided (hub/bookings/fee-waiver.ts): accepted, no
+ * fee; declined, the fee and her share, with the reason staff gave.
+ */
+export function feeWaiverNotices(
+  accepted: boolean,
+  booking: NoticeBooking,
+  parties: NoticeParties,
+  note: string,
+): Message[] {
+  const name = parties.facility.name;
+  const c = booking.cancellation;
+  const why = note ? [`理由: ${note}`] : [];
+  const whyEn = note ? [`Reason: ${note}`] : [];
+  const ja = accepted
+    ? "キャンセル料の免除が認められました。キャンセル料はかかりません。"
+    : `キャンセル料の免除は認められませんでした。キャンセル料 ${yen(c?.fee ?? 0)}（ご本人負担 ${yen(c?.residentShare ?? 0)}、市町村負担 ${yen(c?.municipalityShare ?? 0)}）がかかります。`;
+  const en = accepted
+    ? "Your free cancellation has been confirmed. There is no cancellation fee."
+    : `Your reason for a free cancellation was not accepted. A cancellation fee of ${yenEn(c?.fee ?? 0)} applies: you pay ${yenEn(c?.residentShare ?? 0)}, your municipality pays ${yenEn(c?.municipalityShare ?? 0)}.`;
+  return toResident(parties, {
+    ja: {
+      subject: "【産後ケア】キャンセル料について",
+      lines: [ja, ...why, "", summary(booking, name)],
+    },
+    en: {
+      subject: "[Postpartum care] About your cancellation fee",
+      lines: [en, ...whyEn, "", summaryEn(booking, name)],
     },
   });
 }

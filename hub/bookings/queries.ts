@@ -12,6 +12,8 @@ export type BookingFilters = {
   facilityId?: string;
   residentId?: string;
   voucherId?: string;
+  /** A resident's claim of a free late cancellation: "claimed" finds those awaiting a decision. */
+  feeWaiver?: "claimed" | "accepted" | "declined";
   /** Bookings whose service dates overlap from..to (either end may be left open). */
   from?: string;
   to?: string;
@@ -31,6 +33,7 @@ export function bookingWhere(actor: Actor, f: BookingFilters): Prisma.BookingWhe
       ...(f.facilityId ? [{ facilityId: f.facilityId }] : []),
       ...(f.residentId ? [{ residentId: f.residentId }] : []),
       ...(f.voucherId ? [{ voucherId: f.voucherId }] : []),
+      ...(f.feeWaiver ? [{ feeWaiver: f.feeWaiver }] : []),
       ...(from ? [{ endDate: { gte: from } }] : []),
       ...(to ? [{ startDate: { lte: to } }] : []),
     ],

@@ -11,7 +11,12 @@ import type { ServiceType } from "../db/client.js";
 import { addDays, formatDate } from "../inventory/dates.js";
 import type { Db } from "../inventory/inventory.js";
 import type { CancellationRule } from "../policies/policy.js";
-import { cancellationDeadline, DEFAULT_CANCELLATION_RULE } from "./cancellation.js";
+import {
+  cancellationDeadline,
+  DEFAULT_CANCELLATION_RULE,
+  declinedClaim,
+  type FeeSplit,
+} from "./cancellation.js";
 import { type BookingDto, type BookingRow, OPEN_STATUSES, toBookingDtoWithDeadline } from "./mapper.js";
 
 export const CLOSURE_LOOKBACK_DAYS = 60;
@@ -100,12 +105,20 @@ export async function cancellationTerms(db: Db, subject: TermsSubject): Promise<
   return terms;
 }
 
-/** Bookings as the API shows them, open ones with their deadline as it stands now. */
+/**
+ * Bookings as the API shows them, open ones with their deadline as it stands now, cancellations with a claimed fee
+ * waiver with the fee that applies if it is declined.
+ */
 export async function bookingDtos(db: Db, rows: readonly BookingRow[]): Promise<BookingDto[]> {
   const open = rows.filter((r) => OPEN_STATUSES.has(r.status));
   const terms = await cancellationTermsFor(db, open);
   const deadlines = new Map(open.map((r, i) => [r.id, terms[i]?.deadline ?? null]));
-  return rows.map((r) => toBookingDtoWithDeadline(r, deadlines.get(r.id)));
+  const claims = new Map<string, FeeSplit>();
+  for (const r of rows) {
+    if (r.feeWaiver !== "claimed" || !r.cancelDeadline) continue;
+    claims.set(r.id, declinedClaim(await cancellationRuleOf(db, r.policyVersionId), r.cancelDeadline, r));
+  }
+  return rows.map((r) => toBookingDtoWithDeadline(r, deadlines.get(r.id), claims.get(r.id) ?? null));
 }
 
 export async function bookingDto(db: Db, row: BookingRow): Promise<BookingDto> {

@@ -399,8 +399,21 @@ export type Booking = {
   /** Free cancellation until this instant (open bookings: as of now; cancelled ones: the deadline that applied). */
   cancelDeadline?: string | null;
   /** How a cancelled booking was cancelled: reason code and fee with its split. */
-  cancellation?: { reasonCode: string; fee: number; residentShare: number; municipalityShare: number } | null;
+  cancellation?: {
+    reasonCode: string;
+    fee: number;
+    residentShare: number;
+    municipalityShare: number;
+    /** The resident's own no-fee reason: free until the facility or her municipality decides. */
+    waiver?: {
+      status: "claimed" | "accepted" | "declined";
+      decidedAt: string | null;
+      claim: FeeSplit | null;
+    } | null;
+  } | null;
 };
+
+export type FeeSplit = { fee: number; residentShare: number; municipalityShare: number };
 
 /** 使用済処理, step 1: the voucher read at the front desk, whom it belongs to and this facility's due bookings. */
 export type RedemptionLookup = {
@@ -551,6 +564,8 @@ export type CancellationPreview = {
   residentShare: number;
   municipalityShare: number;
   waived: string | null;
+  /** A resident's own no-fee reason: what applies if the facility or municipality declines it. */
+  claim: FeeSplit | null;
 };
 
 /** A booking changed to other dates (or service): the new booking and the old one, now cancelled. */
@@ -809,6 +824,11 @@ export const api = {
   cancelBooking: (id: string, reason: string, reasonCode?: string) =>
     request<Booking>("POST", `api/bookings/${encodeURIComponent(id)}/cancel`, {
       body: reasonCode ? { reason, reasonCode } : { reason },
+    }),
+  /** Accept or decline a resident's claim that her late cancellation is free (facility or municipality staff). */
+  decideFeeWaiver: (id: string, decision: "accept" | "decline", note?: string) =>
+    request<Booking>("POST", `api/bookings/${encodeURIComponent(id)}/fee-waiver`, {
+      body: note ? { decision, note } : { decision },
     }),
   previewCancellation: (id: string, reasonCode?: string) =>
     request<CancellationPreview>("GET", `api/bookings/${encodeURIComponent(id)}/cancellation`, {

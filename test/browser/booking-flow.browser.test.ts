@@ -328,7 +328,7 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
     await done();
   }, 120_000);
 
-  it("at 1280px: a late cancellation shows its fee first; an illness makes it free", async () => {
+  it("at 1280px: a late cancellation shows its fee first; an illness makes it free once confirmed", async () => {
     const width = WIDTHS[1];
     const { residentId, userId } = await newResident();
     const api = await clientForUser(t, userId);
@@ -366,11 +366,22 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
     ).toBe(1);
     await checkPage(page, "my-bookings-fee", width);
     await card.getByLabel("体調がすぐれないため").check();
-    await fee.getByText("この理由でのキャンセルは、キャンセル料がかかりません。").waitFor();
+    // Her own reason makes it free once the facility or her municipality confirms it.
+    await fee.getByText("この理由でのキャンセルは、施設または市町村の確認のうえ無料になります。").waitFor();
+    await fee
+      .getByText(`確認できなかったときは、キャンセル料のうち ${share} をご負担いただきます。`, {
+        exact: false,
+      })
+      .waitFor();
     await card.getByRole("button", { name: "キャンセルする", exact: true }).click();
     await page.locator("#my-bookings-notice").getByText("予約をキャンセルしました").waitFor();
     const after = await t.hub.prisma.booking.findUniqueOrThrow({ where: { id: held.json.id } });
-    expect(after).toMatchObject({ status: "cancelled", cancelReason: "illness", cancellationFee: 0 });
+    expect(after).toMatchObject({
+      status: "cancelled",
+      cancelReason: "illness",
+      cancellationFee: 0,
+      feeWaiver: "claimed",
+    });
     expect(after.residentId).toBe(residentId);
     await done();
   }, 120_000);

@@ -13,7 +13,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
-import { serviceDay } from "../support/dates.js";
+import { serviceDay, tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientForUser } from "../support/sessions.js";
@@ -187,9 +187,81 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
     }, 180_000);
   }
 
+  /** A stay from today, approved and then cancelled by its resident "because she is unwell": a claim to decide. */
+  async function claims(n: number): Promise<Held[]> {
+    const room = await (await clientForUser(t, (await staffUser(FACILITY)).id)).put(
+      `api/facilities/${facilityId}/slots`,
+      { serviceType: "stay", from: tokyoDay(), to: tokyoDay(1), capacity: 40 },
+    );
+    expect(room.status, room.text).toBe(200);
+    const facility = await clientForUser(t, (await staffUser(FACILITY)).id);
+    const out: Held[] = [];
+    for (const residentId of await bookableResidents(t.hub.prisma, SENDAI, n)) {
+      const user = await t.hub.prisma.user.create({
+        data: { role: "resident", displayName: "試験", residentId },
+      });
+      const resident = await clientForUser(t, user.id);
+      const held = await resident.post("api/bookings", {
+        facilityId,
+        serviceType: "stay",
+        startDate: tokyoDay(),
+        nights: 1,
+      });
+      expect(held.status, held.text).toBe(201);
+      expect((await facility.post(`api/bookings/${held.json.id}/confirm`)).status).toBe(200);
+      const cancelled = await resident.post(`api/bookings/${held.json.id}/cancel`, {
+        reason: "発熱のため",
+        reasonCode: "illness",
+      });
+      expect(cancelled.json.cancellation.waiver.status, cancelled.text).toBe("claimed");
+      out.push({ id: held.json.id, startDate: held.json.startDate, voucherNumber: held.json.voucherNumber });
+    }
+    return out;
+  }
+  const staffUser = (email: string) => t.hub.prisma.user.findUniqueOrThrow({ where: { email } });
+
+  it("at 375px and 1280px: the facility accepts one claim of a free cancellation and declines another", async () => {
+    for (const width of WIDTHS) {
+      const [keep, refuse] = (await claims(2)) as [Held, Held];
+      const { page, done } = await open(width);
+      await signInAsStaff(page, FACILITY);
+      await page.goto(url("facility/bookings"));
+      await settled(page);
+      const card = (id: string) => page.locator(`#waiver-list li[data-booking-id="${id}"]`);
+      await card(keep.id).waitFor();
+      expect(await card(keep.id).textContent()).toContain("本人または赤ちゃんの体調不良");
+      expect(await card(refuse.id).textContent()).toMatch(
+        /認めない場合のキャンセル料¥[\d,]+（うち利用者負担 ¥[\d,]+）/,
+      );
+      await checkPage(page, "facility-fee-waivers", width);
+
+      await card(keep.id)
+        .getByRole("button", { name: /^免除を認める/ })
+        .click();
+      await page.locator("#waiver-notice").getByText("キャンセル料の免除を認めました").waitFor();
+      await page.waitForFunction(() => document.activeElement?.id === "waiver-notice");
+      await card(keep.id).waitFor({ state: "detached" });
+
+      await card(refuse.id).getByLabel(/^メモ/).fill("受診の記録が確認できませんでした");
+      await card(refuse.id)
+        .getByRole("button", { name: /^認めない/ })
+        .click();
+      await page.locator("#waiver-notice").getByText("キャンセル料の免除を認めませんでした").waitFor();
+      await card(refuse.id).waitFor({ state: "detached" });
+      await checkPage(page, "facility-fee-waivers-decided", width);
+      const kept = await t.hub.prisma.booking.findUniqueOrThrow({ where: { id: keep.id } });
+      const refused = await t.hub.prisma.booking.findUniqueOrThrow({ where: { id: refuse.id } });
+      expect(kept).toMatchObject({ feeWaiver: "accepted", cancellationFee: 0 });
+      expect(refused.feeWaiver).toBe("declined");
+      expect(refused.cancellationFee).toBeGreaterThan(0);
+      await done();
+    }
+  }, 180_000);
+
   it("at 375px and 1280px: municipality staff see their residents' bookings with the downloads", async () => {
     const staff = await t.hub.prisma.user.findUniqueOrThrow({ where: { email: "sendai@demo.example.jp" } });
     const [held] = await requests([18]);
+    const [claimed] = await claims(1);
     for (const width of WIDTHS) {
       const { page, done } = await open(width);
       const token = await createSession(
@@ -205,6 +277,8 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       await settled(page);
       await page.locator(`#bookings-table tr[data-booking-id="${held?.id}"]`).waitFor();
       expect(await page.locator("#pending-list").count()).toBe(0);
+      // Its residents' open claims of a free cancellation, to decide like the facility.
+      await page.locator(`#waiver-list li[data-booking-id="${claimed?.id}"]`).waitFor();
       expect(await page.getByRole("link", { name: "CSVでダウンロード（UTF-8）" }).count()).toBe(1);
       await checkPage(page, "staff-bookings", width);
       await done();

@@ -162,6 +162,7 @@ describe("cancellation fees, changes and reminders", () => {
       fee: 60_000,
       residentShare: 10_000,
       municipalityShare: 50_000,
+      waiver: null,
     });
     const row = await prisma().booking.findUniqueOrThrow({ where: { id: late.id } });
     expect(row).toMatchObject({
@@ -225,11 +226,13 @@ describe("cancellation fees, changes and reminders", () => {
       reasonCode: "illness",
     });
     expect(illness.status, illness.text).toBe(200);
+    // The municipality's own no-fee reason is final: nothing left to decide.
     expect(illness.json.cancellation).toEqual({
       reasonCode: "illness",
       fee: 0,
       residentShare: 0,
       municipalityShare: 0,
+      waiver: null,
     });
 
     // 仙台市: 50% of ¥64,000, of which the resident pays a tenth.
@@ -239,6 +242,7 @@ describe("cancellation fees, changes and reminders", () => {
       fee: 32_000,
       residentShare: 3_200,
       municipalityShare: 28_800,
+      waiver: null,
     });
 
     const facilityPreview = await facility.get(`api/bookings/${byFacility.id}/cancellation`);
@@ -251,6 +255,127 @@ describe("cancellation fees, changes and reminders", () => {
 
     const req = await s4.client.post(`api/bookings/${unconfirmed.id}/cancel`, { reason: "やめます" });
     expect(req.json).toMatchObject({ status: "cancelled", cancellation: { fee: 0 } });
+  });
+
+  it("keeps a resident's own no-fee reason as a claim that the facility or her municipality decides", async () => {
+    clock = jst("2026-09-14T09:00:00");
+    const ill = await newResident("041009");
+    const alsoIll = await newResident("041009");
+    const declinedOne = await book(ill.client, "2026-09-25");
+    const acceptedOne = await book(alsoIll.client, "2026-09-25");
+
+    clock = jst("2026-09-24T15:00:00"); // well past the line (10:00 on the 24th)
+    const preview = await ill.client.get(`api/bookings/${declinedOne.id}/cancellation?reasonCode=illness`);
+    await expectContract("previewCancellation", preview);
+    // 仙台市: 50% of ¥64,000, a tenth of it the resident's, if the claim is declined.
+    expect(preview.json).toMatchObject({
+      fee: 0,
+      waived: "no_fee_reason",
+      claim: { fee: 32_000, residentShare: 3_200, municipalityShare: 28_800 },
+    });
+    const cancelled = await ill.client.post(`api/bookings/${declinedOne.id}/cancel`, {
+      reason: "子どもが発熱",
+      reasonCode: "illness",
+    });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    await expectContract("cancelBooking", cancelled);
+    expect(cancelled.json.cancellation).toEqual({
+      reasonCode: "illness",
+      fee: 0,
+      residentShare: 0,
+      municipalityShare: 0,
+      waiver: {
+        status: "claimed",
+        decidedAt: null,
+        claim: { fee: 32_000, residentShare: 3_200, municipalityShare: 28_800 },
+      },
+    });
+    // She is told it is provisional; the facility is asked to decide.
+    const told = await messagesAbout(declinedOne.id);
+    expect(told.some((m) => m.text.includes("施設または市町村が確認したうえで確定します"))).toBe(true);
+    expect(told.some((m) => m.text.includes("免除を認めるか決めてください"))).toBe(true);
+    await alsoIll.client.post(`api/bookings/${acceptedOne.id}/cancel`, {
+      reason: "体調不良",
+      reasonCode: "illness",
+    });
+
+    // Both the facility and the municipality find the open claims; other facilities and the resident cannot decide.
+    const open = await facility.get("api/bookings?feeWaiver=claimed&limit=200");
+    await expectContract("listBookings", open);
+    expect(open.json.items.map((b: { id: string }) => b.id)).toEqual(
+      expect.arrayContaining([declinedOne.id, acceptedOne.id]),
+    );
+    const forSendai = await sendai.get("api/bookings?feeWaiver=claimed&limit=200");
+    expect(forSendai.json.items.map((b: { id: string }) => b.id)).toContain(declinedOne.id);
+    const other = await clientFor(t, "facility2@demo.example.jp");
+    expectProblem(
+      await other.post(`api/bookings/${declinedOne.id}/fee-waiver`, { decision: "accept" }),
+      404,
+      "not_found",
+    );
+    expectProblem(
+      await natori.post(`api/bookings/${declinedOne.id}/fee-waiver`, { decision: "accept" }),
+      404,
+      "not_found",
+    );
+    expectProblem(
+      await ill.client.post(`api/bookings/${declinedOne.id}/fee-waiver`, { decision: "accept" }),
+      403,
+      "forbidden",
+    );
+
+    // Declined: the fee she would have owed applies, recorded in the history and the audit log, and she is told.
+    const declined = await facility.post(`api/bookings/${declinedOne.id}/fee-waiver`, {
+      decision: "decline",
+      note: "受診の記録が確認できませんでした",
+    });
+    expect(declined.status, declined.text).toBe(200);
+    await expectContract("decideFeeWaiver", declined);
+    expect(declined.json.cancellation).toMatchObject({
+      fee: 32_000,
+      residentShare: 3_200,
+      municipalityShare: 28_800,
+      waiver: { status: "declined", decidedAt: clock.toISOString() },
+    });
+    const events = await ill.client.get(`api/bookings/${declinedOne.id}/events`);
+    expect(events.json.items.at(-1)).toMatchObject({
+      type: "fee_waiver_declined",
+      status: "cancelled",
+      data: { decision: "decline", fee: 32_000, note: "受診の記録が確認できませんでした" },
+    });
+    expect(
+      await prisma().auditLog.count({
+        where: { action: "booking.fee_waiver", resourceId: declinedOne.id, outcome: "ok" },
+      }),
+    ).toBe(1);
+    const last = (await messagesAbout(declinedOne.id)).at(-1);
+    expect(last?.text).toContain("キャンセル料の免除は認められませんでした");
+    expect(last?.text).toContain("32,000円");
+    // Decided once: a second decision is refused and changes nothing.
+    expectProblem(
+      await sendai.post(`api/bookings/${declinedOne.id}/fee-waiver`, { decision: "accept" }),
+      409,
+      "no_fee_waiver_claim",
+    );
+    expect(
+      (await prisma().booking.findUniqueOrThrow({ where: { id: declinedOne.id } })).cancellationFee,
+    ).toBe(32_000);
+
+    // Accepted by the municipality: free for good.
+    const accepted = await sendai.post(`api/bookings/${acceptedOne.id}/fee-waiver`, { decision: "accept" });
+    expect(accepted.status, accepted.text).toBe(200);
+    expect(accepted.json.cancellation).toMatchObject({ fee: 0, waiver: { status: "accepted" } });
+    expectProblem(
+      await facility.post(`api/bookings/${acceptedOne.id}/fee-waiver`, { decision: "decline" }),
+      409,
+      "no_fee_waiver_claim",
+    );
+    // Only accept or decline.
+    expectProblem(
+      await facility.post(`api/bookings/${declinedOne.id}/fee-waiver`, { decision: "bogus" }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("moves the deadline back over the facility's closures and a holiday Monday", async () => {

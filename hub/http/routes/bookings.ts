@@ -6,8 +6,9 @@ import {
   rejectBooking,
 } from "../../bookings/actions.js";
 import { type ChangeInput, changeBooking } from "../../bookings/change.js";
+import { decideFeeWaiver, type FeeWaiverDecision } from "../../bookings/fee-waiver.js";
 import { createHold, type HoldInput, quoteHold } from "../../bookings/holds.js";
-import { getBooking, listBookingEvents, listBookings } from "../../bookings/queries.js";
+import { type BookingFilters, getBooking, listBookingEvents, listBookings } from "../../bookings/queries.js";
 import type { BookingStatus } from "../../db/client.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
@@ -24,6 +25,7 @@ export const bookingHandlers: Handlers = {
       facilityId: str(req.query.facilityId),
       residentId: str(req.query.residentId),
       voucherId: str(req.query.voucherId),
+      feeWaiver: str(req.query.feeWaiver) as BookingFilters["feeWaiver"],
       from: str(req.query.from),
       to: str(req.query.to),
       limit: typeof req.query.limit === "number" ? req.query.limit : 50,
@@ -71,6 +73,17 @@ export const bookingHandlers: Handlers = {
       requireActor(req),
       bookingId(req),
       req.body as CancelInput,
+      req.hub.now(),
+    ),
+  }),
+
+  decideFeeWaiver: async (req) => ({
+    body: await decideFeeWaiver(
+      req.hub.prisma,
+      requireActor(req),
+      bookingId(req),
+      req.body as FeeWaiverDecision,
+      req.ip,
       req.hub.now(),
     ),
   }),

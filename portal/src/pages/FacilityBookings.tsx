@@ -12,6 +12,7 @@ import { BookingCalendar, type CalendarView, calendarDays } from "../components/
 import { BookingList, bookingDates } from "../components/BookingList";
 import { bookingProblem } from "../components/BookingProblem";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { FeeWaiverClaims } from "../components/FeeWaiverClaims";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
@@ -52,9 +53,12 @@ export function FacilityBookings() {
 export function StaffBookings() {
   return (
     <RequireRole roles={["municipality", "prefecture"]} title={t().staffBookings.title}>
-      {() => (
+      {(me) => (
         <Page title={t().staffBookings.title}>
           <p class="lead">{t().staffBookings.staffLead}</p>
+          <Show when={me.role === "municipality"}>
+            <FeeWaiverClaims showFacility />
+          </Show>
           <BookingsOverview />
         </Page>
       )}
@@ -69,6 +73,7 @@ function FacilityDesk(props: { facilityId: string }) {
     <Page title={s().facilityTitle}>
       <p class="lead">{s().facilityLead}</p>
       <Pending facilityId={props.facilityId} />
+      <FeeWaiverClaims facilityId={props.facilityId} />
       <BookingsOverview facilityId={props.facilityId} facility={facility()} />
     </Page>
   );

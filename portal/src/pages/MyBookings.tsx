@@ -67,10 +67,12 @@ function MyBookingsPage() {
                         booking={b}
                         onCancelled={(done) => {
                           const share = done.cancellation?.residentShare ?? 0;
+                          const claimed = done.cancellation?.waiver?.status === "claimed";
                           setNotice(
                             [
                               m().cancelled(done.facilityName ?? "", bookingDates(done)),
                               share > 0 ? m().cancelledFee(formatYen(share)) : "",
+                              claimed ? m().cancelledClaim : "",
                             ].join(" "),
                           );
                           void revalidate([getBookings.key, getMyVouchers.key]);
@@ -255,8 +257,13 @@ function UpcomingBooking(props: { booking: Booking; onCancelled: (b: Booking) =>
                   <p class="alert-title">
                     {p().fee > 0
                       ? m().feeOwed(formatYen(p().residentShare))
-                      : (m().free[p().waived ?? ""] ?? m().freeOther)}
+                      : p().claim
+                        ? m().freeClaim
+                        : (m().free[p().waived ?? ""] ?? m().freeOther)}
                   </p>
+                  <Show when={p().claim}>
+                    {(c) => <p>{m().freeClaimDetail(formatYen(c().residentShare))}</p>}
+                  </Show>
                   <Show when={p().fee > 0}>
                     <p>
                       {m().feeDetail(
