@@ -3,6 +3,7 @@ import type { Hub } from "../context.js";
 import type { PrismaClient, User } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "./actor.js";
+import { normaliseEmail } from "./email.js";
 import { afterFailure, CLEARED, isLocked, type LockState } from "./lockout.js";
 import { verifyPassword } from "./passwords.js";
 import { endSession, markVerified } from "./sessions.js";
@@ -40,7 +41,8 @@ export async function signInWithPassword(
   input: { email: string; password: string; ip: string; previousSessionId?: string },
 ): Promise<SignedIn> {
   const { ip } = input;
-  const email = input.email.trim().toLowerCase();
+  // The typed address in its normal form, compared with `=`; one that cannot be normalised matches nobody.
+  const email = normaliseEmail(input.email);
   const now = hub.now();
   const log = (actor: Actor | null, outcome: "ok" | "denied", detail: Record<string, unknown>) =>
     audit(
@@ -52,7 +54,7 @@ export async function signInWithPassword(
         resourceType: "user",
         resourceId: actor?.userId ?? "",
         outcome,
-        detail: { email, ...detail },
+        detail: { email: email ?? input.email.slice(0, 254), ...detail },
       },
       now,
     );
@@ -63,7 +65,7 @@ export async function signInWithPassword(
     await log(null, "denied", { reason: "rate_limited" });
     throw err;
   }
-  const user = await hub.prisma.user.findFirst({ where: { email: { equals: email, mode: "insensitive" } } });
+  const user = email ? await hub.prisma.user.findUnique({ where: { email } }) : null;
   const staff = user && user.role !== "resident" && !user.disabled ? user : null;
   if (staff && isLocked(staff, now)) {
     await log(actorOf(staff), "denied", { reason: "locked" });
