@@ -16,7 +16,7 @@ import {
 import { type Destination, maskDestination, normaliseDestination, phoneVariants } from "./destination.js";
 import { normaliseEmail } from "./email.js";
 import { actorOf, type SignedIn, startSession } from "./sign-in.js";
-import { assertNotThrottled, recordFailure, spend } from "./throttle.js";
+import { assertNotThrottled, spend } from "./throttle.js";
 
 type Target = { resident: Resident; user: User | null };
 
@@ -148,7 +148,7 @@ export async function requestResidentCode(
  */
 export async function verifyResidentCode(
   hub: Hub,
-  input: { destination: string; code: string; ip: string; previousSessionId?: string },
+  input: { destination: string; code: string; ip: string; userAgent?: string; previousSessionId?: string },
 ): Promise<SignedIn> {
   const { ip } = input;
   const now = hub.now();
@@ -161,7 +161,7 @@ export async function verifyResidentCode(
     : { method: "code" };
 
   const fail = async (reason: string): Promise<never> => {
-    await recordFailure(hub.limits.signInPerAddress, ip);
+    await hub.limits.signInPerAddress.fail(ip);
     await audit(
       hub.prisma,
       user ? actorOf(user) : null,
@@ -205,6 +205,7 @@ export async function verifyResidentCode(
   const signedIn = await startSession(hub, user, {
     verified: true,
     ip,
+    userAgent: input.userAgent,
     previousSessionId: input.previousSessionId,
   });
   await audit(
