@@ -7,7 +7,7 @@ import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { RecoveryCodes, SecondFactorSetup } from "../components/SecondFactorSetup";
 import { ScrollTable } from "../components/Table";
-import { formatDateTime } from "../format";
+import { browserName, formatDateTime } from "../format";
 import { t } from "../i18n";
 
 /**
@@ -211,7 +211,9 @@ function SessionsSection() {
               <tr>
                 <td>{formatDateTime(s.createdAt)}</td>
                 <td>{s.ip}</td>
-                <td class="user-agent">{s.userAgent || t().dash}</td>
+                <td>
+                  <span title={s.userAgent}>{browserName(s.userAgent) || t().dash}</span>
+                </td>
                 <td>{formatDateTime(s.expiresAt)}</td>
                 <td>
                   <Show when={!s.current} fallback={<strong>{a().thisSession}</strong>}>
