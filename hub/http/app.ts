@@ -82,6 +82,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
           `The error was logged with request id ${ctx.state.requestId}`,
         );
       ctx.status = p.status;
+      for (const [k, v] of Object.entries(p.headers ?? {})) ctx.set(k, v);
       ctx.type = "application/problem+json";
       ctx.body = JSON.stringify(p.toJSON());
     }

@@ -6,6 +6,8 @@ export class Problem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: { path?: string; message: string; line?: number; column?: string; code?: string }[],
+    /** Response headers that go with it, e.g. Retry-After on a 429. */
+    readonly headers?: Record<string, string>,
   ) {
     super(`${code}: ${detail ?? title}`);
   }

@@ -1,3 +1,5 @@
+import { normaliseEmail } from "./email.js";
+
 /**
  * Where a resident's one-time code goes: an e-mail address or a Japanese mobile number.
  * Input comes from a phone keyboard at night, so it is forgiving: full-width characters, spaces, hyphens
@@ -14,7 +16,6 @@ export type Destination =
       key: string;
     };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // 070 / 080 / 090 mobile numbers: 11 digits domestically, or +81 without the leading 0 ("+81(0)90..." too).
 const MOBILE = /^(?:0|\+810?)([789]0\d{8})$/;
 const SEPARATORS = /[\s\-‐‑‒–—―−ー－()（）.]/g;
@@ -23,9 +24,8 @@ const SEPARATORS = /[\s\-‐‑‒–—―−ー－()（）.]/g;
 export function normaliseDestination(input: string): Destination | null {
   const text = input.normalize("NFKC").trim();
   if (text.includes("@")) {
-    const address = text.toLowerCase();
-    if (address.length > 254 || !EMAIL.test(address)) return null;
-    return { channel: "email", address, key: `email:${address}` };
+    const address = normaliseEmail(text);
+    return address ? { channel: "email", address, key: `email:${address}` } : null;
   }
   const m = MOBILE.exec(text.replace(SEPARATORS, ""));
   if (!m?.[1]) return null;

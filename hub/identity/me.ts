@@ -10,6 +10,10 @@ export type Me = {
   locale: string;
   verified: boolean;
   totpEnabled: boolean;
+  /** Whether this account must use a second factor (its role is in TOTP_REQUIRED_ROLES, or it enrolled one). */
+  secondFactorRequired: boolean;
+  /** Unused recovery codes, when a second factor is set up. */
+  recoveryCodesRemaining: number;
   csrfToken: string;
   municipalityCode: string | null;
   facilityId: string | null;
@@ -20,13 +24,18 @@ export type Me = {
 
 export const PREFECTURE_NAME = "宮城県";
 
-export async function meFor(prisma: PrismaClient, actor: Actor): Promise<Me> {
+export async function meFor(
+  prisma: PrismaClient,
+  actor: Actor,
+  totpRequiredRoles: readonly string[] = [],
+): Promise<Me> {
   const user = await prisma.user.findUniqueOrThrow({
     where: { id: actor.userId },
     select: {
       email: true,
       locale: true,
       totpEnabled: true,
+      _count: { select: { recoveryCodes: { where: { usedAt: null } } } },
       municipality: { select: { name: true } },
       facility: { select: { name: true } },
       association: { select: { name: true } },
@@ -49,6 +58,8 @@ export async function meFor(prisma: PrismaClient, actor: Actor): Promise<Me> {
     locale: user.locale,
     verified: actor.verified,
     totpEnabled: user.totpEnabled,
+    secondFactorRequired: user.totpEnabled || totpRequiredRoles.includes(actor.role),
+    recoveryCodesRemaining: user._count.recoveryCodes,
     csrfToken: actor.csrfToken,
     municipalityCode: actor.municipalityCode,
     facilityId: actor.facilityId,

@@ -14,50 +14,54 @@ import {
   MAX_CODE_ATTEMPTS,
 } from "./codes.js";
 import { type Destination, maskDestination, normaliseDestination, phoneVariants } from "./destination.js";
+import { normaliseEmail } from "./email.js";
 import { actorOf, type SignedIn, startSession } from "./sign-in.js";
-import { assertNotThrottled, recordFailure, spend } from "./throttle.js";
+import { assertNotThrottled, spend } from "./throttle.js";
 
 type Target = { resident: Resident; user: User | null };
 
 /**
- * The resident a destination belongs to, and their account if they have one. Residents are matched on
- * the e-mail or mobile number their municipality registered; an account's own sign-in e-mail also counts.
- * When several residents share an address (e.g. registered again after moving), the one with an account
+ * The resident a destination belongs to, and their account if they have one: the e-mail or mobile number
+ * their municipality registered, compared in its normal form with `=` (never a pattern, never the account's
+ * own e-mail). An address belongs to one resident (a unique index); a mobile number stored in several
+ * spellings is matched by the exact list of them, and if two residents share one, the one with an account
  * wins, else the newest.
  */
 export async function findResidentByDestination(
   prisma: PrismaClient,
   d: Destination,
 ): Promise<Target | null> {
-  const where: Prisma.ResidentWhereInput =
+  const residents =
     d.channel === "email"
-      ? { email: { equals: d.address, mode: "insensitive" } }
-      : { phone: { in: phoneVariants(d) } };
-  const residents = await prisma.resident.findMany({
-    where,
-    include: { user: true },
-    orderBy: { createdAt: "desc" },
-    take: 10,
-  });
+      ? await prisma.resident.findMany({ where: { email: d.address }, include: { user: true } })
+      : await prisma.resident.findMany({
+          where: { phone: { in: phoneVariants(d) } },
+          include: { user: true },
+          orderBy: { createdAt: "desc" },
+          take: 10,
+        });
   const pick = residents.find((r) => r.user) ?? residents[0];
-  if (pick) {
-    const { user, ...resident } = pick;
-    return { resident, user };
-  }
-  if (d.channel !== "email") return null;
-  const user = await prisma.user.findFirst({
-    where: { role: "resident", residentId: { not: null }, email: { equals: d.address, mode: "insensitive" } },
-    include: { resident: true },
-  });
-  if (!user?.resident) return null;
-  const { resident, ...rest } = user;
-  return { resident, user: rest };
+  if (!pick) return null;
+  const { user, ...resident } = pick;
+  return { resident, user };
 }
 
 /**
- * Sends a one-time code to a resident. Answers the same whether or not the destination is known (the
- * caller always says 202); limits per address and per destination apply to unknown ones too, so the
- * endpoint can be used neither to probe for residents nor to flood someone's phone.
+ * Where a resident's code goes: the contact their municipality registered for the channel asked for,
+ * never the text that was typed (the two are equal by the look-up above; this keeps it so by construction).
+ */
+export function registeredContact(resident: Resident, channel: Destination["channel"]): string | null {
+  const stored = channel === "email" ? resident.email : resident.phone;
+  const d = stored ? normaliseDestination(stored) : null;
+  return d?.channel === channel ? d.address : null;
+}
+
+/**
+ * Sends a one-time code to a resident's registered contact. Answers the same whether or not the destination is
+ * known (the caller always says 202), and takes the same steps either way — the limits, one look-up, one
+ * transaction (with the code and its message, or with the refusal's audit entry), one nudge to the outbox
+ * dispatcher — so neither the answer nor its timing tells residents apart. Limits per address and per
+ * destination apply to unknown ones too, so the endpoint can be used neither to probe nor to flood a phone.
  */
 export async function requestResidentCode(
   hub: Hub,
@@ -81,56 +85,58 @@ export async function requestResidentCode(
   const now = hub.now();
   const detail = { channel: d.channel, destination: maskDestination(d) };
   const target = await findResidentByDestination(hub.prisma, d);
-  if (!target || target.user?.disabled) {
-    await audit(
-      hub.prisma,
-      null,
-      input.ip,
-      {
-        action: "auth.code_request",
-        outcome: "denied",
-        detail: { ...detail, reason: target ? "disabled" : "unknown_destination" },
-      },
-      now,
-    );
-    return;
-  }
-
-  const code = generateCode();
-  const expiresAt = new Date(now.getTime() + CODE_TTL_SECONDS * 1000);
-  const message = codeMessage({
-    channel: d.channel,
-    to: d.address,
-    code,
-    expiresAt,
-    language: target.resident.preferredLanguage,
-    signInUrl: `${hub.config.PUBLIC_URL}sign-in`,
-  });
-  const userId = await withRetryOnConflict(() =>
-    hub.prisma.$transaction(async (tx) => {
-      const user = target.user ?? (await findOrCreateResidentUser(tx, target.resident));
-      await tx.signInCode.create({
-        data: {
-          userId: user.id,
-          channel: d.channel,
-          codeHash: hashCode(hub.config.SECRET_KEY, user.id, code),
-          expiresAt,
-          createdAt: now,
+  const to = target ? registeredContact(target.resident, d.channel) : null;
+  if (!target || !to || target.user?.disabled) {
+    await hub.prisma.$transaction(async (tx) => {
+      await audit(
+        tx,
+        null,
+        input.ip,
+        {
+          action: "auth.code_request",
+          outcome: "denied",
+          detail: { ...detail, reason: !target || !to ? "unknown_destination" : "disabled" },
         },
-      });
-      // The delivery log shows the resident's municipality that a code went out (never the code itself).
-      await enqueueMessage(tx, { ...message, about: { residentId: target.resident.id } });
-      return user.id;
-    }),
-  );
-  await audit(
-    hub.prisma,
-    { userId, role: "resident" },
-    input.ip,
-    { action: "auth.code_request", resourceType: "user", resourceId: userId, outcome: "ok", detail },
-    now,
-  );
-  // Send promptly; if the queue is down, the cron's periodic dispatch picks the message up from the outbox.
+        now,
+      );
+    });
+  } else {
+    const code = generateCode();
+    const expiresAt = new Date(now.getTime() + CODE_TTL_SECONDS * 1000);
+    const message = codeMessage({
+      channel: d.channel,
+      to,
+      code,
+      expiresAt,
+      language: target.resident.preferredLanguage,
+      signInUrl: `${hub.config.PUBLIC_URL}sign-in`,
+    });
+    await withRetryOnConflict(() =>
+      hub.prisma.$transaction(async (tx) => {
+        const user = target.user ?? (await findOrCreateResidentUser(tx, target.resident));
+        await tx.signInCode.create({
+          data: {
+            userId: user.id,
+            channel: d.channel,
+            codeHash: hashCode(hub.config.SECRET_KEY, user.id, code),
+            expiresAt,
+            createdAt: now,
+          },
+        });
+        // The delivery log shows the resident's municipality that a code went out (never the code itself).
+        await enqueueMessage(tx, { ...message, about: { residentId: target.resident.id } });
+        await audit(
+          tx,
+          { userId: user.id, role: "resident" },
+          input.ip,
+          { action: "auth.code_request", resourceType: "user", resourceId: user.id, outcome: "ok", detail },
+          now,
+        );
+      }),
+    );
+  }
+  // Send promptly (asked for unknown destinations too, so both answers take the same path); if the queue is
+  // down, the cron's periodic dispatch picks the message up from the outbox.
   await hub.queue.add("outbox.dispatch", {}).catch((err) => {
     log.warn({ err }, "could not queue outbox.dispatch");
   });
@@ -142,7 +148,7 @@ export async function requestResidentCode(
  */
 export async function verifyResidentCode(
   hub: Hub,
-  input: { destination: string; code: string; ip: string; previousSessionId?: string },
+  input: { destination: string; code: string; ip: string; userAgent?: string; previousSessionId?: string },
 ): Promise<SignedIn> {
   const { ip } = input;
   const now = hub.now();
@@ -155,7 +161,7 @@ export async function verifyResidentCode(
     : { method: "code" };
 
   const fail = async (reason: string): Promise<never> => {
-    await recordFailure(hub.limits.signInPerAddress, ip);
+    await hub.limits.signInPerAddress.fail(ip);
     await audit(
       hub.prisma,
       user ? actorOf(user) : null,
@@ -199,6 +205,7 @@ export async function verifyResidentCode(
   const signedIn = await startSession(hub, user, {
     verified: true,
     ip,
+    userAgent: input.userAgent,
     previousSessionId: input.previousSessionId,
   });
   await audit(
@@ -215,7 +222,7 @@ export async function verifyResidentCode(
 async function findOrCreateResidentUser(tx: Prisma.TransactionClient, resident: Resident): Promise<User> {
   const existing = await tx.user.findUnique({ where: { residentId: resident.id } });
   if (existing) return existing;
-  const email = resident.email?.trim().toLowerCase() || null;
+  const email = resident.email ? normaliseEmail(resident.email) : null;
   const emailTaken = email ? (await tx.user.count({ where: { email } })) > 0 : false;
   return tx.user.create({
     data: {

@@ -28,3 +28,13 @@ describe("residentSearchWhere", () => {
     expect(variants).toContain("090-0000-0001");
   });
 });
+
+describe("residentSearchWhere with LIKE's special characters", () => {
+  it("searches for _, % and \\ literally", () => {
+    const where = residentSearchWhere("residen_0860 100% a\\b") as { AND: { OR: unknown[] }[] };
+    const text = JSON.stringify(where);
+    expect(text).toContain('"contains":"residen\\\\_0860"');
+    expect(text).toContain('"contains":"100\\\\%"');
+    expect(text).toContain('"contains":"a\\\\\\\\b"');
+  });
+});

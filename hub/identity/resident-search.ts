@@ -1,17 +1,18 @@
 import type { Prisma } from "../db/client.js";
+import { likeLiteral } from "../db/like.js";
 import { normaliseDestination, phoneVariants } from "./destination.js";
 
 /**
  * Free-text search over residents for municipal staff: every word must match a name, the reading (in
  * hiragana or katakana, whichever the municipality stored), the e-mail or the phone. A word that is a
- * mobile number matches however the number was stored.
+ * mobile number matches however the number was stored. Words are literals: `_` and `%` are no wildcards.
  */
 export function residentSearchWhere(q: string | undefined): Prisma.ResidentWhereInput {
   const words = (q ?? "").normalize("NFKC").trim().split(/\s+/).filter(Boolean).slice(0, 5);
   if (!words.length) return {};
   return {
     AND: words.map((w): Prisma.ResidentWhereInput => {
-      const contains = (s: string) => ({ contains: s, mode: "insensitive" as const });
+      const contains = (s: string) => ({ contains: likeLiteral(s), mode: "insensitive" as const });
       const or: Prisma.ResidentWhereInput[] = [
         { familyName: contains(w) },
         { givenName: contains(w) },

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { PrismaClient, Role, User } from "../db/client.js";
+import type { Prisma, PrismaClient, Role, User } from "../db/client.js";
 import type { Actor } from "./actor.js";
 
 export const SESSION_COOKIE = "sango_session";
@@ -10,7 +10,7 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 export async function createSession(
   prisma: PrismaClient,
   user: Pick<User, "id">,
-  opts: { verified: boolean; ip: string; hours: number; now: Date },
+  opts: { verified: boolean; ip: string; hours: number; now: Date; userAgent?: string },
 ): Promise<string> {
   const token = randomBytes(32).toString("base64url");
   await prisma.session.create({
@@ -20,6 +20,7 @@ export async function createSession(
       csrfToken: randomBytes(24).toString("base64url"),
       verified: opts.verified,
       ip: opts.ip,
+      userAgent: (opts.userAgent ?? "").slice(0, 200),
       createdAt: opts.now,
       lastSeenAt: opts.now,
       expiresAt: new Date(opts.now.getTime() + opts.hours * 3600_000),
@@ -73,4 +74,50 @@ export async function markVerified(prisma: PrismaClient, sessionId: string) {
 
 export async function endSession(prisma: PrismaClient, sessionId: string) {
   await prisma.session.deleteMany({ where: { id: sessionId } });
+}
+
+/** A person's own sessions, as their list shows them: by public id, never by the token's hash. */
+export type SessionSummary = {
+  id: string;
+  current: boolean;
+  verified: boolean;
+  ip: string;
+  userAgent: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+
+export async function listSessions(prisma: PrismaClient, actor: Actor, now: Date): Promise<SessionSummary[]> {
+  const rows = await prisma.session.findMany({
+    where: { userId: actor.userId, expiresAt: { gt: now } },
+    orderBy: { createdAt: "desc" },
+    take: 100,
+  });
+  return rows.map((r) => ({
+    id: r.publicId,
+    current: r.id === actor.sessionId,
+    verified: r.verified,
+    ip: r.ip,
+    userAgent: r.userAgent,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+  }));
+}
+
+/** Ends one of the person's own sessions by its public id; false when they have none by that id. */
+export async function endOwnSession(prisma: PrismaClient, actor: Actor, publicId: string): Promise<boolean> {
+  const { count } = await prisma.session.deleteMany({ where: { userId: actor.userId, publicId } });
+  return count > 0;
+}
+
+/** Ends every session of a user but `keep` (none: all of them); how many were ended. */
+export async function endSessionsOf(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  userId: string,
+  keep?: string,
+): Promise<number> {
+  const { count } = await prisma.session.deleteMany({
+    where: { userId, ...(keep ? { id: { not: keep } } : {}) },
+  });
+  return count;
 }

@@ -34,13 +34,14 @@ export function actorOf(
 export async function startSession(
   hub: Hub,
   user: Parameters<typeof actorOf>[0],
-  opts: { verified: boolean; ip: string; previousSessionId?: string },
+  opts: { verified: boolean; ip: string; userAgent?: string; previousSessionId?: string },
 ): Promise<SignedIn> {
   if (opts.previousSessionId) await endSession(hub.prisma, opts.previousSessionId);
   const now = hub.now();
   const token = await createSession(hub.prisma, user, {
     verified: opts.verified,
     ip: opts.ip,
+    userAgent: opts.userAgent,
     hours: hub.config.SESSION_HOURS,
     now,
   });

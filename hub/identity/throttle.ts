@@ -1,23 +1,17 @@
 import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
-import { type Problem, problems } from "../http/problem.js";
+import { Problem, problems } from "../http/problem.js";
+import type { Throttle } from "./limits.js";
 
 /**
- * Failure-counting throttles (brute-force protection): only failed attempts spend points, so a town hall
- * whose staff all sign in through one gateway at 8:30 is not throttled, while guessing from one address is.
- * Check before the attempt, record after a failure.
+ * Throttles (./limits.ts) at the edge of a sign-in step: refuse while a key must wait, count a failure after
+ * one. Only failures count, so a town hall whose staff all sign in through one gateway at 8:30 is not slowed.
  */
-export async function assertNotThrottled(limiter: RateLimiterAbstract, key: string): Promise<void> {
-  const res = await limiter.get(key);
-  if (res && res.consumedPoints >= limiter.points) throw tooMany(res.msBeforeNext);
+export async function assertNotThrottled(throttle: Throttle, key: string): Promise<void> {
+  const ms = await throttle.waitMs(key);
+  if (ms > 0) throw tooMany(ms);
 }
 
-export async function recordFailure(limiter: RateLimiterAbstract, key: string): Promise<void> {
-  await limiter.consume(key).catch((err) => {
-    if (!(err instanceof RateLimiterRes)) throw err;
-  });
-}
-
-/** Counts every call (code requests): over the limit, the 429 problem. */
+/** Counts every call (code and link requests): over the limit, the 429 problem. */
 export async function spend(limiter: RateLimiterAbstract, key: string): Promise<void> {
   try {
     await limiter.consume(key);
@@ -27,9 +21,12 @@ export async function spend(limiter: RateLimiterAbstract, key: string): Promise<
   }
 }
 
-function tooMany(ms: number): Problem {
-  const minutes = Math.max(1, Math.ceil(ms / 60_000));
-  return problems.tooMany(
+/** 429 `rate_limited`, saying (and telling clients in Retry-After) how long to wait. */
+export function tooMany(ms: number): Problem {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  const p = problems.tooMany(
     `Too many attempts; try again in about ${minutes} minute${minutes === 1 ? "" : "s"}`,
   );
+  return new Problem(p.status, p.code, p.title, p.detail, undefined, { "Retry-After": String(seconds) });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "../db/client.js";
+import { normaliseEmail } from "../identity/email.js";
 import type { ImportError, Table } from "./read.js";
 import { columnOfHeader, type ResidentImportRow, residentKey, validateResidents } from "./residents.js";
 
@@ -32,7 +33,11 @@ export async function importResidents(
   const municipalities = await prisma.municipality.findMany({ select: { code: true } });
   const emailHeader = table.headers.find((h) => columnOfHeader(h) === "email");
   const emails = emailHeader
-    ? [...new Set(table.rows.map((r) => (r.cells[emailHeader] ?? "").toLowerCase()).filter(Boolean))]
+    ? [
+        ...new Set(
+          table.rows.map((r) => normaliseEmail(r.cells[emailHeader] ?? "")).filter((e): e is string => !!e),
+        ),
+      ]
     : [];
   const existingEmails = new Map<string, string>();
   for (const part of chunks(emails, 1000)) {
@@ -41,8 +46,7 @@ export async function importResidents(
       select: { email: true, municipalityCode: true, externalId: true },
     });
     for (const r of found) {
-      if (r.email)
-        existingEmails.set(r.email.toLowerCase(), residentKey(r.municipalityCode, r.externalId ?? ""));
+      if (r.email) existingEmails.set(r.email, residentKey(r.municipalityCode, r.externalId ?? ""));
     }
   }
   const { rows, errors } = validateResidents(table, {

@@ -94,6 +94,24 @@ describe("validating residents", () => {
     expect(rows[2]?.preferredLanguage).toBe("ja");
   });
 
+  it("stores e-mail addresses in their one normal form and compares them exactly, not as patterns", () => {
+    const existingEmails = new Map([["resident0042@example.jp", "041009/other"]]);
+    const { rows, errors } = validateResidents(
+      csv(
+        "041009,1,佐藤,花子,,residen_0042@example.jp,,,,",
+        "041009,2,鈴木,舞,,Ｍｉｘｅｄ.Case@Example.JP,,,,",
+        "041009,3,高橋,彩,,RESIDENT0042@example.jp,,,,",
+        "041009,4,田中,愛,,r\u0435sident0042@example.jp,,,,",
+      ),
+      { ...ctx, existingEmails },
+    );
+    expect(rows.map((r) => r.email)).toEqual(["residen_0042@example.jp", "mixed.case@example.jp"]);
+    expect(errors.map((e) => [e.line, e.column, e.code])).toEqual([
+      [4, "email", "duplicate"],
+      [5, "email", "bad_email"],
+    ]);
+  });
+
   it("reports duplicates against the database, unknown and missing columns, and empty files", () => {
     const existingEmails = new Map([
       ["taken@example.jp", "041009/other"],

@@ -33,7 +33,10 @@ function isUniqueViolation(err: unknown): boolean {
   );
 }
 
-/** 409 `contact_in_use` when another resident (or another resident's account) has this e-mail or mobile. */
+/**
+ * 409 `contact_in_use` when another resident (or another resident's account) has this e-mail or mobile. The
+ * contact comes normalised (./validate.ts), so it is compared with `=` as the sign-in does, never as a pattern.
+ */
 export async function assertContactFree(
   prisma: PrismaClient | Prisma.TransactionClient,
   self: string | null,
@@ -41,7 +44,7 @@ export async function assertContactFree(
 ): Promise<void> {
   const notSelf = { id: { not: self ?? NO_ID } };
   if (contact.email) {
-    const email = { equals: contact.email, mode: "insensitive" } as const;
+    const email = contact.email;
     const [residents, users] = await Promise.all([
       prisma.resident.count({ where: { ...notSelf, email } }),
       prisma.user.count({

@@ -8,6 +8,7 @@
  */
 
 import type { InquiryStatus, Prisma, PrismaClient } from "../db/client.js";
+import { likeLiteral } from "../db/like.js";
 import { problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { enqueueMessage } from "../notify/outbox.js";
@@ -234,8 +235,8 @@ export async function listInquiries(
     const n = parseInquiryReference(q);
     where.OR = [
       ...(n ? [{ number: n }] : []),
-      { subject: { contains: q, mode: "insensitive" } },
-      { contactName: { contains: q, mode: "insensitive" } },
+      { subject: { contains: likeLiteral(q), mode: "insensitive" } },
+      { contactName: { contains: likeLiteral(q), mode: "insensitive" } },
     ];
   }
   const grouped = await prisma.inquiry.groupBy({ by: ["status"], where, _count: { _all: true } });

@@ -23,6 +23,9 @@ export type Me = {
   locale: string;
   verified: boolean;
   totpEnabled: boolean;
+  /** The role must use a second factor, or one is set up: sign-in asks for it (or for enrolment). */
+  secondFactorRequired?: boolean;
+  recoveryCodesRemaining?: number;
   csrfToken: string;
   municipalityCode?: string | null;
   facilityId?: string | null;
@@ -32,6 +35,29 @@ export type Me = {
 };
 
 export type Municipality = { code: string; name: string; kana: string; kind: string; region: string };
+
+/** One of the signed-in person's sessions (GET api/me/sessions). */
+export type SessionSummary = {
+  id: string;
+  current: boolean;
+  verified: boolean;
+  ip: string;
+  userAgent: string;
+  createdAt: string;
+  expiresAt: string;
+};
+
+/** A staff account an administrator may reset the second factor of (GET api/staff-accounts). */
+export type StaffAccount = {
+  id: string;
+  role: Role;
+  displayName: string;
+  email: string | null;
+  tenantName: string | null;
+  totpEnabled: boolean;
+  recoveryCodesRemaining: number;
+  disabled: boolean;
+};
 export type TimeBlock = { code: string; start: string; end: string };
 export type FacilityService = {
   serviceType: ServiceType;
@@ -746,6 +772,32 @@ export const api = {
   getMe,
   signIn: (email: string, password: string) => session("api/auth/sign-in", { email, password }),
   verifyTotp: (code: string) => session("api/auth/totp", { code }),
+  verifyRecoveryCode: (recoveryCode: string) => session("api/auth/totp", { recoveryCode }),
+  sendTotpEmailCode: () => request<{ expiresInSeconds: number }>("POST", "api/me/totp/email-code"),
+  startTotpSetup: (emailCode: string) =>
+    request<{ secret: string; otpauthUri: string; qrSvg: string }>("POST", "api/me/totp", {
+      body: { emailCode },
+    }),
+  async confirmTotpSetup(code: string) {
+    const res = await request<Me & { recoveryCodes: string[] }>("PUT", "api/me/totp", { body: { code } });
+    rememberSession(res);
+    return res;
+  },
+  regenerateRecoveryCodes: () => request<{ recoveryCodes: string[] }>("POST", "api/me/recovery-codes"),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>("PUT", "api/me/password", { body: { currentPassword, newPassword } }),
+  requestPasswordReset: (email: string) =>
+    request<{ expiresInSeconds: number }>("POST", "api/auth/password-reset", { body: { email } }),
+  completePasswordReset: (token: string, newPassword: string) =>
+    request<void>("POST", "api/auth/password-reset/complete", { body: { token, newPassword } }),
+  listMySessions: () => request<{ items: SessionSummary[] }>("GET", "api/me/sessions"),
+  endMySession: (id: string) => request<void>("DELETE", `api/me/sessions/${encodeURIComponent(id)}`),
+  endMyOtherSessions: () => request<{ ended: number }>("POST", "api/me/sessions/end-others"),
+  listStaffAccounts: (query: Query) => request<Page<StaffAccount>>("GET", "api/staff-accounts", { query }),
+  resetSecondFactor: (userId: string, reason: string) =>
+    request<void>("POST", `api/staff-accounts/${encodeURIComponent(userId)}/second-factor/reset`, {
+      body: { reason },
+    }),
   requestResidentCode: (destination: string) =>
     request<{ expiresInSeconds: number }>("POST", "api/auth/resident/code", { body: { destination } }),
   verifyResidentCode: (destination: string, code: string) =>

@@ -75,3 +75,29 @@ export function formatYen(amount: number | null | undefined): string {
   if (amount === null || amount === undefined) return "";
   return `¥${new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 }).format(amount)}`;
 }
+
+/** A browser's User-Agent as a person recognises it: "Chrome · Windows", "Safari · iPhone"; empty when unknown. */
+export function browserName(userAgent: string): string {
+  const ua = userAgent;
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : "";
+  const os = /iPhone|iPad/.test(ua)
+    ? "iPhone/iPad"
+    : /Android/.test(ua)
+      ? "Android"
+      : /Windows/.test(ua)
+        ? "Windows"
+        : /Mac OS X/.test(ua)
+          ? "Mac"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
+  return [browser, os].filter(Boolean).join(" · ");
+}

@@ -3,6 +3,7 @@ import { Route, Router } from "@solidjs/router";
 import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
 import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
+import { Account } from "./pages/Account";
 import { Announcements } from "./pages/Announcements";
 import { Audit } from "./pages/Audit";
 import { Billing } from "./pages/Billing";
@@ -21,11 +22,13 @@ import { Mailbox } from "./pages/Mailbox";
 import { MyBookings } from "./pages/MyBookings";
 import { MyVouchers } from "./pages/MyVouchers";
 import { NotFound } from "./pages/NotFound";
+import { ForgotPassword, ResetPassword } from "./pages/PasswordReset";
 import { Policies } from "./pages/Policies";
 import { Redeem } from "./pages/Redeem";
 import { ResidentDetail } from "./pages/ResidentDetail";
 import { Residents } from "./pages/Residents";
 import { SignIn } from "./pages/SignIn";
+import { StaffAccounts } from "./pages/StaffAccounts";
 import { Stats } from "./pages/Stats";
 import { StatsSettings } from "./pages/StatsSettings";
 import { UsageMonthly } from "./pages/UsageMonthly";
@@ -58,6 +61,10 @@ render(
       />
       <Route path="/facilities/:id/edit" component={FacilityEdit} preload={() => warm(getMunicipalities())} />
       <Route path="/sign-in" component={SignIn} />
+      <Route path="/forgot-password" component={ForgotPassword} />
+      <Route path="/reset-password" component={ResetPassword} />
+      <Route path="/account" component={Account} />
+      <Route path="/staff-accounts" component={StaffAccounts} />
       <Route path="/residents" component={Residents} />
       <Route path="/residents/:id" component={ResidentDetail} />
       <Route path="/my/vouchers" component={MyVouchers} />

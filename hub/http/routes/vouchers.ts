@@ -1,5 +1,5 @@
 import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
-import { assertNotThrottled, recordFailure } from "../../identity/throttle.js";
+import { assertNotThrottled } from "../../identity/throttle.js";
 import { log } from "../../log.js";
 import { renderQrSvg, signVoucherQr } from "../../vouchers/qr.js";
 import { lookupRedemption, redeemBooking } from "../../vouchers/redemption.js";
@@ -35,7 +35,7 @@ export const voucherHandlers: Handlers = {
       return { body };
     } catch (err) {
       if (err instanceof Problem && err.code === "no_booking") {
-        await recordFailure(req.hub.limits.redemptionMissPerUser, actor.userId);
+        await req.hub.limits.redemptionMissPerUser.fail(actor.userId);
       }
       throw err;
     }

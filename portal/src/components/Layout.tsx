@@ -61,6 +61,9 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               }
             >
+              <A href="/account" class="button button-quiet" end>
+                {t().account.nav}
+              </A>
               <form action={signOut} method="post">
                 <button type="submit" class="button button-quiet">
                   {t().nav.signOut}
@@ -186,6 +189,13 @@ export function Layout(props: RouteSectionProps) {
             <Show when={hasRole(me(), ["facility", "municipality", "association", "prefecture", "operator"])}>
               <li>
                 <A href="/stats">{t().stats.nav}</A>
+              </li>
+            </Show>
+            <Show when={hasRole(me(), ["operator", "prefecture"])}>
+              <li>
+                <A href="/staff-accounts" end>
+                  {t().staffAccounts.nav}
+                </A>
               </li>
             </Show>
           </ul>

@@ -1,10 +1,11 @@
-import { A, action, createAsync, redirect, useSubmission } from "@solidjs/router";
+import { A, action, createAsync, redirect, revalidate, useNavigate, useSubmission } from "@solidjs/router";
 import { createSignal, type JSX, Match, onMount, Show, Switch } from "solid-js";
 import { api } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { afterSignIn } from "../components/Guard";
 import { Page } from "../components/Page";
+import { SecondFactorSetup } from "../components/SecondFactorSetup";
 import { getMe, mailboxEnabled } from "../data";
 import { t } from "../i18n";
 
@@ -51,7 +52,9 @@ const staffSignIn = action(async (form: URLSearchParams) => {
 }, "staffSignIn");
 
 const verifyTotp = action(async (form: URLSearchParams) => {
-  await api.verifyTotp(field(form, "code"));
+  const recoveryCode = field(form, "recoveryCode");
+  if (recoveryCode) await api.verifyRecoveryCode(recoveryCode);
+  else await api.verifyTotp(field(form, "code"));
   return redirect(afterSignIn(window.location.search));
 }, "verifyTotp");
 
@@ -71,6 +74,7 @@ const verifyCode = action(async (form: URLSearchParams) => {
 
 export function SignIn() {
   const me = createAsync(() => getMe());
+  const navigate = useNavigate();
   const s = () => t().signIn;
   return (
     <Page title={s().title}>
@@ -90,7 +94,19 @@ export function SignIn() {
         <section aria-labelledby="staff-title" class="panel">
           <h2 id="staff-title">{s().staffTitle}</h2>
           <Show when={me()?.verified === false} fallback={<StaffSignIn />}>
-            <TotpStep />
+            <Show
+              when={me()?.totpEnabled}
+              fallback={
+                <SecondFactorSetup
+                  onDone={() => {
+                    void revalidate("me");
+                    navigate(afterSignIn(window.location.search));
+                  }}
+                />
+              }
+            >
+              <TotpStep />
+            </Show>
           </Show>
         </section>
       </div>
@@ -131,6 +147,9 @@ function StaffSignIn() {
           {sub.pending ? t().saving : s().submit}
         </button>
       </div>
+      <p>
+        <A href="/forgot-password">{t().forgot.link}</A>
+      </p>
     </form>
   );
 }
@@ -138,12 +157,70 @@ function StaffSignIn() {
 function TotpStep() {
   const sub = useSubmission(verifyTotp);
   const s = () => t().signIn;
+  const r = () => t().recovery;
+  const [useRecovery, setUseRecovery] = createSignal(false);
   return (
     <form action={verifyTotp} method="post" class="stack">
       <h3>{s().totpTitle}</h3>
-      <p>{s().totpIntro}</p>
-      <CodeField id="totp-code" errorId="totp-error" label={s().totpCode} submit={s().totpSubmit} sub={sub} />
+      <Show
+        when={useRecovery()}
+        fallback={
+          <>
+            <p>{s().totpIntro}</p>
+            <CodeField
+              id="totp-code"
+              errorId="totp-error"
+              label={s().totpCode}
+              submit={s().totpSubmit}
+              sub={sub}
+            >
+              <button type="button" class="button button-secondary" onClick={() => setUseRecovery(true)}>
+                {r().useRecovery}
+              </button>
+            </CodeField>
+          </>
+        }
+      >
+        <RecoveryField sub={sub}>
+          <button type="button" class="button button-secondary" onClick={() => setUseRecovery(false)}>
+            {r().useApp}
+          </button>
+        </RecoveryField>
+      </Show>
+      <p class="meta">{r().lost}</p>
     </form>
+  );
+}
+
+/** A recovery code instead of the app's code (focused on arrival). */
+function RecoveryField(props: { sub: { error?: unknown; pending?: boolean }; children?: JSX.Element }) {
+  const s = () => t().signIn;
+  const r = () => t().recovery;
+  onMount(() => document.getElementById("recovery-code")?.focus());
+  return (
+    <>
+      <TextField
+        name="recoveryCode"
+        id="recovery-code"
+        label={r().code}
+        hint={r().hint}
+        autocomplete="one-time-code"
+        autocapitalize="none"
+        required
+        minLength={10}
+        maxLength={30}
+        describedBy={props.sub.error ? "recovery-error" : undefined}
+      />
+      <Show when={props.sub.error}>
+        <ErrorMessage id="recovery-error" error={props.sub.error} messages={{ 401: s().badCode }} />
+      </Show>
+      <div class="form-actions">
+        <button type="submit" class="button">
+          {props.sub.pending ? t().saving : s().totpSubmit}
+        </button>
+        {props.children}
+      </div>
+    </>
   );
 }
 
