@@ -395,6 +395,8 @@ const CODES = new Set<ConnectorErrorCode>([
   "upstream_4xx",
   "timeout",
   "network",
+  "tls",
+  "refused_address",
   "invalid_payload",
   "invalid_signature",
   "unsupported",

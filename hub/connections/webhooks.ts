@@ -415,7 +415,12 @@ async function processConnection(
       }
       const row = claimed[0];
       if (!row) throw err;
-      const message = String((err as Error)?.message ?? err).slice(0, 1000);
+      // The database's own message stays in the log; the row and the connection's health say what happened.
+      log.error(
+        { module: "connector", connectionId: conn.id, webhookRow: String(row.id), err },
+        "webhook not applied",
+      );
+      const message = "the delivery could not be applied to the booking ledger (the error was logged)";
       const now = hub.now();
       if (row.attempts + 1 >= WEBHOOK_MAX_ATTEMPTS) {
         await giveUp(hub.prisma, row.id, message, now);
