@@ -132,6 +132,11 @@ export type ConnectorContext<Config = Record<string, unknown>> = {
   secret: string | null;
   /** Where the last pull left off (cursor, ETag, Last-Modified…), as the connector returned it. */
   state: Record<string, unknown>;
+  /**
+   * The only way a connector reaches the network. It connects to public addresses only (unless the operator allows
+   * a network), checked on the resolved address of every hop, redirects included; a refused destination fails the
+   * request with an error whose `code` is REFUSED_DESTINATION.
+   */
   http: AxiosInstance;
   log: Logger;
   now: () => Date;

@@ -40,6 +40,7 @@ describe("loadConfig", () => {
       SECRET_KEY: "short",
       TRUSTED_PROXIES: "10.0.0.0/8,not-an-ip",
       TOTP_REQUIRED_ROLES: "resident",
+      CONNECTOR_ALLOWED_NETWORKS: "10.0.0.0/8,lgwan.example.jp",
       METRICS_TOKEN: "short",
       METRICS_ALLOWED_NETWORKS: "127.0.0.1/33",
     };
@@ -53,15 +54,18 @@ describe("loadConfig", () => {
     }
   });
 
-  it("serves metrics to loopback only, unless told otherwise", () => {
+  it("refuses private networks to connectors and serves metrics to loopback only, unless told otherwise", () => {
     const defaults = loadConfig({ DATA_DIR: dataDir() });
+    expect(defaults.CONNECTOR_ALLOWED_NETWORKS).toEqual([]);
     expect(defaults.METRICS_ALLOWED_NETWORKS).toEqual(["127.0.0.0/8", "::1/128"]);
     expect(defaults.METRICS_TOKEN).toBeUndefined();
     const set = loadConfig({
       DATA_DIR: dataDir(),
+      CONNECTOR_ALLOWED_NETWORKS: "10.20.0.0/16, fd00:1::/64",
       METRICS_ALLOWED_NETWORKS: "none",
       METRICS_TOKEN: "0123456789abcdef",
     });
+    expect(set.CONNECTOR_ALLOWED_NETWORKS).toEqual(["10.20.0.0/16", "fd00:1::/64"]);
     expect(set.METRICS_ALLOWED_NETWORKS).toEqual([]);
     expect(set.METRICS_TOKEN).toBe("0123456789abcdef");
   });

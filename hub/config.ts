@@ -93,6 +93,11 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((s) => s === "true"),
+  /**
+   * Networks whose addresses facility systems may live at (LGWAN, a data centre): connection URLs resolving into
+   * private, loopback, link-local and other non-public ranges are refused unless listed here.
+   */
+  CONNECTOR_ALLOWED_NETWORKS: z.string().default("").transform(list).pipe(z.array(cidr)),
   /** Bearer token that reads /metrics from anywhere (hub/http/metrics-access.ts). */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").max(4096).optional(),
   /** Networks that read /metrics without a token; "none" for none. */
