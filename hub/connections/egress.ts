@@ -71,12 +71,7 @@ function guardedLookup({ allowed, resolve = systemResolver }: EgressOptions): Lo
   };
 }
 
-type ConnectionOptions = {
-  host?: string | null;
-  hostname?: string | null;
-  socketPath?: string;
-  path?: string | null;
-};
+type ConnectionOptions = { host?: string | null; hostname?: string | null; socketPath?: string };
 type CreateConnection = (options: never, callback?: (err: Error | null, stream: Duplex) => void) => unknown;
 
 /** Why a socket may not be opened with these options (an address literal or a Unix socket), or null. */
