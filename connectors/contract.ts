@@ -80,6 +80,10 @@ export type ConnectorErrorCode =
   | "upstream_4xx"
   | "timeout"
   | "network"
+  /** The certificate or the TLS handshake of the server failed. */
+  | "tls"
+  /** The address is one the hub does not connect to (a private or local network; see ctx.http). */
+  | "refused_address"
   | "invalid_payload"
   | "invalid_signature"
   | "unsupported";
@@ -110,7 +114,10 @@ export const fail = (
   },
 });
 
-const RETRYABLE = new Set<ConnectorErrorCode>(["rate_limited", "upstream_5xx", "timeout", "network"]);
+const RETRYABLE = new Set<ConnectorErrorCode>(["rate_limited", "upstream_5xx", "timeout", "network", "tls"]);
+
+/** The `code` of the error with which ctx.http refuses a destination (see ConnectorContext.http). */
+export const REFUSED_DESTINATION = "ERR_REFUSED_DESTINATION";
 
 export type Logger = {
   info(msg: string, data?: Record<string, unknown>): void;
@@ -125,6 +132,11 @@ export type ConnectorContext<Config = Record<string, unknown>> = {
   secret: string | null;
   /** Where the last pull left off (cursor, ETag, Last-Modified…), as the connector returned it. */
   state: Record<string, unknown>;
+  /**
+   * The only way a connector reaches the network. It connects to public addresses only (unless the operator allows
+   * a network), checked on the resolved address of every hop, redirects included; a refused destination fails the
+   * request with an error whose `code` is REFUSED_DESTINATION.
+   */
   http: AxiosInstance;
   log: Logger;
   now: () => Date;

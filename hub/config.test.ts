@@ -40,6 +40,9 @@ describe("loadConfig", () => {
       SECRET_KEY: "short",
       TRUSTED_PROXIES: "10.0.0.0/8,not-an-ip",
       TOTP_REQUIRED_ROLES: "resident",
+      CONNECTOR_ALLOWED_NETWORKS: "10.0.0.0/8,lgwan.example.jp",
+      METRICS_TOKEN: "short",
+      METRICS_ALLOWED_NETWORKS: "127.0.0.1/33",
     };
     try {
       loadConfig(env);
@@ -49,6 +52,22 @@ describe("loadConfig", () => {
       const msg = (err as Error).message;
       for (const name of Object.keys(env)) expect(msg).toContain(name);
     }
+  });
+
+  it("refuses private networks to connectors and serves metrics to loopback only, unless told otherwise", () => {
+    const defaults = loadConfig({ DATA_DIR: dataDir() });
+    expect(defaults.CONNECTOR_ALLOWED_NETWORKS).toEqual([]);
+    expect(defaults.METRICS_ALLOWED_NETWORKS).toEqual(["127.0.0.0/8", "::1/128"]);
+    expect(defaults.METRICS_TOKEN).toBeUndefined();
+    const set = loadConfig({
+      DATA_DIR: dataDir(),
+      CONNECTOR_ALLOWED_NETWORKS: "10.20.0.0/16, fd00:1::/64",
+      METRICS_ALLOWED_NETWORKS: "none",
+      METRICS_TOKEN: "0123456789abcdef",
+    });
+    expect(set.CONNECTOR_ALLOWED_NETWORKS).toEqual(["10.20.0.0/16", "fd00:1::/64"]);
+    expect(set.METRICS_ALLOWED_NETWORKS).toEqual([]);
+    expect(set.METRICS_TOKEN).toBe("0123456789abcdef");
   });
 
   it("normalises the base path and parses lists", () => {

@@ -93,6 +93,19 @@ const schema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((s) => s === "true"),
+  /**
+   * Networks whose addresses facility systems may live at (LGWAN, a data centre): connection URLs resolving into
+   * private, loopback, link-local and other non-public ranges are refused unless listed here.
+   */
+  CONNECTOR_ALLOWED_NETWORKS: z.string().default("").transform(list).pipe(z.array(cidr)),
+  /** Bearer token that reads /metrics from anywhere (hub/http/metrics-access.ts). */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").max(4096).optional(),
+  /** Networks that read /metrics without a token; "none" for none. */
+  METRICS_ALLOWED_NETWORKS: z
+    .string()
+    .default("127.0.0.0/8,::1/128")
+    .transform((s) => (s.trim().toLowerCase() === "none" ? [] : list(s)))
+    .pipe(z.array(cidr)),
   /** Where backups go (hub/ops/backup.ts); default DATA_DIR/backups. */
   BACKUP_DIR: z.string().min(1).optional(),
   /** How many backups to keep: older ones are deleted once a new one is complete. */

@@ -10,10 +10,11 @@
  *
  * The export side (a feed of hub bookings for the facility to subscribe to) is hub/connections/ical-feed.ts.
  */
-import { AxiosError, type AxiosResponse } from "axios";
+import type { AxiosResponse } from "axios";
 import iconv from "iconv-lite";
 import type { Connector, ConnectorContext, Result } from "../contract.js";
 import { fail, ok } from "../contract.js";
+import { transportFailure } from "../http-failures.js";
 import manifest from "./manifest.json" with { type: "json" };
 import {
   assignRevisions,
@@ -134,14 +135,8 @@ function decode(bytes: Buffer): string {
 }
 
 function transportError(err: unknown, signal: AbortSignal): Result<never> {
-  const e = err as AxiosError;
-  const code = e instanceof AxiosError || (e && typeof e === "object") ? e.code : undefined;
-  const text = String(e?.message ?? err);
-  if (signal.aborted || code === "ECONNABORTED" || code === "ETIMEDOUT" || code === "ERR_CANCELED") {
-    return fail("timeout", "the feed did not answer in time");
-  }
-  if (/maxContentLength/i.test(text)) {
+  if (/maxContentLength/i.test(String((err as Error)?.message ?? ""))) {
     return fail("invalid_payload", `the feed is larger than ${MAX_FEED_BYTES} bytes`, { retryable: false });
   }
-  return fail("network", `the feed could not be reached (${code ?? "network error"})`);
+  return transportFailure(err, "the feed", signal);
 }

@@ -110,7 +110,7 @@ export function mapCalendar(
       return fail("invalid_payload", `the feed's recurring events repeat more than ${limits.feed} times`);
     }
     // ical.js reads values lazily: a broken date inside an event surfaces here.
-    return fail("invalid_payload", `the calendar could not be read: ${message(err)}`);
+    return fail("invalid_payload", UNREADABLE);
   }
 }
 
@@ -131,12 +131,16 @@ export function parseCalendar(text: string): Result<ICAL.Component> {
     const root = new ICAL.Component((Array.isArray(jcal[0]) ? jcal[0] : jcal) as unknown[]);
     if (root.name !== "vcalendar") return fail("invalid_payload", "not an iCalendar file (no VCALENDAR)");
     return ok(root);
-  } catch (err) {
-    return fail("invalid_payload", `the calendar could not be read: ${message(err)}`);
+  } catch {
+    return fail("invalid_payload", UNREADABLE);
   }
 }
 
-const message = (err: unknown) => String((err as Error)?.message ?? err).slice(0, 200);
+/**
+ * The parser's own message is not passed on: it quotes what the server sent, which is not the facility staff's to
+ * read when the address was not a calendar at all.
+ */
+const UNREADABLE = "the calendar could not be read (it is not valid iCalendar)";
 
 /** Maps the events of a parsed calendar. */
 export function mapEvents(

@@ -20,6 +20,7 @@ import { AxiosError, type AxiosResponse } from "axios";
 import { Webhook } from "standardwebhooks";
 import type { Connector, ConnectorContext, ExternalChange, InboundRequest, Result } from "../contract.js";
 import { fail, ok } from "../contract.js";
+import { transportFailure } from "../http-failures.js";
 import manifest from "./manifest.json" with { type: "json" };
 import {
   createdReservationId,
@@ -124,7 +125,7 @@ export function signHeaders(secret: string, id: string, now: Date, body: string)
   };
 }
 
-/** An axios failure as the contract's error value. */
+/** An axios failure as the contract's error value: the HTTP status's meaning, or the kind of transport failure. */
 export function httpError(err: unknown, what: string): Result<never> {
   if (err instanceof AxiosError) {
     const status = err.response?.status;
@@ -136,17 +137,8 @@ export function httpError(err: unknown, what: string): Result<never> {
       if (status >= 500) return fail("upstream_5xx", msg);
       return fail("upstream_4xx", msg);
     }
-    if (
-      err.code === "ECONNABORTED" ||
-      err.code === "ETIMEDOUT" ||
-      err.code === AxiosError.ERR_CANCELED ||
-      /timeout/i.test(err.message)
-    ) {
-      return fail("timeout", `${what}: no answer in time`);
-    }
-    return fail("network", `${what}: ${err.code ?? err.message}`);
   }
-  return fail("network", `${what}: ${(err as Error)?.message ?? String(err)}`);
+  return transportFailure(err, what);
 }
 
 type Ctx = ConnectorContext<WebhookConfig>;

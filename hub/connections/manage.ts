@@ -12,6 +12,7 @@ import type { Connection, Prisma } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
+import { urlRefusal } from "./egress.js";
 import { type HealthState, healthState, pulls } from "./health.js";
 import { newFeedToken, newWebhookSecret, sealSecret } from "./store.js";
 import { queueSyncNow } from "./sync.js";
@@ -172,9 +173,10 @@ export type ConnectionInput = {
 };
 
 /**
- * Sets the facility's connector and configuration (validated against the connector's schema: 422 with each
- * problem). A new connection, or a change of connector, gets new credentials, returned once: the webhook
- * secret (webhook connectors) and the export feed's secret URL (exportFeed). Re-enabling clears the failures.
+ * Sets the facility's connector and configuration (validated against the connector's schema, and its URLs against
+ * the networks the hub connects to: 422 with each problem). A new connection, or a change of connector, gets new
+ * credentials, returned once: the webhook secret (webhook connectors) and the export feed's secret URL
+ * (exportFeed). Re-enabling clears the failures.
  */
 export async function putFacilityConnection(
   hub: Hub,
@@ -203,6 +205,16 @@ export async function putFacilityConnection(
       "Invalid connector configuration",
       "The configuration does not fit the connector",
       errors.map((e) => ({ path: `/config${e.path}`, message: e.message })),
+    );
+  }
+  const refused = await refusedUrls(hub, registry.configSchema(input.connector), config);
+  if (refused.length) {
+    throw new Problem(
+      422,
+      "invalid_config",
+      "Invalid connector configuration",
+      "The hub connects to public addresses only, unless an operator allows a network",
+      refused,
     );
   }
   const existing = await hub.prisma.connection.findUnique({ where: { facilityId } });
@@ -241,6 +253,32 @@ export async function putFacilityConnection(
     connection: await getFacilityConnection(hub, actor, facilityId),
     credentials: credentialsOut(hub, secret, feed?.token ?? null),
   };
+}
+
+type Schema = { format?: string; properties?: Record<string, Schema> };
+
+/**
+ * The URLs of a configuration (its fields of format "uri") that name a destination the hub does not connect to: a
+ * private or local address, or a name resolving to one (egress.ts checks again on every connection).
+ */
+async function refusedUrls(
+  hub: Hub,
+  schema: Schema | undefined,
+  config: Record<string, unknown>,
+  at = "/config",
+): Promise<{ path: string; message: string }[]> {
+  const out: { path: string; message: string }[] = [];
+  for (const [key, field] of Object.entries(schema?.properties ?? {})) {
+    const value = config[key];
+    const path = `${at}/${key}`;
+    if (field.format === "uri" && typeof value === "string") {
+      const message = await urlRefusal(value, { allowed: hub.config.CONNECTOR_ALLOWED_NETWORKS });
+      if (message) out.push({ path, message });
+    } else if (field.properties && value && typeof value === "object" && !Array.isArray(value)) {
+      out.push(...(await refusedUrls(hub, field, value as Record<string, unknown>, path)));
+    }
+  }
+  return out;
 }
 
 function credentialsOut(hub: Hub, secret: string | null, feedToken: string | null) {

@@ -24,7 +24,6 @@
  * (apply.ts applyHubEcho).
  */
 
-import axios from "axios";
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -49,6 +48,7 @@ import type { Connection, Prisma } from "../db/client.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
+import { egressHttp } from "./egress.js";
 import { CONNECTOR_HTTP_TIMEOUT_MS, connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** A push not acknowledged this long after it was created raises an alert. */
@@ -259,7 +259,10 @@ export async function sendPushes(
     byBooking.set(r.booking_id, [...(byBooking.get(r.booking_id) ?? []), r]);
   }
   const p = policiesFor(conn.id, options);
-  const http = axios.create({ timeout: options.httpTimeoutMs, maxRedirects: 3 });
+  const http = egressHttp(
+    { allowed: hub.config.CONNECTOR_ALLOWED_NETWORKS },
+    { timeout: options.httpTimeoutMs },
+  );
   // Each booking's send (its retries included) has its own deadline, so a slow API never cuts later ones short.
   const deadlineMs = (options.retries + 1) * (options.httpTimeoutMs + options.maxDelayMs);
   let anySent = false;
@@ -395,6 +398,8 @@ const CODES = new Set<ConnectorErrorCode>([
   "upstream_4xx",
   "timeout",
   "network",
+  "tls",
+  "refused_address",
   "invalid_payload",
   "invalid_signature",
   "unsupported",

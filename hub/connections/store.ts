@@ -8,13 +8,13 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import axios from "axios";
 import type { ConnectorContext, ConnectorError } from "../../connectors/contract.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma, PrismaClient } from "../db/client.js";
 import { decryptSecret, encryptSecret } from "../identity/secrets.js";
 import { connectorLog } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
+import { egressHttp } from "./egress.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -57,7 +57,10 @@ export function connectorContext(
     config: (conn.config ?? {}) as Record<string, unknown>,
     secret: connectionSecret(hub, conn),
     state: (conn.state ?? {}) as Record<string, unknown>,
-    http: axios.create({ timeout: CONNECTOR_HTTP_TIMEOUT_MS, signal, maxRedirects: 3 }),
+    http: egressHttp(
+      { allowed: hub.config.CONNECTOR_ALLOWED_NETWORKS },
+      { timeout: CONNECTOR_HTTP_TIMEOUT_MS, signal },
+    ),
     log: connectorLog(conn.id),
     now: hub.now,
     signal,

@@ -13,6 +13,7 @@ import type { JobQueue } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
 import type { PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
+import { log } from "../log.js";
 import { applyChanges } from "./apply.js";
 import { pulls } from "./health.js";
 import { connectorContext, recordFailure, recordSuccess } from "./store.js";
@@ -87,8 +88,10 @@ export async function syncConnection(hub: Hub, connectionId: string): Promise<Sy
   try {
     pulled = await connector.pull(connectorContext(hub, conn), window);
   } catch (err) {
-    // A connector throws only for a bug; it is still this connection's failure, not the worker's.
-    return failed("connector_error", (err as Error).message ?? String(err));
+    // A connector throws only for a bug; it is still this connection's failure, not the worker's. Its message
+    // stays in the log: what staff see names the kind of failure only.
+    log.error({ module: "connector", connectionId: conn.id, err }, "connector failed");
+    return failed("connector_error", "the connector failed unexpectedly (the error was logged)");
   }
   if (!pulled.ok) return failed(pulled.error.code, pulled.error.message);
 
@@ -106,7 +109,11 @@ export async function syncConnection(hub: Hub, connectionId: string): Promise<Sy
         },
       );
     } catch (err) {
-      return failed("apply_failed", (err as Error).message ?? String(err));
+      log.error({ module: "connector", connectionId: conn.id, err }, "sync not applied");
+      return failed(
+        "apply_failed",
+        "what the facility's system sent could not be saved (the error was logged)",
+      );
     }
   }
   const now = hub.now();

@@ -30,6 +30,7 @@ import { Problem, problems } from "../http/problem.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
+import { RefusedDestination } from "./egress.js";
 import { connectionSecret, recordFailure } from "./store.js";
 
 /** Rows applied in one transaction. */
@@ -52,8 +53,10 @@ type Conn = Pick<
   "id" | "facilityId" | "connector" | "enabled" | "config" | "secretSealed" | "state"
 >;
 
-/** Contexts for reading webhooks make no HTTP calls; they share one idle client and signal. */
-const idleHttp = axios.create();
+/** Contexts for reading webhooks make no HTTP calls; they share a client that reaches nothing, and one signal. */
+const idleHttp = axios.create({
+  adapter: () => Promise.reject(new RefusedDestination("reading a webhook makes no HTTP calls")),
+});
 const never = new AbortController().signal;
 
 function readContext(hub: Hub, conn: Conn): ConnectorContext {
@@ -415,7 +418,12 @@ async function processConnection(
       }
       const row = claimed[0];
       if (!row) throw err;
-      const message = String((err as Error)?.message ?? err).slice(0, 1000);
+      // The database's own message stays in the log; the row and the connection's health say what happened.
+      log.error(
+        { module: "connector", connectionId: conn.id, webhookRow: String(row.id), err },
+        "webhook not applied",
+      );
+      const message = "the delivery could not be applied to the booking ledger (the error was logged)";
       const now = hub.now();
       if (row.attempts + 1 >= WEBHOOK_MAX_ATTEMPTS) {
         await giveUp(hub.prisma, row.id, message, now);

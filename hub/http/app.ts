@@ -7,6 +7,7 @@ import type { Document } from "openapi-backend";
 import { demoCalendarFeed } from "../../fixtures/simulators/calendar-feed.js";
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
+import { textProblems } from "../db/text.js";
 import { type Actor, isStaff } from "../identity/actor.js";
 import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
@@ -16,6 +17,7 @@ import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./
 import { apiDocs } from "./docs.js";
 import { httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
+import { pathProblem } from "./path.js";
 import { Problem, problems } from "./problem.js";
 import { allHandlers } from "./routes/index.js";
 import type { Handlers, OpRequest, OpResponse } from "./types.js";
@@ -71,7 +73,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
     try {
       await next();
     } catch (err) {
-      const problem = err instanceof Problem ? err : undefined;
+      const problem = err instanceof Problem ? err : clientError(err);
       if (!problem) log.error({ err, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
       const p =
         problem ??
@@ -85,6 +87,9 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       for (const [k, v] of Object.entries(p.headers ?? {})) ctx.set(k, v);
       ctx.type = "application/problem+json";
       ctx.body = JSON.stringify(p.toJSON());
+      // A body still arriving (too large, or refused before it was read) is not read to its end, which could be
+      // never: the connection closes once the answer is sent.
+      if (!ctx.req.complete) ctx.set("Connection", "close");
     }
   });
 
@@ -106,6 +111,13 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       hsts: hub.config.COOKIE_SECURE,
     }),
   );
+
+  // A path that does not decode, or decodes to a NUL or a '..' segment, names nothing the hub serves.
+  app.use(async (ctx, next) => {
+    const problem = pathProblem(ctx.path);
+    if (problem) throw new Problem(400, "bad_path", "The address is not valid", problem);
+    await next();
+  });
 
   // The hub may sit behind a reverse proxy under a base path: everything lives below it.
   app.use(async (ctx, next) => {
@@ -163,6 +175,16 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       const body = rawBody
         ? await readRawBody(ctx.req, rawBody)
         : await readJsonBody(ctx.req, bodyLimitFor(operationId));
+      const badText = [...textProblems(ctx.query, "/query"), ...textProblems(body, "/requestBody")];
+      if (badText.length) {
+        throw new Problem(
+          400,
+          "invalid_text",
+          "The request is not valid",
+          "Some text cannot be stored",
+          badText,
+        );
+      }
       const validation = api.validateRequest({ ...request, body }, operation);
       if (!validation.valid) {
         throw problems.validation(
@@ -256,6 +278,18 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
   });
 
   return app;
+}
+
+/**
+ * Errors thrown by the libraries under the hub (koa-static refusing a path, Koa's own ctx.throw) that blame the
+ * request: their 4xx status, as problem JSON. Anything else is the hub's fault (null: a logged 500).
+ */
+function clientError(err: unknown): Problem | null {
+  const e = err as { status?: unknown; expose?: unknown };
+  if (typeof e?.status !== "number" || e.status < 400 || e.status >= 500 || e.expose !== true) return null;
+  if (e.status === 403 || e.status === 404) return problems.notFound("page");
+  if (e.status === 413) return new Problem(413, "payload_too_large", "Payload too large");
+  return problems.badRequest("The request could not be understood");
 }
 
 async function resolveActor(hub: Hub, ctx: Koa.Context): Promise<Actor | null> {

@@ -1,3 +1,4 @@
+import { textProblem } from "../db/text.js";
 import type { ImportError, Table } from "./read.js";
 
 /** One column of an import layout: English key (alias), Japanese header, and whether it must be present. */
@@ -5,8 +6,8 @@ export type ColumnSpec = { readonly key: string; readonly ja: string; readonly r
 
 /**
  * Maps a table's headers to the columns of a layout (Japanese header or English alias, case-insensitive) and
- * reports unknown, duplicate and missing columns on line 1, and a table without data rows on line 0, exactly as
- * the residents import does.
+ * reports unknown, duplicate and missing columns on line 1, a table without data rows on line 0, and every cell
+ * holding text the database cannot store on its line, exactly as the residents import does.
  */
 export function mapColumns<K extends string>(
   table: Table,
@@ -46,6 +47,21 @@ export function mapColumns<K extends string>(
   }
   if (!errors.length && table.rows.length === 0) {
     errors.push({ line: 0, column: "", code: "no_rows", message: "The file has no data rows" });
+  }
+  // Text the database cannot store (a NUL byte, or an unpaired surrogate from a workbook) would fail the import
+  // half-way as a server error: each such cell is reported here, with its line.
+  for (const { line, cells } of table.rows) {
+    for (const [header, text] of Object.entries(cells)) {
+      const problem = textProblem(text);
+      if (problem) {
+        errors.push({
+          line,
+          column: columnOf.get(header) ?? header,
+          code: "invalid_text",
+          message: `The cell ${problem}`,
+        });
+      }
+    }
   }
   return { columnOf, errors };
 }

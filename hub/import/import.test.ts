@@ -130,6 +130,18 @@ describe("validating residents", () => {
     expect(validateResidents(csv(), ctx).errors[0]?.code).toBe("no_rows");
   });
 
+  it("reports every cell holding a NUL, which the database cannot store, by line and column", () => {
+    const { rows, errors } = validateResidents(
+      csv("041009,1,佐藤\u0000,花子,,,,,,", "041009,2,鈴木,\u0000舞,,,,,,", "041009,3,高橋,彩,,,,,,"),
+      ctx,
+    );
+    expect(rows).toEqual([]);
+    expect(errors.map((e) => [e.line, e.column, e.code])).toEqual([
+      [2, "family_name", "invalid_text"],
+      [3, "given_name", "invalid_text"],
+    ]);
+  });
+
   it("requires the child's birth date when other child fields are given", () => {
     const { errors } = validateResidents(csv("041009,1,佐藤,花子,,,,,,2"), ctx);
     expect(errors.map((e) => [e.line, e.column, e.code])).toEqual([[2, "child_birth_date", "required"]]);

@@ -47,6 +47,8 @@ async function main() {
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
       SEED_DEMO: "true",
+      // As `npm run demo`: the demo's simulated calendar is served by this hub, on loopback.
+      CONNECTOR_ALLOWED_NETWORKS: "127.0.0.0/8,::1/128",
       COOKIE_SECURE: "false",
       PROCESS_ROLES: "api,workers,cron",
       ...(scratch ? { DATABASE_URL: scratch.url } : { DATABASE_URL: "" }),

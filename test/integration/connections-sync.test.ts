@@ -10,6 +10,7 @@ import { DISABLE_AFTER_FAILURES, WARN_AFTER_FAILURES } from "../../hub/connectio
 import { nextRunAfter, queueDueSyncs, syncConnection } from "../../hub/connections/sync.js";
 import { MemoryQueue } from "../../jobs/memory.js";
 import { TestClient } from "../support/client.js";
+import { facilitySystem } from "../support/facility-system.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
 const ORIGIN = "https://calendar.example.jp";
@@ -124,6 +125,35 @@ describe("scheduled syncs of a calendar feed", () => {
       JSON.stringify(m.payload).includes("連携でエラーが続いています"),
     );
     expect(warnings).toHaveLength(1);
+  });
+
+  it("follows a feed's redirect only to an allowed address: a hop to a refused one fails as refused_address", async () => {
+    const system = await facilitySystem();
+    const other = await t.hub.prisma.user.findUniqueOrThrow({
+      where: { email: "facility2@demo.example.jp" },
+    });
+    const to = `/to?url=${encodeURIComponent("http://169.254.169.254/latest/meta-data/")}`;
+    // This test hub allows loopback (the feed's first hop); the metadata address it redirects to stays refused.
+    const conn = await t.hub.prisma.connection.create({
+      data: {
+        facilityId: other.facilityId as string,
+        connector: "ical",
+        config: { url: `http://127.0.0.1:${system.port}${to}`, serviceType: "stay" },
+      },
+    });
+    try {
+      expect(await syncConnection(t.hub, conn.id)).toMatchObject({
+        outcome: "failed",
+        code: "refused_address",
+      });
+      expect(system.hits.map((h) => h.url)).toEqual([to]);
+      const { lastError } = await t.hub.prisma.connection.findUniqueOrThrow({ where: { id: conn.id } });
+      expect(lastError).toMatch(/^refused_address: the feed: the address is in a private or local network/);
+      expect(lastError).not.toMatch(/169\.254|127\.0|:\d{2,5}\b|ECONN|ERR_/);
+    } finally {
+      await t.hub.prisma.connection.delete({ where: { id: conn.id } });
+      await system.close();
+    }
   });
 
   it("pulls the demo's simulated calendar and shows the unreachable demo feed as failing", async () => {

@@ -46,6 +46,23 @@ describe("residents import (移行)", () => {
     expect(await count()).toBe(before);
   });
 
+  it("a NUL in a cell is reported on its line (not a server error) and nothing is imported", async () => {
+    const before = await count();
+    const lines = clean.split("\r\n");
+    const cells = (lines[3] ?? "").split(",");
+    cells[2] = `${cells[2]}\u0000`;
+    lines[3] = cells.join(",");
+    for (const dryRun of [true, false]) {
+      const res = await sendai.post(`api/imports/residents?dryRun=${dryRun}`, file(lines.join("\r\n")));
+      expect(res.status, res.text).toBe(422);
+      expect(res.json.code).toBe("import_invalid");
+      expect(res.json.errors).toEqual([
+        expect.objectContaining({ line: 4, column: "family_name", code: "invalid_text" }),
+      ]);
+    }
+    expect(await count()).toBe(before);
+  });
+
   it("a clean file imports fully, and a re-import updates instead of duplicating", async () => {
     const before = await count();
     const res = await sendai.post("api/imports/residents?dryRun=false", file(clean));

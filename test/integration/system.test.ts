@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
+const METRICS_TOKEN = "test-metrics-token-4f1c9a";
+
 describe("health, readiness and metrics", () => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub();
+    // Behind a proxy on the same host: the client is whoever X-Forwarded-For names.
+    t = await startTestHub({ env: { TRUSTED_PROXIES: "127.0.0.1", METRICS_TOKEN } });
   });
   afterAll(() => t?.close());
 
@@ -24,6 +27,24 @@ describe("health, readiness and metrics", () => {
     expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*operation="listMunicipalities"/);
   });
 
+  it("serves metrics to an outside client only with the metrics token", async () => {
+    const outside = { "x-forwarded-for": "203.0.113.5" };
+    const refused = await fetch(new URL("metrics", t.url), { headers: outside });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="metrics"');
+    expect((await refused.json()).code).toBe("metrics_token_required");
+    const wrong = await fetch(new URL("metrics", t.url), {
+      headers: { ...outside, authorization: `Bearer ${METRICS_TOKEN}x` },
+    });
+    expect(wrong.status).toBe(401);
+    const allowed = await fetch(new URL("metrics", t.url), {
+      headers: { ...outside, authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain("process_cpu_user_seconds_total");
+  });
+
   it("sends security headers and never caches API answers", async () => {
     const res = await fetch(new URL("api/municipalities", t.url));
     expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
@@ -35,9 +56,17 @@ describe("health, readiness and metrics", () => {
 describe("behind a reverse proxy under a base path", () => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub({ env: { BASE_PATH: "/sango/" } });
+    // Metrics for a monitoring network only (not this test's loopback), and no token.
+    t = await startTestHub({ env: { BASE_PATH: "/sango/", METRICS_ALLOWED_NETWORKS: "192.0.2.0/24" } });
   });
   afterAll(() => t?.close());
+
+  it("hides metrics from clients outside the allowed networks when no token is configured", async () => {
+    const res = await fetch(new URL("metrics", t.url), { headers: { authorization: "Bearer anything" } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await res.text()).not.toContain("process_cpu");
+  });
 
   it("serves the API, the docs and the portal below the base path only", async () => {
     expect(t.url).toMatch(/\/sango\/$/);

@@ -38,6 +38,8 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     SECRET_KEY: randomBytes(32).toString("hex"),
     COOKIE_SECURE: "false",
     PROCESS_ROLES: opts.workers ? "api,workers" : "api",
+    // Connectors reach the tests' own servers on this machine: allowed here explicitly, never by default.
+    CONNECTOR_ALLOWED_NETWORKS: "127.0.0.0/8,::1/128",
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...opts.env,

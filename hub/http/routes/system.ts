@@ -1,4 +1,6 @@
 import { register } from "../metrics.js";
+import { metricsAccess } from "../metrics-access.js";
+import { problems } from "../problem.js";
 import type { Handlers } from "../types.js";
 
 export const systemHandlers: Handlers = {
@@ -14,5 +16,14 @@ export const systemHandlers: Handlers = {
     return { status: ok ? 200 : 503, body: { status: ok ? "ok" : "unavailable", checks } };
   },
 
-  getMetrics: async () => ({ type: register.contentType, body: await register.metrics() }),
+  getMetrics: async ({ hub, headers, ip, koa }) => {
+    const authorization = typeof headers.authorization === "string" ? headers.authorization : undefined;
+    const access = metricsAccess(hub.config, { ip, authorization });
+    if (access === "hidden") throw problems.notFound("API route");
+    if (access === "token_required") {
+      koa.set("WWW-Authenticate", 'Bearer realm="metrics"');
+      throw problems.unauthenticated("Send the metrics token as a bearer token", "metrics_token_required");
+    }
+    return { type: register.contentType, body: await register.metrics() };
+  },
 };
