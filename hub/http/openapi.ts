@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import ajvFormats from "ajv-formats";
-import { type Document, OpenAPIBackend, type Operation } from "openapi-backend";
+import { type Document, OpenAPIBackend, OpenAPIValidator, type Operation } from "openapi-backend";
 import YAML from "yaml";
 import type { Access } from "../identity/policy.js";
 
@@ -28,7 +28,15 @@ class OpenApi31Backend extends OpenAPIBackend {
   }
 }
 
-/** openapi-backend as router and validator (ajv, with formats such as date, email and uuid). */
+/**
+ * openapi-backend as router and validator (ajv, with formats such as date, email and uuid).
+ *
+ * Each operation's ajv validators are compiled the first time that operation is validated, not at start: compiling
+ * all of them took ~10 s, which every start and every test hub paid (issue 13). openapi-backend's own `quick` mode
+ * would do the same but also skips checking the document and dereferences it differently; here only the
+ * validator is lazy. test/integration/openapi.test.ts compiles every validator, so a schema ajv cannot compile
+ * still fails CI rather than a first request.
+ */
 export async function createOpenApi(definition: Document): Promise<OpenAPIBackend> {
   const check = await new Validator().validate(
     structuredClone(definition) as Parameters<Validator["validate"]>[0],
@@ -41,16 +49,23 @@ export async function createOpenApi(definition: Document): Promise<OpenAPIBacken
   const api = new OpenApi31Backend({
     definition,
     strict: true,
-    validate: true,
+    // The validator is made below, lazily compiled, once the router exists.
+    validate: false,
     quick: false,
-    coerceTypes: true,
     ignoreTrailingSlashes: true,
+  });
+  await api.init();
+  api.validator = new OpenAPIValidator({
+    definition: api.definition,
+    router: api.router,
+    lazyCompileValidators: true,
+    coerceTypes: true,
     customizeAjv: (ajv) => {
       addFormats(ajv);
       return ajv;
     },
   });
-  await api.init();
+  api.validate = true;
   // The router rebuilds its operation list from the document on every call (several per request); the
   // document never changes after init, so the list is built once.
   const operations = api.router.getOperations();
