@@ -15,6 +15,13 @@ import pg from "pg";
 import lockfile from "proper-lockfile";
 import { openDb, type PrismaClient } from "../../hub/db/client.js";
 import { hashPassword } from "../../hub/identity/passwords.js";
+import { withClockSetBack } from "./shifted-clock.js";
+
+/**
+ * Under TEST_CLOCK_UTC, templates are built with the clock this much earlier than the files that copy them start
+ * (see withClockSetBack); 10 minutes keeps the Tokyo date at 23:30 and 14:59 UTC alike.
+ */
+const BUILD_CLOCK_SET_BACK_MS = 10 * 60_000;
 
 /** What global-setup.ts gives every test file of a run. */
 export type TemplateRun = { dir: string; id: string };
@@ -55,7 +62,9 @@ export async function template(run: TemplateRun, kind: TemplateKind, serverUrl?:
       stale: 300_000,
     });
     try {
-      if (!existsSync(done)) await build(run, kind, key, done, serverUrl);
+      if (!existsSync(done)) {
+        await withClockSetBack(BUILD_CLOCK_SET_BACK_MS, () => build(run, kind, key, done, serverUrl));
+      }
     } finally {
       await release();
     }
