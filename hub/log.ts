@@ -7,7 +7,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import roll from "pino-roll";
 
 const REDACT = [
   "password",
@@ -69,6 +68,8 @@ let fileDir: string | undefined;
 export async function logToFiles(dir: string): Promise<void> {
   if (fileDir) return;
   fileDir = dir;
+  // Loaded here, not at the top: pino-roll brings date-fns (300 files), which every start would load otherwise.
+  const { default: roll } = await import("pino-roll");
   const stream = await roll({
     file: path.join(dir, "hub"),
     frequency: "daily",

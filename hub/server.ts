@@ -15,16 +15,22 @@ export type HubOptions = {
   /** Prefix for Redis keys, so parallel test runs never share queues. */
   redisPrefix?: string;
   now?: () => Date;
+  /** Embedded only: open the database from this data directory dump (tests start from a seeded template). */
+  loadDataDir?: Blob;
 };
 
 /** Opens the database (migrating it) and the job queue. */
 export async function createHub(config: Config, opts: HubOptions = {}): Promise<Hub> {
-  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    loadDataDir: opts.loadDataDir,
+  });
   return {
     config,
     db,
     prisma: db.prisma,
-    queue: createQueue(config.REDIS_URL, opts.redisPrefix),
+    queue: await createQueue(config.REDIS_URL, opts.redisPrefix),
     limits: createLimits(config.REDIS_URL, opts.redisPrefix),
     networks: new NetworkGuard(db.prisma),
     directory: new FacilityDirectory(db.prisma),

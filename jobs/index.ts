@@ -1,13 +1,12 @@
 import { registerWaitlistQueue } from "../hub/waitlist/kick.js";
-import { BullQueue } from "./bullmq.js";
 import { MemoryQueue } from "./memory.js";
 import type { JobQueue } from "./queue.js";
 
 export type { JobQueue } from "./queue.js";
 
-/** BullMQ when REDIS_URL is set, the in-process twin otherwise. */
-export function createQueue(redisUrl?: string, prefix?: string): JobQueue {
-  const queue = redisUrl ? new BullQueue(redisUrl, prefix) : new MemoryQueue();
+/** BullMQ when REDIS_URL is set, the in-process twin otherwise (BullMQ is loaded only then: it is slow to load). */
+export async function createQueue(redisUrl?: string, prefix?: string): Promise<JobQueue> {
+  const queue = redisUrl ? new (await import("./bullmq.js")).BullQueue(redisUrl, prefix) : new MemoryQueue();
   // Places freed inside a transaction (the ledger, capacity changes) kick the waitlist through this process's
   // queue (hub/waitlist/kick.ts), until the queue is closed.
   const unregister = registerWaitlistQueue(queue);

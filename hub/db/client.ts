@@ -19,7 +19,13 @@ export type Db = {
   close(): Promise<void>;
 };
 
-export type DbOptions = { databaseUrl?: string; dataDir: string; poolSize?: number };
+export type DbOptions = {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize?: number;
+  /** Embedded only: start from this data directory (a `dumpDataDir` tarball) instead of an empty cluster. */
+  loadDataDir?: Blob;
+};
 
 /**
  * Opens the database and brings its schema up to date. With a URL: a PostgreSQL server through
@@ -49,7 +55,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     };
   }
   const dir = opts.dataDir === "memory://" ? "memory://" : path.resolve(opts.dataDir, "pglite");
-  const lite = await PGlite.create(dir);
+  const lite = await PGlite.create(dir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   await applyMigrations(pgliteRunner(lite));
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
   return {

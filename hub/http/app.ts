@@ -16,7 +16,7 @@ import { log } from "../log.js";
 import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./body.js";
 import { apiDocs } from "./docs.js";
 import { httpDuration } from "./metrics.js";
-import { createOpenApi, type HubOperation, loadOpenApiDocument } from "./openapi.js";
+import { createOpenApi, type HubOperation, loadCheckedOpenApiDocument } from "./openapi.js";
 import { pathProblem } from "./path.js";
 import { Problem, problems } from "./problem.js";
 import { allHandlers } from "./routes/index.js";
@@ -32,7 +32,7 @@ const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** Builds the Koa application: API (OpenAPI-routed), docs, health, metrics and the portal, under BASE_PATH. */
 export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Promise<Koa> {
-  const document = loadOpenApiDocument();
+  const document = await loadCheckedOpenApiDocument();
   const api = await createOpenApi(document);
   assertEveryOperationHandled(document, handlers);
   const clientAddress = clientAddressResolver(hub.config.TRUSTED_PROXIES);

@@ -1,14 +1,14 @@
 /** Starting and stopping the processes a benchmark drives (test/bench/run.ts, test/bench/webhook.ts). */
 import type { ChildProcess } from "node:child_process";
 
-/** Waits until `url` answers 2xx. */
-export async function waitReady(url: string, timeoutMs: number): Promise<void> {
+/** Waits until `url` answers 2xx, asking every `pollMs`. */
+export async function waitReady(url: string, timeoutMs: number, pollMs = 300): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     try {
       if ((await fetch(url)).ok) return;
     } catch {}
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`${url} did not become ready`);
 }

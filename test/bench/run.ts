@@ -11,6 +11,7 @@ import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
 import { billingBench } from "./billing.js";
+import { bootBench } from "./boot.js";
 import { freePort, stop, waitReady } from "./processes.js";
 import { webhookBench } from "./webhook.js";
 
@@ -162,6 +163,8 @@ async function main() {
     const webhookMetrics = await webhookBench();
     // Billing runs over a year and all municipalities' invoices (test/bench/billing.ts; alone: npx tsx test/bench/billing.ts).
     const billingMetrics = await billingBench();
+    // The hub's own start, with nothing to migrate or seed (test/bench/boot.ts; alone: npx tsx test/bench/boot.ts).
+    const bootMetrics = await bootBench();
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
@@ -193,6 +196,7 @@ async function main() {
     );
     metrics.push(...webhookMetrics);
     metrics.push(...billingMetrics);
+    metrics.push(...bootMetrics);
     mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
     writeFileSync(
       RESULTS,

@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)("billing in the portal", () => {
 
   beforeAll(async () => {
     requirePortalBuild();
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
     browser = await launchBrowser();
     months = (
       await generateYear(t.hub.prisma, {

@@ -28,7 +28,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
 
   beforeAll(async () => {
     requirePortalBuild();
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
     browser = await launchBrowser();
     const p = t.hub.prisma;
     facilityId = (await p.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } }))

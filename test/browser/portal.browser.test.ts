@@ -31,7 +31,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
     } else {
       requirePortalBuild();
       const { startTestHub } = await import("../support/hub.js");
-      const hub = await startTestHub({ seed: "demo" });
+      const hub = await startTestHub({ seed: "demo", residents: 50 });
       hubUrl = hub.url;
       closeHub = () => hub.close();
     }

@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from "./chromium.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
-export const hasChromium = existsSync(CHROMIUM);
+export { CHROMIUM, hasChromium };
+
 if (!hasChromium) {
   console.warn(`[portal browser tests] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 }
@@ -39,22 +40,15 @@ export function requirePortalBuild() {
   if (!existsSync(DIST_INDEX)) throw new Error("portal/dist is missing: run `npm run build` first");
 }
 
-/** Headless Chromium with nothing that would call home. */
+/**
+ * Headless Chromium with nothing that would call home: the run's shared Chromium (test/browser/global-setup.ts)
+ * when there is one, else a new one. `close()` disconnects from the shared one, closing this file's contexts.
+ */
 export async function launchBrowser(): Promise<Browser> {
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const shared = inject("chromiumEndpoint");
+  if (shared) return chromium.connect(shared);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
 /**

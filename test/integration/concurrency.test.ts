@@ -92,7 +92,7 @@ describe(`concurrency: ${RACERS} holds racing for a few places`, () => {
   });
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 40 });
+    t = await startTestHub({ seed: "demo", residents: 50 });
     const p = t.hub.prisma;
     facilityId = (await p.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } }))
       .facilityId as string;

@@ -47,7 +47,7 @@ describe("applying connector changes to the ledger", () => {
     prisma().syncConflict.findMany({ where: { connectionId: conn.id, ...(kind ? { kind } : {}) } });
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
     const staff = await prisma().user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
     const facilityId = staff.facilityId as string;
     await prisma().facilityService.update({

@@ -79,7 +79,7 @@ describe("the CSV connector through the API", () => {
     });
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
     const user = (email: string) => prisma().user.findUniqueOrThrow({ where: { email } });
     facilityId = (await user("facility@demo.example.jp")).facilityId as string;
     otherFacilityId = (await user("facility2@demo.example.jp")).facilityId as string;

@@ -76,7 +76,7 @@ describe("the iCal connector against the ledger", () => {
   beforeAll(async () => {
     nock.disableNetConnect();
     nock.enableNetConnect("127.0.0.1");
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
     const staff = await prisma().user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
     facilityId = staff.facilityId as string;
     // The demo hospital offers stays and day care; its calendar also has home visits, so it offers those too.

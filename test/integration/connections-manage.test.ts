@@ -20,7 +20,7 @@ describe("connections: settings, health and the review queue", () => {
   let operator: TestClient;
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
     const user = (email: string) => t.hub.prisma.user.findUniqueOrThrow({ where: { email } });
     facilityId = (await user("facility@demo.example.jp")).facilityId as string;
     otherFacilityId = (await user("facility2@demo.example.jp")).facilityId as string;

@@ -44,7 +44,7 @@ describe("scheduled syncs of a calendar feed", () => {
   let facilityId: string;
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 10, now: () => now, env: { SEED_DEMO: "true" } });
+    t = await startTestHub({ seed: "demo", residents: 20, now: () => now, env: { SEED_DEMO: "true" } });
     facilityId = (await t.hub.prisma.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } }))
       .facilityId as string;
     const conn = await t.hub.prisma.connection.create({

@@ -1,6 +1,6 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadOpenApiDocument } from "../../hub/http/openapi.js";
+import { createOpenApi, loadOpenApiDocument } from "../../hub/http/openapi.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
 const ROLES = ["resident", "facility", "municipality", "association", "prefecture", "operator"];
@@ -46,5 +46,34 @@ describe("the OpenAPI document", () => {
       const asset = await fetch(new URL(ref, new URL("api/docs", t.url)));
       expect(asset.status, ref).toBe(200);
     }
+  });
+
+  it("compiles an operation's validators when it is first used, not at start", async () => {
+    const api = await createOpenApi(loadOpenApiDocument());
+    expect(Object.keys(api.validator.requestValidators)).toEqual([]);
+    expect(Object.keys(api.validator.responseValidators)).toEqual([]);
+    const ok = api.validateRequest(
+      { method: "GET", path: "/api/facilities", query: "limit=5", headers: {} },
+      "listFacilities",
+    );
+    expect(ok.valid).toBe(true);
+    const bad = api.validateRequest(
+      { method: "GET", path: "/api/facilities", query: "limit=many", headers: {} },
+      "listFacilities",
+    );
+    expect(bad.valid).toBe(false);
+    expect(Object.keys(api.validator.requestValidators)).toEqual(["listFacilities"]);
+  });
+
+  it("has request and response validators ajv can compile for every operation", async () => {
+    // The hub compiles them on first use; this compiles them all, so a schema ajv refuses fails here, not in use.
+    const api = await createOpenApi(loadOpenApiDocument());
+    api.validator.preCompileRequestValidators();
+    api.validator.preCompileResponseValidators();
+    api.validator.preCompileResponseHeaderValidators();
+    const operations = api.router.getOperations().map((o) => o.operationId);
+    expect(operations.length).toBeGreaterThan(100);
+    expect(Object.keys(api.validator.requestValidators).sort()).toEqual([...operations].sort());
+    expect(Object.keys(api.validator.responseValidators).sort()).toEqual([...operations].sort());
   });
 });

@@ -53,7 +53,7 @@ describe("municipal policy versions", () => {
   const { today, nextMonth } = tokyoDays();
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 30 });
+    t = await startTestHub({ seed: "demo", residents: 50 });
     sendai = await clientFor(t, "sendai@demo.example.jp");
     natori = await clientFor(t, "natori@demo.example.jp");
     prefecture = await clientFor(t, "prefecture@demo.example.jp");

@@ -26,7 +26,7 @@ describe("role matrix", () => {
   const ops = specOperations().filter((o) => !SESSION_OPS.has(o.operationId));
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 200 });
+    t = await startTestHub({ seed: "demo", residents: 50 });
     const p = t.hub.prisma;
     const user = (email: string) => p.user.findUniqueOrThrow({ where: { email } });
     const facility = await user(DEMO_USERS.facility.own);

@@ -5,7 +5,7 @@ import { startTestHub, type TestHub } from "../support/hub.js";
 describe("demo seeding", () => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 10 });
+    t = await startTestHub({ seed: "demo", residents: 20 });
   });
   afterAll(() => t?.close());
 
@@ -23,7 +23,7 @@ describe("demo seeding", () => {
     });
     await p.facilityService.updateMany({ where: { facilityId: facility.id }, data: { capacity: 9 } });
 
-    const counts = await seedDemo(p, { residents: 10 });
+    const counts = await seedDemo(p, { residents: 20 });
     expect(counts.facilities).toBe(before.facilities);
     expect(await p.facility.count()).toBe(before.facilities);
     expect(await p.resident.count()).toBe(before.residents);

@@ -44,7 +44,7 @@ describe("statistics", () => {
   }
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 40 });
+    t = await startTestHub({ seed: "demo", residents: 50 });
     const p = t.hub.prisma;
     prefecture = await clientFor(t, DEMO_USERS.prefecture.own);
     sendai = await clientFor(t, DEMO_USERS.municipality.own);

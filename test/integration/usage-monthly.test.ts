@@ -64,7 +64,7 @@ describe("monthly confirmation of usage (確認・承認)", () => {
   }
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 30, now: () => clock ?? new Date() });
+    t = await startTestHub({ seed: "demo", residents: 50, now: () => clock ?? new Date() });
     sendai = await clientFor(t, DEMO_USERS.municipality.own);
     natori = await clientFor(t, DEMO_USERS.municipality.other as string);
     prefecture = await clientFor(t, DEMO_USERS.prefecture.own);

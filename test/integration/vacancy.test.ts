@@ -3,7 +3,7 @@ import type { ServiceType } from "../../hub/db/client.js";
 import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
-import { tokyoDate as date, tokyoDay as day } from "../support/dates.js";
+import { tokyoDate as date, tokyoDay as day, serviceDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor, clientForUser } from "../support/sessions.js";
@@ -195,7 +195,8 @@ describe("unified vacancy search (GET /api/vacancy)", () => {
   });
 
   it("subtracts places taken in the facility's own system and follows capacity changes", async () => {
-    const d = day(40);
+    // Day care: a service day (closed on Sundays).
+    const d = serviceDay(34);
     const res = await staff.put(`api/facilities/${facilityId}/slots`, {
       serviceType: "day",
       from: d,

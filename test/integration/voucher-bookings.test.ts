@@ -4,7 +4,7 @@ import { addDays, formatDate } from "../../hub/inventory/dates.js";
 import { formatVoucherNumber, makeVoucherNumber } from "../../hub/vouchers/number.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
-import { tokyoDay as day, tokyoDate } from "../support/dates.js";
+import { tokyoDay as day, serviceDay, tokyoDate } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
@@ -159,13 +159,13 @@ describe("vouchers and bookings: entitlement, units and redemption", () => {
     const old = await sendai.post("api/bookings", stay(day(5), r));
     expectProblem(old, 422, "not_entitled");
     expect(old.json.errors.map((e: { code: string }) => e.code)).toContain("child_too_old");
-    // Day care is open until the first birthday.
+    // Day care is open until the first birthday (and closed on Sundays: a service day).
     const block = await t.hub.prisma.facilityService.findUniqueOrThrow({
       where: { facilityId_serviceType: { facilityId, serviceType: "day" } },
     });
     const code = (block.timeBlocks as { code: string }[])[0]?.code;
     const dayCare = await sendai.post("api/bookings", {
-      ...stay(day(5), r),
+      ...stay(serviceDay(5), r),
       serviceType: "day",
       timeBlock: code,
     });

@@ -44,7 +44,7 @@ describe("vouchers", () => {
   }
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 30 });
+    t = await startTestHub({ seed: "demo", residents: 50 });
     sendai = await clientFor(t, DEMO_USERS.municipality.own);
     natori = await clientFor(t, DEMO_USERS.municipality.other as string);
     prefecture = await clientFor(t, DEMO_USERS.prefecture.own);

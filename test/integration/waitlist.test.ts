@@ -503,7 +503,7 @@ describe("waitlist", () => {
 describe("waitlist with workers: a cancellation's place is offered without anyone asking", () => {
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 5, workers: true });
+    t = await startTestHub({ seed: "demo", residents: 20, workers: true });
   }, 180_000);
   afterAll(() => t?.close());
 

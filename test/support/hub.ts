@@ -1,9 +1,17 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { loadConfig } from "../../hub/config.js";
 import type { Hub } from "../../hub/context.js";
 import { hashPassword } from "../../hub/identity/passwords.js";
 import { createHub, startHub } from "../../hub/server.js";
+import {
+  createDatabase,
+  databaseUrl,
+  dropDatabase,
+  loadTemplate,
+  template,
+  templateRun,
+  uniqueName,
+} from "./templates.js";
 
 export type TestHub = {
   hub: Hub;
@@ -23,13 +31,23 @@ export type TestHubOptions = {
 };
 
 /**
- * A hub on a fresh database for one test file: a new PostgreSQL database when DATABASE_URL is set
- * (dropped on close), else an in-memory PGlite; BullMQ with a unique key prefix when REDIS_URL is set,
- * else the in-process queue.
+ * A hub on a fresh database for one test file: a new PostgreSQL database when DATABASE_URL is set (dropped on
+ * close), else an in-memory PGlite; BullMQ with a unique key prefix when REDIS_URL is set, else the in-process
+ * queue. The database is a copy of the run's template for its seed (test/support/templates.ts): the demo data
+ * is seeded once per run and size, not once per file.
  */
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
-  const scratch = process.env.DATABASE_URL
-    ? await createScratchDatabase(process.env.DATABASE_URL)
+  const serverUrl = process.env.DATABASE_URL;
+  const run = await templateRun();
+  const from = run
+    ? await template(
+        run,
+        opts.seed === "demo" ? { seed: "demo", residents: opts.residents ?? 200 } : { seed: "none" },
+        serverUrl,
+      )
+    : undefined;
+  const scratch = serverUrl
+    ? await createScratchDatabase(serverUrl, from && "postgres" in from ? from.postgres : undefined)
     : undefined;
   const config = loadConfig({
     PORT: "0",
@@ -47,8 +65,10 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   const hub = await createHub(config, {
     redisPrefix: `test-${randomBytes(4).toString("hex")}`,
     now: opts.now,
+    loadDataDir: from && "pglite" in from ? loadTemplate(from) : undefined,
   });
-  if (opts.seed === "demo") {
+  // Outside a run with templates (global-setup.ts), the demo data is seeded here.
+  if (opts.seed === "demo" && !from) {
     const { seedDemo } = await import("../../fixtures/seed.js");
     await seedDemo(hub.prisma, { hashPassword, residents: opts.residents ?? 200 });
   }
@@ -63,24 +83,15 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   };
 }
 
-/** CREATE DATABASE for one test run, so parallel runs and files never interfere. */
+/** CREATE DATABASE for one test run (a copy of `template` if given), so parallel runs and files never interfere. */
 export async function createScratchDatabase(
   serverUrl: string,
+  template?: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `hubtest_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const name = uniqueName("hubtest");
+  await createDatabase(serverUrl, name, template);
   return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
+    url: databaseUrl(serverUrl, name),
+    drop: () => dropDatabase(serverUrl, name),
   };
 }

@@ -10,7 +10,26 @@
  * the embedded default and leave the browser tests out.
  */
 const REAL_DATE = Symbol.for("sango.test.realDate");
-type Patched = typeof globalThis & { [REAL_DATE]?: DateConstructor };
+const REWOUND = Symbol.for("sango.test.clockRewound");
+type Patched = typeof globalThis & { [REAL_DATE]?: DateConstructor; [REWOUND]?: number };
+
+/**
+ * Runs `fn` with the shifted clock set back by `ms` (a no-op without TEST_CLOCK_UTC). The database templates are
+ * built this way (test/support/templates.ts): every file's clock starts again at TEST_CLOCK_UTC, so what a template
+ * built a minute into its file wrote (created-at times, a vacancy's "as of") would otherwise lie in the future of
+ * the files that copy it.
+ */
+export async function withClockSetBack<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const g = globalThis as Patched;
+  // Nested calls (a demo template built on the empty one) keep the outer setting.
+  if (!process.env.TEST_CLOCK_UTC || g[REWOUND]) return fn();
+  g[REWOUND] = ms;
+  try {
+    return await fn();
+  } finally {
+    g[REWOUND] = 0;
+  }
+}
 
 const wanted = process.env.TEST_CLOCK_UTC;
 if (wanted) {
@@ -29,14 +48,15 @@ if (wanted) {
     Number(match[2]),
   );
   const offset = start - RealDate.now();
+  const now = () => RealDate.now() + offset - (g[REWOUND] ?? 0);
 
   class ShiftedDate extends RealDate {
     constructor(...args: unknown[]) {
-      if (args.length === 0) super(RealDate.now() + offset);
+      if (args.length === 0) super(now());
       else super(...(args as [number]));
     }
     static override now(): number {
-      return RealDate.now() + offset;
+      return now();
     }
     // Dates made by Node itself (fs.stat, …) come from the real constructor; they are dates all the same.
     static override [Symbol.hasInstance](value: unknown): boolean {

@@ -1,12 +1,5 @@
 import { audit } from "../../audit/audit.js";
-import {
-  facilityStatementXlsx,
-  type InvoiceFile,
-  invoiceDocx,
-  invoicesZip,
-  invoiceXlsx,
-  totalsCsv,
-} from "../../billing/invoices.js";
+import type { InvoiceFile } from "../../billing/invoices.js";
 import {
   finalizeRun,
   getRun,
@@ -41,6 +34,9 @@ function associationFor(actor: Actor, requested: string | undefined): string {
   }
   return id;
 }
+
+/** The invoice writers load exceljs and docx, which take longer to load than the rest of the hub: on first use. */
+const invoices = () => import("../../billing/invoices.js");
 
 const download = (f: InvoiceFile) => ({
   body: f.body,
@@ -93,7 +89,7 @@ export const billingHandlers: Handlers = {
     const associationId = scopeAssociation(actor, str(req.query.associationId));
     const encoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
     const list = await listRuns(req.hub.prisma, { associationId, month });
-    const file = totalsCsv(list, encoding);
+    const file = (await invoices()).totalsCsv(list, encoding);
     await exported(req, actor, "", { month: month.text, associationId, encoding, format: "csv" });
     return download(file);
   },
@@ -128,7 +124,7 @@ export const billingHandlers: Handlers = {
     const now = req.hub.now();
     const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
     await exported(req, actor, runId, { format: "xlsx", invoiceNumber: run.invoiceNumber });
-    return download(await invoiceXlsx(run, now));
+    return download(await (await invoices()).invoiceXlsx(run, now));
   },
 
   getBillingInvoiceDocx: async (req) => {
@@ -138,14 +134,14 @@ export const billingHandlers: Handlers = {
     const now = req.hub.now();
     const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
     await exported(req, actor, runId, { format: "docx", invoiceNumber: run.invoiceNumber });
-    return download(await invoiceDocx(run, now));
+    return download(await (await invoices()).invoiceDocx(run, now));
   },
 
   getBillingInvoicesZip: async (req) => {
     const actor = requireActor(req);
     const month = requireMonth(req.query.month);
     const associationId = associationFor(actor, str(req.query.associationId));
-    const file = await invoicesZip(req.hub.prisma, associationId, month, req.hub.now());
+    const file = await (await invoices()).invoicesZip(req.hub.prisma, associationId, month, req.hub.now());
     await exported(req, actor, "", { format: "zip", month: month.text, associationId, runs: file.runs });
     return download(file);
   },
@@ -155,7 +151,13 @@ export const billingHandlers: Handlers = {
     const month = requireMonth(req.query.month);
     const associationId = associationFor(actor, str(req.query.associationId));
     const facilityId = req.query.facilityId as string;
-    const file = await facilityStatementXlsx(req.hub.prisma, associationId, facilityId, month, req.hub.now());
+    const file = await (await invoices()).facilityStatementXlsx(
+      req.hub.prisma,
+      associationId,
+      facilityId,
+      month,
+      req.hub.now(),
+    );
     await exported(req, actor, facilityId, { format: "statement.xlsx", month: month.text, associationId });
     return download(file);
   },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHub, type TestHub } from "../../test/support/hub.js";
-import { audit, purgeAudit } from "./audit.js";
+import { audit, purgeAudit } from "../../hub/audit/audit.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
 
 describe("audit retention", () => {
   let t: TestHub;

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { BullQueue } from "./bullmq.js";
-import { JOB_NAMES } from "./names.js";
-import type { JobHandlers } from "./queue.js";
+import { BullQueue } from "../../jobs/bullmq.js";
+import { JOB_NAMES } from "../../jobs/names.js";
+import type { JobHandlers } from "../../jobs/queue.js";
 
 const REDIS_URL = process.env.REDIS_URL;
 

@@ -1,6 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
-import { applyMigrations, readMigrations, type SqlRunner } from "./migrate.js";
+import { applyMigrations, readMigrations, type SqlRunner } from "../../hub/db/migrate.js";
 
 function runner(lite: PGlite): SqlRunner {
   return {
