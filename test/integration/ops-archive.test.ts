@@ -50,9 +50,11 @@ describe(`export and import of everything (${server ? "PostgreSQL" : "PGlite"})`
     // Values a CSV round trip easily loses or confuses.
     const residents = await p.resident.findMany({ orderBy: { id: "asc" }, take: 3, select: { id: true } });
     await p.$executeRawUnsafe(
-      `UPDATE resident SET email = '', phone = NULL, address = $2 WHERE id = $1::uuid`,
+      `UPDATE resident SET email = $3, phone = NULL, address = $2 WHERE id = $1::uuid`,
       residents[0]?.id,
       'a,"b"\nc\\d {x} 宮城県　仙台市\r\n',
+      // An empty e-mail address cannot be stored (it is NULL or in its normal form); quotes and a comma can.
+      'o\'brien+"q",1@example.jp',
     );
     await p.$executeRawUnsafe(
       `UPDATE resident SET email = NULL, phone = '' WHERE id = $1::uuid`,
@@ -148,7 +150,11 @@ describe(`export and import of everything (${server ? "PostgreSQL" : "PGlite"})`
       const rows = await target.sql.query<{ email: string | null; phone: string | null; address: string }>(
         "SELECT email, phone, address FROM resident ORDER BY id LIMIT 2",
       );
-      expect(rows[0]).toEqual({ email: "", phone: null, address: 'a,"b"\nc\\d {x} 宮城県　仙台市\r\n' });
+      expect(rows[0]).toEqual({
+        email: 'o\'brien+"q",1@example.jp',
+        phone: null,
+        address: 'a,"b"\nc\\d {x} 宮城県　仙台市\r\n',
+      });
       expect(rows[1]).toMatchObject({ email: null, phone: "" });
       // Sequences continue where the source's did.
       const [next] = await target.sql.query<{ id: string }>(
