@@ -95,10 +95,24 @@ class RetryableFailure extends Error {
 }
 
 type Policies = { retry: RetryPolicy; breaker: CircuitBreakerPolicy; options: PushPolicyOptions };
-/** Per connection, in this process's memory (a restart closes every circuit; other options start afresh). */
-const policies = new Map<string, Policies>();
+/**
+ * Per hub and connection, in this process's memory (a restart closes every circuit; other options start afresh).
+ * Per hub rather than per process so that two hubs in one process (tests, whose databases are copies of one template
+ * and so share connection ids) never see each other's circuits.
+ */
+const policiesByHub = new WeakMap<object, Map<string, Policies>>();
 
-function policiesFor(connectionId: string, options: PushPolicyOptions): Policies {
+function policiesOf(hub: Pick<Hub, "prisma">): Map<string, Policies> {
+  let policies = policiesByHub.get(hub.prisma);
+  if (!policies) {
+    policies = new Map();
+    policiesByHub.set(hub.prisma, policies);
+  }
+  return policies;
+}
+
+function policiesFor(hub: Hub, connectionId: string, options: PushPolicyOptions): Policies {
+  const policies = policiesOf(hub);
   const have = policies.get(connectionId);
   if (have && (have.options === options || JSON.stringify(have.options) === JSON.stringify(options)))
     return have;
@@ -121,9 +135,12 @@ function policiesFor(connectionId: string, options: PushPolicyOptions): Policies
   return made;
 }
 
-/** The circuit of a connection's pushes in this process: closed, open, half-open (null before the first push). */
-export function pushCircuit(connectionId: string): "closed" | "open" | "halfOpen" | "isolated" | null {
-  const p = policies.get(connectionId);
+/** The circuit of a connection's pushes in this hub: closed, open, half-open (null before the first push). */
+export function pushCircuit(
+  hub: Pick<Hub, "prisma">,
+  connectionId: string,
+): "closed" | "open" | "halfOpen" | "isolated" | null {
+  const p = policiesOf(hub).get(connectionId);
   if (!p) return null;
   return (
     {
@@ -136,7 +153,8 @@ export function pushCircuit(connectionId: string): "closed" | "open" | "halfOpen
 }
 
 /** Forgets the retry and circuit state (tests, or after a connection's settings changed). */
-export function resetPushPolicies(connectionId?: string): void {
+export function resetPushPolicies(hub: Pick<Hub, "prisma">, connectionId?: string): void {
+  const policies = policiesOf(hub);
   if (connectionId) policies.delete(connectionId);
   else policies.clear();
 }
@@ -258,7 +276,7 @@ export async function sendPushes(
   for (const r of [...claimed].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     byBooking.set(r.booking_id, [...(byBooking.get(r.booking_id) ?? []), r]);
   }
-  const p = policiesFor(conn.id, options);
+  const p = policiesFor(hub, conn.id, options);
   const http = egressHttp(
     { allowed: hub.config.CONNECTOR_ALLOWED_NETWORKS },
     { timeout: options.httpTimeoutMs },

@@ -564,11 +564,11 @@ describe("the webhook connector (two-way HTTP)", () => {
       expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(45);
       expect((calls[2]?.at ?? 0) - (calls[1]?.at ?? 0)).toBeGreaterThanOrEqual(95);
       expect((await pushes(id))[0]).toMatchObject({ status: "acknowledged", lastError: null });
-      expect(pushCircuit(conn.id)).toBe("closed");
+      expect(pushCircuit(t.hub, conn.id)).toBe("closed");
     });
 
     it("records timeouts, opens the circuit, alerts after 30 minutes, and recovers; the hub keeps serving", async () => {
-      resetPushPolicies(conn.id);
+      resetPushPolicies(t.hub, conn.id);
       const slow: PushPolicyOptions = {
         ...fast,
         retries: 1,
@@ -589,7 +589,7 @@ describe("the webhook connector (two-way HTTP)", () => {
       const run = await running;
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(run).toMatchObject({ sent: 0, retrying: 1, circuitOpen: true });
-      expect(pushCircuit(conn.id)).toBe("open");
+      expect(pushCircuit(t.hub, conn.id)).toBe("open");
       const [first, second, third] = await Promise.all(ids.map(async (id) => (await pushes(id))[0]));
       expect(first).toMatchObject({ status: "pending", attempts: 1 });
       expect(first?.lastError).toMatch(/^timeout: /);
@@ -627,7 +627,7 @@ describe("the webhook connector (two-way HTTP)", () => {
       await sleep(350);
       const recovered = await runPushJob(t.hub, { connectionId: conn.id }, slow);
       expect(recovered).toMatchObject({ sent: 3, circuitOpen: false });
-      expect(pushCircuit(conn.id)).toBe("closed");
+      expect(pushCircuit(t.hub, conn.id)).toBe("closed");
       for (const id of ids) expect((await pushes(id))[0]?.status).toBe("acknowledged");
       expect(
         (await prisma().connection.findUniqueOrThrow({ where: { id: conn.id } })).consecutiveFailures,
