@@ -30,9 +30,9 @@ describe("the generic HTTP SMS provider", () => {
     expect(nock.pendingMocks()).toEqual([]);
     nock.cleanAll();
   });
+  // Not nock.restore(): the worker goes on to other test files (isolate: false), whose interceptors need nock active.
   afterAll(() => {
     nock.enableNetConnect();
-    nock.restore();
   });
 
   it("POSTs {to, text} as JSON with the bearer token and an idempotency key, and keeps the provider's id", async () => {
