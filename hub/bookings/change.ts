@@ -296,7 +296,8 @@ export async function changeBooking(
       // The same key raced us: its change won (the old booking changed under us, or its key insert came first).
       const raced =
         isUniqueViolation(err) ||
-        (err instanceof Problem && (err.code === "booking_changed" || err.code === "invalid_transition"));
+        (err instanceof Problem &&
+          ["booking_changed", "invalid_transition", "already_booked"].includes(err.code));
       if (key && raced) {
         const earlier = await earlierChange(prisma, key, old, hold);
         if (earlier) return earlier;

@@ -140,7 +140,7 @@ async function tryPlaceHold(
     // The same key raced us: either its insert won (unique violation here) or it took the last place.
     const raced =
       isUniqueViolation(err) ||
-      (err instanceof Problem && (err.code === "slot_full" || err.code === "slot_closed"));
+      (err instanceof Problem && ["slot_full", "slot_closed", "already_booked"].includes(err.code));
     if (key && raced) {
       const earlier = await bookingForKey(prisma, key);
       if (earlier) return { booking: sameRequest(earlier, input), created: false };
@@ -553,6 +553,15 @@ export type RecordedHold = {
  * Returns the slot rows that exist, with what the lock saw, and whether the booking was written.
  */
 export async function recordHold(db: Db, draft: HoldDraft, messages: unknown[]): Promise<RecordedHold> {
+  try {
+    return await recordHoldStatement(db, draft, messages);
+  } catch (err) {
+    if (isSecondBooking(err)) throw alreadyBooked(draft.days);
+    throw err;
+  }
+}
+
+async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]): Promise<RecordedHold> {
   const { booking: b, reservation: r, days, event } = draft;
   const rows = await db.$queryRaw<
     { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
@@ -603,7 +612,9 @@ export async function recordHold(db: Db, draft: HoldDraft, messages: unknown[]):
       WHERE (SELECT ok FROM go)
       RETURNING id
     ), new_slots AS (
-      INSERT INTO booking_slot (booking_id, slot_id) SELECT nb.id, t.id FROM new_booking nb CROSS JOIN taken t
+      -- The resident's claim on each place: a second booking of hers for the same place and time fails here.
+      INSERT INTO booking_slot (booking_id, slot_id, resident_id)
+      SELECT nb.id, t.id, ${b.residentId}::uuid FROM new_booking nb CROSS JOIN taken t
     ), new_event AS (
       INSERT INTO booking_event (booking_id, seq, type, status, source, actor_id, idempotency_key, data, occurred_at)
       SELECT nb.id, ${b.revision}, ${b.status}, ${b.status}::"BookingStatus", ${b.source}::"BookingSource",
@@ -634,6 +645,26 @@ const slotClosed = (day: string) =>
   new Problem(409, "slot_closed", "The facility is closed", `The facility is closed on ${day}`, [
     { path: day, message: "closed" },
   ]);
+
+const alreadyBooked = (days: string[]) =>
+  new Problem(
+    409,
+    "already_booked",
+    "Already booked",
+    `She already has a booking of this place and time on ${days.length > 1 ? "one of these days" : "this day"} (${days.join(", ")}); change or cancel that booking instead`,
+    days.map((day) => ({ path: day, message: "already booked" })),
+  );
+
+/** The unique index that keeps one booking per mother per place and time (booking_slot) refused the hold. */
+function isSecondBooking(err: unknown): boolean {
+  if (!isUniqueViolation(err)) return false;
+  const meta = (err as Prisma.PrismaClientKnownRequestError).meta;
+  const cause = (meta?.driverAdapterError as { cause?: { originalMessage?: string; constraint?: unknown } })
+    ?.cause;
+  const named = (cause?.originalMessage ?? "").includes("booking_slot_one_per_resident");
+  const fields = (cause?.constraint as { fields?: string[] } | undefined)?.fields ?? [];
+  return named || fields.includes("resident_id");
+}
 
 /** A unique index refused a row: from a model query (P2002) or a raw one (P2010 with the adapter's kind). */
 export function isUniqueViolation(err: unknown): boolean {

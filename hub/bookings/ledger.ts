@@ -134,6 +134,9 @@ export async function releaseSlots(tx: Tx, bookingId: string, now: Date): Promis
     await tx.$executeRaw`
       UPDATE slot SET booked = GREATEST(booked - 1, 0), updated_at = ${now}::timestamp WHERE id = ${s.id}::uuid`;
   }
+  // The resident may book these places again (one booking per mother per place and time, recordHold).
+  await tx.$executeRaw`
+    UPDATE booking_slot SET resident_id = NULL WHERE booking_id = ${bookingId}::uuid AND resident_id IS NOT NULL`;
   return slots.length;
 }
 

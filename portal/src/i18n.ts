@@ -1010,6 +1010,8 @@ const ja = {
     codes: {
       not_entitled: "お持ちの利用券では、この予約はできません。",
       slot_full: "選んだ日は、ちょうど満員になりました。空いているほかの日を選んでください。",
+      already_booked:
+        "この施設の同じ日・同じ時間の予約がすでにあります。日にちを変えるときは、「予約の確認」からその予約を変更してください。",
       slot_closed: "選んだ日は休業日になりました。ほかの日を選んでください。",
       no_voucher: "利用券がまだ交付されていません。お住まいの市町村の窓口にご相談ください。",
       child_not_registered: "利用券にお子さんが登録されていません。お住まいの市町村の窓口にご相談ください。",
@@ -2917,6 +2919,8 @@ const en: Dict = {
     codes: {
       not_entitled: "Your voucher does not cover this booking.",
       slot_full: "The day you chose has just become full. Please choose another day with a free place.",
+      already_booked:
+        "You already have a booking at this facility for the same day and time. To move it, change that booking under “My bookings”.",
       slot_closed: "The facility is now closed on the day you chose. Please choose another day.",
       no_voucher: "You have no voucher yet. Please ask your municipality.",
       child_not_registered: "No child is registered on your voucher. Please ask your municipality.",

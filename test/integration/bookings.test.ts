@@ -64,7 +64,7 @@ describe("bookings: holds and the ledger", () => {
     facilityId = (await user("facility@demo.example.jp")).facilityId as string;
     otherFacilityId = (await user("facility2@demo.example.jp")).facilityId as string;
     residentId = (await user("resident@demo.example.jp")).residentId as string;
-    sendaiResidentIds = await bookableResidents(p, "041009", 4);
+    sendaiResidentIds = await bookableResidents(p, "041009", 6);
     natoriResidentId = (await bookableResidents(p, "042072", 1))[0] as string;
     resident = await clientFor(t, "resident@demo.example.jp");
     facility = await clientFor(t, "facility@demo.example.jp");
@@ -285,6 +285,60 @@ describe("bookings: holds and the ledger", () => {
       "slot_full",
     );
     expect(await booked(day(29))).toBe(next);
+  });
+
+  it("one booking per mother per place and time: a second is 409 already_booked, also when both arrive at once", async () => {
+    const mother = { residentId: sendaiResidentIds[4] };
+    const reserved = async () =>
+      (
+        await t.hub.prisma.voucherBalance.aggregate({
+          where: { voucher: { residentId: mother.residentId }, serviceType: "stay" },
+          _sum: { reserved: true },
+        })
+      )._sum.reserved ?? 0;
+    const first = await hold(sendai, { startDate: day(40), ...mother });
+    expect(first.status, first.text).toBe(201);
+    const units = await reserved();
+    const taken40 = await booked(day(40));
+    const again = await hold(sendai, { startDate: day(40), ...mother });
+    expectProblem(again, 409, "already_booked");
+    await expectContract("createHold", again);
+    // A stay that would share one of its nights is the same place and time too; nothing of it is taken.
+    const before = await booked(day(39));
+    expectProblem(await hold(sendai, { startDate: day(39), nights: 2, ...mother }), 409, "already_booked");
+    expect(await booked(day(39))).toBe(before);
+    expect(await reserved()).toBe(units);
+    // Another facility the same night, or the next night here, is another place or time.
+    const otherStay = await t.hub.prisma.facility.findFirstOrThrow({
+      where: { published: true, services: { some: { serviceType: "stay" } }, id: { not: facilityId } },
+      orderBy: { name: "asc" },
+    });
+    const elsewhere = await sendai.request("POST", "api/bookings", {
+      facilityId: otherStay.id,
+      serviceType: "stay",
+      startDate: day(40),
+      ...mother,
+    });
+    expect(elsewhere.status, elsewhere.text).toBe(201);
+    // Given back, the place can be booked again.
+    expect((await sendai.post(`api/bookings/${first.json.id}/cancel`, { reason: "重複" })).status).toBe(200);
+    expect(await booked(day(40))).toBe(taken40 - 1);
+    const rebooked = await hold(sendai, { startDate: day(40), ...mother });
+    expect(rebooked.status, rebooked.text).toBe(201);
+
+    // Five requests at the same moment, no Idempotency-Key (a double tap on two devices), by a mother whose
+    // voucher covers them all: one booking.
+    const racer = { residentId: sendaiResidentIds[5] };
+    const racingDay = day(42);
+    const taken = await booked(racingDay);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => hold(sendai, { startDate: racingDay, ...racer })),
+    );
+    expect(results.map((r) => r.status).sort(), results.map((r) => r.text).join("\n")).toEqual([
+      201, 409, 409, 409, 409,
+    ]);
+    for (const r of results.filter((r) => r.status === 409)) expectProblem(r, 409, "already_booked");
+    expect(await booked(racingDay)).toBe(taken + 1);
   });
 
   it("a closed day answers 409 slot_closed", async () => {
