@@ -110,6 +110,13 @@ const schema = z.object({
   BACKUP_DIR: z.string().min(1).optional(),
   /** How many backups to keep: older ones are deleted once a new one is complete. */
   BACKUP_GENERATIONS: z.coerce.number().int().min(1).max(365).default(3),
+  /**
+   * PostgreSQL: the longest a request's statement may run, wait for a lock, or wait for a connection before the
+   * request ends in 503 (hub/db/unavailable.ts). Migrations and operations commands are not bounded by them.
+   */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, "SECRET_KEY" | "PUBLIC_URL"> & {

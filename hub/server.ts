@@ -25,6 +25,11 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     loadDataDir: opts.loadDataDir,
+    timeouts: {
+      statementMs: config.DB_STATEMENT_TIMEOUT_MS,
+      lockMs: config.DB_LOCK_TIMEOUT_MS,
+      connectMs: config.DB_CONNECT_TIMEOUT_MS,
+    },
   });
   return {
     config,

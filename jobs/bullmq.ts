@@ -1,5 +1,6 @@
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { logRedisState } from "../hub/redis-state.js";
 import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
 import {
   assertHandlers,
@@ -20,9 +21,15 @@ export class BullQueue implements JobQueue {
   constructor(redisUrl: string, prefix = "sango") {
     // BullMQ requires maxRetriesPerRequest: null on connections it blocks on.
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.connection.on("error", () => {}); // reported through ping() and /readyz, not as a crash
+    logRedisState(this.connection, "job queues (messages, pushes, waitlist offers, scheduled work wait)");
     this.queues = new Map(
-      Object.values(QueueName).map((q) => [q, new Queue(q, { connection: this.conn(), prefix })]),
+      Object.values(QueueName).map((q) => {
+        const queue = new Queue(q, { connection: this.conn(), prefix });
+        // The shared connection's state is logged once (logRedisState); without a listener BullMQ prints every
+        // reconnection error to stderr as plain text.
+        queue.on("error", () => {});
+        return [q, queue];
+      }),
     );
     this.prefix = prefix;
   }

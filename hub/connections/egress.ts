@@ -21,6 +21,7 @@ import net, { type LookupFunction } from "node:net";
 import type { Duplex } from "node:stream";
 import axios, { type AxiosInstance } from "axios";
 import { REFUSED_DESTINATION } from "../../connectors/contract.js";
+import { withTimeout } from "../time-limit.js";
 import { addressRefusal, hostNameRefusal } from "./destinations.js";
 
 /** Redirects followed per request. */
@@ -160,12 +161,4 @@ export async function urlRefusal(url: string, egress: EgressOptions): Promise<st
   }
   const refused = found.map((a) => addressRefusal(a.address, egress.allowed)).find((r) => r !== null);
   return refused ? `The host name resolves to ${refused}, which the hub does not connect to` : null;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

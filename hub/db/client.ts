@@ -23,6 +23,11 @@ export type DbOptions = {
   databaseUrl?: string;
   dataDir: string;
   poolSize?: number;
+  /**
+   * PostgreSQL only, for the application's pool (not its migrations): statement_timeout, lock_timeout, and how long
+   * to wait for a connection. A request then ends in 503 instead of waiting behind a lock or a stuck server.
+   */
+  timeouts?: { statementMs: number; lockMs: number; connectMs: number };
   /** Embedded only: start from this data directory (a `dumpDataDir` tarball) instead of an empty cluster. */
   loadDataDir?: Blob;
 };
@@ -33,16 +38,25 @@ export type DbOptions = {
  */
 export async function openDb(opts: DbOptions): Promise<Db> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20 });
+    // Migrations run on a connection of their own, without the pool's timeouts: they may take long on big tables.
+    const migrator = new pg.Client({ connectionString: opts.databaseUrl });
+    await migrator.connect();
+    try {
+      await applyMigrations(pgRunner(migrator));
+    } finally {
+      await migrator.end().catch(() => {});
+    }
+    const t = opts.timeouts;
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 20,
+      ...(t
+        ? { statement_timeout: t.statementMs, lock_timeout: t.lockMs, connectionTimeoutMillis: t.connectMs }
+        : {}),
+    });
     // An idle connection dropped by the server (restart, failover) must not crash the process; the pool
     // replaces it and /readyz reports the outage.
     pool.on("error", () => {});
-    const client = await pool.connect();
-    try {
-      await applyMigrations(pgRunner(client));
-    } finally {
-      client.release();
-    }
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       prisma,
@@ -79,7 +93,7 @@ async function ping(prisma: PrismaClient): Promise<boolean> {
   }
 }
 
-function pgRunner(client: pg.PoolClient): SqlRunner {
+function pgRunner(client: pg.ClientBase): SqlRunner {
   return {
     exec: async (sql) => {
       await client.query(sql);

@@ -8,6 +8,7 @@ import { demoCalendarFeed } from "../../fixtures/simulators/calendar-feed.js";
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { textProblems } from "../db/text.js";
+import { unavailability } from "../db/unavailable.js";
 import { type Actor, isStaff } from "../identity/actor.js";
 import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
@@ -73,8 +74,14 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
     try {
       await next();
     } catch (err) {
-      const problem = err instanceof Problem ? err : clientError(err);
+      const problem = err instanceof Problem ? err : (clientError(err) ?? databaseUnavailable(err));
       if (!problem) log.error({ err, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
+      else if (problem.code === "database_unavailable") {
+        log.warn(
+          { reqId: ctx.state.requestId, path: ctx.path, kind: unavailability(err) },
+          "database unavailable",
+        );
+      }
       const p =
         problem ??
         new Problem(
@@ -290,6 +297,31 @@ function clientError(err: unknown): Problem | null {
   if (e.status === 403 || e.status === 404) return problems.notFound("page");
   if (e.status === 413) return new Problem(413, "payload_too_large", "Payload too large");
   return problems.badRequest("The request could not be understood");
+}
+
+/**
+ * The database could not serve the request in time (a lock or statement timeout, no connection): 503 with
+ * Retry-After, so clients and load balancers try again shortly instead of reading a 500 as a bug.
+ */
+function databaseUnavailable(err: unknown): Problem | null {
+  const kind = unavailability(err);
+  if (!kind) return null;
+  const why =
+    kind === "lock_timeout"
+      ? "The data this request needs is being changed by a long operation"
+      : kind === "timeout"
+        ? "The database did not answer in time"
+        : "The database cannot be reached";
+  return new Problem(
+    503,
+    "database_unavailable",
+    "Service temporarily unavailable",
+    `${why}; try again shortly`,
+    undefined,
+    {
+      "Retry-After": "5",
+    },
+  );
 }
 
 async function resolveActor(hub: Hub, ctx: Koa.Context): Promise<Actor | null> {

@@ -6,6 +6,7 @@ import {
   RateLimiterRes,
 } from "rate-limiter-flexible";
 import { problems } from "../http/problem.js";
+import { logRedisState } from "../redis-state.js";
 import { type DelayRule, delayAfter, REDEMPTION_MISS_RULE, SIGN_IN_RULES } from "./delays.js";
 
 /**
@@ -72,7 +73,8 @@ export class Throttle {
 
 export function createLimits(redisUrl?: string, prefix = "sango"): Limits {
   const redis = redisUrl ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null;
-  redis?.on("error", () => {});
+  if (redis)
+    logRedisState(redis, "sign-in and request throttles (counted in this process's memory meanwhile)");
   const limiter = (name: string, points: number, duration: number) => {
     const opts = { points, duration, keyPrefix: `${prefix}:rl:${name}` };
     // With Redis down, fall back to a per-process limit instead of refusing every sign-in.
