@@ -9,6 +9,7 @@ import {
   type JobHandlers,
   type JobOptions,
   type JobQueue,
+  totalCounts,
 } from "./queue.js";
 
 /** BullMQ on Redis: several worker processes share the queues; failed jobs are kept for inspection. */
@@ -83,12 +84,15 @@ export class BullQueue implements JobQueue {
   }
 
   async counts() {
-    const totals: Record<string, number> = {};
-    for (const q of this.queues.values()) {
-      const c = await q.getJobCounts("waiting", "active", "delayed", "completed", "failed");
-      for (const [k, v] of Object.entries(c)) totals[k] = (totals[k] ?? 0) + v;
+    return totalCounts(await this.countsByQueue());
+  }
+
+  async countsByQueue() {
+    const byQueue: Record<string, Record<string, number>> = {};
+    for (const [name, q] of this.queues) {
+      byQueue[name] = await q.getJobCounts("waiting", "active", "delayed", "completed", "failed");
     }
-    return totals;
+    return byQueue;
   }
 
   async close() {

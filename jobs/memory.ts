@@ -1,5 +1,5 @@
 import { log } from "../hub/log.js";
-import type { JobName, JobPayloads } from "./names.js";
+import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
 import {
   assertHandlers,
   backoffMs,
@@ -7,6 +7,7 @@ import {
   type JobHandlers,
   type JobOptions,
   type JobQueue,
+  totalCounts,
 } from "./queue.js";
 
 type Entry = { id: string; name: JobName; payload: unknown; attemptsMade: number; attempts: number };
@@ -22,7 +23,9 @@ export class MemoryQueue implements JobQueue {
   private timers = new Set<NodeJS.Timeout>();
   private seq = 0;
   private closed = false;
-  private stats = { completed: 0, failed: 0, active: 0 };
+  private stats = new Map(
+    Object.values(QueueName).map((q) => [q as string, { completed: 0, failed: 0, active: 0 }]),
+  );
   private idleWaiters: (() => void)[] = [];
 
   async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: JobOptions = {}): Promise<void> {
@@ -45,7 +48,22 @@ export class MemoryQueue implements JobQueue {
   }
 
   async counts() {
-    return { waiting: this.pending.size - this.stats.active, ...this.stats };
+    return totalCounts(await this.countsByQueue());
+  }
+
+  async countsByQueue() {
+    const byQueue: Record<string, Record<string, number>> = {};
+    for (const [queue, stats] of this.stats) {
+      const pending = [...this.pending.values()].filter((e) => JOB_QUEUE[e.name] === queue).length;
+      byQueue[queue] = { waiting: pending - stats.active, ...stats };
+    }
+    return byQueue;
+  }
+
+  private statsOf(name: JobName) {
+    const stats = this.stats.get(JOB_QUEUE[name]);
+    if (!stats) throw new Error(`no queue for job ${name}`);
+    return stats;
   }
 
   /** Resolves when nothing is queued or running (for tests). */
@@ -73,17 +91,18 @@ export class MemoryQueue implements JobQueue {
   private async run(entry: Entry) {
     const handler = this.handlers?.[entry.name] as ((p: unknown) => Promise<void>) | undefined;
     if (!handler || this.closed) return;
-    this.stats.active++;
+    const stats = this.statsOf(entry.name);
+    stats.active++;
     entry.attemptsMade++;
     try {
       await handler(entry.payload);
-      this.stats.completed++;
+      stats.completed++;
       this.pending.delete(entry.id);
     } catch (err) {
       if (entry.attemptsMade < entry.attempts) {
         this.schedule(entry, backoffMs(entry.attemptsMade));
       } else {
-        this.stats.failed++;
+        stats.failed++;
         this.pending.delete(entry.id);
         log.error(
           { module: "jobs", job: entry.name, jobId: entry.id, attempts: entry.attemptsMade, err },
@@ -91,7 +110,7 @@ export class MemoryQueue implements JobQueue {
         );
       }
     } finally {
-      this.stats.active--;
+      stats.active--;
     }
     if (this.pending.size === 0) for (const w of this.idleWaiters.splice(0)) w();
   }

@@ -19,9 +19,20 @@ export interface JobQueue {
   work(handlers: JobHandlers): Promise<void>;
   /** True when the backing store answers. */
   ping(): Promise<boolean>;
-  /** Counts per state, for operators and /metrics. */
+  /** Counts per state over every queue, for operators and tests. */
   counts(): Promise<Record<string, number>>;
+  /** Counts per queue and state (waiting, active, delayed, failed, completed), for /metrics. */
+  countsByQueue(): Promise<Record<string, Record<string, number>>>;
   close(): Promise<void>;
+}
+
+/** Sums countsByQueue over the queues. */
+export function totalCounts(byQueue: Record<string, Record<string, number>>): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const counts of Object.values(byQueue)) {
+    for (const [state, n] of Object.entries(counts)) totals[state] = (totals[state] ?? 0) + n;
+  }
+  return totals;
 }
 
 export const DEFAULT_ATTEMPTS = 5;

@@ -16,6 +16,8 @@ export type Db = {
   pglite?: PGlite;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** PostgreSQL only: the pool's connections (all, idle) and requests waiting for one, for /metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 };
 
@@ -62,6 +64,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
       prisma,
       kind: "postgres",
       ping: () => ping(prisma),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: async () => {
         await prisma.$disconnect();
         await pool.end().catch(() => {});

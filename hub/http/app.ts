@@ -16,7 +16,7 @@ import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
 import { log } from "../log.js";
 import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./body.js";
 import { apiDocs } from "./docs.js";
-import { httpDuration } from "./metrics.js";
+import { databaseUnavailableTotal, httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadCheckedOpenApiDocument } from "./openapi.js";
 import { pathProblem } from "./path.js";
 import { Problem, problems } from "./problem.js";
@@ -306,6 +306,7 @@ function clientError(err: unknown): Problem | null {
 function databaseUnavailable(err: unknown): Problem | null {
   const kind = unavailability(err);
   if (!kind) return null;
+  databaseUnavailableTotal.inc({ kind });
   const why =
     kind === "lock_timeout"
       ? "The data this request needs is being changed by a long operation"

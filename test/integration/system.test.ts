@@ -27,6 +27,36 @@ describe("health, readiness and metrics", () => {
     expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*operation="listMunicipalities"/);
   });
 
+  it("exposes what an operator alerts on: outbox backlog and age, pending webhooks, queues, connections", async () => {
+    const p = t.hub.prisma;
+    const gauge = (text: string, name: string) => {
+      const m = new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    const before = await (await fetch(new URL("metrics", t.url))).text();
+    expect(gauge(before, "hub_metrics_refresh_failed")).toBe(0);
+    const backlog = gauge(before, "hub_outbox_backlog_messages") ?? -1;
+    expect(backlog).toBeGreaterThanOrEqual(0);
+    // A message written an hour ago and not sent: the backlog grows by one and its age shows.
+    const hourAgo = new Date(Date.now() - 3600_000);
+    const row = await p.outboxMessage.create({
+      data: { topic: "message", payload: { channel: "email", to: "x@example.jp" }, createdAt: hourAgo },
+    });
+    try {
+      const text = await (await fetch(new URL("metrics", t.url))).text();
+      expect(gauge(text, "hub_outbox_backlog_messages")).toBe(backlog + 1);
+      expect(gauge(text, "hub_outbox_oldest_age_seconds")).toBeGreaterThanOrEqual(3590);
+      expect(text).toMatch(/^hub_jobs\{queue="outbox",state="failed"\} \d+$/m);
+      expect(text).toMatch(/^hub_inbound_webhooks_pending \d+$/m);
+      expect(text).toMatch(/^hub_connector_pushes_pending \d+$/m);
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+      if (t.hub.db.kind === "postgres")
+        expect(text).toMatch(/^hub_db_pool_connections\{state="total"\} \d+$/m);
+    } finally {
+      await p.outboxMessage.delete({ where: { id: row.id } });
+    }
+  });
+
   it("serves metrics to an outside client only with the metrics token", async () => {
     const outside = { "x-forwarded-for": "203.0.113.5" };
     const refused = await fetch(new URL("metrics", t.url), { headers: outside });

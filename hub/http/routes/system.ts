@@ -1,5 +1,5 @@
 import { TimedOut, withTimeout } from "../../time-limit.js";
-import { register } from "../metrics.js";
+import { refreshOperationalMetrics, register } from "../metrics.js";
 import { metricsAccess } from "../metrics-access.js";
 import { problems } from "../problem.js";
 import type { Handlers } from "../types.js";
@@ -34,6 +34,7 @@ export const systemHandlers: Handlers = {
       koa.set("WWW-Authenticate", 'Bearer realm="metrics"');
       throw problems.unauthenticated("Send the metrics token as a bearer token", "metrics_token_required");
     }
+    await refreshOperationalMetrics(hub);
     return { type: register.contentType, body: await register.metrics() };
   },
 };
