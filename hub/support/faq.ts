@@ -73,7 +73,7 @@ function check(input: FaqInput, sender: Sender, confirmations: string[]) {
   const findings = faqFindings(input, senderOf(sender));
   if (input.published) {
     const open = unconfirmedFindings(findings, confirmations);
-    if (open.length > 0) throw personalDataSuspected(open);
+    if (open.length > 0) throw personalDataSuspected(findings, open);
   }
   const confirmed = findings.filter((f) => confirmations.includes(f.id));
   return { findings, confirmed };

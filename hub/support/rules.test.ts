@@ -143,8 +143,14 @@ describe("support rules", () => {
     expect(validateConfirmations({ confirmFindings: ["a", "a"] })).toEqual(["a"]);
     expect(validateConfirmations({})).toEqual([]);
     expect(fieldsOf(() => validateConfirmations({ confirmFindings: "a" }))).toEqual(["confirmFindings"]);
-    const refusal = personalDataSuspected(findings).toJSON() as Record<string, unknown>;
-    expect(refusal).toMatchObject({ status: 422, code: "personal_data_suspected", findings });
+    const refusal = personalDataSuspected(findings, findings.slice(1)).toJSON() as Record<string, unknown>;
+    expect(refusal).toMatchObject({
+      status: 422,
+      code: "personal_data_suspected",
+      findings,
+      unconfirmed: [findings[1]?.id],
+      errors: [{ path: "answerJa", code: "phone" }],
+    });
   });
 
   it("validates FAQ entries, whole or patched; English both or neither", () => {

@@ -277,20 +277,24 @@ export function unconfirmedFindings(findings: FaqFinding[], confirmed: readonly 
   return findings.filter((f) => !ok.has(f.id));
 }
 
-/** 422 `personal_data_suspected`: one error per unconfirmed finding (field, class, position, id). */
-export function personalDataSuspected(findings: FaqFinding[]) {
+/**
+ * 422 `personal_data_suspected`: every finding of the entry (`findings`, so the operator sees the confirmed ones
+ * too), the ids of those not confirmed (`unconfirmed`), and one error per unconfirmed finding (field, class,
+ * position, id).
+ */
+export function personalDataSuspected(findings: FaqFinding[], open: FaqFinding[]) {
   return new Problem(
     422,
     "personal_data_suspected",
     "The request cannot be processed",
     "The entry may contain personal data: edit it away, or confirm each finding as not personal data (confirmFindings), before publishing",
-    findings.map((f) => ({
+    open.map((f) => ({
       path: f.field,
       code: f.class,
       message: `${f.id} ${f.start}-${f.end}`,
     })),
     undefined,
-    { findings },
+    { findings, unconfirmed: open.map((f) => f.id) },
   );
 }
 

@@ -367,8 +367,10 @@ describe("support: help desk, FAQ, announcements", () => {
     });
     expectProblem(edited, 422, "personal_data_suspected");
     expect(edited.json.findings.map((f: { class: string; field: string }) => [f.field, f.class])).toEqual([
+      ["questionJa", "name"],
       ["answerJa", "phone"],
     ]);
+    expect(edited.json.unconfirmed).toEqual([edited.json.findings[1].id]);
     expect((await t.hub.prisma.faqEntry.findUnique({ where: { id: example?.id } }))?.answerJa).toBe(
       "回答です。",
     );
