@@ -118,6 +118,26 @@ describe("support rules", () => {
     });
   });
 
+  it("drafts an English inquiry in English, the question after the subject", () => {
+    const draft = faqDraft({
+      category: "voucher",
+      subject: "Vouchers left",
+      locale: "en",
+      contactName: "Hanako Miyagi",
+      contactEmail: null,
+      contactPhone: "090-1234-5678",
+      messages: [
+        { kind: "question", body: "How many vouchers has MIYAGI Hanako left? Call ０９０ １２３４ ５６７８." },
+        { kind: "answer", body: "See My vouchers." },
+      ],
+    });
+    expect(draft).toMatchObject({
+      questionJa: "",
+      questionEn: "Vouchers left: How many vouchers has ＊＊＊ left? Call ＊＊＊.",
+      answerEn: "See My vouchers.",
+    });
+  });
+
   it("checks every text of an FAQ entry; publishing needs each finding confirmed", () => {
     const entry = {
       questionJa: "佐藤さんの質問",

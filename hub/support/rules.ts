@@ -211,7 +211,8 @@ export function faqDraft(inquiry: {
       ?.body.replace(/\s+/g, " ")
       .trim() ?? "";
   const subject = inquiry.subject.trim();
-  const q = scrubPersonalData(asked && asked !== subject ? `${subject}：${asked}` : subject, contact);
+  const colon = inquiry.locale === "en" ? ": " : "：";
+  const q = scrubPersonalData(asked && asked !== subject ? `${subject}${colon}${asked}` : subject, contact);
   const question = clip(q, FAQ_QUESTION_MAX);
   const a = clip(scrubPersonalData(answer, contact), FAQ_ANSWER_MAX);
   const category = (INQUIRY_CATEGORIES as readonly string[]).includes(inquiry.category)
