@@ -8,6 +8,8 @@ export class Problem extends Error {
     readonly errors?: { path?: string; message: string; line?: number; column?: string; code?: string }[],
     /** Response headers that go with it, e.g. Retry-After on a 429. */
     readonly headers?: Record<string, string>,
+    /** Further members of the problem object (RFC 9457 extensions), e.g. the findings of a refused publication. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(`${code}: ${detail ?? title}`);
   }
@@ -20,6 +22,7 @@ export class Problem extends Error {
       code: this.code,
       ...(this.detail ? { detail: this.detail } : {}),
       ...(this.errors?.length ? { errors: this.errors } : {}),
+      ...this.extensions,
     };
   }
 }

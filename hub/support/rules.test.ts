@@ -4,10 +4,14 @@ import {
   announcementVisible,
   emailRoles,
   faqDraft,
+  faqFindings,
   inquiryReference,
   parseInquiryReference,
+  personalDataSuspected,
   scrubPersonalData,
+  unconfirmedFindings,
   validateAnnouncement,
+  validateConfirmations,
   validateFaq,
   validateInquiry,
 } from "./rules.js";
@@ -78,12 +82,20 @@ describe("support rules", () => {
     ).toEqual(["text"]);
   });
 
-  it("takes the sender's personal data out of an FAQ draft", () => {
+  it("takes personal data out of an FAQ draft and keeps the question, masked", () => {
     const contact = { name: "宮城 花子", email: "hanako@example.jp", phone: "022-555-0100" };
     expect(scrubPersonalData("宮城 花子です。hanako@example.jp か 022-555-0100 へ。宮城より", contact)).toBe(
       "＊＊＊です。＊＊＊ か ＊＊＊ へ。＊＊＊より",
     );
     expect(scrubPersonalData("連絡は other@example.com / 090-1234-5678", {})).toBe("連絡は ＊＊＊ / ＊＊＊");
+    // what issue 20 found passing through: full-width phone, address, 宛名番号, a child's name and birth date,
+    // another person's name, the sender's name in kana and romaji and without the space
+    expect(
+      scrubPersonalData(
+        "０９０－１２３４－５６７８、〒980-0014 仙台市青葉区本町3-8-1、宛名番号12345678、陽菜ちゃん（令和6年5月1日生まれ）、佐藤さん、ミヤギ ハナコ、hanako miyagi、宮城花子",
+        { name: "宮城 花子", reading: "みやぎ はなこ" },
+      ),
+    ).toBe("＊＊＊、＊＊＊ ＊＊＊、宛名番号＊＊＊、＊＊＊（＊＊＊生まれ）、＊＊＊、＊＊＊、＊＊＊、＊＊＊");
     const draft = faqDraft({
       category: "booking",
       subject: "宮城 花子の予約の変更",
@@ -92,17 +104,72 @@ describe("support rules", () => {
       contactEmail: "hanako@example.jp",
       contactPhone: null,
       messages: [
-        { kind: "question", body: "変更したい" },
+        { kind: "question", body: "陽菜ちゃんの予約を\n変更したい。０９０－１２３４－５６７８" },
         { kind: "answer", body: "最初の回答" },
         { kind: "answer", body: "hanako@example.jp 様、最新の回答" },
       ],
     });
     expect(draft).toEqual({
       category: "booking",
-      questionJa: "＊＊＊の予約の変更",
+      questionJa: "＊＊＊の予約の変更：＊＊＊の予約を 変更したい。＊＊＊",
       answerJa: "＊＊＊ 様、最新の回答",
       questionEn: "",
       answerEn: "",
+    });
+  });
+
+  it("drafts an English inquiry in English, the question after the subject", () => {
+    const draft = faqDraft({
+      category: "voucher",
+      subject: "Vouchers left",
+      locale: "en",
+      contactName: "Hanako Miyagi",
+      contactEmail: null,
+      contactPhone: "090-1234-5678",
+      messages: [
+        { kind: "question", body: "How many vouchers has MIYAGI Hanako left? Call ０９０ １２３４ ５６７８." },
+        { kind: "answer", body: "See My vouchers." },
+      ],
+    });
+    expect(draft).toMatchObject({
+      questionJa: "",
+      questionEn: "Vouchers left: How many vouchers has ＊＊＊ left? Call ＊＊＊.",
+      answerEn: "See My vouchers.",
+    });
+  });
+
+  it("checks every text of an FAQ entry; publishing needs each finding confirmed", () => {
+    const entry = {
+      questionJa: "佐藤さんの質問",
+      answerJa: "０２２－５５５－０１００へ",
+      questionEn: "",
+      answerEn: "",
+    };
+    const findings = faqFindings(entry, { name: "宮城 花子" });
+    expect(findings.map((f) => [f.field, f.class, f.start, f.end])).toEqual([
+      ["questionJa", "name", 0, 4],
+      ["answerJa", "phone", 0, 12],
+    ]);
+    expect(
+      faqFindings({ ...entry, answerJa: "ミヤギさんへ" }, { name: "宮城 花子", reading: "みやぎ はなこ" }),
+    ).toHaveLength(2);
+    expect(unconfirmedFindings(findings, [findings[0]?.id ?? ""])).toEqual([findings[1]]);
+    expect(
+      unconfirmedFindings(
+        findings,
+        findings.map((f) => f.id),
+      ),
+    ).toEqual([]);
+    expect(validateConfirmations({ confirmFindings: ["a", "a"] })).toEqual(["a"]);
+    expect(validateConfirmations({})).toEqual([]);
+    expect(fieldsOf(() => validateConfirmations({ confirmFindings: "a" }))).toEqual(["confirmFindings"]);
+    const refusal = personalDataSuspected(findings, findings.slice(1)).toJSON() as Record<string, unknown>;
+    expect(refusal).toMatchObject({
+      status: 422,
+      code: "personal_data_suspected",
+      findings,
+      unconfirmed: [findings[1]?.id],
+      errors: [{ path: "answerJa", code: "phone" }],
     });
   });
 

@@ -5,7 +5,8 @@
  */
 
 import type { Role } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { Problem, problems } from "../http/problem.js";
+import { detectPersonalData, type Finding, MASK, maskPersonalData, nameForms } from "./personal-data.js";
 
 export const INQUIRY_CATEGORIES = [
   "account",
@@ -163,24 +164,20 @@ export function parseInquiryReference(s: string): number | null {
 }
 
 /**
- * The text with the sender's personal data taken out: their name, e-mail address and phone number wherever they
- * appear, and anything else that looks like an e-mail address or a phone number. For FAQ drafts.
+ * The text with personal data taken out: the sender's name (in every form nameForms knows), e-mail address and
+ * phone number wherever they appear, and anything else detectPersonalData finds (phone numbers, addresses,
+ * postal codes, dates of birth, long numbers, names before an honorific), each replaced by 「＊＊＊」.
  */
 export function scrubPersonalData(
   input: string,
-  contact: { name?: string | null; email?: string | null; phone?: string | null },
+  contact: { name?: string | null; email?: string | null; phone?: string | null; reading?: string | null },
 ): string {
   let out = input;
-  for (const v of [contact.email, contact.phone, contact.name]) {
+  for (const v of [contact.email, contact.phone]) {
     const s = v?.trim();
-    if (s && s.length >= 2) out = out.split(s).join("＊＊＊");
+    if (s && s.length >= 2) out = out.split(s).join(MASK);
   }
-  // Also the family name alone (names are "姓 名" or "姓名"), when it is at least two characters.
-  const family = contact.name?.trim().split(/[\s　]+/)[0];
-  if (family && [...family].length >= 2) out = out.split(family).join("＊＊＊");
-  return out
-    .replace(/[^\s@<>()]+@[^\s@<>()]+\.[A-Za-z]{2,}/g, "＊＊＊")
-    .replace(/\+?\d[\d ()-]{8,}\d/g, "＊＊＊");
+  return maskPersonalData(out, detectPersonalData(out, { names: nameForms(contact.name, contact.reading) }));
 }
 
 export type FaqDraft = {
@@ -192,8 +189,9 @@ export type FaqDraft = {
 };
 
 /**
- * An FAQ entry prefilled from an answered inquiry: the question is its subject, the answer its latest answer; in the inquiry's language (the other language left empty), with
- * the sender's personal data taken out.
+ * An FAQ entry prefilled from an answered inquiry: the question is its subject followed by the sender's question
+ * (on one line), the answer its latest answer; in the inquiry's language (the other language left empty), with
+ * the personal data masked (scrubPersonalData), so the operator edits rather than rewrites.
  */
 export function faqDraft(inquiry: {
   category: string;
@@ -207,7 +205,14 @@ export function faqDraft(inquiry: {
   const contact = { name: inquiry.contactName, email: inquiry.contactEmail, phone: inquiry.contactPhone };
   const answers = inquiry.messages.filter((m) => m.kind === "answer");
   const answer = answers[answers.length - 1]?.body ?? "";
-  const q = scrubPersonalData(inquiry.subject, contact);
+  const asked =
+    inquiry.messages
+      .find((m) => m.kind === "question")
+      ?.body.replace(/\s+/g, " ")
+      .trim() ?? "";
+  const subject = inquiry.subject.trim();
+  const colon = inquiry.locale === "en" ? ": " : "：";
+  const q = scrubPersonalData(asked && asked !== subject ? `${subject}${colon}${asked}` : subject, contact);
   const question = clip(q, FAQ_QUESTION_MAX);
   const a = clip(scrubPersonalData(answer, contact), FAQ_ANSWER_MAX);
   const category = (INQUIRY_CATEGORIES as readonly string[]).includes(inquiry.category)
@@ -216,6 +221,82 @@ export function faqDraft(inquiry: {
   return inquiry.locale === "en"
     ? { category, questionJa: "", answerJa: "", questionEn: question, answerEn: a }
     : { category, questionJa: question, answerJa: a, questionEn: "", answerEn: "" };
+}
+
+export const FAQ_TEXT_FIELDS = ["questionJa", "answerJa", "questionEn", "answerEn"] as const;
+export type FaqTextField = (typeof FAQ_TEXT_FIELDS)[number];
+export type FaqFinding = Finding & { field: FaqTextField };
+
+/**
+ * What looks like personal data in an FAQ entry, field by field (with the names of the sender of the inquiry it
+ * came from, if any). The entry may be saved as a draft with findings; see publicationRefusal.
+ */
+export function faqFindings(
+  entry: Pick<FaqInput, FaqTextField>,
+  sender?: {
+    name?: string | null;
+    email?: string | null;
+    phone?: string | null;
+    reading?: string | null;
+  } | null,
+): FaqFinding[] {
+  const names = [
+    ...nameForms(sender?.name, sender?.reading),
+    ...[sender?.email, sender?.phone].filter((v): v is string => !!v && v.trim().length >= 2),
+  ];
+  return FAQ_TEXT_FIELDS.flatMap((field) =>
+    detectPersonalData(entry[field], { names }).map((f) => ({
+      ...f,
+      id: `${field}.${f.id}`,
+      field,
+    })),
+  );
+}
+
+/**
+ * The finding ids an operator confirms as not personal data (`confirmFindings` in a request): a list of strings,
+ * or nothing. 422 `invalid_faq` otherwise.
+ */
+export function validateConfirmations(body: unknown): string[] {
+  const v = record(body).confirmFindings;
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || x.length > 200) || v.length > 500) {
+    fail("invalid_faq", "The FAQ entry is not complete or not valid", [
+      { path: "confirmFindings", message: "a list of finding ids" },
+    ]);
+  }
+  return [...new Set(v as string[])];
+}
+
+/**
+ * A published entry (one being published, or saved while published) may carry no finding the operator has not
+ * confirmed as not personal data: the findings still unconfirmed, empty when it may be published. Nothing is
+ * masked silently: the operator edits the text or confirms each finding.
+ */
+export function unconfirmedFindings(findings: FaqFinding[], confirmed: readonly string[]): FaqFinding[] {
+  const ok = new Set(confirmed);
+  return findings.filter((f) => !ok.has(f.id));
+}
+
+/**
+ * 422 `personal_data_suspected`: every finding of the entry (`findings`, so the operator sees the confirmed ones
+ * too), the ids of those not confirmed (`unconfirmed`), and one error per unconfirmed finding (field, class,
+ * position, id).
+ */
+export function personalDataSuspected(findings: FaqFinding[], open: FaqFinding[]) {
+  return new Problem(
+    422,
+    "personal_data_suspected",
+    "The request cannot be processed",
+    "The entry may contain personal data: edit it away, or confirm each finding as not personal data (confirmFindings), before publishing",
+    open.map((f) => ({
+      path: f.field,
+      code: f.class,
+      message: `${f.id} ${f.start}-${f.end}`,
+    })),
+    undefined,
+    { findings, unconfirmed: open.map((f) => f.id) },
+  );
 }
 
 const clip = (s: string, max: number) => [...s].slice(0, max).join("");

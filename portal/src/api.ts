@@ -612,10 +612,18 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail?: string;
   readonly errors: FieldError[];
+  /** personal_data_suspected: what the hub found in an FAQ entry. */
+  readonly findings: FaqFinding[];
 
   constructor(
     status: number,
-    problem: { code?: string; title?: string; detail?: string; errors?: FieldError[] },
+    problem: {
+      code?: string;
+      title?: string;
+      detail?: string;
+      errors?: FieldError[];
+      findings?: FaqFinding[];
+    },
   ) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.name = "ApiError";
@@ -624,6 +632,7 @@ export class ApiError extends Error {
     this.title = problem.title ?? "";
     this.detail = problem.detail;
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    this.findings = Array.isArray(problem.findings) ? problem.findings : [];
   }
 
   /** Field errors keyed by the top-level property they concern ("/phone" → "phone"). */
@@ -1229,9 +1238,23 @@ export type FaqEntryInput = {
   published?: boolean;
   sortOrder?: number;
   sourceInquiryId?: string;
+  /** The ids of the findings the operator confirms as not personal data. */
+  confirmFindings?: string[];
 };
-export type FaqEntry = Required<Omit<FaqEntryInput, "sourceInquiryId">> & {
+export type FaqTextField = "questionJa" | "answerJa" | "questionEn" | "answerEn";
+/** What looks like personal data in an FAQ text: UTF-16 positions in the field as checked. */
+export type FaqFinding = {
   id: string;
+  field: FaqTextField;
+  class: string;
+  start: number;
+  end: number;
+  text: string;
+};
+export type FaqEntry = Required<Omit<FaqEntryInput, "sourceInquiryId" | "confirmFindings">> & {
+  id: string;
+  /** For the help desk (not in the public FAQ). */
+  findings?: FaqFinding[];
   publishedAt: string | null;
   sourceInquiryId: string | null;
   createdAt: string;

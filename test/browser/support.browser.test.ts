@@ -129,7 +129,8 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       await o.page.getByRole("button", { name: "よくある質問にする" }).click();
       const q = o.page.getByLabel("質問（日本語）");
       await q.waitFor();
-      expect(await q.inputValue()).toBe(subject);
+      // the draft keeps the sender's question after the subject
+      expect(await q.inputValue()).toBe(`${subject}：${question}`);
       expect(await o.page.getByLabel("回答（日本語）").inputValue()).toBe(
         "「予約の確認」の「変更」から変更できます。",
       );
@@ -174,6 +175,64 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       await checkPage(p.page, `helpdesk-prefecture-${width}`, width);
       await p.done();
     }, 180_000);
+  }
+
+  for (const width of [375, 1280] as const) {
+    it(`at ${width} px: the FAQ editor marks possible personal data beside each field and publishes only once each is confirmed`, async () => {
+      const question = `陽菜ちゃん（令和６年５月１日生まれ）の予約（${width}）`;
+      const o = await open(width);
+      await signInAsStaff(o.page, DEMO_USERS.operator.own);
+      await o.page.goto(url("helpdesk"));
+      await settled(o.page);
+      await o.page.getByRole("button", { name: "よくある質問を追加する" }).click();
+      await o.page.getByLabel("質問（日本語）").fill(question);
+      await o.page.getByLabel("回答（日本語）").fill("０９０－１２３４－５６７８ にお電話ください。");
+      await o.page.getByLabel("すぐに公開する").check();
+      const refused = o.page.waitForResponse((res) => res.url().endsWith("api/faq/entries"));
+      await o.page.getByRole("button", { name: "保存する", exact: true }).click();
+      expect((await refused).status()).toBe(422);
+      const qFindings = o.page.locator("#faq-questionJa-findings");
+      await qFindings.waitFor();
+      expect(await qFindings.locator("mark").allTextContents()).toEqual(["陽菜ちゃん", "令和６年５月１日"]);
+      expect(await o.page.locator("#faq-answerJa-findings mark").allTextContents()).toEqual([
+        "０９０－１２３４－５６７８",
+      ]);
+      expect(await o.page.locator("#faq-questionJa").getAttribute("aria-describedby")).toContain(
+        "faq-questionJa-findings",
+      );
+      await o.page
+        .getByText("個人情報の可能性がある箇所が確認されていないため、公開できません。", { exact: false })
+        .waitFor();
+      await checkPage(o.page, `helpdesk-faq-findings-${width}`, width);
+      expect(await t.hub.prisma.faqEntry.count({ where: { questionJa: question } })).toBe(0);
+
+      // Confirming two of three is not enough; the form says so again.
+      await o.page.getByLabel("「陽菜ちゃん」（氏名）は個人情報ではありません").check();
+      // by keyboard
+      await o.page.getByLabel("「令和６年５月１日」（生年月日）は個人情報ではありません").focus();
+      await o.page.keyboard.press("Space");
+      const again = o.page.waitForResponse((res) => res.url().endsWith("api/faq/entries"));
+      await o.page.getByRole("button", { name: "保存する", exact: true }).click();
+      expect((await again).status()).toBe(422);
+      expect(await t.hub.prisma.faqEntry.count({ where: { questionJa: question } })).toBe(0);
+
+      await o.page.getByLabel("「０９０－１２３４－５６７８」（電話番号）は個人情報ではありません").check();
+      const saved = o.page.waitForResponse((res) => res.url().endsWith("api/faq/entries"));
+      await o.page.getByRole("button", { name: "保存する", exact: true }).click();
+      expect((await saved).status()).toBe(201);
+      await o.page.getByRole("status").filter({ hasText: "よくある質問を保存しました。" }).waitFor();
+      const entry = await t.hub.prisma.faqEntry.findFirstOrThrow({ where: { questionJa: question } });
+      expect(entry.published).toBe(true);
+      expect(
+        await t.hub.prisma.auditLog.count({
+          where: { action: "faq.findings_confirmed", resourceId: entry.id },
+        }),
+      ).toBe(1);
+      // The list shows how many findings the entry carries.
+      await o.page.locator(`#faq-row-${entry.id}`).getByText("個人情報の可能性：3件").waitFor();
+      await checkPage(o.page, `helpdesk-faq-confirmed-${width}`, width);
+      await o.done();
+    }, 120_000);
   }
 
   it("lets the prefecture publish an announcement shown to facility staff", async () => {

@@ -225,7 +225,8 @@ describe("support: help desk, FAQ, announcements", () => {
     await expectContract("getInquiryFaqDraft", draft);
     expect(draft.json).toMatchObject({
       category: "booking",
-      questionJa: "予約の変更について",
+      questionJa:
+        "予約の変更について：予約日を変更したいのですが、どうすればよいですか。連絡先は ＊＊＊ です。",
       answerJa: "「予約の確認」の「変更」ボタンから変更できます。",
     });
     expect(JSON.stringify(draft.json)).not.toContain("hanako");
@@ -293,6 +294,98 @@ describe("support: help desk, FAQ, announcements", () => {
     expect(all.json.items.length).toBeGreaterThan(1);
     expect((await operator.delete(`api/faq/entries/${created.json.id}`)).status).toBe(204);
     expectProblem(await operator.delete(`api/faq/entries/${created.json.id}`), 404, "not_found");
+  });
+
+  it("publishes nothing that looks like personal data, full-width or half-width, until each finding is confirmed", async () => {
+    const fullWidth = (x: string) =>
+      x.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).replace(/ /g, "\u3000");
+    const samples: [string, string][] = [
+      ["email", "mama.hina@example.jp"],
+      ["phone", "090-1234-5678"],
+      ["postal_code", "〒980-0014"],
+      ["address", "仙台市青葉区本町3-8-1"],
+      ["birth_date", "令和6年5月1日生まれ"],
+      ["birth_date", "R6.5.1生まれ"],
+      ["number", "宛名番号12345678"],
+      ["name", "陽菜ちゃん"],
+      ["name", "佐藤さん"],
+    ];
+    const entries: { id: string; text: string }[] = [];
+    for (const [cls, sample] of samples) {
+      for (const text of [sample, fullWidth(sample)]) {
+        const body = { category: "other", questionJa: `質問 ${text}`, answerJa: "回答です。" };
+        // created published: refused, nothing saved
+        const refused = await operator.post("api/faq/entries", { ...body, published: true });
+        expectProblem(refused, 422, "personal_data_suspected");
+        await expectContract("createFaqEntry", refused);
+        expect(
+          refused.json.findings.map((f: { class: string }) => f.class),
+          text,
+        ).toContain(cls);
+        expect(refused.json.findings[0]).toMatchObject({ field: "questionJa" });
+        // saved as a draft, with its findings; publishing it refused the same way
+        const draft = await operator.post("api/faq/entries", body);
+        expect(draft.status, draft.text).toBe(201);
+        const finding = draft.json.findings.find((f: { class: string }) => f.class === cls);
+        expect(finding, text).toBeDefined();
+        expect(draft.json.questionJa.slice(finding.start, finding.end)).toBe(finding.text);
+        expectProblem(
+          await operator.patch(`api/faq/entries/${draft.json.id}`, { published: true }),
+          422,
+          "personal_data_suspected",
+        );
+        entries.push({ id: draft.json.id, text });
+      }
+    }
+    const publicText = JSON.stringify((await anon.get("api/faq")).json);
+    for (const { text } of entries) expect(publicText).not.toContain(text);
+    expect(
+      await t.hub.prisma.faqEntry.count({ where: { id: { in: entries.map((e) => e.id) }, published: true } }),
+    ).toBe(0);
+
+    // The operator confirms one entry's finding as not personal data (a made-up example): published, audited.
+    const example = entries.find((e) => e.text === "佐藤さん");
+    const listed = await operator.get("api/faq/entries");
+    await expectContract("listFaqEntries", listed);
+    const item = listed.json.items.find((i: { id: string }) => i.id === example?.id);
+    const ids = item.findings.map((f: { id: string }) => f.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const ok = await operator.patch(`api/faq/entries/${example?.id}`, {
+      published: true,
+      confirmFindings: ids,
+    });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.json.published).toBe(true);
+    const audited = await t.hub.prisma.auditLog.findFirst({
+      where: { action: "faq.findings_confirmed", resourceId: example?.id },
+    });
+    expect(audited?.detail).toMatchObject({ findings: [{ id: ids[0], field: "questionJa", class: "name" }] });
+    // Saving it again while published, with new personal data, is refused; the entry stays as it was.
+    const edited = await operator.patch(`api/faq/entries/${example?.id}`, {
+      answerJa: "連絡は０２２－５５５－０１００へ",
+      confirmFindings: ids,
+    });
+    expectProblem(edited, 422, "personal_data_suspected");
+    expect(edited.json.findings.map((f: { class: string; field: string }) => [f.field, f.class])).toEqual([
+      ["questionJa", "name"],
+      ["answerJa", "phone"],
+    ]);
+    expect(edited.json.unconfirmed).toEqual([edited.json.findings[1].id]);
+    expect((await t.hub.prisma.faqEntry.findUnique({ where: { id: example?.id } }))?.answerJa).toBe(
+      "回答です。",
+    );
+    expectProblem(
+      await operator.patch(`api/faq/entries/${example?.id}`, { confirmFindings: "all" }),
+      400,
+      "validation_failed",
+    );
+    // Edited away, it may be saved and stays published.
+    const clean = await operator.patch(`api/faq/entries/${example?.id}`, {
+      questionJa: "担当者に伝えるには？",
+    });
+    expect(clean.status, clean.text).toBe(200);
+    expect(clean.json).toMatchObject({ published: true, findings: [] });
+    for (const e of entries) await operator.delete(`api/faq/entries/${e.id}`);
   });
 
   it("shows announcements to their audiences during their period and e-mails them once", async () => {

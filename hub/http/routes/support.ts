@@ -102,12 +102,14 @@ export const supportHandlers: Handlers = {
 
   createFaqEntry: async (req) => ({
     status: 201,
-    body: await createFaqEntry(req.hub.prisma, requireActor(req), req.body, req.hub.now()),
+    body: await createFaqEntry(req.hub.prisma, requireActor(req), req.body, req.hub.now(), req.ip),
   }),
 
   updateFaqEntry: async (req) => {
     const { faqId } = req.params as { faqId: string };
-    return { body: await updateFaqEntry(req.hub.prisma, requireActor(req), faqId, req.body, req.hub.now()) };
+    return {
+      body: await updateFaqEntry(req.hub.prisma, requireActor(req), faqId, req.body, req.hub.now(), req.ip),
+    };
   },
 
   deleteFaqEntry: async (req) => {

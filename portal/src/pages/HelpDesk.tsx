@@ -4,6 +4,8 @@ import {
   ApiError,
   type FaqEntry,
   type FaqEntryInput,
+  type FaqFinding,
+  type FaqTextField,
   INQUIRY_CATEGORIES,
   INQUIRY_STATUSES,
   type Inquiry,
@@ -349,10 +351,15 @@ function InquiryDetail(props: { id: string; me: Me; onDone: (text: string) => vo
 
 type FaqErrors = Partial<Record<"category" | "questionJa" | "answerJa" | "questionEn" | "answerEn", string>>;
 
-/** Create (or, with `entryId`, edit) an FAQ entry. */
+/**
+ * Create (or, with `entryId`, edit) an FAQ entry. The hub checks the texts for personal data on every save: a
+ * draft is saved with its findings (the form stays open and shows them), publishing is refused until each is
+ * rewritten or confirmed here, one checkbox per finding.
+ */
 function FaqForm(props: {
   initial: FaqEntryInput;
   entryId?: string;
+  findings?: FaqFinding[];
   intro?: string;
   onCancel: () => void;
   onSaved: () => void | Promise<void>;
@@ -361,6 +368,20 @@ function FaqForm(props: {
   const [errors, setErrors] = createSignal<FaqErrors>({});
   const [error, setError] = createSignal<unknown>();
   const [busy, setBusy] = createSignal(false);
+  const [entryId, setEntryId] = createSignal(props.entryId);
+  const [findings, setFindings] = createSignal<FaqFinding[]>(props.findings ?? []);
+  /** The texts the findings' positions refer to (as last saved or checked). */
+  const [checked, setChecked] = createSignal<FaqEntryInput>(props.initial);
+  const [confirmed, setConfirmed] = createSignal<string[]>([]);
+  const [notice, setNotice] = createSignal("");
+  const fieldFindings = (f: FaqTextField) => findings().filter((x) => x.field === f);
+  const findingsId = (f: FaqTextField) => (fieldFindings(f).length > 0 ? `faq-${f}-findings` : undefined);
+
+  function showFindings(list: FaqFinding[], texts: FaqEntryInput) {
+    setFindings(list);
+    setChecked(texts);
+    setConfirmed((c) => c.filter((id) => list.some((f) => f.id === id)));
+  }
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();
@@ -373,6 +394,7 @@ function FaqForm(props: {
       questionEn: v("questionEn"),
       answerEn: v("answerEn"),
       published: d.get("published") === "on",
+      confirmFindings: confirmed(),
     };
     const errs: FaqErrors = {};
     if (!body.questionJa) errs.questionJa = s().required;
@@ -381,29 +403,56 @@ function FaqForm(props: {
       errs[body.questionEn ? "answerEn" : "questionEn"] = s().enTogether;
     setErrors(errs);
     setError(undefined);
+    setNotice("");
     const first = (["questionJa", "answerJa", "questionEn", "answerEn"] as const).find((k) => errs[k]);
     if (first) return setTimeout(() => document.getElementById(`faq-${first}`)?.focus(), 0);
     setBusy(true);
     try {
-      if (props.entryId) await supportApi.updateFaqEntry(props.entryId, body);
-      else await supportApi.createFaqEntry({ ...body, sourceInquiryId: props.initial.sourceInquiryId });
+      const id = entryId();
+      const saved = id
+        ? await supportApi.updateFaqEntry(id, body)
+        : await supportApi.createFaqEntry({ ...body, sourceInquiryId: props.initial.sourceInquiryId });
       await Promise.all([revalidate(getFaqEntries.key), revalidate(getFaq.key)]);
+      if (!saved.published && (saved.findings ?? []).length > 0) {
+        // a draft with findings: stay, show them
+        setEntryId(saved.id);
+        showFindings(saved.findings ?? [], body);
+        setNotice(s().faqSavedWithFindings);
+        setTimeout(() => document.getElementById("faq-form-notice")?.focus(), 0);
+        return;
+      }
       await props.onSaved();
     } catch (err) {
       setError(err);
-      if (err instanceof ApiError) setErrors(err.fieldErrors() as FaqErrors);
+      if (err instanceof ApiError && err.code === "personal_data_suspected") showFindings(err.findings, body);
+      else if (err instanceof ApiError) setErrors(err.fieldErrors() as FaqErrors);
     } finally {
       setBusy(false);
     }
   }
 
+  const fieldFindingsBlock = (f: FaqTextField) => (
+    <FieldFindings
+      field={f}
+      text={checked()[f] ?? ""}
+      findings={fieldFindings(f)}
+      confirmed={confirmed()}
+      onToggle={(id, on) => setConfirmed((c) => (on ? [...c, id] : c.filter((x) => x !== id)))}
+    />
+  );
+
   return (
     <section class="panel" aria-labelledby="faq-form-heading" id="faq-form">
-      <h3 id="faq-form-heading">{props.entryId ? s().faqEditHeading : s().faqFormHeading}</h3>
+      <h3 id="faq-form-heading">{entryId() ? s().faqEditHeading : s().faqFormHeading}</h3>
       <Show when={props.intro}>
         <p>{props.intro}</p>
       </Show>
       <Show when={error()}>{(err) => <SupportProblem error={err()} />}</Show>
+      <Show when={notice()}>
+        <p class="alert" id="faq-form-notice" role="status" tabindex="-1">
+          {notice()}
+        </p>
+      </Show>
       <form onSubmit={submit} noValidate class="stack">
         <SelectField id="faq-category" name="category" label={s().category}>
           <For each={INQUIRY_CATEGORIES}>
@@ -419,35 +468,43 @@ function FaqForm(props: {
           name="questionJa"
           label={s().questionJa}
           error={errors().questionJa}
+          describedBy={findingsId("questionJa")}
           value={props.initial.questionJa}
           maxLength={500}
         />
+        {fieldFindingsBlock("questionJa")}
         <TextField
           id="faq-answerJa"
           name="answerJa"
           label={s().answerJa}
           error={errors().answerJa}
+          describedBy={findingsId("answerJa")}
           value={props.initial.answerJa}
           multiline
           maxLength={4000}
         />
+        {fieldFindingsBlock("answerJa")}
         <TextField
           id="faq-questionEn"
           name="questionEn"
           label={s().questionEn}
           error={errors().questionEn}
+          describedBy={findingsId("questionEn")}
           value={props.initial.questionEn}
           maxLength={500}
         />
+        {fieldFindingsBlock("questionEn")}
         <TextField
           id="faq-answerEn"
           name="answerEn"
           label={s().answerEn}
           error={errors().answerEn}
+          describedBy={findingsId("answerEn")}
           value={props.initial.answerEn}
           multiline
           maxLength={4000}
         />
+        {fieldFindingsBlock("answerEn")}
         <label class="checkbox">
           <input type="checkbox" name="published" checked={props.initial.published ?? false} />
           <span>{s().publishNow}</span>
@@ -465,10 +522,69 @@ function FaqForm(props: {
   );
 }
 
+/**
+ * The findings in one field, beside it: the text as checked with each finding marked, and a checkbox per finding
+ * to confirm it is not personal data.
+ */
+function FieldFindings(props: {
+  field: FaqTextField;
+  text: string;
+  findings: FaqFinding[];
+  confirmed: string[];
+  onToggle: (id: string, on: boolean) => void;
+}) {
+  const s = () => t().support;
+  const pieces = () => {
+    const out: { text: string; mark: boolean }[] = [];
+    let at = 0;
+    for (const f of [...props.findings].sort((a, b) => a.start - b.start)) {
+      if (f.start < at || f.end > props.text.length) continue;
+      if (f.start > at) out.push({ text: props.text.slice(at, f.start), mark: false });
+      out.push({ text: props.text.slice(f.start, f.end), mark: true });
+      at = f.end;
+    }
+    out.push({ text: props.text.slice(at), mark: false });
+    return out;
+  };
+  const className = (c: string) => s().findingClasses[c] ?? c;
+  return (
+    <Show when={props.findings.length > 0}>
+      <div class="findings" id={`faq-${props.field}-findings`}>
+        <p class="findings-title">{s().findingsTitle(props.findings.length)}</p>
+        <p class="hint">{s().findingsHelp}</p>
+        <p class="findings-text">
+          <For each={pieces()}>{(p) => (p.mark ? <mark>{p.text}</mark> : p.text)}</For>
+        </p>
+        <ul class="findings-list">
+          <For each={props.findings}>
+            {(f) => (
+              <li>
+                <label class="checkbox">
+                  <input
+                    type="checkbox"
+                    id={`confirm-${f.id}`}
+                    checked={props.confirmed.includes(f.id)}
+                    onChange={(e) => props.onToggle(f.id, e.currentTarget.checked)}
+                  />
+                  <span>{s().confirmNotPersonal(className(f.class), f.text)}</span>
+                </label>
+              </li>
+            )}
+          </For>
+        </ul>
+      </div>
+    </Show>
+  );
+}
+
 function FaqManager(props: { onDone: (text: string) => void }) {
   const s = () => t().support;
   const entries = createAsync(() => getFaqEntries());
-  const [editing, setEditing] = createSignal<{ id?: string; input: FaqEntryInput }>();
+  const [editing, setEditing] = createSignal<{
+    id?: string;
+    input: FaqEntryInput;
+    findings?: FaqFinding[];
+  }>();
   const [error, setError] = createSignal<unknown>();
 
   async function act(action: () => Promise<unknown>, message: string) {
@@ -518,6 +634,7 @@ function FaqManager(props: { onDone: (text: string) => void }) {
           <FaqForm
             initial={ed.input}
             entryId={ed.id}
+            findings={ed.findings}
             onCancel={() => setEditing(undefined)}
             onSaved={() => {
               setEditing(undefined);
@@ -538,16 +655,26 @@ function FaqManager(props: { onDone: (text: string) => void }) {
                     {s().categories[e.category] ?? e.category}
                   </p>
                   <p>{e.questionJa}</p>
+                  <Show when={(e.findings ?? []).length > 0}>
+                    <p class="findings-count">{s().findingsCount(e.findings?.length ?? 0)}</p>
+                  </Show>
                   <div class="form-actions">
                     <button
                       type="button"
                       class="button button-secondary"
                       aria-label={s().actionLabel(e.published ? s().unpublish : s().publish, e.questionJa)}
                       onClick={() =>
-                        act(
-                          () => supportApi.updateFaqEntry(e.id, { published: !e.published }),
-                          e.published ? s().faqUnpublished : s().faqPublished,
-                        )
+                        // with findings, publishing goes through the editor, where each is confirmed or rewritten
+                        !e.published && (e.findings ?? []).length > 0
+                          ? setEditing({
+                              id: e.id,
+                              input: { ...toInput(e), published: true },
+                              findings: e.findings,
+                            })
+                          : act(
+                              () => supportApi.updateFaqEntry(e.id, { published: !e.published }),
+                              e.published ? s().faqUnpublished : s().faqPublished,
+                            )
                       }
                     >
                       {e.published ? s().unpublish : s().publish}
@@ -556,7 +683,7 @@ function FaqManager(props: { onDone: (text: string) => void }) {
                       type="button"
                       class="button button-secondary"
                       aria-label={s().actionLabel(s().edit, e.questionJa)}
-                      onClick={() => setEditing({ id: e.id, input: toInput(e) })}
+                      onClick={() => setEditing({ id: e.id, input: toInput(e), findings: e.findings })}
                     >
                       {s().edit}
                     </button>
