@@ -1,6 +1,4 @@
-import type { Hub } from "../context.js";
 import type { Prisma, PrismaClient, User } from "../db/client.js";
-import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { type AccountMessage, accountMessage } from "./notices.js";
 
@@ -34,11 +32,4 @@ export async function queueAccountMessage(
   if (!to) return false;
   await enqueueMessage(tx, accountMessage(message, { to, locale: user.locale, at: opts.now, ip: opts.ip }));
   return true;
-}
-
-/** Asks for the outbox to be sent now; if the queue is down, the cron's periodic dispatch sends it later. */
-export async function nudgeOutbox(hub: Hub): Promise<void> {
-  await hub.queue.add("outbox.dispatch", {}).catch((err) => {
-    log.warn({ err }, "could not queue outbox.dispatch");
-  });
 }

@@ -8,7 +8,8 @@ import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import type { Prisma, Role } from "../db/client.js";
 import { problems } from "../http/problem.js";
-import { nudgeOutbox, queueAccountMessage } from "./account-mail.js";
+import { nudgeOutbox } from "../notify/outbox.js";
+import { queueAccountMessage } from "./account-mail.js";
 import { issueResetToken, RESET_LINK_MINUTES, resetTokenOwner, spendResetToken } from "./account-tokens.js";
 import type { Actor } from "./actor.js";
 import { limiterKey } from "./codes.js";
@@ -85,7 +86,7 @@ export async function changePassword(
       now,
     );
   });
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
 }
 
 /**
@@ -128,7 +129,7 @@ export async function requestPasswordReset(hub: Hub, input: { email: string; ip:
       now,
     );
   });
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
 }
 
 /**
@@ -172,7 +173,7 @@ export async function completePasswordReset(
     );
   });
   await hub.limits.signInPerAccount.delete(accountKey(hub.config.SECRET_KEY, user.email, ""));
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
 }
 
 export const mySessions = (hub: Hub, actor: Actor) => listSessions(hub.prisma, actor, hub.now());
@@ -211,7 +212,7 @@ export async function endMyOtherSessions(hub: Hub, actor: Actor, ip: string): Pr
     );
     return count;
   });
-  if (ended > 0) await nudgeOutbox(hub);
+  if (ended > 0) await nudgeOutbox(hub.queue);
   return ended;
 }
 
@@ -325,5 +326,5 @@ export async function resetSecondFactor(
     );
   });
   await hub.limits.secondFactorPerAccount.delete(user.id);
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
 }

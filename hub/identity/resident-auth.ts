@@ -2,8 +2,7 @@ import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { Prisma, type PrismaClient, type Resident, type User } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
-import { log } from "../log.js";
-import { enqueueMessage } from "../notify/outbox.js";
+import { enqueueMessage, nudgeOutbox } from "../notify/outbox.js";
 import {
   CODE_TTL_SECONDS,
   codeMatches,
@@ -135,11 +134,8 @@ export async function requestResidentCode(
       }),
     );
   }
-  // Send promptly (asked for unknown destinations too, so both answers take the same path); if the queue is
-  // down, the cron's periodic dispatch picks the message up from the outbox.
-  await hub.queue.add("outbox.dispatch", {}).catch((err) => {
-    log.warn({ err }, "could not queue outbox.dispatch");
-  });
+  // Send promptly (asked for unknown destinations too, so both answers take the same path).
+  await nudgeOutbox(hub.queue);
 }
 
 /**

@@ -3,7 +3,8 @@ import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import type { User } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
-import { nudgeOutbox, queueAccountMessage } from "./account-mail.js";
+import { nudgeOutbox } from "../notify/outbox.js";
+import { queueAccountMessage } from "./account-mail.js";
 import { ENROLMENT_CODE_MINUTES, issueEnrolmentCode, useEnrolmentCode } from "./account-tokens.js";
 import type { Actor } from "./actor.js";
 import { limiterKey } from "./codes.js";
@@ -147,7 +148,7 @@ async function noticeThrottled(hub: Hub, user: User, ip: string): Promise<void> 
   );
   if (!first) return;
   await queueAccountMessage(hub.prisma, user, { kind: "sign_in_throttled" }, { now: hub.now(), ip });
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
 }
 
 /**
@@ -216,7 +217,7 @@ export async function verifySecondFactor(
   if (input.recoveryCode) {
     const remaining = await remainingRecoveryCodes(hub.prisma, user.id);
     await queueAccountMessage(hub.prisma, user, { kind: "recovery_code_used", remaining }, { now, ip });
-    await nudgeOutbox(hub);
+    await nudgeOutbox(hub.queue);
   }
   await log("ok", {});
   return { ...actor, verified: true };
@@ -259,7 +260,7 @@ export async function sendEnrolmentCode(
       now,
     );
   });
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
   return { expiresInSeconds: ENROLMENT_CODE_MINUTES * 60 };
 }
 
@@ -379,7 +380,7 @@ export async function confirmTotpEnrolment(
     return codes;
   });
   await hub.limits.secondFactorPerAccount.delete(user.id);
-  await nudgeOutbox(hub);
+  await nudgeOutbox(hub.queue);
   return { actor: { ...actor, verified: true }, recoveryCodes };
 }
 

@@ -127,7 +127,10 @@ describe("support rules", () => {
       contactEmail: null,
       contactPhone: "090-1234-5678",
       messages: [
-        { kind: "question", body: "How many vouchers has MIYAGI Hanako left? Call ０９０ １２３４ ５６７８." },
+        {
+          kind: "question",
+          body: "How many vouchers has MIYAGI Hanako left? Call ０９０ １２３４ ５６７８.",
+        },
         { kind: "answer", body: "See My vouchers." },
       ],
     });

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../bench/processes.js";
 import { TestClient } from "../support/client.js";
 import { expectProblem } from "../support/contract.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
+import { clientFor } from "../support/sessions.js";
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const redisServer = (() => {
@@ -58,6 +60,7 @@ describe.skipIf(!redisServer)("Redis stopped (a Redis of the test's own)", () =>
   let anon: TestClient;
   let redis: ChildProcess | undefined;
   let port = 0;
+  let sendai: TestClient;
 
   const startRedis = async () => {
     redis = spawn(
@@ -77,8 +80,9 @@ describe.skipIf(!redisServer)("Redis stopped (a Redis of the test's own)", () =>
   beforeAll(async () => {
     port = await freePort();
     await startRedis();
-    t = await startTestHub({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    t = await startTestHub({ seed: "demo", residents: 20, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     anon = new TestClient(t.url);
+    sendai = await clientFor(t, "sendai@demo.example.jp");
   });
   afterAll(async () => {
     if (!redis || redis.exitCode !== null || redis.signalCode) await startRedis();
@@ -98,6 +102,24 @@ describe.skipIf(!redisServer)("Redis stopped (a Redis of the test's own)", () =>
     expect(["timeout", "unreachable"]).toContain(ready.json.checks.jobs);
     expect((await anon.get("api/faq")).status).toBe(200);
     expect((await anon.get("api/facilities")).status).toBe(200);
+
+    // Work whose message goes out later answers at once: the message waits in the outbox, not the request on Redis.
+    const outbox = () => t.hub.prisma.outboxMessage.count({ where: { dispatchedAt: null } });
+    const before = await outbox();
+    const code = await anon.post("api/auth/resident/code", { destination: "resident@demo.example.jp" });
+    expect(code.status, code.text).toBe(202);
+    const resident = await t.hub.prisma.resident.create({
+      data: {
+        municipalityCode: "041009",
+        familyName: "障害",
+        givenName: "試験",
+        email: "redis-down@example.jp",
+        children: { create: { birthDate: new Date(`${tokyoDay(-20)}T00:00:00Z`) } },
+      },
+    });
+    const issued = await sendai.post("api/vouchers", { residentId: resident.id });
+    expect(issued.status, issued.text).toBe(201);
+    expect(await outbox()).toBe(before + 2);
 
     await startRedis();
     let after = await anon.get("readyz");

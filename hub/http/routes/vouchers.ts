@@ -1,6 +1,6 @@
 import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
 import { assertNotThrottled } from "../../identity/throttle.js";
-import { log } from "../../log.js";
+import { nudgeOutbox } from "../../notify/outbox.js";
 import { renderQrSvg, signVoucherQr } from "../../vouchers/qr.js";
 import { lookupRedemption, redeemBooking } from "../../vouchers/redemption.js";
 import {
@@ -79,7 +79,7 @@ export const voucherHandlers: Handlers = {
     const actor = requireActor(req);
     const body = req.body as { residentId: string; childId?: string | null };
     const row = await issueVoucher(req.hub.prisma, voucherIssuer(actor), body, issueContext(req));
-    await dispatchSoon(req);
+    await nudgeOutbox(req.hub.queue);
     return { status: 201, body: dto(req, row) };
   },
 
@@ -87,7 +87,7 @@ export const voucherHandlers: Handlers = {
     const actor = requireActor(req);
     const { residentIds } = req.body as { residentIds: string[] };
     const rows = await issueVouchers(req.hub.prisma, voucherIssuer(actor), residentIds, issueContext(req));
-    await dispatchSoon(req);
+    await nudgeOutbox(req.hub.queue);
     return { status: 201, body: { items: rows.map((v) => dto(req, v)) } };
   },
 
@@ -114,7 +114,7 @@ export const voucherHandlers: Handlers = {
       reason,
       issueContext(req),
     );
-    await dispatchSoon(req);
+    await nudgeOutbox(req.hub.queue);
     return { status: 201, body: dto(req, row) };
   },
 };
@@ -147,11 +147,4 @@ async function findVoucher(req: OpRequest): Promise<VoucherRow> {
 function dto(req: OpRequest, row: VoucherRow) {
   const actor = requireActor(req);
   return toVoucherDto(row, maySeeVoucherQr(actor, row) ? req.hub.config.SECRET_KEY : null);
-}
-
-/** Sends the notice promptly; if the queue is down, the periodic dispatch picks it up from the outbox. */
-async function dispatchSoon(req: OpRequest): Promise<void> {
-  await req.hub.queue.add("outbox.dispatch", {}).catch((err) => {
-    log.warn({ err }, "could not queue outbox.dispatch");
-  });
 }
