@@ -54,7 +54,7 @@ export function codeMessage(opts: {
   if (channel === "sms") {
     const ja = `産後ケア みやぎ 確認コード: ${code}（${until}まで有効）。他の人に教えないでください。`;
     const en = `Miyagi postpartum care code: ${code} (valid until ${until} JST).`;
-    return { channel, to, text: english ? `${ja}\n${en}` : ja };
+    return { channel, to, text: english ? `${ja}\n${en}` : ja, expiresAt: expiresAt.toISOString() };
   }
   const lines = [
     "産後ケア みやぎ をご利用いただきありがとうございます。",
@@ -78,5 +78,6 @@ export function codeMessage(opts: {
     to,
     subject: english ? "【産後ケア みやぎ】確認コード / Sign-in code" : "【産後ケア みやぎ】確認コード",
     text: lines.join("\n"),
+    expiresAt: expiresAt.toISOString(),
   };
 }

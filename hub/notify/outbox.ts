@@ -15,10 +15,16 @@ export const OUTBOX_TOPIC_MESSAGE = "notify.message";
 /** Attempts before a message is given up (its `failedAt` is set and it stays in the delivery log). */
 export const OUTBOX_MAX_ATTEMPTS = 10;
 /**
- * How long a dispatcher owns a row it is about to send. Every transport bounds a send well below this
- * (SMTP and SMS time out within 30 s), so no other dispatcher can take the row while it is being sent.
+ * How long a dispatcher owns a row while sending it. Every transport bounds a send well below this (SMTP and SMS
+ * time out within 30 s), so no other dispatcher can take the row while it is being sent.
  */
-export const OUTBOX_LEASE_MS = 120_000;
+export const OUTBOX_LEASE_MS = 60_000;
+/**
+ * How long a dispatcher owns the rows of its batch it has not started sending. Short, so the rows of a dispatcher
+ * that died (kill -9, a lost machine) are sent by another within seconds; a row whose claim lapsed while earlier
+ * ones were being sent is only taken over, never sent twice (its claim is checked before the send).
+ */
+export const OUTBOX_CLAIM_MS = 15_000;
 /** Backoff after the n-th failed attempt: 30 s × 2^(n-1), at most an hour, with jitter (see retryDelayMs). */
 export const RETRY_BASE_MS = 30_000;
 export const RETRY_MAX_MS = 3_600_000;
@@ -66,7 +72,9 @@ export type DispatchOptions = {
   batch?: number;
   /** Give up after this many attempts (default OUTBOX_MAX_ATTEMPTS). */
   maxAttempts?: number;
-  /** How long a claim lasts (default OUTBOX_LEASE_MS). */
+  /** How long the batch's claim lasts (default OUTBOX_CLAIM_MS). */
+  claimMs?: number;
+  /** How long a row is owned while it is sent (default OUTBOX_LEASE_MS). */
   leaseMs?: number;
   /** Jitter source, for tests. */
   random?: () => number;
@@ -88,7 +96,9 @@ export type DispatchResult = {
   skipped: number;
 };
 
-type ClaimedRow = { id: bigint; topic: string; payload: unknown; attempts: number };
+type ClaimedRow = { id: bigint; topic: string; payload: unknown };
+
+const EXPIRED = "expired before it could be sent";
 
 /** A message payload as it must be to be sent, or why not. */
 function asMessage(payload: unknown): Message | string {
@@ -102,8 +112,11 @@ function asMessage(payload: unknown): Message | string {
 
 /**
  * Sends due outbox rows, each at most once however many dispatchers run:
- *  - a batch is claimed (FOR UPDATE SKIP LOCKED) for `leaseMs`, and each row's claim is checked and renewed
- *    just before it is sent, so a row whose claim lapsed and was taken by another dispatcher is skipped;
+ *  - a batch is claimed (FOR UPDATE SKIP LOCKED) for `claimMs`, and each row's claim is checked and renewed for
+ *    `leaseMs` just before it is sent, so a row whose claim lapsed and was taken by another dispatcher is skipped;
+ *  - an attempt is counted when its send starts, not at the claim: rows a dead dispatcher claimed but never sent
+ *    come back after `claimMs` with their tries intact;
+ *  - a message whose `expiresAt` has passed (a sign-in code past its validity) is given up, not sent;
  *  - only rows due (`availableAt` ≤ now), neither sent nor given up, are claimed;
  *  - every attempt writes a Delivery row (masked destination, no body) in the same transaction that marks
  *    the outcome; a failure sets `attempts`, `lastError` and the next `availableAt` (exponential backoff with
@@ -121,21 +134,22 @@ export async function dispatchOutbox(
   const batch = opts.batch ?? 50;
   const maxAttempts = opts.maxAttempts ?? OUTBOX_MAX_ATTEMPTS;
   const leaseMs = opts.leaseMs ?? OUTBOX_LEASE_MS;
+  const claimMs = opts.claimMs ?? OUTBOX_CLAIM_MS;
   const random = opts.random ?? Math.random;
   const started = Date.now();
   const clock = () => new Date(now.getTime() + (Date.now() - started));
 
   // The claim's expiry doubles as its token: a row is still ours while it holds exactly the value we wrote
   // (compared with the same parameter, so the server's time zone cannot get in the way).
-  const claim = new Date(now.getTime() + leaseMs);
+  const claim = new Date(now.getTime() + claimMs);
   const claimed = await prisma.$queryRaw<ClaimedRow[]>`
-    UPDATE outbox SET claimed_until = ${claim}, attempts = attempts + 1
+    UPDATE outbox SET claimed_until = ${claim}
     WHERE id IN (
       SELECT id FROM outbox
       WHERE dispatched_at IS NULL AND failed_at IS NULL AND available_at <= ${now}
         AND (claimed_until IS NULL OR claimed_until < ${now})
       ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED)
-    RETURNING id, topic, payload, attempts`;
+    RETURNING id, topic, payload`;
 
   const result: DispatchResult = {
     claimed: claimed.length,
@@ -164,26 +178,39 @@ export async function dispatchOutbox(
 
     const wait = waitUntil.get(channel);
     if (wait) {
-      // Not attempted: give the claim and the attempt back.
+      // Not attempted: give the claim back.
       await prisma.$executeRaw`
-        UPDATE outbox SET claimed_until = NULL, attempts = attempts - 1,
-          available_at = GREATEST(available_at, ${wait})
+        UPDATE outbox SET claimed_until = NULL, available_at = GREATEST(available_at, ${wait})
         WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL`;
       result.deferred++;
       continue;
     }
 
-    // Still ours? Renew the claim for the send; a dispatcher that took the row over makes this fail.
-    const lease = new Date(clock().getTime() + leaseMs);
-    const owned = await prisma.$executeRaw`
-      UPDATE outbox SET claimed_until = ${lease}
-      WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL AND failed_at IS NULL`;
-    if (owned !== 1) {
-      result.skipped++;
+    const message = typeof parsed === "string" ? undefined : parsed;
+    if (message?.expiresAt && new Date(message.expiresAt) <= clock()) {
+      const gaveUp = await prisma.$executeRaw`
+        UPDATE outbox SET claimed_until = NULL, failed_at = ${clock()}, last_error = ${EXPIRED}
+        WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL AND failed_at IS NULL`;
+      if (gaveUp === 1) {
+        result.gaveUp++;
+        messagesFailed.inc({ channel, reason: "expired" });
+      } else result.skipped++;
       continue;
     }
 
-    const message = typeof parsed === "string" ? undefined : parsed;
+    // Still ours? Renew the claim for the send and count the attempt; a dispatcher that took the row over makes
+    // this fail.
+    const lease = new Date(clock().getTime() + leaseMs);
+    const [owned] = await prisma.$queryRaw<{ attempts: number }[]>`
+      UPDATE outbox SET claimed_until = ${lease}, attempts = attempts + 1
+      WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL AND failed_at IS NULL
+      RETURNING attempts`;
+    if (!owned) {
+      result.skipped++;
+      continue;
+    }
+    const attempts = owned.attempts;
+
     const about = await resolveAbout(prisma, message?.about, residents);
     const log = {
       outboxId: row.id,
@@ -231,11 +258,8 @@ export async function dispatchOutbox(
 
     const error = outcome.error;
     const at = clock();
-    const giveUp = error.permanent || row.attempts >= maxAttempts;
-    const delay = Math.min(
-      RETRY_MAX_MS,
-      Math.max(retryDelayMs(row.attempts, random), error.retryAfterMs ?? 0),
-    );
+    const giveUp = error.permanent || attempts >= maxAttempts;
+    const delay = Math.min(RETRY_MAX_MS, Math.max(retryDelayMs(attempts, random), error.retryAfterMs ?? 0));
     const next = new Date(at.getTime() + delay);
     const text = redact(error.message, message?.to).slice(0, 500);
     await prisma.$transaction(async (tx) => {

@@ -18,6 +18,8 @@ export type Message = {
   about?: MessageAbout;
   /** The recipient's language (e.g. "ja", "en"), when the text was written for it. */
   language?: string;
+  /** ISO time after which the message is useless and is not sent (a sign-in code's validity). */
+  expiresAt?: string;
 };
 
 /** What a transport knows of the outbox row it is sending: providers use it to refuse duplicates. */

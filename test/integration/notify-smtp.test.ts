@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dispatchOutbox, enqueueMessage, OUTBOX_LEASE_MS } from "../../hub/notify/outbox.js";
+import { dispatchOutbox, enqueueMessage, OUTBOX_CLAIM_MS, OUTBOX_LEASE_MS } from "../../hub/notify/outbox.js";
 import type { Message, Transport } from "../../hub/notify/transport.js";
 import { SCHEDULES } from "../../jobs/cron.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
@@ -259,6 +259,51 @@ describe("e-mail over SMTP", () => {
     expect(await a).toMatchObject({ claimed: 3, sent: 2, skipped: 1 });
     for (const s of ["slow-1", "slow-2", "slow-3"]) expect(sink.count(s), s).toBe(1);
     expect(await t.hub.prisma.delivery.count({ where: { outboxId: two.id } })).toBe(1);
+  });
+
+  it("sends within seconds what a dispatcher that died had claimed, without spending a try on it", async () => {
+    await enqueue([mail("dead-1"), mail("dead-2"), mail("dead-3")]);
+    // Dispatcher A claims the three rows, starts sending the first and dies there (it never comes back).
+    let started!: () => void;
+    const sending = new Promise<void>((r) => {
+      started = r;
+    });
+    const dying: Transport = {
+      send: () => {
+        started();
+        return new Promise(() => {});
+      },
+    };
+    void dispatchOutbox(t.hub.prisma, dying, new Date());
+    await sending;
+    expect((await row("dead-1")).attempts).toBe(1);
+    expect((await row("dead-2")).attempts).toBe(0);
+    // Before the batch's claim lapses, nobody else takes the rows.
+    expect((await dispatchOutbox(t.hub.prisma, t.hub.transport, later(5_000))).claimed).toBe(0);
+    // Once it has (OUTBOX_CLAIM_MS, not the send's lease), the two rows A never started are sent, with one try each.
+    const b = await dispatchOutbox(t.hub.prisma, t.hub.transport, later(OUTBOX_CLAIM_MS + 1_000));
+    expect(b).toMatchObject({ claimed: 2, sent: 2 });
+    for (const s of ["dead-2", "dead-3"]) {
+      expect(sink.count(s), s).toBe(1);
+      expect((await row(s)).attempts).toBe(1);
+    }
+    // The one A was sending may have gone out: it is sent again only after the send's lease, as a second try.
+    const c = await dispatchOutbox(t.hub.prisma, t.hub.transport, later(OUTBOX_LEASE_MS + 1_000));
+    expect(c).toMatchObject({ claimed: 1, sent: 1 });
+    expect((await row("dead-1")).attempts).toBe(2);
+  });
+
+  it("does not send a sign-in code past its validity", async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await enqueue([{ ...mail("late-code"), expiresAt: past }, mail("on-time")]);
+    const r = await dispatchOutbox(t.hub.prisma, t.hub.transport);
+    expect(r).toMatchObject({ claimed: 2, sent: 1, gaveUp: 1 });
+    expect(sink.count("late-code")).toBe(0);
+    expect(sink.count("on-time")).toBe(1);
+    const late = await row("late-code");
+    expect(late.failedAt).not.toBeNull();
+    expect(late.attempts).toBe(0);
+    expect(late.lastError).toBe("expired before it could be sent");
   });
 
   it("sends SMS to the local mailbox when no SMS provider is configured", async () => {
