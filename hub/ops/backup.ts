@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { OpsError, pgClientSql, pgliteDir, pgliteSql } from "./sql.js";
-import { compareSnapshots, formatComparison, type Snapshot, snapshot } from "./tables.js";
+import { compareSnapshots, formatComparison, instanceId, type Snapshot, snapshot } from "./tables.js";
 
 const run = promisify(execFile);
 
@@ -22,7 +22,7 @@ export type OpsConfig = {
 export const backupDir = (c: OpsConfig) => path.resolve(c.BACKUP_DIR ?? path.join(c.DATA_DIR, "backups"));
 
 /** The sidecar written next to every backup: what it holds, so a restore can be verified. */
-export type BackupMeta = Snapshot & {
+export type BackupMeta = DumpState & {
   format: "sango-backup";
   version: 1;
   kind: "postgres" | "pglite";
@@ -31,6 +31,9 @@ export type BackupMeta = Snapshot & {
   bytes: number;
   sha256: string;
 };
+
+/** What a dump holds, and whose it is: the database's instance id (hub_instance; null before it existed). */
+type DumpState = Snapshot & { instance: string | null };
 
 const PREFIX = "sango-";
 const EXT = { postgres: ".pgdump", pglite: ".pglite.tar.gz" } as const;
@@ -60,7 +63,7 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   const base = `${PREFIX}${stamp}`;
   const file = path.join(dir, base + EXT[kind]);
   const tmp = path.join(dir, `.tmp-${base}${EXT[kind]}`);
-  let state: Snapshot;
+  let state: DumpState;
   try {
     state = config.DATABASE_URL
       ? await dumpPostgres(config.DATABASE_URL, tmp)
@@ -83,12 +86,12 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   await writeFile(`${sidecar}.tmp`, `${JSON.stringify(meta, null, 2)}\n`);
   await rename(tmp, file);
   await rename(`${sidecar}.tmp`, sidecar);
-  const removed = await pruneBackups(dir, config.BACKUP_GENERATIONS);
+  const removed = await pruneBackups(dir, config.BACKUP_GENERATIONS, state.instance);
   return { file, sidecar, meta, removed };
 }
 
 /** pg_dump from an exported snapshot, with the sidecar computed in that same snapshot: they describe the same data. */
-async function dumpPostgres(url: string, out: string): Promise<Snapshot> {
+async function dumpPostgres(url: string, out: string): Promise<DumpState> {
   const client = new pg.Client({ connectionString: url });
   client.on("error", () => {});
   await client.connect();
@@ -100,7 +103,7 @@ async function dumpPostgres(url: string, out: string): Promise<Snapshot> {
     const [{ id }] = (await client.query("SELECT pg_export_snapshot() AS id")).rows;
     await tool("pg_dump", ["--format=custom", `--snapshot=${id}`, `--file=${out}`, `--dbname=${url}`]);
     const q = async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[];
-    const state = await snapshot(q);
+    const state = { ...(await snapshot(q)), instance: await instanceId(q) };
     await client.query("COMMIT");
     return state;
   } finally {
@@ -118,7 +121,7 @@ async function dumpPglite(
   dataDir: string,
   out: string,
   force: boolean,
-): Promise<Snapshot> {
+): Promise<DumpState> {
   let lite = live;
   if (!lite) {
     assertNotInUse(dataDir, force, "back up");
@@ -137,10 +140,10 @@ async function dumpPglite(
   return describePgliteDump(out);
 }
 
-async function describePgliteDump(file: string): Promise<Snapshot> {
+async function describePgliteDump(file: string): Promise<DumpState> {
   const copy = await PGlite.create("memory://", { loadDataDir: new Blob([await readFile(file)]) });
   try {
-    return await pgliteSql(copy).tx((q) => snapshot(q));
+    return await pgliteSql(copy).tx(async (q) => ({ ...(await snapshot(q)), instance: await instanceId(q) }));
   } finally {
     await copy.close();
   }
@@ -160,27 +163,50 @@ function assertNotInUse(dataDir: string, force: boolean, what: string) {
   }
 }
 
-export type BackupEntry = { base: string; file: string; sidecar: string };
+export type BackupEntry = {
+  base: string;
+  file: string;
+  sidecar: string;
+  /** The instance the backup is of (null: written before backups recorded it). */
+  instance: string | null;
+};
 
-/** Complete backups in a directory, newest first (a backup is complete when its sidecar exists). */
-export async function listBackups(dir: string): Promise<BackupEntry[]> {
+/**
+ * Complete backups in a directory, newest first (a backup is complete when its sidecar exists). With `instance`, only
+ * that instance's: several instances may share one backup folder. A backup written before sidecars recorded their
+ * instance counts as everyone's own, as it did then.
+ */
+export async function listBackups(dir: string, instance?: string | null): Promise<BackupEntry[]> {
   if (!existsSync(dir)) return [];
   const names = await readdir(dir);
-  return names
+  const entries: BackupEntry[] = [];
+  for (const base of names
     .filter((n) => n.startsWith(PREFIX) && n.endsWith(".json"))
     .map((n) => n.slice(0, -".json".length))
     .sort()
-    .reverse()
-    .map((base) => {
-      const file = names.find((n) => n !== `${base}.json` && n.startsWith(`${base}.`)) ?? "";
-      return { base, file: file && path.join(dir, file), sidecar: path.join(dir, `${base}.json`) };
-    });
+    .reverse()) {
+    const file = names.find((n) => n !== `${base}.json` && n.startsWith(`${base}.`)) ?? "";
+    const sidecar = path.join(dir, `${base}.json`);
+    const owner = await sidecarInstance(sidecar);
+    if (instance !== undefined && owner !== null && owner !== instance) continue;
+    entries.push({ base, file: file && path.join(dir, file), sidecar, instance: owner });
+  }
+  return entries;
 }
 
-/** Deletes all but the newest `keep` backups (the new one is already complete when this runs). */
-export async function pruneBackups(dir: string, keep: number): Promise<string[]> {
+async function sidecarInstance(sidecar: string): Promise<string | null> {
+  try {
+    const meta = JSON.parse(await readFile(sidecar, "utf8")) as Partial<BackupMeta>;
+    return typeof meta.instance === "string" ? meta.instance : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Deletes all but the newest `keep` backups of `instance` (the new one is already complete when this runs). */
+export async function pruneBackups(dir: string, keep: number, instance: string | null): Promise<string[]> {
   const removed: string[] = [];
-  for (const b of (await listBackups(dir)).slice(keep)) {
+  for (const b of (await listBackups(dir, instance)).slice(keep)) {
     for (const f of [b.file, b.sidecar].filter(Boolean)) {
       await rm(f, { force: true });
       removed.push(f);

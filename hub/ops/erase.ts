@@ -6,8 +6,9 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { QueueName } from "../../jobs/names.js";
-import { backupDir, type OpsConfig, pgliteInUse, redact } from "./backup.js";
-import { OpsError, pgliteDir } from "./sql.js";
+import { backupDir, listBackups, type OpsConfig, pgliteInUse, redact } from "./backup.js";
+import { OpsError, pgClientSql, pgliteDir, pgliteSql } from "./sql.js";
+import { instanceId } from "./tables.js";
 
 export type EraseConfig = OpsConfig & { REDIS_URL?: string; LOG_DIR?: string };
 
@@ -45,13 +46,21 @@ export async function recordExport(dataDir: string, file: string) {
 export async function eraseEverything(opts: EraseOptions): Promise<EraseResult> {
   const { config } = opts;
   const items: EraseItem[] = [];
-  if (config.DATABASE_URL) items.push(await erasePostgres(config.DATABASE_URL));
-  else if (!opts.force && config.DATA_DIR !== "memory://" && pgliteInUse(config.DATA_DIR)) {
+  // Read before the database goes: a backup folder shared with other instances loses only this one's backups.
+  let own: string | null = null;
+  if (config.DATABASE_URL) {
+    own = await postgresInstance(config.DATABASE_URL);
+    items.push(await erasePostgres(config.DATABASE_URL));
+  } else if (!opts.force && config.DATA_DIR !== "memory://" && pgliteInUse(config.DATA_DIR)) {
     throw new OpsError(
       `the embedded database ${pgliteDir(config.DATA_DIR)} seems to be in use (postmaster.pid exists): stop the hub ` +
         "first, or pass --force if it crashed. Nothing was deleted.",
     );
-  } else items.push(await describePglite(config.DATA_DIR));
+  } else {
+    const described = await describePglite(config.DATA_DIR);
+    own = described.instance;
+    items.push(described.item);
+  }
 
   // Exported archives outside DATA_DIR, listed when they were written.
   if (config.DATA_DIR !== "memory://" && existsSync(exportsLog(config.DATA_DIR))) {
@@ -76,7 +85,7 @@ export async function eraseEverything(opts: EraseOptions): Promise<EraseResult> 
   }
 
   const backups = backupDir(config);
-  if (!inside(backups, config.DATA_DIR)) items.push(await eraseDir(`backups in ${backups}`, backups));
+  if (!inside(backups, config.DATA_DIR)) items.push(await eraseOwnBackups(backups, own));
   if (config.LOG_DIR && !inside(config.LOG_DIR, config.DATA_DIR)) {
     const logs = path.resolve(config.LOG_DIR);
     items.push(await eraseDir(`log files in ${logs}`, logs));
@@ -167,15 +176,60 @@ async function erasePostgres(url: string): Promise<EraseItem> {
 }
 
 /** Counts what the embedded database holds before its files go with DATA_DIR. */
-async function describePglite(dataDir: string): Promise<EraseItem> {
+/** The instance id of a PostgreSQL database (hub_instance), null when it has none (or cannot be read). */
+async function postgresInstance(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    return await instanceId(pgClientSql(client).query);
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * This instance's backups in a backup folder outside DATA_DIR, which other instances may share: theirs stay (a
+ * backup written before sidecars recorded their instance counts as this one's). The folder goes once it is empty.
+ */
+async function eraseOwnBackups(dir: string, own: string | null): Promise<EraseItem> {
+  const all = await listBackups(dir);
+  const mine = await listBackups(dir, own);
+  const files = mine.flatMap((b) => [b.file, b.sidecar].filter(Boolean));
+  for (const f of files) await rm(f, { force: true });
+  const others = all.length - mine.length;
+  if (others === 0) {
+    const item = await eraseDir(`backups in ${dir}`, dir);
+    return {
+      ...item,
+      removed: files.length ? `${files.length} files (this instance's backups)` : item.removed,
+    };
+  }
+  const left = files.filter((f) => existsSync(f)).length;
+  return {
+    item: `backups in ${dir}`,
+    removed: `${files.length} files (this instance's backups); ${others} backup(s) of other instances left in place`,
+    remaining: left,
+    detail: left ? `${left} of this instance's backup files could not be deleted` : undefined,
+  };
+}
+
+async function describePglite(dataDir: string): Promise<{ item: EraseItem; instance: string | null }> {
   const dir = pgliteDir(dataDir);
   if (dataDir === "memory://" || !existsSync(dir)) {
-    return { item: `database (PGlite ${dir})`, removed: "nothing: no embedded database", remaining: 0 };
+    return {
+      item: { item: `database (PGlite ${dir})`, removed: "nothing: no embedded database", remaining: 0 },
+      instance: null,
+    };
   }
   const lite = await PGlite.create(dir);
   let tables = 0;
   let rows = 0;
+  let instance: string | null = null;
   try {
+    instance = await instanceId(pgliteSql(lite).query);
     const names = (
       await lite.query<{ relname: string }>(
         `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -193,9 +247,12 @@ async function describePglite(dataDir: string): Promise<EraseItem> {
     await lite.close();
   }
   return {
-    item: `database (PGlite ${dir})`,
-    removed: `${tables} tables (${rows} rows), with its files`,
-    remaining: 1,
+    item: {
+      item: `database (PGlite ${dir})`,
+      removed: `${tables} tables (${rows} rows), with its files`,
+      remaining: 1,
+    },
+    instance,
   };
 }
 

@@ -2,6 +2,18 @@ import { ident, type OpsQuery } from "./sql.js";
 
 /** Prisma's migrations table (hub/db/migrate.ts): never exported as data, its applied names go in the metadata. */
 export const MIGRATIONS_TABLE = "_prisma_migrations";
+/** The database's own identity (one row): never exported, imported or compared; an import keeps the target's. */
+export const INSTANCE_TABLE = "hub_instance";
+
+/** The database's instance id (hub_instance), or null for a database migrated before it existed. */
+export async function instanceId(q: OpsQuery): Promise<string | null> {
+  const [exists] = await q<{ t: string | null }>(`SELECT to_regclass('public.${INSTANCE_TABLE}')::text AS t`);
+  if (!exists?.t) return null;
+  const [row] = await q<{ id: string }>(
+    `SELECT id::text AS id FROM ${INSTANCE_TABLE} ORDER BY created_at LIMIT 1`,
+  );
+  return row?.id ?? null;
+}
 
 export type Column = { name: string; type: string; identityAlways: boolean };
 export type ForeignKey = { columns: string[]; refTable: string; refColumns: string[] };
@@ -17,8 +29,8 @@ export type Snapshot = { migrations: string[]; tables: Record<string, TableState
 export async function listTables(q: OpsQuery): Promise<TableInfo[]> {
   const tables = await q<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> $1 ORDER BY c.relname`,
-    [MIGRATIONS_TABLE],
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> ALL($1) ORDER BY c.relname`,
+    [[MIGRATIONS_TABLE, INSTANCE_TABLE]],
   );
   const cols = await q<{ table: string; name: string; type: string; identity: string }>(
     `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,

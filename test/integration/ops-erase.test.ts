@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDb } from "../../hub/db/client.js";
 import { exportArchive } from "../../hub/ops/archive.js";
-import { createBackup } from "../../hub/ops/backup.js";
+import { createBackup, listBackups } from "../../hub/ops/backup.js";
 import { eraseEverything, recordExport } from "../../hub/ops/erase.js";
 import { openOpsDb } from "../../hub/ops/sql.js";
 import { BullQueue } from "../../jobs/bullmq.js";
@@ -42,6 +42,48 @@ async function cli(args: string[], env: Record<string, string>) {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+describe("two instances sharing one backup folder", () => {
+  it("rotation and complete deletion act only on the instance's own backups", async () => {
+    const shared = path.join(tmp("shared"), "backups");
+    const instance = async (name: string) => {
+      const dataDir = tmp(name);
+      const db = await openDb({ dataDir });
+      const [row] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT id::text AS id FROM hub_instance`,
+      );
+      await db.close();
+      return {
+        id: row?.id as string,
+        config: { DATA_DIR: dataDir, BACKUP_DIR: shared, BACKUP_GENERATIONS: 1 },
+      };
+    };
+    const a = await instance("a");
+    const b = await instance("b");
+    expect(a.id).not.toBe(b.id);
+    const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 3, minutes));
+    await createBackup({ config: a.config, now: at(0) });
+    const fromB = await createBackup({ config: b.config, now: at(1) });
+    expect(fromB.meta.instance).toBe(b.id);
+    // A's second backup rotates A's first away (one generation kept), and leaves B's.
+    const second = await createBackup({ config: a.config, now: at(2) });
+    expect(second.removed.map((f) => path.basename(f)).sort()).toEqual([
+      "sango-2026-11-01T03-00-00-000Z.json",
+      "sango-2026-11-01T03-00-00-000Z.pglite.tar.gz",
+    ]);
+    expect((await listBackups(shared)).map((e) => e.instance)).toEqual([a.id, b.id]);
+
+    const erased = await eraseEverything({ config: a.config });
+    expect(erased.ok, erased.report).toBe(true);
+    expect(erased.report).toMatch(
+      /backups in .*\n\s+removed: 2 files \(this instance's backups\); 1 backup\(s\) of other instances left in place/,
+    );
+    expect(readdirSync(shared).sort()).toEqual([
+      "sango-2026-11-01T03-01-00-000Z.json",
+      "sango-2026-11-01T03-01-00-000Z.pglite.tar.gz",
+    ]);
+  });
+});
 
 describe("complete deletion (embedded database)", () => {
   it("removes the database, backups, exports (also outside DATA_DIR), logs and the key, and reports nothing remains", async () => {
