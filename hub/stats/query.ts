@@ -178,8 +178,10 @@ export type StatsRow = {
   /** The count, or for a rate the percentage (one decimal; null when nothing could be counted). */
   value: number | null;
   /** For a rate: what was counted (cancelled bookings, places taken) over what it is out of. */
-  numerator?: number;
-  denominator?: number;
+  numerator?: number | null;
+  denominator?: number | null;
+  /** Hidden by the disclosure rule (hub/stats/disclosure.ts): the figures are null. */
+  suppressed?: boolean;
 };
 
 /** Months of a period, "YYYY-MM", in order. */

@@ -4,6 +4,7 @@
  * the API and limits the figures to what the reader may see.
  */
 
+import { audit } from "../audit/audit.js";
 import { csvLine } from "../bookings/export.js";
 import { SERVICE_LABEL } from "../bookings/notices.js";
 import type { PrismaClient } from "../db/client.js";
@@ -18,6 +19,7 @@ import {
   type ReportDefinition,
   type ReportInput,
 } from "./catalog.js";
+import { checkRule, DEFAULT_RULE, type DisclosureRule, protect, thresholdFor } from "./disclosure.js";
 import { buildQuery, type Period, type RawRow, type Scope, type StatsRow, shapeRows } from "./query.js";
 
 type Row = {
@@ -176,7 +178,57 @@ export type ReportData = {
   rows: StatsRow[];
   /** The figure over every row: the sum of counts, or the rate of the sums. */
   total: StatsRow;
+  /** Counts from 1 to threshold − 1 are hidden (`suppressed`), and cells that would reveal them; 1: none. */
+  disclosure: { threshold: number };
 };
+
+/** The prefecture's disclosure rule, or the default when it never set one. */
+export async function readDisclosure(prisma: PrismaClient): Promise<DisclosureRule> {
+  const row = await prisma.statsDisclosure.findUnique({ where: { id: 1 } });
+  if (!row) return DEFAULT_RULE;
+  return {
+    defaultThreshold: row.defaultThreshold,
+    thresholds: row.thresholds as DisclosureRule["thresholds"],
+    exactOwnRoles: row.exactOwnRoles as DisclosureRule["exactOwnRoles"],
+  };
+}
+
+/** The prefecture sets the disclosure rule (thresholds per report and role, roles exempt about themselves); audited. */
+export async function updateDisclosure(
+  prisma: PrismaClient,
+  actor: Actor,
+  ip: string,
+  input: unknown,
+  now: Date,
+): Promise<DisclosureRule> {
+  const keys = (await allReports(prisma)).map((r) => r.key);
+  const checked = checkRule(input, keys);
+  if (!checked.ok) throw problems.validation(checked.errors, "The disclosure rule is not valid");
+  const before = await readDisclosure(prisma);
+  const rule = checked.rule;
+  const data = {
+    defaultThreshold: rule.defaultThreshold,
+    thresholds: rule.thresholds,
+    exactOwnRoles: rule.exactOwnRoles,
+    updatedBy: actor.userId,
+  };
+  await prisma.$transaction(async (tx) => {
+    await tx.statsDisclosure.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+    await audit(
+      tx,
+      actor,
+      ip,
+      {
+        action: "stats.disclosure.update",
+        resourceType: "stats_disclosure",
+        resourceId: "1",
+        detail: { before, after: rule },
+      },
+      now,
+    );
+  });
+  return rule;
+}
 
 /** A report's figures for the period, as the reader may see them; 403 `report_not_granted` otherwise. */
 export async function readReport(
@@ -201,7 +253,11 @@ export async function readReport(
   const raw = await prisma.$queryRawUnsafe<RawRow[]>(query.sql, ...query.params);
   const rows = shapeRows(report.metric, report.dimensions, period, raw);
   const kind = METRIC_INFO[report.metric].kind;
-  return { report, period, kind, scope: scope.kind, rows, total: totalOf(kind, rows) };
+  // Exact figures only for a role the prefecture exempted; such roles (municipality, facility, association)
+  // always read their own tenant only.
+  const threshold = thresholdFor(await readDisclosure(prisma), report.key, actor.role);
+  const shown = protect(kind, report.dimensions, rows, totalOf(kind, rows), threshold);
+  return { report, period, kind, scope: scope.kind, ...shown, disclosure: { threshold } };
 }
 
 function totalOf(kind: "count" | "rate", rows: StatsRow[]): StatsRow {
@@ -214,6 +270,13 @@ function totalOf(kind: "count" | "rate", rows: StatsRow[]): StatsRow {
     denominator,
   };
 }
+
+/** How a hidden figure is shown, in the CSV as in the portal. */
+export const HIDDEN = "＊";
+
+/** The footnote under a report whose small counts are hidden. */
+export const disclosureNote = (threshold: number) =>
+  `${HIDDEN}：${threshold}未満（または${threshold}未満の数が合計から分からないよう秘匿） / ${HIDDEN}: < ${threshold}, or hidden so that a count under ${threshold} cannot be worked out from the totals`;
 
 const SERVICE_JA: Record<string, string> = { ...SERVICE_LABEL, any: "指定なし" };
 
@@ -241,9 +304,14 @@ export function reportCsv(data: ReportData): string {
     }
     // The total row has no dimension values: its label stands in the first column.
     if (label) cells.fill("").splice(0, 1, label);
-    cells.push(r.value);
-    if (data.kind === "rate") cells.push(r.numerator ?? 0, r.denominator ?? 0);
+    if (r.suppressed) cells.push(...(data.kind === "rate" ? [HIDDEN, HIDDEN, HIDDEN] : [HIDDEN]));
+    else {
+      cells.push(r.value);
+      if (data.kind === "rate") cells.push(r.numerator ?? 0, r.denominator ?? 0);
+    }
     return csvLine(cells);
   };
-  return [csvLine(header), ...data.rows.map((r) => line(r)), line(data.total, "合計")].join("");
+  const lines = [csvLine(header), ...data.rows.map((r) => line(r)), line(data.total, "合計")];
+  if (data.disclosure.threshold > 1) lines.push(csvLine([disclosureNote(data.disclosure.threshold)]));
+  return lines.join("");
 }

@@ -1146,8 +1146,10 @@ export type StatsRow = {
   facilityId?: string | null;
   facilityName?: string | null;
   value: number | null;
-  numerator?: number;
-  denominator?: number;
+  numerator?: number | null;
+  denominator?: number | null;
+  /** Hidden by the disclosure rule: the figures are null, shown as ＊. */
+  suppressed?: boolean;
 };
 export type ReportData = {
   report: Report;
@@ -1156,6 +1158,21 @@ export type ReportData = {
   scope: "all" | "municipality" | "facility" | "association";
   rows: StatsRow[];
   total: StatsRow;
+  /** Counts from 1 to threshold − 1 are hidden (1: none). */
+  disclosure: { threshold: number };
+};
+export const DISCLOSURE_READERS = [
+  "prefecture",
+  "municipality",
+  "facility",
+  "association",
+  "operator",
+] as const;
+export const DISCLOSURE_TENANT_ROLES = ["municipality", "facility", "association"] as const;
+export type StatsDisclosure = {
+  defaultThreshold: number;
+  thresholds: Record<string, Partial<Record<(typeof DISCLOSURE_READERS)[number], number>>>;
+  exactOwnRoles: (typeof DISCLOSURE_TENANT_ROLES)[number][];
 };
 
 const reportPath = (key: string) => `api/stats/reports/${encodeURIComponent(key)}`;
@@ -1168,6 +1185,9 @@ export const statsApi = {
   deleteReport: (key: string) => request<void>("DELETE", reportPath(key)),
   getData: (key: string, from: string, to: string) =>
     request<ReportData>("GET", `${reportPath(key)}/data`, { query: { from, to } }),
+  getDisclosure: () => request<StatsDisclosure>("GET", "api/stats/disclosure"),
+  updateDisclosure: (rule: StatsDisclosure) =>
+    request<StatsDisclosure>("PUT", "api/stats/disclosure", { body: rule }),
   csvUrl: (key: string, from: string, to: string, encoding: "utf-8" | "sjis") =>
     withQuery(`${reportPath(key)}/csv`, { from, to, encoding }),
 };

@@ -1728,6 +1728,9 @@ const ja = {
     } as Record<"all" | "municipality" | "facility" | "association", string>,
     chartName: (title: string) => `グラフ：${title}（数値は下の表にあります）`,
     tableCaption: (title: string, period: string) => `${title}（${period}）`,
+    hiddenUnder: (n: number) => `${n}未満の件数は「＊」で非表示`,
+    hiddenNote: (n: number) =>
+      `＊：${n}未満。少ない人数から個人が分からないよう、${n}未満の数と、合計から${n}未満の数が分かってしまう数を表示していません（基準は県が設定します）。`,
     total: "合計",
     rate: "率",
     rateParts: {
@@ -1793,6 +1796,18 @@ const ja = {
       line: "折れ線グラフ",
       create: "追加する",
       serverError: (message: string) => `入力を確認してください（${message}）。`,
+      disclosureTitle: "小さい数の秘匿（公表の基準）",
+      disclosureIntro:
+        "1以上で基準未満の件数は「＊」で表示し、合計から分かってしまう数も隠します（0は表示します）。基準は報告と役割ごとに決められ、空欄は既定値です。1にするとすべて表示します。",
+      defaultThreshold: "既定の基準（この数未満を秘匿）",
+      thresholdError: "1から100までの整数を入力してください。",
+      exactOwn: "自組織の分は正確な数を見られる役割",
+      exactOwnHint:
+        "選んだ役割は、自組織（自施設・自市町村・所属施設）の数をすべて表示します。初期設定ではどの役割も選ばれていません。",
+      thresholdsCaption: "報告と役割ごとの基準（空欄は既定値）",
+      thresholdOf: (title: string, role: string) => `「${title}」を${role}が読むときの基準`,
+      saveDisclosure: "公表の基準を保存",
+      disclosureSaved: "公表の基準を保存しました。",
     },
   },
   account: {
@@ -3642,6 +3657,9 @@ const en: Dict = {
     } as Record<"all" | "municipality" | "facility" | "association", string>,
     chartName: (title: string) => `Chart: ${title} (the figures are in the table below)`,
     tableCaption: (title: string, period: string) => `${title} (${period})`,
+    hiddenUnder: (n: number) => `counts under ${n} are hidden (＊)`,
+    hiddenNote: (n: number) =>
+      `＊: < ${n}. So that no one can be identified from a small number, counts under ${n} are not shown, nor figures from which such a count could be worked out with the total (the prefecture sets the threshold).`,
     total: "Total",
     rate: "Rate",
     rateParts: {
@@ -3707,6 +3725,18 @@ const en: Dict = {
       line: "Lines",
       create: "Add",
       serverError: (message: string) => `Check this field (${message}).`,
+      disclosureTitle: "Hiding small counts (disclosure rule)",
+      disclosureIntro:
+        "Counts from 1 up to the threshold are shown as ＊, and so are figures from which they could be worked out with the total (0 is shown). Set a threshold per report and role; empty means the default. 1 shows everything.",
+      defaultThreshold: "Default threshold (counts under it are hidden)",
+      thresholdError: "Enter a whole number from 1 to 100.",
+      exactOwn: "Roles that see exact figures about their own organisation",
+      exactOwnHint:
+        "These roles see every figure about their own facility, municipality or association. As shipped, none.",
+      thresholdsCaption: "Threshold per report and role (empty: the default)",
+      thresholdOf: (title: string, role: string) => `Threshold of “${title}” for ${role}`,
+      saveDisclosure: "Save the disclosure rule",
+      disclosureSaved: "The disclosure rule is saved.",
     },
   },
   account: {

@@ -157,4 +157,33 @@ describe.skipIf(!hasChromium)("statistics", () => {
     await checkPage(staff.page, "stats-municipality-added", 375);
     await staff.done();
   });
+
+  it("lets the prefecture set the disclosure threshold; the page then hides small counts and says so", async () => {
+    const pref = await open(375);
+    await signInAsStaff(pref.page, DEMO_USERS.prefecture.own);
+    await pref.page.goto(url("stats/settings"));
+    await settled(pref.page);
+    const threshold = pref.page.getByLabel("既定の基準（この数未満を秘匿）");
+    await expect(threshold.inputValue()).resolves.toBe("3");
+    await threshold.fill("0");
+    await pref.page.getByRole("button", { name: "公表の基準を保存" }).click();
+    await pref.page.locator("#field-defaultThreshold-error").waitFor();
+    // The month with three uses: shown at 3, hidden at 4.
+    await threshold.fill("4");
+    await pref.page.getByRole("button", { name: "公表の基準を保存" }).click();
+    await pref.page.getByRole("status").filter({ hasText: "公表の基準を保存しました" }).waitFor();
+    await checkPage(pref.page, "stats-settings-disclosure", 375);
+    await pref.page.goto(url("stats"));
+    await settled(pref.page);
+    await pref.page.locator("#report-table").waitFor();
+    const row = pref.page
+      .locator("#report-table tbody tr")
+      .filter({ hasText: `${Number(year.from.slice(0, 4))}年4月` })
+      .filter({ hasText: "デイサービス型" });
+    await expect(row.locator("td").last().textContent()).resolves.toBe("＊");
+    await expect(pref.page.locator("main").textContent()).resolves.toContain("4未満の件数は「＊」で非表示");
+    await expect(pref.page.locator("#report-footnote").textContent()).resolves.toContain("＊：4未満");
+    await checkPage(pref.page, "stats-hidden", 375);
+    await pref.done();
+  });
 });

@@ -47,6 +47,9 @@ describe("statistics", () => {
     t = await startTestHub({ seed: "demo", residents: 50 });
     const p = t.hub.prisma;
     prefecture = await clientFor(t, DEMO_USERS.prefecture.own);
+    // These tests check what is counted: small counts shown (threshold 1). The disclosure rule is tested last.
+    const exact = await prefecture.put("api/stats/disclosure", { defaultThreshold: 1 });
+    expect(exact.status, exact.text).toBe(200);
     sendai = await clientFor(t, DEMO_USERS.municipality.own);
     natori = await clientFor(t, DEMO_USERS.municipality.other as string);
     facility = await clientFor(t, DEMO_USERS.facility.own);
@@ -356,5 +359,200 @@ describe("statistics", () => {
       where: { action: "export.csv", resourceType: "report", resourceId: "usage_by_facility" },
     });
     expect(audited).not.toBeNull();
+  });
+
+  describe("small-cell protection", () => {
+    // A hand-built month (May 2023, before everything else here): Natori has one use; Sendai has 5 stays at A,
+    // 4 days at C, one cancellation at A; one unmet search for Natori.
+    const MAY = "from=2023-05&to=2023-05";
+    const T = 3;
+    type Figures = {
+      value: number | null;
+      numerator?: number | null;
+      denominator?: number | null;
+      suppressed?: boolean;
+    };
+    type Data = {
+      kind: "count" | "rate";
+      rows: Figures[];
+      total: Figures;
+      disclosure: { threshold: number };
+    };
+
+    /** No shown figure below the threshold, and the total minus the shown cells pins no hidden cell below it. */
+    function expectProtected(data: Data, where: string) {
+      const measures = data.kind === "count" ? (["value"] as const) : (["numerator", "denominator"] as const);
+      for (const r of [...data.rows, data.total]) {
+        if (r.suppressed) {
+          expect(r.value, where).toBeNull();
+          continue;
+        }
+        for (const m of measures) {
+          const v = r[m] as number;
+          expect(v === 0 || v >= T, `${where}: ${m} ${v}`).toBe(true);
+        }
+      }
+      const hidden = data.rows.filter((r) => r.suppressed);
+      if (data.total.suppressed || hidden.length === 0) return;
+      for (const m of measures) {
+        const shown = data.rows.filter((r) => !r.suppressed).reduce((s, r) => s + (r[m] as number), 0);
+        const rest = (data.total[m] as number) - shown;
+        // Each hidden count is at least 1 (0 is shown), so one of them is at most rest − (hidden − 1).
+        if (data.kind === "count") expect(rest - (hidden.length - 1), where).toBeGreaterThanOrEqual(T);
+        else expect(rest === 0 || rest >= T, `${where}: hidden ${m} add up to ${rest}`).toBe(true);
+      }
+    }
+
+    async function csv(client: TestClient, key: string, encoding: "utf-8" | "sjis") {
+      const res = await fetch(new URL(`api/stats/reports/${key}/csv?${MAY}&encoding=${encoding}`, t.url), {
+        headers: { cookie: `sango_session=${client.sessionToken()}` },
+      });
+      expect(res.status).toBe(200);
+      const body = Buffer.from(await res.arrayBuffer());
+      return encoding === "sjis" ? iconv.decode(body, "cp932") : body.subarray(3).toString("utf8");
+    }
+
+    let facilityC: string;
+    beforeAll(async () => {
+      const p = t.hub.prisma;
+      const other = await p.user.findUniqueOrThrow({ where: { email: DEMO_USERS.facility.other as string } });
+      facilityC = other.facilityId as string;
+      const s = await p.resident.findFirstOrThrow({ where: { municipalityCode: SENDAI } });
+      const n = await p.resident.findFirstOrThrow({ where: { municipalityCode: NATORI } });
+      for (let i = 1; i <= 5; i++) await book(s.id, facilityA.id, "stay", `2023-05-0${i}`, "used");
+      for (let i = 1; i <= 4; i++) await book(s.id, facilityC, "day", `2023-05-1${i}`, "used");
+      await book(s.id, facilityA.id, "stay", "2023-05-20", "cancelled");
+      await book(n.id, facilityC, "visit", "2023-05-21", "used");
+      await p.unmetSearch.create({
+        data: {
+          at: new Date("2023-05-10T03:00:00Z"),
+          serviceType: "stay",
+          municipalityCode: NATORI,
+          role: "resident",
+        },
+      });
+      const res = await prefecture.put("api/stats/disclosure", { defaultThreshold: T });
+      expect(res.status, res.text).toBe(200);
+      expectContract("updateStatsDisclosure", res);
+    });
+
+    it("hides the municipality with one use, and the next-smallest, so the total reveals neither", async () => {
+      const res = await prefecture.get(`api/stats/reports/usage_by_municipality/data?${MAY}`);
+      expectContract("getReportData", res);
+      expect(res.json.disclosure).toEqual({ threshold: T });
+      expect(res.json.rows).toEqual([
+        { municipalityCode: SENDAI, municipalityName: "仙台市", value: null, suppressed: true },
+        { municipalityCode: NATORI, municipalityName: "名取市", value: null, suppressed: true },
+      ]);
+      expect(res.json.total).toEqual({ value: 10 });
+      const own = (await natori.get(`api/stats/reports/usage_by_municipality/data?${MAY}`)).json;
+      expect(own.rows).toEqual([
+        { municipalityCode: NATORI, municipalityName: "名取市", value: null, suppressed: true },
+      ]);
+      expect(own.total).toEqual({ value: null, suppressed: true });
+      const text = await csv(natori, "usage_by_municipality", "utf-8");
+      expect(text.split("\r\n").slice(0, 3)).toEqual([
+        "市町村コード,市町村名,件数",
+        `${NATORI},名取市,＊`,
+        "合計,,＊",
+      ]);
+      expect(text).toContain("＊：3未満");
+    });
+
+    it("leaves no cell under the threshold in any report or CSV, for every role it can be granted to", async () => {
+      const readers: [string, TestClient][] = [
+        ["prefecture", prefecture],
+        ["sendai", sendai],
+        ["natori", natori],
+        ["facility A", facility],
+        ["facility C", await clientFor(t, DEMO_USERS.facility.other as string)],
+        ["association", await clientFor(t, DEMO_USERS.association.own)],
+        ["operator", await clientFor(t, DEMO_USERS.operator.own)],
+      ];
+      const reports = (await prefecture.get("api/stats/reports")).json.items as {
+        key: string;
+        metric: string;
+      }[];
+      let checked = 0;
+      for (const report of reports) {
+        const roles = ["municipality", "association", "operator"];
+        if (report.metric !== "unmet_searches") roles.push("facility");
+        const grant = await prefecture.patch(`api/stats/reports/${report.key}`, { roles });
+        expect(grant.status, grant.text).toBe(200);
+        for (const [who, client] of readers) {
+          const res = await client.get(`api/stats/reports/${report.key}/data?${MAY}`);
+          if (res.status === 403) continue; // unmet searches cannot be limited to a facility
+          expect(res.status, `${report.key} as ${who}`).toBe(200);
+          const data = res.json as Data;
+          expectProtected(data, `${report.key} as ${who}`);
+          for (const encoding of ["utf-8", "sjis"] as const) {
+            const lines = (await csv(client, report.key, encoding)).split("\r\n").filter((l) => l !== "");
+            // Header, one line per row, the total, the footnote.
+            expect(lines).toHaveLength(data.rows.length + 3);
+            const figures = lines
+              .slice(1, -1)
+              .map((l) => l.split(",").slice(data.kind === "count" ? -1 : -2));
+            figures.forEach((cells, i) => {
+              const r = i < data.rows.length ? data.rows[i] : data.total;
+              for (const c of cells) {
+                if (r?.suppressed) expect(c).toBe("＊");
+                else
+                  expect(
+                    Number(c) === 0 || Number(c) >= T,
+                    `${report.key} as ${who} (${encoding}): ${c}`,
+                  ).toBe(true);
+              }
+            });
+            expect(lines.at(-1)).toContain("3未満");
+          }
+          checked++;
+        }
+        await prefecture.delete(`api/stats/reports/${report.key}`);
+      }
+      expect(checked).toBeGreaterThan(60);
+    });
+
+    it("is set by the prefecture only, per report and role, audited, with roles exempt about themselves", async () => {
+      expectProblem(await sendai.put("api/stats/disclosure", { defaultThreshold: 1 }), 403, "forbidden");
+      const bad = await prefecture.put("api/stats/disclosure", {
+        defaultThreshold: 0,
+        thresholds: { usage_by_facility: { resident: 2 } },
+        exactOwnRoles: ["operator"],
+      });
+      expectProblem(bad, 400, "validation_failed");
+      expect(bad.json.errors.map((e: { path: string }) => e.path)).toEqual([
+        "defaultThreshold",
+        "thresholds/usage_by_facility/resident",
+        "exactOwnRoles/0",
+      ]);
+      expect((await prefecture.get("api/stats/disclosure")).json.defaultThreshold).toBe(T);
+      const rule = {
+        defaultThreshold: T,
+        thresholds: { usage_by_facility: { facility: 10 } },
+        exactOwnRoles: [],
+      };
+      const set = await prefecture.put("api/stats/disclosure", rule);
+      expect(set.json).toEqual(rule);
+      // Facility A has 5 uses: shown at 3, hidden at 10 for the facility role only.
+      const at10 = (await facility.get(`api/stats/reports/usage_by_facility/data?${MAY}`)).json;
+      expect(at10.disclosure.threshold).toBe(10);
+      expect(at10.rows[0]).toMatchObject({ facilityId: facilityA.id, value: null, suppressed: true });
+      const exempt = await prefecture.put("api/stats/disclosure", { ...rule, exactOwnRoles: ["facility"] });
+      expect(exempt.status).toBe(200);
+      expectContract("getStatsDisclosure", await prefecture.get("api/stats/disclosure"));
+      const exact = (await facility.get(`api/stats/reports/cancellations_by_facility/data?${MAY}`)).json;
+      expect(exact.disclosure.threshold).toBe(1);
+      expect(exact.rows).toEqual([
+        { facilityId: facilityA.id, facilityName: facilityA.name, value: 16.7, numerator: 1, denominator: 6 },
+      ]);
+      // Everyone else still sees the same cell hidden.
+      const other = (await sendai.get(`api/stats/reports/cancellations_by_facility/data?${MAY}`)).json;
+      expect(other.rows.find((r: { facilityId: string }) => r.facilityId === facilityA.id).suppressed).toBe(
+        true,
+      );
+      const audited = await t.hub.prisma.auditLog.findMany({ where: { action: "stats.disclosure.update" } });
+      expect(audited.length).toBeGreaterThanOrEqual(4);
+      expect(audited.at(-1)?.detail).toMatchObject({ after: { exactOwnRoles: ["facility"] } });
+    });
   });
 });

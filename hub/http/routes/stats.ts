@@ -6,8 +6,10 @@ import {
   deleteReport,
   listReports,
   parsePeriod,
+  readDisclosure,
   readReport,
   reportCsv,
+  updateDisclosure,
   updateReport,
 } from "../../stats/reports.js";
 import { type Handlers, requireActor } from "../types.js";
@@ -37,6 +39,12 @@ export const statsHandlers: Handlers = {
     await deleteReport(req.hub.prisma, String(req.params.key));
     return { status: 204 };
   },
+
+  getStatsDisclosure: async (req) => ({ body: await readDisclosure(req.hub.prisma) }),
+
+  updateStatsDisclosure: async (req) => ({
+    body: await updateDisclosure(req.hub.prisma, requireActor(req), req.ip, req.body ?? {}, req.hub.now()),
+  }),
 
   getReportData: async (req) => {
     const actor = requireActor(req);
