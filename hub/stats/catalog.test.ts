@@ -70,12 +70,24 @@ describe("checkReport", () => {
     const granted = checkReport({ roles: ["municipality", "facility"] }, current);
     expect(granted.ok && granted.report).toMatchObject({
       key: "vacancy_by_facility",
-      metric: "vacancy_rate",
+      metric: "occupancy_rate",
       roles: ["facility", "municipality"],
       builtIn: true,
     });
     const changed = checkReport({ metric: "usage_bookings", dimensions: ["month"] }, current);
     expect(changed.ok ? [] : changed.errors.map((e) => e.path)).toEqual(["metric", "dimensions"]);
+  });
+
+  it("reads the old occupancy key as 稼働率 (occupancy_rate)", () => {
+    const r = checkReport({ ...valid, metric: "vacancy_rate" });
+    expect(r.ok && r.report.metric).toBe("occupancy_rate");
+  });
+
+  it("defines every metric in both languages", () => {
+    for (const m of METRICS) {
+      expect(METRIC_INFO[m].definitionJa.length, m).toBeGreaterThan(20);
+      expect(METRIC_INFO[m].definitionEn.length, m).toBeGreaterThan(20);
+    }
   });
 
   it("keeps every built-in report valid", () => {

@@ -15,6 +15,7 @@ import {
   BUILT_IN_REPORTS,
   canRead,
   checkReport,
+  LEGACY_METRICS,
   METRIC_INFO,
   type ReportDefinition,
   type ReportInput,
@@ -40,7 +41,7 @@ const fromRow = (r: Row): ReportDefinition => ({
   titleJa: r.titleJa,
   titleEn: r.titleEn,
   description: r.description,
-  metric: r.metric as ReportDefinition["metric"],
+  metric: (LEGACY_METRICS[r.metric] ?? r.metric) as ReportDefinition["metric"],
   dimensions: r.dimensions as ReportDefinition["dimensions"],
   roles: r.roles as ReportDefinition["roles"],
   chart: r.chart as ReportDefinition["chart"],
@@ -180,6 +181,8 @@ export type ReportData = {
   total: StatsRow;
   /** Counts from 1 to threshold − 1 are hidden (`suppressed`), and cells that would reveal them; 1: none. */
   disclosure: { threshold: number };
+  /** What the metric counts, in Japanese and English (hub/stats/catalog.ts). */
+  definition: { ja: string; en: string };
 };
 
 /** The prefecture's disclosure rule, or the default when it never set one. */
@@ -236,6 +239,7 @@ export async function readReport(
   actor: Actor,
   key: string,
   period: Period,
+  now: Date,
 ): Promise<ReportData> {
   const report = await findReport(prisma, key);
   if (!report) throw problems.notFound("report");
@@ -246,7 +250,7 @@ export async function readReport(
     );
   }
   const scope = scopeOf(actor);
-  const query = buildQuery(report.metric, report.dimensions, period, scope);
+  const query = buildQuery(report.metric, report.dimensions, period, scope, formatDate(tokyoToday(now)));
   if (!query) {
     throw problems.forbidden("This report cannot be limited to your organisation", "report_not_granted");
   }
@@ -257,7 +261,16 @@ export async function readReport(
   // always read their own tenant only.
   const threshold = thresholdFor(await readDisclosure(prisma), report.key, actor.role);
   const shown = protect(kind, report.dimensions, rows, totalOf(kind, rows), threshold);
-  return { report, period, kind, scope: scope.kind, ...shown, disclosure: { threshold } };
+  const info = METRIC_INFO[report.metric];
+  return {
+    report,
+    period,
+    kind,
+    scope: scope.kind,
+    ...shown,
+    disclosure: { threshold },
+    definition: { ja: info.definitionJa, en: info.definitionEn },
+  };
 }
 
 function totalOf(kind: "count" | "rate", rows: StatsRow[]): StatsRow {
@@ -281,8 +294,9 @@ export const disclosureNote = (threshold: number) =>
 const SERVICE_JA: Record<string, string> = { ...SERVICE_LABEL, any: "指定なし" };
 
 /**
- * A report's data as CSV lines (header first): one column per dimension (codes beside names), then the figure;
- * rates add what was counted and out of what. Japanese headers, as the other CSV exports.
+ * A report's data as CSV lines: the metric's definition, the header, one column per dimension (codes beside
+ * names), then the figure; rates add what was counted and out of what; the total; what ＊ means when figures
+ * may be hidden. Japanese headers, as the other CSV exports.
  */
 export function reportCsv(data: ReportData): string {
   const dims = data.report.dimensions;
@@ -311,7 +325,13 @@ export function reportCsv(data: ReportData): string {
     }
     return csvLine(cells);
   };
-  const lines = [csvLine(header), ...data.rows.map((r) => line(r)), line(data.total, "合計")];
+  // The definition of what is counted comes first, so it travels with the figures.
+  const lines = [
+    csvLine([`定義：${data.definition.ja}`]),
+    csvLine(header),
+    ...data.rows.map((r) => line(r)),
+    line(data.total, "合計"),
+  ];
   if (data.disclosure.threshold > 1) lines.push(csvLine([disclosureNote(data.disclosure.threshold)]));
   return lines.join("");
 }

@@ -1112,9 +1112,12 @@ export const billingApi = {
 export const REPORT_METRICS = [
   "usage_bookings",
   "usage_units",
+  "reservations",
   "cancellations",
+  "cancellations_early",
+  "cancellations_late",
   "cancellation_rate",
-  "vacancy_rate",
+  "occupancy_rate",
   "unmet_searches",
   "waitlist_expired",
   "refusals",
@@ -1160,6 +1163,8 @@ export type ReportData = {
   total: StatsRow;
   /** Counts from 1 to threshold − 1 are hidden (1: none). */
   disclosure: { threshold: number };
+  /** What the metric counts. */
+  definition: { ja: string; en: string };
 };
 export const DISCLOSURE_READERS = [
   "prefecture",

@@ -49,7 +49,7 @@ export const statsHandlers: Handlers = {
   getReportData: async (req) => {
     const actor = requireActor(req);
     const period = parsePeriod(req.query.from, req.query.to, req.hub.now());
-    return { body: await readReport(req.hub.prisma, actor, String(req.params.key), period) };
+    return { body: await readReport(req.hub.prisma, actor, String(req.params.key), period, req.hub.now()) };
   },
 
   exportReportCsv: async (req) => {
@@ -57,7 +57,7 @@ export const statsHandlers: Handlers = {
     const now = req.hub.now();
     const period = parsePeriod(req.query.from, req.query.to, now);
     const key = String(req.params.key);
-    const data = await readReport(req.hub.prisma, actor, key, period);
+    const data = await readReport(req.hub.prisma, actor, key, period, now);
     const encoding: CsvEncoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
     const csv = encodeCsv(reportCsv(data), encoding, `${key}-${period.from}-${period.to}`);
     await audit(

@@ -161,6 +161,9 @@ function ReportView(props: { report: Report; from: string; to: string }) {
               {s().scope[d().scope]} ・ {period()}
               <Show when={d().disclosure.threshold > 1}> ・ {s().hiddenUnder(d().disclosure.threshold)}</Show>
             </p>
+            <p class="hint" id="report-definition">
+              {s().definition}：{lang() === "en" ? d().definition.en : d().definition.ja}
+            </p>
             <ReportFigures data={d()} title={reportTitle(props.report)} period={period()} />
             <ul class="inline-list">
               <li>
@@ -190,6 +193,8 @@ function dimensionText(row: StatsRow, d: ReportDimension): string {
     case "service_type":
       return row.serviceType === "any" ? s.anyService : label("serviceTypes", row.serviceType ?? "");
     case "municipality":
+      // A booking without a resident's municipality came from a facility's own system: the hub names it so.
+      if (row.municipalityCode == null) return row.municipalityName ? s.connectorBookings : s.noMunicipality;
       return row.municipalityName ?? s.noMunicipality;
     case "facility":
       return row.facilityName ?? s.unknown;
