@@ -1,3 +1,4 @@
+import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_REPORTS, canRead, checkReport, METRIC_INFO, METRICS } from "./catalog.js";
 
@@ -83,8 +84,10 @@ describe("checkReport", () => {
     expect(r.ok && r.report.metric).toBe("occupancy_rate");
   });
 
-  it("defines every metric in both languages", () => {
+  it("defines every metric in both languages, in characters Shift_JIS CSV can carry", () => {
     for (const m of METRICS) {
+      const ja = METRIC_INFO[m].definitionJa;
+      expect(iconv.decode(iconv.encode(ja, "cp932"), "cp932"), m).toBe(ja);
       expect(METRIC_INFO[m].definitionJa.length, m).toBeGreaterThan(20);
       expect(METRIC_INFO[m].definitionEn.length, m).toBeGreaterThan(20);
     }
