@@ -76,7 +76,9 @@ async function findReport(prisma: PrismaClient, key: string): Promise<ReportDefi
 export async function createReport(
   prisma: PrismaClient,
   actor: Actor,
+  ip: string,
   input: ReportInput,
+  now: Date,
 ): Promise<ReportDefinition> {
   const checked = checkReport(input);
   if (!checked.ok) throw problems.validation(checked.errors, "The report is not valid");
@@ -84,7 +86,10 @@ export async function createReport(
   if (await prisma.report.findUnique({ where: { key: r.key } })) {
     throw problems.conflict("report_exists", `A report with the key ${r.key} already exists`);
   }
-  await prisma.report.create({ data: { ...r, builtIn: false, createdBy: actor.userId } });
+  await prisma.$transaction(async (tx) => {
+    await tx.report.create({ data: { ...r, builtIn: false, createdBy: actor.userId } });
+    await auditReport(tx, actor, ip, "stats.report.create", r.key, { after: r }, now);
+  });
   return r;
 }
 
@@ -92,37 +97,69 @@ export async function createReport(
 export async function updateReport(
   prisma: PrismaClient,
   actor: Actor,
+  ip: string,
   key: string,
   input: ReportInput,
+  now: Date,
 ): Promise<ReportDefinition> {
   const current = await findReport(prisma, key);
   if (!current) throw problems.notFound("report");
   const checked = checkReport(input, current);
   if (!checked.ok) throw problems.validation(checked.errors, "The report is not valid");
   const r = checked.report;
-  await prisma.report.upsert({
-    where: { key },
-    create: { ...r, createdBy: actor.userId },
-    update: {
-      titleJa: r.titleJa,
-      titleEn: r.titleEn,
-      description: r.description,
-      metric: r.metric,
-      dimensions: r.dimensions,
-      roles: r.roles,
-      chart: r.chart,
-      sortOrder: r.sortOrder,
-    },
+  await prisma.$transaction(async (tx) => {
+    await tx.report.upsert({
+      where: { key },
+      create: { ...r, createdBy: actor.userId },
+      update: {
+        titleJa: r.titleJa,
+        titleEn: r.titleEn,
+        description: r.description,
+        metric: r.metric,
+        dimensions: r.dimensions,
+        roles: r.roles,
+        chart: r.chart,
+        sortOrder: r.sortOrder,
+      },
+    });
+    await auditReport(tx, actor, ip, "stats.report.update", key, { before: current, after: r }, now);
   });
   return r;
 }
 
 /** Removes an added report; a built-in one returns to how it was shipped. */
-export async function deleteReport(prisma: PrismaClient, key: string): Promise<void> {
+export async function deleteReport(
+  prisma: PrismaClient,
+  actor: Actor,
+  ip: string,
+  key: string,
+  now: Date,
+): Promise<void> {
   const current = await findReport(prisma, key);
   if (!current) throw problems.notFound("report");
-  await prisma.report.deleteMany({ where: { key } });
+  await prisma.$transaction(async (tx) => {
+    await tx.report.deleteMany({ where: { key } });
+    // An added report's thresholds go with it (a later report with the same key starts from the default).
+    const rule = current.builtIn ? null : await tx.statsDisclosure.findUnique({ where: { id: 1 } });
+    const thresholds = (rule?.thresholds ?? {}) as DisclosureRule["thresholds"];
+    if (rule && key in thresholds) {
+      const { [key]: _, ...rest } = thresholds;
+      await tx.statsDisclosure.update({ where: { id: 1 }, data: { thresholds: rest } });
+    }
+    await auditReport(tx, actor, ip, "stats.report.delete", key, { before: current }, now);
+  });
 }
+
+/** Who may read which statistics is a setting of the prefecture's: every change is audited. */
+const auditReport = (
+  tx: Parameters<typeof audit>[0],
+  actor: Actor,
+  ip: string,
+  action: string,
+  key: string,
+  detail: Record<string, unknown>,
+  now: Date,
+) => audit(tx, actor, ip, { action, resourceType: "report", resourceId: key, detail }, now);
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 export const MAX_PERIOD_MONTHS = 36;

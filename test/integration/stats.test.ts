@@ -319,6 +319,16 @@ describe("statistics", () => {
       403,
       "report_not_granted",
     );
+    const audited = await t.hub.prisma.auditLog.findMany({
+      where: { resourceType: "report", action: { startsWith: "stats.report." } },
+      orderBy: { id: "asc" },
+    });
+    // The grant and its reset in the test before, and this report.
+    expect(audited.map((a) => [a.action, a.resourceId])).toEqual([
+      ["stats.report.update", "vacancy_by_facility"],
+      ["stats.report.delete", "vacancy_by_facility"],
+      ["stats.report.create", "cancel_rate_by_month"],
+    ]);
     const bad = await prefecture.post("api/stats/reports", {
       key: "unmet_by_facility",
       titleJa: "施設別",
@@ -754,6 +764,24 @@ describe("statistics", () => {
       expect(other.rows.find((r: { facilityId: string }) => r.facilityId === facilityA.id).suppressed).toBe(
         true,
       );
+      // An added report's thresholds go when it goes.
+      const added = await prefecture.post("api/stats/reports", {
+        key: "refusals_by_month",
+        titleJa: "月別のお断り",
+        metric: "refusals",
+        dimensions: ["month"],
+      });
+      expect(added.status, added.text).toBe(201);
+      const withAdded = {
+        ...rule,
+        thresholds: { ...rule.thresholds, refusals_by_month: { municipality: 5 } },
+      };
+      expect((await prefecture.put("api/stats/disclosure", withAdded)).status).toBe(200);
+      expect((await prefecture.delete("api/stats/reports/refusals_by_month")).status).toBe(204);
+      expect((await prefecture.get("api/stats/disclosure")).json.thresholds).toEqual(rule.thresholds);
+      expect(
+        (await prefecture.put("api/stats/disclosure", { ...rule, exactOwnRoles: ["facility"] })).status,
+      ).toBe(200);
       const audited = await t.hub.prisma.auditLog.findMany({ where: { action: "stats.disclosure.update" } });
       expect(audited.length).toBeGreaterThanOrEqual(4);
       expect(audited.at(-1)?.detail).toMatchObject({ after: { exactOwnRoles: ["facility"] } });

@@ -23,20 +23,28 @@ export const statsHandlers: Handlers = {
 
   createReport: async (req) => ({
     status: 201,
-    body: await createReport(req.hub.prisma, requireActor(req), (req.body ?? {}) as ReportInput),
+    body: await createReport(
+      req.hub.prisma,
+      requireActor(req),
+      req.ip,
+      (req.body ?? {}) as ReportInput,
+      req.hub.now(),
+    ),
   }),
 
   updateReport: async (req) => ({
     body: await updateReport(
       req.hub.prisma,
       requireActor(req),
+      req.ip,
       String(req.params.key),
       (req.body ?? {}) as ReportInput,
+      req.hub.now(),
     ),
   }),
 
   deleteReport: async (req) => {
-    await deleteReport(req.hub.prisma, String(req.params.key));
+    await deleteReport(req.hub.prisma, requireActor(req), req.ip, String(req.params.key), req.hub.now());
     return { status: 204 };
   },
 
