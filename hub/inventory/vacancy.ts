@@ -435,7 +435,7 @@ export async function searchVacancy(
   prisma: PrismaClient,
   directory: FacilityDirectory,
   q: VacancyQuery,
-  searcher: { role: string; key: string },
+  searcher: { role: string; key: string; municipalityCode?: string | null; residentId?: string | null },
   now: Date,
 ): Promise<{ total: number; freePlaces: number; body: Buffer }> {
   const range = vacancyRange(q, now);
@@ -461,7 +461,7 @@ export async function searchVacancy(
     }
   }
   if (answer.freePlaces === 0 && firstUnmet(prisma, q, range, searcher.key, now)) {
-    await recordUnmetSearch(prisma, q, range, searcher.role, now);
+    await recordUnmetSearch(prisma, q, range, searcher, now);
   }
   const head = Buffer.from(`{"checkedAt":${JSON.stringify(now.toISOString())},`);
   return { total: answer.total, freePlaces: answer.freePlaces, body: Buffer.concat([head, answer.rest]) };
@@ -517,9 +517,22 @@ async function recordUnmetSearch(
   prisma: PrismaClient | Prisma.TransactionClient,
   q: VacancyQuery,
   range: { from: Date; to: Date },
-  role: string,
+  searcher: { role: string; municipalityCode?: string | null; residentId?: string | null },
   now: Date,
 ): Promise<void> {
+  // The searcher's own municipality (statistics count unmet demand where the searcher lives or works), never who.
+  const own =
+    searcher.municipalityCode ??
+    (searcher.residentId
+      ? (
+          await prisma.resident.findUnique({
+            where: { id: searcher.residentId },
+            select: { municipalityCode: true },
+          })
+        )?.municipalityCode
+      : null) ??
+    null;
+  const role = searcher.role;
   await prisma.unmetSearch.create({
     data: {
       at: now,
@@ -529,6 +542,7 @@ async function recordUnmetSearch(
       fromDate: range.from,
       toDate: range.to,
       role,
+      searcherMunicipalityCode: own,
     },
   });
 }

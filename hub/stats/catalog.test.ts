@@ -1,3 +1,4 @@
+import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { BUILT_IN_REPORTS, canRead, checkReport, METRIC_INFO, METRICS } from "./catalog.js";
 
@@ -70,12 +71,26 @@ describe("checkReport", () => {
     const granted = checkReport({ roles: ["municipality", "facility"] }, current);
     expect(granted.ok && granted.report).toMatchObject({
       key: "vacancy_by_facility",
-      metric: "vacancy_rate",
+      metric: "occupancy_rate",
       roles: ["facility", "municipality"],
       builtIn: true,
     });
     const changed = checkReport({ metric: "usage_bookings", dimensions: ["month"] }, current);
     expect(changed.ok ? [] : changed.errors.map((e) => e.path)).toEqual(["metric", "dimensions"]);
+  });
+
+  it("reads the old occupancy key as 稼働率 (occupancy_rate)", () => {
+    const r = checkReport({ ...valid, metric: "vacancy_rate" });
+    expect(r.ok && r.report.metric).toBe("occupancy_rate");
+  });
+
+  it("defines every metric in both languages, in characters Shift_JIS CSV can carry", () => {
+    for (const m of METRICS) {
+      const ja = METRIC_INFO[m].definitionJa;
+      expect(iconv.decode(iconv.encode(ja, "cp932"), "cp932"), m).toBe(ja);
+      expect(METRIC_INFO[m].definitionJa.length, m).toBeGreaterThan(20);
+      expect(METRIC_INFO[m].definitionEn.length, m).toBeGreaterThan(20);
+    }
   });
 
   it("keeps every built-in report valid", () => {

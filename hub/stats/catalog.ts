@@ -15,14 +15,20 @@ export type ReaderRole = GrantableRole | "prefecture";
 export const METRICS = [
   "usage_bookings",
   "usage_units",
+  "reservations",
   "cancellations",
+  "cancellations_early",
+  "cancellations_late",
   "cancellation_rate",
-  "vacancy_rate",
+  "occupancy_rate",
   "unmet_searches",
   "waitlist_expired",
   "refusals",
 ] as const;
 export type Metric = (typeof METRICS)[number];
+
+/** Keys that once named a metric, and the metric they read now (reports stored with them are migrated too). */
+export const LEGACY_METRICS: Record<string, Metric> = { vacancy_rate: "occupancy_rate" };
 
 export type MetricInfo = {
   /** A count, or a ratio given with its numerator and denominator (as a percentage). */
@@ -33,21 +39,80 @@ export type MetricInfo = {
    * so unmet searches cannot be scoped to one.
    */
   facilityScoped: boolean;
+  /** What is counted, in words a statistician signs: shown beside the figures and in the CSV. */
+  definitionJa: string;
+  definitionEn: string;
 };
 
+const count = (definitionJa: string, definitionEn: string): MetricInfo => ({
+  kind: "count",
+  dimensions: DIMENSIONS,
+  facilityScoped: true,
+  definitionJa,
+  definitionEn,
+});
+
+const BY_RESIDENT_JA =
+  "市町村は利用者の住所の市町村（施設のシステムからの予約は「施設のシステムからの予約」）。";
+const BY_RESIDENT_EN =
+  "Municipality: where the resident lives (bookings from a facility's own system are labelled as such).";
+
 export const METRIC_INFO: Record<Metric, MetricInfo> = {
-  usage_bookings: { kind: "count", dimensions: DIMENSIONS, facilityScoped: true },
-  usage_units: { kind: "count", dimensions: DIMENSIONS, facilityScoped: true },
-  cancellations: { kind: "count", dimensions: DIMENSIONS, facilityScoped: true },
-  cancellation_rate: { kind: "rate", dimensions: DIMENSIONS, facilityScoped: true },
-  vacancy_rate: { kind: "rate", dimensions: DIMENSIONS, facilityScoped: true },
+  usage_bookings: count(
+    `利用件数：利用済みまたは実績報告済みの予約の件数。サービス開始日の月に数える。確定しただけの予約（これからの利用）は含めない。${BY_RESIDENT_JA}`,
+    `Uses: bookings used or reported, in the month their service starts; confirmed bookings not yet used are not uses. ${BY_RESIDENT_EN}`,
+  ),
+  usage_units: count(
+    `利用回数：利用済みまたは実績報告済みの予約の利用券の単位数の合計。サービス開始日の月に数える。${BY_RESIDENT_JA}`,
+    `Units used: voucher units of bookings used or reported, in the month their service starts. ${BY_RESIDENT_EN}`,
+  ),
+  reservations: count(
+    `予約件数（確定・未利用）：確定していてまだ利用されていない予約の件数。サービス開始日の月に数える。${BY_RESIDENT_JA}`,
+    `Reservations: confirmed bookings not yet used, in the month their service starts. ${BY_RESIDENT_EN}`,
+  ),
+  cancellations: count(
+    `キャンセル件数：取り消された予約の件数。取り消した日（日本時間）の月に数える。${BY_RESIDENT_JA}`,
+    `Cancellations: bookings cancelled, in the month (Japan time) the cancellation was made. ${BY_RESIDENT_EN}`,
+  ),
+  cancellations_early: count(
+    `期限内のキャンセル：無料で取り消せる期限まで（期限のない予約を含む）に取り消された予約。取り消した日の月に数える。${BY_RESIDENT_JA}`,
+    `Early cancellations: cancelled by the free-cancellation deadline (or with none), in the month the cancellation was made. ${BY_RESIDENT_EN}`,
+  ),
+  cancellations_late: count(
+    `期限後のキャンセル：無料で取り消せる期限を過ぎてから取り消された予約。取り消した日の月に数える。${BY_RESIDENT_JA}`,
+    `Late cancellations: cancelled after the free-cancellation deadline, in the month the cancellation was made. ${BY_RESIDENT_EN}`,
+  ),
+  cancellation_rate: {
+    ...count(
+      `キャンセル率：サービス開始日がその月の予約のうち、取り消された割合（取り消し ÷ 確定・利用・実績報告・無断欠席・取り消しの予約）。${BY_RESIDENT_JA}`,
+      `Cancellation rate: of the bookings whose service starts in the month (confirmed, used, reported, no-show or cancelled), the share cancelled. ${BY_RESIDENT_EN}`,
+    ),
+    kind: "rate",
+  },
+  occupancy_rate: {
+    ...count(
+      "稼働率：過ぎた日（今日より前）の受入枠のうち、確定した予約（確定・利用・実績報告・無断欠席）と施設のシステムの予約で埋まった割合。仮押さえと予約待機の提案は含めない。休業日は除く。市町村は施設の所在地。",
+      "Occupancy (稼働率): of the places offered on days that have passed (before today, open days only), the share taken by confirmed bookings (confirmed, used, reported, no-show) or the facility's own system; holds and waitlist offers are not counted. Municipality: where the facility is.",
+    ),
+    kind: "rate",
+  },
   unmet_searches: {
     kind: "count",
     dimensions: ["month", "service_type", "municipality"],
     facilityScoped: false,
+    definitionJa:
+      "空きが見つからなかった検索：空きが一つもなかった検索の回数（同じ人の同じ検索は一度）。検索した月（日本時間）に数える。市町村は検索した人の市町村（住民は住所、職員は所属。ログインしていない検索は不明）。",
+    definitionEn:
+      "Searches that found no vacancy: searches with no free place at all (the same searcher's same search once), in the month (Japan time) made. Municipality: the searcher's own (a resident's home, a staff member's office; unknown when not signed in).",
   },
-  waitlist_expired: { kind: "count", dimensions: DIMENSIONS, facilityScoped: true },
-  refusals: { kind: "count", dimensions: DIMENSIONS, facilityScoped: true },
+  waitlist_expired: count(
+    `予約待機の期限切れ：空きが出ないまま終わった予約待機の件数。待機期間の最終日の月に数える。${BY_RESIDENT_JA}`,
+    `Waitlist entries that ended without a place, in the month of their last day. ${BY_RESIDENT_EN}`,
+  ),
+  refusals: count(
+    `お断り件数：施設が断った予約申込みの件数。サービス開始日の月に数える。${BY_RESIDENT_JA}`,
+    `Requests the facility refused, in the month their service would have started. ${BY_RESIDENT_EN}`,
+  ),
 };
 
 export const CHARTS = ["bar", "line"] as const;
@@ -124,6 +189,16 @@ export const BUILT_IN_REPORTS: readonly ReportDefinition[] = [
     30,
   ),
   builtIn(
+    "reservations_by_month",
+    "月別・サービス種別の予約件数（確定・未利用）",
+    "Reservations (confirmed, not yet used) by month and service type",
+    "reservations",
+    ["month", "service_type"],
+    ["municipality", "facility", "association"],
+    "bar",
+    35,
+  ),
+  builtIn(
     "units_by_service",
     "サービス種別の利用回数（利用券の単位）",
     "Units used by service type",
@@ -135,9 +210,9 @@ export const BUILT_IN_REPORTS: readonly ReportDefinition[] = [
   ),
   builtIn(
     "vacancy_by_facility",
-    "施設別の稼働率（予約数÷受入枠）",
-    "Occupancy by facility (booked ÷ capacity)",
-    "vacancy_rate",
+    "施設別の稼働率（確定した予約÷過ぎた日の受入枠）",
+    "Occupancy by facility (confirmed places ÷ places offered on days past)",
+    "occupancy_rate",
     ["facility"],
     ["facility"],
     "bar",
@@ -147,7 +222,7 @@ export const BUILT_IN_REPORTS: readonly ReportDefinition[] = [
     "vacancy_by_month",
     "月別・サービス種別の稼働率",
     "Occupancy by month and service type",
-    "vacancy_rate",
+    "occupancy_rate",
     ["month", "service_type"],
     ["facility", "association"],
     "line",
@@ -172,6 +247,26 @@ export const BUILT_IN_REPORTS: readonly ReportDefinition[] = [
     ["municipality"],
     "bar",
     80,
+  ),
+  builtIn(
+    "cancellations_early_by_month",
+    "月別の期限内のキャンセル件数（取り消した月）",
+    "Cancellations by the deadline, by the month made",
+    "cancellations_early",
+    ["month"],
+    ["municipality", "facility"],
+    "bar",
+    85,
+  ),
+  builtIn(
+    "cancellations_late_by_month",
+    "月別の期限後のキャンセル件数（取り消した月）",
+    "Cancellations after the deadline, by the month made",
+    "cancellations_late",
+    ["month"],
+    ["municipality", "facility"],
+    "bar",
+    86,
   ),
   builtIn(
     "unmet_searches_by_month",
@@ -265,7 +360,8 @@ export function checkReport(
   ) {
     errors.push({ path: "dimensions", message: "a built-in report's dimensions cannot change" });
   }
-  const metric = pick("metric");
+  const picked = pick("metric");
+  const metric = typeof picked === "string" ? (LEGACY_METRICS[picked] ?? picked) : picked;
   const info = METRICS.includes(metric as Metric) ? METRIC_INFO[metric as Metric] : undefined;
   if (!info) errors.push({ path: "metric", message: `one of ${METRICS.join(", ")}` });
 

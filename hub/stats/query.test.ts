@@ -25,19 +25,34 @@ describe("periods", () => {
 
 describe("buildQuery", () => {
   it("binds the period and the scope as parameters, never as text", () => {
-    const q = buildQuery("usage_bookings", ["facility"], FY, { kind: "municipality", code: "041009'; --" });
+    const q = buildQuery(
+      "usage_bookings",
+      ["facility"],
+      FY,
+      { kind: "municipality", code: "041009'; --" },
+      "2025-06-15",
+    );
+    // Only the values the query uses, numbered in order (today is not used by uses).
     expect(q?.params).toEqual(["2025-04-01", "2026-04-01", "041009'; --"]);
     expect(q?.sql).not.toContain("041009");
     expect(q?.sql).toContain("r.municipality_code = $3");
+    expect(q?.sql).not.toMatch(/\$[A-Z]/);
   });
 
   it("has no facility view of unmet searches", () => {
-    expect(buildQuery("unmet_searches", ["month"], FY, { kind: "facility", id: "x" })).toBeNull();
-    expect(buildQuery("unmet_searches", ["month"], FY, { kind: "all" })?.params).toHaveLength(2);
+    expect(
+      buildQuery("unmet_searches", ["month"], FY, { kind: "facility", id: "x" }, "2025-06-15"),
+    ).toBeNull();
+    expect(buildQuery("unmet_searches", ["month"], FY, { kind: "all" }, "2025-06-15")?.params).toHaveLength(
+      2,
+    );
   });
 
   it("groups by every dimension asked for and joins names only when needed", () => {
-    const q = buildQuery("vacancy_rate", ["month", "facility"], FY, { kind: "all" });
+    const q = buildQuery("occupancy_rate", ["month", "facility"], FY, { kind: "all" }, "2025-06-15");
+    // Occupancy counts days before today only.
+    expect(q?.params).toEqual(["2025-04-01", "2026-04-01", "2025-06-15"]);
+    expect(q?.sql).toContain("LEAST($2::date, $3::date)");
     expect(q?.sql).toContain("GROUP BY x.month, x.facility_id");
     expect(q?.sql).toContain("facility_name");
     expect(q?.sql).not.toContain("municipality_name");
@@ -84,9 +99,14 @@ describe("shapeRows", () => {
       { municipality: null, municipality_name: null, num: 4, den: null },
       { municipality: "041009", municipality_name: "仙台市", num: 2, den: null },
     ]);
-    expect(rows.map((r) => [r.municipalityCode, r.value])).toEqual([
-      ["041009", 2],
-      [null, 4],
+    expect(rows.map((r) => [r.municipalityCode, r.municipalityName, r.value])).toEqual([
+      ["041009", "仙台市", 2],
+      [null, "施設のシステムからの予約", 4],
     ]);
+    // Searches with no searcher's municipality (not signed in) are not bookings: no such label.
+    const unmet = shapeRows("unmet_searches", ["municipality"], FY, [
+      { municipality: null, num: 1, den: null },
+    ]);
+    expect(unmet[0]?.municipalityName).toBeNull();
   });
 });

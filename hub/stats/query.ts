@@ -16,35 +16,66 @@ export type Scope =
 /** Whole months, `from` and `to` inclusive, as "YYYY-MM". */
 export type Period = { from: string; to: string };
 
-const BOOKING_USE = "('confirmed','used','reported')";
+const BOOKING_USE = "('used','reported')";
 const BOOKING_DECIDED = "('confirmed','used','reported','no_show','cancelled')";
+/** Bookings whose place is taken for good: not a hold, not an offer from the waitlist. */
+const BOOKING_PLACE = "('confirmed','used','reported','no_show')";
+
+/** Bookings without a resident came from a facility's own system: their municipality is this, not 「不明」. */
+export const CONNECTOR_MUNICIPALITY = "施設のシステムからの予約";
 
 /**
  * Each metric as facts with the same columns: month, service_type, municipality_code, facility_id, num, den.
- * `$1` is the first day of the period, `$2` the day after it; `$3` the scope's value. Bookings count in the
- * month their service starts; searches in the month (Japan time) they were made.
+ * `$START` is the first day of the period, `$END` the day after it, `$TODAY` today in Japan, `$SCOPE` the
+ * scope's value: buildQuery numbers those the query uses.
+ * Bookings count in the month their service starts, cancellations in the month (Japan time) they were made,
+ * searches in the month they were made.
  */
 function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind"], "all">, string | null> } {
+  const bookingScope = {
+    municipality: "r.municipality_code = $SCOPE",
+    facility: "b.facility_id = $SCOPE::uuid",
+    association: "f.association_id = $SCOPE",
+  };
   const booking = (where: string, num: string, den = "NULL::int") => ({
     sql: `SELECT to_char(b.start_date, 'YYYY-MM') AS month, b.service_type::text AS service_type,
         r.municipality_code AS municipality_code, b.facility_id AS facility_id, ${num} AS num, ${den} AS den
       FROM booking b
       JOIN facility f ON f.id = b.facility_id
       LEFT JOIN resident r ON r.id = b.resident_id
-      WHERE b.start_date >= $1::date AND b.start_date < $2::date AND ${where}`,
-    scope: {
-      municipality: "r.municipality_code = $3",
-      facility: "b.facility_id = $3::uuid",
-      association: "f.association_id = $3",
-    },
+      WHERE b.start_date >= $START::date AND b.start_date < $END::date AND ${where}`,
+    scope: bookingScope,
+  });
+  // When a cancellation was made: its event (Japan time), else the booking's last change; early when by the
+  // free-cancellation deadline or with none.
+  const cancelled = (which: "all" | "early" | "late") => ({
+    sql: `SELECT to_char(c.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
+        b.service_type::text AS service_type, r.municipality_code AS municipality_code,
+        b.facility_id AS facility_id, 1 AS num, NULL::int AS den
+      FROM booking b
+      JOIN facility f ON f.id = b.facility_id
+      LEFT JOIN resident r ON r.id = b.resident_id
+      CROSS JOIN LATERAL (SELECT COALESCE((SELECT MIN(e.occurred_at) FROM booking_event e
+          WHERE e.booking_id = b.id AND e.type = 'cancelled'), b.updated_at) AS at) c
+      WHERE b.status = 'cancelled'
+        AND c.at >= ($START::date::timestamp - interval '9 hours') AND c.at < ($END::date::timestamp - interval '9 hours')
+        ${which === "early" ? "AND (b.cancel_deadline IS NULL OR c.at <= b.cancel_deadline)" : ""}
+        ${which === "late" ? "AND b.cancel_deadline IS NOT NULL AND c.at > b.cancel_deadline" : ""}`,
+    scope: bookingScope,
   });
   switch (metric) {
     case "usage_bookings":
       return booking(`b.status IN ${BOOKING_USE}`, "1");
     case "usage_units":
       return booking(`b.status IN ${BOOKING_USE}`, "b.units");
+    case "reservations":
+      return booking("b.status = 'confirmed'", "1");
     case "cancellations":
-      return booking("b.status = 'cancelled'", "1");
+      return cancelled("all");
+    case "cancellations_early":
+      return cancelled("early");
+    case "cancellations_late":
+      return cancelled("late");
     case "cancellation_rate":
       return booking(`b.status IN ${BOOKING_DECIDED}`, "(b.status = 'cancelled')::int", "1");
     case "refusals":
@@ -56,39 +87,43 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
           FROM waitlist_entry w
           JOIN facility f ON f.id = w.facility_id
           JOIN resident r ON r.id = w.resident_id
-          WHERE w.status = 'ended' AND w.to_date >= $1::date AND w.to_date < $2::date`,
+          WHERE w.status = 'ended' AND w.to_date >= $START::date AND w.to_date < $END::date`,
         scope: {
-          municipality: "r.municipality_code = $3",
-          facility: "w.facility_id = $3::uuid",
-          association: "f.association_id = $3",
+          municipality: "r.municipality_code = $SCOPE",
+          facility: "w.facility_id = $SCOPE::uuid",
+          association: "f.association_id = $SCOPE",
         },
       };
     case "unmet_searches":
       return {
         sql: `SELECT to_char(u.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
-            COALESCE(u.service_type::text, 'any') AS service_type, u.municipality_code AS municipality_code,
+            COALESCE(u.service_type::text, 'any') AS service_type,
+            u.searcher_municipality_code AS municipality_code,
             NULL::uuid AS facility_id, 1 AS num, NULL::int AS den
           FROM unmet_search u
-          WHERE u.at >= ($1::date::timestamp - interval '9 hours') AND u.at < ($2::date::timestamp - interval '9 hours')`,
-        // Searches belong to no facility: a municipality sees the searches for its area, an association all.
+          WHERE u.at >= ($START::date::timestamp - interval '9 hours') AND u.at < ($END::date::timestamp - interval '9 hours')`,
+        // Searches belong to no facility: a municipality sees the searches of its own people, an association all.
         scope: {
-          municipality: "u.municipality_code = $3",
+          municipality: "u.searcher_municipality_code = $SCOPE",
           facility: null,
-          association: "$3::text IS NOT NULL",
+          association: "$SCOPE::text IS NOT NULL",
         },
       };
-    case "vacancy_rate":
-      // Every date × service × time block a facility offers, whether or not its slot row exists yet (rows are
-      // made lazily from the service's default capacity): places taken, by the hub or the facility's own
-      // system, over places offered on open days.
+    case "occupancy_rate":
+      // Every date before today × service × time block a facility offers, whether or not its slot row exists yet
+      // (rows are made lazily from the service's default capacity): places taken by confirmed bookings of the hub
+      // or by the facility's own system, over places offered on open days. Holds and offers are not taken.
       return {
         sql: `SELECT to_char(d.date, 'YYYY-MM') AS month, fs.service_type::text AS service_type,
             f.municipality_code AS municipality_code, fs.facility_id AS facility_id,
-            LEAST(COALESCE(s.booked + s.external, 0), COALESCE(s.capacity, fs.capacity)) AS num,
+            LEAST(COALESCE(s.external, 0) + COALESCE((SELECT COUNT(*) FROM booking_slot bs
+                JOIN booking bk ON bk.id = bs.booking_id
+                WHERE bs.slot_id = s.id AND bk.status IN ${BOOKING_PLACE}), 0),
+              COALESCE(s.capacity, fs.capacity)) AS num,
             COALESCE(s.capacity, fs.capacity) AS den
           FROM facility_service fs
           JOIN facility f ON f.id = fs.facility_id
-          CROSS JOIN generate_series($1::date, $2::date - 1, interval '1 day') AS d(date)
+          CROSS JOIN generate_series($START::date, LEAST($END::date, $TODAY::date) - 1, interval '1 day') AS d(date)
           CROSS JOIN LATERAL unnest(CASE WHEN fs.service_type = 'stay' OR jsonb_array_length(fs.time_blocks) = 0
               THEN ARRAY['']
               ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END) AS blk(code)
@@ -97,9 +132,9 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
           WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = fs.facility_id
               AND c.date = d.date::date AND (c.service_type IS NULL OR c.service_type = fs.service_type))) = false`,
         scope: {
-          municipality: "f.municipality_code = $3",
-          facility: "fs.facility_id = $3::uuid",
-          association: "f.association_id = $3",
+          municipality: "f.municipality_code = $SCOPE",
+          facility: "fs.facility_id = $SCOPE::uuid",
+          association: "f.association_id = $SCOPE",
         },
       };
   }
@@ -127,17 +162,34 @@ export function buildQuery(
   dimensions: readonly Dimension[],
   period: Period,
   scope: Scope,
+  today: string,
 ): StatsQuery | null {
   const f = facts(metric);
   const { start, end } = periodDates(period);
-  const params = [start, end];
   let sql = f.sql;
+  let scopeValue: string | undefined;
   if (scope.kind !== "all") {
     const condition = f.scope[scope.kind];
     if (!condition) return null;
     sql += ` AND ${condition}`;
-    params.push(scope.kind === "municipality" ? scope.code : scope.id);
+    scopeValue = scope.kind === "municipality" ? scope.code : scope.id;
   }
+  // Named values to numbered parameters, in the order first used (PostgreSQL refuses an unused parameter).
+  const values: Record<string, string | undefined> = {
+    START: start,
+    END: end,
+    TODAY: today,
+    SCOPE: scopeValue,
+  };
+  const params: string[] = [];
+  const numbers = new Map<string, number>();
+  sql = sql.replace(/\$(START|END|TODAY|SCOPE)\b/g, (_, name: string) => {
+    if (!numbers.has(name)) {
+      params.push(values[name] ?? "");
+      numbers.set(name, params.length);
+    }
+    return `$${numbers.get(name)}`;
+  });
   const groups = dimensions.map((d) => GROUP_COLUMN[d]);
   const select = dimensions.map((d) => `${GROUP_COLUMN[d]} AS ${d}`);
   const names = [
@@ -178,8 +230,10 @@ export type StatsRow = {
   /** The count, or for a rate the percentage (one decimal; null when nothing could be counted). */
   value: number | null;
   /** For a rate: what was counted (cancelled bookings, places taken) over what it is out of. */
-  numerator?: number;
-  denominator?: number;
+  numerator?: number | null;
+  denominator?: number | null;
+  /** Hidden by the disclosure rule (hub/stats/disclosure.ts): the figures are null. */
+  suppressed?: boolean;
 };
 
 /** Months of a period, "YYYY-MM", in order. */
@@ -211,7 +265,10 @@ export function shapeRows(
   raw: RawRow[],
 ): StatsRow[] {
   const rate = METRIC_INFO[metric].kind === "rate";
-  const rows: StatsRow[] = raw.map((r) => toRow(r, dimensions, rate));
+  // Every booking has a resident with a municipality, unless it came from a facility's own system.
+  const noResident =
+    metric === "unmet_searches" || metric === "occupancy_rate" ? null : CONNECTOR_MUNICIPALITY;
+  const rows: StatsRow[] = raw.map((r) => toRow(r, dimensions, rate, noResident));
   if (dimensions.includes("month")) {
     const others = dimensions.filter((d) => d !== "month");
     const seen = new Map<string, StatsRow>();
@@ -232,14 +289,19 @@ export function shapeRows(
   return rows.sort(compareRows);
 }
 
-function toRow(r: RawRow, dimensions: readonly Dimension[], rate: boolean): StatsRow {
+function toRow(
+  r: RawRow,
+  dimensions: readonly Dimension[],
+  rate: boolean,
+  noMunicipality: string | null,
+): StatsRow {
   const row: StatsRow = { value: 0 };
   for (const d of dimensions) {
     if (d === "month") row.month = r.month;
     else if (d === "service_type") row.serviceType = r.service_type;
     else if (d === "municipality") {
       row.municipalityCode = r.municipality ?? null;
-      row.municipalityName = r.municipality_name ?? null;
+      row.municipalityName = r.municipality_name ?? (r.municipality == null ? noMunicipality : null);
     } else {
       row.facilityId = r.facility ?? null;
       row.facilityName = r.facility_name ?? null;

@@ -4,6 +4,7 @@
  * the API and limits the figures to what the reader may see.
  */
 
+import { audit } from "../audit/audit.js";
 import { csvLine } from "../bookings/export.js";
 import { SERVICE_LABEL } from "../bookings/notices.js";
 import type { PrismaClient } from "../db/client.js";
@@ -14,10 +15,12 @@ import {
   BUILT_IN_REPORTS,
   canRead,
   checkReport,
+  LEGACY_METRICS,
   METRIC_INFO,
   type ReportDefinition,
   type ReportInput,
 } from "./catalog.js";
+import { checkRule, DEFAULT_RULE, type DisclosureRule, protect, thresholdFor } from "./disclosure.js";
 import { buildQuery, type Period, type RawRow, type Scope, type StatsRow, shapeRows } from "./query.js";
 
 type Row = {
@@ -38,7 +41,7 @@ const fromRow = (r: Row): ReportDefinition => ({
   titleJa: r.titleJa,
   titleEn: r.titleEn,
   description: r.description,
-  metric: r.metric as ReportDefinition["metric"],
+  metric: (LEGACY_METRICS[r.metric] ?? r.metric) as ReportDefinition["metric"],
   dimensions: r.dimensions as ReportDefinition["dimensions"],
   roles: r.roles as ReportDefinition["roles"],
   chart: r.chart as ReportDefinition["chart"],
@@ -73,7 +76,9 @@ async function findReport(prisma: PrismaClient, key: string): Promise<ReportDefi
 export async function createReport(
   prisma: PrismaClient,
   actor: Actor,
+  ip: string,
   input: ReportInput,
+  now: Date,
 ): Promise<ReportDefinition> {
   const checked = checkReport(input);
   if (!checked.ok) throw problems.validation(checked.errors, "The report is not valid");
@@ -81,7 +86,10 @@ export async function createReport(
   if (await prisma.report.findUnique({ where: { key: r.key } })) {
     throw problems.conflict("report_exists", `A report with the key ${r.key} already exists`);
   }
-  await prisma.report.create({ data: { ...r, builtIn: false, createdBy: actor.userId } });
+  await prisma.$transaction(async (tx) => {
+    await tx.report.create({ data: { ...r, builtIn: false, createdBy: actor.userId } });
+    await auditReport(tx, actor, ip, "stats.report.create", r.key, { after: r }, now);
+  });
   return r;
 }
 
@@ -89,37 +97,69 @@ export async function createReport(
 export async function updateReport(
   prisma: PrismaClient,
   actor: Actor,
+  ip: string,
   key: string,
   input: ReportInput,
+  now: Date,
 ): Promise<ReportDefinition> {
   const current = await findReport(prisma, key);
   if (!current) throw problems.notFound("report");
   const checked = checkReport(input, current);
   if (!checked.ok) throw problems.validation(checked.errors, "The report is not valid");
   const r = checked.report;
-  await prisma.report.upsert({
-    where: { key },
-    create: { ...r, createdBy: actor.userId },
-    update: {
-      titleJa: r.titleJa,
-      titleEn: r.titleEn,
-      description: r.description,
-      metric: r.metric,
-      dimensions: r.dimensions,
-      roles: r.roles,
-      chart: r.chart,
-      sortOrder: r.sortOrder,
-    },
+  await prisma.$transaction(async (tx) => {
+    await tx.report.upsert({
+      where: { key },
+      create: { ...r, createdBy: actor.userId },
+      update: {
+        titleJa: r.titleJa,
+        titleEn: r.titleEn,
+        description: r.description,
+        metric: r.metric,
+        dimensions: r.dimensions,
+        roles: r.roles,
+        chart: r.chart,
+        sortOrder: r.sortOrder,
+      },
+    });
+    await auditReport(tx, actor, ip, "stats.report.update", key, { before: current, after: r }, now);
   });
   return r;
 }
 
 /** Removes an added report; a built-in one returns to how it was shipped. */
-export async function deleteReport(prisma: PrismaClient, key: string): Promise<void> {
+export async function deleteReport(
+  prisma: PrismaClient,
+  actor: Actor,
+  ip: string,
+  key: string,
+  now: Date,
+): Promise<void> {
   const current = await findReport(prisma, key);
   if (!current) throw problems.notFound("report");
-  await prisma.report.deleteMany({ where: { key } });
+  await prisma.$transaction(async (tx) => {
+    await tx.report.deleteMany({ where: { key } });
+    // An added report's thresholds go with it (a later report with the same key starts from the default).
+    const rule = current.builtIn ? null : await tx.statsDisclosure.findUnique({ where: { id: 1 } });
+    const thresholds = (rule?.thresholds ?? {}) as DisclosureRule["thresholds"];
+    if (rule && key in thresholds) {
+      const { [key]: _, ...rest } = thresholds;
+      await tx.statsDisclosure.update({ where: { id: 1 }, data: { thresholds: rest } });
+    }
+    await auditReport(tx, actor, ip, "stats.report.delete", key, { before: current }, now);
+  });
 }
+
+/** Who may read which statistics is a setting of the prefecture's: every change is audited. */
+const auditReport = (
+  tx: Parameters<typeof audit>[0],
+  actor: Actor,
+  ip: string,
+  action: string,
+  key: string,
+  detail: Record<string, unknown>,
+  now: Date,
+) => audit(tx, actor, ip, { action, resourceType: "report", resourceId: key, detail }, now);
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 export const MAX_PERIOD_MONTHS = 36;
@@ -176,7 +216,59 @@ export type ReportData = {
   rows: StatsRow[];
   /** The figure over every row: the sum of counts, or the rate of the sums. */
   total: StatsRow;
+  /** Counts from 1 to threshold − 1 are hidden (`suppressed`), and cells that would reveal them; 1: none. */
+  disclosure: { threshold: number };
+  /** What the metric counts, in Japanese and English (hub/stats/catalog.ts). */
+  definition: { ja: string; en: string };
 };
+
+/** The prefecture's disclosure rule, or the default when it never set one. */
+export async function readDisclosure(prisma: PrismaClient): Promise<DisclosureRule> {
+  const row = await prisma.statsDisclosure.findUnique({ where: { id: 1 } });
+  if (!row) return DEFAULT_RULE;
+  return {
+    defaultThreshold: row.defaultThreshold,
+    thresholds: row.thresholds as DisclosureRule["thresholds"],
+    exactOwnRoles: row.exactOwnRoles as DisclosureRule["exactOwnRoles"],
+  };
+}
+
+/** The prefecture sets the disclosure rule (thresholds per report and role, roles exempt about themselves); audited. */
+export async function updateDisclosure(
+  prisma: PrismaClient,
+  actor: Actor,
+  ip: string,
+  input: unknown,
+  now: Date,
+): Promise<DisclosureRule> {
+  const keys = (await allReports(prisma)).map((r) => r.key);
+  const checked = checkRule(input, keys);
+  if (!checked.ok) throw problems.validation(checked.errors, "The disclosure rule is not valid");
+  const before = await readDisclosure(prisma);
+  const rule = checked.rule;
+  const data = {
+    defaultThreshold: rule.defaultThreshold,
+    thresholds: rule.thresholds,
+    exactOwnRoles: rule.exactOwnRoles,
+    updatedBy: actor.userId,
+  };
+  await prisma.$transaction(async (tx) => {
+    await tx.statsDisclosure.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+    await audit(
+      tx,
+      actor,
+      ip,
+      {
+        action: "stats.disclosure.update",
+        resourceType: "stats_disclosure",
+        resourceId: "1",
+        detail: { before, after: rule },
+      },
+      now,
+    );
+  });
+  return rule;
+}
 
 /** A report's figures for the period, as the reader may see them; 403 `report_not_granted` otherwise. */
 export async function readReport(
@@ -184,6 +276,7 @@ export async function readReport(
   actor: Actor,
   key: string,
   period: Period,
+  now: Date,
 ): Promise<ReportData> {
   const report = await findReport(prisma, key);
   if (!report) throw problems.notFound("report");
@@ -194,14 +287,27 @@ export async function readReport(
     );
   }
   const scope = scopeOf(actor);
-  const query = buildQuery(report.metric, report.dimensions, period, scope);
+  const query = buildQuery(report.metric, report.dimensions, period, scope, formatDate(tokyoToday(now)));
   if (!query) {
     throw problems.forbidden("This report cannot be limited to your organisation", "report_not_granted");
   }
   const raw = await prisma.$queryRawUnsafe<RawRow[]>(query.sql, ...query.params);
   const rows = shapeRows(report.metric, report.dimensions, period, raw);
   const kind = METRIC_INFO[report.metric].kind;
-  return { report, period, kind, scope: scope.kind, rows, total: totalOf(kind, rows) };
+  // Exact figures only for a role the prefecture exempted; such roles (municipality, facility, association)
+  // always read their own tenant only.
+  const threshold = thresholdFor(await readDisclosure(prisma), report.key, actor.role);
+  const shown = protect(kind, report.dimensions, rows, totalOf(kind, rows), threshold);
+  const info = METRIC_INFO[report.metric];
+  return {
+    report,
+    period,
+    kind,
+    scope: scope.kind,
+    ...shown,
+    disclosure: { threshold },
+    definition: { ja: info.definitionJa, en: info.definitionEn },
+  };
 }
 
 function totalOf(kind: "count" | "rate", rows: StatsRow[]): StatsRow {
@@ -215,11 +321,19 @@ function totalOf(kind: "count" | "rate", rows: StatsRow[]): StatsRow {
   };
 }
 
+/** How a hidden figure is shown, in the CSV as in the portal. */
+export const HIDDEN = "＊";
+
+/** The footnote under a report whose small counts are hidden. */
+export const disclosureNote = (threshold: number) =>
+  `${HIDDEN}：${threshold}未満（または${threshold}未満の数が合計から分からないよう秘匿） / ${HIDDEN}: < ${threshold}, or hidden so that a count under ${threshold} cannot be worked out from the totals`;
+
 const SERVICE_JA: Record<string, string> = { ...SERVICE_LABEL, any: "指定なし" };
 
 /**
- * A report's data as CSV lines (header first): one column per dimension (codes beside names), then the figure;
- * rates add what was counted and out of what. Japanese headers, as the other CSV exports.
+ * A report's data as CSV lines: the metric's definition, the header, one column per dimension (codes beside
+ * names), then the figure; rates add what was counted and out of what; the total; what ＊ means when figures
+ * may be hidden. Japanese headers, as the other CSV exports.
  */
 export function reportCsv(data: ReportData): string {
   const dims = data.report.dimensions;
@@ -241,9 +355,20 @@ export function reportCsv(data: ReportData): string {
     }
     // The total row has no dimension values: its label stands in the first column.
     if (label) cells.fill("").splice(0, 1, label);
-    cells.push(r.value);
-    if (data.kind === "rate") cells.push(r.numerator ?? 0, r.denominator ?? 0);
+    if (r.suppressed) cells.push(...(data.kind === "rate" ? [HIDDEN, HIDDEN, HIDDEN] : [HIDDEN]));
+    else {
+      cells.push(r.value);
+      if (data.kind === "rate") cells.push(r.numerator ?? 0, r.denominator ?? 0);
+    }
     return csvLine(cells);
   };
-  return [csvLine(header), ...data.rows.map((r) => line(r)), line(data.total, "合計")].join("");
+  // The definition of what is counted comes first, so it travels with the figures.
+  const lines = [
+    csvLine([`定義：${data.definition.ja}`]),
+    csvLine(header),
+    ...data.rows.map((r) => line(r)),
+    line(data.total, "合計"),
+  ];
+  if (data.disclosure.threshold > 1) lines.push(csvLine([disclosureNote(data.disclosure.threshold)]));
+  return lines.join("");
 }

@@ -1121,9 +1121,12 @@ export const billingApi = {
 export const REPORT_METRICS = [
   "usage_bookings",
   "usage_units",
+  "reservations",
   "cancellations",
+  "cancellations_early",
+  "cancellations_late",
   "cancellation_rate",
-  "vacancy_rate",
+  "occupancy_rate",
   "unmet_searches",
   "waitlist_expired",
   "refusals",
@@ -1155,8 +1158,10 @@ export type StatsRow = {
   facilityId?: string | null;
   facilityName?: string | null;
   value: number | null;
-  numerator?: number;
-  denominator?: number;
+  numerator?: number | null;
+  denominator?: number | null;
+  /** Hidden by the disclosure rule: the figures are null, shown as ＊. */
+  suppressed?: boolean;
 };
 export type ReportData = {
   report: Report;
@@ -1165,6 +1170,23 @@ export type ReportData = {
   scope: "all" | "municipality" | "facility" | "association";
   rows: StatsRow[];
   total: StatsRow;
+  /** Counts from 1 to threshold − 1 are hidden (1: none). */
+  disclosure: { threshold: number };
+  /** What the metric counts. */
+  definition: { ja: string; en: string };
+};
+export const DISCLOSURE_READERS = [
+  "prefecture",
+  "municipality",
+  "facility",
+  "association",
+  "operator",
+] as const;
+export const DISCLOSURE_TENANT_ROLES = ["municipality", "facility", "association"] as const;
+export type StatsDisclosure = {
+  defaultThreshold: number;
+  thresholds: Record<string, Partial<Record<(typeof DISCLOSURE_READERS)[number], number>>>;
+  exactOwnRoles: (typeof DISCLOSURE_TENANT_ROLES)[number][];
 };
 
 const reportPath = (key: string) => `api/stats/reports/${encodeURIComponent(key)}`;
@@ -1177,6 +1199,9 @@ export const statsApi = {
   deleteReport: (key: string) => request<void>("DELETE", reportPath(key)),
   getData: (key: string, from: string, to: string) =>
     request<ReportData>("GET", `${reportPath(key)}/data`, { query: { from, to } }),
+  getDisclosure: () => request<StatsDisclosure>("GET", "api/stats/disclosure"),
+  updateDisclosure: (rule: StatsDisclosure) =>
+    request<StatsDisclosure>("PUT", "api/stats/disclosure", { body: rule }),
   csvUrl: (key: string, from: string, to: string, encoding: "utf-8" | "sjis") =>
     withQuery(`${reportPath(key)}/csv`, { from, to, encoding }),
 };

@@ -96,12 +96,14 @@ describe.skipIf(!hasChromium)("statistics", () => {
     ).toContain("api/stats/reports/usage_by_month/csv");
     await checkPage(page, "stats-prefecture", 1280);
 
-    await page.getByLabel("報告", { exact: true }).selectOption({ label: "施設別の稼働率（予約数÷受入枠）" });
+    await page
+      .getByLabel("報告", { exact: true })
+      .selectOption({ label: "施設別の稼働率（確定した予約÷過ぎた日の受入枠）" });
     await page.getByRole("button", { name: "表示する" }).click();
     await page.waitForURL(/report=vacancy_by_facility/);
     await page.locator("#report-table caption", { hasText: "施設別の稼働率" }).waitFor();
     const headers = await page.locator("#report-table thead th").allTextContents();
-    expect(headers).toEqual(["施設", "率", "予約済みの枠", "受入枠"]);
+    expect(headers).toEqual(["施設", "率", "確定した予約で埋まった枠", "過ぎた日の受入枠"]);
     expect(await page.locator("#report-table tbody tr").count()).toBeGreaterThan(50);
     await checkPage(page, "stats-vacancy", 1280);
     await done();
@@ -114,7 +116,7 @@ describe.skipIf(!hasChromium)("statistics", () => {
     await settled(staff.page);
     await staff.page.locator("#report-table").waitFor();
     const offered = () => staff.page.locator("#field-report option").allTextContents();
-    expect(await offered()).not.toContain("施設別の稼働率（予約数÷受入枠）");
+    expect(await offered()).not.toContain("施設別の稼働率（確定した予約÷過ぎた日の受入枠）");
     expect(await staff.page.locator("main").textContent()).toContain("自市町村の住民の分");
     const refused = await staff.page.request.get(url("api/stats/reports/vacancy_by_facility/data"));
     expect(refused.status()).toBe(403);
@@ -148,7 +150,7 @@ describe.skipIf(!hasChromium)("statistics", () => {
     await staff.page.reload();
     await settled(staff.page);
     await staff.page.locator("#report-table").waitFor();
-    expect(await offered()).toContain("施設別の稼働率（予約数÷受入枠）");
+    expect(await offered()).toContain("施設別の稼働率（確定した予約÷過ぎた日の受入枠）");
     expect(await offered()).toContain("月別のお断り件数");
     await staff.page.getByLabel("報告", { exact: true }).selectOption({ label: "月別のお断り件数" });
     await staff.page.getByRole("button", { name: "表示する" }).click();
@@ -156,5 +158,34 @@ describe.skipIf(!hasChromium)("statistics", () => {
     expect(await staff.page.locator("#report-table tbody tr").count()).toBe(12);
     await checkPage(staff.page, "stats-municipality-added", 375);
     await staff.done();
+  });
+
+  it("lets the prefecture set the disclosure threshold; the page then hides small counts and says so", async () => {
+    const pref = await open(375);
+    await signInAsStaff(pref.page, DEMO_USERS.prefecture.own);
+    await pref.page.goto(url("stats/settings"));
+    await settled(pref.page);
+    const threshold = pref.page.getByLabel("既定の基準（この数未満を秘匿）");
+    await expect(threshold.inputValue()).resolves.toBe("3");
+    await threshold.fill("0");
+    await pref.page.getByRole("button", { name: "公表の基準を保存" }).click();
+    await pref.page.locator("#field-defaultThreshold-error").waitFor();
+    // The month with three uses: shown at 3, hidden at 4.
+    await threshold.fill("4");
+    await pref.page.getByRole("button", { name: "公表の基準を保存" }).click();
+    await pref.page.getByRole("status").filter({ hasText: "公表の基準を保存しました" }).waitFor();
+    await checkPage(pref.page, "stats-settings-disclosure", 375);
+    await pref.page.goto(url("stats"));
+    await settled(pref.page);
+    await pref.page.locator("#report-table").waitFor();
+    const row = pref.page
+      .locator("#report-table tbody tr")
+      .filter({ hasText: `${Number(year.from.slice(0, 4))}年4月` })
+      .filter({ hasText: "デイサービス型" });
+    await expect(row.locator("td").last().textContent()).resolves.toBe("＊");
+    await expect(pref.page.locator("main").textContent()).resolves.toContain("4未満の件数は「＊」で非表示");
+    await expect(pref.page.locator("#report-footnote").textContent()).resolves.toContain("＊：4未満");
+    await checkPage(pref.page, "stats-hidden", 375);
+    await pref.done();
   });
 });

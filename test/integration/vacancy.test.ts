@@ -322,21 +322,39 @@ describe("unified vacancy search (GET /api/vacancy)", () => {
       role: "anonymous",
       serviceType: "stay",
       municipalityCode: own.municipalityCode,
+      searcherMunicipalityCode: null,
       region: null,
       fromDate: parseDate(d),
       toDate: parseDate(d),
     });
     // No identity is kept: the row has no column for one.
     expect(Object.keys(row).sort()).toEqual(
-      ["at", "fromDate", "id", "municipalityCode", "region", "role", "serviceType", "toDate"].sort(),
+      [
+        "at",
+        "fromDate",
+        "id",
+        "municipalityCode",
+        "region",
+        "role",
+        "searcherMunicipalityCode",
+        "serviceType",
+        "toDate",
+      ].sort(),
     );
 
-    // A signed-in resident's search is counted by role; a search matching no facility is unmet too.
+    // A signed-in resident's search is counted by role and her own municipality (where statistics count unmet
+    // demand), not who she is; a search matching no facility is unmet too.
     const resident = await clientFor(t, "resident@demo.example.jp");
     await vacancy(q, resident);
-    expect((await t.hub.prisma.unmetSearch.findFirstOrThrow({ orderBy: { id: "desc" } })).role).toBe(
-      "resident",
-    );
+    const herResident = await t.hub.prisma.user.findUniqueOrThrow({
+      where: { email: "resident@demo.example.jp" },
+      select: { resident: { select: { municipalityCode: true } } },
+    });
+    expect(herResident.resident?.municipalityCode).toMatch(/^\d{6}$/);
+    expect(await t.hub.prisma.unmetSearch.findFirstOrThrow({ orderBy: { id: "desc" } })).toMatchObject({
+      role: "resident",
+      searcherMunicipalityCode: herResident.resident?.municipalityCode,
+    });
     const nothing = await vacancy(`q=${encodeURIComponent("存在しない施設名ですよ")}`);
     expect(nothing.total).toBe(0);
     expect(await unmetCount()).toBe(before + 3);

@@ -6,8 +6,10 @@ import {
   deleteReport,
   listReports,
   parsePeriod,
+  readDisclosure,
   readReport,
   reportCsv,
+  updateDisclosure,
   updateReport,
 } from "../../stats/reports.js";
 import { type Handlers, requireActor } from "../types.js";
@@ -21,27 +23,41 @@ export const statsHandlers: Handlers = {
 
   createReport: async (req) => ({
     status: 201,
-    body: await createReport(req.hub.prisma, requireActor(req), (req.body ?? {}) as ReportInput),
+    body: await createReport(
+      req.hub.prisma,
+      requireActor(req),
+      req.ip,
+      (req.body ?? {}) as ReportInput,
+      req.hub.now(),
+    ),
   }),
 
   updateReport: async (req) => ({
     body: await updateReport(
       req.hub.prisma,
       requireActor(req),
+      req.ip,
       String(req.params.key),
       (req.body ?? {}) as ReportInput,
+      req.hub.now(),
     ),
   }),
 
   deleteReport: async (req) => {
-    await deleteReport(req.hub.prisma, String(req.params.key));
+    await deleteReport(req.hub.prisma, requireActor(req), req.ip, String(req.params.key), req.hub.now());
     return { status: 204 };
   },
+
+  getStatsDisclosure: async (req) => ({ body: await readDisclosure(req.hub.prisma) }),
+
+  updateStatsDisclosure: async (req) => ({
+    body: await updateDisclosure(req.hub.prisma, requireActor(req), req.ip, req.body ?? {}, req.hub.now()),
+  }),
 
   getReportData: async (req) => {
     const actor = requireActor(req);
     const period = parsePeriod(req.query.from, req.query.to, req.hub.now());
-    return { body: await readReport(req.hub.prisma, actor, String(req.params.key), period) };
+    return { body: await readReport(req.hub.prisma, actor, String(req.params.key), period, req.hub.now()) };
   },
 
   exportReportCsv: async (req) => {
@@ -49,7 +65,7 @@ export const statsHandlers: Handlers = {
     const now = req.hub.now();
     const period = parsePeriod(req.query.from, req.query.to, now);
     const key = String(req.params.key);
-    const data = await readReport(req.hub.prisma, actor, key, period);
+    const data = await readReport(req.hub.prisma, actor, key, period, now);
     const encoding: CsvEncoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
     const csv = encodeCsv(reportCsv(data), encoding, `${key}-${period.from}-${period.to}`);
     await audit(

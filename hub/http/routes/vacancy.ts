@@ -6,7 +6,7 @@ import type { Handlers } from "../types.js";
 const text = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
 const int = (v: unknown, fallback: number) => (typeof v === "number" && Number.isInteger(v) ? v : fallback);
 
-/** The unified vacancy view: public, no personal data; an unmet search is recorded with the searcher's role only. */
+/** The unified vacancy view: public, no personal data; an unmet search is recorded with the searcher's role and own municipality only. */
 export const vacancyHandlers: Handlers = {
   searchVacancy: async ({ hub, actor, query, ip }) => {
     const { body } = await searchVacancy(
@@ -26,7 +26,12 @@ export const vacancyHandlers: Handlers = {
         limit: int(query.limit, 100),
         offset: int(query.offset, 0),
       },
-      { role: actor?.role ?? "anonymous", key: actor ? `session:${actor.sessionId}` : `ip:${ip}` },
+      {
+        role: actor?.role ?? "anonymous",
+        key: actor ? `session:${actor.sessionId}` : `ip:${ip}`,
+        municipalityCode: actor?.municipalityCode ?? null,
+        residentId: actor?.residentId ?? null,
+      },
       hub.now(),
     );
     // Already serialised: the same search is answered from the bytes kept until something changes.

@@ -159,6 +159,10 @@ function ReportView(props: { report: Report; from: string; to: string }) {
           <>
             <p>
               {s().scope[d().scope]} ・ {period()}
+              <Show when={d().disclosure.threshold > 1}> ・ {s().hiddenUnder(d().disclosure.threshold)}</Show>
+            </p>
+            <p class="hint" id="report-definition">
+              {s().definition}：{lang() === "en" ? d().definition.en : d().definition.ja}
             </p>
             <ReportFigures data={d()} title={reportTitle(props.report)} period={period()} />
             <ul class="inline-list">
@@ -189,6 +193,8 @@ function dimensionText(row: StatsRow, d: ReportDimension): string {
     case "service_type":
       return row.serviceType === "any" ? s.anyService : label("serviceTypes", row.serviceType ?? "");
     case "municipality":
+      // A booking without a resident's municipality came from a facility's own system: the hub names it so.
+      if (row.municipalityCode == null) return row.municipalityName ? s.connectorBookings : s.noMunicipality;
       return row.municipalityName ?? s.noMunicipality;
     case "facility":
       return row.facilityName ?? s.unknown;
@@ -236,7 +242,11 @@ export function chartSeries(data: ReportData): { labels: string[]; series: Chart
 
 const metricLabel = (data: ReportData) => t().stats.metrics[data.report.metric] ?? data.report.metric;
 
-function formatValue(data: ReportData, value: number | null | undefined): string {
+/** How a figure hidden by the disclosure rule is shown, as in the CSV. */
+const HIDDEN = "＊";
+
+function formatValue(data: ReportData, value: number | null | undefined, hidden?: boolean): string {
+  if (hidden) return HIDDEN;
   if (value === null || value === undefined) return t().dash;
   return data.kind === "rate" ? `${value.toFixed(1)}%` : value.toLocaleString(lang());
 }
@@ -245,6 +255,8 @@ function ReportFigures(props: { data: ReportData; title: string; period: string 
   const s = () => t().stats;
   const chart = () => chartSeries(props.data);
   const rate = () => props.data.kind === "rate";
+  const part = (n: number | null | undefined, hidden?: boolean) =>
+    hidden ? HIDDEN : (n ?? 0).toLocaleString(lang());
   const parts = (): [string, string] =>
     s().rateParts[props.data.report.metric] ?? s().rateParts.default ?? ["", ""];
   return (
@@ -288,10 +300,10 @@ function ReportFigures(props: { data: ReportData; title: string; period: string 
                     )
                   }
                 </For>
-                <td class="num">{formatValue(props.data, row.value)}</td>
+                <td class="num">{formatValue(props.data, row.value, row.suppressed)}</td>
                 <Show when={rate()}>
-                  <td class="num">{(row.numerator ?? 0).toLocaleString(lang())}</td>
-                  <td class="num">{(row.denominator ?? 0).toLocaleString(lang())}</td>
+                  <td class="num">{part(row.numerator, row.suppressed)}</td>
+                  <td class="num">{part(row.denominator, row.suppressed)}</td>
                 </Show>
               </tr>
             )}
@@ -302,14 +314,21 @@ function ReportFigures(props: { data: ReportData; title: string; period: string 
             <th scope="row" colSpan={props.data.report.dimensions.length}>
               {s().total}
             </th>
-            <td class="num">{formatValue(props.data, props.data.total.value)}</td>
+            <td class="num">
+              {formatValue(props.data, props.data.total.value, props.data.total.suppressed)}
+            </td>
             <Show when={rate()}>
-              <td class="num">{(props.data.total.numerator ?? 0).toLocaleString(lang())}</td>
-              <td class="num">{(props.data.total.denominator ?? 0).toLocaleString(lang())}</td>
+              <td class="num">{part(props.data.total.numerator, props.data.total.suppressed)}</td>
+              <td class="num">{part(props.data.total.denominator, props.data.total.suppressed)}</td>
             </Show>
           </tr>
         </tfoot>
       </ScrollTable>
+      <Show when={props.data.disclosure.threshold > 1}>
+        <p class="footnote" id="report-footnote">
+          {s().hiddenNote(props.data.disclosure.threshold)}
+        </p>
+      </Show>
     </>
   );
 }

@@ -2,6 +2,8 @@ import { A, createAsync, revalidate } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import {
   ApiError,
+  DISCLOSURE_READERS,
+  DISCLOSURE_TENANT_ROLES,
   REPORT_DIMENSIONS,
   REPORT_METRICS,
   REPORT_ROLES,
@@ -9,6 +11,7 @@ import {
   type ReportDimension,
   type ReportMetric,
   type ReportRole,
+  type StatsDisclosure,
   statsApi,
 } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -150,6 +153,7 @@ function Settings() {
           </ScrollTable>
         )}
       </Show>
+      <Show when={reports()}>{(list) => <Disclosure reports={list().items} />}</Show>
       <NewReport
         onCreated={async (r) => {
           await revalidate(getReports.key);
@@ -268,6 +272,144 @@ function NewReport(props: { onCreated: (r: Report) => Promise<void> }) {
           </button>
         </div>
       </form>
+    </section>
+  );
+}
+
+/**
+ * The disclosure rule: the default threshold, a threshold per report and reader role, and the roles that see
+ * exact figures about their own organisation. The hub checks and audits it; this form only edits it.
+ */
+function Disclosure(props: { reports: Report[] }) {
+  const s = () => t().stats.settings;
+  const rule = createAsync(() => statsApi.getDisclosure());
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [status, setStatus] = createSignal<string>();
+  const [failure, setFailure] = createSignal<unknown>();
+  const valid = (v: string) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= 100;
+
+  async function save(e: SubmitEvent) {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const local: Record<string, string> = {};
+    const defaultText = String(data.get("defaultThreshold") ?? "").trim();
+    if (!valid(defaultText)) local.defaultThreshold = s().thresholdError;
+    const thresholds: StatsDisclosure["thresholds"] = {};
+    for (const r of props.reports) {
+      for (const role of DISCLOSURE_READERS) {
+        const name = `t-${r.key}-${role}`;
+        const v = String(data.get(name) ?? "").trim();
+        if (v === "") continue;
+        if (!valid(v)) local[name] = s().thresholdError;
+        else thresholds[r.key] = { ...thresholds[r.key], [role]: Number(v) };
+      }
+    }
+    setErrors(local);
+    setStatus(undefined);
+    setFailure(undefined);
+    if (Object.keys(local).length > 0) {
+      form.querySelector<HTMLElement>(`[name="${Object.keys(local)[0]}"]`)?.focus();
+      return;
+    }
+    try {
+      await statsApi.updateDisclosure({
+        defaultThreshold: Number(defaultText),
+        thresholds,
+        exactOwnRoles: data.getAll("exactOwnRoles").map(String) as StatsDisclosure["exactOwnRoles"],
+      });
+      setStatus(s().disclosureSaved);
+    } catch (err) {
+      setFailure(err);
+    }
+  }
+
+  return (
+    <section aria-labelledby="disclosure" class="panel stack">
+      <h2 id="disclosure">{s().disclosureTitle}</h2>
+      <p>{s().disclosureIntro}</p>
+      <div role="status" aria-live="polite" class="status-slot">
+        <Show when={status()}>
+          <p class="alert alert-success">{status()}</p>
+        </Show>
+      </div>
+      <Show when={failure()}>{(e) => <ErrorMessage error={e()} />}</Show>
+      <Show when={rule()} fallback={<p role="status">{t().loading}</p>}>
+        {(r) => (
+          <form class="stack" onSubmit={save} novalidate>
+            <TextField
+              name="defaultThreshold"
+              label={s().defaultThreshold}
+              error={errors().defaultThreshold}
+              value={String(r().defaultThreshold)}
+              inputMode="numeric"
+              maxLength={3}
+              required
+            />
+            <fieldset class="checkbox-group">
+              <legend>{s().exactOwn}</legend>
+              <p class="hint">{s().exactOwnHint}</p>
+              <For each={DISCLOSURE_TENANT_ROLES}>
+                {(role) => (
+                  <label class="checkbox">
+                    <input
+                      type="checkbox"
+                      name="exactOwnRoles"
+                      value={role}
+                      checked={r().exactOwnRoles.includes(role)}
+                    />
+                    <span>{t().roles[role]}</span>
+                  </label>
+                )}
+              </For>
+            </fieldset>
+            <ScrollTable id="disclosure-thresholds" caption={s().thresholdsCaption}>
+              <thead>
+                <tr>
+                  <th scope="col">{s().report}</th>
+                  <For each={DISCLOSURE_READERS}>{(role) => <th scope="col">{t().roles[role]}</th>}</For>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={props.reports}>
+                  {(report) => (
+                    <tr>
+                      <th scope="row">{reportTitle(report)}</th>
+                      <For each={DISCLOSURE_READERS}>
+                        {(role) => {
+                          const name = `t-${report.key}-${role}`;
+                          return (
+                            <td>
+                              <input
+                                class="input-narrow"
+                                name={name}
+                                inputMode="numeric"
+                                maxLength={3}
+                                size={3}
+                                value={r().thresholds[report.key]?.[role] ?? ""}
+                                aria-label={s().thresholdOf(reportTitle(report), t().roles[role] ?? role)}
+                                aria-invalid={errors()[name] ? "true" : undefined}
+                              />
+                              <Show when={errors()[name]}>
+                                <p class="field-error">{errors()[name]}</p>
+                              </Show>
+                            </td>
+                          );
+                        }}
+                      </For>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </ScrollTable>
+            <div class="form-actions">
+              <button type="submit" class="button">
+                {s().saveDisclosure}
+              </button>
+            </div>
+          </form>
+        )}
+      </Show>
     </section>
   );
 }
