@@ -1,5 +1,6 @@
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { log } from "../hub/log.js";
 import { logRedisState } from "../hub/redis-state.js";
 import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
 import {
@@ -70,7 +71,16 @@ export class BullQueue implements JobQueue {
           settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
         },
       );
+      // Connection errors are logged once by the shared connection (logRedisState); a job that failed its last try is
+      // logged here, as the in-process queue does.
       worker.on("error", () => {});
+      worker.on("failed", (job, err) => {
+        if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+        log.error(
+          { module: "jobs", job: job.name, jobId: job.id, attempts: job.attemptsMade, err },
+          "job failed",
+        );
+      });
       this.workers.push(worker);
     }
   }
