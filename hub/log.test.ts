@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expiredLogFiles, logDir } from "./log.js";
+import { expiredLogFiles, logDay, logDir } from "./log.js";
 
 describe("log files", () => {
   it("expire after the retention period, by the day in their name", () => {
@@ -26,5 +26,13 @@ describe("log files", () => {
     expect(logDir({ DATA_DIR: "/srv/hub" })).toBe("/srv/hub/logs");
     expect(logDir({ DATA_DIR: "/srv/hub", LOG_DIR: "/var/log/hub" })).toBe("/var/log/hub");
     expect(logDir({ DATA_DIR: "memory://" })).toBeUndefined();
+  });
+});
+
+describe("logDay", () => {
+  it("names a log file by the date in Tokyo, which turns at 15:00 UTC", () => {
+    expect(logDay(new Date("2026-11-26T14:59:59Z"))).toBe("2026-11-26");
+    expect(logDay(new Date("2026-11-26T15:00:00Z"))).toBe("2026-11-27");
+    expect(logDay(new Date("2026-12-31T23:30:00Z"))).toBe("2027-01-01");
   });
 });

@@ -79,6 +79,14 @@ export async function logToFiles(dir: string): Promise<void> {
   streams.add({ stream, level: "trace" });
 }
 
+/**
+ * The day a log file of `now` is named after: the date in Asia/Tokyo (hub/main.ts runs the hub in that time zone,
+ * so pino-roll names and rolls its daily files by it), as "YYYY-MM-DD".
+ */
+export function logDay(now: Date): string {
+  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
 /** The log files of `names` whose day is more than `days` days before `today` ("YYYY-MM-DD"). */
 export function expiredLogFiles(names: readonly string[], today: string, days: number): string[] {
   const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
@@ -96,7 +104,7 @@ export async function purgeLogFiles(dir: string, days: number, now: Date): Promi
   } catch {
     return [];
   }
-  const expired = expiredLogFiles(names, now.toISOString().slice(0, 10), days);
+  const expired = expiredLogFiles(names, logDay(now), days);
   for (const name of expired) {
     const file = path.join(dir, name);
     if ((await stat(file)).isFile()) await rm(file);

@@ -4,6 +4,9 @@ import { createHub, startHub } from "./server.js";
 
 /** The hub's entry point: `npm run demo` (embedded, with demo data) or `npm start` (configured by the environment). */
 async function main() {
+  // The hub's own code never reads the process's time zone (it converts to Asia/Tokyo itself); this makes the daily
+  // log files, which pino-roll names and rolls in local time, follow Tokyo dates as their retention does.
+  process.env.TZ = "Asia/Tokyo";
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
