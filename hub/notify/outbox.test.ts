@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { RETRY_BASE_MS, RETRY_MAX_MS, retryDelayMs } from "./outbox.js";
+import { outageDelayMs, RETRY_BASE_MS, RETRY_MAX_MS, retryDelayMs } from "./outbox.js";
 import { smtpDeliveryError, smtpQueueId } from "./transport.js";
+
+describe("backoff during an outage (tries not counted)", () => {
+  it("waits half as long as the message has waited, from 30 s to an hour, with jitter", () => {
+    expect(outageDelayMs(0, () => 1)).toBe(RETRY_BASE_MS);
+    expect(outageDelayMs(10_000, () => 0)).toBe(RETRY_BASE_MS / 2);
+    expect(outageDelayMs(10 * 60_000, () => 1)).toBe(5 * 60_000);
+    expect(outageDelayMs(10 * 60_000, () => 0)).toBe(2.5 * 60_000);
+    expect(outageDelayMs(3 * 3600_000, () => 1)).toBe(RETRY_MAX_MS);
+    expect(outageDelayMs(30 * 24 * 3600_000, () => 0.5)).toBe((RETRY_MAX_MS * 3) / 4);
+  });
+});
 
 describe("retry backoff", () => {
   it("doubles from 30 s after each failed attempt, between half and all of the step", () => {

@@ -28,6 +28,8 @@ export const OUTBOX_CLAIM_MS = 15_000;
 /** Backoff after the n-th failed attempt: 30 s × 2^(n-1), at most an hour, with jitter (see retryDelayMs). */
 export const RETRY_BASE_MS = 30_000;
 export const RETRY_MAX_MS = 3_600_000;
+/** A message still unsent this long after it was written (a server or provider down all along) is given up. */
+export const OUTBOX_MAX_AGE_MS = 3 * 24 * 3_600_000;
 
 /** Writes a message to the outbox in the caller's transaction: it is sent only if that change commits. */
 export async function enqueueMessage(tx: Tx, message: Message): Promise<void> {
@@ -67,6 +69,16 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
   return Math.round(ceiling / 2 + (r * ceiling) / 2);
 }
 
+/**
+ * The wait before trying again after an outage (the server or provider not there), when tries are not counted: half
+ * of how long the message has waited so far, between 30 s and an hour, with the same equal jitter.
+ */
+export function outageDelayMs(waitedMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY_MAX_MS, Math.max(RETRY_BASE_MS, Math.floor(waitedMs / 2)));
+  const r = Math.min(1, Math.max(0, random()));
+  return Math.round(ceiling / 2 + (r * ceiling) / 2);
+}
+
 export type DispatchOptions = {
   /** Rows claimed at once (default 50). */
   batch?: number;
@@ -96,7 +108,7 @@ export type DispatchResult = {
   skipped: number;
 };
 
-type ClaimedRow = { id: bigint; topic: string; payload: unknown };
+type ClaimedRow = { id: bigint; topic: string; payload: unknown; created_at: Date };
 
 const EXPIRED = "expired before it could be sent";
 
@@ -149,7 +161,7 @@ export async function dispatchOutbox(
       WHERE dispatched_at IS NULL AND failed_at IS NULL AND available_at <= ${now}
         AND (claimed_until IS NULL OR claimed_until < ${now})
       ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED)
-    RETURNING id, topic, payload`;
+    RETURNING id, topic, payload, created_at`;
 
   const result: DispatchResult = {
     claimed: claimed.length,
@@ -258,23 +270,34 @@ export async function dispatchOutbox(
 
     const error = outcome.error;
     const at = clock();
-    const giveUp = error.permanent || attempts >= maxAttempts;
-    const delay = Math.min(RETRY_MAX_MS, Math.max(retryDelayMs(attempts, random), error.retryAfterMs ?? 0));
+    // The server or provider was not there (an outage): the try is given back, so a long outage uses up no
+    // message's tries; the wait grows with how long the message has waited, and it is given up only when too old.
+    const outage = error.unavailable && !error.permanent;
+    const waited = at.getTime() - row.created_at.getTime();
+    const giveUp = outage ? waited >= OUTBOX_MAX_AGE_MS : error.permanent || attempts >= maxAttempts;
+    const backoff = outage ? outageDelayMs(waited, random) : retryDelayMs(attempts, random);
+    const delay = Math.min(RETRY_MAX_MS, Math.max(backoff, error.retryAfterMs ?? 0));
     const next = new Date(at.getTime() + delay);
     const text = redact(error.message, message?.to).slice(0, 500);
     await prisma.$transaction(async (tx) => {
       await tx.outboxMessage.update({
         where: { id: row.id },
-        data: giveUp
-          ? { claimedUntil: null, lastError: text, failedAt: at }
-          : { claimedUntil: null, lastError: text, availableAt: next },
+        data: {
+          claimedUntil: null,
+          lastError: text,
+          ...(giveUp ? { failedAt: at } : { availableAt: next }),
+          ...(outage ? { attempts: { decrement: 1 } } : {}),
+        },
       });
       await tx.delivery.create({ data: { ...log, status: "failed", error: text, attemptedAt: at } });
     });
     result.failed++;
     if (giveUp) {
       result.gaveUp++;
-      messagesFailed.inc({ channel, reason: error.permanent ? "permanent" : "exhausted" });
+      messagesFailed.inc({
+        channel,
+        reason: error.permanent ? "permanent" : outage ? "too_old" : "exhausted",
+      });
     } else {
       result.retrying++;
       messagesRetried.inc({ channel });

@@ -5,7 +5,7 @@
  */
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dispatchOutbox, enqueueMessage } from "../../hub/notify/outbox.js";
+import { dispatchOutbox, enqueueMessage, OUTBOX_MAX_AGE_MS } from "../../hub/notify/outbox.js";
 import type { Message } from "../../hub/notify/transport.js";
 import { TestClient } from "../support/client.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
@@ -118,7 +118,8 @@ describe("SMS through the HTTP provider", () => {
     await enqueue([sms("070-5550-2222", "retry me")]);
     expect(await dispatchOutbox(t.hub.prisma, t.hub.transport)).toMatchObject({ failed: 1, retrying: 1 });
     const failed = await rowFor("070-5550-2222");
-    expect(failed).toMatchObject({ attempts: 1, dispatchedAt: null, failedAt: null });
+    // A 5xx is the provider being down: the try is given back (an outage uses up no tries).
+    expect(failed).toMatchObject({ attempts: 0, dispatchedAt: null, failedAt: null });
     expect(failed.lastError).toContain("HTTP 503");
     // Backoff after the first failure: between 15 and 30 s from the attempt.
     const attempt = await t.hub.prisma.delivery.findFirstOrThrow({ where: { outboxId: failed.id } });
@@ -135,7 +136,7 @@ describe("SMS through the HTTP provider", () => {
     expect(await dispatchOutbox(t.hub.prisma, t.hub.transport, later(60_000))).toMatchObject({ sent: 1 });
     const done = await rowFor("070-5550-2222");
     expect(done.dispatchedAt).not.toBeNull();
-    expect(done.attempts).toBe(2);
+    expect(done.attempts).toBe(1);
     const logs = await t.hub.prisma.delivery.findMany({
       where: { outboxId: done.id },
       orderBy: { id: "asc" },
@@ -150,24 +151,34 @@ describe("SMS through the HTTP provider", () => {
     );
   });
 
-  it("gives up after the last attempt when the provider stays down", async () => {
+  it("keeps a message through a long provider outage without spending its tries, and gives it up after 3 days", async () => {
     const before = await metrics();
-    nock(API).post(PATH).times(3).reply(500, "oops");
+    nock(API).post(PATH).times(4).reply(500, "oops");
     await enqueue([sms("090-5550-3333", "never")]);
     let at = Date.now();
+    // Down for more tries than maxAttempts allows: none of them is spent.
     for (let i = 0; i < 3; i++) {
-      const r = await dispatchOutbox(t.hub.prisma, t.hub.transport, new Date(at), { maxAttempts: 3 });
-      expect(r.failed).toBe(1);
+      const r = await dispatchOutbox(t.hub.prisma, t.hub.transport, new Date(at), { maxAttempts: 2 });
+      expect(r).toMatchObject({ failed: 1, retrying: 1, gaveUp: 0 });
       at += 2 * 3600_000;
     }
+    const waiting = await rowFor("090-5550-3333");
+    expect(waiting).toMatchObject({ attempts: 0, failedAt: null, dispatchedAt: null });
+    // Still down three days after it was written: given up.
+    at = waiting.createdAt.getTime() + OUTBOX_MAX_AGE_MS + 60_000;
+    expect(
+      await dispatchOutbox(t.hub.prisma, t.hub.transport, new Date(at), { maxAttempts: 2 }),
+    ).toMatchObject({
+      failed: 1,
+      gaveUp: 1,
+    });
     const row = await rowFor("090-5550-3333");
-    expect(row.attempts).toBe(3);
     expect(row.failedAt).not.toBeNull();
-    expect(await t.hub.prisma.delivery.count({ where: { outboxId: row.id, status: "failed" } })).toBe(3);
+    expect(await t.hub.prisma.delivery.count({ where: { outboxId: row.id, status: "failed" } })).toBe(4);
     expect((await dispatchOutbox(t.hub.prisma, t.hub.transport, new Date(at + 86_400_000))).claimed).toBe(0);
     expect(
-      counter(await metrics(), "notify_messages_failed_total", { channel: "sms", reason: "exhausted" }),
-    ).toBe(counter(before, "notify_messages_failed_total", { channel: "sms", reason: "exhausted" }) + 1);
+      counter(await metrics(), "notify_messages_failed_total", { channel: "sms", reason: "too_old" }),
+    ).toBe(counter(before, "notify_messages_failed_total", { channel: "sms", reason: "too_old" }) + 1);
   });
 
   it("keeps SMS waiting while the provider is down without holding up e-mail", async () => {
