@@ -1,5 +1,6 @@
 import cron from "node-cron";
 import { log } from "../hub/log.js";
+import { stateChanges } from "../hub/redis-state.js";
 import type { JobName } from "./names.js";
 import type { JobQueue } from "./queue.js";
 
@@ -33,20 +34,14 @@ export const SCHEDULES: { name: JobName; cron: string }[] = [
 
 export function startCron(queue: JobQueue): { stop(): void } {
   // Logged once when scheduling starts failing (the job store is down) and once when it works again, not per tick.
-  let failing = false;
-  const scheduled = () => {
-    if (!failing) return;
-    failing = false;
-    log.info({ module: "cron" }, "scheduled jobs are queued again");
-  };
-  const failed = (name: JobName, err: unknown) => {
-    if (failing) return;
-    failing = true;
-    log.error(
-      { module: "cron", job: name, reason: (err as Error)?.message },
-      "scheduled jobs cannot be queued: the job store does not answer; they are skipped until it does",
-    );
-  };
+  const state = stateChanges<{ name: JobName; err: unknown }>(
+    ({ name, err }) =>
+      log.error(
+        { module: "cron", job: name, reason: (err as Error)?.message },
+        "scheduled jobs cannot be queued: the job store does not answer; they are skipped until it does",
+      ),
+    () => log.info({ module: "cron" }, "scheduled jobs are queued again"),
+  );
   const tasks = SCHEDULES.map((s) =>
     cron.schedule(
       s.cron,
@@ -54,7 +49,7 @@ export function startCron(queue: JobQueue): { stop(): void } {
         const tick = Math.floor((ctx?.triggeredAt ?? new Date()).getTime() / 1000);
         queue
           .add(s.name, {} as never, { jobId: `${s.name}@${tick}` })
-          .then(scheduled, (err) => failed(s.name, err));
+          .then(state.ok, (err) => state.failed({ name: s.name, err }));
       },
       { timezone: "Asia/Tokyo", name: s.name, noOverlap: true },
     ),

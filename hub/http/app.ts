@@ -74,14 +74,9 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
     try {
       await next();
     } catch (err) {
-      const problem = err instanceof Problem ? err : (clientError(err) ?? databaseUnavailable(err));
-      if (!problem) log.error({ err, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
-      else if (problem.code === "database_unavailable") {
-        log.warn(
-          { reqId: ctx.state.requestId, path: ctx.path, kind: unavailability(err) },
-          "database unavailable",
-        );
-      }
+      const where = { reqId: ctx.state.requestId, path: ctx.path };
+      const problem = err instanceof Problem ? err : (clientError(err) ?? databaseUnavailable(err, where));
+      if (!problem) log.error({ err, ...where }, "request failed");
       const p =
         problem ??
         new Problem(
@@ -303,10 +298,11 @@ function clientError(err: unknown): Problem | null {
  * The database could not serve the request in time (a lock or statement timeout, no connection): 503 with
  * Retry-After, so clients and load balancers try again shortly instead of reading a 500 as a bug.
  */
-function databaseUnavailable(err: unknown): Problem | null {
+function databaseUnavailable(err: unknown, where: { reqId: string; path: string }): Problem | null {
   const kind = unavailability(err);
   if (!kind) return null;
   databaseUnavailableTotal.inc({ kind });
+  log.warn({ ...where, kind }, "database unavailable");
   const why =
     kind === "lock_timeout"
       ? "The data this request needs is being changed by a long operation"

@@ -187,12 +187,20 @@ export async function listBackups(dir: string, instance?: string | null): Promis
     .reverse()) {
     const file = names.find((n) => n !== `${base}.json` && n.startsWith(`${base}.`)) ?? "";
     const sidecar = path.join(dir, `${base}.json`);
-    const owner = await sidecarInstance(sidecar);
-    if (instance !== undefined && owner !== null && owner !== instance) continue;
-    entries.push({ base, file: file && path.join(dir, file), sidecar, instance: owner });
+    const entry = {
+      base,
+      file: file && path.join(dir, file),
+      sidecar,
+      instance: await sidecarInstance(sidecar),
+    };
+    if (instance === undefined || isOwnBackup(entry, instance)) entries.push(entry);
   }
   return entries;
 }
+
+/** Whether a backup is `instance`'s (one from before sidecars recorded their instance is everyone's). */
+export const isOwnBackup = (b: BackupEntry, instance: string | null) =>
+  b.instance === null || b.instance === instance;
 
 async function sidecarInstance(sidecar: string): Promise<string | null> {
   try {

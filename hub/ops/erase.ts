@@ -6,7 +6,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { QueueName } from "../../jobs/names.js";
-import { backupDir, listBackups, type OpsConfig, pgliteInUse, redact } from "./backup.js";
+import { backupDir, isOwnBackup, listBackups, type OpsConfig, pgliteInUse, redact } from "./backup.js";
 import { OpsError, pgClientSql, pgliteDir, pgliteSql } from "./sql.js";
 import { instanceId } from "./tables.js";
 
@@ -196,7 +196,7 @@ async function postgresInstance(url: string): Promise<string | null> {
  */
 async function eraseOwnBackups(dir: string, own: string | null): Promise<EraseItem> {
   const all = await listBackups(dir);
-  const mine = await listBackups(dir, own);
+  const mine = all.filter((b) => isOwnBackup(b, own));
   const files = mine.flatMap((b) => [b.file, b.sidecar].filter(Boolean));
   for (const f of files) await rm(f, { force: true });
   const others = all.length - mine.length;
