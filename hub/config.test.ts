@@ -43,6 +43,7 @@ describe("loadConfig", () => {
       CONNECTOR_ALLOWED_NETWORKS: "10.0.0.0/8,lgwan.example.jp",
       METRICS_TOKEN: "short",
       METRICS_ALLOWED_NETWORKS: "127.0.0.1/33",
+      BACKUP_RECIPIENTS: "age1notakey",
     };
     try {
       loadConfig(env);
@@ -51,6 +52,17 @@ describe("loadConfig", () => {
       expect(err).toBeInstanceOf(ConfigError);
       const msg = (err as Error).message;
       for (const name of Object.keys(env)) expect(msg).toContain(name);
+    }
+  });
+
+  it("encrypts backups only to valid age public keys", () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).BACKUP_RECIPIENTS).toEqual([]);
+    const key = "age16c6jmxzqjndksk79w5qt47jdfn3xy3p9a2m84af9lj7p7y3phqgse7cy8r";
+    expect(loadConfig({ DATA_DIR: dataDir(), BACKUP_RECIPIENTS: ` ${key} ` }).BACKUP_RECIPIENTS).toEqual([
+      key,
+    ]);
+    for (const bad of ["AGE-SECRET-KEY-1XYZ", `${key.slice(0, -1)}q`, "ssh-ed25519 AAAA"]) {
+      expect(() => loadConfig({ DATA_DIR: dataDir(), BACKUP_RECIPIENTS: bad })).toThrow(/BACKUP_RECIPIENTS/);
     }
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { Encrypter } from "age-encryption";
 import { z } from "zod";
 import { validCidr } from "./identity/network.js";
 
@@ -16,6 +17,16 @@ const list = (s: string) =>
     .filter(Boolean);
 
 const cidr = z.string().refine(validCidr, "must be an IP address or CIDR range");
+
+/** An age public key (hub/ops/encryption.ts): age itself decides, so every recipient type it supports passes. */
+const ageRecipient = z.string().refine((r) => {
+  try {
+    new Encrypter().addRecipient(r);
+    return r.startsWith("age1");
+  } catch {
+    return false;
+  }
+}, "must be an age public key (age1…, from age-keygen)");
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -110,6 +121,10 @@ const schema = z.object({
   BACKUP_DIR: z.string().min(1).optional(),
   /** How many backups to keep: older ones are deleted once a new one is complete. */
   BACKUP_GENERATIONS: z.coerce.number().int().min(1).max(365).default(3),
+  /** age public keys backups are encrypted to (hub/ops/encryption.ts); none: backups are not encrypted. */
+  BACKUP_RECIPIENTS: z.string().default("").transform(list).pipe(z.array(ageRecipient)),
+  /** The age identity file (secret key) `npm run restore` reads for an encrypted backup; not needed to back up. */
+  BACKUP_IDENTITY_FILE: z.string().min(1).optional(),
   /**
    * PostgreSQL: the longest a request's statement may run, wait for a lock, or wait for a connection before the
    * request ends in 503 (hub/db/unavailable.ts). Migrations and operations commands are not bounded by them.

@@ -1,11 +1,14 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { openEncrypted, readIdentities, writeMaybeEncrypted } from "./encryption.js";
 import { OpsError, pgClientSql, pgliteDir, pgliteSql } from "./sql.js";
 import { compareSnapshots, formatComparison, instanceId, type Snapshot, snapshot } from "./tables.js";
 
@@ -17,6 +20,10 @@ export type OpsConfig = {
   DATA_DIR: string;
   BACKUP_DIR?: string;
   BACKUP_GENERATIONS: number;
+  /** age public keys (age1…): backups are encrypted to them (hub/ops/encryption.ts); none: not encrypted. */
+  BACKUP_RECIPIENTS?: string[];
+  /** The age identity file (secret keys) a restore of an encrypted backup reads. */
+  BACKUP_IDENTITY_FILE?: string;
 };
 
 export const backupDir = (c: OpsConfig) => path.resolve(c.BACKUP_DIR ?? path.join(c.DATA_DIR, "backups"));
@@ -30,6 +37,8 @@ export type BackupMeta = DumpState & {
   file: string;
   bytes: number;
   sha256: string;
+  /** How the file is encrypted (absent: not encrypted); the recipients are public keys. */
+  encryption?: { scheme: "age"; recipients: string[] };
 };
 
 /** What a dump holds, and whose it is: the database's instance id (hub_instance; null before it existed). */
@@ -37,6 +46,10 @@ type DumpState = Snapshot & { instance: string | null };
 
 const PREFIX = "sango-";
 const EXT = { postgres: ".pgdump", pglite: ".pglite.tar.gz" } as const;
+/** Appended to an encrypted backup's name. */
+const AGE = ".age";
+/** A backup file's name without its kind and encryption extensions, to find its sidecar. */
+const BACKUP_FILE = /(\.pgdump|\.pglite\.tar\.gz)(\.age)?$/;
 
 export type BackupResult = { file: string; sidecar: string; meta: BackupMeta; removed: string[] };
 
@@ -50,9 +63,10 @@ export type BackupOptions = {
 };
 
 /**
- * One backup: `pg_dump -Fc` of a PostgreSQL server, or a gzipped tarball of the PGlite data directory. Written under
- * a temporary name and renamed when complete, with a JSON sidecar (row counts, checksums, migrations); then only
- * the newest BACKUP_GENERATIONS backups are kept.
+ * One backup: `pg_dump -Fc` of a PostgreSQL server, or a gzipped tarball of the PGlite data directory, encrypted as it
+ * is written when BACKUP_RECIPIENTS is set (no plain copy touches the disk). Written under a temporary name and
+ * renamed when complete, with a JSON sidecar (row counts, checksums, migrations); then only the newest
+ * BACKUP_GENERATIONS backups are kept.
  */
 export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   const { config } = opts;
@@ -60,14 +74,16 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   await mkdir(dir, { recursive: true });
   const stamp = (opts.now ?? new Date()).toISOString().replace(/[:.]/g, "-");
   const kind = config.DATABASE_URL ? "postgres" : "pglite";
+  const recipients = config.BACKUP_RECIPIENTS ?? [];
   const base = `${PREFIX}${stamp}`;
-  const file = path.join(dir, base + EXT[kind]);
-  const tmp = path.join(dir, `.tmp-${base}${EXT[kind]}`);
+  const name = base + EXT[kind] + (recipients.length ? AGE : "");
+  const file = path.join(dir, name);
+  const tmp = path.join(dir, `.tmp-${name}`);
   let state: DumpState;
   try {
     state = config.DATABASE_URL
-      ? await dumpPostgres(config.DATABASE_URL, tmp)
-      : await dumpPglite(opts.lite, config.DATA_DIR, tmp, opts.force ?? false);
+      ? await dumpPostgres(config.DATABASE_URL, tmp, recipients)
+      : await dumpPglite(opts.lite, config.DATA_DIR, tmp, opts.force ?? false, recipients);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
@@ -80,6 +96,7 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
     file: path.basename(file),
     bytes: (await stat(tmp)).size,
     sha256: await sha256File(tmp),
+    ...(recipients.length ? { encryption: { scheme: "age", recipients } } : {}),
     ...state,
   };
   const sidecar = path.join(dir, `${base}.json`);
@@ -91,7 +108,7 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
 }
 
 /** pg_dump from an exported snapshot, with the sidecar computed in that same snapshot: they describe the same data. */
-async function dumpPostgres(url: string, out: string): Promise<DumpState> {
+async function dumpPostgres(url: string, out: string, recipients: string[]): Promise<DumpState> {
   const client = new pg.Client({ connectionString: url });
   client.on("error", () => {});
   await client.connect();
@@ -101,7 +118,7 @@ async function dumpPostgres(url: string, out: string): Promise<DumpState> {
       "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1",
     );
     const [{ id }] = (await client.query("SELECT pg_export_snapshot() AS id")).rows;
-    await tool("pg_dump", ["--format=custom", `--snapshot=${id}`, `--file=${out}`, `--dbname=${url}`]);
+    await pgDump(["--format=custom", `--snapshot=${id}`, `--dbname=${url}`], out, recipients);
     const q = async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[];
     const state = { ...(await snapshot(q)), instance: await instanceId(q) };
     await client.query("COMMIT");
@@ -121,6 +138,7 @@ async function dumpPglite(
   dataDir: string,
   out: string,
   force: boolean,
+  recipients: string[],
 ): Promise<DumpState> {
   let lite = live;
   if (!lite) {
@@ -133,15 +151,16 @@ async function dumpPglite(
     // never copied in the middle of one of the hub's transactions.
     const instance = lite;
     const blob = await instance.transaction(() => instance.dumpDataDir("gzip"));
-    await writeFile(out, Buffer.from(await blob.arrayBuffer()));
+    const state = await describePgliteDump(blob);
+    await writeMaybeEncrypted(Readable.from([Buffer.from(await blob.arrayBuffer())]), out, recipients);
+    return state;
   } finally {
     if (!live) await lite.close();
   }
-  return describePgliteDump(out);
 }
 
-async function describePgliteDump(file: string): Promise<DumpState> {
-  const copy = await PGlite.create("memory://", { loadDataDir: new Blob([await readFile(file)]) });
+async function describePgliteDump(dump: Blob): Promise<DumpState> {
+  const copy = await PGlite.create("memory://", { loadDataDir: dump });
   try {
     return await pgliteSql(copy).tx(async (q) => ({ ...(await snapshot(q)), instance: await instanceId(q) }));
   } finally {
@@ -228,6 +247,8 @@ export type RestoreOptions = {
   file: string;
   /** PostgreSQL: restore into this database instead of DATABASE_URL (e.g. a fresh one, to check a backup). */
   targetUrl?: string;
+  /** The age identity file for an encrypted backup (default BACKUP_IDENTITY_FILE). */
+  identityFile?: string;
   /** PGlite: replace DATA_DIR/pglite even though postmaster.pid says it may be in use. */
   force?: boolean;
 };
@@ -242,7 +263,7 @@ export type RestoreResult = { ok: boolean; report: string; target: string };
 export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult> {
   const file = path.resolve(opts.file);
   if (!existsSync(file)) throw new OpsError(`backup file not found: ${opts.file}`);
-  const sidecarPath = file.replace(/(\.pgdump|\.pglite\.tar\.gz)$/, ".json");
+  const sidecarPath = file.replace(BACKUP_FILE, ".json");
   if (sidecarPath === file || !existsSync(sidecarPath)) {
     throw new OpsError(
       `the backup's sidecar ${path.basename(sidecarPath)} is missing: cannot verify, refusing`,
@@ -256,19 +277,28 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       `${path.basename(file)} is damaged: its sha256 ${sum} differs from the sidecar's ${meta.sha256}`,
     );
   }
+  const identityFile = opts.identityFile ?? opts.config.BACKUP_IDENTITY_FILE;
+  if (meta.encryption && !identityFile) {
+    throw new OpsError(
+      `${path.basename(file)} is encrypted: give the age secret key with --identity <file> (or BACKUP_IDENTITY_FILE)`,
+    );
+  }
+  const identities = meta.encryption && identityFile ? await readIdentities(identityFile) : [];
   if (meta.kind === "postgres") {
     const url = opts.targetUrl ?? opts.config.DATABASE_URL;
     if (!url) throw new OpsError("a PostgreSQL backup needs DATABASE_URL (or --target) to restore into");
-    await tool("pg_restore", [
-      "--clean",
-      "--if-exists",
-      "--no-owner",
-      "--no-privileges",
-      "--exit-on-error",
-      "--single-transaction",
-      `--dbname=${url}`,
-      file,
-    ]);
+    await withPlainFile(file, identities, (plain) =>
+      tool("pg_restore", [
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--single-transaction",
+        `--dbname=${url}`,
+        plain,
+      ]),
+    );
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -287,7 +317,10 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const staging = `${target}.restoring`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(path.dirname(target), { recursive: true });
-  const lite = await PGlite.create(staging, { loadDataDir: new Blob([await readFile(file)]) });
+  const bytes = identities.length
+    ? await Readable.from(await openEncrypted(file, identities)).toArray()
+    : [await readFile(file)];
+  const lite = await PGlite.create(staging, { loadDataDir: new Blob(bytes) });
   let result: RestoreResult;
   try {
     result = verdict(meta, await pgliteSql(lite).tx((q) => snapshot(q)), target);
@@ -314,6 +347,47 @@ function verdict(meta: BackupMeta, actual: Snapshot, target: string): RestoreRes
   return { ok: result.ok, report: formatComparison(meta, actual, result), target };
 }
 
+/**
+ * Runs `use` with a plain copy of an encrypted dump (pg_restore needs a seekable file to restore out of dump order),
+ * in a private temporary folder removed afterwards; a plain dump is used as it is.
+ */
+async function withPlainFile(file: string, identities: string[], use: (plain: string) => Promise<void>) {
+  if (!identities.length) return use(file);
+  const dir = await mkdtemp(path.join(tmpdir(), "sango-restore-"));
+  try {
+    const plain = path.join(dir, path.basename(file, AGE));
+    await writeMaybeEncrypted(await openEncrypted(file, identities), plain, []);
+    await use(plain);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** pg_dump writing to stdout, streamed (and encrypted when there are recipients) into `out`. */
+async function pgDump(args: string[], out: string, recipients: string[]) {
+  const child = spawn("pg_dump", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  try {
+    const [, code] = await Promise.all([writeMaybeEncrypted(child.stdout, out, recipients), exited]);
+    if (code !== 0) throw new OpsError(`pg_dump failed: ${firstLines(stderr)}`);
+  } catch (err) {
+    child.kill();
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw notInstalled("pg_dump");
+    throw err;
+  }
+}
+
+const firstLines = (s: string) => s.trim().split("\n").slice(0, 5).join("\n");
+const notInstalled = (cmd: string) =>
+  new OpsError(`${cmd} is not installed: install the PostgreSQL client tools (Debian: postgresql-client)`);
+
 export const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 
 async function tool(cmd: string, args: string[]) {
@@ -321,12 +395,8 @@ async function tool(cmd: string, args: string[]) {
     await run(cmd, args, { maxBuffer: 64 * 1024 * 1024 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === "ENOENT") {
-      throw new OpsError(
-        `${cmd} is not installed: install the PostgreSQL client tools (Debian: postgresql-client)`,
-      );
-    }
-    throw new OpsError(`${cmd} failed: ${(e.stderr ?? e.message).trim().split("\n").slice(0, 5).join("\n")}`);
+    if (e.code === "ENOENT") throw notInstalled(cmd);
+    throw new OpsError(`${cmd} failed: ${firstLines(e.stderr ?? e.message)}`);
   }
 }
 

@@ -10,7 +10,7 @@ import { OpsError, openOpsDb } from "./sql.js";
  * Operations from the command line (docs/operations.md), against the configured database (DATABASE_URL, else PGlite
  * under DATA_DIR):
  *   npm run backup                                   a backup now (keeps BACKUP_GENERATIONS)
- *   npm run restore -- <file> [--target <url>] [--force]
+ *   npm run restore -- <file> [--target <url>] [--identity <age key file>] [--force]
  *   npm run export -- [<file.zip>]
  *   npm run import-archive -- <file.zip>
  *   npm run erase -- --yes-delete-everything [--redis-prefix sango] [--force]
@@ -18,7 +18,9 @@ import { OpsError, openOpsDb } from "./sql.js";
  */
 const USAGE = `usage: tsx hub/ops/cli.ts <command>
   backup [--list] [--force]                      back up the database now (--list: the backups kept)
-  restore <file> [--target <url>] [--force]      restore a backup, then verify counts and checksums
+  restore <file> [--target <url>] [--identity <key file>] [--force]
+                                                 restore a backup, then verify counts and checksums
+                                                 (--identity: the age secret key of an encrypted backup)
   export [<file.zip>]                            export everything (CSV per table + metadata.json)
   import <file.zip>                              import an export into an empty instance
   erase --yes-delete-everything [--redis-prefix <p>] [--force]
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       force: { type: "boolean", default: false },
       list: { type: "boolean", default: false },
       target: { type: "string" },
+      identity: { type: "string" },
       "redis-prefix": { type: "string", default: "sango" },
       "yes-delete-everything": { type: "boolean", default: false },
     },
@@ -65,7 +68,13 @@ async function main(argv: string[]): Promise<number> {
     case "restore": {
       if (!file) throw new UsageError("restore needs the backup file");
       log(`restoring ${file}…`);
-      const r = await restoreBackup({ config, file, targetUrl: values.target, force: values.force });
+      const r = await restoreBackup({
+        config,
+        file,
+        targetUrl: values.target,
+        identityFile: values.identity,
+        force: values.force,
+      });
       console.log(`restored into ${r.target}`);
       console.log(r.report);
       return r.ok ? 0 : 1;

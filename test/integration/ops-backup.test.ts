@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../../fixtures/seed.js";
 import type { Hub } from "../../hub/context.js";
@@ -25,6 +26,18 @@ async function state(opts: { databaseUrl?: string; dataDir: string }): Promise<S
     await db.close();
   }
 }
+
+/** A fresh age key pair in an identity file, as `age-keygen -o key.txt` writes it. */
+async function ageKey(dir: string) {
+  const identity = await generateX25519Identity();
+  const recipient = await identityToRecipient(identity);
+  const identityFile = path.join(dir, `key-${recipient.slice(4, 12)}.txt`);
+  writeFileSync(identityFile, `# created: 2026-12-07\n# public key: ${recipient}\n${identity}\n`);
+  return { recipient, identityFile };
+}
+
+/** An age file starts with its text header; a pg_dump custom archive with PGDMP, a tarball with gzip's 1f 8b. */
+const isAgeFile = (file: string) => readFileSync(file).subarray(0, 21).toString() === "age-encryption.org/v1";
 
 /** Something a restore must undo: rows changed, deleted and added. */
 async function damage(opts: { databaseUrl?: string; dataDir: string }) {
@@ -177,6 +190,38 @@ describe("backup and restore of the embedded database (PGlite)", () => {
       rmSync(damagedDir, { recursive: true, force: true });
     }
   });
+  it("encrypts to BACKUP_RECIPIENTS as it writes, and restores only with a matching secret key", async () => {
+    const keys = mkdtempSync(path.join(tmpdir(), "ops-backup-keys-"));
+    try {
+      const ours = await ageKey(keys);
+      const other = await ageKey(keys);
+      const sealed = {
+        ...config,
+        BACKUP_DIR: path.join(dataDir, "sealed"),
+        BACKUP_RECIPIENTS: [ours.recipient],
+      };
+      const b = await createBackup({ config: sealed, now: day(9) });
+      expect(path.basename(b.file)).toBe("sango-2026-11-29T18-30-00-000Z.pglite.tar.gz.age");
+      expect(isAgeFile(b.file)).toBe(true);
+      expect(b.meta.encryption).toEqual({ scheme: "age", recipients: [ours.recipient] });
+      expect(b.meta.tables).toEqual((await state({ dataDir })).tables);
+      // Nothing but the dump itself and its sidecar is left in the folder: no plain copy.
+      expect((await listBackups(sealed.BACKUP_DIR)).map((x) => x.file)).toEqual([b.file]);
+
+      await expect(restoreBackup({ config: sealed, file: b.file })).rejects.toThrow(
+        /is encrypted: give the age secret key with --identity/,
+      );
+      await expect(
+        restoreBackup({ config: sealed, file: b.file, identityFile: other.identityFile }),
+      ).rejects.toThrow(/cannot decrypt .*no identity matched/);
+      await damage({ dataDir });
+      const r = await restoreBackup({ config: sealed, file: b.file, identityFile: ours.identityFile });
+      expect(r.ok).toBe(true);
+      expect(compareSnapshots(b.meta, await state({ dataDir })).ok).toBe(true);
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(!server)("backup and restore on PostgreSQL (pg_dump / pg_restore)", () => {
@@ -231,5 +276,29 @@ describe.skipIf(!server)("backup and restore on PostgreSQL (pg_dump / pg_restore
     expect(r.ok).toBe(true);
     expect(compareSnapshots(original, await state({ databaseUrl: source.url, dataDir })).ok).toBe(true);
     expect((await listBackups(path.join(dataDir, "backups"))).length).toBe(2);
+  });
+  it("encrypts a PostgreSQL dump as pg_dump streams it, and restores it with the secret key", async () => {
+    const keys = mkdtempSync(path.join(tmpdir(), "ops-backup-keys-"));
+    try {
+      const { recipient, identityFile } = await ageKey(keys);
+      const config = {
+        DATABASE_URL: source.url,
+        DATA_DIR: dataDir,
+        BACKUP_DIR: path.join(dataDir, "sealed"),
+        BACKUP_GENERATIONS: 3,
+        BACKUP_RECIPIENTS: [recipient],
+        BACKUP_IDENTITY_FILE: identityFile,
+      };
+      const b = await createBackup({ config, now: day(3) });
+      expect(b.file).toMatch(/\.pgdump\.age$/);
+      expect(isAgeFile(b.file)).toBe(true);
+      const fresh = await createScratchDatabase(server as string);
+      scratches.push(fresh);
+      const r = await restoreBackup({ config, file: b.file, targetUrl: fresh.url });
+      expect(r.ok).toBe(true);
+      expect(compareSnapshots(b.meta, await state({ databaseUrl: fresh.url, dataDir })).ok).toBe(true);
+    } finally {
+      rmSync(keys, { recursive: true, force: true });
+    }
   });
 });
