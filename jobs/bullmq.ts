@@ -2,6 +2,7 @@ import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { log } from "../hub/log.js";
 import { logRedisState } from "../hub/redis-state.js";
+import { withTimeout } from "../hub/time-limit.js";
 import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
 import {
   assertHandlers,
@@ -12,6 +13,14 @@ import {
   type JobQueue,
   totalCounts,
 } from "./queue.js";
+
+/**
+ * The longest a caller waits for Redis: a job added, a ping, the counts. While Redis is down ioredis keeps commands
+ * until it is back, so an unbounded call would hang its request or cron tick for the whole outage; bounded, the
+ * caller goes on (the work is either durable elsewhere, e.g. the outbox, or queued again by the next tick) and a job
+ * kept meanwhile is still added when Redis returns (job ids keep it single). Workers' own blocking waits are BullMQ's.
+ */
+export const REDIS_CALL_MS = 2_000;
 
 /** BullMQ on Redis: several worker processes share the queues; failed jobs are kept for inspection. */
 export class BullQueue implements JobQueue {
@@ -44,14 +53,17 @@ export class BullQueue implements JobQueue {
   async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: JobOptions = {}): Promise<void> {
     const queue = this.queues.get(JOB_QUEUE[name]);
     if (!queue) throw new Error(`no queue for job ${name}`);
-    await queue.add(name, payload, {
-      jobId: opts.jobId,
-      delay: opts.delayMs,
-      attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
-      backoff: { type: "custom" },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    await withTimeout(
+      queue.add(name, payload, {
+        jobId: opts.jobId,
+        delay: opts.delayMs,
+        attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+        backoff: { type: "custom" },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      }),
+      REDIS_CALL_MS,
+    );
   }
 
   async work(handlers: JobHandlers): Promise<void> {
@@ -87,7 +99,7 @@ export class BullQueue implements JobQueue {
 
   async ping() {
     try {
-      return (await this.connection.ping()) === "PONG";
+      return (await withTimeout(this.connection.ping(), REDIS_CALL_MS)) === "PONG";
     } catch {
       return false;
     }
@@ -98,11 +110,16 @@ export class BullQueue implements JobQueue {
   }
 
   async countsByQueue() {
-    const byQueue: Record<string, Record<string, number>> = {};
-    for (const [name, q] of this.queues) {
-      byQueue[name] = await q.getJobCounts("waiting", "active", "delayed", "completed", "failed");
-    }
-    return byQueue;
+    const entries = await withTimeout(
+      Promise.all(
+        [...this.queues].map(
+          async ([name, q]) =>
+            [name, await q.getJobCounts("waiting", "active", "delayed", "completed", "failed")] as const,
+        ),
+      ),
+      REDIS_CALL_MS,
+    );
+    return Object.fromEntries(entries);
   }
 
   async close() {

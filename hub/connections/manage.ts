@@ -12,6 +12,7 @@ import type { Connection, Prisma } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
+import { log } from "../log.js";
 import { urlRefusal } from "./egress.js";
 import { type HealthState, healthState, pulls } from "./health.js";
 import { newFeedToken, newWebhookSecret, sealSecret } from "./store.js";
@@ -310,7 +311,11 @@ export async function rotateCredentials(hub: Hub, actor: Actor, facilityId: stri
   return credentialsOut(hub, secret, feed?.token ?? null);
 }
 
-/** "Sync now": queued at once (409 for connectors that do not pull, or a disabled connection). */
+/**
+ * "Sync now" (409 for connectors that do not pull, or a disabled connection): the connection is made due in the
+ * database, which the cron's due-sync scan (every 5 s) picks up, and a sync is queued at once when the job store
+ * answers; with Redis down the request does not wait for it.
+ */
 export async function syncNow(hub: Hub, actor: Actor, facilityId: string) {
   mayManage(actor, facilityId);
   const conn = await hub.prisma.connection.findUnique({ where: { facilityId } });
@@ -319,7 +324,15 @@ export async function syncNow(hub: Hub, actor: Actor, facilityId: string) {
     throw problems.conflict("not_pulled", "This connection is not pulled on a schedule");
   }
   if (!conn.enabled) throw problems.conflict("connection_disabled", "Enable the connection first");
-  await queueSyncNow(hub.queue, conn.id, hub.now());
+  const now = hub.now();
+  // At most one sync a minute on demand: the feed's server is someone else's.
+  const due = new Date(Math.max(now.getTime(), (conn.lastSyncAt?.getTime() ?? 0) + 60_000));
+  if (!conn.nextRunAt || conn.nextRunAt > due) {
+    await hub.prisma.connection.update({ where: { id: conn.id }, data: { nextRunAt: due } });
+  }
+  await queueSyncNow(hub.queue, conn.id, now).catch((err) =>
+    log.debug({ reason: (err as Error).message }, "sync now not queued; the due-sync scan will run it"),
+  );
   return { queued: true };
 }
 

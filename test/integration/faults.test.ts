@@ -7,6 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TimedOut } from "../../hub/time-limit.js";
 import { freePort } from "../bench/processes.js";
 import { TestClient } from "../support/client.js";
 import { expectProblem } from "../support/contract.js";
@@ -61,6 +62,7 @@ describe.skipIf(!redisServer)("Redis stopped (a Redis of the test's own)", () =>
   let redis: ChildProcess | undefined;
   let port = 0;
   let sendai: TestClient;
+  let operator: TestClient;
 
   const startRedis = async () => {
     redis = spawn(
@@ -83,6 +85,7 @@ describe.skipIf(!redisServer)("Redis stopped (a Redis of the test's own)", () =>
     t = await startTestHub({ seed: "demo", residents: 20, env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
     anon = new TestClient(t.url);
     sendai = await clientFor(t, "sendai@demo.example.jp");
+    operator = await clientFor(t, "operator@demo.example.jp");
   });
   afterAll(async () => {
     if (!redis || redis.exitCode !== null || redis.signalCode) await startRedis();
@@ -120,6 +123,23 @@ describe.skipIf(!redisServer)("Redis stopped (a Redis of the test's own)", () =>
     const issued = await sendai.post("api/vouchers", { residentId: resident.id });
     expect(issued.status, issued.text).toBe(201);
     expect(await outbox()).toBe(before + 2);
+
+    // "Sync now" makes the connection due in the database (the cron's scan runs it) instead of waiting on the queue.
+    const feed = await t.hub.prisma.connection.findFirstOrThrow({
+      where: { connector: "ical", enabled: true, consecutiveFailures: 0 },
+    });
+    await t.hub.prisma.connection.update({
+      where: { id: feed.id },
+      data: { lastSyncAt: null, nextRunAt: new Date(Date.now() + 3_600_000) },
+    });
+    const synced = await operator.post(`api/facilities/${feed.facilityId}/connection/sync`);
+    expect(synced.status, synced.text).toBe(202);
+    const due = await t.hub.prisma.connection.findUniqueOrThrow({ where: { id: feed.id } });
+    expect(due.nextRunAt?.getTime()).toBeLessThanOrEqual(Date.now());
+    // Every Redis call is bounded: a job added or counts read give up instead of waiting for Redis to return.
+    await expect(t.hub.queue.add("outbox.dispatch", {})).rejects.toBeInstanceOf(TimedOut);
+    await expect(t.hub.queue.countsByQueue()).rejects.toBeInstanceOf(TimedOut);
+    expect((await anon.get("metrics")).status).toBe(200);
 
     await startRedis();
     let after = await anon.get("readyz");
