@@ -1,3 +1,5 @@
+import { log } from "../hub/log.js";
+import { withTimeout } from "../hub/time-limit.js";
 import type { JobName, JobPayloads } from "./names.js";
 import { JOB_NAMES } from "./names.js";
 
@@ -47,5 +49,28 @@ export function assertHandlers(handlers: Partial<Record<string, unknown>>): asse
     throw new Error(
       `Job handlers do not match jobs/names.ts: missing [${missing.join(", ")}], unknown [${unknown.join(", ")}]`,
     );
+  }
+}
+
+/** The longest a request waits to queue work that something else (a cron scan, the outbox) would also start. */
+export const NUDGE_MS = 500;
+
+/**
+ * Queues a job to start work sooner, waiting at most NUDGE_MS: for work that is already durable (a message in the
+ * outbox, a connection made due), so with the job store (Redis) down a request answers at once and the periodic scan
+ * does the work once the store is back. True when queued. Outages are logged once elsewhere (hub/redis-state.ts).
+ */
+export async function nudge<N extends JobName>(
+  queue: Pick<JobQueue, "add">,
+  name: N,
+  payload: JobPayloads[N],
+  opts?: JobOptions,
+): Promise<boolean> {
+  try {
+    await withTimeout(queue.add(name, payload, opts), NUDGE_MS);
+    return true;
+  } catch (err) {
+    log.debug({ job: name, reason: (err as Error).message }, "not queued now; the periodic scan will do it");
+    return false;
   }
 }

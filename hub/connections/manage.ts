@@ -12,7 +12,6 @@ import type { Connection, Prisma } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
-import { log } from "../log.js";
 import { urlRefusal } from "./egress.js";
 import { type HealthState, healthState, pulls } from "./health.js";
 import { newFeedToken, newWebhookSecret, sealSecret } from "./store.js";
@@ -330,9 +329,7 @@ export async function syncNow(hub: Hub, actor: Actor, facilityId: string) {
   if (!conn.nextRunAt || conn.nextRunAt > due) {
     await hub.prisma.connection.update({ where: { id: conn.id }, data: { nextRunAt: due } });
   }
-  await queueSyncNow(hub.queue, conn.id, now).catch((err) =>
-    log.debug({ reason: (err as Error).message }, "sync now not queued; the due-sync scan will run it"),
-  );
+  await queueSyncNow(hub.queue, conn.id, now);
   return { queued: true };
 }
 

@@ -9,7 +9,7 @@
  */
 import type { Connector } from "../../connectors/contract.js";
 import { loadRegistry } from "../../connectors/registry.js";
-import type { JobQueue } from "../../jobs/queue.js";
+import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
 import type { PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
@@ -47,10 +47,11 @@ export async function queueDueSyncs(prisma: PrismaClient, queue: JobQueue, now: 
   return due.length;
 }
 
-/** "Sync now": queued at once, at most once a minute per connection. */
-export async function queueSyncNow(queue: JobQueue, connectionId: string, now: Date): Promise<void> {
+/** "Sync now": queued at once (when the job store answers within NUDGE_MS), at most once a minute per connection. */
+export async function queueSyncNow(queue: JobQueue, connectionId: string, now: Date): Promise<boolean> {
   const minute = Math.floor(now.getTime() / 60_000);
-  await queue.add(
+  return nudge(
+    queue,
     "connections.sync",
     { connectionId },
     { jobId: `sync-now-${connectionId}-${minute}`, attempts: 1 },

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, register } from "prom-client";
 import type { Hub } from "../context.js";
 import { log } from "../log.js";
+import { stateChanges } from "../redis-state.js";
 import { withTimeout } from "../time-limit.js";
 
 // Process metrics, among them the event loop's lag (nodejs_eventloop_lag_seconds and its percentiles).
@@ -67,10 +68,30 @@ const pool = new Gauge({
 });
 const refreshFailed = new Gauge({
   name: "hub_metrics_refresh_failed",
-  help: "1 when this scrape could not read the database or the job store (the other hub_ gauges are stale)",
+  help: "1 when this scrape could not read its source (database, job_store): that source's hub_ gauges are stale",
+  labelNames: ["source"],
 });
 
 const REFRESH_MS = 2_000;
+
+/** The gauges' two sources, read independently: with Redis down the database's gauges (the outbox backlog) still move. */
+const SOURCES = { database: refreshDatabaseGauges, job_store: refreshJobGauges } as const;
+/** A source that cannot be read is logged once until it can again, not on every scrape. */
+const unreadable = new WeakMap<Hub, Record<string, ReturnType<typeof stateChanges<unknown>>>>();
+
+function sourceState(hub: Hub, source: string) {
+  const states = unreadable.get(hub) ?? {};
+  unreadable.set(hub, states);
+  states[source] ??= stateChanges<unknown>(
+    (err) =>
+      log.warn(
+        { source, reason: (err as Error).message },
+        "metrics: gauges cannot be read from this source; they are stale until it answers",
+      ),
+    () => log.info({ source }, "metrics: gauges are read again"),
+  );
+  return states[source];
+}
 
 type StateRow = {
   outbox_backlog: number;
@@ -84,21 +105,34 @@ type ConnectionRow = { connector: string; state: string; n: number; lag_s: numbe
 
 /** Reads the operational gauges afresh; never fails the scrape. */
 export async function refreshOperationalMetrics(hub: Hub): Promise<void> {
-  try {
-    await withTimeout(refresh(hub), REFRESH_MS);
-    refreshFailed.set(0);
-  } catch (err) {
-    refreshFailed.set(1);
-    log.warn({ reason: (err as Error).message }, "metrics: the operational gauges could not be read");
-  }
+  await Promise.all(
+    Object.entries(SOURCES).map(async ([source, read]) => {
+      const state = sourceState(hub, source);
+      try {
+        await withTimeout(read(hub), REFRESH_MS);
+        refreshFailed.set({ source }, 0);
+        state.ok();
+      } catch (err) {
+        refreshFailed.set({ source }, 1);
+        state.failed(err);
+      }
+    }),
+  );
   const stats = hub.db.poolStats?.();
   if (stats) for (const [state, n] of Object.entries(stats)) pool.set({ state }, n);
 }
 
-async function refresh(hub: Hub): Promise<void> {
+async function refreshJobGauges(hub: Hub): Promise<void> {
+  const byQueue = await hub.queue.countsByQueue();
+  jobs.reset();
+  for (const [queue, counts] of Object.entries(byQueue)) {
+    for (const [s, n] of Object.entries(counts)) jobs.set({ queue, state: s }, n);
+  }
+}
+
+async function refreshDatabaseGauges(hub: Hub): Promise<void> {
   const now = hub.now();
-  const [byQueue, [state], rows] = await Promise.all([
-    hub.queue.countsByQueue(),
+  const [[state], rows] = await Promise.all([
     hub.prisma.$queryRaw<StateRow[]>`
       SELECT
         (SELECT count(*)::int FROM outbox WHERE dispatched_at IS NULL AND failed_at IS NULL) AS outbox_backlog,
@@ -118,10 +152,6 @@ async function refresh(hub: Hub): Promise<void> {
           FILTER (WHERE enabled AND disabled_reason IS NULL), 0)::float AS lag_s
       FROM connection GROUP BY 1, 2`,
   ]);
-  jobs.reset();
-  for (const [queue, counts] of Object.entries(byQueue)) {
-    for (const [s, n] of Object.entries(counts)) jobs.set({ queue, state: s }, n);
-  }
   if (state) {
     outboxBacklog.set(state.outbox_backlog);
     outboxOldest.set(Math.max(0, state.outbox_oldest_s));

@@ -1,7 +1,5 @@
-import type { JobQueue } from "../../jobs/queue.js";
+import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
-import { log } from "../log.js";
-import { withTimeout } from "../time-limit.js";
 import { resolveAbout } from "./delivery-log.js";
 import { DeliveryError } from "./errors.js";
 import { maskDestination, redact } from "./mask.js";
@@ -38,23 +36,13 @@ export async function enqueueMessage(tx: Tx, message: Message): Promise<void> {
   });
 }
 
-/** The longest a request waits for its nudge to be queued. */
-const NUDGE_MS = 500;
-
 /**
  * Asks for the outbox to be sent now. The message is already safe in the outbox (written in the request's
  * transaction), so a request waits at most NUDGE_MS for this: with the job store (Redis) down, the cron's periodic
- * dispatch sends it once the store is back. Redis outages are logged once (hub/redis-state.ts), not per nudge.
+ * dispatch sends it once the store is back.
  */
 export async function nudgeOutbox(queue: Pick<JobQueue, "add">): Promise<void> {
-  try {
-    await withTimeout(queue.add("outbox.dispatch", {}), NUDGE_MS);
-  } catch (err) {
-    log.debug(
-      { reason: (err as Error).message },
-      "outbox.dispatch not queued; the periodic dispatch will send",
-    );
-  }
+  await nudge(queue, "outbox.dispatch", {});
 }
 
 /**
