@@ -1,7 +1,7 @@
 import { type ConnectionOptions, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { log } from "../hub/log.js";
-import { logRedisState } from "../hub/redis-state.js";
+import { logRedisState, stateChanges } from "../hub/redis-state.js";
 import { withTimeout } from "../hub/time-limit.js";
 import { JOB_QUEUE, type JobName, type JobPayloads, QueueName } from "./names.js";
 import {
@@ -22,12 +22,26 @@ import {
  */
 export const REDIS_CALL_MS = 2_000;
 
+/** Codes of a Redis connection that is down: logged once per outage by the shared connection (logRedisState). */
+const CONNECTION_DOWN = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+]);
+const isConnectionDown = (err: NodeJS.ErrnoException) =>
+  CONNECTION_DOWN.has(err.code ?? "") || /connection is closed/i.test(err.message);
+
 /** BullMQ on Redis: several worker processes share the queues; failed jobs are kept for inspection. */
 export class BullQueue implements JobQueue {
   readonly kind = "bullmq";
   private readonly connection: Redis;
   private readonly queues: Map<QueueName, Queue>;
   private workers: Worker[] = [];
+  /** Per queue, its errors other than the connection's, logged once until a job completes there again. */
+  private readonly errors = new Map<QueueName, ReturnType<typeof stateChanges<Error>>>();
 
   constructor(redisUrl: string, prefix = "sango") {
     // BullMQ requires maxRetriesPerRequest: null on connections it blocks on.
@@ -36,15 +50,29 @@ export class BullQueue implements JobQueue {
     this.queues = new Map(
       Object.values(QueueName).map((q) => {
         const queue = new Queue(q, { connection: this.conn(), prefix });
-        // The shared connection's state is logged once (logRedisState); without a listener BullMQ prints every
-        // reconnection error to stderr as plain text.
-        queue.on("error", () => {});
+        // Without a listener BullMQ prints every reconnection error to stderr as plain text.
+        queue.on("error", this.logOnce(q));
         return [q, queue];
       }),
     );
     this.prefix = prefix;
   }
   private readonly prefix: string;
+
+  private logOnce(q: QueueName) {
+    return (err: Error) => {
+      if (isConnectionDown(err)) return;
+      let state = this.errors.get(q);
+      if (!state) {
+        state = stateChanges<Error>(
+          (e) => log.error({ module: "jobs", queue: q, err: e }, "job queue error"),
+          () => log.info({ module: "jobs", queue: q }, "job queue works again"),
+        );
+        this.errors.set(q, state);
+      }
+      state.failed(err);
+    };
+  }
 
   private conn(): ConnectionOptions {
     return this.connection;
@@ -83,9 +111,10 @@ export class BullQueue implements JobQueue {
           settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
         },
       );
-      // Connection errors are logged once by the shared connection (logRedisState); a job that failed its last try is
-      // logged here, as the in-process queue does.
-      worker.on("error", () => {});
+      // A job that failed its last try is logged here, as the in-process queue does; the worker's own errors once
+      // until it completes a job again.
+      worker.on("error", this.logOnce(q));
+      worker.on("completed", () => this.errors.get(q)?.ok());
       worker.on("failed", (job, err) => {
         if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
         log.error(
