@@ -25,10 +25,10 @@ export type JobPayloads = {
   /** Delete expired sessions and used or expired sign-in codes. */
   "identity.purge": Record<string, never>;
   /**
-   * Offer freed places to the waitlist: for one facility and service (after the transaction `txid` that freed
-   * them has committed, when given), or for every facility and service with someone waiting (the sweep).
+   * Offer freed places to the waitlist: for one facility and service (written to the outbox by the change that
+   * freed them, hub/waitlist/kick.ts), or for every facility and service with someone waiting (the sweep).
    */
-  "waitlist.offer": { facilityId?: string; serviceType?: "stay" | "day" | "visit"; txid?: string };
+  "waitlist.offer": { facilityId?: string; serviceType?: "stay" | "day" | "visit" };
   /** Withdraw offers not answered by their deadline; the places go to the next entries. */
   "waitlist.expire-offers": { now?: string };
   /** End waiting entries whose dates have passed. */

@@ -24,7 +24,7 @@ import type { Actor } from "../identity/actor.js";
 import { addDays, daysBetween, formatDate, parseDate, requireDate, tokyoToday } from "../inventory/dates.js";
 import { type Db, ensureSlots, serviceDates, unknownTimeBlock } from "../inventory/inventory.js";
 import { slotBlocks, type TimeBlock } from "../inventory/slots.js";
-import { OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
+import { OUTBOX_TOPIC_MESSAGE, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import type { IncomeTier } from "../policies/policy.js";
 import { cancellationDeadline } from "./cancellation.js";
 import { type Entitled, type EntitlementFacts, entitle, type HoldVoucher, toQuote } from "./entitle.js";
@@ -625,6 +625,12 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
       INSERT INTO outbox (topic, payload, created_at)
       SELECT ${OUTBOX_TOPIC_MESSAGE}, m.payload, ${b.createdAt}::timestamp
       FROM new_booking CROSS JOIN jsonb_array_elements(${JSON.stringify(messages)}::jsonb) AS m (payload)
+    ), new_push AS (
+      -- The facility's own system hears of the booking at once (hub/bookings/ledger.ts pushToFacilitySystem).
+      INSERT INTO outbox (topic, payload, created_at)
+      SELECT ${OUTBOX_TOPIC_PUSH}, jsonb_build_object('connectionId', c.id::text), ${b.createdAt}::timestamp
+      FROM new_booking CROSS JOIN connection c
+      WHERE c.facility_id = ${b.facilityId}::uuid AND c.enabled AND ${b.source} <> 'connector'
     )
     SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held,
       (SELECT ok FROM voucher_ok) AS voucher_ok

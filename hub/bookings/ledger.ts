@@ -9,7 +9,7 @@
  */
 import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
 import { problems } from "../http/problem.js";
-import { enqueueMessage } from "../notify/outbox.js";
+import { enqueueMessage, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
 import type { FeeSplit } from "./cancellation.js";
 import { bookingNotices } from "./notices.js";
@@ -99,11 +99,26 @@ export async function applyTransition(
       occurredAt: now,
     },
   });
+  await pushToFacilitySystem(tx, booking.id, meta.source, now);
   if (releases) await releaseSlots(tx, booking.id, now);
   if (releases) await noteFreedPlaces(tx, { bookingId: booking.id });
   if (voucher && releases) await releaseUnits(tx, voucher, booking.serviceType, booking.units);
   if (voucher && to === "used") await consumeUnits(tx, voucher, booking.serviceType, booking.units);
   return revision;
+}
+
+/**
+ * The facility's own system hears of a change to a hub booking at once: a `connections.push` job for the facility's
+ * connection, written to the outbox with the change (hub/connections/push.ts sends the booking as it then is; the
+ * connector decides whether it pushes at all). Changes that came from that system are not sent back.
+ */
+export async function pushToFacilitySystem(tx: Tx, bookingId: string, source: BookingSource, now: Date) {
+  if (source === "connector") return;
+  await tx.$executeRaw`
+    INSERT INTO outbox (topic, payload, created_at, available_at)
+    SELECT ${OUTBOX_TOPIC_PUSH}, jsonb_build_object('connectionId', c.id::text), ${now}::timestamp, ${now}::timestamp
+    FROM booking b JOIN connection c ON c.facility_id = b.facility_id AND c.enabled
+    WHERE b.id = ${bookingId}::uuid`;
 }
 
 /** A booking that no longer holds its places gives its units back, and no longer counts as a use (減免). */

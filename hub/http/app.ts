@@ -14,6 +14,7 @@ import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
 import { log } from "../log.js";
+import { nudgeOutbox } from "../notify/outbox.js";
 import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./body.js";
 import { apiDocs } from "./docs.js";
 import { databaseUnavailableTotal, httpDuration } from "./metrics.js";
@@ -238,6 +239,9 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
         throw err;
       }
       if (audited) await record(res.status ?? 200, "ok");
+      // A write may have left work in the outbox (messages, waitlist offers, pushes to facilities): it is dispatched
+      // now rather than at the cron's next pass. Not awaited: with Redis down the request does not wait for it.
+      if (UNSAFE.has(ctx.method)) void nudgeOutbox(hub.queue);
       ctx.status = res.status ?? 200;
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, String(v));
       if (res.body !== undefined) {

@@ -1,3 +1,4 @@
+import type { JobName, JobPayloads } from "../../jobs/names.js";
 import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { resolveAbout } from "./delivery-log.js";
@@ -9,6 +10,20 @@ import type { Message, SendResult, Transport } from "./transport.js";
 type Tx = Prisma.TransactionClient | PrismaClient;
 
 export const OUTBOX_TOPIC_MESSAGE = "notify.message";
+
+/**
+ * Work that follows a commit through a job: the row's topic is the job's name and its payload the job's, so the job
+ * runs only if the change committed, and runs even if the queue was down when it did (the row waits).
+ */
+export const OUTBOX_JOB_TOPICS = ["waitlist.offer", "connections.push"] as const satisfies readonly JobName[];
+export type OutboxJobTopic = (typeof OUTBOX_JOB_TOPICS)[number];
+/** The topic of a push to a facility's system (written in SQL by the booking ledger and the hold). */
+export const OUTBOX_TOPIC_PUSH = "connections.push" satisfies OutboxJobTopic;
+const isJobTopic = (topic: string): topic is OutboxJobTopic =>
+  (OUTBOX_JOB_TOPICS as readonly string[]).includes(topic);
+
+/** How long job rows wait after the job store did not take them. */
+const JOB_STORE_RETRY_MS = 10_000;
 
 /** Attempts before a message is given up (its `failedAt` is set and it stays in the delivery log). */
 export const OUTBOX_MAX_ATTEMPTS = 10;
@@ -36,14 +51,34 @@ export async function enqueueMessage(tx: Tx, message: Message): Promise<void> {
   });
 }
 
+/** Writes a job to the outbox in the caller's transaction: it is queued only if that change commits. */
+export async function enqueueJob<T extends OutboxJobTopic>(
+  tx: Tx,
+  topic: T,
+  payload: JobPayloads[T],
+): Promise<void> {
+  await tx.outboxMessage.create({ data: { topic, payload: payload as Prisma.InputJsonValue } });
+}
+
 /**
  * Asks for the outbox to be sent now. The message is already safe in the outbox (written in the request's
  * transaction), so a request waits at most NUDGE_MS for this: with the job store (Redis) down, the cron's periodic
  * dispatch sends it once the store is back.
  */
 export async function nudgeOutbox(queue: Pick<JobQueue, "add">): Promise<void> {
-  await nudge(queue, "outbox.dispatch", {});
+  // One dispatch per window, run at the window's end: it takes every row committed in the window (a dispatch already
+  // running may have claimed before a later commit), and a burst of requests asks for one dispatch, not one each.
+  const now = Date.now();
+  const window = Math.floor(now / NUDGE_WINDOW_MS);
+  await nudge(
+    queue,
+    "outbox.dispatch",
+    {},
+    { jobId: `outbox.dispatch@nudge-${window}`, delayMs: (window + 1) * NUDGE_WINDOW_MS - now },
+  );
 }
+/** The window of nudgeOutbox: the most a row waits for its dispatch to start, beyond the queue's own delay. */
+const NUDGE_WINDOW_MS = 100;
 
 /**
  * The wait before the next try after `attempts` failed ones: exponential (30 s, 1 min, 2 min, … capped at
@@ -78,6 +113,8 @@ export type DispatchOptions = {
   leaseMs?: number;
   /** Jitter source, for tests. */
   random?: () => number;
+  /** Where rows of job topics go (OUTBOX_JOB_TOPICS); without it only messages are dispatched. */
+  jobs?: Pick<JobQueue, "add">;
 };
 
 export type DispatchResult = {
@@ -94,6 +131,8 @@ export type DispatchResult = {
   deferred: number;
   /** Rows another dispatcher had taken over (their claim had lapsed): not sent by this run. */
   skipped: number;
+  /** Rows of job topics handed to the job queue. */
+  queued: number;
 };
 
 type ClaimedRow = { id: bigint; topic: string; payload: unknown; created_at: Date };
@@ -148,6 +187,7 @@ export async function dispatchOutbox(
       SELECT id FROM outbox
       WHERE dispatched_at IS NULL AND failed_at IS NULL AND available_at <= ${now}
         AND (claimed_until IS NULL OR claimed_until < ${now})
+        AND (topic = ${OUTBOX_TOPIC_MESSAGE} OR ${Boolean(opts.jobs)})
       ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED)
     RETURNING id, topic, payload, created_at`;
 
@@ -159,12 +199,29 @@ export async function dispatchOutbox(
     gaveUp: 0,
     deferred: 0,
     skipped: 0,
+    queued: 0,
   };
   /** Channels found unavailable in this run, with when to try them again. */
   const waitUntil = new Map<string, Date>();
   const residents = new Map<string, string | null>();
 
+  let jobStoreDown = false;
   for (const row of claimed.sort((a, b) => Number(a.id - b.id))) {
+    const topic = row.topic;
+    if (isJobTopic(topic) && opts.jobs) {
+      const queued = jobStoreDown
+        ? "deferred"
+        : await queueJobRow(prisma, opts.jobs, row, topic, claim, clock);
+      if (queued === "deferred") {
+        jobStoreDown = true;
+        await prisma.$executeRaw`
+          UPDATE outbox SET claimed_until = NULL,
+            available_at = ${new Date(clock().getTime() + JOB_STORE_RETRY_MS)}
+          WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL`;
+      }
+      result[queued]++;
+      continue;
+    }
     if (row.topic !== OUTBOX_TOPIC_MESSAGE) {
       // Nothing to send for a topic this dispatcher does not know.
       await prisma.outboxMessage.update({
@@ -296,6 +353,29 @@ export async function dispatchOutbox(
 }
 
 /**
+ * Hands a job row to the queue (its id names the row, so a row queued twice runs once) and marks it dispatched;
+ * "deferred" when the job store does not take it (the row is given back by the caller, no attempt counted).
+ */
+async function queueJobRow(
+  prisma: PrismaClient,
+  jobs: Pick<JobQueue, "add">,
+  row: ClaimedRow,
+  topic: OutboxJobTopic,
+  claim: Date,
+  clock: () => Date,
+): Promise<"queued" | "deferred" | "skipped"> {
+  try {
+    await jobs.add(topic, row.payload as JobPayloads[OutboxJobTopic], { jobId: `outbox-${row.id}` });
+  } catch {
+    return "deferred";
+  }
+  const done = await prisma.$executeRaw`
+    UPDATE outbox SET dispatched_at = ${clock()}, claimed_until = NULL, last_error = NULL
+    WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL`;
+  return done === 1 ? "queued" : "skipped";
+}
+
+/**
  * The outbox job: dispatches batch after batch while full ones come back, so a burst is sent in one run
  * (at most `rounds` batches, then the next run goes on).
  */
@@ -313,6 +393,7 @@ export async function drainOutbox(
     gaveUp: 0,
     deferred: 0,
     skipped: 0,
+    queued: 0,
   };
   const batch = opts.batch ?? 50;
   for (let round = 0; round < (opts.rounds ?? 20); round++) {

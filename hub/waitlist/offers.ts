@@ -27,7 +27,6 @@ import { addDays, daysBetween, formatDate, parseDate, tokyoToday } from "../inve
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { slotBlocks } from "../inventory/slots.js";
 import { enqueueMessage } from "../notify/outbox.js";
-import { waitForCommit } from "./kick.js";
 import { EXPIRED_REASON_TEXT, offerMessages } from "./messages.js";
 import { afterLapse, compareQueue, type FreePlaces, firstFit, offerDeadline, type Place } from "./rules.js";
 
@@ -374,14 +373,13 @@ export async function endPastEntries(prisma: PrismaClient, now: Date): Promise<{
 }
 
 /**
- * The `waitlist.offer` job: after the transaction that freed the places has committed (when it names one; a
- * rolled-back one freed nothing), offers them for its facility and service; with no facility, sweeps them all.
+ * The `waitlist.offer` job: offers the places freed for a facility and service (queued from the outbox after the
+ * change that freed them committed); with no facility, sweeps them all.
  */
 export async function runOfferJob(
   deps: WaitlistDeps,
-  payload: { facilityId?: string; serviceType?: ServiceType; txid?: string },
+  payload: { facilityId?: string; serviceType?: ServiceType },
 ): Promise<void> {
-  if (payload.txid && !(await waitForCommit(deps.prisma, payload.txid))) return;
   if (payload.facilityId && payload.serviceType) {
     await offerFreedPlaces(deps, payload.facilityId, payload.serviceType);
   } else {

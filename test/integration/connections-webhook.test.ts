@@ -22,6 +22,7 @@ import { newWebhookSecret, sealSecret } from "../../hub/connections/store.js";
 import { processWebhooks, replayWebhooks } from "../../hub/connections/webhooks.js";
 import type { Prisma } from "../../hub/db/client.js";
 import { formatDate, parseDate } from "../../hub/inventory/dates.js";
+import { dispatchOutbox } from "../../hub/notify/outbox.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
 import { tokyoDay as day } from "../support/dates.js";
@@ -459,8 +460,8 @@ describe("the webhook connector (two-way HTTP)", () => {
       let tried = 0;
       try {
         // Redis down: every add fails (or never answers, as an ioredis client waiting to reconnect does).
-        queue.add = async () => {
-          tried++;
+        queue.add = async (name) => {
+          if (name === "connections.webhooks") tried++;
           if (tried % 2) throw new Error("connect ECONNREFUSED 127.0.0.1:6379");
           return new Promise<void>(() => {});
         };
@@ -551,6 +552,45 @@ describe("the webhook connector (two-way HTTP)", () => {
         collected: 0,
         sent: 0,
       });
+    });
+
+    it("hears of every change to a hub booking through the outbox, queued as a push job once it commits", async () => {
+      const announced = () =>
+        prisma().outboxMessage.findMany({
+          where: {
+            topic: "connections.push",
+            dispatchedAt: null,
+            payload: { equals: { connectionId: conn.id } },
+          },
+          select: { id: true },
+        });
+      const before = (await announced()).length;
+      const id = await hold();
+      expect((await announced()).length).toBe(before + 1);
+      await runPushJob(t.hub, { connectionId: conn.id }, fast);
+      const cancelled = await facility.post(`api/bookings/${id}/cancel`, { reason: "施設の都合" });
+      expect(cancelled.status, cancelled.text).toBe(200);
+      const rows = await announced();
+      expect(rows.length).toBe(before + 2);
+      // The dispatcher hands each row to the job queue, named by the row so a row queued twice runs once.
+      const queued: { name: string; payload: unknown; jobId?: string }[] = [];
+      const jobs = {
+        add: async (name: string, payload: unknown, opts?: { jobId?: string }) => {
+          queued.push({ name, payload, jobId: opts?.jobId });
+        },
+      };
+      const r = await dispatchOutbox(prisma(), t.hub.transport, clock(), { jobs, batch: 500 });
+      expect(r.queued).toBeGreaterThanOrEqual(2);
+      for (const row of rows) {
+        expect(queued).toContainEqual({
+          name: "connections.push",
+          payload: { connectionId: conn.id },
+          jobId: `outbox-${row.id}`,
+        });
+      }
+      expect((await announced()).length).toBe(0);
+      await runPushJob(t.hub, { connectionId: conn.id }, fast);
+      expect(callsFor(id).map((c) => c.body?.data.status)).toEqual(["requested", "cancelled"]);
     });
 
     it("retries a 5xx with backoff, then succeeds", async () => {
