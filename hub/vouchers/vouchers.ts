@@ -8,6 +8,7 @@
  * in the same transaction (sent only if the voucher commits).
  */
 import { randomUUID } from "node:crypto";
+import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import { addDays, formatDate, parseDate } from "../inventory/dates.js";
@@ -371,8 +372,12 @@ export async function issueMissingVouchers(
       });
       for (const c of voucherCaps(policy, child.multipleBirth)) balances.push({ voucherId: id, ...c });
     }
-    await tx.voucher.createMany({ data: vouchers });
-    await tx.voucherBalance.createMany({ data: balances });
+    // bulkInsert: a municipality of the seed at national scale issues thousands here (createMany's per-row cost).
+    // bulkInsert skips a row that collides; here none may (the municipality is locked), so a skip is a bug.
+    if ((await bulkInsert(tx, "voucher", vouchers)) !== vouchers.length) {
+      throw new Error(`issueMissingVouchers: a voucher number of ${municipalityCode} was already taken`);
+    }
+    await bulkInsert(tx, "voucher_balance", balances);
     return vouchers.length;
   }, BULK_TX_OPTIONS);
 }
