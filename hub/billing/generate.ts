@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mulberry32 } from "../../fixtures/demo-data.js";
-import { bulkInsert } from "../db/bulk.js";
+import { analyze, bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { addDays } from "../inventory/dates.js";
 
@@ -187,6 +187,7 @@ export async function generateYear(
   }
   await bulkInsert(prisma, "booking", bookings);
   await bulkInsert(prisma, "usage_report", reports);
+  await analyze(prisma, ["policy_version", "resident", "booking", "usage_report"]);
   return {
     months,
     municipalities: opts.municipalities,

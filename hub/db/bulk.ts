@@ -45,12 +45,13 @@ export async function bulkInsert(
   const fields = Object.keys(first);
   const columns = fields.map(columnOf);
   const known = new Set(
+    // pg_attribute, not information_schema.columns: the view costs ~10 ms a call, this ~0.2 ms.
     (
-      await db.$queryRawUnsafe<{ column_name: string }[]>(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
-        table,
+      await db.$queryRawUnsafe<{ name: string }[]>(
+        "SELECT attname::text AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+        `"${table}"`,
       )
-    ).map((c) => c.column_name),
+    ).map((c) => c.name),
   );
   if (known.size === 0) throw new Error(`bulkInsert: no table ${table}`);
   const unknown = columns.filter((c) => !known.has(c));
@@ -74,4 +75,16 @@ export async function bulkInsert(
     inserted += await db.$executeRawUnsafe(sql, json);
   }
   return inserted;
+}
+
+/**
+ * Refreshes the planner's statistics of tables just loaded. Autovacuum analyzes them only a while later; until then
+ * the planner takes a 120,000-row table for a small one and picks plans (hashing every child to find one resident's)
+ * that make each query of the load's next steps scan whole tables.
+ */
+export async function analyze(db: Client, tables: string[]): Promise<void> {
+  for (const table of tables) {
+    if (!/^[a-z_]+$/.test(table)) throw new Error(`analyze: bad table name ${JSON.stringify(table)}`);
+    await db.$executeRawUnsafe(`ANALYZE "${table}"`);
+  }
 }

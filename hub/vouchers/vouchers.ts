@@ -182,9 +182,14 @@ async function lockMunicipality(tx: Tx, municipalityCode: string): Promise<void>
 
 async function nextSerial(tx: Tx, municipalityCode: string): Promise<number> {
   const prefix = municipalityCode.slice(0, 5);
+  // A range, not LIKE 'prefix%': LIKE cannot use the index under most collations, so each issue scanned every
+  // voucher in the hub (at national scale, 120,000 for each one issued). Numbers are digits, so the next prefix
+  // bounds the range.
+  // ("99999" has no next prefix of five digits: "a" sorts after every digit.)
+  const upper = prefix === "99999" ? "a" : String(Number(prefix) + 1).padStart(5, "0");
   const rows = await tx.$queryRaw<{ max: number | bigint | null }[]>`
     SELECT coalesce(max(substring(number from 6 for 7)::int), 0) AS max
-    FROM voucher WHERE number LIKE ${`${prefix}%`} AND length(number) = 13`;
+    FROM voucher WHERE number >= ${prefix} AND number < ${upper} AND length(number) = 13`;
   const next = Number(rows[0]?.max ?? 0) + 1;
   if (next > MAX_SERIAL) throw problems.conflict("serials_exhausted", "No voucher numbers are left");
   return next;
