@@ -3,10 +3,12 @@
  * municipalities, two policy versions per municipality (the rules change mid-year: fees up, copay down), and
  * bookings of the associations' facilities with the amounts recorded as the entitlement engine records them
  * (fee = units × unit fee + add-ons, copay = units × unit copay + add-on copay, less 減免; share = fee − copay).
- * Deterministic for a seed. Not used by the running hub.
+ * Deterministic for a seed (ids aside). Not used by the running hub. Rows go in through bulkInsert: at 40× the
+ * prefecture a year is 760,000 bookings.
  */
 import { randomUUID } from "node:crypto";
 import { mulberry32 } from "../../fixtures/demo-data.js";
+import { analyze, bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { addDays } from "../inventory/dates.js";
 
@@ -36,7 +38,8 @@ export async function generateYear(
     /** First month, "YYYY-MM"; twelve months from it. */
     from: string;
     municipalities: string[];
-    residents: number;
+    /** Residents to generate; "existing": book for the residents of those municipalities already there instead. */
+    residents: number | "existing";
     /** Bookings to create (about 1.4 units each). */
     bookings: number;
     seed?: number;
@@ -56,42 +59,60 @@ export async function generateYear(
   });
   if (!facilities.length) throw new Error("generateYear needs facilities");
 
-  // Two policy versions per municipality: one from the first month, one from the seventh (rules change).
+  // Two policy versions per municipality: one from the first month, one from the seventh (rules change). Each
+  // copies the rules of the municipality's latest version (else any version), read in one query for all.
+  const wanted = new Set(opts.municipalities);
+  const latest = new Map<string, { version: number; rules: Prisma.JsonValue }>();
+  let anyRules: Prisma.JsonValue | undefined;
+  for (const p of await prisma.policyVersion.findMany({
+    select: { municipalityCode: true, version: true, rules: true },
+    orderBy: [{ municipalityCode: "asc" }, { version: "asc" }],
+  })) {
+    anyRules ??= p.rules;
+    if (wanted.has(p.municipalityCode)) latest.set(p.municipalityCode, p);
+  }
   const versions = new Map<string, [string, string]>();
+  const versionRows: Prisma.PolicyVersionCreateManyInput[] = [];
   for (const code of opts.municipalities) {
-    const base =
-      (await prisma.policyVersion.findFirst({
-        where: { municipalityCode: code },
-        orderBy: { version: "desc" },
-      })) ?? (await prisma.policyVersion.findFirst());
-    const top = await prisma.policyVersion.aggregate({
-      where: { municipalityCode: code },
-      _max: { version: true },
-    });
-    const v = (top._max.version ?? 0) + 1;
+    const base = latest.get(code);
+    const v = (base?.version ?? 0) + 1;
     const ids: [string, string] = [randomUUID(), randomUUID()];
-    await prisma.policyVersion.createMany({
-      data: ids.map((id, i) => ({
+    for (const [i, id] of ids.entries()) {
+      versionRows.push({
         id,
         municipalityCode: code,
         version: v + i,
         effectiveFrom: new Date(`${months[i * 6]}-0${2 + (v % 7)}T00:00:00Z`),
-        rules: (base?.rules ?? {}) as Prisma.InputJsonValue,
+        rules: (base?.rules ?? anyRules ?? {}) as Prisma.InputJsonValue,
         note: `generated: rules change mid-year (${i === 0 ? "before" : "after"})`,
-      })),
-    });
+      });
+    }
     versions.set(code, ids);
   }
+  await bulkInsert(prisma, "policy_version", versionRows);
 
-  const residents = Array.from({ length: opts.residents }, (_, i) => ({
-    id: randomUUID(),
-    municipalityCode: opts.municipalities[i % opts.municipalities.length] as string,
-    familyName: "生成",
-    givenName: `利用者${i + 1}`,
-    externalId: i % 3 === 0 ? null : `A${String(i + 1).padStart(7, "0")}`,
-  }));
-  for (let i = 0; i < residents.length; i += 1000) {
-    await prisma.resident.createMany({ data: residents.slice(i, i + 1000) });
+  const now = new Date();
+  let residents: { id: string; municipalityCode: string }[];
+  if (opts.residents === "existing") {
+    residents = (
+      await prisma.resident.findMany({
+        where: { municipalityCode: { in: opts.municipalities } },
+        select: { id: true, municipalityCode: true },
+        orderBy: { id: "asc" },
+      })
+    ).filter((r) => wanted.has(r.municipalityCode));
+    if (!residents.length) throw new Error("generateYear: no residents in those municipalities");
+  } else {
+    const generated = Array.from({ length: opts.residents }, (_, i) => ({
+      id: randomUUID(),
+      municipalityCode: opts.municipalities[i % opts.municipalities.length] as string,
+      familyName: "生成",
+      givenName: `利用者${i + 1}`,
+      externalId: i % 3 === 0 ? null : `A${String(i + 1).padStart(7, "0")}`,
+      updatedAt: now,
+    }));
+    await bulkInsert(prisma, "resident", generated);
+    residents = generated;
   }
 
   let units = 0;
@@ -133,6 +154,7 @@ export async function generateYear(
     if (status === "used" || status === "reported") units += u;
     bookings.push({
       id,
+      updatedAt: now,
       residentId: r.id,
       facilityId: f.id,
       serviceType,
@@ -152,6 +174,8 @@ export async function generateYear(
     });
     if (status === "reported" || (opts.withDiscrepancies && status === "cancelled" && rand() < 0.05)) {
       reports.push({
+        id: randomUUID(),
+        updatedAt: now,
         bookingId: id,
         facilityId: f.id,
         municipalityCode: r.municipalityCode,
@@ -161,12 +185,9 @@ export async function generateYear(
       });
     }
   }
-  for (let i = 0; i < bookings.length; i += 2000) {
-    await prisma.booking.createMany({ data: bookings.slice(i, i + 2000) });
-  }
-  for (let i = 0; i < reports.length; i += 2000) {
-    await prisma.usageReport.createMany({ data: reports.slice(i, i + 2000) });
-  }
+  await bulkInsert(prisma, "booking", bookings);
+  await bulkInsert(prisma, "usage_report", reports);
+  await analyze(prisma, ["policy_version", "resident", "booking", "usage_report"]);
   return {
     months,
     municipalities: opts.municipalities,

@@ -5,6 +5,7 @@
  * output.
  */
 import { randomUUID } from "node:crypto";
+import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
@@ -225,28 +226,34 @@ async function replaceLines(db: Db, runId: string, lines: DraftLine[]) {
 }
 
 /**
- * Inserts lines with one statement per 5,000 (arrays unnested by PostgreSQL): a month of every municipality is
- * hundreds of lines, and createMany's one parameter per value made storing a run most of its time.
+ * Inserts lines in bulk (hub/db/bulk.ts, one statement per 5,000): a month of every municipality is hundreds of
+ * lines at the demo's size and tens of thousands at national scale, where binding one parameter per value (as
+ * createMany, or arrays unnested) made storing the runs most of the year's billing.
  */
 async function insertLines(db: Db, rows: Prisma.BillingLineCreateManyInput[]): Promise<void> {
-  const date = (d: Prisma.BillingLineCreateManyInput["startDate"]) =>
-    d ? (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10)) : null;
-  for (let i = 0; i < rows.length; i += 5000) {
-    const chunk = rows.slice(i, i + 5000);
-    const col = <T>(f: (r: Prisma.BillingLineCreateManyInput) => T) => chunk.map(f);
-    await db.$executeRaw`
-      INSERT INTO billing_line (run_id, kind, booking_id, facility_id, resident_id, resident_ref, service_type,
-        start_date, end_date, units, fee, resident_copay, amount, policy_version_id, note, adjusts_line_id)
-      SELECT * FROM unnest(
-        ${col((r) => r.runId)}::uuid[], ${col((r) => r.kind)}::text[], ${col((r) => r.bookingId ?? null)}::uuid[],
-        ${col((r) => r.facilityId)}::uuid[], ${col((r) => r.residentId ?? null)}::uuid[],
-        ${col((r) => r.residentRef ?? "")}::text[], ${col((r) => r.serviceType ?? null)}::text[]::"ServiceType"[],
-        ${col((r) => date(r.startDate))}::date[], ${col((r) => date(r.endDate))}::date[],
-        ${col((r) => r.units ?? 0)}::int[], ${col((r) => r.fee ?? 0)}::int[], ${col((r) => r.residentCopay ?? 0)}::int[],
-        ${col((r) => r.amount)}::int[], ${col((r) => r.policyVersionId ?? null)}::uuid[], ${col((r) => r.note ?? "")}::text[],
-        ${col((r) => (r.adjustsLineId === null || r.adjustsLineId === undefined ? null : String(r.adjustsLineId)))}::bigint[]
-      )`;
-  }
+  // Every row with every column: bulkInsert takes the columns from the first row.
+  await bulkInsert(
+    db,
+    "billing_line",
+    rows.map((r) => ({
+      runId: r.runId,
+      kind: r.kind,
+      bookingId: r.bookingId ?? null,
+      facilityId: r.facilityId,
+      residentId: r.residentId ?? null,
+      residentRef: r.residentRef ?? "",
+      serviceType: r.serviceType ?? null,
+      startDate: r.startDate ?? null,
+      endDate: r.endDate ?? null,
+      units: r.units ?? 0,
+      fee: r.fee ?? 0,
+      residentCopay: r.residentCopay ?? 0,
+      amount: r.amount,
+      policyVersionId: r.policyVersionId ?? null,
+      note: r.note ?? "",
+      adjustsLineId: r.adjustsLineId ?? null,
+    })),
+  );
 }
 
 export type RunSummary = {

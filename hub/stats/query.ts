@@ -116,10 +116,7 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
       return {
         sql: `SELECT to_char(d.date, 'YYYY-MM') AS month, fs.service_type::text AS service_type,
             f.municipality_code AS municipality_code, fs.facility_id AS facility_id,
-            LEAST(COALESCE(s.external, 0) + COALESCE((SELECT COUNT(*) FROM booking_slot bs
-                JOIN booking bk ON bk.id = bs.booking_id
-                WHERE bs.slot_id = s.id AND bk.status IN ${BOOKING_PLACE}), 0),
-              COALESCE(s.capacity, fs.capacity)) AS num,
+            LEAST(COALESCE(s.external, 0) + COALESCE(t.taken, 0), COALESCE(s.capacity, fs.capacity)) AS num,
             COALESCE(s.capacity, fs.capacity) AS den
           FROM facility_service fs
           JOIN facility f ON f.id = fs.facility_id
@@ -129,6 +126,12 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
               ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END) AS blk(code)
           LEFT JOIN slot s ON s.facility_id = fs.facility_id AND s.service_type = fs.service_type
             AND s.date = d.date::date AND s.time_block = blk.code
+          -- Places taken per slot of the period, counted once for all (not a subquery per day and block).
+          LEFT JOIN (SELECT bs.slot_id, COUNT(*) AS taken FROM booking_slot bs
+              JOIN booking bk ON bk.id = bs.booking_id
+              JOIN slot ts ON ts.id = bs.slot_id
+              WHERE bk.status IN ${BOOKING_PLACE} AND ts.date >= $START::date AND ts.date < $END::date
+              GROUP BY bs.slot_id) t ON t.slot_id = s.id
           WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = fs.facility_id
               AND c.date = d.date::date AND (c.service_type IS NULL OR c.service_type = fs.service_type))) = false`,
         scope: {

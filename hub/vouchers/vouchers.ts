@@ -8,6 +8,7 @@
  * in the same transaction (sent only if the voucher commits).
  */
 import { randomUUID } from "node:crypto";
+import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import { addDays, formatDate, parseDate } from "../inventory/dates.js";
@@ -181,9 +182,14 @@ async function lockMunicipality(tx: Tx, municipalityCode: string): Promise<void>
 
 async function nextSerial(tx: Tx, municipalityCode: string): Promise<number> {
   const prefix = municipalityCode.slice(0, 5);
+  // A range, not LIKE 'prefix%': LIKE cannot use the index under most collations, so each issue scanned every
+  // voucher in the hub (at national scale, 120,000 for each one issued). Numbers are digits, so the next prefix
+  // bounds the range.
+  // ("99999" has no next prefix of five digits: "a" sorts after every digit.)
+  const upper = prefix === "99999" ? "a" : String(Number(prefix) + 1).padStart(5, "0");
   const rows = await tx.$queryRaw<{ max: number | bigint | null }[]>`
     SELECT coalesce(max(substring(number from 6 for 7)::int), 0) AS max
-    FROM voucher WHERE number LIKE ${`${prefix}%`} AND length(number) = 13`;
+    FROM voucher WHERE number >= ${prefix} AND number < ${upper} AND length(number) = 13`;
   const next = Number(rows[0]?.max ?? 0) + 1;
   if (next > MAX_SERIAL) throw problems.conflict("serials_exhausted", "No voucher numbers are left");
   return next;
@@ -371,8 +377,12 @@ export async function issueMissingVouchers(
       });
       for (const c of voucherCaps(policy, child.multipleBirth)) balances.push({ voucherId: id, ...c });
     }
-    await tx.voucher.createMany({ data: vouchers });
-    await tx.voucherBalance.createMany({ data: balances });
+    // bulkInsert: a municipality of the seed at national scale issues thousands here (createMany's per-row cost).
+    // bulkInsert skips a row that collides; here none may (the municipality is locked), so a skip is a bug.
+    if ((await bulkInsert(tx, "voucher", vouchers)) !== vouchers.length) {
+      throw new Error(`issueMissingVouchers: a voucher number of ${municipalityCode} was already taken`);
+    }
+    await bulkInsert(tx, "voucher_balance", balances);
     return vouchers.length;
   }, BULK_TX_OPTIONS);
 }

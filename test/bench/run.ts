@@ -3,8 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
-import { demoResidentsCsv } from "../../fixtures/import/residents-csv.js";
+import type autocannon from "autocannon";
 import { checkEntitlement, type EntitlementInput } from "../../hub/policies/entitlement.js";
 import { osaki } from "../../hub/policies/examples.js";
 import { TestClient } from "../support/client.js";
@@ -13,6 +12,17 @@ import { createScratchDatabase } from "../support/hub.js";
 import { billingBench } from "./billing.js";
 import { bootBench } from "./boot.js";
 import { freePort, stop, waitReady } from "./processes.js";
+import {
+  cycling,
+  drive as driveWith,
+  importRound,
+  type Metric,
+  type Row,
+  round,
+  SEARCHES,
+  vacancySearches,
+} from "./rounds.js";
+import { benchScales, scaleBench } from "./scale.js";
 import { webhookBench } from "./webhook.js";
 
 /**
@@ -24,18 +34,13 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const RESULTS = new URL("./results.json", import.meta.url);
 
-type Metric = { name: string; value: number; unit: string };
-type Row = {
-  name: string;
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-};
+/** At 50 connections, `BENCH_SECONDS` each. */
+const drive = (name: string, url: string, opts: Partial<autocannon.Options>) =>
+  driveWith(name, url, { ...opts, connections: CONNECTIONS, duration: DURATION_S });
 
 async function main() {
+  // A bad BENCH_SCALE fails now, not after the other rounds.
+  const scales = benchScales();
   const scratch = process.env.DATABASE_URL
     ? await createScratchDatabase(process.env.DATABASE_URL)
     : undefined;
@@ -84,44 +89,9 @@ async function main() {
     });
     if (cap.status !== 200) throw new Error(`setCapacity failed: ${cap.status} ${cap.text}`);
 
-    // What the portal's search page asks for: 20 results a page.
-    const searches = [
-      "api/facilities?limit=20",
-      "api/facilities?limit=20&serviceType=stay",
-      "api/facilities?limit=20&region=%E4%BB%99%E5%8F%B0%E9%83%BD%E5%B8%82%E5%9C%8F",
-      "api/facilities?limit=20&kind=midwife_home&serviceType=visit",
-      "api/facilities?limit=20&q=%E3%82%AF%E3%83%AA%E3%83%8B%E3%83%83%E3%82%AF",
-      "api/facilities?limit=20&municipality=041009&language=en",
-      "api/facilities?limit=20&offset=20",
-    ];
     const rows: Row[] = [];
-    let n = 0;
-    rows.push(
-      await drive("search", hubUrl, {
-        requests: [
-          { method: "GET", setupRequest: (r) => ({ ...r, path: `/${searches[n++ % searches.length]}` }) },
-        ],
-      }),
-    );
-    // The unified vacancy view over every facility: 90 days (tomorrow on, so it is never in the past in Tokyo),
-    // per service type and region, and the portal's default two weeks.
-    const vacancyFrom = day(1);
-    const vacancyTo = day(90);
-    const vacancies = [
-      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}`,
-      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}&serviceType=stay`,
-      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}&serviceType=day`,
-      `api/vacancy?from=${vacancyFrom}&to=${vacancyTo}&region=%E4%BB%99%E5%8F%B0%E9%83%BD%E5%B8%82%E5%9C%8F`,
-      "api/vacancy",
-    ];
-    let v = 0;
-    rows.push(
-      await drive("vacancy", hubUrl, {
-        requests: [
-          { method: "GET", setupRequest: (r) => ({ ...r, path: `/${vacancies[v++ % vacancies.length]}` }) },
-        ],
-      }),
-    );
+    rows.push(await drive("search", hubUrl, cycling(SEARCHES)));
+    rows.push(await drive("vacancy", hubUrl, cycling(vacancySearches(day(1), day(90)))));
     let h = 0;
     const holdHeaders = () => ({
       "content-type": "application/json",
@@ -165,6 +135,9 @@ async function main() {
     const billingMetrics = await billingBench();
     // The hub's own start, with nothing to migrate or seed (test/bench/boot.ts; alone: npx tsx test/bench/boot.ts).
     const bootMetrics = await bootBench();
+    // The same reads and bulk work at 1× and, with BENCH_SCALE, N× the prefecture (test/bench/scale.ts; alone:
+    // npx tsx test/bench/scale.ts).
+    const scaleMetrics = await scaleBench(scales);
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
@@ -197,6 +170,8 @@ async function main() {
     metrics.push(...webhookMetrics);
     metrics.push(...billingMetrics);
     metrics.push(...bootMetrics);
+    metrics.push(...scaleMetrics);
+    printScale(scaleMetrics);
     mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
     writeFileSync(
       RESULTS,
@@ -209,32 +184,6 @@ async function main() {
     await scratch?.drop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/**
- * 3,000 仙台市 residents (demo generators, each with a month-old baby) as CSV, posted by Sendai staff: a dry run,
- * then the apply.
- */
-async function importRound(sendai: TestClient): Promise<number> {
-  const csv = demoResidentsCsv("041009", 3000, {
-    externalIdStart: 800001,
-    emailPrefix: "bench",
-    bom: true,
-    babyAgeDays: 30,
-  });
-  const body = { fileName: "residents3000.csv", contentBase64: Buffer.from(csv).toString("base64") };
-  const started = performance.now();
-  for (const dryRun of [true, false]) {
-    const res = await sendai.post(`api/imports/residents?dryRun=${dryRun}`, body);
-    if (res.status !== 200 || res.json.created !== 3000) {
-      throw new Error(`import (dryRun=${dryRun}) failed: ${res.status} ${res.text.slice(0, 500)}`);
-    }
-  }
-  const seconds = round((performance.now() - started) / 1000, 3);
-  console.log(
-    `import of 3,000 residents (dry run + apply, base64 ${body.contentBase64.length} bytes): ${seconds} s`,
-  );
-  return seconds;
 }
 
 /** Waits until the delivery log shows at least `count` messages sent about Sendai residents (at most 5 minutes). */
@@ -403,32 +352,6 @@ async function oversellRound(facility: TestClient, facilityId: string, residents
   return { granted, oversold: Math.max(0, granted - slot.capacity), capacity: slot.capacity };
 }
 
-function drive(name: string, url: string, opts: Partial<autocannon.Options>): Promise<Row> {
-  return new Promise((resolve, reject) => {
-    // Every response time is kept, so p95 is exact rather than read off autocannon's fixed percentiles.
-    const times: number[] = [];
-    const instance = autocannon(
-      { url, connections: CONNECTIONS, duration: DURATION_S, ...opts },
-      (err, r) => {
-        if (err) return reject(err);
-        times.sort((a, b) => a - b);
-        const at = (p: number) =>
-          round(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] ?? 0, 1);
-        resolve({
-          name,
-          rps: round(r.requests.average, 0),
-          p50: at(50),
-          p95: at(95),
-          p99: at(99),
-          non2xx: r.non2xx,
-          errors: r.errors + r.timeouts,
-        });
-      },
-    );
-    instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
-  });
-}
-
 function printTable(
   rows: Row[],
   ceiling: Row,
@@ -449,6 +372,19 @@ function printTable(
   );
 }
 
+/** The scale rounds side by side: one row per metric, one column per scale. */
+function printScale(metrics: Metric[]) {
+  const scales = [...new Set(metrics.map((m) => m.name.split(".")[0] as string))];
+  const names = [...new Set(metrics.map((m) => m.name.slice(m.name.indexOf(".") + 1)))];
+  console.log(`\n${"".padEnd(22)}${scales.map((s) => s.padStart(12)).join("")}`);
+  for (const n of names) {
+    const cells = scales.map((s) =>
+      String(metrics.find((m) => m.name === `${s}.${n}`)?.value ?? "").padStart(12),
+    );
+    console.log(`${n.padEnd(22)}${cells.join("")}`);
+  }
+}
+
 function spawnProcess(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     env: { ...process.env, ...env },
@@ -462,7 +398,5 @@ function spawnProcess(args: string[], env: Record<string, string>): ChildProcess
   });
   return child;
 }
-
-const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
 
 await main();

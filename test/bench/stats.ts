@@ -9,7 +9,7 @@ import type { PrismaClient } from "../../hub/db/client.js";
 import type { Actor } from "../../hub/identity/actor.js";
 import { BUILT_IN_REPORTS } from "../../hub/stats/catalog.js";
 import { readReport } from "../../hub/stats/reports.js";
-import type { Metric } from "./billing.js";
+import type { Metric } from "./rounds.js";
 
 const READS = 5;
 

@@ -1,0 +1,91 @@
+/**
+ * hub/db/bulk.ts on the engine the run uses (PGlite, or PostgreSQL with DATABASE_URL): the column types the loads
+ * rely on arrive as Prisma reads them back, a repeated load inserts nothing, and a key that is not a column fails.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bulkInsert, columnOf } from "../../hub/db/bulk.js";
+import { startTestHub, type TestHub } from "../support/hub.js";
+
+describe("bulk insert", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub({ seed: "demo", residents: 2 });
+  });
+  afterAll(() => t?.close());
+
+  it("maps field names to the schema's snake_case columns", () => {
+    expect(columnOf("startDate")).toBe("start_date");
+    expect(columnOf("feeMunicipalityShare")).toBe("fee_municipality_share");
+    expect(columnOf("kana")).toBe("kana");
+  });
+
+  it("stores dates, arrays, JSON, enums and nulls as Prisma reads them, in chunks, and skips rows already there", async () => {
+    const p = t.hub.prisma;
+    const facility = await p.facility.findFirstOrThrow({ orderBy: { id: "asc" } });
+    const now = new Date("2026-04-15T01:23:45.678Z");
+    const rows = Array.from({ length: 7 }, (_, i) => ({
+      id: randomUUID(),
+      name: `一括${i}`,
+      kana: "いっかつ",
+      address: "宮城県（架空）",
+      kind: "midwife_home" as const,
+      associationId: "midwife",
+      municipalityCode: facility.municipalityCode,
+      serviceArea: i === 0 ? [] : [facility.municipalityCode, "042072"],
+      languages: ["ja", "en"],
+      accessibility: [],
+      published: false,
+      updatedAt: now,
+    }));
+    expect(await bulkInsert(p, "facility", rows, { chunk: 3 })).toBe(7);
+    const back = await p.facility.findUniqueOrThrow({ where: { id: (rows[1] as { id: string }).id } });
+    expect(back).toMatchObject({
+      name: "一括1",
+      kind: "midwife_home",
+      serviceArea: [facility.municipalityCode, "042072"],
+      languages: ["ja", "en"],
+      accessibility: [],
+      published: false,
+      updatedAt: now,
+      postalCode: "", // a column not given takes its default
+      address: "宮城県（架空）",
+    });
+    const services = rows.map((r) => ({
+      facilityId: r.id,
+      serviceType: "day" as const,
+      capacity: 2,
+      timeBlocks: [{ code: "day6h", start: "09:00", end: "15:00" }],
+    }));
+    expect(await bulkInsert(p, "facility_service", services)).toBe(7);
+    const service = await p.facilityService.findFirstOrThrow({ where: { facilityId: rows[0]?.id } });
+    expect(service.timeBlocks).toEqual([{ code: "day6h", start: "09:00", end: "15:00" }]);
+    const slots = [
+      {
+        id: randomUUID(),
+        facilityId: rows[0]?.id,
+        serviceType: "day",
+        date: new Date("2026-05-01T00:00:00Z"),
+        timeBlock: "day6h",
+        capacity: 2,
+        closed: false,
+      },
+    ];
+    expect(await bulkInsert(p, "slot", slots)).toBe(1);
+    const slot = await p.slot.findFirstOrThrow({ where: { facilityId: rows[0]?.id } });
+    expect(slot.date.toISOString()).toBe("2026-05-01T00:00:00.000Z");
+
+    // Again: every row collides with one there (same id, same unique key), so nothing is inserted.
+    expect(await bulkInsert(p, "facility", rows)).toBe(0);
+    expect(await bulkInsert(p, "slot", [{ ...slots[0], id: randomUUID() }])).toBe(0);
+    expect(await bulkInsert(p, "facility", [])).toBe(0);
+  });
+
+  it("refuses a key that is not a column, and a table that does not exist", async () => {
+    const p = t.hub.prisma;
+    await expect(bulkInsert(p, "facility", [{ id: randomUUID(), nmae: "typo" }])).rejects.toThrow(
+      /facility has no column nmae/,
+    );
+    await expect(bulkInsert(p, "no_such_table", [{ id: 1 }])).rejects.toThrow(/no table no_such_table/);
+  });
+});
