@@ -61,21 +61,22 @@ export async function enqueueJob<T extends OutboxJobTopic>(
 }
 
 /**
- * Asks for the outbox to be sent now. The message is already safe in the outbox (written in the request's
- * transaction), so a request waits at most NUDGE_MS for this: with the job store (Redis) down, the cron's periodic
- * dispatch sends it once the store is back.
+ * Asks for the outbox to be sent now, without waiting: what was written is already safe in the outbox (in the
+ * request's transaction), so with the job store (Redis) down the request answers at once and the cron's periodic
+ * dispatch sends it once the store is back. One dispatch per window, run at the window's end: it takes every row
+ * committed in the window (a dispatch already running may have claimed before a later commit), and a burst of
+ * requests asks for one dispatch, not one each.
  */
-export async function nudgeOutbox(queue: Pick<JobQueue, "add">): Promise<void> {
-  // One dispatch per window, run at the window's end: it takes every row committed in the window (a dispatch already
-  // running may have claimed before a later commit), and a burst of requests asks for one dispatch, not one each.
+export function nudgeOutbox(queue: Pick<JobQueue, "add">): Promise<void> {
   const now = Date.now();
   const window = Math.floor(now / NUDGE_WINDOW_MS);
-  await nudge(
+  void nudge(
     queue,
     "outbox.dispatch",
     {},
     { jobId: `outbox.dispatch@nudge-${window}`, delayMs: (window + 1) * NUDGE_WINDOW_MS - now },
   );
+  return Promise.resolve();
 }
 /** The window of nudgeOutbox: the most a row waits for its dispatch to start, beyond the queue's own delay. */
 const NUDGE_WINDOW_MS = 100;
