@@ -329,7 +329,7 @@ export async function syncNow(hub: Hub, actor: Actor, facilityId: string) {
   if (!conn.nextRunAt || conn.nextRunAt > due) {
     await hub.prisma.connection.update({ where: { id: conn.id }, data: { nextRunAt: due } });
   }
-  await queueSyncNow(hub.queue, conn.id, now);
+  void queueSyncNow(hub.queue, conn.id, now);
   return { queued: true };
 }
 
