@@ -9,12 +9,17 @@
  * - `webhook.lost.count`: acknowledged deliveries that are not, once the hub has worked through them, both stored
  *   in inbound_webhook as applied and in the ledger as a booking (checked in the database after the hub stopped).
  *   Must be 0.
+ * - `push.latency.p95`: ms from a hub booking's answer (its transaction committed) to the facility's REST API (a
+ *   local receiver in this process) having answered 2xx to its push, over PUSH_SAMPLES holds one after another,
+ *   before any load: the outbox's after-commit channel, not the push sweep's 10 s cadence.
  *
  * Run alone: `npx tsx test/bench/webhook.ts`; `npm run bench` runs it after the other rounds.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -28,11 +33,13 @@ import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
+import { bookableResidents } from "../support/residents.js";
 import { freePort, stop, waitReady } from "./processes.js";
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const VISIBLE_SAMPLES = 40;
+const PUSH_SAMPLES = 40;
 /** The stay capacity of the connected facility: room for every booking the run sends. */
 const CAPACITY = 1000;
 
@@ -49,8 +56,9 @@ export async function webhookBench(): Promise<Metric[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "hub-bench-webhook-"));
   const dbUrl = scratch?.url;
   let hub: ChildProcess | undefined;
+  const receiver = await facilityApi();
   try {
-    const prepared = await prepare(dataDir, dbUrl);
+    const prepared = await prepare(dataDir, dbUrl, receiver.baseUrl);
     const port = await freePort();
     hub = spawnHub({
       PORT: String(port),
@@ -59,6 +67,8 @@ export async function webhookBench(): Promise<Metric[]> {
       COOKIE_SECURE: "false",
       PROCESS_ROLES: "api,workers,cron",
       SEED_DEMO: "false",
+      // The facility's API (the push receiver) is in this process, on loopback.
+      CONNECTOR_ALLOWED_NETWORKS: "127.0.0.0/8,::1/128",
       ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: "" }),
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     });
@@ -68,6 +78,7 @@ export async function webhookBench(): Promise<Metric[]> {
     await operator.signIn("operator@demo.example.jp");
 
     const visible = await visibleRound(url, prepared);
+    const push = await pushRound(url, prepared, receiver);
     const ingest = await ingestRound(url, prepared);
     const drainedIn = await drain(operator, prepared.facilityId);
     await stop(hub);
@@ -82,24 +93,36 @@ export async function webhookBench(): Promise<Metric[]> {
     console.log(
       `webhooks: signed POST → place taken in the vacancy, p95 of ${VISIBLE_SAMPLES}: ${visible} ms`,
     );
+    console.log(
+      `pushes: hub booking answered → facility API answered 2xx, p95 of ${PUSH_SAMPLES}: ${push} ms`,
+    );
     return [
       { name: "webhook.ingest.rps", value: ingest.rps, unit: "events/s" },
       { name: "webhook.ingest.p95", value: ingest.p95, unit: "ms" },
       { name: "webhook.lost.count", value: lost, unit: "deliveries" },
       { name: "webhook.visible.p95", value: visible, unit: "ms" },
       { name: "webhook.drain.s", value: drainedIn, unit: "s" },
+      { name: "push.latency.p95", value: push, unit: "ms" },
     ];
   } finally {
+    receiver.close();
     if (hub) await stop(hub);
     await scratch?.drop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-type Prepared = { connectionId: string; facilityId: string; secret: string };
+type Prepared = { connectionId: string; facilityId: string; secret: string; residents: string[] };
 
-/** Demo data and a webhook connection for the demo facility account's facility, with room for every booking. */
-async function prepare(dataDir: string, databaseUrl?: string): Promise<Prepared> {
+/**
+ * Demo data and a webhook connection for the demo facility account's facility, pushing to `apiBaseUrl`, with room for
+ * every booking, and residents with vouchers to book for.
+ */
+async function prepare(
+  dataDir: string,
+  databaseUrl: string | undefined,
+  apiBaseUrl: string,
+): Promise<Prepared> {
   const config = loadConfig({ DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
   const db = await openDb({ databaseUrl, dataDir });
   try {
@@ -117,9 +140,15 @@ async function prepare(dataDir: string, databaseUrl?: string): Promise<Prepared>
     });
     const secret = newWebhookSecret();
     const conn = await db.prisma.connection.create({
-      data: { facilityId, connector: "webhook", secretSealed: sealSecret({ config }, secret) },
+      data: {
+        facilityId,
+        connector: "webhook",
+        config: { apiBaseUrl },
+        secretSealed: sealSecret({ config }, secret),
+      },
     });
-    return { connectionId: conn.id, facilityId, secret };
+    const residents = await bookableResidents(db.prisma, "041009", PUSH_SAMPLES);
+    return { connectionId: conn.id, facilityId, secret, residents };
   } finally {
     await db.close();
   }
@@ -184,6 +213,65 @@ async function visibleRound(url: string, p: Prepared): Promise<number> {
       await new Promise((r) => setTimeout(r, 10));
     }
     samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return round(samples[Math.min(samples.length - 1, Math.floor(0.95 * samples.length))] ?? 0, 1);
+}
+
+/** The facility's REST API: answers every push 2xx and notes when it answered each booking's first push. */
+async function facilityApi() {
+  const answered = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const id = (JSON.parse(body || "{}") as { data?: { hubBookingId?: string } }).data?.hubBookingId;
+      res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ reservationId: `R-${id ?? "x"}` }));
+      if (id && !answered.has(id)) {
+        answered.set(id, performance.now());
+        waiting.get(id)?.();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api`,
+    /** When the push of `bookingId` was answered (waits for it, at most a minute). */
+    answeredAt(bookingId: string): Promise<number> {
+      const at = answered.get(bookingId);
+      if (at !== undefined) return Promise.resolve(at);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no push of ${bookingId} within 60 s`)), 60_000);
+        waiting.set(bookingId, () => {
+          clearTimeout(timer);
+          resolve(answered.get(bookingId) as number);
+        });
+      });
+    },
+    close: () => server.close(),
+  };
+}
+
+async function pushRound(url: string, p: Prepared, api: Awaited<ReturnType<typeof facilityApi>>) {
+  const facility = new TestClient(url);
+  await facility.signIn("facility@demo.example.jp");
+  const samples: number[] = [];
+  for (let i = 0; i < PUSH_SAMPLES; i++) {
+    const res = await facility.post("api/bookings", {
+      facilityId: p.facilityId,
+      serviceType: "stay",
+      startDate: day(2 + (i % 60)),
+      nights: 1,
+      residentId: p.residents[i],
+    });
+    const committed = performance.now();
+    if (res.status !== 201) throw new Error(`hold refused: ${res.status} ${res.text}`);
+    samples.push((await api.answeredAt(res.json.id as string)) - committed);
   }
   samples.sort((a, b) => a - b);
   return round(samples[Math.min(samples.length - 1, Math.floor(0.95 * samples.length))] ?? 0, 1);
