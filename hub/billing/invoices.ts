@@ -23,9 +23,11 @@ import JSZip from "jszip";
 import { csvLine } from "../bookings/export.js";
 import type { PrismaClient } from "../db/client.js";
 import { problems } from "../http/problem.js";
+import { formatDate, tokyoToday } from "../inventory/dates.js";
 import type { Month } from "../usage/monthly.js";
+import { DOCX_TYPE, XLSX_TYPE } from "./mime.js";
 import type { FacilityListTotals, LineDto, RunDetail } from "./runs.js";
-import { getRun, listRuns } from "./runs.js";
+import { listRuns, runDocument } from "./runs.js";
 
 const FONT = "ＭＳ 明朝";
 const YEN = '"¥"#,##0;[Red]-"¥"#,##0';
@@ -71,8 +73,7 @@ const subject = (run: RunDetail) => `${warekiMonth(run.month)}分 産後ケア�
 
 export type InvoiceFile = { body: Buffer; fileName: string; contentType: string };
 
-export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+export { DOCX_TYPE, XLSX_TYPE };
 
 const fileBase = (run: RunDetail) =>
   `invoice-${run.associationId}-${run.month}-${run.municipalityCode}${run.status === "finalized" ? "" : "-draft"}`;
@@ -92,14 +93,56 @@ const DETAIL_HEADERS = [
   "備考",
 ] as const;
 
+/**
+ * The 請求日 of a run's documents: a finalized run's own (its finalization date unless the association chose
+ * another), a draft's today (Asia/Tokyo). Noon in Tokyo, so the 和暦 date never depends on the time zone.
+ */
+export function issuedOn(run: Pick<RunDetail, "issueDate">, now: Date): Date {
+  const day = run.issueDate ?? formatDate(tokyoToday(now));
+  return new Date(`${day}T03:00:00Z`);
+}
+
+/**
+ * An OOXML package (xlsx, docx are zips) rewritten so that its bytes depend only on its content and `date`: the
+ * writers stamp the clock into docProps/core.xml and into every zip entry, so the same invoice made twice would
+ * differ. Entries keep their order; the document's created/modified become `date`.
+ */
+export async function fixedPackage(body: Buffer, date: Date): Promise<Buffer> {
+  const src = await JSZip.loadAsync(body);
+  const out = new JSZip();
+  const stamp = date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  for (const [name, entry] of Object.entries(src.files)) {
+    if (entry.dir) continue;
+    let data: Buffer | string = await entry.async("nodebuffer");
+    if (name === "docProps/core.xml") {
+      data = data
+        .toString("utf8")
+        .replace(/(<dcterms:(created|modified)[^>]*>)[^<]*(<\/dcterms:\2>)/g, `$1${stamp}$3`);
+    }
+    out.file(name, data, { date, createFolders: false });
+  }
+  return out.generateAsync({ type: "nodebuffer", compression: "DEFLATE", compressionOptions: { level: 6 } });
+}
+
+/** Both files of a run (xlsx and docx), dated its 請求日. */
+export async function runDocuments(
+  run: RunDetail,
+  now: Date = new Date(0),
+): Promise<{ xlsx: InvoiceFile; docx: InvoiceFile }> {
+  const date = issuedOn(run, now);
+  const [xlsx, docx] = await Promise.all([invoiceXlsx(run, date), invoiceDocx(run, date)]);
+  return { xlsx, docx };
+}
+
 /** The invoice workbook: cover 請求書 and detail 請求明細, whose total equals the run's total. */
 export async function invoiceXlsx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
   const wb = new ExcelJS.Workbook();
   wb.creator = run.associationName;
   wb.created = issuedOn;
+  wb.modified = issuedOn;
   cover(wb, run, issuedOn);
   detail(wb, run);
-  const body = Buffer.from(await wb.xlsx.writeBuffer());
+  const body = await fixedPackage(Buffer.from(await wb.xlsx.writeBuffer()), issuedOn);
   return { body, fileName: `${fileBase(run)}.xlsx`, contentType: XLSX_TYPE };
 }
 
@@ -317,11 +360,15 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
       },
     ],
   });
-  const body = await Packer.toBuffer(doc);
-  return { body: Buffer.from(body), fileName: `${fileBase(run)}.docx`, contentType: DOCX_TYPE };
+  const body = await fixedPackage(Buffer.from(await Packer.toBuffer(doc)), issuedOn);
+  return { body, fileName: `${fileBase(run)}.docx`, contentType: DOCX_TYPE };
 }
 
-/** Every run of an association's month: each run's xlsx and docx in one zip. */
+/**
+ * Every run of an association's month: each run's xlsx and docx in one zip. A finalized run's files are its
+ * stored ones; each entry is dated the run's 請求日 (a draft's: today), so a month of finalized runs downloads as
+ * the same bytes every time.
+ */
 export async function invoicesZip(
   prisma: PrismaClient,
   associationId: string,
@@ -332,10 +379,10 @@ export async function invoicesZip(
   if (!list.items.length) throw problems.notFound("billing run of that month");
   const zip = new JSZip();
   for (const item of list.items) {
-    const run = await getRun(prisma, item.id, now, { discrepancies: false });
-    const [x, d] = await Promise.all([invoiceXlsx(run, now), invoiceDocx(run, now)]);
-    zip.file(x.fileName, x.body);
-    zip.file(d.fileName, d.body);
+    for (const kind of ["xlsx", "docx"] as const) {
+      const f = await runDocument(prisma, item.id, kind, now);
+      zip.file(f.fileName, f.body, { date: issuedOn(f.run, now), createFolders: false });
+    }
   }
   const body = await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
   return {

@@ -1054,6 +1054,8 @@ export type BillingRunSummary = {
   updatedAt: string;
   reviewedAt: string | null;
   finalizedAt: string | null;
+  /** 請求日 of a finalized run, "YYYY-MM-DD". */
+  issueDate: string | null;
 };
 export type BillingRunList = {
   month: string;
@@ -1089,8 +1091,11 @@ export type BillingDiscrepancy = {
   expected?: number;
   actual?: number;
 };
+export type BillingDocument = { kind: "xlsx" | "docx"; fileName: string; sha256: string; bytes: number };
 export type BillingRunDetail = Omit<BillingRunSummary, "lines"> & {
   associationName: string;
+  /** The stored files of a finalized run, with their sha-256. */
+  documents: BillingDocument[];
   lines: BillingLine[];
   totals: BillingTotals;
   byFacility: BillingFacilityTotals[];
@@ -1106,8 +1111,10 @@ export const billingApi = {
   getRun: (id: string) => request<BillingRunDetail>("GET", `api/billing/runs/${encodeURIComponent(id)}`),
   reviewRun: (id: string) =>
     request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/review`),
-  finalizeRun: (id: string) =>
-    request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/finalize`),
+  finalizeRun: (id: string, issueDate?: string) =>
+    request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/finalize`, {
+      body: issueDate ? { issueDate } : {},
+    }),
   invoiceUrl: (id: string, ext: "xlsx" | "docx") =>
     `api/billing/runs/${encodeURIComponent(id)}/invoice.${ext}`,
   zipUrl: (month: string) => withQuery("api/billing/invoices.zip", { month }),

@@ -1527,8 +1527,16 @@ const ja = {
       changed_since_review: "確認の後に予約が変わったため、下書きに戻しました。内容を確認し直してください。",
       not_reviewed: "確定の前に「確認済にする」を押してください。",
       not_draft: "この請求は下書きではありません。",
+      invalid_issue_date: "請求日は対象月の翌日以降、今日から31日以内の日付にしてください。",
     } as Record<string, string>,
     back: "一覧に戻る",
+    issueDate: "請求日",
+    issueDateHint: "請求書に印字する日付。空欄なら確定した日（今日）になります。",
+    documents: "確定した請求書ファイル",
+    documentsIntro:
+      "確定時に作成して保存したファイルです。何度ダウンロードしても同じ内容で、下の SHA-256 で同一であることを確かめられます。",
+    sha256: "SHA-256",
+    bytes: (n: number) => `${n.toLocaleString("ja-JP")} バイト`,
   },
   support: {
     navHelp: "ヘルプ",
@@ -3481,8 +3489,16 @@ const en: Dict = {
         "Bookings changed after the review, so the run is a draft again. Please check it again.",
       not_reviewed: "Mark the run reviewed before finalizing it.",
       not_draft: "This run is not a draft.",
+      invalid_issue_date: "The invoice date must be after the billed month and at most 31 days from today.",
     } as Record<string, string>,
     back: "Back to the list",
+    issueDate: "Invoice date",
+    issueDateHint: "The date printed on the invoice. Empty: the day it is finalized (today).",
+    documents: "Files of the finalized invoice",
+    documentsIntro:
+      "Made and stored when the run was finalized. Every download is the same file; the SHA-256 below proves it.",
+    sha256: "SHA-256",
+    bytes: (n: number) => `${n.toLocaleString("en")} bytes`,
   },
   support: {
     navHelp: "Help",

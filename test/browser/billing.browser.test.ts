@@ -71,6 +71,10 @@ describe.skipIf(!hasChromium)("billing in the portal", () => {
       expect(run.status).toBe("finalized");
       expect(run.invoiceNumber).not.toBeNull();
       expect(run.total).toBe(run.lines.reduce((a, l) => a + l.amount, 0));
+      // The stored files' sha-256 are shown with the run.
+      const docs = await t.hub.prisma.billingDocument.findMany({ where: { runId: run.id } });
+      expect(docs.map((d) => d.kind).sort()).toEqual(["docx", "xlsx"]);
+      for (const d of docs) await page.locator("code.hash", { hasText: d.sha256 }).waitFor();
       await checkPage(page, "billing-finalized", width);
 
       const href = await page

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,8 +8,10 @@ import iconv from "iconv-lite";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
-import { yen } from "../../hub/billing/invoices.js";
-import type { TestClient } from "../support/client.js";
+import { warekiDate, yen } from "../../hub/billing/invoices.js";
+import { createSession } from "../../hub/identity/sessions.js";
+import { TestClient } from "../support/client.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, DEMO_USERS } from "../support/sessions.js";
 
@@ -55,6 +58,8 @@ describe("billing runs, invoices and lists", () => {
   let prefecture: TestClient;
   let sendai: TestClient;
   let months: string[];
+  /** How far the hub's clock is moved ahead of this process's (tests that need "a day later"). */
+  let shift = 0;
 
   const binary = async (client: TestClient, p: string) => {
     const res = await fetch(new URL(p, t.url), {
@@ -78,7 +83,7 @@ describe("billing runs, invoices and lists", () => {
   }
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 20 });
+    t = await startTestHub({ seed: "demo", residents: 20, now: () => new Date(Date.now() + shift) });
     medical = await clientFor(t, DEMO_USERS.association.own);
     midwife = await clientFor(t, DEMO_USERS.association.other as string);
     prefecture = await clientFor(t, DEMO_USERS.prefecture.own);
@@ -265,6 +270,96 @@ describe("billing runs, invoices and lists", () => {
     const later = await medical.post("api/billing/runs", { month: "2026-05", municipalityCode: code });
     const laterDetail = (await medical.get(`api/billing/runs/${later.json.items[0].id}`)).json;
     expect(laterDetail.lines.filter((l: any) => l.kind === "adjustment")).toEqual([]);
+  });
+
+  it("a finalized run's files are the same bytes on every download, a day later too, dated the run", async () => {
+    const month = months[3] as string;
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const run = (await medical.get(`api/billing/runs/${list.items[0].id}`)).json;
+    expect(run.status).toBe("finalized");
+    const finalizedOn = warekiDate(new Date(run.finalizedAt));
+    expect(run.issueDate).toBe(tokyoDay(0, new Date(run.finalizedAt)));
+    const paths = [
+      `api/billing/runs/${run.id}/invoice.xlsx`,
+      `api/billing/runs/${run.id}/invoice.docx`,
+      `api/billing/invoices.zip?month=${month}`,
+    ];
+    const first = await Promise.all(paths.map(async (p) => (await binary(medical, p)).body));
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    expect(run.documents.map((d: any) => [d.kind, d.sha256, d.bytes])).toEqual([
+      ["docx", sha(first[1]!), first[1]!.length],
+      ["xlsx", sha(first[0]!), first[0]!.length],
+    ]);
+    shift = 26 * 3600_000; // a day (and two hours) later: another date in Tokyo whatever the hour
+    try {
+      // A session made on the hub's (moved) clock.
+      const user = await t.hub.prisma.user.findUniqueOrThrow({
+        where: { email: DEMO_USERS.association.own },
+      });
+      const later = new TestClient(t.url);
+      await later.useSession(
+        await createSession(t.hub.prisma, user, {
+          verified: true,
+          ip: "127.0.0.1",
+          hours: 1,
+          now: t.hub.now(),
+        }),
+      );
+      const again = await Promise.all(paths.map(async (p) => (await binary(later, p)).body));
+      for (const [i, b] of again.entries()) expect(b.equals(first[i]!), paths[i]).toBe(true);
+      // The dates inside are the run's: 請求日 = the finalization date, not the day of the download.
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(again[0] as any);
+      expect(String(wb.getWorksheet("請求書")!.getCell("E3").value)).toBe(finalizedOn);
+      expect(await docxText(again[1]!)).toContain(finalizedOn);
+      expect(tokyoDay(0, wb.created)).toBe(run.issueDate);
+      const zip = await JSZip.loadAsync(again[2]!);
+      const base = `invoice-medical-${month}-${run.municipalityCode}`;
+      for (const ext of ["xlsx", "docx"]) {
+        expect(zip.file(`${base}.${ext}`)!.date.toISOString()).toBe(`${run.issueDate}T03:00:00.000Z`);
+      }
+    } finally {
+      shift = 0;
+    }
+  });
+
+  it("the association may choose the invoice date (請求日) when finalizing", async () => {
+    const month = "2026-07";
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: MUNICIPALITIES[2] },
+    });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-10T00:00:00Z`),
+        endDate: new Date(`${month}-10T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: MUNICIPALITIES[2] });
+    const id = made.json.items[0].id;
+    expect((await medical.post(`api/billing/runs/${id}/review`)).status).toBe(200);
+    for (const issueDate of ["2026-07-31", "2099-01-01"]) {
+      const bad = await medical.post(`api/billing/runs/${id}/finalize`, { issueDate });
+      expect(bad.status, issueDate).toBe(422);
+      expect(bad.json.code).toBe("invalid_issue_date");
+    }
+    expect((await medical.post(`api/billing/runs/${id}/finalize`, { issueDate: "2026-02-30" })).status).toBe(
+      400,
+    );
+    const ok = await medical.post(`api/billing/runs/${id}/finalize`, { issueDate: "2026-08-03" });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.json.issueDate).toBe("2026-08-03");
+    const { body } = await binary(medical, `api/billing/runs/${id}/invoice.docx`);
+    expect(await docxText(body)).toContain("令和8年8月3日");
   });
 
   it("finalizing after a booking changed since the review is refused and the run is a draft again", async () => {

@@ -1,11 +1,13 @@
 import { audit } from "../../audit/audit.js";
 import type { InvoiceFile } from "../../billing/invoices.js";
+import { DOCX_TYPE, XLSX_TYPE } from "../../billing/mime.js";
 import {
   finalizeRun,
   getRun,
   listRuns,
   readableRun,
   reviewRun,
+  runDocument,
   runMonth,
   scopeAssociation,
 } from "../../billing/runs.js";
@@ -113,7 +115,10 @@ export const billingHandlers: Handlers = {
     const actor = requireActor(req);
     const { runId } = req.params as { runId: string };
     const now = req.hub.now();
-    await finalizeRun(req.hub.prisma, runId, ownAssociation(actor), actor.userId, now);
+    const body = (req.body ?? {}) as { issueDate?: string };
+    await finalizeRun(req.hub.prisma, runId, ownAssociation(actor), actor.userId, now, {
+      issueDate: body.issueDate,
+    });
     return { body: await getRun(req.hub.prisma, runId, now) };
   },
 
@@ -121,20 +126,18 @@ export const billingHandlers: Handlers = {
     const actor = requireActor(req);
     const { runId } = req.params as { runId: string };
     await readableRun(req.hub.prisma, actor, runId);
-    const now = req.hub.now();
-    const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
-    await exported(req, actor, runId, { format: "xlsx", invoiceNumber: run.invoiceNumber });
-    return download(await (await invoices()).invoiceXlsx(run, now));
+    const file = await runDocument(req.hub.prisma, runId, "xlsx", req.hub.now());
+    await exported(req, actor, runId, { format: "xlsx", invoiceNumber: file.run.invoiceNumber });
+    return download({ body: file.body, fileName: file.fileName, contentType: XLSX_TYPE });
   },
 
   getBillingInvoiceDocx: async (req) => {
     const actor = requireActor(req);
     const { runId } = req.params as { runId: string };
     await readableRun(req.hub.prisma, actor, runId);
-    const now = req.hub.now();
-    const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
-    await exported(req, actor, runId, { format: "docx", invoiceNumber: run.invoiceNumber });
-    return download(await (await invoices()).invoiceDocx(run, now));
+    const file = await runDocument(req.hub.prisma, runId, "docx", req.hub.now());
+    await exported(req, actor, runId, { format: "docx", invoiceNumber: file.run.invoiceNumber });
+    return download({ body: file.body, fileName: file.fileName, contentType: DOCX_TYPE });
   },
 
   getBillingInvoicesZip: async (req) => {

@@ -2,7 +2,7 @@ import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type BillingRunDetail, billingApi, type Me } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { SelectField } from "../components/Field";
+import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
@@ -273,6 +273,14 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
             <dd>{r().invoiceNumber ?? "—"}</dd>
             <dt>{b().amount}</dt>
             <dd>{formatYen(r().totals.amount)}</dd>
+            <Show when={r().issueDate}>
+              {(d) => (
+                <>
+                  <dt>{b().issueDate}</dt>
+                  <dd>{formatDate(d())}</dd>
+                </>
+              )}
+            </Show>
           </dl>
           <p role="status" id="billing-run-status">
             {notice()}
@@ -296,20 +304,23 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                 </button>
               </Show>
               <Show when={r().status === "reviewed"}>
-                <button
-                  type="button"
-                  class="button"
-                  disabled={busy()}
-                  onClick={() => {
+                <form
+                  class="inline-form"
+                  onSubmit={(e) => {
+                    e.preventDefault();
                     if (!window.confirm(b().finalizeConfirm)) return;
+                    const date = String(new FormData(e.currentTarget).get("issueDate") ?? "");
                     void act(
-                      () => billingApi.finalizeRun(props.id),
+                      () => billingApi.finalizeRun(props.id, date || undefined),
                       (x) => b().finalized(x.invoiceNumber ?? ""),
                     );
                   }}
                 >
-                  {b().finalize}
-                </button>
+                  <TextField name="issueDate" type="date" label={b().issueDate} hint={b().issueDateHint} />
+                  <button type="submit" class="button" disabled={busy()}>
+                    {b().finalize}
+                  </button>
+                </form>
               </Show>
             </p>
           </Show>
@@ -321,6 +332,26 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
               {b().docx}
             </a>
           </p>
+          <Show when={r().documents.length > 0}>
+            <section aria-labelledby="billing-documents">
+              <h3 id="billing-documents">{b().documents}</h3>
+              <p>{b().documentsIntro}</p>
+              <dl class="summary">
+                <For each={r().documents}>
+                  {(d) => (
+                    <>
+                      <dt>
+                        {d.fileName} ({b().bytes(d.bytes)})
+                      </dt>
+                      <dd>
+                        {b().sha256}: <code class="hash">{d.sha256}</code>
+                      </dd>
+                    </>
+                  )}
+                </For>
+              </dl>
+            </section>
+          </Show>
           <Show when={r().status !== "finalized"}>
             <section aria-labelledby="billing-discrepancies">
               <h3 id="billing-discrepancies">{b().discrepancies}</h3>
