@@ -239,12 +239,18 @@ export function computeBilling(input: EngineInput): EngineResult {
   };
 }
 
+/** Why an adjustment line exists, in Japanese for the clerk (the month in 和暦 is added by the documents). */
 function adjustmentNote(b: BillableBooking, wasBilled: boolean): string {
-  const month = b.startDate.slice(0, 7);
-  if (!wasBilled) return `${month}分 確定後の利用・キャンセル料 (late)`;
-  if (b.status === "cancelled") return `${month}分 請求後のキャンセル (cancelled after billing)`;
-  if (!USED.has(b.status)) return `${month}分 請求後の取消 (${b.status} after billing)`;
-  return `${month}分 金額の訂正 (amount corrected)`;
+  const [y, m] = b.startDate.split("-").map(Number) as [number, number];
+  const month = `${y}年${m}月分`;
+  if (!wasBilled) {
+    return b.status === "cancelled"
+      ? `${month} 請求確定後に生じたキャンセル料`
+      : `${month} 請求確定後に使用済となった利用`;
+  }
+  if (b.status === "cancelled") return `${month} 請求後のキャンセル（既請求額の取消）`;
+  if (!USED.has(b.status)) return `${month} 請求後の取消（既請求額の取消）`;
+  return `${month} 金額の訂正`;
 }
 
 /** Numeric ids (BigInt as text) compare by value. */
@@ -296,6 +302,12 @@ export function findDiscrepancies(input: Pick<EngineInput, "today" | "bookings" 
       a.bookingId.localeCompare(b.bookingId),
   );
 }
+
+/**
+ * Whether a run has nothing to bill (a total of ¥0): finalized, it gets no invoice number and no documents and is
+ * listed as 請求なし, so a clerk never receives a numbered ¥0 invoice.
+ */
+export const nothingToBill = (run: { total: number }) => run.total === 0;
 
 /** "医-2026-11-041009": the invoice number of a finalized run. */
 export function invoiceNumber(associationId: string, month: string, municipalityCode: string): string {

@@ -9,7 +9,10 @@ import {
   AlignmentType,
   BorderStyle,
   Document,
+  Footer,
+  Header,
   Packer,
+  PageNumber,
   Paragraph,
   Table,
   TableCell,
@@ -66,8 +69,15 @@ const KIND: Record<string, string> = { use: "利用", cancellation_fee: "キャ�
 export const serviceLabel = (s: string | null) => (s ? (SERVICE[s] ?? s) : "");
 export const kindLabel = (k: string) => KIND[k] ?? k;
 
+/** The mark on every page of a draft's documents (and never on a finalized run's). */
+export const DRAFT_MARK = "見本（未確定）";
+const isDraft = (run: Pick<RunDetail, "status">) => run.status !== "finalized";
+const STATUS_JA: Record<string, string> = { draft: "下書き", reviewed: "確認済", finalized: "確定" };
+
 /** The run's invoice number, or a marker that it is not final yet. */
-const numberOf = (run: RunDetail) => run.invoiceNumber ?? `（未確定 ${run.status}）`;
+const numberOf = (run: RunDetail) =>
+  run.invoiceNumber ?? `${DRAFT_MARK}（${STATUS_JA[run.status] ?? run.status}）`;
+
 const addressee = (run: RunDetail) => `${run.municipalityName}長 様`;
 const subject = (run: RunDetail) => `${warekiMonth(run.month)}分 産後ケア事業委託料`;
 
@@ -146,13 +156,28 @@ export async function invoiceXlsx(run: RunDetail, issuedOn: Date): Promise<Invoi
   return { body, fileName: `${fileBase(run)}.xlsx`, contentType: XLSX_TYPE };
 }
 
+/**
+ * The printed header and footer of a sheet: a draft's 見本（未確定） mark on every page (header), the invoice
+ * number and page n/m (footer).
+ */
+function headerFooter(run: RunDetail): Partial<ExcelJS.HeaderFooter> {
+  const footer = `&L${run.invoiceNumber ?? ""}&R&P / &N`;
+  if (!isDraft(run)) return { oddFooter: footer };
+  return { oddHeader: `&C&"ＭＳ 明朝,太字"&16${DRAFT_MARK}`, oddFooter: footer };
+}
+
 function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
   const ws = wb.addWorksheet("請求書", {
     pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 1 },
     views: [{ showGridLines: false }],
+    headerFooter: headerFooter(run),
   });
   ws.columns = [{ width: 4 }, { width: 22 }, { width: 18 }, { width: 18 }, { width: 22 }, { width: 4 }];
   const font = (size = 11, bold = false) => ({ name: FONT, size, bold });
+  if (isDraft(run)) {
+    ws.getCell("B2").value = DRAFT_MARK;
+    ws.getCell("B2").font = font(16, true);
+  }
   ws.getCell("E2").value = `請求番号　${numberOf(run)}`;
   ws.getCell("E2").alignment = { horizontal: "right" };
   ws.getCell("E3").value = warekiDate(issuedOn);
@@ -211,8 +236,17 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
 
 function detail(wb: ExcelJS.Workbook, run: RunDetail) {
   const ws = wb.addWorksheet("請求明細", {
-    pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: {
+      paperSize: 9,
+      orientation: "landscape",
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      // The header row is printed again at the top of every page.
+      printTitlesRow: "3:3",
+    },
     views: [{ state: "frozen", ySplit: 3 }],
+    headerFooter: headerFooter(run),
   });
   ws.columns = [
     { width: 5 },
@@ -240,6 +274,9 @@ function detail(wb: ExcelJS.Workbook, run: RunDetail) {
   run.lines.forEach((l, i) => {
     const row = ws.addRow(detailCells(l, i + 1));
     row.font = { name: FONT };
+    row.alignment = { vertical: "top" };
+    // Long notes wrap inside their column (and so inside the printed page) instead of running past it.
+    row.getCell(DETAIL_HEADERS.length).alignment = { vertical: "top", wrapText: true };
   });
   const first = 4;
   const last = 3 + run.lines.length;
@@ -332,6 +369,24 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
     styles: { default: { document: { run: { font: FONT } } } },
     sections: [
       {
+        headers: isDraft(run)
+          ? { default: new Header({ children: [p(DRAFT_MARK, { align: "center", size: 16, bold: true })] }) }
+          : undefined,
+        footers: {
+          default: new Footer({
+            children: [
+              new Paragraph({
+                alignment: AlignmentType.CENTER,
+                children: [
+                  new TextRun({
+                    font: FONT,
+                    children: [PageNumber.CURRENT, " / ", PageNumber.TOTAL_PAGES],
+                  }),
+                ],
+              }),
+            ],
+          }),
+        },
         children: [
           p(`請求番号　${numberOf(run)}`, { align: "right" }),
           p(warekiDate(issuedOn), { align: "right" }),
@@ -376,9 +431,10 @@ export async function invoicesZip(
   now: Date,
 ): Promise<InvoiceFile & { runs: number }> {
   const list = await listRuns(prisma, { associationId, month });
-  if (!list.items.length) throw problems.notFound("billing run of that month");
+  if (!list.items.some((r) => !r.nothingToBill)) throw problems.notFound("invoice of that month");
   const zip = new JSZip();
   for (const item of list.items) {
+    if (item.nothingToBill) continue;
     for (const kind of ["xlsx", "docx"] as const) {
       const f = await runDocument(prisma, item.id, kind, now);
       zip.file(f.fileName, f.body, { date: issuedOn(f.run, now), createFolders: false });
@@ -408,7 +464,7 @@ export async function facilityStatementXlsx(
   if (!facility || facility.associationId !== associationId) throw problems.notFound("facility");
   const runs = await prisma.billingRun.findMany({
     where: { associationId, month: month.text },
-    select: { id: true, municipalityCode: true, status: true, invoiceNumber: true },
+    select: { id: true, municipalityCode: true, status: true, invoiceNumber: true, total: true },
     orderBy: { municipalityCode: "asc" },
   });
   const names = new Map(
@@ -476,7 +532,8 @@ export async function facilityStatementXlsx(
       l.fee,
       l.residentCopay,
       l.amount,
-      run?.invoiceNumber ?? `（未確定 ${run?.status ?? ""}）`,
+      run?.invoiceNumber ??
+        (run?.total === 0 ? "請求なし" : `（未確定・${STATUS_JA[run?.status ?? ""] ?? ""}）`),
     ]).font = { name: FONT };
   });
   const totalRow = ws.addRow(["", "合計", `${lines.length}件`, "", "", "", "", "", "", total, ""]);

@@ -19,6 +19,7 @@ import {
   type EngineResult,
   type FinalizedLine,
   invoiceNumber,
+  nothingToBill,
   type ReportFact,
   type ServiceType,
   sameLines,
@@ -268,6 +269,8 @@ export type RunSummary = {
   finalizedAt: string | null;
   /** 請求日 ("YYYY-MM-DD") of a finalized run. */
   issueDate: string | null;
+  /** ¥0: no invoice (請求なし), finalized without a number or documents. */
+  nothingToBill: boolean;
 };
 
 const runInclude = {} satisfies Prisma.BillingRunInclude;
@@ -325,6 +328,7 @@ function summary(r: RunRow, names: Map<string, string>, totals: Map<string, Tota
     reviewedAt: r.reviewedAt?.toISOString() ?? null,
     finalizedAt: r.finalizedAt?.toISOString() ?? null,
     issueDate: r.issueDate ? formatDate(r.issueDate) : null,
+    nothingToBill: nothingToBill(r),
   };
 }
 
@@ -611,7 +615,7 @@ export function issueDateFor(month: Month, requested: string | undefined, now: D
 }
 
 /**
- * reviewed → finalized, numbered. The month is computed again first: when the lines differ from the ones
+ * reviewed → finalized, numbered (a run of ¥0 is finalized as 請求なし: no number, no documents). The month is computed again first: when the lines differ from the ones
  * reviewed (a booking changed since), the run goes back to draft with the new lines and the answer is 409
  * `changed_since_review`, so nobody finalizes numbers they have not seen. In the same transaction the invoice
  * files are made, dated the run's 請求日, and stored with their sha-256: every later download is these bytes.
@@ -646,19 +650,21 @@ export async function finalizeRun(
         await replaceLines(tx, runId, lines);
         return "changed" as const;
       }
+      const total = sumLines(stored).amount;
+      const billed = !nothingToBill({ total });
       const { count } = await tx.billingRun.updateMany({
         where: { id: runId, status: "reviewed" },
         data: {
           status: "finalized",
-          invoiceNumber: invoiceNumber(associationId, run.month, run.municipalityCode),
+          invoiceNumber: billed ? invoiceNumber(associationId, run.month, run.municipalityCode) : null,
           finalizedAt: now,
           finalizedBy: actorId,
-          issueDate,
-          total: sumLines(stored).amount,
+          issueDate: billed ? issueDate : null,
+          total,
         },
       });
       if (count !== 1) return "raced" as const;
-      await storeDocuments(tx, await getRun(tx, runId, now, { discrepancies: false }), writers);
+      if (billed) await storeDocuments(tx, await getRun(tx, runId, now, { discrepancies: false }), writers);
       return "ok" as const;
     },
     { timeout: 60_000 },
@@ -703,6 +709,9 @@ export async function runDocument(
   now: Date,
 ): Promise<{ body: Buffer; fileName: string; run: RunDetail }> {
   const run = await getRun(prisma, runId, now, { discrepancies: false });
+  if (run.nothingToBill) {
+    throw problems.conflict("nothing_to_bill", "This run bills ¥0: there is no invoice (請求なし)");
+  }
   const writers = await import("./invoices.js");
   if (run.status !== "finalized") {
     const f = (await writers.runDocuments(run, now))[kind];

@@ -1056,6 +1056,8 @@ export type BillingRunSummary = {
   finalizedAt: string | null;
   /** 請求日 of a finalized run, "YYYY-MM-DD". */
   issueDate: string | null;
+  /** ¥0: no invoice (請求なし). */
+  nothingToBill: boolean;
 };
 export type BillingRunList = {
   month: string;

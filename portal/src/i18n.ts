@@ -1528,6 +1528,7 @@ const ja = {
       not_reviewed: "確定の前に「確認済にする」を押してください。",
       not_draft: "この請求は下書きではありません。",
       invalid_issue_date: "請求日は対象月の翌日以降、今日から31日以内の日付にしてください。",
+      nothing_to_bill: "請求額が0円のため、請求書はありません。",
     } as Record<string, string>,
     back: "一覧に戻る",
     issueDate: "請求日",
@@ -1537,6 +1538,11 @@ const ja = {
       "確定時に作成して保存したファイルです。何度ダウンロードしても同じ内容で、下の SHA-256 で同一であることを確かめられます。",
     sha256: "SHA-256",
     bytes: (n: number) => `${n.toLocaleString("ja-JP")} バイト`,
+    nothingToBill: "請求なし",
+    noInvoice: "請求書なし",
+    nothingToBillIntro:
+      "この市町村への請求額は0円のため、請求書は作りません（請求なし）。確定しても請求番号は付きません。",
+    draftMarked: "（確定前の請求書には各ページに「見本（未確定）」と印字されます）",
   },
   support: {
     navHelp: "ヘルプ",
@@ -3490,6 +3496,7 @@ const en: Dict = {
       not_reviewed: "Mark the run reviewed before finalizing it.",
       not_draft: "This run is not a draft.",
       invalid_issue_date: "The invoice date must be after the billed month and at most 31 days from today.",
+      nothing_to_bill: "Nothing is billed (¥0), so there is no invoice.",
     } as Record<string, string>,
     back: "Back to the list",
     issueDate: "Invoice date",
@@ -3499,6 +3506,11 @@ const en: Dict = {
       "Made and stored when the run was finalized. Every download is the same file; the SHA-256 below proves it.",
     sha256: "SHA-256",
     bytes: (n: number) => `${n.toLocaleString("en")} bytes`,
+    nothingToBill: "Nothing to bill",
+    noInvoice: "No invoice",
+    nothingToBillIntro:
+      "Nothing is billed to this municipality (¥0), so there is no invoice. Finalizing gives it no invoice number.",
+    draftMarked: "(until finalized, every page of the invoice is marked 見本（未確定）, specimen)",
   },
   support: {
     navHelp: "Help",

@@ -168,6 +168,13 @@ describe("billing runs, invoices and lists", () => {
         const files = await JSZip.loadAsync(zip.body);
         for (const item of list.json.items) {
           const base = `invoice-${assoc.id}-${month}-${item.municipalityCode}`;
+          if (item.nothingToBill) {
+            // ¥0: 請求なし, no number and no files.
+            expect(item.total).toBe(0);
+            expect(item.invoiceNumber).toBeNull();
+            expect(files.file(`${base}.xlsx`)).toBeNull();
+            continue;
+          }
           const x = await xlsxTotals(await files.file(`${base}.xlsx`)!.async("nodebuffer"));
           expect(x.coverTotal).toBe(item.total);
           expect(x.detailSum).toBe(item.total);
@@ -250,6 +257,8 @@ describe("billing runs, invoices and lists", () => {
       ]),
     );
     expect(adj).toHaveLength(2);
+    // Notes are in Japanese only.
+    for (const l of adj) expect(l.note).toMatch(/^\d{4}年\d{1,2}月分 [^A-Za-z]+$/);
     expect(draft.total).toBe(-cancelled.amount + 1_234);
     // The finalized run is untouched.
     expect((await medical.get(`api/billing/runs/${run.id}`)).json.total).toBe(run.total);
@@ -360,6 +369,100 @@ describe("billing runs, invoices and lists", () => {
     expect(ok.json.issueDate).toBe("2026-08-03");
     const { body } = await binary(medical, `api/billing/runs/${id}/invoice.docx`);
     expect(await docxText(body)).toContain("令和8年8月3日");
+  });
+
+  it("a municipality with nothing to bill gets no numbered ¥0 invoice: it is 請求なし", async () => {
+    const month = "2026-09";
+    const code = MUNICIPALITIES[3] as string;
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({ where: { municipalityCode: code } });
+    // Only a discrepancy (a confirmed booking never redeemed): a run to look at, nothing to bill.
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-10T00:00:00Z`),
+        endDate: new Date(`${month}-10T00:00:00Z`),
+        status: "confirmed",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month });
+    expect(made.json.items).toHaveLength(1);
+    const id = made.json.items[0].id;
+    expect(made.json.items[0]).toMatchObject({ total: 0, nothingToBill: true, lineCount: 0 });
+    expect((await medical.get(`api/billing/runs/${id}`)).json.discrepancies.map((d: any) => d.code)).toEqual([
+      "unredeemed",
+    ]);
+    expect((await medical.post(`api/billing/runs/${id}/review`)).status).toBe(200);
+    const f = await medical.post(`api/billing/runs/${id}/finalize`);
+    expect(f.status, f.text).toBe(200);
+    expect(f.json).toMatchObject({
+      status: "finalized",
+      invoiceNumber: null,
+      nothingToBill: true,
+      documents: [],
+    });
+    for (const ext of ["xlsx", "docx"]) {
+      const r = await medical.get(`api/billing/runs/${id}/invoice.${ext}`);
+      expect(r.status).toBe(409);
+      expect(r.json.code).toBe("nothing_to_bill");
+    }
+    expect((await medical.get(`api/billing/invoices.zip?month=${month}`)).status).toBe(404);
+    expect(await t.hub.prisma.billingDocument.count({ where: { runId: id } })).toBe(0);
+  });
+
+  it("a draft's files say 見本（未確定） on every page, in both files; the finalized ones do not", async () => {
+    const month = "2026-10";
+    const code = MUNICIPALITIES[3] as string;
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({ where: { municipalityCode: code } });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-05T00:00:00Z`),
+        endDate: new Date(`${month}-05T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: code });
+    const id = made.json.items[0].id;
+    const marks = async () => {
+      const x = await binary(medical, `api/billing/runs/${id}/invoice.xlsx`);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(x.body as any);
+      const d = await binary(medical, `api/billing/runs/${id}/invoice.docx`);
+      const zip = await JSZip.loadAsync(d.body);
+      const headers = await Promise.all(
+        Object.keys(zip.files)
+          .filter((n) => /^word\/header\d*\.xml$/.test(n))
+          .map((n) => zip.file(n)!.async("string")),
+      );
+      return {
+        sheets: ["請求書", "請求明細"].map((n) => wb.getWorksheet(n)!.headerFooter.oddHeader ?? ""),
+        docx: headers.join(""),
+      };
+    };
+    const draft = await marks();
+    for (const h of draft.sheets) expect(h).toContain("見本（未確定）");
+    expect(draft.docx).toContain("見本（未確定）");
+    await medical.post(`api/billing/runs/${id}/review`);
+    expect((await medical.post(`api/billing/runs/${id}/finalize`)).status).toBe(200);
+    const final = await marks();
+    for (const h of final.sheets) expect(h).not.toContain("見本");
+    expect(final.docx).not.toContain("見本");
   });
 
   it("finalizing after a booking changed since the review is refused and the run is a draft again", async () => {

@@ -151,18 +151,20 @@ function MonthView(props: { month: string; me: Me; open: (id: string) => void })
                         </button>
                       </th>
                       <td class="nowrap">{b().statuses[r.status] ?? r.status}</td>
-                      <td class="nowrap">{r.invoiceNumber ?? "—"}</td>
+                      <td class="nowrap">{r.nothingToBill ? b().nothingToBill : (r.invoiceNumber ?? "—")}</td>
                       <td class="num">{r.lineCount}</td>
                       <td class="num nowrap">{formatYen(r.total)}</td>
                       <td class="nowrap">
-                        <a href={billingApi.invoiceUrl(r.id, "xlsx")} download="">
-                          {b().xlsx}
-                          <span class="visually-hidden">（{r.municipalityName}）</span>
-                        </a>{" "}
-                        <a href={billingApi.invoiceUrl(r.id, "docx")} download="">
-                          {b().docx}
-                          <span class="visually-hidden">（{r.municipalityName}）</span>
-                        </a>
+                        <Show when={!r.nothingToBill} fallback={b().noInvoice}>
+                          <a href={billingApi.invoiceUrl(r.id, "xlsx")} download="">
+                            {b().xlsx}
+                            <span class="visually-hidden">（{r.municipalityName}）</span>
+                          </a>{" "}
+                          <a href={billingApi.invoiceUrl(r.id, "docx")} download="">
+                            {b().docx}
+                            <span class="visually-hidden">（{r.municipalityName}）</span>
+                          </a>
+                        </Show>
                       </td>
                     </tr>
                   )}
@@ -270,7 +272,7 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
             <dt>{b().status}</dt>
             <dd>{b().statuses[r().status] ?? r().status}</dd>
             <dt>{b().invoiceNumber}</dt>
-            <dd>{r().invoiceNumber ?? "—"}</dd>
+            <dd>{r().nothingToBill ? b().nothingToBill : (r().invoiceNumber ?? "—")}</dd>
             <dt>{b().amount}</dt>
             <dd>{formatYen(r().totals.amount)}</dd>
             <Show when={r().issueDate}>
@@ -324,14 +326,17 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
               </Show>
             </p>
           </Show>
-          <p>
-            <a href={billingApi.invoiceUrl(props.id, "xlsx")} download="">
-              {b().xlsx}
-            </a>{" "}
-            <a href={billingApi.invoiceUrl(props.id, "docx")} download="">
-              {b().docx}
-            </a>
-          </p>
+          <Show when={!r().nothingToBill} fallback={<p>{b().nothingToBillIntro}</p>}>
+            <p>
+              <a href={billingApi.invoiceUrl(props.id, "xlsx")} download="">
+                {b().xlsx}
+              </a>{" "}
+              <a href={billingApi.invoiceUrl(props.id, "docx")} download="">
+                {b().docx}
+              </a>
+              <Show when={r().status !== "finalized"}> {b().draftMarked}</Show>
+            </p>
+          </Show>
           <Show when={r().documents.length > 0}>
             <section aria-labelledby="billing-documents">
               <h3 id="billing-documents">{b().documents}</h3>
