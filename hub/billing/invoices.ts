@@ -28,6 +28,7 @@ import type { PrismaClient } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 import type { Month } from "../usage/monthly.js";
+import { sumLines } from "./engine.js";
 import { DOCX_TYPE, XLSX_TYPE } from "./mime.js";
 import type { FacilityListTotals, LineDto, RunDetail } from "./runs.js";
 import { listRuns, runDocument } from "./runs.js";
@@ -88,20 +89,28 @@ export { DOCX_TYPE, XLSX_TYPE };
 const fileBase = (run: RunDetail) =>
   `invoice-${run.associationId}-${run.month}-${run.municipalityCode}${run.status === "finalized" ? "" : "-draft"}`;
 
+/** The detail sheet's columns; the money columns add up on every row: I − J + K − L = M. */
 const DETAIL_HEADERS = [
   "No.",
   "区分",
   "施設名",
-  "利用者番号",
+  "利用者",
   "サービス種別",
   "利用開始日",
   "利用終了日",
   "回数",
   "委託料",
   "利用者負担額",
+  "キャンセル料",
+  "キャンセル料のうち利用者負担",
   "請求額",
+  "訂正前請求額",
+  "訂正後請求額",
   "備考",
 ] as const;
+
+/** How the columns add up, printed above the detail and on the cover. */
+export const FORMULA_TEXT = "請求額 ＝ 委託料 − 利用者負担額 ＋ キャンセル料 − キャンセル料のうち利用者負担";
 
 /**
  * The 請求日 of a run's documents: a finalized run's own (its finalization date unless the association chose
@@ -172,7 +181,7 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
     views: [{ showGridLines: false }],
     headerFooter: headerFooter(run),
   });
-  ws.columns = [{ width: 4 }, { width: 22 }, { width: 18 }, { width: 18 }, { width: 22 }, { width: 4 }];
+  ws.columns = [4, 34, 16, 16, 22, 4].map((width) => ({ width }));
   const font = (size = 11, bold = false) => ({ name: FONT, size, bold });
   if (isDraft(run)) {
     ws.getCell("B2").value = DRAFT_MARK;
@@ -204,29 +213,39 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
   total.font = font(16, true);
   total.alignment = { horizontal: "center" };
   total.border = { bottom: { style: "double" } };
-  ws.getCell("B16").value = "件名";
-  ws.getCell("C16").value = subject(run);
-  ws.getCell("B17").value = "対象月";
-  ws.getCell("C17").value = warekiMonth(run.month);
-  ws.getCell("B18").value = "件数";
-  ws.getCell("C18").value = run.totals.lines;
-  ws.getCell("B19").value = "利用回数";
-  ws.getCell("C19").value = run.totals.units;
-  ws.getCell("B20").value = "委託料合計";
-  ws.getCell("C20").value = run.totals.fee;
-  ws.getCell("C20").numFmt = YEN;
-  ws.getCell("B21").value = "利用者負担額合計";
-  ws.getCell("C21").value = run.totals.residentCopay;
-  ws.getCell("C21").numFmt = YEN;
-  ws.getCell("B22").value = "請求額（市町村負担額）";
-  ws.getCell("C22").value = run.totals.amount;
-  ws.getCell("C22").numFmt = YEN;
-  for (let r = 16; r <= 22; r++) {
-    for (const c of ["B", "C"]) {
+  const rows: [string, string | number, boolean?][] = [
+    ["件名", subject(run)],
+    ["対象月", warekiMonth(run.month)],
+    ["件数", `${run.totals.lines}件`],
+    ["利用回数", `${run.totals.units}回`],
+    ["委託料合計 (A)", run.totals.fee, true],
+    ["利用者負担額合計 (B)", run.totals.residentCopay, true],
+    ["キャンセル料合計 (C)", run.totals.cancellationFee, true],
+    ["キャンセル料のうち利用者負担 (D)", run.totals.cancellationCopay, true],
+    ["請求額 (A − B ＋ C − D)", run.totals.amount, true],
+    ...kindSubtotals(run).map((k): [string, number, boolean] => [
+      `　うち${k.label}（${k.lines}件）`,
+      k.amount,
+      true,
+    ]),
+  ];
+  rows.forEach(([label, value, money], i) => {
+    const r = 16 + i;
+    ws.getCell(`B${r}`).value = label;
+    ws.mergeCells(`C${r}:D${r}`);
+    const v = ws.getCell(`C${r}`);
+    v.value = value;
+    if (money) {
+      v.numFmt = YEN;
+      v.alignment = { horizontal: "right" };
+    }
+    for (const c of ["B", "C", "D"]) {
       ws.getCell(`${c}${r}`).border = { top: { style: "thin" }, bottom: { style: "thin" } };
     }
-  }
-  ws.getCell("B24").value = "内訳は「請求明細」のとおり。";
+  });
+  const after = 16 + rows.length + 1;
+  ws.getCell(`B${after}`).value = "内訳は「請求明細」のとおり。";
+  ws.getCell(`B${after + 1}`).value = FORMULA_TEXT;
   ws.eachRow((row) => {
     row.eachCell((cell) => {
       cell.font = { ...font(), ...(cell.font ?? {}), name: FONT };
@@ -248,25 +267,15 @@ function detail(wb: ExcelJS.Workbook, run: RunDetail) {
     views: [{ state: "frozen", ySplit: 3 }],
     headerFooter: headerFooter(run),
   });
-  ws.columns = [
-    { width: 5 },
-    { width: 11 },
-    { width: 28 },
-    { width: 18 },
-    { width: 15 },
-    { width: 17 },
-    { width: 17 },
-    { width: 6 },
-    { width: 11 },
-    { width: 12 },
-    { width: 12 },
-    { width: 30 },
-  ];
+  ws.columns = [5, 9, 24, 15, 13, 15, 15, 5, 10, 10, 10, 12, 11, 11, 11, 30].map((width) => ({ width }));
   ws.getCell("A1").value = `請求明細　${run.municipalityName}　${warekiMonth(run.month)}分　${numberOf(run)}`;
   ws.getCell("A1").font = { name: FONT, size: 12, bold: true };
+  ws.getCell("A2").value = FORMULA_TEXT;
+  ws.getCell("A2").font = { name: FONT, size: 9 };
   const header = ws.getRow(3);
   header.values = [...DETAIL_HEADERS];
   header.font = { name: FONT, bold: true };
+  header.alignment = { vertical: "middle", wrapText: true };
   header.eachCell((c) => {
     c.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFE8EEF7" } };
     c.border = { bottom: { style: "thin" } };
@@ -280,29 +289,56 @@ function detail(wb: ExcelJS.Workbook, run: RunDetail) {
   });
   const first = 4;
   const last = 3 + run.lines.length;
-  const sum = (col: string, total: number) =>
-    run.lines.length ? { formula: `SUM(${col}${first}:${col}${last})`, result: total } : 0;
+  const money = ["H", "I", "J", "K", "L", "M"] as const;
+  const totalOf = {
+    H: "units",
+    I: "fee",
+    J: "residentCopay",
+    K: "cancellationFee",
+    L: "cancellationCopay",
+    M: "amount",
+  } as const;
+  // A formula with its result cached for readers that do not compute; exceljs drops a cached 0, so 0 is a value.
+  const sum = (col: (typeof money)[number], total: number) =>
+    total !== 0 ? { formula: `SUM(${col}${first}:${col}${last})`, result: total } : 0;
+  const blank = (n: number) => Array.from({ length: n }, () => "");
   const totalRow = ws.addRow([
     "",
     "合計",
     `${run.totals.lines}件`,
-    "",
-    "",
-    "",
-    "",
-    sum("H", run.totals.units),
-    sum("I", run.totals.fee),
-    sum("J", run.totals.residentCopay),
-    sum("K", run.totals.amount),
-    "",
+    ...blank(4),
+    ...money.map((c) => sum(c, run.totals[totalOf[c]])),
+    ...blank(3),
   ]);
   totalRow.font = { name: FONT, bold: true };
   totalRow.eachCell((c) => {
     c.border = { top: { style: "thin" }, bottom: { style: "double" } };
   });
-  for (const col of ["I", "J", "K"]) ws.getColumn(col).numFmt = NUM;
-  ws.getColumn("H").numFmt = NUM;
-  ws.autoFilter = { from: "A3", to: `L${Math.max(last, 3)}` };
+  // Subtotals per kind (利用, キャンセル料, 調整): each adds up the same way.
+  for (const k of kindSubtotals(run)) {
+    const sumIf = (col: (typeof money)[number], total: number) =>
+      total !== 0
+        ? { formula: `SUMIF(B${first}:B${last},"${k.label}",${col}${first}:${col}${last})`, result: total }
+        : 0;
+    const row = ws.addRow([
+      "",
+      `${k.label}小計`,
+      `${k.lines}件`,
+      ...blank(4),
+      ...money.map((c) => sumIf(c, k[totalOf[c]])),
+      ...blank(3),
+    ]);
+    row.font = { name: FONT };
+  }
+  for (const col of [...money, "N", "O"]) ws.getColumn(col).numFmt = NUM;
+  ws.autoFilter = { from: "A3", to: `P${Math.max(last, 3)}` };
+}
+
+/** The totals of each kind of line present (利用, キャンセル料, 調整), in that order. */
+export function kindSubtotals(run: Pick<RunDetail, "lines">) {
+  return (["use", "cancellation_fee", "adjustment"] as const)
+    .map((kind) => ({ kind, label: kindLabel(kind), ...sumLines(run.lines.filter((l) => l.kind === kind)) }))
+    .filter((k) => k.lines > 0);
 }
 
 function detailCells(l: LineDto, no: number) {
@@ -317,7 +353,11 @@ function detailCells(l: LineDto, no: number) {
     l.units,
     l.fee,
     l.residentCopay,
+    l.cancellationFee,
+    l.cancellationCopay,
     l.amount,
+    l.amountBefore ?? "",
+    l.amountAfter ?? "",
     l.note,
   ];
 }
@@ -403,9 +443,12 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
               row("対象月", warekiMonth(run.month)),
               row("件数", `${run.totals.lines}件`),
               row("利用回数", `${run.totals.units}回`),
-              row("委託料合計", yen(run.totals.fee)),
-              row("利用者負担額合計", yen(run.totals.residentCopay)),
-              row("請求額（市町村負担額）", yen(run.totals.amount), true),
+              row("委託料合計 (A)", yen(run.totals.fee)),
+              row("利用者負担額合計 (B)", yen(run.totals.residentCopay)),
+              row("キャンセル料合計 (C)", yen(run.totals.cancellationFee)),
+              row("キャンセル料のうち利用者負担 (D)", yen(run.totals.cancellationCopay)),
+              row("請求額 (A − B ＋ C − D)", yen(run.totals.amount), true),
+              ...kindSubtotals(run).map((k) => row(`　うち${k.label}（${k.lines}件）`, yen(k.amount))),
             ],
           }),
           p(""),
@@ -485,42 +528,33 @@ export async function facilityStatementXlsx(
   const ws = wb.addWorksheet("支払明細書", {
     pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
   });
-  ws.columns = [
-    { width: 5 },
-    { width: 12 },
-    { width: 11 },
-    { width: 18 },
-    { width: 15 },
-    { width: 17 },
-    { width: 6 },
-    { width: 11 },
-    { width: 12 },
-    { width: 12 },
-    { width: 20 },
-  ];
+  ws.columns = [5, 12, 11, 18, 15, 17, 6, 11, 12, 11, 12, 12, 20].map((width) => ({ width }));
   ws.getCell("A1").value = `支払明細書　${warekiMonth(month.text)}分`;
   ws.getCell("A1").font = { name: FONT, size: 14, bold: true };
   ws.getCell("A2").value = `${facility.name} 様`;
   ws.getCell("A3").value = `${facility.association.name}　${warekiDate(now)}`;
+  ws.getCell("A4").value = FORMULA_TEXT.replace("請求額", "支払額");
   const header = ws.getRow(5);
   header.values = [
     "No.",
     "市町村",
     "区分",
-    "利用者番号",
+    "利用者",
     "サービス種別",
     "利用開始日",
     "回数",
     "委託料",
     "利用者負担額",
+    "キャンセル料",
+    "キャンセル料のうち利用者負担",
     "支払額",
     "請求番号",
   ];
   header.font = { name: FONT, bold: true };
-  let total = 0;
+  header.alignment = { wrapText: true, vertical: "middle" };
+  const totals = sumLines(lines);
   lines.forEach((l, i) => {
     const run = runOf.get(l.runId);
-    total += l.amount;
     ws.addRow([
       i + 1,
       names.get(run?.municipalityCode ?? "") ?? run?.municipalityCode ?? "",
@@ -531,14 +565,31 @@ export async function facilityStatementXlsx(
       l.units,
       l.fee,
       l.residentCopay,
+      l.cancellationFee,
+      l.cancellationCopay,
       l.amount,
       run?.invoiceNumber ??
         (run?.total === 0 ? "請求なし" : `（未確定・${STATUS_JA[run?.status ?? ""] ?? ""}）`),
     ]).font = { name: FONT };
   });
-  const totalRow = ws.addRow(["", "合計", `${lines.length}件`, "", "", "", "", "", "", total, ""]);
+  const total = totals.amount;
+  const totalRow = ws.addRow([
+    "",
+    "合計",
+    `${lines.length}件`,
+    "",
+    "",
+    "",
+    totals.units,
+    totals.fee,
+    totals.residentCopay,
+    totals.cancellationFee,
+    totals.cancellationCopay,
+    total,
+    "",
+  ]);
   totalRow.font = { name: FONT, bold: true };
-  for (const col of ["H", "I", "J"]) ws.getColumn(col).numFmt = NUM;
+  for (const col of ["H", "I", "J", "K", "L"]) ws.getColumn(col).numFmt = NUM;
   const body = Buffer.from(await wb.xlsx.writeBuffer());
   return {
     body,
@@ -560,6 +611,8 @@ export const TOTALS_CSV_HEADER = [
   "回数",
   "委託料",
   "利用者負担額",
+  "キャンセル料",
+  "キャンセル料のうち利用者負担",
   "請求額",
 ];
 
@@ -585,13 +638,29 @@ export function totalsCsv(
         r.units,
         r.fee,
         r.residentCopay,
+        r.cancellationFee,
+        r.cancellationCopay,
         r.total,
       ]),
     );
   }
   for (const f of list.byFacility) {
     parts.push(
-      csvLine(["施設", "", "", f.facilityName, "", "", f.lines, f.units, f.fee, f.residentCopay, f.amount]),
+      csvLine([
+        "施設",
+        "",
+        "",
+        f.facilityName,
+        "",
+        "",
+        f.lines,
+        f.units,
+        f.fee,
+        f.residentCopay,
+        f.cancellationFee,
+        f.cancellationCopay,
+        f.amount,
+      ]),
     );
   }
   const text = parts.join("");
@@ -616,5 +685,7 @@ export type RunDetailLike = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   total: number;
 };

@@ -103,7 +103,17 @@ export async function computeMonth(
   const lines = finalizedRuns.length
     ? await db.billingLine.findMany({
         where: { runId: { in: finalizedRuns.map((r) => r.id) }, bookingId: { not: null } },
-        select: { id: true, runId: true, bookingId: true, amount: true },
+        select: {
+          id: true,
+          runId: true,
+          bookingId: true,
+          units: true,
+          fee: true,
+          residentCopay: true,
+          cancellationFee: true,
+          cancellationCopay: true,
+          amount: true,
+        },
       })
     : [];
   let earlierRows: BookingRow[] = [];
@@ -154,6 +164,11 @@ export async function computeMonth(
     const finalizedLines: FinalizedLine[] = (linesByCode.get(code) ?? []).map((l) => ({
       id: l.id.toString(),
       bookingId: l.bookingId as string,
+      units: l.units,
+      fee: l.fee,
+      residentCopay: l.residentCopay,
+      cancellationFee: l.cancellationFee,
+      cancellationCopay: l.cancellationCopay,
       amount: l.amount,
       month: runInfo.get(l.runId)?.month ?? "",
     }));
@@ -188,7 +203,11 @@ function lineData(runId: string, l: DraftLine): Prisma.BillingLineCreateManyInpu
     units: l.units,
     fee: l.fee,
     residentCopay: l.residentCopay,
+    cancellationFee: l.cancellationFee,
+    cancellationCopay: l.cancellationCopay,
     amount: l.amount,
+    amountBefore: l.amountBefore,
+    amountAfter: l.amountAfter,
     policyVersionId: l.policyVersionId,
     note: l.note,
     adjustsLineId: l.adjustsLineId === null ? null : BigInt(l.adjustsLineId),
@@ -210,7 +229,11 @@ function toDraft(l: StoredLine): DraftLine {
     units: l.units,
     fee: l.fee,
     residentCopay: l.residentCopay,
+    cancellationFee: l.cancellationFee,
+    cancellationCopay: l.cancellationCopay,
     amount: l.amount,
+    amountBefore: l.amountBefore,
+    amountAfter: l.amountAfter,
     policyVersionId: l.policyVersionId,
     note: l.note,
     adjustsLineId: l.adjustsLineId === null ? null : l.adjustsLineId.toString(),
@@ -237,14 +260,16 @@ async function insertLines(db: Db, rows: Prisma.BillingLineCreateManyInput[]): P
     const col = <T>(f: (r: Prisma.BillingLineCreateManyInput) => T) => chunk.map(f);
     await db.$executeRaw`
       INSERT INTO billing_line (run_id, kind, booking_id, facility_id, resident_id, resident_ref, service_type,
-        start_date, end_date, units, fee, resident_copay, amount, policy_version_id, note, adjusts_line_id)
+        start_date, end_date, units, fee, resident_copay, cancellation_fee, cancellation_copay, amount,
+        amount_before, amount_after, policy_version_id, note, adjusts_line_id)
       SELECT * FROM unnest(
         ${col((r) => r.runId)}::uuid[], ${col((r) => r.kind)}::text[], ${col((r) => r.bookingId ?? null)}::uuid[],
         ${col((r) => r.facilityId)}::uuid[], ${col((r) => r.residentId ?? null)}::uuid[],
         ${col((r) => r.residentRef ?? "")}::text[], ${col((r) => r.serviceType ?? null)}::text[]::"ServiceType"[],
         ${col((r) => date(r.startDate))}::date[], ${col((r) => date(r.endDate))}::date[],
         ${col((r) => r.units ?? 0)}::int[], ${col((r) => r.fee ?? 0)}::int[], ${col((r) => r.residentCopay ?? 0)}::int[],
-        ${col((r) => r.amount)}::int[], ${col((r) => r.policyVersionId ?? null)}::uuid[], ${col((r) => r.note ?? "")}::text[],
+        ${col((r) => r.cancellationFee ?? 0)}::int[], ${col((r) => r.cancellationCopay ?? 0)}::int[],
+        ${col((r) => r.amount)}::int[], ${col((r) => r.amountBefore ?? null)}::int[], ${col((r) => r.amountAfter ?? null)}::int[], ${col((r) => r.policyVersionId ?? null)}::uuid[], ${col((r) => r.note ?? "")}::text[],
         ${col((r) => (r.adjustsLineId === null || r.adjustsLineId === undefined ? null : String(r.adjustsLineId)))}::bigint[]
       )`;
   }
@@ -263,6 +288,8 @@ export type RunSummary = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   createdAt: string;
   updatedAt: string;
   reviewedAt: string | null;
@@ -284,7 +311,14 @@ async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>>
     by: ["runId"],
     where: { runId: { in: runIds } },
     _count: { _all: true },
-    _sum: { units: true, fee: true, residentCopay: true, amount: true },
+    _sum: {
+      units: true,
+      fee: true,
+      residentCopay: true,
+      cancellationFee: true,
+      cancellationCopay: true,
+      amount: true,
+    },
   });
   return new Map(
     groups.map((g) => [
@@ -294,6 +328,8 @@ async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>>
         units: g._sum.units ?? 0,
         fee: g._sum.fee ?? 0,
         residentCopay: g._sum.residentCopay ?? 0,
+        cancellationFee: g._sum.cancellationFee ?? 0,
+        cancellationCopay: g._sum.cancellationCopay ?? 0,
         amount: g._sum.amount ?? 0,
       },
     ]),
@@ -323,6 +359,8 @@ function summary(r: RunRow, names: Map<string, string>, totals: Map<string, Tota
     units: t.units,
     fee: t.fee,
     residentCopay: t.residentCopay,
+    cancellationFee: t.cancellationFee,
+    cancellationCopay: t.cancellationCopay,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
     reviewedAt: r.reviewedAt?.toISOString() ?? null,
@@ -474,7 +512,15 @@ export async function listRuns(
   const lines = runs.length
     ? await prisma.billingLine.findMany({
         where: { runId: { in: runs.map((r) => r.id) } },
-        select: { facilityId: true, units: true, fee: true, residentCopay: true, amount: true },
+        select: {
+          facilityId: true,
+          units: true,
+          fee: true,
+          residentCopay: true,
+          cancellationFee: true,
+          cancellationCopay: true,
+          amount: true,
+        },
       })
     : [];
   const byFacility = await withFacilityNames(prisma, totalsByFacility(lines));

@@ -1029,11 +1029,14 @@ export type UsageReportList = {
 
 // Billing (請求): the associations' monthly runs per municipality, invoices and lists.
 
+/** The columns add up: fee − residentCopay + cancellationFee − cancellationCopay = amount. */
 export type BillingTotals = {
   lines: number;
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   amount: number;
 };
 export type BillingFacilityTotals = BillingTotals & { facilityId: string; facilityName: string };
@@ -1050,6 +1053,8 @@ export type BillingRunSummary = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   createdAt: string;
   updatedAt: string;
   reviewedAt: string | null;
@@ -1078,7 +1083,12 @@ export type BillingLine = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   amount: number;
+  /** An adjustment: billed before (訂正前) and billable now (訂正後). */
+  amountBefore: number | null;
+  amountAfter: number | null;
   note: string;
   adjustsLineId: string | null;
 };

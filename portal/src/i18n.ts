@@ -1538,6 +1538,12 @@ const ja = {
       "確定時に作成して保存したファイルです。何度ダウンロードしても同じ内容で、下の SHA-256 で同一であることを確かめられます。",
     sha256: "SHA-256",
     bytes: (n: number) => `${n.toLocaleString("ja-JP")} バイト`,
+    cancellationFee: "キャンセル料",
+    cancellationCopay: "キャンセル料のうち利用者負担",
+    note: "備考",
+    beforeAfter: (before: string, after: string) => `（訂正前 ${before} → 訂正後 ${after}）`,
+    formula:
+      "各行と合計で、請求額 ＝ 委託料 − 利用者負担額 ＋ キャンセル料 − キャンセル料のうち利用者負担 です。",
     nothingToBill: "請求なし",
     noInvoice: "請求書なし",
     nothingToBillIntro:
@@ -3506,6 +3512,12 @@ const en: Dict = {
       "Made and stored when the run was finalized. Every download is the same file; the SHA-256 below proves it.",
     sha256: "SHA-256",
     bytes: (n: number) => `${n.toLocaleString("en")} bytes`,
+    cancellationFee: "Cancellation fee",
+    cancellationCopay: "Resident's part of the fee",
+    note: "Note",
+    beforeAfter: (before: string, after: string) => `(before ${before} → after ${after})`,
+    formula:
+      "On every line and in the totals: amount = fee − resident copay + cancellation fee − resident's part of the cancellation fee.",
     nothingToBill: "Nothing to bill",
     noInvoice: "No invoice",
     nothingToBillIntro:

@@ -18,7 +18,10 @@ import { clientFor, DEMO_USERS } from "../support/sessions.js";
 const MUNICIPALITIES = ["041009", "042072", "042153", "044211"]; // 仙台市, 名取市, 大崎市, 大和町
 const FROM = "2025-04";
 
-/** The detail sheet's total row (last row): [units, fee, copay, amount] and the number of data rows. */
+/**
+ * The detail sheet read by its header row (row 3): every line row's money columns, the 合計 row, and the cover's
+ * total. Asserts that every row adds up: 委託料 − 利用者負担額 + キャンセル料 − キャンセル料のうち利用者負担 = 請求額.
+ */
 async function xlsxTotals(body: Buffer) {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(body as any);
@@ -26,23 +29,54 @@ async function xlsxTotals(body: Buffer) {
   const detail = wb.getWorksheet("請求明細");
   expect(cover).toBeDefined();
   expect(detail).toBeDefined();
+  const col = new Map<string, number>();
+  detail!.getRow(3).eachCell((c, i) => col.set(String(c.value), i));
+  const num = (c: ExcelJS.CellValue) =>
+    typeof c === "object" && c !== null && "result" in c ? Number(c.result) : Number(c || 0);
+  const money = (row: ExcelJS.Row) => {
+    const v = (h: string) => num(row.getCell(col.get(h)!).value);
+    const m = {
+      fee: v("委託料"),
+      copay: v("利用者負担額"),
+      cancellationFee: v("キャンセル料"),
+      cancellationCopay: v("キャンセル料のうち利用者負担"),
+      amount: v("請求額"),
+    };
+    expect(m.fee - m.copay + m.cancellationFee - m.cancellationCopay, `row ${row.number}`).toBe(m.amount);
+    return m;
+  };
   let sum = 0;
   let rows = 0;
-  const last = detail!.lastRow!;
+  let detailTotal = Number.NaN;
   detail!.eachRow((row, i) => {
-    if (i <= 3 || i === last.number) return;
-    sum += Number(row.getCell(11).value);
-    rows++;
+    if (i <= 3) return;
+    const kind = String(row.getCell(2).value);
+    const m = money(row); // lines, the total and the subtotals all add up
+    if (kind === "合計") detailTotal = m.amount;
+    else if (!kind.endsWith("小計")) {
+      sum += m.amount;
+      rows++;
+    }
   });
-  const cell = (c: ExcelJS.CellValue) =>
-    typeof c === "object" && c !== null && "result" in c ? Number(c.result) : Number(c);
   return {
     coverTotal: Number(cover!.getCell("C14").value),
     coverText: [1, 2, 3, 5, 7, 9].flatMap((r) => cover!.getRow(r).values as any[]).join(" "),
     detailSum: sum,
-    detailTotal: cell(last.getCell(11).value),
+    detailTotal,
     rows,
   };
+}
+
+/** Every line and the totals of a run (as the API gives it) add up. */
+function expectAddsUp(run: any) {
+  for (const l of [...run.lines, run.totals]) {
+    expect(l.fee - l.residentCopay + l.cancellationFee - l.cancellationCopay, JSON.stringify(l)).toBe(
+      l.amount,
+    );
+  }
+  for (const l of run.lines.filter((x: any) => x.kind === "adjustment")) {
+    expect(l.amountAfter - l.amountBefore).toBe(l.amount);
+  }
 }
 
 async function docxText(body: Buffer) {
@@ -149,6 +183,7 @@ describe("billing runs, invoices and lists", () => {
       for (const month of months) {
         const runs = await closeMonth(assoc.client, month);
         for (const run of runs) {
+          expectAddsUp((await assoc.client.get(`api/billing/runs/${run.id}`)).json);
           expect(run.total).toBe(
             await ledgerTotal(t.hub.prisma, {
               associationId: assoc.id,
@@ -252,6 +287,8 @@ describe("billing runs, invoices and lists", () => {
           bookingId: cancelled.bookingId,
           amount: -cancelled.amount,
           adjustsLineId: cancelled.id,
+          amountBefore: cancelled.amount,
+          amountAfter: 0,
         }),
         expect.objectContaining({ bookingId: changed.bookingId, amount: 1_234, adjustsLineId: changed.id }),
       ]),
@@ -260,6 +297,7 @@ describe("billing runs, invoices and lists", () => {
     // Notes are in Japanese only.
     for (const l of adj) expect(l.note).toMatch(/^\d{4}年\d{1,2}月分 [^A-Za-z]+$/);
     expect(draft.total).toBe(-cancelled.amount + 1_234);
+    expectAddsUp(draft);
     // The finalized run is untouched.
     expect((await medical.get(`api/billing/runs/${run.id}`)).json.total).toBe(run.total);
     // Finalized: the ledger over every month equals the sum of the finalized runs.
@@ -508,7 +546,7 @@ describe("billing runs, invoices and lists", () => {
     expect([...utf.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = utf.body.toString("utf8").slice(1);
     expect(text.split("\r\n")[0]).toBe(
-      "区分,代表機関,市町村コード,市町村・施設,状態,請求番号,件数,回数,委託料,利用者負担額,請求額",
+      "区分,代表機関,市町村コード,市町村・施設,状態,請求番号,件数,回数,委託料,利用者負担額,キャンセル料,キャンセル料のうち利用者負担,請求額",
     );
     const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
     const muniRows = text.split("\r\n").filter((l) => l.startsWith("市町村,"));
@@ -524,7 +562,7 @@ describe("billing runs, invoices and lists", () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(st.body as any);
     const ws = wb.getWorksheet("支払明細書")!;
-    expect(Number(ws.lastRow!.getCell(10).value)).toBe(f.amount);
+    expect(Number(ws.lastRow!.getCell(12).value)).toBe(f.amount);
     // A facility of the other association is not in the medical association's statements.
     const mid = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "midwife" } });
     expect(

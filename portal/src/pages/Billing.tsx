@@ -378,6 +378,7 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
               </Show>
             </section>
           </Show>
+          <p>{b().formula}</p>
           <ScrollTable id="billing-lines" caption={b().linesCaption} compact>
             <thead>
               <tr>
@@ -387,7 +388,10 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                 <th scope="col">{b().units}</th>
                 <th scope="col">{b().fee}</th>
                 <th scope="col">{b().copay}</th>
+                <th scope="col">{b().cancellationFee}</th>
+                <th scope="col">{b().cancellationCopay}</th>
                 <th scope="col">{b().amount}</th>
+                <th scope="col">{b().note}</th>
               </tr>
             </thead>
             <tbody>
@@ -402,7 +406,16 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                     <td class="num">{l.units}</td>
                     <td class="num nowrap">{formatYen(l.fee)}</td>
                     <td class="num nowrap">{formatYen(l.residentCopay)}</td>
+                    <td class="num nowrap">{formatYen(l.cancellationFee)}</td>
+                    <td class="num nowrap">{formatYen(l.cancellationCopay)}</td>
                     <td class="num nowrap">{formatYen(l.amount)}</td>
+                    <td>
+                      {l.note}
+                      <Show when={l.amountBefore !== null}>
+                        {" "}
+                        {b().beforeAfter(formatYen(l.amountBefore ?? 0), formatYen(l.amountAfter ?? 0))}
+                      </Show>
+                    </td>
                   </tr>
                 )}
               </For>
@@ -415,7 +428,10 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                 <td class="num">{r().totals.units}</td>
                 <td class="num nowrap">{formatYen(r().totals.fee)}</td>
                 <td class="num nowrap">{formatYen(r().totals.residentCopay)}</td>
+                <td class="num nowrap">{formatYen(r().totals.cancellationFee)}</td>
+                <td class="num nowrap">{formatYen(r().totals.cancellationCopay)}</td>
                 <td class="num nowrap">{formatYen(r().totals.amount)}</td>
+                <td />
               </tr>
             </tfoot>
           </ScrollTable>
