@@ -32,6 +32,7 @@ import { sumLines } from "./engine.js";
 import { DOCX_TYPE, XLSX_TYPE } from "./mime.js";
 import type { FacilityListTotals, LineDto, RunDetail } from "./runs.js";
 import { listRuns, runDocument } from "./runs.js";
+import { type InvoiceContext, paymentDueDate } from "./settings.js";
 
 const FONT = "ＭＳ 明朝";
 const YEN = '"¥"#,##0;[Red]-"¥"#,##0';
@@ -146,20 +147,21 @@ export async function fixedPackage(body: Buffer, date: Date): Promise<Buffer> {
 /** Both files of a run (xlsx and docx), dated its 請求日. */
 export async function runDocuments(
   run: RunDetail,
+  ctx: InvoiceContext,
   now: Date = new Date(0),
 ): Promise<{ xlsx: InvoiceFile; docx: InvoiceFile }> {
   const date = issuedOn(run, now);
-  const [xlsx, docx] = await Promise.all([invoiceXlsx(run, date), invoiceDocx(run, date)]);
+  const [xlsx, docx] = await Promise.all([invoiceXlsx(run, ctx, date), invoiceDocx(run, ctx, date)]);
   return { xlsx, docx };
 }
 
 /** The invoice workbook: cover 請求書 and detail 請求明細, whose total equals the run's total. */
-export async function invoiceXlsx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
+export async function invoiceXlsx(run: RunDetail, ctx: InvoiceContext, issuedOn: Date): Promise<InvoiceFile> {
   const wb = new ExcelJS.Workbook();
   wb.creator = run.associationName;
   wb.created = issuedOn;
   wb.modified = issuedOn;
-  cover(wb, run, issuedOn);
+  cover(wb, run, ctx, issuedOn);
   detail(wb, run);
   const body = await fixedPackage(Buffer.from(await wb.xlsx.writeBuffer()), issuedOn);
   return { body, fileName: `${fileBase(run)}.xlsx`, contentType: XLSX_TYPE };
@@ -175,13 +177,47 @@ function headerFooter(run: RunDetail): Partial<ExcelJS.HeaderFooter> {
   return { oddHeader: `&C&"ＭＳ 明朝,太字"&16${DRAFT_MARK}`, oddFooter: footer };
 }
 
-function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
+/** The statement that the invoice bears no consumption tax, and why it needs no 登録番号. */
+export const TAX_NOTE =
+  "消費税等：非課税（産後ケア事業は母子保健法第17条の2に基づく事業であり、消費税法施行令第14条の3第7号により非課税です。このため適格請求書発行事業者の登録番号は記載していません。）";
+
+/** The issuer's lines, top right of the cover: address, association, 会長 and name, who answers for it. */
+export function issuerLines(run: Pick<RunDetail, "associationName">, ctx: InvoiceContext): string[] {
+  const i = ctx.issuer;
+  const unset = "（未設定）";
+  return [
+    `〒${i.postalCode || unset}　${i.address || unset}`,
+    run.associationName,
+    `${i.presidentTitle || unset}　${i.presidentName || unset}`,
+    `発行責任者：${i.responsibleName || unset}`,
+    `担当者：${i.contactName || unset}　電話：${i.phone || unset}`,
+    ctx.setting.sealRequired ? "" : "（押印省略）",
+  ];
+}
+
+/** Where and by when to pay: 支払期限, 振込先 (bank, branch, type, number, holder in kana), 債権者コード. */
+export function paymentLines(run: Pick<RunDetail, "issueDate">, ctx: InvoiceContext, issued: Date) {
+  const i = ctx.issuer;
+  const unset = "（未設定）";
+  const due = paymentDueDate(run.issueDate ?? formatDate(tokyoToday(issued)), ctx.setting);
+  return [
+    ["支払期限", warekiDay(due)],
+    [
+      "振込先",
+      `${i.bankName || unset}　${i.branchName || unset}　${i.accountType}　${i.accountNumber || unset}`,
+    ],
+    ["口座名義（カナ）", i.accountHolderKana || unset],
+    ...(ctx.creditorCode ? [["債権者コード", ctx.creditorCode]] : []),
+  ] as [string, string][];
+}
+
+function cover(wb: ExcelJS.Workbook, run: RunDetail, ctx: InvoiceContext, issuedOn: Date) {
   const ws = wb.addWorksheet("請求書", {
     pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 1 },
     views: [{ showGridLines: false }],
     headerFooter: headerFooter(run),
   });
-  ws.columns = [4, 34, 16, 16, 22, 4].map((width) => ({ width }));
+  ws.columns = [4, 30, 16, 16, 44, 6].map((width) => ({ width }));
   const font = (size = 11, bold = false) => ({ name: FONT, size, bold });
   if (isDraft(run)) {
     ws.getCell("B2").value = DRAFT_MARK;
@@ -198,12 +234,25 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
   title.alignment = { horizontal: "center" };
   ws.getCell("B7").value = addressee(run);
   ws.getCell("B7").font = font(14, true);
-  ws.getCell("E9").value = run.associationName;
-  ws.getCell("E9").font = font(12, true);
-  ws.getCell("E9").alignment = { horizontal: "right" };
-  ws.getCell("E10").value = "（代表機関）";
-  ws.getCell("E10").alignment = { horizontal: "right" };
-  ws.getCell("B12").value = "下記のとおり請求いたします。";
+  issuerLines(run, ctx).forEach((text, i) => {
+    const c = ws.getCell(`E${7 + i}`);
+    c.value = text;
+    c.alignment = { horizontal: "right", shrinkToFit: true };
+    if (i === 1) c.font = font(12, true);
+  });
+  if (ctx.setting.sealRequired) {
+    // The municipality still wants a seal: a box beside the president's name.
+    const seal = ws.getCell("F9");
+    seal.value = "印";
+    seal.alignment = { horizontal: "center", vertical: "middle" };
+    seal.border = {
+      top: { style: "thin" },
+      left: { style: "thin" },
+      bottom: { style: "thin" },
+      right: { style: "thin" },
+    };
+  }
+  ws.getCell("B12").value = `${subject(run)}について、下記のとおり請求いたします。`;
   ws.getCell("B14").value = "請求金額";
   ws.getCell("B14").font = font(14, true);
   ws.mergeCells("C14:E14");
@@ -228,24 +277,30 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
       k.amount,
       true,
     ]),
+    ...paymentLines(run, ctx, issuedOn),
   ];
   rows.forEach(([label, value, money], i) => {
     const r = 16 + i;
     ws.getCell(`B${r}`).value = label;
-    ws.mergeCells(`C${r}:D${r}`);
+    ws.mergeCells(`C${r}:E${r}`);
     const v = ws.getCell(`C${r}`);
     v.value = value;
     if (money) {
       v.numFmt = YEN;
       v.alignment = { horizontal: "right" };
     }
-    for (const c of ["B", "C", "D"]) {
+    for (const c of ["B", "C", "D", "E"]) {
       ws.getCell(`${c}${r}`).border = { top: { style: "thin" }, bottom: { style: "thin" } };
     }
   });
   const after = 16 + rows.length + 1;
   ws.getCell(`B${after}`).value = "内訳は「請求明細」のとおり。";
   ws.getCell(`B${after + 1}`).value = FORMULA_TEXT;
+  ws.mergeCells(`B${after + 2}:E${after + 3}`);
+  const tax = ws.getCell(`B${after + 2}`);
+  tax.value = TAX_NOTE;
+  tax.alignment = { wrapText: true, vertical: "top" };
+  ws.getRow(after + 2).height = 30;
   ws.eachRow((row) => {
     row.eachCell((cell) => {
       cell.font = { ...font(), ...(cell.font ?? {}), name: FONT };
@@ -388,7 +443,7 @@ function row(label: string, value: string, bold = false): TableRow {
 }
 
 /** The Word cover letter/invoice (請求書) of a run. */
-export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
+export async function invoiceDocx(run: RunDetail, ctx: InvoiceContext, issuedOn: Date): Promise<InvoiceFile> {
   const p = (
     text: string,
     opts: { align?: "left" | "right" | "center"; size?: number; bold?: boolean } = {},
@@ -431,8 +486,10 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
           p(`請求番号　${numberOf(run)}`, { align: "right" }),
           p(warekiDate(issuedOn), { align: "right" }),
           p(addressee(run), { size: 14, bold: true }),
-          p(run.associationName, { align: "right", size: 12, bold: true }),
-          p("（代表機関）", { align: "right" }),
+          ...issuerLines(run, ctx).map((text, i) =>
+            p(text, { align: "right", size: i === 1 ? 12 : 11, bold: i === 1 }),
+          ),
+          ...(ctx.setting.sealRequired ? [p("印　　　　", { align: "right" })] : []),
           p("請　求　書", { align: "center", size: 20, bold: true }),
           p(`${subject(run)}について、下記のとおり請求いたします。`),
           p(`請求金額　${yen(run.totals.amount)}`, { align: "center", size: 16, bold: true }),
@@ -449,10 +506,13 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
               row("キャンセル料のうち利用者負担 (D)", yen(run.totals.cancellationCopay)),
               row("請求額 (A − B ＋ C − D)", yen(run.totals.amount), true),
               ...kindSubtotals(run).map((k) => row(`　うち${k.label}（${k.lines}件）`, yen(k.amount))),
+              ...paymentLines(run, ctx, issuedOn).map(([label, value]) => row(label, value)),
             ],
           }),
           p(""),
           p("内訳は別添の請求明細（Excel）のとおりです。"),
+          p(FORMULA_TEXT, { size: 9 }),
+          p(TAX_NOTE, { size: 9 }),
           p("以上", { align: "right" }),
         ],
       },

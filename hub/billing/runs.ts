@@ -27,6 +27,7 @@ import {
   type Totals,
   totalsByFacility,
 } from "./engine.js";
+import { getIssuer, invoiceContext, missingIssuerFields } from "./settings.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -680,6 +681,14 @@ export async function finalizeRun(
   const month = parseMonth(run.month);
   if (!month) throw new Error(`billing run ${run.id} has a bad month ${run.month}`);
   const issueDate = issueDateFor(month, opts.issueDate, now);
+  // An invoice goes out only with who issues it and where to pay (hub/billing/settings.ts).
+  const missing = missingIssuerFields(await getIssuer(prisma, associationId));
+  if (missing.length) {
+    throw problems.conflict(
+      "issuer_incomplete",
+      `Fill in the association's invoice details first (${missing.join(", ")})`,
+    );
+  }
   const writers = await import("./invoices.js");
   const outcome = await prisma.$transaction(
     async (tx) => {
@@ -728,7 +737,7 @@ type Writers = typeof import("./invoices.js");
 
 /** Makes and stores a finalized run's files (xlsx, docx) with their sha-256. */
 async function storeDocuments(db: Db, run: RunDetail, writers: Writers): Promise<void> {
-  const files = await writers.runDocuments(run);
+  const files = await writers.runDocuments(run, await invoiceContext(db, run));
   // One statement: both files or neither, and a concurrent first download's files are kept as they are.
   await db.billingDocument.createMany({
     data: Object.entries(files).map(([kind, f]) => ({
@@ -760,7 +769,7 @@ export async function runDocument(
   }
   const writers = await import("./invoices.js");
   if (run.status !== "finalized") {
-    const f = (await writers.runDocuments(run, now))[kind];
+    const f = (await writers.runDocuments(run, await invoiceContext(prisma, run), now))[kind];
     return { body: f.body, fileName: f.fileName, run };
   }
   const find = () =>

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
@@ -582,7 +582,96 @@ describe("billing runs, invoices and lists", () => {
     expect(rows.some((r) => (r.detail as any).format === "zip")).toBe(true);
   });
 
-  it("LibreOffice opens the .xlsx and .docx (converted headlessly to PDF)", async (ctx) => {
+  it("issuer block and municipality settings: who may change them, audited, and what finalizing needs", async () => {
+    const own = await medical.get("api/billing/issuer");
+    expect(own.status, own.text).toBe(200);
+    expect(own.json).toMatchObject({ associationId: "medical", missing: [], accountType: "普通" });
+    expect(own.json.bankName).toContain("（架空）");
+    const { associationId: _a, missing: _m, ...issuer } = own.json;
+    expect((await sendai.put("api/billing/issuer", issuer)).status).toBe(403);
+    expect((await prefecture.get("api/billing/issuer")).status).toBe(422);
+    expect((await prefecture.get("api/billing/issuer?associationId=midwife")).json.associationId).toBe(
+      "midwife",
+    );
+    const bad = await medical.put("api/billing/issuer", { ...issuer, accountNumber: "12-34" });
+    expect(bad.status).toBe(400);
+    const changed = await medical.put("api/billing/issuer", { ...issuer, branchName: "（架空）県庁支店" });
+    expect(changed.status, changed.text).toBe(200);
+    const entry = await t.hub.prisma.auditLog.findFirstOrThrow({
+      where: { action: "billing.issuer.update", resourceId: "medical" },
+      orderBy: { at: "desc" },
+    });
+    expect((entry.detail as any).before.branchName).toBe(issuer.branchName);
+    expect((entry.detail as any).after.branchName).toBe("（架空）県庁支店");
+
+    // Municipality settings: the municipality itself or the prefecture; the associations only read.
+    const demo = await t.hub.prisma.municipalityBillingSetting.findUniqueOrThrow({
+      where: { municipalityCode: "041009" },
+    });
+    const setting = {
+      paymentDue: "days_after_issue",
+      paymentDays: 45,
+      sealRequired: false,
+      residentDisplay: "name",
+      creditorCodes: { medical: "（架空）0099999" },
+    };
+    expect((await sendai.put("api/municipalities/041009/billing-settings", setting)).status).toBe(200);
+    expect((await sendai.put("api/municipalities/042072/billing-settings", setting)).status).toBe(403);
+    expect((await medical.put("api/municipalities/041009/billing-settings", setting)).status).toBe(403);
+    const unknown = await prefecture.put("api/municipalities/041009/billing-settings", {
+      ...setting,
+      creditorCodes: { nobody: "1" },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.code).toBe("unknown_association");
+    const read = await medical.get("api/municipalities/041009/billing-settings");
+    expect(read.json).toMatchObject({ ...setting, municipalityCode: "041009" });
+    expect(
+      await t.hub.prisma.auditLog.count({
+        where: { action: "billing.municipality_setting.update", resourceId: "041009" },
+      }),
+    ).toBe(1);
+    // An incomplete issuer block: nothing is finalized without it.
+    await medical.put("api/billing/issuer", { ...issuer, accountNumber: "" });
+    const month = "2026-11";
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: MUNICIPALITIES[1] },
+    });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-02T00:00:00Z`),
+        endDate: new Date(`${month}-02T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: MUNICIPALITIES[1] });
+    const id = made.json.items[0].id;
+    await medical.post(`api/billing/runs/${id}/review`);
+    const refused = await medical.post(`api/billing/runs/${id}/finalize`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe("issuer_incomplete");
+    expect(refused.json.detail).toContain("accountNumber");
+    await medical.put("api/billing/issuer", issuer);
+    // Back as the demo had it (the prefecture may change it too).
+    await prefecture.put("api/municipalities/041009/billing-settings", {
+      paymentDue: demo.paymentDue,
+      paymentDays: demo.paymentDays,
+      sealRequired: demo.sealRequired,
+      residentDisplay: demo.residentDisplay,
+      creditorCodes: demo.creditorCodes,
+    });
+  });
+
+  it("LibreOffice renders every document of a month to PDF with everything a clerk needs", async (ctx) => {
     const soffice = spawnSync("sh", ["-c", "command -v soffice || command -v libreoffice"], {
       encoding: "utf8",
     });
@@ -594,24 +683,112 @@ describe("billing runs, invoices and lists", () => {
       ctx.skip();
       return;
     }
-    const run = (await medical.get(`api/billing/runs?month=${months[0]}`)).json.items[0];
+    const month = months[0] as string;
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const issuer = (await medical.get("api/billing/issuer")).json;
     const dir = mkdtempSync(path.join(tmpdir(), "billing-lo-"));
     try {
+      const zip = await JSZip.loadAsync(
+        (await binary(medical, `api/billing/invoices.zip?month=${month}`)).body,
+      );
+      const names = Object.keys(zip.files).sort();
+      // One PDF per file: LibreOffice names its output after the input without its extension.
+      const local = (n: string) => n.replace(/\.(xlsx|docx)$/, "-$1.$1");
+      for (const n of names) writeFileSync(path.join(dir, local(n)), await zip.file(n)!.async("nodebuffer"));
+      // A draft too: its mark must be on every page.
+      const draftMonth = "2026-12";
+      const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+      const resident = await t.hub.prisma.resident.findFirstOrThrow({
+        where: { municipalityCode: MUNICIPALITIES[0] },
+      });
+      await t.hub.prisma.booking.createMany({
+        data: Array.from({ length: 150 }, (_, i) => ({
+          residentId: resident.id,
+          facilityId: facility.id,
+          serviceType: "day" as const,
+          startDate: new Date(`${draftMonth}-0${1 + (i % 5)}T00:00:00Z`),
+          endDate: new Date(`${draftMonth}-0${1 + (i % 5)}T00:00:00Z`),
+          status: "used" as const,
+          source: "staff" as const,
+          units: 1,
+          fee: 15_000,
+          residentCopay: 1_000,
+          municipalityShare: 14_000,
+        })),
+      });
+      const draft = (
+        await medical.post("api/billing/runs", { month: draftMonth, municipalityCode: MUNICIPALITIES[0] })
+      ).json.items[0];
       for (const ext of ["xlsx", "docx"]) {
-        const { body } = await binary(medical, `api/billing/runs/${run.id}/invoice.${ext}`);
-        writeFileSync(path.join(dir, `invoice-${ext}.${ext}`), body);
-        execFileSync(
-          bin,
-          ["--headless", "--convert-to", "pdf", "--outdir", dir, path.join(dir, `invoice-${ext}.${ext}`)],
-          {
-            timeout: 120_000,
-            env: { ...process.env, HOME: dir },
-          },
-        );
+        const { body } = await binary(medical, `api/billing/runs/${draft.id}/invoice.${ext}`);
+        writeFileSync(path.join(dir, local(`draft.${ext}`)), body);
       }
-      expect(readdirSync(dir).filter((f) => f.endsWith(".pdf"))).toHaveLength(2);
+      const files = [...names, "draft.xlsx", "draft.docx"];
+      execFileSync(
+        bin,
+        ["--headless", "--convert-to", "pdf", "--outdir", dir, ...files.map((f) => path.join(dir, local(f)))],
+        {
+          timeout: 600_000,
+          env: { ...process.env, HOME: dir },
+        },
+      );
+      const text = (f: string) => {
+        const pdf = path.join(dir, local(f).replace(/\.(xlsx|docx)$/, ".pdf"));
+        const out = spawnSync("pdftotext", ["-layout", pdf, "-"], { encoding: "utf8" });
+        if (out.status !== 0) throw new Error(`pdftotext ${pdf}: ${out.stderr}`);
+        return out.stdout;
+      };
+      const flat = (s: string) => s.replace(/\s+/g, "");
+      for (const item of list.items.filter((r: any) => !r.nothingToBill)) {
+        const base = `invoice-medical-${month}-${item.municipalityCode}`;
+        const setting = (await medical.get(`api/municipalities/${item.municipalityCode}/billing-settings`))
+          .json;
+        for (const ext of ["xlsx", "docx"]) {
+          const pages = text(`${base}.${ext}`)
+            .split("\f")
+            .filter((p) => p.trim());
+          const all = flat(pages.join(""));
+          const must = [
+            item.invoiceNumber,
+            `${item.municipalityName}長様`,
+            "宮城県医師会",
+            flat(`${issuer.presidentTitle} ${issuer.presidentName}`),
+            flat(issuer.responsibleName),
+            issuer.phone,
+            flat(issuer.address),
+            "振込先",
+            flat(issuer.bankName),
+            issuer.accountNumber,
+            flat(issuer.accountHolderKana),
+            "支払期限",
+            "非課税",
+            "消費税法施行令第14条の3第7号",
+            yen(item.total),
+            setting.sealRequired ? "印" : "押印省略",
+            ...(setting.creditorCodes.medical ? ["債権者コード", flat(setting.creditorCodes.medical)] : []),
+          ];
+          for (const m of must) expect(all, `${base}.${ext}: ${m}`).toContain(m);
+          expect(all).not.toContain("見本");
+          expect(all).not.toContain("未設定");
+          // Page n/m on every page.
+          for (const [i, p] of pages.entries()) {
+            expect(flat(p), `${base}.${ext} page ${i + 1}`).toContain(`${i + 1}/${pages.length}`);
+          }
+        }
+      }
+      // The draft: 見本（未確定） on every page of both files; the detail runs over several pages with its header row.
+      for (const ext of ["xlsx", "docx"]) {
+        const pages = text(`draft.${ext}`)
+          .split("\f")
+          .filter((p) => p.trim());
+        for (const p of pages) expect(flat(p)).toContain("見本（未確定）");
+        if (ext === "xlsx") {
+          const detailPages = pages.filter((p) => flat(p).includes("No.区分施設名"));
+          expect(detailPages.length).toBeGreaterThan(1);
+        }
+      }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (!process.env.KEEP_LO) rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 600_000);
 });

@@ -11,7 +11,18 @@ import {
   runMonth,
   scopeAssociation,
 } from "../../billing/runs.js";
+import {
+  EMPTY_ISSUER,
+  getIssuer,
+  getSetting,
+  type IssuerProfile,
+  type MunicipalitySetting,
+  missingIssuerFields,
+  saveIssuer,
+  saveSetting,
+} from "../../billing/settings.js";
 import type { Actor } from "../../identity/actor.js";
+import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/policy.js";
 import { requireMonth } from "../../usage/monthly.js";
 import { problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
@@ -165,3 +176,57 @@ export const billingHandlers: Handlers = {
     return download(file);
   },
 };
+
+/** Invoice settings (issue 15, part 2): the association's issuer block, a municipality's invoice settings. */
+export const billingSettingsHandlers: Handlers = {
+  getBillingIssuer: async (req) => {
+    const actor = requireActor(req);
+    const associationId = associationFor(actor, str(req.query.associationId));
+    const issuer = (await getIssuer(req.hub.prisma, associationId)) ?? { ...EMPTY_ISSUER };
+    return { body: { associationId, ...issuer, missing: missingIssuerFields(issuer) } };
+  },
+
+  setBillingIssuer: async (req) => {
+    const actor = requireActor(req);
+    const associationId = ownAssociation(actor);
+    const saved = await saveIssuer(
+      req.hub.prisma,
+      actor,
+      req.ip,
+      associationId,
+      req.body as IssuerProfile,
+      req.hub.now(),
+    );
+    return { body: { associationId, ...saved, missing: missingIssuerFields(saved) } };
+  },
+
+  getMunicipalityBillingSettings: async (req) => {
+    const actor = requireActor(req);
+    const { code } = req.params as { code: string };
+    // The municipality itself and the prefecture; the associations read what their invoices will say.
+    if (actor.role !== "association") assertCanReadMunicipality(actor, code);
+    await requireMunicipality(req, code);
+    return { body: { municipalityCode: code, ...(await getSetting(req.hub.prisma, code)) } };
+  },
+
+  setMunicipalityBillingSettings: async (req) => {
+    const actor = requireActor(req);
+    const { code } = req.params as { code: string };
+    if (actor.role !== "prefecture") assertOwnMunicipality(actor, code);
+    await requireMunicipality(req, code);
+    const saved = await saveSetting(
+      req.hub.prisma,
+      actor,
+      req.ip,
+      code,
+      req.body as MunicipalitySetting,
+      req.hub.now(),
+    );
+    return { body: { municipalityCode: code, ...saved } };
+  },
+};
+
+async function requireMunicipality(req: OpRequest, code: string) {
+  const m = await req.hub.prisma.municipality.findUnique({ where: { code }, select: { code: true } });
+  if (!m) throw problems.notFound("municipality");
+}
