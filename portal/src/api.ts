@@ -1114,7 +1114,47 @@ export type BillingRunDetail = Omit<BillingRunSummary, "lines"> & {
   discrepancies: BillingDiscrepancy[];
 };
 
+export type BillingIssuer = {
+  associationId: string;
+  postalCode: string;
+  address: string;
+  presidentTitle: string;
+  presidentName: string;
+  responsibleName: string;
+  contactName: string;
+  phone: string;
+  bankName: string;
+  branchName: string;
+  accountType: "普通" | "当座";
+  accountNumber: string;
+  accountHolderKana: string;
+  /** Fields still empty: no run is finalized until there are none. */
+  missing: string[];
+};
+export type MunicipalityBillingSettings = {
+  municipalityCode: string;
+  paymentDue: "end_of_next_month" | "days_after_issue";
+  paymentDays: number;
+  sealRequired: boolean;
+  residentDisplay: "external_id" | "voucher_number" | "name";
+  creditorCodes: Record<string, string>;
+};
+
 export const billingApi = {
+  getIssuer: () => request<BillingIssuer>("GET", "api/billing/issuer"),
+  setIssuer: (body: Omit<BillingIssuer, "associationId" | "missing">) =>
+    request<BillingIssuer>("PUT", "api/billing/issuer", { body }),
+  getMunicipalitySettings: (code: string) =>
+    request<MunicipalityBillingSettings>(
+      "GET",
+      `api/municipalities/${encodeURIComponent(code)}/billing-settings`,
+    ),
+  setMunicipalitySettings: (code: string, body: Omit<MunicipalityBillingSettings, "municipalityCode">) =>
+    request<MunicipalityBillingSettings>(
+      "PUT",
+      `api/municipalities/${encodeURIComponent(code)}/billing-settings`,
+      { body },
+    ),
   listRuns: (month: string) => request<BillingRunList>("GET", "api/billing/runs", { query: { month } }),
   createRuns: (month: string, municipalityCode?: string) =>
     request<{ items: BillingRunSummary[]; skipped: string[] }>("POST", "api/billing/runs", {

@@ -1550,6 +1550,57 @@ const ja = {
       "この市町村への請求額は0円のため、請求書は作りません（請求なし）。確定しても請求番号は付きません。",
     draftMarked: "（確定前の請求書には各ページに「見本（未確定）」と印字されます）",
   },
+  billingSettings: {
+    nav: "請求書の設定",
+    title: "請求書の設定",
+    intro:
+      "請求書に印字する内容を設定します。変更は記録され、確定済みの請求書は作成時の内容のまま変わりません。",
+    issuerHeading: "発行者と振込先（代表機関）",
+    municipalityHeading: "この市町村の請求書の設定",
+    municipality: "市町村",
+    show: "表示",
+    save: "保存する",
+    saved: "保存しました。",
+    missing: (fields: string) =>
+      `未入力の項目があります（${fields}）。すべて入力するまで請求を確定できません。`,
+    fields: {
+      postalCode: "郵便番号",
+      address: "所在地",
+      presidentTitle: "代表者の役職",
+      presidentName: "代表者の氏名",
+      responsibleName: "発行責任者",
+      contactName: "担当者",
+      phone: "電話番号",
+      bankName: "金融機関名",
+      branchName: "支店名",
+      accountType: "預金種目",
+      accountNumber: "口座番号",
+      accountHolderKana: "口座名義（カナ）",
+    } as Record<string, string>,
+    hints: {
+      postalCode: "例：980-0000",
+      presidentTitle: "例：会長",
+      responsibleName:
+        "発行責任者と担当者・電話番号を記載すると、押印を省略できます（押印を求める市町村を除く）。",
+      accountNumber: "7桁の数字",
+      accountHolderKana: "全角カタカナ",
+    } as Record<string, string>,
+    paymentDue: "支払期限",
+    paymentDues: { end_of_next_month: "請求日の翌月末", days_after_issue: "請求日から指定日数後" } as Record<
+      string,
+      string
+    >,
+    paymentDays: "日数（「請求日から指定日数後」のとき）",
+    sealRequired: "請求書に押印欄を設ける（押印を求める場合）",
+    residentDisplay: "明細での利用者の表示",
+    residentDisplays: {
+      external_id: "宛名番号（ないときは利用券番号）",
+      voucher_number: "利用券番号",
+      name: "氏名",
+    } as Record<string, string>,
+    creditorCode: (association: string) => `債権者コード（${association}）`,
+    associations: { medical: "宮城県医師会", midwife: "宮城県助産師会" } as Record<string, string>,
+  },
   support: {
     navHelp: "ヘルプ",
     helpTitle: "ヘルプ・お問い合わせ",
@@ -3523,6 +3574,59 @@ const en: Dict = {
     nothingToBillIntro:
       "Nothing is billed to this municipality (¥0), so there is no invoice. Finalizing gives it no invoice number.",
     draftMarked: "(until finalized, every page of the invoice is marked 見本（未確定）, specimen)",
+  },
+  billingSettings: {
+    nav: "Invoice settings",
+    title: "Invoice settings",
+    intro: "What the invoices print. Changes are recorded; finalized invoices keep what they were made with.",
+    issuerHeading: "Issuer and bank account (association)",
+    municipalityHeading: "This municipality's invoice settings",
+    municipality: "Municipality",
+    show: "Show",
+    save: "Save",
+    saved: "Saved.",
+    missing: (fields: string) =>
+      `Some fields are empty (${fields}). No run can be finalized until all are filled in.`,
+    fields: {
+      postalCode: "Postal code",
+      address: "Address",
+      presidentTitle: "Representative's title",
+      presidentName: "Representative's name",
+      responsibleName: "Person responsible (発行責任者)",
+      contactName: "Contact person (担当者)",
+      phone: "Phone",
+      bankName: "Bank",
+      branchName: "Branch",
+      accountType: "Account type",
+      accountNumber: "Account number",
+      accountHolderKana: "Account holder (katakana)",
+    } as Record<string, string>,
+    hints: {
+      postalCode: "e.g. 980-0000",
+      presidentTitle: "e.g. 会長",
+      responsibleName:
+        "With the person responsible and a contact with phone number, the invoice needs no seal (unless the municipality asks for one).",
+      accountNumber: "7 digits",
+      accountHolderKana: "full-width katakana",
+    } as Record<string, string>,
+    paymentDue: "Payment due",
+    paymentDues: {
+      end_of_next_month: "End of the month after the invoice date",
+      days_after_issue: "A number of days after the invoice date",
+    } as Record<string, string>,
+    paymentDays: "Days (for “a number of days”)",
+    sealRequired: "A seal space on the invoice (where a seal is required)",
+    residentDisplay: "How the detail names a resident",
+    residentDisplays: {
+      external_id: "Resident number (宛名番号; else the voucher number)",
+      voucher_number: "Voucher number",
+      name: "Name",
+    } as Record<string, string>,
+    creditorCode: (association: string) => `Creditor code (${association})`,
+    associations: { medical: "Miyagi Medical Association", midwife: "Miyagi Midwives Association" } as Record<
+      string,
+      string
+    >,
   },
   support: {
     navHelp: "Help",
