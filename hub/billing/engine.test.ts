@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  addsUp,
   type BillableBooking,
   billable,
   computeBilling,
@@ -105,12 +106,39 @@ describe("computeBilling", () => {
       ["cancellation_fee", c.id, 5_000],
     ]);
     const fee = r.lines.find((l) => l.kind === "cancellation_fee");
-    expect(fee).toMatchObject({ units: 0, fee: 10_000, residentCopay: 0 });
-    expect(r.totals).toEqual({ lines: 3, units: 3, fee: 90_000, residentCopay: 9_000, amount: 76_000 });
+    // The cancellation fee and the resident's part of it have columns of their own: the line adds up.
+    expect(fee).toMatchObject({
+      units: 0,
+      fee: 0,
+      residentCopay: 0,
+      cancellationFee: 10_000,
+      cancellationCopay: 5_000,
+      amount: 5_000,
+    });
+    const none = { cancellationFee: 0, cancellationCopay: 0 };
+    expect(r.totals).toEqual({
+      lines: 3,
+      units: 3,
+      fee: 80_000,
+      residentCopay: 9_000,
+      cancellationFee: 10_000,
+      cancellationCopay: 5_000,
+      amount: 76_000,
+    });
     expect(r.byFacility).toEqual([
-      { facilityId: "f1", lines: 1, units: 2, fee: 60_000, residentCopay: 6_000, amount: 54_000 },
-      { facilityId: "f2", lines: 2, units: 1, fee: 30_000, residentCopay: 3_000, amount: 22_000 },
+      { facilityId: "f1", lines: 1, units: 2, fee: 60_000, residentCopay: 6_000, ...none, amount: 54_000 },
+      {
+        facilityId: "f2",
+        lines: 2,
+        units: 1,
+        fee: 20_000,
+        residentCopay: 3_000,
+        cancellationFee: 10_000,
+        cancellationCopay: 5_000,
+        amount: 22_000,
+      },
     ]);
+    for (const l of [...r.lines, r.totals, ...r.byFacility]) expect(addsUp(l)).toBe(true);
   });
 
   it("keeps the amounts of the policy version recorded on each booking (rules changed mid-month)", () => {
@@ -141,7 +169,15 @@ describe("computeBilling", () => {
     expect(r).toEqual({
       lines: [],
       discrepancies: [],
-      totals: { lines: 0, units: 0, fee: 0, residentCopay: 0, amount: 0 },
+      totals: {
+        lines: 0,
+        units: 0,
+        fee: 0,
+        residentCopay: 0,
+        cancellationFee: 0,
+        cancellationCopay: 0,
+        amount: 0,
+      },
       byFacility: [],
     });
   });
@@ -151,19 +187,35 @@ describe("computeBilling", () => {
     const r = computeBilling(
       input({
         earlierBookings: [b],
-        finalizedLines: [{ id: "41", bookingId: b.id, amount: 17_000, month: "2026-09" }],
+        finalizedLines: [
+          {
+            id: "41",
+            bookingId: b.id,
+            units: 1,
+            fee: 20_000,
+            residentCopay: 3_000,
+            cancellationFee: 0,
+            cancellationCopay: 0,
+            amount: 17_000,
+            month: "2026-09",
+          },
+        ],
       }),
     );
     expect(r.lines).toHaveLength(1);
+    // Each column is what is billable now less what was billed: the adjustment adds up too.
     expect(r.lines[0]).toMatchObject({
       kind: "adjustment",
       bookingId: b.id,
       amount: -17_000,
       adjustsLineId: "41",
-      units: 0,
-      fee: 0,
-      residentCopay: 0,
+      units: -1,
+      fee: -20_000,
+      residentCopay: -3_000,
+      amountBefore: 17_000,
+      amountAfter: 0,
     });
+    expect(addsUp(r.lines[0]!)).toBe(true);
     expect(r.totals.amount).toBe(-17_000);
   });
 
@@ -176,6 +228,7 @@ describe("computeBilling", () => {
       }),
     );
     expect(r.lines.map((l) => l.amount)).toEqual([-13_000]);
+    expect(r.lines[0]).toMatchObject({ amountBefore: 17_000, amountAfter: 4_000 });
   });
 
   it("adds a positive adjustment when amounts grew, and refers to the last finalized line", () => {
@@ -308,6 +361,71 @@ describe("discrepancies", () => {
   });
 });
 
+describe("lines that add up", () => {
+  it("every line, adjustment and total: 委託料 − 利用者負担額 + キャンセル料 − その利用者負担 = 請求額", () => {
+    const state = fc.record({
+      status: fc.constantFrom("used", "reported", "cancelled", "confirmed", "no_show"),
+      units: fc.integer({ min: 1, max: 7 }),
+      fee: fc.integer({ min: 0, max: 100_000 }),
+      copayPart: fc.double({ min: 0, max: 1, noNaN: true }),
+      cancellationFee: fc.integer({ min: 0, max: 50_000 }),
+      residentPart: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
+    const asBooking = (
+      id: string,
+      startDate: string,
+      x: ReturnType<typeof state.generate>["value"],
+    ): BillableBooking => {
+      const copay = Math.floor(x.fee * x.copayPart);
+      const feeShare = x.cancellationFee - Math.floor(x.cancellationFee * x.residentPart);
+      return booking({
+        id,
+        startDate,
+        endDate: startDate,
+        status: x.status,
+        units: x.units,
+        fee: x.fee,
+        residentCopay: copay,
+        municipalityShare: x.fee - copay,
+        cancellationFee: x.cancellationFee,
+        feeMunicipalityShare: feeShare,
+      });
+    };
+    // A booking billed in September (as it was then), and as it is now: October's draft adjusts it.
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(state, state), { maxLength: 20 }),
+        fc.array(state, { maxLength: 20 }),
+        (earlier, now) => {
+          const finalized = earlier.flatMap(([then], i) => {
+            const sept = computeBilling(
+              input({ month: "2026-09", bookings: [asBooking(`e${i}`, "2026-09-10", then)] }),
+            );
+            return sept.lines.map((l) => ({
+              ...l,
+              id: String(i + 1),
+              bookingId: l.bookingId as string,
+              month: "2026-09",
+            }));
+          });
+          const r = computeBilling(
+            input({
+              bookings: now.map((x, i) => asBooking(`n${i}`, "2026-10-10", x)),
+              earlierBookings: earlier.map(([, later], i) => asBooking(`e${i}`, "2026-09-10", later)),
+              finalizedLines: finalized,
+            }),
+          );
+          for (const l of [...r.lines, r.totals, ...r.byFacility])
+            expect(addsUp(l), JSON.stringify(l)).toBe(true);
+          for (const l of r.lines.filter((x) => x.kind === "adjustment")) {
+            expect(l.amount).toBe((l.amountAfter ?? 0) - (l.amountBefore ?? 0));
+          }
+        },
+      ),
+    );
+  });
+});
+
 describe("helpers", () => {
   it("numbers invoices per association, month and municipality", () => {
     expect(invoiceNumber("medical", "2026-11", "041009")).toBe("医-2026-11-041009");
@@ -319,7 +437,15 @@ describe("helpers", () => {
       { facilityId: "a", units: 2, fee: 20, residentCopay: 2, amount: 18 },
       { facilityId: "b", units: 0, fee: 0, residentCopay: 0, amount: -9 },
     ];
-    expect(sumLines(ls)).toEqual({ lines: 3, units: 3, fee: 30, residentCopay: 3, amount: 18 });
+    expect(sumLines(ls)).toEqual({
+      lines: 3,
+      units: 3,
+      fee: 30,
+      residentCopay: 3,
+      cancellationFee: 0,
+      cancellationCopay: 0,
+      amount: 18,
+    });
     expect(totalsByFacility(ls).map((f) => [f.facilityId, f.amount, f.lines])).toEqual([
       ["a", 18, 1],
       ["b", 0, 2],

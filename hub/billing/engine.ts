@@ -17,6 +17,10 @@
  *   after its month was finalized), the draft gets an `adjustment` line for the difference, pointing at the last
  *   finalized line of the booking (none for a use first billed late).
  * - Money is integer yen; the run's total is the sum of its lines.
+ * - Every line adds up: 委託料 − 利用者負担額 + キャンセル料 − キャンセル料の利用者負担 = 請求額 (fee − residentCopay +
+ *   cancellationFee − cancellationCopay = amount), and so does every total. A use fills the first two, a
+ *   cancellation fee the next two; an adjustment carries each column's difference (what is billable now less what
+ *   the finalized lines billed), with the amounts before (訂正前) and after (訂正後).
  */
 
 export type ServiceType = "stay" | "day" | "visit";
@@ -55,8 +59,37 @@ export type ReportFact = {
   startDate: string;
 };
 
-/** A line of a finalized run, as far as adjustments need it. */
-export type FinalizedLine = {
+/** The money columns of a line; they add up: fee − residentCopay + cancellationFee − cancellationCopay = amount. */
+export type LineColumns = {
+  units: number;
+  /** 委託料 of a use. */
+  fee: number;
+  /** 利用者負担額 of a use. */
+  residentCopay: number;
+  /** キャンセル料 (the whole fee). */
+  cancellationFee: number;
+  /** The resident's part of the cancellation fee. */
+  cancellationCopay: number;
+  /** 請求額: what the municipality is billed. */
+  amount: number;
+};
+
+const COLUMNS = ["units", "fee", "residentCopay", "cancellationFee", "cancellationCopay", "amount"] as const;
+const NONE: LineColumns = {
+  units: 0,
+  fee: 0,
+  residentCopay: 0,
+  cancellationFee: 0,
+  cancellationCopay: 0,
+  amount: 0,
+};
+
+/** Whether a line's columns add up (see LineColumns). */
+export const addsUp = (l: LineColumns) =>
+  l.fee - l.residentCopay + l.cancellationFee - l.cancellationCopay === l.amount;
+
+/** A line of a finalized run, as far as adjustments need it (columns left out count as 0). */
+export type FinalizedLine = Partial<LineColumns> & {
   id: string;
   bookingId: string;
   amount: number;
@@ -64,7 +97,7 @@ export type FinalizedLine = {
   month: string;
 };
 
-export type DraftLine = {
+export type DraftLine = LineColumns & {
   kind: BillingLineKind;
   bookingId: string | null;
   facilityId: string;
@@ -73,13 +106,12 @@ export type DraftLine = {
   serviceType: ServiceType | null;
   startDate: string | null;
   endDate: string | null;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  amount: number;
   policyVersionId: string | null;
   note: string;
   adjustsLineId: string | null;
+  /** An adjustment: what the finalized lines billed for the booking (訂正前) and what is billable now (訂正後). */
+  amountBefore: number | null;
+  amountAfter: number | null;
 };
 
 export type DiscrepancyCode =
@@ -100,7 +132,7 @@ export type Discrepancy = {
   actual?: number;
 };
 
-export type Totals = { lines: number; units: number; fee: number; residentCopay: number; amount: number };
+export type Totals = LineColumns & { lines: number };
 
 export type FacilityTotals = Totals & { facilityId: string };
 
@@ -140,8 +172,25 @@ export function billable(b: BillableBooking): { kind: "use" | "cancellation_fee"
   return null;
 }
 
-function lineOf(b: BillableBooking, kind: BillingLineKind, amount: number): DraftLine {
-  const isUse = kind === "use" || (kind === "adjustment" && USED.has(b.status));
+/** The columns a booking is billable for now, as a line of `kind` (a use or a cancellation fee), else none. */
+function columnsOf(b: BillableBooking): LineColumns {
+  const bill = billable(b);
+  if (bill?.kind === "use") {
+    return { ...NONE, units: b.units, fee: b.fee, residentCopay: b.residentCopay, amount: bill.amount };
+  }
+  if (bill?.kind === "cancellation_fee") {
+    // The resident's part is what the municipality does not pay: the columns add up by construction.
+    return {
+      ...NONE,
+      cancellationFee: b.cancellationFee,
+      cancellationCopay: b.cancellationFee - bill.amount,
+      amount: bill.amount,
+    };
+  }
+  return { ...NONE };
+}
+
+function lineOf(b: BillableBooking, kind: BillingLineKind, columns: LineColumns): DraftLine {
   return {
     kind,
     bookingId: b.id,
@@ -151,13 +200,12 @@ function lineOf(b: BillableBooking, kind: BillingLineKind, amount: number): Draf
     serviceType: b.serviceType,
     startDate: b.startDate,
     endDate: b.endDate,
-    units: kind === "cancellation_fee" ? 0 : isUse ? b.units : 0,
-    fee: kind === "cancellation_fee" ? b.cancellationFee : isUse ? b.fee : 0,
-    residentCopay: isUse ? b.residentCopay : 0,
-    amount,
+    ...columns,
     policyVersionId: b.policyVersionId,
     note: "",
     adjustsLineId: null,
+    amountBefore: null,
+    amountAfter: null,
   };
 }
 
@@ -165,22 +213,17 @@ const byStartThenId = (a: { startDate: string | null; bookingId: string | null }
   (a.startDate ?? "").localeCompare(b.startDate ?? "") ||
   (a.bookingId ?? "").localeCompare(b.bookingId ?? "");
 
-export function sumLines(
-  lines: readonly Pick<DraftLine, "units" | "fee" | "residentCopay" | "amount">[],
-): Totals {
-  const t: Totals = { lines: 0, units: 0, fee: 0, residentCopay: 0, amount: 0 };
+export function sumLines(lines: readonly Partial<LineColumns>[]): Totals {
+  const t: Totals = { lines: 0, ...NONE };
   for (const l of lines) {
     t.lines++;
-    t.units += l.units;
-    t.fee += l.fee;
-    t.residentCopay += l.residentCopay;
-    t.amount += l.amount;
+    for (const c of COLUMNS) t[c] += l[c] ?? 0;
   }
   return t;
 }
 
 export function totalsByFacility(
-  lines: readonly Pick<DraftLine, "facilityId" | "units" | "fee" | "residentCopay" | "amount">[],
+  lines: readonly (Partial<LineColumns> & { facilityId: string })[],
 ): FacilityTotals[] {
   const groups = new Map<string, (typeof lines)[number][]>();
   for (const l of lines) {
@@ -198,17 +241,17 @@ export function computeBilling(input: EngineInput): EngineResult {
   const lines: DraftLine[] = [];
   for (const b of input.bookings) {
     const bill = billable(b);
-    if (bill) lines.push(lineOf(b, bill.kind, bill.amount));
+    if (bill) lines.push(lineOf(b, bill.kind, columnsOf(b)));
   }
   lines.sort(byStartThenId);
 
-  // Adjustments of earlier finalized months.
-  const billed = new Map<string, { sum: number; last: FinalizedLine }>();
+  // Adjustments of earlier finalized months: per booking, the sum of its finalized lines' columns.
+  const billed = new Map<string, { sum: LineColumns; last: FinalizedLine }>();
   for (const l of input.finalizedLines) {
     const cur = billed.get(l.bookingId);
-    if (!cur) billed.set(l.bookingId, { sum: l.amount, last: l });
+    if (!cur) billed.set(l.bookingId, { sum: { ...NONE, ...pickColumns(l) }, last: l });
     else {
-      cur.sum += l.amount;
+      for (const c of COLUMNS) cur.sum[c] += l[c] ?? 0;
       if (l.month > cur.last.month || (l.month === cur.last.month && compareIds(l.id, cur.last.id) > 0)) {
         cur.last = l;
       }
@@ -219,12 +262,16 @@ export function computeBilling(input: EngineInput): EngineResult {
   for (const b of input.earlierBookings) {
     if (b.startDate.slice(0, 7) >= input.month || seen.has(b.id)) continue;
     seen.add(b.id);
-    const expected = billable(b)?.amount ?? 0;
+    const after = columnsOf(b);
     const prior = billed.get(b.id);
-    const diff = expected - (prior?.sum ?? 0);
-    if (diff === 0) continue;
+    const before = prior?.sum ?? NONE;
+    if (after.amount === before.amount) continue;
+    const diff = { ...NONE };
+    for (const c of COLUMNS) diff[c] = after[c] - before[c];
     const line = lineOf(b, "adjustment", diff);
     line.adjustsLineId = prior?.last.id ?? null;
+    line.amountBefore = before.amount;
+    line.amountAfter = after.amount;
     line.note = adjustmentNote(b, prior !== undefined);
     adjustments.push(line);
   }
@@ -239,12 +286,24 @@ export function computeBilling(input: EngineInput): EngineResult {
   };
 }
 
+/** Why an adjustment line exists, in Japanese for the clerk (the month in 和暦 is added by the documents). */
 function adjustmentNote(b: BillableBooking, wasBilled: boolean): string {
-  const month = b.startDate.slice(0, 7);
-  if (!wasBilled) return `${month}分 確定後の利用・キャンセル料 (late)`;
-  if (b.status === "cancelled") return `${month}分 請求後のキャンセル (cancelled after billing)`;
-  if (!USED.has(b.status)) return `${month}分 請求後の取消 (${b.status} after billing)`;
-  return `${month}分 金額の訂正 (amount corrected)`;
+  const [y, m] = b.startDate.split("-").map(Number) as [number, number];
+  const month = `${y}年${m}月分`;
+  if (!wasBilled) {
+    return b.status === "cancelled"
+      ? `${month} 請求確定後に生じたキャンセル料`
+      : `${month} 請求確定後に使用済となった利用`;
+  }
+  if (b.status === "cancelled") return `${month} 請求後のキャンセル（既請求額の取消）`;
+  if (!USED.has(b.status)) return `${month} 請求後の取消（既請求額の取消）`;
+  return `${month} 金額の訂正`;
+}
+
+function pickColumns(l: Partial<LineColumns>): Partial<LineColumns> {
+  const out: Partial<LineColumns> = {};
+  for (const c of COLUMNS) if (l[c] !== undefined) out[c] = l[c];
+  return out;
 }
 
 /** Numeric ids (BigInt as text) compare by value. */
@@ -297,6 +356,12 @@ export function findDiscrepancies(input: Pick<EngineInput, "today" | "bookings" 
   );
 }
 
+/**
+ * Whether a run has nothing to bill (a total of ¥0): finalized, it gets no invoice number and no documents and is
+ * listed as 請求なし, so a clerk never receives a numbered ¥0 invoice.
+ */
+export const nothingToBill = (run: { total: number }) => run.total === 0;
+
 /** "医-2026-11-041009": the invoice number of a finalized run. */
 export function invoiceNumber(associationId: string, month: string, municipalityCode: string): string {
   const prefix = associationId === "medical" ? "医" : associationId === "midwife" ? "助" : associationId;
@@ -307,7 +372,15 @@ export function invoiceNumber(associationId: string, month: string, municipality
 export function sameLines(a: readonly DraftLine[], b: readonly DraftLine[]): boolean {
   if (a.length !== b.length) return false;
   const key = (l: DraftLine) =>
-    [l.kind, l.bookingId, l.facilityId, l.units, l.fee, l.residentCopay, l.amount, l.adjustsLineId].join("|");
+    [
+      l.kind,
+      l.bookingId,
+      l.facilityId,
+      ...COLUMNS.map((c) => l[c]),
+      l.adjustsLineId,
+      l.amountBefore,
+      l.amountAfter,
+    ].join("|");
   const ka = a.map(key).sort();
   const kb = b.map(key).sort();
   return ka.every((k, i) => k === kb[i]);

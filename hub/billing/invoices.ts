@@ -9,7 +9,10 @@ import {
   AlignmentType,
   BorderStyle,
   Document,
+  Footer,
+  Header,
   Packer,
+  PageNumber,
   Paragraph,
   Table,
   TableCell,
@@ -23,9 +26,13 @@ import JSZip from "jszip";
 import { csvLine } from "../bookings/export.js";
 import type { PrismaClient } from "../db/client.js";
 import { problems } from "../http/problem.js";
+import { formatDate, tokyoToday } from "../inventory/dates.js";
 import type { Month } from "../usage/monthly.js";
+import { sumLines } from "./engine.js";
+import { DOCX_TYPE, XLSX_TYPE } from "./mime.js";
 import type { FacilityListTotals, LineDto, RunDetail } from "./runs.js";
-import { getRun, listRuns } from "./runs.js";
+import { listRuns, runDocument } from "./runs.js";
+import { type InvoiceContext, paymentDueDate } from "./settings.js";
 
 const FONT = "ＭＳ 明朝";
 const YEN = '"¥"#,##0;[Red]-"¥"#,##0';
@@ -64,52 +71,158 @@ const KIND: Record<string, string> = { use: "利用", cancellation_fee: "キャ�
 export const serviceLabel = (s: string | null) => (s ? (SERVICE[s] ?? s) : "");
 export const kindLabel = (k: string) => KIND[k] ?? k;
 
+/** The mark on every page of a draft's documents (and never on a finalized run's). */
+export const DRAFT_MARK = "見本（未確定）";
+const isDraft = (run: Pick<RunDetail, "status">) => run.status !== "finalized";
+const STATUS_JA: Record<string, string> = { draft: "下書き", reviewed: "確認済", finalized: "確定" };
+
 /** The run's invoice number, or a marker that it is not final yet. */
-const numberOf = (run: RunDetail) => run.invoiceNumber ?? `（未確定 ${run.status}）`;
+const numberOf = (run: RunDetail) =>
+  run.invoiceNumber ?? `${DRAFT_MARK}（${STATUS_JA[run.status] ?? run.status}）`;
+
 const addressee = (run: RunDetail) => `${run.municipalityName}長 様`;
 const subject = (run: RunDetail) => `${warekiMonth(run.month)}分 産後ケア事業委託料`;
 
 export type InvoiceFile = { body: Buffer; fileName: string; contentType: string };
 
-export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-export const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+export { DOCX_TYPE, XLSX_TYPE };
 
 const fileBase = (run: RunDetail) =>
   `invoice-${run.associationId}-${run.month}-${run.municipalityCode}${run.status === "finalized" ? "" : "-draft"}`;
 
+/** The detail sheet's columns; the money columns add up on every row: I − J + K − L = M. */
 const DETAIL_HEADERS = [
   "No.",
   "区分",
   "施設名",
-  "利用者番号",
+  "利用者",
   "サービス種別",
   "利用開始日",
   "利用終了日",
   "回数",
   "委託料",
   "利用者負担額",
+  "キャンセル料",
+  "キャンセル料のうち利用者負担",
   "請求額",
+  "訂正前請求額",
+  "訂正後請求額",
   "備考",
 ] as const;
 
+/** How the columns add up, printed above the detail and on the cover. */
+export const FORMULA_TEXT = "請求額 ＝ 委託料 − 利用者負担額 ＋ キャンセル料 − キャンセル料のうち利用者負担";
+
+/**
+ * The 請求日 of a run's documents: a finalized run's own (its finalization date unless the association chose
+ * another), a draft's today (Asia/Tokyo). Noon in Tokyo, so the 和暦 date never depends on the time zone.
+ */
+export function issuedOn(run: Pick<RunDetail, "issueDate">, now: Date): Date {
+  const day = run.issueDate ?? formatDate(tokyoToday(now));
+  return new Date(`${day}T03:00:00Z`);
+}
+
+/**
+ * An OOXML package (xlsx, docx are zips) rewritten so that its bytes depend only on its content and `date`: the
+ * writers stamp the clock into docProps/core.xml and into every zip entry, so the same invoice made twice would
+ * differ. Entries keep their order; the document's created/modified become `date`.
+ */
+export async function fixedPackage(body: Buffer, date: Date): Promise<Buffer> {
+  const src = await JSZip.loadAsync(body);
+  const out = new JSZip();
+  const stamp = date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  for (const [name, entry] of Object.entries(src.files)) {
+    if (entry.dir) continue;
+    let data: Buffer | string = await entry.async("nodebuffer");
+    if (name === "docProps/core.xml") {
+      data = data
+        .toString("utf8")
+        .replace(/(<dcterms:(created|modified)[^>]*>)[^<]*(<\/dcterms:\2>)/g, `$1${stamp}$3`);
+    }
+    out.file(name, data, { date, createFolders: false });
+  }
+  return out.generateAsync({ type: "nodebuffer", compression: "DEFLATE", compressionOptions: { level: 6 } });
+}
+
+/** Both files of a run (xlsx and docx), dated its 請求日. */
+export async function runDocuments(
+  run: RunDetail,
+  ctx: InvoiceContext,
+  now: Date = new Date(0),
+): Promise<{ xlsx: InvoiceFile; docx: InvoiceFile }> {
+  const date = issuedOn(run, now);
+  const [xlsx, docx] = await Promise.all([invoiceXlsx(run, ctx, date), invoiceDocx(run, ctx, date)]);
+  return { xlsx, docx };
+}
+
 /** The invoice workbook: cover 請求書 and detail 請求明細, whose total equals the run's total. */
-export async function invoiceXlsx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
+export async function invoiceXlsx(run: RunDetail, ctx: InvoiceContext, issuedOn: Date): Promise<InvoiceFile> {
   const wb = new ExcelJS.Workbook();
   wb.creator = run.associationName;
   wb.created = issuedOn;
-  cover(wb, run, issuedOn);
+  wb.modified = issuedOn;
+  cover(wb, run, ctx, issuedOn);
   detail(wb, run);
-  const body = Buffer.from(await wb.xlsx.writeBuffer());
+  const body = await fixedPackage(Buffer.from(await wb.xlsx.writeBuffer()), issuedOn);
   return { body, fileName: `${fileBase(run)}.xlsx`, contentType: XLSX_TYPE };
 }
 
-function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
+/**
+ * The printed header and footer of a sheet: a draft's 見本（未確定） mark on every page (header), the invoice
+ * number and page n/m (footer).
+ */
+function headerFooter(run: RunDetail): Partial<ExcelJS.HeaderFooter> {
+  const footer = `&L${run.invoiceNumber ?? ""}&R&P / &N`;
+  if (!isDraft(run)) return { oddFooter: footer };
+  return { oddHeader: `&C&"ＭＳ 明朝,太字"&16${DRAFT_MARK}`, oddFooter: footer };
+}
+
+/** The statement that the invoice bears no consumption tax, and why it needs no 登録番号. */
+export const TAX_NOTE =
+  "消費税等：非課税（産後ケア事業は母子保健法第17条の2に基づく事業であり、消費税法施行令第14条の3第7号により非課税です。このため適格請求書発行事業者の登録番号は記載していません。）";
+
+/** The issuer's lines, top right of the cover: address, association, 会長 and name, who answers for it. */
+export function issuerLines(run: Pick<RunDetail, "associationName">, ctx: InvoiceContext): string[] {
+  const i = ctx.issuer;
+  const unset = "（未設定）";
+  return [
+    `〒${i.postalCode || unset}　${i.address || unset}`,
+    run.associationName,
+    `${i.presidentTitle || unset}　${i.presidentName || unset}`,
+    `発行責任者：${i.responsibleName || unset}`,
+    `担当者：${i.contactName || unset}　電話：${i.phone || unset}`,
+    ctx.setting.sealRequired ? "" : "（押印省略）",
+  ];
+}
+
+/** Where and by when to pay: 支払期限, 振込先 (bank, branch, type, number, holder in kana), 債権者コード. */
+export function paymentLines(run: Pick<RunDetail, "issueDate">, ctx: InvoiceContext, issued: Date) {
+  const i = ctx.issuer;
+  const unset = "（未設定）";
+  const due = paymentDueDate(run.issueDate ?? formatDate(tokyoToday(issued)), ctx.setting);
+  return [
+    ["支払期限", warekiDay(due)],
+    [
+      "振込先",
+      `${i.bankName || unset}　${i.branchName || unset}　${i.accountType}　${i.accountNumber || unset}`,
+    ],
+    ["口座名義（カナ）", i.accountHolderKana || unset],
+    ...(ctx.creditorCode ? [["債権者コード", ctx.creditorCode]] : []),
+  ] as [string, string][];
+}
+
+function cover(wb: ExcelJS.Workbook, run: RunDetail, ctx: InvoiceContext, issuedOn: Date) {
   const ws = wb.addWorksheet("請求書", {
     pageSetup: { paperSize: 9, orientation: "portrait", fitToPage: true, fitToWidth: 1, fitToHeight: 1 },
     views: [{ showGridLines: false }],
+    headerFooter: headerFooter(run),
   });
-  ws.columns = [{ width: 4 }, { width: 22 }, { width: 18 }, { width: 18 }, { width: 22 }, { width: 4 }];
+  ws.columns = [4, 30, 16, 16, 44, 6].map((width) => ({ width }));
   const font = (size = 11, bold = false) => ({ name: FONT, size, bold });
+  if (isDraft(run)) {
+    ws.getCell("B2").value = DRAFT_MARK;
+    ws.getCell("B2").font = font(16, true);
+  }
   ws.getCell("E2").value = `請求番号　${numberOf(run)}`;
   ws.getCell("E2").alignment = { horizontal: "right" };
   ws.getCell("E3").value = warekiDate(issuedOn);
@@ -121,12 +234,25 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
   title.alignment = { horizontal: "center" };
   ws.getCell("B7").value = addressee(run);
   ws.getCell("B7").font = font(14, true);
-  ws.getCell("E9").value = run.associationName;
-  ws.getCell("E9").font = font(12, true);
-  ws.getCell("E9").alignment = { horizontal: "right" };
-  ws.getCell("E10").value = "（代表機関）";
-  ws.getCell("E10").alignment = { horizontal: "right" };
-  ws.getCell("B12").value = "下記のとおり請求いたします。";
+  issuerLines(run, ctx).forEach((text, i) => {
+    const c = ws.getCell(`E${7 + i}`);
+    c.value = text;
+    c.alignment = { horizontal: "right", shrinkToFit: true };
+    if (i === 1) c.font = font(12, true);
+  });
+  if (ctx.setting.sealRequired) {
+    // The municipality still wants a seal: a box beside the president's name.
+    const seal = ws.getCell("F9");
+    seal.value = "印";
+    seal.alignment = { horizontal: "center", vertical: "middle" };
+    seal.border = {
+      top: { style: "thin" },
+      left: { style: "thin" },
+      bottom: { style: "thin" },
+      right: { style: "thin" },
+    };
+  }
+  ws.getCell("B12").value = `${subject(run)}について、下記のとおり請求いたします。`;
   ws.getCell("B14").value = "請求金額";
   ws.getCell("B14").font = font(14, true);
   ws.mergeCells("C14:E14");
@@ -136,29 +262,45 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
   total.font = font(16, true);
   total.alignment = { horizontal: "center" };
   total.border = { bottom: { style: "double" } };
-  ws.getCell("B16").value = "件名";
-  ws.getCell("C16").value = subject(run);
-  ws.getCell("B17").value = "対象月";
-  ws.getCell("C17").value = warekiMonth(run.month);
-  ws.getCell("B18").value = "件数";
-  ws.getCell("C18").value = run.totals.lines;
-  ws.getCell("B19").value = "利用回数";
-  ws.getCell("C19").value = run.totals.units;
-  ws.getCell("B20").value = "委託料合計";
-  ws.getCell("C20").value = run.totals.fee;
-  ws.getCell("C20").numFmt = YEN;
-  ws.getCell("B21").value = "利用者負担額合計";
-  ws.getCell("C21").value = run.totals.residentCopay;
-  ws.getCell("C21").numFmt = YEN;
-  ws.getCell("B22").value = "請求額（市町村負担額）";
-  ws.getCell("C22").value = run.totals.amount;
-  ws.getCell("C22").numFmt = YEN;
-  for (let r = 16; r <= 22; r++) {
-    for (const c of ["B", "C"]) {
+  const rows: [string, string | number, boolean?][] = [
+    ["件名", subject(run)],
+    ["対象月", warekiMonth(run.month)],
+    ["件数", `${run.totals.lines}件`],
+    ["利用回数", `${run.totals.units}回`],
+    ["委託料合計 (A)", run.totals.fee, true],
+    ["利用者負担額合計 (B)", run.totals.residentCopay, true],
+    ["キャンセル料合計 (C)", run.totals.cancellationFee, true],
+    ["キャンセル料のうち利用者負担 (D)", run.totals.cancellationCopay, true],
+    ["請求額 (A − B ＋ C − D)", run.totals.amount, true],
+    ...kindSubtotals(run).map((k): [string, number, boolean] => [
+      `　うち${k.label}（${k.lines}件）`,
+      k.amount,
+      true,
+    ]),
+    ...paymentLines(run, ctx, issuedOn),
+  ];
+  rows.forEach(([label, value, money], i) => {
+    const r = 16 + i;
+    ws.getCell(`B${r}`).value = label;
+    ws.mergeCells(`C${r}:E${r}`);
+    const v = ws.getCell(`C${r}`);
+    v.value = value;
+    if (money) {
+      v.numFmt = YEN;
+      v.alignment = { horizontal: "right" };
+    }
+    for (const c of ["B", "C", "D", "E"]) {
       ws.getCell(`${c}${r}`).border = { top: { style: "thin" }, bottom: { style: "thin" } };
     }
-  }
-  ws.getCell("B24").value = "内訳は「請求明細」のとおり。";
+  });
+  const after = 16 + rows.length + 1;
+  ws.getCell(`B${after}`).value = "内訳は「請求明細」のとおり。";
+  ws.getCell(`B${after + 1}`).value = FORMULA_TEXT;
+  ws.mergeCells(`B${after + 2}:E${after + 3}`);
+  const tax = ws.getCell(`B${after + 2}`);
+  tax.value = TAX_NOTE;
+  tax.alignment = { wrapText: true, vertical: "top" };
+  ws.getRow(after + 2).height = 30;
   ws.eachRow((row) => {
     row.eachCell((cell) => {
       cell.font = { ...font(), ...(cell.font ?? {}), name: FONT };
@@ -168,28 +310,27 @@ function cover(wb: ExcelJS.Workbook, run: RunDetail, issuedOn: Date) {
 
 function detail(wb: ExcelJS.Workbook, run: RunDetail) {
   const ws = wb.addWorksheet("請求明細", {
-    pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    pageSetup: {
+      paperSize: 9,
+      orientation: "landscape",
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      // The header row is printed again at the top of every page.
+      printTitlesRow: "3:3",
+    },
     views: [{ state: "frozen", ySplit: 3 }],
+    headerFooter: headerFooter(run),
   });
-  ws.columns = [
-    { width: 5 },
-    { width: 11 },
-    { width: 28 },
-    { width: 18 },
-    { width: 15 },
-    { width: 17 },
-    { width: 17 },
-    { width: 6 },
-    { width: 11 },
-    { width: 12 },
-    { width: 12 },
-    { width: 30 },
-  ];
+  ws.columns = [5, 9, 24, 15, 13, 15, 15, 5, 10, 10, 10, 12, 11, 11, 11, 30].map((width) => ({ width }));
   ws.getCell("A1").value = `請求明細　${run.municipalityName}　${warekiMonth(run.month)}分　${numberOf(run)}`;
   ws.getCell("A1").font = { name: FONT, size: 12, bold: true };
+  ws.getCell("A2").value = FORMULA_TEXT;
+  ws.getCell("A2").font = { name: FONT, size: 9 };
   const header = ws.getRow(3);
   header.values = [...DETAIL_HEADERS];
   header.font = { name: FONT, bold: true };
+  header.alignment = { vertical: "middle", wrapText: true };
   header.eachCell((c) => {
     c.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFE8EEF7" } };
     c.border = { bottom: { style: "thin" } };
@@ -197,32 +338,62 @@ function detail(wb: ExcelJS.Workbook, run: RunDetail) {
   run.lines.forEach((l, i) => {
     const row = ws.addRow(detailCells(l, i + 1));
     row.font = { name: FONT };
+    row.alignment = { vertical: "top" };
+    // Long notes wrap inside their column (and so inside the printed page) instead of running past it.
+    row.getCell(DETAIL_HEADERS.length).alignment = { vertical: "top", wrapText: true };
   });
   const first = 4;
   const last = 3 + run.lines.length;
-  const sum = (col: string, total: number) =>
-    run.lines.length ? { formula: `SUM(${col}${first}:${col}${last})`, result: total } : 0;
+  const money = ["H", "I", "J", "K", "L", "M"] as const;
+  const totalOf = {
+    H: "units",
+    I: "fee",
+    J: "residentCopay",
+    K: "cancellationFee",
+    L: "cancellationCopay",
+    M: "amount",
+  } as const;
+  // A formula with its result cached for readers that do not compute; exceljs drops a cached 0, so 0 is a value.
+  const sum = (col: (typeof money)[number], total: number) =>
+    total !== 0 ? { formula: `SUM(${col}${first}:${col}${last})`, result: total } : 0;
+  const blank = (n: number) => Array.from({ length: n }, () => "");
   const totalRow = ws.addRow([
     "",
     "合計",
     `${run.totals.lines}件`,
-    "",
-    "",
-    "",
-    "",
-    sum("H", run.totals.units),
-    sum("I", run.totals.fee),
-    sum("J", run.totals.residentCopay),
-    sum("K", run.totals.amount),
-    "",
+    ...blank(4),
+    ...money.map((c) => sum(c, run.totals[totalOf[c]])),
+    ...blank(3),
   ]);
   totalRow.font = { name: FONT, bold: true };
   totalRow.eachCell((c) => {
     c.border = { top: { style: "thin" }, bottom: { style: "double" } };
   });
-  for (const col of ["I", "J", "K"]) ws.getColumn(col).numFmt = NUM;
-  ws.getColumn("H").numFmt = NUM;
-  ws.autoFilter = { from: "A3", to: `L${Math.max(last, 3)}` };
+  // Subtotals per kind (利用, キャンセル料, 調整): each adds up the same way.
+  for (const k of kindSubtotals(run)) {
+    const sumIf = (col: (typeof money)[number], total: number) =>
+      total !== 0
+        ? { formula: `SUMIF(B${first}:B${last},"${k.label}",${col}${first}:${col}${last})`, result: total }
+        : 0;
+    const row = ws.addRow([
+      "",
+      `${k.label}小計`,
+      `${k.lines}件`,
+      ...blank(4),
+      ...money.map((c) => sumIf(c, k[totalOf[c]])),
+      ...blank(3),
+    ]);
+    row.font = { name: FONT };
+  }
+  for (const col of [...money, "N", "O"]) ws.getColumn(col).numFmt = NUM;
+  ws.autoFilter = { from: "A3", to: `P${Math.max(last, 3)}` };
+}
+
+/** The totals of each kind of line present (利用, キャンセル料, 調整), in that order. */
+export function kindSubtotals(run: Pick<RunDetail, "lines">) {
+  return (["use", "cancellation_fee", "adjustment"] as const)
+    .map((kind) => ({ kind, label: kindLabel(kind), ...sumLines(run.lines.filter((l) => l.kind === kind)) }))
+    .filter((k) => k.lines > 0);
 }
 
 function detailCells(l: LineDto, no: number) {
@@ -237,7 +408,11 @@ function detailCells(l: LineDto, no: number) {
     l.units,
     l.fee,
     l.residentCopay,
+    l.cancellationFee,
+    l.cancellationCopay,
     l.amount,
+    l.amountBefore ?? "",
+    l.amountAfter ?? "",
     l.note,
   ];
 }
@@ -268,7 +443,7 @@ function row(label: string, value: string, bold = false): TableRow {
 }
 
 /** The Word cover letter/invoice (請求書) of a run. */
-export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<InvoiceFile> {
+export async function invoiceDocx(run: RunDetail, ctx: InvoiceContext, issuedOn: Date): Promise<InvoiceFile> {
   const p = (
     text: string,
     opts: { align?: "left" | "right" | "center"; size?: number; bold?: boolean } = {},
@@ -289,12 +464,32 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
     styles: { default: { document: { run: { font: FONT } } } },
     sections: [
       {
+        headers: isDraft(run)
+          ? { default: new Header({ children: [p(DRAFT_MARK, { align: "center", size: 16, bold: true })] }) }
+          : undefined,
+        footers: {
+          default: new Footer({
+            children: [
+              new Paragraph({
+                alignment: AlignmentType.CENTER,
+                children: [
+                  new TextRun({
+                    font: FONT,
+                    children: [PageNumber.CURRENT, " / ", PageNumber.TOTAL_PAGES],
+                  }),
+                ],
+              }),
+            ],
+          }),
+        },
         children: [
           p(`請求番号　${numberOf(run)}`, { align: "right" }),
           p(warekiDate(issuedOn), { align: "right" }),
           p(addressee(run), { size: 14, bold: true }),
-          p(run.associationName, { align: "right", size: 12, bold: true }),
-          p("（代表機関）", { align: "right" }),
+          ...issuerLines(run, ctx).map((text, i) =>
+            p(text, { align: "right", size: i === 1 ? 12 : 11, bold: i === 1 }),
+          ),
+          ...(ctx.setting.sealRequired ? [p("印　　　　", { align: "right" })] : []),
           p("請　求　書", { align: "center", size: 20, bold: true }),
           p(`${subject(run)}について、下記のとおり請求いたします。`),
           p(`請求金額　${yen(run.totals.amount)}`, { align: "center", size: 16, bold: true }),
@@ -305,23 +500,33 @@ export async function invoiceDocx(run: RunDetail, issuedOn: Date): Promise<Invoi
               row("対象月", warekiMonth(run.month)),
               row("件数", `${run.totals.lines}件`),
               row("利用回数", `${run.totals.units}回`),
-              row("委託料合計", yen(run.totals.fee)),
-              row("利用者負担額合計", yen(run.totals.residentCopay)),
-              row("請求額（市町村負担額）", yen(run.totals.amount), true),
+              row("委託料合計 (A)", yen(run.totals.fee)),
+              row("利用者負担額合計 (B)", yen(run.totals.residentCopay)),
+              row("キャンセル料合計 (C)", yen(run.totals.cancellationFee)),
+              row("キャンセル料のうち利用者負担 (D)", yen(run.totals.cancellationCopay)),
+              row("請求額 (A − B ＋ C − D)", yen(run.totals.amount), true),
+              ...kindSubtotals(run).map((k) => row(`　うち${k.label}（${k.lines}件）`, yen(k.amount))),
+              ...paymentLines(run, ctx, issuedOn).map(([label, value]) => row(label, value)),
             ],
           }),
           p(""),
           p("内訳は別添の請求明細（Excel）のとおりです。"),
+          p(FORMULA_TEXT, { size: 9 }),
+          p(TAX_NOTE, { size: 9 }),
           p("以上", { align: "right" }),
         ],
       },
     ],
   });
-  const body = await Packer.toBuffer(doc);
-  return { body: Buffer.from(body), fileName: `${fileBase(run)}.docx`, contentType: DOCX_TYPE };
+  const body = await fixedPackage(Buffer.from(await Packer.toBuffer(doc)), issuedOn);
+  return { body, fileName: `${fileBase(run)}.docx`, contentType: DOCX_TYPE };
 }
 
-/** Every run of an association's month: each run's xlsx and docx in one zip. */
+/**
+ * Every run of an association's month: each run's xlsx and docx in one zip. A finalized run's files are its
+ * stored ones; each entry is dated the run's 請求日 (a draft's: today), so a month of finalized runs downloads as
+ * the same bytes every time.
+ */
 export async function invoicesZip(
   prisma: PrismaClient,
   associationId: string,
@@ -329,13 +534,14 @@ export async function invoicesZip(
   now: Date,
 ): Promise<InvoiceFile & { runs: number }> {
   const list = await listRuns(prisma, { associationId, month });
-  if (!list.items.length) throw problems.notFound("billing run of that month");
+  if (!list.items.some((r) => !r.nothingToBill)) throw problems.notFound("invoice of that month");
   const zip = new JSZip();
   for (const item of list.items) {
-    const run = await getRun(prisma, item.id, now, { discrepancies: false });
-    const [x, d] = await Promise.all([invoiceXlsx(run, now), invoiceDocx(run, now)]);
-    zip.file(x.fileName, x.body);
-    zip.file(d.fileName, d.body);
+    if (item.nothingToBill) continue;
+    for (const kind of ["xlsx", "docx"] as const) {
+      const f = await runDocument(prisma, item.id, kind, now);
+      zip.file(f.fileName, f.body, { date: issuedOn(f.run, now), createFolders: false });
+    }
   }
   const body = await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" });
   return {
@@ -361,7 +567,7 @@ export async function facilityStatementXlsx(
   if (!facility || facility.associationId !== associationId) throw problems.notFound("facility");
   const runs = await prisma.billingRun.findMany({
     where: { associationId, month: month.text },
-    select: { id: true, municipalityCode: true, status: true, invoiceNumber: true },
+    select: { id: true, municipalityCode: true, status: true, invoiceNumber: true, total: true },
     orderBy: { municipalityCode: "asc" },
   });
   const names = new Map(
@@ -382,42 +588,33 @@ export async function facilityStatementXlsx(
   const ws = wb.addWorksheet("支払明細書", {
     pageSetup: { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
   });
-  ws.columns = [
-    { width: 5 },
-    { width: 12 },
-    { width: 11 },
-    { width: 18 },
-    { width: 15 },
-    { width: 17 },
-    { width: 6 },
-    { width: 11 },
-    { width: 12 },
-    { width: 12 },
-    { width: 20 },
-  ];
+  ws.columns = [5, 12, 11, 18, 15, 17, 6, 11, 12, 11, 12, 12, 20].map((width) => ({ width }));
   ws.getCell("A1").value = `支払明細書　${warekiMonth(month.text)}分`;
   ws.getCell("A1").font = { name: FONT, size: 14, bold: true };
   ws.getCell("A2").value = `${facility.name} 様`;
   ws.getCell("A3").value = `${facility.association.name}　${warekiDate(now)}`;
+  ws.getCell("A4").value = FORMULA_TEXT.replace("請求額", "支払額");
   const header = ws.getRow(5);
   header.values = [
     "No.",
     "市町村",
     "区分",
-    "利用者番号",
+    "利用者",
     "サービス種別",
     "利用開始日",
     "回数",
     "委託料",
     "利用者負担額",
+    "キャンセル料",
+    "キャンセル料のうち利用者負担",
     "支払額",
     "請求番号",
   ];
   header.font = { name: FONT, bold: true };
-  let total = 0;
+  header.alignment = { wrapText: true, vertical: "middle" };
+  const totals = sumLines(lines);
   lines.forEach((l, i) => {
     const run = runOf.get(l.runId);
-    total += l.amount;
     ws.addRow([
       i + 1,
       names.get(run?.municipalityCode ?? "") ?? run?.municipalityCode ?? "",
@@ -428,13 +625,31 @@ export async function facilityStatementXlsx(
       l.units,
       l.fee,
       l.residentCopay,
+      l.cancellationFee,
+      l.cancellationCopay,
       l.amount,
-      run?.invoiceNumber ?? `（未確定 ${run?.status ?? ""}）`,
+      run?.invoiceNumber ??
+        (run?.total === 0 ? "請求なし" : `（未確定・${STATUS_JA[run?.status ?? ""] ?? ""}）`),
     ]).font = { name: FONT };
   });
-  const totalRow = ws.addRow(["", "合計", `${lines.length}件`, "", "", "", "", "", "", total, ""]);
+  const total = totals.amount;
+  const totalRow = ws.addRow([
+    "",
+    "合計",
+    `${lines.length}件`,
+    "",
+    "",
+    "",
+    totals.units,
+    totals.fee,
+    totals.residentCopay,
+    totals.cancellationFee,
+    totals.cancellationCopay,
+    total,
+    "",
+  ]);
   totalRow.font = { name: FONT, bold: true };
-  for (const col of ["H", "I", "J"]) ws.getColumn(col).numFmt = NUM;
+  for (const col of ["H", "I", "J", "K", "L"]) ws.getColumn(col).numFmt = NUM;
   const body = Buffer.from(await wb.xlsx.writeBuffer());
   return {
     body,
@@ -456,6 +671,8 @@ export const TOTALS_CSV_HEADER = [
   "回数",
   "委託料",
   "利用者負担額",
+  "キャンセル料",
+  "キャンセル料のうち利用者負担",
   "請求額",
 ];
 
@@ -481,13 +698,29 @@ export function totalsCsv(
         r.units,
         r.fee,
         r.residentCopay,
+        r.cancellationFee,
+        r.cancellationCopay,
         r.total,
       ]),
     );
   }
   for (const f of list.byFacility) {
     parts.push(
-      csvLine(["施設", "", "", f.facilityName, "", "", f.lines, f.units, f.fee, f.residentCopay, f.amount]),
+      csvLine([
+        "施設",
+        "",
+        "",
+        f.facilityName,
+        "",
+        "",
+        f.lines,
+        f.units,
+        f.fee,
+        f.residentCopay,
+        f.cancellationFee,
+        f.cancellationCopay,
+        f.amount,
+      ]),
     );
   }
   const text = parts.join("");
@@ -512,5 +745,7 @@ export type RunDetailLike = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   total: number;
 };

@@ -4,12 +4,12 @@
  * The arithmetic is the pure engine's (hub/billing/engine.ts); this module only gathers its input and stores its
  * output.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
-import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { addDays, formatDate, parseDate, tokyoToday } from "../inventory/dates.js";
 import { type Month, parseMonth } from "../usage/monthly.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
 import {
@@ -20,6 +20,7 @@ import {
   type EngineResult,
   type FinalizedLine,
   invoiceNumber,
+  nothingToBill,
   type ReportFact,
   type ServiceType,
   sameLines,
@@ -27,6 +28,7 @@ import {
   type Totals,
   totalsByFacility,
 } from "./engine.js";
+import { getIssuer, invoiceContext, missingIssuerFields } from "./settings.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -103,7 +105,17 @@ export async function computeMonth(
   const lines = finalizedRuns.length
     ? await db.billingLine.findMany({
         where: { runId: { in: finalizedRuns.map((r) => r.id) }, bookingId: { not: null } },
-        select: { id: true, runId: true, bookingId: true, amount: true },
+        select: {
+          id: true,
+          runId: true,
+          bookingId: true,
+          units: true,
+          fee: true,
+          residentCopay: true,
+          cancellationFee: true,
+          cancellationCopay: true,
+          amount: true,
+        },
       })
     : [];
   let earlierRows: BookingRow[] = [];
@@ -154,6 +166,11 @@ export async function computeMonth(
     const finalizedLines: FinalizedLine[] = (linesByCode.get(code) ?? []).map((l) => ({
       id: l.id.toString(),
       bookingId: l.bookingId as string,
+      units: l.units,
+      fee: l.fee,
+      residentCopay: l.residentCopay,
+      cancellationFee: l.cancellationFee,
+      cancellationCopay: l.cancellationCopay,
       amount: l.amount,
       month: runInfo.get(l.runId)?.month ?? "",
     }));
@@ -188,7 +205,11 @@ function lineData(runId: string, l: DraftLine): Prisma.BillingLineCreateManyInpu
     units: l.units,
     fee: l.fee,
     residentCopay: l.residentCopay,
+    cancellationFee: l.cancellationFee,
+    cancellationCopay: l.cancellationCopay,
     amount: l.amount,
+    amountBefore: l.amountBefore,
+    amountAfter: l.amountAfter,
     policyVersionId: l.policyVersionId,
     note: l.note,
     adjustsLineId: l.adjustsLineId === null ? null : BigInt(l.adjustsLineId),
@@ -210,7 +231,11 @@ function toDraft(l: StoredLine): DraftLine {
     units: l.units,
     fee: l.fee,
     residentCopay: l.residentCopay,
+    cancellationFee: l.cancellationFee,
+    cancellationCopay: l.cancellationCopay,
     amount: l.amount,
+    amountBefore: l.amountBefore,
+    amountAfter: l.amountAfter,
     policyVersionId: l.policyVersionId,
     note: l.note,
     adjustsLineId: l.adjustsLineId === null ? null : l.adjustsLineId.toString(),
@@ -248,7 +273,11 @@ async function insertLines(db: Db, rows: Prisma.BillingLineCreateManyInput[]): P
       units: r.units ?? 0,
       fee: r.fee ?? 0,
       residentCopay: r.residentCopay ?? 0,
+      cancellationFee: r.cancellationFee ?? 0,
+      cancellationCopay: r.cancellationCopay ?? 0,
       amount: r.amount,
+      amountBefore: r.amountBefore ?? null,
+      amountAfter: r.amountAfter ?? null,
       policyVersionId: r.policyVersionId ?? null,
       note: r.note ?? "",
       adjustsLineId: r.adjustsLineId ?? null,
@@ -269,10 +298,16 @@ export type RunSummary = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   createdAt: string;
   updatedAt: string;
   reviewedAt: string | null;
   finalizedAt: string | null;
+  /** 請求日 ("YYYY-MM-DD") of a finalized run. */
+  issueDate: string | null;
+  /** ¥0: no invoice (請求なし), finalized without a number or documents. */
+  nothingToBill: boolean;
 };
 
 const runInclude = {} satisfies Prisma.BillingRunInclude;
@@ -286,7 +321,14 @@ async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>>
     by: ["runId"],
     where: { runId: { in: runIds } },
     _count: { _all: true },
-    _sum: { units: true, fee: true, residentCopay: true, amount: true },
+    _sum: {
+      units: true,
+      fee: true,
+      residentCopay: true,
+      cancellationFee: true,
+      cancellationCopay: true,
+      amount: true,
+    },
   });
   return new Map(
     groups.map((g) => [
@@ -296,6 +338,8 @@ async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>>
         units: g._sum.units ?? 0,
         fee: g._sum.fee ?? 0,
         residentCopay: g._sum.residentCopay ?? 0,
+        cancellationFee: g._sum.cancellationFee ?? 0,
+        cancellationCopay: g._sum.cancellationCopay ?? 0,
         amount: g._sum.amount ?? 0,
       },
     ]),
@@ -325,10 +369,14 @@ function summary(r: RunRow, names: Map<string, string>, totals: Map<string, Tota
     units: t.units,
     fee: t.fee,
     residentCopay: t.residentCopay,
+    cancellationFee: t.cancellationFee,
+    cancellationCopay: t.cancellationCopay,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
     reviewedAt: r.reviewedAt?.toISOString() ?? null,
     finalizedAt: r.finalizedAt?.toISOString() ?? null,
+    issueDate: r.issueDate ? formatDate(r.issueDate) : null,
+    nothingToBill: nothingToBill(r),
   };
 }
 
@@ -474,7 +522,15 @@ export async function listRuns(
   const lines = runs.length
     ? await prisma.billingLine.findMany({
         where: { runId: { in: runs.map((r) => r.id) } },
-        select: { facilityId: true, units: true, fee: true, residentCopay: true, amount: true },
+        select: {
+          facilityId: true,
+          units: true,
+          fee: true,
+          residentCopay: true,
+          cancellationFee: true,
+          cancellationCopay: true,
+          amount: true,
+        },
       })
     : [];
   const byFacility = await withFacilityNames(prisma, totalsByFacility(lines));
@@ -510,8 +566,12 @@ export type LineDto = Omit<DraftLine, "adjustsLineId"> & {
   adjustsLineId: string | null;
 };
 
+/** A stored file of a finalized run, without its bytes. */
+export type DocumentInfo = { kind: string; fileName: string; sha256: string; bytes: number };
+
 export type RunDetail = Omit<RunSummary, "lines"> & {
   associationName: string;
+  documents: DocumentInfo[];
   lines: LineDto[];
   byFacility: FacilityListTotals[];
   totals: Totals;
@@ -520,7 +580,7 @@ export type RunDetail = Omit<RunSummary, "lines"> & {
 
 /** A run with its lines, totals and (unless finalized) the discrepancies of its month as they are now. */
 export async function getRun(
-  prisma: PrismaClient,
+  prisma: Db,
   runId: string,
   now: Date,
   opts: { discrepancies?: boolean } = {},
@@ -546,6 +606,9 @@ export async function getRun(
   });
   const fname = new Map(fs.map((f) => [f.id, f.name]));
   const names = await municipalityNames(prisma, [run.municipalityCode]);
+  const docs = await prisma.$queryRaw<DocumentInfo[]>`
+    SELECT kind, file_name AS "fileName", sha256, octet_length(body)::int AS bytes
+      FROM billing_document WHERE run_id = ${runId}::uuid ORDER BY kind`;
   const lines = stored.map((l) => ({
     ...toDraft(l),
     id: l.id.toString(),
@@ -555,6 +618,7 @@ export async function getRun(
   return {
     ...summary(run, names, new Map([[run.id, totals]])),
     associationName: run.association.name,
+    documents: docs,
     lines,
     totals,
     byFacility: totalsByFacility(lines).map((t) => ({ ...t, facilityName: fname.get(t.facilityId) ?? "" })),
@@ -589,9 +653,28 @@ export async function reviewRun(
 }
 
 /**
- * reviewed → finalized, numbered. The month is computed again first: when the lines differ from the ones
+ * The 請求日 of a run being finalized: the association's choice ("YYYY-MM-DD", from the day after the billed month
+ * to 31 days ahead), else today in Tokyo. 422 `invalid_issue_date` otherwise.
+ */
+export function issueDateFor(month: Month, requested: string | undefined, now: Date): Date {
+  const today = tokyoToday(now);
+  if (requested === undefined) return today;
+  const d = parseDate(requested);
+  if (!d || d < month.end || d > addDays(today, 31)) {
+    throw problems.unprocessable(
+      "invalid_issue_date",
+      "The invoice date must be a date after the billed month and at most 31 days from today",
+      [{ path: "issueDate", message: "YYYY-MM-DD after the billed month, at most 31 days ahead" }],
+    );
+  }
+  return d;
+}
+
+/**
+ * reviewed → finalized, numbered (a run of ¥0 is finalized as 請求なし: no number, no documents). The month is computed again first: when the lines differ from the ones
  * reviewed (a booking changed since), the run goes back to draft with the new lines and the answer is 409
- * `changed_since_review`, so nobody finalizes numbers they have not seen.
+ * `changed_since_review`, so nobody finalizes numbers they have not seen. In the same transaction the invoice
+ * files are made, dated the run's 請求日, and stored with their sha-256: every later download is these bytes.
  */
 export async function finalizeRun(
   prisma: PrismaClient,
@@ -599,38 +682,57 @@ export async function finalizeRun(
   associationId: string,
   actorId: string,
   now: Date,
+  opts: { issueDate?: string } = {},
 ): Promise<void> {
   const run = await loadForChange(prisma, runId, associationId);
   if (run.status !== "reviewed")
     throw problems.conflict("not_reviewed", "Review the run before finalizing it");
   const month = parseMonth(run.month);
   if (!month) throw new Error(`billing run ${run.id} has a bad month ${run.month}`);
-  const outcome = await prisma.$transaction(async (tx) => {
-    const fresh = (await computeMonth(tx, associationId, month, now, run.municipalityCode)).get(
-      run.municipalityCode,
+  const issueDate = issueDateFor(month, opts.issueDate, now);
+  // An invoice goes out only with who issues it and where to pay (hub/billing/settings.ts).
+  const missing = missingIssuerFields(await getIssuer(prisma, associationId));
+  if (missing.length) {
+    throw problems.conflict(
+      "issuer_incomplete",
+      `Fill in the association's invoice details first (${missing.join(", ")})`,
     );
-    const stored = (await tx.billingLine.findMany({ where: { runId } })).map(toDraft);
-    const lines = fresh?.lines ?? [];
-    if (!sameLines(stored, lines)) {
-      await tx.billingRun.update({
-        where: { id: runId },
-        data: { status: "draft", reviewedAt: null, reviewedBy: null, total: sumLines(lines).amount },
+  }
+  const writers = await import("./invoices.js");
+  const outcome = await prisma.$transaction(
+    async (tx) => {
+      const fresh = (await computeMonth(tx, associationId, month, now, run.municipalityCode)).get(
+        run.municipalityCode,
+      );
+      const stored = (await tx.billingLine.findMany({ where: { runId } })).map(toDraft);
+      const lines = fresh?.lines ?? [];
+      if (!sameLines(stored, lines)) {
+        await tx.billingRun.update({
+          where: { id: runId },
+          data: { status: "draft", reviewedAt: null, reviewedBy: null, total: sumLines(lines).amount },
+        });
+        await replaceLines(tx, runId, lines);
+        return "changed" as const;
+      }
+      const total = sumLines(stored).amount;
+      const billed = !nothingToBill({ total });
+      const { count } = await tx.billingRun.updateMany({
+        where: { id: runId, status: "reviewed" },
+        data: {
+          status: "finalized",
+          invoiceNumber: billed ? invoiceNumber(associationId, run.month, run.municipalityCode) : null,
+          finalizedAt: now,
+          finalizedBy: actorId,
+          issueDate: billed ? issueDate : null,
+          total,
+        },
       });
-      await replaceLines(tx, runId, lines);
-      return "changed" as const;
-    }
-    const { count } = await tx.billingRun.updateMany({
-      where: { id: runId, status: "reviewed" },
-      data: {
-        status: "finalized",
-        invoiceNumber: invoiceNumber(associationId, run.month, run.municipalityCode),
-        finalizedAt: now,
-        finalizedBy: actorId,
-        total: sumLines(stored).amount,
-      },
-    });
-    return count === 1 ? ("ok" as const) : ("raced" as const);
-  });
+      if (count !== 1) return "raced" as const;
+      if (billed) await storeDocuments(tx, await getRun(tx, runId, now, { discrepancies: false }), writers);
+      return "ok" as const;
+    },
+    { timeout: 60_000 },
+  );
   if (outcome === "changed") {
     throw problems.conflict(
       "changed_since_review",
@@ -638,6 +740,60 @@ export async function finalizeRun(
     );
   }
   if (outcome === "raced") throw problems.conflict("run_changed", "The run changed meanwhile; reload it");
+}
+
+type Writers = typeof import("./invoices.js");
+
+/** Makes and stores a finalized run's files (xlsx, docx) with their sha-256. */
+async function storeDocuments(db: Db, run: RunDetail, writers: Writers): Promise<void> {
+  const files = await writers.runDocuments(run, await invoiceContext(db, run));
+  // One statement: both files or neither, and a concurrent first download's files are kept as they are.
+  await db.billingDocument.createMany({
+    data: Object.entries(files).map(([kind, f]) => ({
+      runId: run.id,
+      kind,
+      fileName: f.fileName,
+      body: new Uint8Array(f.body),
+      sha256: createHash("sha256").update(f.body).digest("hex"),
+    })),
+    skipDuplicates: true,
+  });
+}
+
+export type DocumentKind = "xlsx" | "docx";
+
+/**
+ * A run's invoice file. A finalized run's is the stored file (made at finalization; for a run finalized before
+ * files were stored, made once now from its 請求日 and kept); a draft's is made now, dated today and marked 見本.
+ */
+export async function runDocument(
+  prisma: PrismaClient,
+  runId: string,
+  kind: DocumentKind,
+  now: Date,
+): Promise<{ body: Buffer; fileName: string; run: RunDetail }> {
+  const run = await getRun(prisma, runId, now, { discrepancies: false });
+  if (run.nothingToBill) {
+    throw problems.conflict("nothing_to_bill", "This run bills ¥0: there is no invoice (請求なし)");
+  }
+  const writers = await import("./invoices.js");
+  if (run.status !== "finalized") {
+    const f = (await writers.runDocuments(run, await invoiceContext(prisma, run), now))[kind];
+    return { body: f.body, fileName: f.fileName, run };
+  }
+  const find = () =>
+    prisma.billingDocument.findUnique({
+      where: { runId_kind: { runId, kind } },
+      select: { body: true, fileName: true },
+    });
+  let doc = await find();
+  if (!doc) {
+    await storeDocuments(prisma, run, writers);
+    doc = await find();
+    if (!doc) throw new Error(`billing run ${runId}: its ${kind} could not be stored`);
+    run.documents = (await getRun(prisma, runId, now, { discrepancies: false })).documents;
+  }
+  return { body: Buffer.from(doc.body), fileName: doc.fileName, run };
 }
 
 /** For readers: 404 unless the actor may read this run. */

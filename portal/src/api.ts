@@ -1029,11 +1029,14 @@ export type UsageReportList = {
 
 // Billing (請求): the associations' monthly runs per municipality, invoices and lists.
 
+/** The columns add up: fee − residentCopay + cancellationFee − cancellationCopay = amount. */
 export type BillingTotals = {
   lines: number;
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   amount: number;
 };
 export type BillingFacilityTotals = BillingTotals & { facilityId: string; facilityName: string };
@@ -1050,10 +1053,16 @@ export type BillingRunSummary = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   createdAt: string;
   updatedAt: string;
   reviewedAt: string | null;
   finalizedAt: string | null;
+  /** 請求日 of a finalized run, "YYYY-MM-DD". */
+  issueDate: string | null;
+  /** ¥0: no invoice (請求なし). */
+  nothingToBill: boolean;
 };
 export type BillingRunList = {
   month: string;
@@ -1074,7 +1083,12 @@ export type BillingLine = {
   units: number;
   fee: number;
   residentCopay: number;
+  cancellationFee: number;
+  cancellationCopay: number;
   amount: number;
+  /** An adjustment: billed before (訂正前) and billable now (訂正後). */
+  amountBefore: number | null;
+  amountAfter: number | null;
   note: string;
   adjustsLineId: string | null;
 };
@@ -1089,15 +1103,58 @@ export type BillingDiscrepancy = {
   expected?: number;
   actual?: number;
 };
+export type BillingDocument = { kind: "xlsx" | "docx"; fileName: string; sha256: string; bytes: number };
 export type BillingRunDetail = Omit<BillingRunSummary, "lines"> & {
   associationName: string;
+  /** The stored files of a finalized run, with their sha-256. */
+  documents: BillingDocument[];
   lines: BillingLine[];
   totals: BillingTotals;
   byFacility: BillingFacilityTotals[];
   discrepancies: BillingDiscrepancy[];
 };
 
+export type BillingIssuer = {
+  associationId: string;
+  postalCode: string;
+  address: string;
+  presidentTitle: string;
+  presidentName: string;
+  responsibleName: string;
+  contactName: string;
+  phone: string;
+  bankName: string;
+  branchName: string;
+  accountType: "普通" | "当座";
+  accountNumber: string;
+  accountHolderKana: string;
+  /** Fields still empty: no run is finalized until there are none. */
+  missing: string[];
+};
+export type MunicipalityBillingSettings = {
+  municipalityCode: string;
+  paymentDue: "end_of_next_month" | "days_after_issue";
+  paymentDays: number;
+  sealRequired: boolean;
+  residentDisplay: "external_id" | "voucher_number" | "name";
+  creditorCodes: Record<string, string>;
+};
+
 export const billingApi = {
+  getIssuer: () => request<BillingIssuer>("GET", "api/billing/issuer"),
+  setIssuer: (body: Omit<BillingIssuer, "associationId" | "missing">) =>
+    request<BillingIssuer>("PUT", "api/billing/issuer", { body }),
+  getMunicipalitySettings: (code: string) =>
+    request<MunicipalityBillingSettings>(
+      "GET",
+      `api/municipalities/${encodeURIComponent(code)}/billing-settings`,
+    ),
+  setMunicipalitySettings: (code: string, body: Omit<MunicipalityBillingSettings, "municipalityCode">) =>
+    request<MunicipalityBillingSettings>(
+      "PUT",
+      `api/municipalities/${encodeURIComponent(code)}/billing-settings`,
+      { body },
+    ),
   listRuns: (month: string) => request<BillingRunList>("GET", "api/billing/runs", { query: { month } }),
   createRuns: (month: string, municipalityCode?: string) =>
     request<{ items: BillingRunSummary[]; skipped: string[] }>("POST", "api/billing/runs", {
@@ -1106,8 +1163,10 @@ export const billingApi = {
   getRun: (id: string) => request<BillingRunDetail>("GET", `api/billing/runs/${encodeURIComponent(id)}`),
   reviewRun: (id: string) =>
     request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/review`),
-  finalizeRun: (id: string) =>
-    request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/finalize`),
+  finalizeRun: (id: string, issueDate?: string) =>
+    request<BillingRunDetail>("POST", `api/billing/runs/${encodeURIComponent(id)}/finalize`, {
+      body: issueDate ? { issueDate } : {},
+    }),
   invoiceUrl: (id: string, ext: "xlsx" | "docx") =>
     `api/billing/runs/${encodeURIComponent(id)}/invoice.${ext}`,
   zipUrl: (month: string) => withQuery("api/billing/invoices.zip", { month }),

@@ -7,6 +7,7 @@ import { Account } from "./pages/Account";
 import { Announcements } from "./pages/Announcements";
 import { Audit } from "./pages/Audit";
 import { Billing } from "./pages/Billing";
+import { BillingSettings } from "./pages/BillingSettings";
 import { Book } from "./pages/Book";
 import { Connections, FacilityConnection } from "./pages/Connections";
 import { Deliveries } from "./pages/Deliveries";
@@ -72,6 +73,7 @@ render(
       <Route path="/waitlist" component={StaffWaitlist} />
       <Route path="/audit" component={Audit} />
       <Route path="/association/billing" component={Billing} />
+      <Route path="/billing/settings" component={BillingSettings} />
       <Route path="/deliveries" component={Deliveries} />
       <Route path="/connections" component={Connections} />
       <Route path="/facility/connection" component={FacilityConnection} />

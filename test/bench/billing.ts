@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { generateYear } from "../../hub/billing/generate.js";
 import { invoiceDocx, invoiceXlsx } from "../../hub/billing/invoices.js";
 import { getRun, runMonth } from "../../hub/billing/runs.js";
+import { invoiceContext } from "../../hub/billing/settings.js";
 import { openDb } from "../../hub/db/client.js";
 import { parseMonth } from "../../hub/usage/monthly.js";
 import { createScratchDatabase } from "../support/hub.js";
@@ -62,7 +63,8 @@ export async function billingBench(): Promise<Metric[]> {
     let bytes = 0;
     for (const r of monthRuns) {
       const run = await getRun(db.prisma, r.id, now, { discrepancies: false });
-      const [x, d] = await Promise.all([invoiceXlsx(run, now), invoiceDocx(run, now)]);
+      const ctx = await invoiceContext(db.prisma, run);
+      const [x, d] = await Promise.all([invoiceXlsx(run, ctx, now), invoiceDocx(run, ctx, now)]);
       bytes += x.body.length + d.body.length;
     }
     const invoicesS = (performance.now() - t1) / 1000;

@@ -71,6 +71,10 @@ describe.skipIf(!hasChromium)("billing in the portal", () => {
       expect(run.status).toBe("finalized");
       expect(run.invoiceNumber).not.toBeNull();
       expect(run.total).toBe(run.lines.reduce((a, l) => a + l.amount, 0));
+      // The stored files' sha-256 are shown with the run.
+      const docs = await t.hub.prisma.billingDocument.findMany({ where: { runId: run.id } });
+      expect(docs.map((d) => d.kind).sort()).toEqual(["docx", "xlsx"]);
+      for (const d of docs) await page.locator("code.hash", { hasText: d.sha256 }).waitFor();
       await checkPage(page, "billing-finalized", width);
 
       const href = await page
@@ -83,6 +87,39 @@ describe.skipIf(!hasChromium)("billing in the portal", () => {
       expect(file.status()).toBe(200);
       expect(file.headers()["content-type"]).toContain("spreadsheetml");
       await done();
+    }, 180_000);
+  }
+
+  for (const width of WIDTHS) {
+    it(`at ${width}px: the association edits its issuer block, 名取市 its invoice settings`, async () => {
+      const { page, done } = await open(width);
+      await signInAsStaff(page, "medical@demo.example.jp");
+      await page.goto(url("billing/settings"));
+      await page.getByRole("heading", { name: "発行者と振込先（代表機関）" }).waitFor();
+      await checkPage(page, "billing-issuer", width);
+      const branch = `（架空）支店${width}`;
+      await page.getByLabel("支店名").fill(branch);
+      await page.getByRole("button", { name: "保存する" }).click();
+      await page.getByRole("status").filter({ hasText: "保存しました" }).waitFor();
+      const saved = await t.hub.prisma.associationBillingProfile.findUniqueOrThrow({
+        where: { associationId: "medical" },
+      });
+      expect(saved.branchName).toBe(branch);
+      await done();
+
+      const m = await open(width);
+      await signInAsStaff(m.page, "natori@demo.example.jp");
+      await m.page.goto(url("billing/settings"));
+      await m.page.getByRole("heading", { name: "この市町村の請求書の設定" }).waitFor();
+      await checkPage(m.page, "billing-municipality-settings", width);
+      await m.page.getByLabel("債権者コード（宮城県医師会）").fill(`（架空）N${width}`);
+      await m.page.getByRole("button", { name: "保存する" }).click();
+      await m.page.getByRole("status").filter({ hasText: "保存しました" }).waitFor();
+      const setting = await t.hub.prisma.municipalityBillingSetting.findUniqueOrThrow({
+        where: { municipalityCode: "042072" },
+      });
+      expect((setting.creditorCodes as Record<string, string>).medical).toBe(`（架空）N${width}`);
+      await m.done();
     }, 180_000);
   }
 });

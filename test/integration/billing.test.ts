@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
@@ -7,15 +8,20 @@ import iconv from "iconv-lite";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
-import { yen } from "../../hub/billing/invoices.js";
-import type { TestClient } from "../support/client.js";
+import { warekiDate, yen } from "../../hub/billing/invoices.js";
+import { createSession } from "../../hub/identity/sessions.js";
+import { TestClient } from "../support/client.js";
+import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, DEMO_USERS } from "../support/sessions.js";
 
 const MUNICIPALITIES = ["041009", "042072", "042153", "044211"]; // 仙台市, 名取市, 大崎市, 大和町
 const FROM = "2025-04";
 
-/** The detail sheet's total row (last row): [units, fee, copay, amount] and the number of data rows. */
+/**
+ * The detail sheet read by its header row (row 3): every line row's money columns, the 合計 row, and the cover's
+ * total. Asserts that every row adds up: 委託料 − 利用者負担額 + キャンセル料 − キャンセル料のうち利用者負担 = 請求額.
+ */
 async function xlsxTotals(body: Buffer) {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(body as any);
@@ -23,23 +29,54 @@ async function xlsxTotals(body: Buffer) {
   const detail = wb.getWorksheet("請求明細");
   expect(cover).toBeDefined();
   expect(detail).toBeDefined();
+  const col = new Map<string, number>();
+  detail!.getRow(3).eachCell((c, i) => col.set(String(c.value), i));
+  const num = (c: ExcelJS.CellValue) =>
+    typeof c === "object" && c !== null && "result" in c ? Number(c.result) : Number(c || 0);
+  const money = (row: ExcelJS.Row) => {
+    const v = (h: string) => num(row.getCell(col.get(h)!).value);
+    const m = {
+      fee: v("委託料"),
+      copay: v("利用者負担額"),
+      cancellationFee: v("キャンセル料"),
+      cancellationCopay: v("キャンセル料のうち利用者負担"),
+      amount: v("請求額"),
+    };
+    expect(m.fee - m.copay + m.cancellationFee - m.cancellationCopay, `row ${row.number}`).toBe(m.amount);
+    return m;
+  };
   let sum = 0;
   let rows = 0;
-  const last = detail!.lastRow!;
+  let detailTotal = Number.NaN;
   detail!.eachRow((row, i) => {
-    if (i <= 3 || i === last.number) return;
-    sum += Number(row.getCell(11).value);
-    rows++;
+    if (i <= 3) return;
+    const kind = String(row.getCell(2).value);
+    const m = money(row); // lines, the total and the subtotals all add up
+    if (kind === "合計") detailTotal = m.amount;
+    else if (!kind.endsWith("小計")) {
+      sum += m.amount;
+      rows++;
+    }
   });
-  const cell = (c: ExcelJS.CellValue) =>
-    typeof c === "object" && c !== null && "result" in c ? Number(c.result) : Number(c);
   return {
     coverTotal: Number(cover!.getCell("C14").value),
     coverText: [1, 2, 3, 5, 7, 9].flatMap((r) => cover!.getRow(r).values as any[]).join(" "),
     detailSum: sum,
-    detailTotal: cell(last.getCell(11).value),
+    detailTotal,
     rows,
   };
+}
+
+/** Every line and the totals of a run (as the API gives it) add up. */
+function expectAddsUp(run: any) {
+  for (const l of [...run.lines, run.totals]) {
+    expect(l.fee - l.residentCopay + l.cancellationFee - l.cancellationCopay, JSON.stringify(l)).toBe(
+      l.amount,
+    );
+  }
+  for (const l of run.lines.filter((x: any) => x.kind === "adjustment")) {
+    expect(l.amountAfter - l.amountBefore).toBe(l.amount);
+  }
 }
 
 async function docxText(body: Buffer) {
@@ -55,6 +92,8 @@ describe("billing runs, invoices and lists", () => {
   let prefecture: TestClient;
   let sendai: TestClient;
   let months: string[];
+  /** How far the hub's clock is moved ahead of this process's (tests that need "a day later"). */
+  let shift = 0;
 
   const binary = async (client: TestClient, p: string) => {
     const res = await fetch(new URL(p, t.url), {
@@ -78,7 +117,7 @@ describe("billing runs, invoices and lists", () => {
   }
 
   beforeAll(async () => {
-    t = await startTestHub({ seed: "demo", residents: 20 });
+    t = await startTestHub({ seed: "demo", residents: 20, now: () => new Date(Date.now() + shift) });
     medical = await clientFor(t, DEMO_USERS.association.own);
     midwife = await clientFor(t, DEMO_USERS.association.other as string);
     prefecture = await clientFor(t, DEMO_USERS.prefecture.own);
@@ -144,6 +183,7 @@ describe("billing runs, invoices and lists", () => {
       for (const month of months) {
         const runs = await closeMonth(assoc.client, month);
         for (const run of runs) {
+          expectAddsUp((await assoc.client.get(`api/billing/runs/${run.id}`)).json);
           expect(run.total).toBe(
             await ledgerTotal(t.hub.prisma, {
               associationId: assoc.id,
@@ -163,6 +203,13 @@ describe("billing runs, invoices and lists", () => {
         const files = await JSZip.loadAsync(zip.body);
         for (const item of list.json.items) {
           const base = `invoice-${assoc.id}-${month}-${item.municipalityCode}`;
+          if (item.nothingToBill) {
+            // ¥0: 請求なし, no number and no files.
+            expect(item.total).toBe(0);
+            expect(item.invoiceNumber).toBeNull();
+            expect(files.file(`${base}.xlsx`)).toBeNull();
+            continue;
+          }
           const x = await xlsxTotals(await files.file(`${base}.xlsx`)!.async("nodebuffer"));
           expect(x.coverTotal).toBe(item.total);
           expect(x.detailSum).toBe(item.total);
@@ -240,12 +287,17 @@ describe("billing runs, invoices and lists", () => {
           bookingId: cancelled.bookingId,
           amount: -cancelled.amount,
           adjustsLineId: cancelled.id,
+          amountBefore: cancelled.amount,
+          amountAfter: 0,
         }),
         expect.objectContaining({ bookingId: changed.bookingId, amount: 1_234, adjustsLineId: changed.id }),
       ]),
     );
     expect(adj).toHaveLength(2);
+    // Notes are in Japanese only.
+    for (const l of adj) expect(l.note).toMatch(/^\d{4}年\d{1,2}月分 [^A-Za-z]+$/);
     expect(draft.total).toBe(-cancelled.amount + 1_234);
+    expectAddsUp(draft);
     // The finalized run is untouched.
     expect((await medical.get(`api/billing/runs/${run.id}`)).json.total).toBe(run.total);
     // Finalized: the ledger over every month equals the sum of the finalized runs.
@@ -265,6 +317,190 @@ describe("billing runs, invoices and lists", () => {
     const later = await medical.post("api/billing/runs", { month: "2026-05", municipalityCode: code });
     const laterDetail = (await medical.get(`api/billing/runs/${later.json.items[0].id}`)).json;
     expect(laterDetail.lines.filter((l: any) => l.kind === "adjustment")).toEqual([]);
+  });
+
+  it("a finalized run's files are the same bytes on every download, a day later too, dated the run", async () => {
+    const month = months[3] as string;
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const run = (await medical.get(`api/billing/runs/${list.items[0].id}`)).json;
+    expect(run.status).toBe("finalized");
+    const finalizedOn = warekiDate(new Date(run.finalizedAt));
+    expect(run.issueDate).toBe(tokyoDay(0, new Date(run.finalizedAt)));
+    const paths = [
+      `api/billing/runs/${run.id}/invoice.xlsx`,
+      `api/billing/runs/${run.id}/invoice.docx`,
+      `api/billing/invoices.zip?month=${month}`,
+    ];
+    const first = await Promise.all(paths.map(async (p) => (await binary(medical, p)).body));
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    expect(run.documents.map((d: any) => [d.kind, d.sha256, d.bytes])).toEqual([
+      ["docx", sha(first[1]!), first[1]!.length],
+      ["xlsx", sha(first[0]!), first[0]!.length],
+    ]);
+    shift = 26 * 3600_000; // a day (and two hours) later: another date in Tokyo whatever the hour
+    try {
+      // A session made on the hub's (moved) clock.
+      const user = await t.hub.prisma.user.findUniqueOrThrow({
+        where: { email: DEMO_USERS.association.own },
+      });
+      const later = new TestClient(t.url);
+      await later.useSession(
+        await createSession(t.hub.prisma, user, {
+          verified: true,
+          ip: "127.0.0.1",
+          hours: 1,
+          now: t.hub.now(),
+        }),
+      );
+      const again = await Promise.all(paths.map(async (p) => (await binary(later, p)).body));
+      for (const [i, b] of again.entries()) expect(b.equals(first[i]!), paths[i]).toBe(true);
+      // The dates inside are the run's: 請求日 = the finalization date, not the day of the download.
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(again[0] as any);
+      expect(String(wb.getWorksheet("請求書")!.getCell("E3").value)).toBe(finalizedOn);
+      expect(await docxText(again[1]!)).toContain(finalizedOn);
+      expect(tokyoDay(0, wb.created)).toBe(run.issueDate);
+      const zip = await JSZip.loadAsync(again[2]!);
+      const base = `invoice-medical-${month}-${run.municipalityCode}`;
+      for (const ext of ["xlsx", "docx"]) {
+        expect(zip.file(`${base}.${ext}`)!.date.toISOString()).toBe(`${run.issueDate}T03:00:00.000Z`);
+      }
+    } finally {
+      shift = 0;
+    }
+  });
+
+  it("the association may choose the invoice date (請求日) when finalizing", async () => {
+    const month = "2026-07";
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: MUNICIPALITIES[2] },
+    });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-10T00:00:00Z`),
+        endDate: new Date(`${month}-10T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: MUNICIPALITIES[2] });
+    const id = made.json.items[0].id;
+    expect((await medical.post(`api/billing/runs/${id}/review`)).status).toBe(200);
+    for (const issueDate of ["2026-07-31", "2099-01-01"]) {
+      const bad = await medical.post(`api/billing/runs/${id}/finalize`, { issueDate });
+      expect(bad.status, issueDate).toBe(422);
+      expect(bad.json.code).toBe("invalid_issue_date");
+    }
+    expect((await medical.post(`api/billing/runs/${id}/finalize`, { issueDate: "2026-02-30" })).status).toBe(
+      400,
+    );
+    const ok = await medical.post(`api/billing/runs/${id}/finalize`, { issueDate: "2026-08-03" });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.json.issueDate).toBe("2026-08-03");
+    const { body } = await binary(medical, `api/billing/runs/${id}/invoice.docx`);
+    expect(await docxText(body)).toContain("令和8年8月3日");
+  });
+
+  it("a municipality with nothing to bill gets no numbered ¥0 invoice: it is 請求なし", async () => {
+    const month = "2026-09";
+    const code = MUNICIPALITIES[3] as string;
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({ where: { municipalityCode: code } });
+    // Only a discrepancy (a confirmed booking never redeemed): a run to look at, nothing to bill.
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-10T00:00:00Z`),
+        endDate: new Date(`${month}-10T00:00:00Z`),
+        status: "confirmed",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month });
+    expect(made.json.items).toHaveLength(1);
+    const id = made.json.items[0].id;
+    expect(made.json.items[0]).toMatchObject({ total: 0, nothingToBill: true, lineCount: 0 });
+    expect((await medical.get(`api/billing/runs/${id}`)).json.discrepancies.map((d: any) => d.code)).toEqual([
+      "unredeemed",
+    ]);
+    expect((await medical.post(`api/billing/runs/${id}/review`)).status).toBe(200);
+    const f = await medical.post(`api/billing/runs/${id}/finalize`);
+    expect(f.status, f.text).toBe(200);
+    expect(f.json).toMatchObject({
+      status: "finalized",
+      invoiceNumber: null,
+      nothingToBill: true,
+      documents: [],
+    });
+    for (const ext of ["xlsx", "docx"]) {
+      const r = await medical.get(`api/billing/runs/${id}/invoice.${ext}`);
+      expect(r.status).toBe(409);
+      expect(r.json.code).toBe("nothing_to_bill");
+    }
+    expect((await medical.get(`api/billing/invoices.zip?month=${month}`)).status).toBe(404);
+    expect(await t.hub.prisma.billingDocument.count({ where: { runId: id } })).toBe(0);
+  });
+
+  it("a draft's files say 見本（未確定） on every page, in both files; the finalized ones do not", async () => {
+    const month = "2026-10";
+    const code = MUNICIPALITIES[3] as string;
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({ where: { municipalityCode: code } });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-05T00:00:00Z`),
+        endDate: new Date(`${month}-05T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: code });
+    const id = made.json.items[0].id;
+    const marks = async () => {
+      const x = await binary(medical, `api/billing/runs/${id}/invoice.xlsx`);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(x.body as any);
+      const d = await binary(medical, `api/billing/runs/${id}/invoice.docx`);
+      const zip = await JSZip.loadAsync(d.body);
+      const headers = await Promise.all(
+        Object.keys(zip.files)
+          .filter((n) => /^word\/header\d*\.xml$/.test(n))
+          .map((n) => zip.file(n)!.async("string")),
+      );
+      return {
+        sheets: ["請求書", "請求明細"].map((n) => wb.getWorksheet(n)!.headerFooter.oddHeader ?? ""),
+        docx: headers.join(""),
+      };
+    };
+    const draft = await marks();
+    for (const h of draft.sheets) expect(h).toContain("見本（未確定）");
+    expect(draft.docx).toContain("見本（未確定）");
+    await medical.post(`api/billing/runs/${id}/review`);
+    expect((await medical.post(`api/billing/runs/${id}/finalize`)).status).toBe(200);
+    const final = await marks();
+    for (const h of final.sheets) expect(h).not.toContain("見本");
+    expect(final.docx).not.toContain("見本");
   });
 
   it("finalizing after a booking changed since the review is refused and the run is a draft again", async () => {
@@ -310,7 +546,7 @@ describe("billing runs, invoices and lists", () => {
     expect([...utf.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = utf.body.toString("utf8").slice(1);
     expect(text.split("\r\n")[0]).toBe(
-      "区分,代表機関,市町村コード,市町村・施設,状態,請求番号,件数,回数,委託料,利用者負担額,請求額",
+      "区分,代表機関,市町村コード,市町村・施設,状態,請求番号,件数,回数,委託料,利用者負担額,キャンセル料,キャンセル料のうち利用者負担,請求額",
     );
     const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
     const muniRows = text.split("\r\n").filter((l) => l.startsWith("市町村,"));
@@ -326,7 +562,7 @@ describe("billing runs, invoices and lists", () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(st.body as any);
     const ws = wb.getWorksheet("支払明細書")!;
-    expect(Number(ws.lastRow!.getCell(10).value)).toBe(f.amount);
+    expect(Number(ws.lastRow!.getCell(12).value)).toBe(f.amount);
     // A facility of the other association is not in the medical association's statements.
     const mid = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "midwife" } });
     expect(
@@ -346,7 +582,96 @@ describe("billing runs, invoices and lists", () => {
     expect(rows.some((r) => (r.detail as any).format === "zip")).toBe(true);
   });
 
-  it("LibreOffice opens the .xlsx and .docx (converted headlessly to PDF)", async (ctx) => {
+  it("issuer block and municipality settings: who may change them, audited, and what finalizing needs", async () => {
+    const own = await medical.get("api/billing/issuer");
+    expect(own.status, own.text).toBe(200);
+    expect(own.json).toMatchObject({ associationId: "medical", missing: [], accountType: "普通" });
+    expect(own.json.bankName).toContain("（架空）");
+    const { associationId: _a, missing: _m, ...issuer } = own.json;
+    expect((await sendai.put("api/billing/issuer", issuer)).status).toBe(403);
+    expect((await prefecture.get("api/billing/issuer")).status).toBe(422);
+    expect((await prefecture.get("api/billing/issuer?associationId=midwife")).json.associationId).toBe(
+      "midwife",
+    );
+    const bad = await medical.put("api/billing/issuer", { ...issuer, accountNumber: "12-34" });
+    expect(bad.status).toBe(400);
+    const changed = await medical.put("api/billing/issuer", { ...issuer, branchName: "（架空）県庁支店" });
+    expect(changed.status, changed.text).toBe(200);
+    const entry = await t.hub.prisma.auditLog.findFirstOrThrow({
+      where: { action: "billing.issuer.update", resourceId: "medical" },
+      orderBy: { at: "desc" },
+    });
+    expect((entry.detail as any).before.branchName).toBe(issuer.branchName);
+    expect((entry.detail as any).after.branchName).toBe("（架空）県庁支店");
+
+    // Municipality settings: the municipality itself or the prefecture; the associations only read.
+    const demo = await t.hub.prisma.municipalityBillingSetting.findUniqueOrThrow({
+      where: { municipalityCode: "041009" },
+    });
+    const setting = {
+      paymentDue: "days_after_issue",
+      paymentDays: 45,
+      sealRequired: false,
+      residentDisplay: "name",
+      creditorCodes: { medical: "（架空）0099999" },
+    };
+    expect((await sendai.put("api/municipalities/041009/billing-settings", setting)).status).toBe(200);
+    expect((await sendai.put("api/municipalities/042072/billing-settings", setting)).status).toBe(403);
+    expect((await medical.put("api/municipalities/041009/billing-settings", setting)).status).toBe(403);
+    const unknown = await prefecture.put("api/municipalities/041009/billing-settings", {
+      ...setting,
+      creditorCodes: { nobody: "1" },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.code).toBe("unknown_association");
+    const read = await medical.get("api/municipalities/041009/billing-settings");
+    expect(read.json).toMatchObject({ ...setting, municipalityCode: "041009" });
+    expect(
+      await t.hub.prisma.auditLog.count({
+        where: { action: "billing.municipality_setting.update", resourceId: "041009" },
+      }),
+    ).toBe(1);
+    // An incomplete issuer block: nothing is finalized without it.
+    await medical.put("api/billing/issuer", { ...issuer, accountNumber: "" });
+    const month = "2026-11";
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: MUNICIPALITIES[1] },
+    });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-02T00:00:00Z`),
+        endDate: new Date(`${month}-02T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const made = await medical.post("api/billing/runs", { month, municipalityCode: MUNICIPALITIES[1] });
+    const id = made.json.items[0].id;
+    await medical.post(`api/billing/runs/${id}/review`);
+    const refused = await medical.post(`api/billing/runs/${id}/finalize`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe("issuer_incomplete");
+    expect(refused.json.detail).toContain("accountNumber");
+    await medical.put("api/billing/issuer", issuer);
+    // Back as the demo had it (the prefecture may change it too).
+    await prefecture.put("api/municipalities/041009/billing-settings", {
+      paymentDue: demo.paymentDue,
+      paymentDays: demo.paymentDays,
+      sealRequired: demo.sealRequired,
+      residentDisplay: demo.residentDisplay,
+      creditorCodes: demo.creditorCodes,
+    });
+  });
+
+  it("LibreOffice renders every document of a month to PDF with everything a clerk needs", async (ctx) => {
     const soffice = spawnSync("sh", ["-c", "command -v soffice || command -v libreoffice"], {
       encoding: "utf8",
     });
@@ -358,24 +683,112 @@ describe("billing runs, invoices and lists", () => {
       ctx.skip();
       return;
     }
-    const run = (await medical.get(`api/billing/runs?month=${months[0]}`)).json.items[0];
+    const month = months[0] as string;
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const issuer = (await medical.get("api/billing/issuer")).json;
     const dir = mkdtempSync(path.join(tmpdir(), "billing-lo-"));
     try {
+      const zip = await JSZip.loadAsync(
+        (await binary(medical, `api/billing/invoices.zip?month=${month}`)).body,
+      );
+      const names = Object.keys(zip.files).sort();
+      // One PDF per file: LibreOffice names its output after the input without its extension.
+      const local = (n: string) => n.replace(/\.(xlsx|docx)$/, "-$1.$1");
+      for (const n of names) writeFileSync(path.join(dir, local(n)), await zip.file(n)!.async("nodebuffer"));
+      // A draft too: its mark must be on every page.
+      const draftMonth = "2026-12";
+      const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+      const resident = await t.hub.prisma.resident.findFirstOrThrow({
+        where: { municipalityCode: MUNICIPALITIES[0] },
+      });
+      await t.hub.prisma.booking.createMany({
+        data: Array.from({ length: 150 }, (_, i) => ({
+          residentId: resident.id,
+          facilityId: facility.id,
+          serviceType: "day" as const,
+          startDate: new Date(`${draftMonth}-0${1 + (i % 5)}T00:00:00Z`),
+          endDate: new Date(`${draftMonth}-0${1 + (i % 5)}T00:00:00Z`),
+          status: "used" as const,
+          source: "staff" as const,
+          units: 1,
+          fee: 15_000,
+          residentCopay: 1_000,
+          municipalityShare: 14_000,
+        })),
+      });
+      const draft = (
+        await medical.post("api/billing/runs", { month: draftMonth, municipalityCode: MUNICIPALITIES[0] })
+      ).json.items[0];
       for (const ext of ["xlsx", "docx"]) {
-        const { body } = await binary(medical, `api/billing/runs/${run.id}/invoice.${ext}`);
-        writeFileSync(path.join(dir, `invoice-${ext}.${ext}`), body);
-        execFileSync(
-          bin,
-          ["--headless", "--convert-to", "pdf", "--outdir", dir, path.join(dir, `invoice-${ext}.${ext}`)],
-          {
-            timeout: 120_000,
-            env: { ...process.env, HOME: dir },
-          },
-        );
+        const { body } = await binary(medical, `api/billing/runs/${draft.id}/invoice.${ext}`);
+        writeFileSync(path.join(dir, local(`draft.${ext}`)), body);
       }
-      expect(readdirSync(dir).filter((f) => f.endsWith(".pdf"))).toHaveLength(2);
+      const files = [...names, "draft.xlsx", "draft.docx"];
+      execFileSync(
+        bin,
+        ["--headless", "--convert-to", "pdf", "--outdir", dir, ...files.map((f) => path.join(dir, local(f)))],
+        {
+          timeout: 600_000,
+          env: { ...process.env, HOME: dir },
+        },
+      );
+      const text = (f: string) => {
+        const pdf = path.join(dir, local(f).replace(/\.(xlsx|docx)$/, ".pdf"));
+        const out = spawnSync("pdftotext", ["-layout", pdf, "-"], { encoding: "utf8" });
+        if (out.status !== 0) throw new Error(`pdftotext ${pdf}: ${out.stderr}`);
+        return out.stdout;
+      };
+      const flat = (s: string) => s.replace(/\s+/g, "");
+      for (const item of list.items.filter((r: any) => !r.nothingToBill)) {
+        const base = `invoice-medical-${month}-${item.municipalityCode}`;
+        const setting = (await medical.get(`api/municipalities/${item.municipalityCode}/billing-settings`))
+          .json;
+        for (const ext of ["xlsx", "docx"]) {
+          const pages = text(`${base}.${ext}`)
+            .split("\f")
+            .filter((p) => p.trim());
+          const all = flat(pages.join(""));
+          const must = [
+            item.invoiceNumber,
+            `${item.municipalityName}長様`,
+            "宮城県医師会",
+            flat(`${issuer.presidentTitle} ${issuer.presidentName}`),
+            flat(issuer.responsibleName),
+            issuer.phone,
+            flat(issuer.address),
+            "振込先",
+            flat(issuer.bankName),
+            issuer.accountNumber,
+            flat(issuer.accountHolderKana),
+            "支払期限",
+            "非課税",
+            "消費税法施行令第14条の3第7号",
+            yen(item.total),
+            setting.sealRequired ? "印" : "押印省略",
+            ...(setting.creditorCodes.medical ? ["債権者コード", flat(setting.creditorCodes.medical)] : []),
+          ];
+          for (const m of must) expect(all, `${base}.${ext}: ${m}`).toContain(m);
+          expect(all).not.toContain("見本");
+          expect(all).not.toContain("未設定");
+          // Page n/m on every page.
+          for (const [i, p] of pages.entries()) {
+            expect(flat(p), `${base}.${ext} page ${i + 1}`).toContain(`${i + 1}/${pages.length}`);
+          }
+        }
+      }
+      // The draft: 見本（未確定） on every page of both files; the detail runs over several pages with its header row.
+      for (const ext of ["xlsx", "docx"]) {
+        const pages = text(`draft.${ext}`)
+          .split("\f")
+          .filter((p) => p.trim());
+        for (const p of pages) expect(flat(p)).toContain("見本（未確定）");
+        if (ext === "xlsx") {
+          const detailPages = pages.filter((p) => flat(p).includes("No.区分施設名"));
+          expect(detailPages.length).toBeGreaterThan(1);
+        }
+      }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (!process.env.KEEP_LO) rmSync(dir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 600_000);
 });

@@ -1,15 +1,28 @@
 import { audit } from "../../audit/audit.js";
 import type { InvoiceFile } from "../../billing/invoices.js";
+import { DOCX_TYPE, XLSX_TYPE } from "../../billing/mime.js";
 import {
   finalizeRun,
   getRun,
   listRuns,
   readableRun,
   reviewRun,
+  runDocument,
   runMonth,
   scopeAssociation,
 } from "../../billing/runs.js";
+import {
+  EMPTY_ISSUER,
+  getIssuer,
+  getSetting,
+  type IssuerProfile,
+  type MunicipalitySetting,
+  missingIssuerFields,
+  saveIssuer,
+  saveSetting,
+} from "../../billing/settings.js";
 import type { Actor } from "../../identity/actor.js";
+import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/policy.js";
 import { requireMonth } from "../../usage/monthly.js";
 import { problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
@@ -113,7 +126,10 @@ export const billingHandlers: Handlers = {
     const actor = requireActor(req);
     const { runId } = req.params as { runId: string };
     const now = req.hub.now();
-    await finalizeRun(req.hub.prisma, runId, ownAssociation(actor), actor.userId, now);
+    const body = (req.body ?? {}) as { issueDate?: string };
+    await finalizeRun(req.hub.prisma, runId, ownAssociation(actor), actor.userId, now, {
+      issueDate: body.issueDate,
+    });
     return { body: await getRun(req.hub.prisma, runId, now) };
   },
 
@@ -121,20 +137,18 @@ export const billingHandlers: Handlers = {
     const actor = requireActor(req);
     const { runId } = req.params as { runId: string };
     await readableRun(req.hub.prisma, actor, runId);
-    const now = req.hub.now();
-    const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
-    await exported(req, actor, runId, { format: "xlsx", invoiceNumber: run.invoiceNumber });
-    return download(await (await invoices()).invoiceXlsx(run, now));
+    const file = await runDocument(req.hub.prisma, runId, "xlsx", req.hub.now());
+    await exported(req, actor, runId, { format: "xlsx", invoiceNumber: file.run.invoiceNumber });
+    return download({ body: file.body, fileName: file.fileName, contentType: XLSX_TYPE });
   },
 
   getBillingInvoiceDocx: async (req) => {
     const actor = requireActor(req);
     const { runId } = req.params as { runId: string };
     await readableRun(req.hub.prisma, actor, runId);
-    const now = req.hub.now();
-    const run = await getRun(req.hub.prisma, runId, now, { discrepancies: false });
-    await exported(req, actor, runId, { format: "docx", invoiceNumber: run.invoiceNumber });
-    return download(await (await invoices()).invoiceDocx(run, now));
+    const file = await runDocument(req.hub.prisma, runId, "docx", req.hub.now());
+    await exported(req, actor, runId, { format: "docx", invoiceNumber: file.run.invoiceNumber });
+    return download({ body: file.body, fileName: file.fileName, contentType: DOCX_TYPE });
   },
 
   getBillingInvoicesZip: async (req) => {
@@ -162,3 +176,57 @@ export const billingHandlers: Handlers = {
     return download(file);
   },
 };
+
+/** Invoice settings (issue 15, part 2): the association's issuer block, a municipality's invoice settings. */
+export const billingSettingsHandlers: Handlers = {
+  getBillingIssuer: async (req) => {
+    const actor = requireActor(req);
+    const associationId = associationFor(actor, str(req.query.associationId));
+    const issuer = (await getIssuer(req.hub.prisma, associationId)) ?? { ...EMPTY_ISSUER };
+    return { body: { associationId, ...issuer, missing: missingIssuerFields(issuer) } };
+  },
+
+  setBillingIssuer: async (req) => {
+    const actor = requireActor(req);
+    const associationId = ownAssociation(actor);
+    const saved = await saveIssuer(
+      req.hub.prisma,
+      actor,
+      req.ip,
+      associationId,
+      req.body as IssuerProfile,
+      req.hub.now(),
+    );
+    return { body: { associationId, ...saved, missing: missingIssuerFields(saved) } };
+  },
+
+  getMunicipalityBillingSettings: async (req) => {
+    const actor = requireActor(req);
+    const { code } = req.params as { code: string };
+    // The municipality itself and the prefecture; the associations read what their invoices will say.
+    if (actor.role !== "association") assertCanReadMunicipality(actor, code);
+    await requireMunicipality(req, code);
+    return { body: { municipalityCode: code, ...(await getSetting(req.hub.prisma, code)) } };
+  },
+
+  setMunicipalityBillingSettings: async (req) => {
+    const actor = requireActor(req);
+    const { code } = req.params as { code: string };
+    if (actor.role !== "prefecture") assertOwnMunicipality(actor, code);
+    await requireMunicipality(req, code);
+    const saved = await saveSetting(
+      req.hub.prisma,
+      actor,
+      req.ip,
+      code,
+      req.body as MunicipalitySetting,
+      req.hub.now(),
+    );
+    return { body: { municipalityCode: code, ...saved } };
+  },
+};
+
+async function requireMunicipality(req: OpRequest, code: string) {
+  const m = await req.hub.prisma.municipality.findUnique({ where: { code }, select: { code: true } });
+  if (!m) throw problems.notFound("municipality");
+}

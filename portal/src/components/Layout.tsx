@@ -165,6 +165,13 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               </li>
             </Show>
+            <Show when={hasRole(me(), ["association", "municipality", "prefecture"])}>
+              <li>
+                <A href="/billing/settings" end>
+                  {t().billingSettings.nav}
+                </A>
+              </li>
+            </Show>
             <Show when={hasRole(me(), ["prefecture"])}>
               <li>
                 <A href="/audit" end>

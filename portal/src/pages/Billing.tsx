@@ -2,7 +2,7 @@ import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type BillingRunDetail, billingApi, type Me } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { SelectField } from "../components/Field";
+import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
@@ -151,18 +151,20 @@ function MonthView(props: { month: string; me: Me; open: (id: string) => void })
                         </button>
                       </th>
                       <td class="nowrap">{b().statuses[r.status] ?? r.status}</td>
-                      <td class="nowrap">{r.invoiceNumber ?? "—"}</td>
+                      <td class="nowrap">{r.nothingToBill ? b().nothingToBill : (r.invoiceNumber ?? "—")}</td>
                       <td class="num">{r.lineCount}</td>
                       <td class="num nowrap">{formatYen(r.total)}</td>
                       <td class="nowrap">
-                        <a href={billingApi.invoiceUrl(r.id, "xlsx")} download="">
-                          {b().xlsx}
-                          <span class="visually-hidden">（{r.municipalityName}）</span>
-                        </a>{" "}
-                        <a href={billingApi.invoiceUrl(r.id, "docx")} download="">
-                          {b().docx}
-                          <span class="visually-hidden">（{r.municipalityName}）</span>
-                        </a>
+                        <Show when={!r.nothingToBill} fallback={b().noInvoice}>
+                          <a href={billingApi.invoiceUrl(r.id, "xlsx")} download="">
+                            {b().xlsx}
+                            <span class="visually-hidden">（{r.municipalityName}）</span>
+                          </a>{" "}
+                          <a href={billingApi.invoiceUrl(r.id, "docx")} download="">
+                            {b().docx}
+                            <span class="visually-hidden">（{r.municipalityName}）</span>
+                          </a>
+                        </Show>
                       </td>
                     </tr>
                   )}
@@ -270,9 +272,17 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
             <dt>{b().status}</dt>
             <dd>{b().statuses[r().status] ?? r().status}</dd>
             <dt>{b().invoiceNumber}</dt>
-            <dd>{r().invoiceNumber ?? "—"}</dd>
+            <dd>{r().nothingToBill ? b().nothingToBill : (r().invoiceNumber ?? "—")}</dd>
             <dt>{b().amount}</dt>
             <dd>{formatYen(r().totals.amount)}</dd>
+            <Show when={r().issueDate}>
+              {(d) => (
+                <>
+                  <dt>{b().issueDate}</dt>
+                  <dd>{formatDate(d())}</dd>
+                </>
+              )}
+            </Show>
           </dl>
           <p role="status" id="billing-run-status">
             {notice()}
@@ -296,31 +306,57 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                 </button>
               </Show>
               <Show when={r().status === "reviewed"}>
-                <button
-                  type="button"
-                  class="button"
-                  disabled={busy()}
-                  onClick={() => {
+                <form
+                  class="inline-form"
+                  onSubmit={(e) => {
+                    e.preventDefault();
                     if (!window.confirm(b().finalizeConfirm)) return;
+                    const date = String(new FormData(e.currentTarget).get("issueDate") ?? "");
                     void act(
-                      () => billingApi.finalizeRun(props.id),
+                      () => billingApi.finalizeRun(props.id, date || undefined),
                       (x) => b().finalized(x.invoiceNumber ?? ""),
                     );
                   }}
                 >
-                  {b().finalize}
-                </button>
+                  <TextField name="issueDate" type="date" label={b().issueDate} hint={b().issueDateHint} />
+                  <button type="submit" class="button" disabled={busy()}>
+                    {b().finalize}
+                  </button>
+                </form>
               </Show>
             </p>
           </Show>
-          <p>
-            <a href={billingApi.invoiceUrl(props.id, "xlsx")} download="">
-              {b().xlsx}
-            </a>{" "}
-            <a href={billingApi.invoiceUrl(props.id, "docx")} download="">
-              {b().docx}
-            </a>
-          </p>
+          <Show when={!r().nothingToBill} fallback={<p>{b().nothingToBillIntro}</p>}>
+            <p>
+              <a href={billingApi.invoiceUrl(props.id, "xlsx")} download="">
+                {b().xlsx}
+              </a>{" "}
+              <a href={billingApi.invoiceUrl(props.id, "docx")} download="">
+                {b().docx}
+              </a>
+              <Show when={r().status !== "finalized"}> {b().draftMarked}</Show>
+            </p>
+          </Show>
+          <Show when={r().documents.length > 0}>
+            <section aria-labelledby="billing-documents">
+              <h3 id="billing-documents">{b().documents}</h3>
+              <p>{b().documentsIntro}</p>
+              <dl class="summary">
+                <For each={r().documents}>
+                  {(d) => (
+                    <>
+                      <dt>
+                        {d.fileName} ({b().bytes(d.bytes)})
+                      </dt>
+                      <dd>
+                        {b().sha256}: <code class="hash">{d.sha256}</code>
+                      </dd>
+                    </>
+                  )}
+                </For>
+              </dl>
+            </section>
+          </Show>
           <Show when={r().status !== "finalized"}>
             <section aria-labelledby="billing-discrepancies">
               <h3 id="billing-discrepancies">{b().discrepancies}</h3>
@@ -342,6 +378,7 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
               </Show>
             </section>
           </Show>
+          <p>{b().formula}</p>
           <ScrollTable id="billing-lines" caption={b().linesCaption} compact>
             <thead>
               <tr>
@@ -351,7 +388,10 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                 <th scope="col">{b().units}</th>
                 <th scope="col">{b().fee}</th>
                 <th scope="col">{b().copay}</th>
+                <th scope="col">{b().cancellationFee}</th>
+                <th scope="col">{b().cancellationCopay}</th>
                 <th scope="col">{b().amount}</th>
+                <th scope="col">{b().note}</th>
               </tr>
             </thead>
             <tbody>
@@ -366,7 +406,16 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                     <td class="num">{l.units}</td>
                     <td class="num nowrap">{formatYen(l.fee)}</td>
                     <td class="num nowrap">{formatYen(l.residentCopay)}</td>
+                    <td class="num nowrap">{formatYen(l.cancellationFee)}</td>
+                    <td class="num nowrap">{formatYen(l.cancellationCopay)}</td>
                     <td class="num nowrap">{formatYen(l.amount)}</td>
+                    <td>
+                      {l.note}
+                      <Show when={l.amountBefore !== null}>
+                        {" "}
+                        {b().beforeAfter(formatYen(l.amountBefore ?? 0), formatYen(l.amountAfter ?? 0))}
+                      </Show>
+                    </td>
                   </tr>
                 )}
               </For>
@@ -379,7 +428,10 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                 <td class="num">{r().totals.units}</td>
                 <td class="num nowrap">{formatYen(r().totals.fee)}</td>
                 <td class="num nowrap">{formatYen(r().totals.residentCopay)}</td>
+                <td class="num nowrap">{formatYen(r().totals.cancellationFee)}</td>
+                <td class="num nowrap">{formatYen(r().totals.cancellationCopay)}</td>
                 <td class="num nowrap">{formatYen(r().totals.amount)}</td>
+                <td />
               </tr>
             </tfoot>
           </ScrollTable>
