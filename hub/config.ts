@@ -40,6 +40,11 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "must be a redis:// URL")
     .optional(),
+  /** Prefix of every Redis key (queues, throttles): instances sharing one Redis keep their work apart. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, - and _ only (at most 40)")
+    .default("sango"),
   PROCESS_ROLES: z
     .string()
     .default("api,workers,cron")

@@ -12,7 +12,7 @@ import { createLimits } from "./identity/limits.js";
 import { createTransport } from "./notify/transport.js";
 
 export type HubOptions = {
-  /** Prefix for Redis keys, so parallel test runs never share queues. */
+  /** Prefix for Redis keys instead of REDIS_PREFIX (parallel test runs never share queues). */
   redisPrefix?: string;
   now?: () => Date;
   /** Embedded only: open the database from this data directory dump (tests start from a seeded template). */
@@ -35,8 +35,8 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     config,
     db,
     prisma: db.prisma,
-    queue: await createQueue(config.REDIS_URL, opts.redisPrefix),
-    limits: createLimits(config.REDIS_URL, opts.redisPrefix),
+    queue: await createQueue(config.REDIS_URL, opts.redisPrefix ?? config.REDIS_PREFIX),
+    limits: createLimits(config.REDIS_URL, opts.redisPrefix ?? config.REDIS_PREFIX),
     networks: new NetworkGuard(db.prisma),
     directory: new FacilityDirectory(db.prisma),
     transport: createTransport(config, db.prisma),

@@ -13,7 +13,7 @@ import { OpsError, openOpsDb } from "./sql.js";
  *   npm run restore -- <file> [--target <url>] [--identity <age key file>] [--force]
  *   npm run export -- [<file.zip>]
  *   npm run import-archive -- <file.zip>
- *   npm run erase -- --yes-delete-everything [--redis-prefix sango] [--force]
+ *   npm run erase -- --yes-delete-everything [--redis-prefix <p>] [--force]
  * Expected failures print a message and exit 1 (2 for usage errors), never a stack trace.
  */
 const USAGE = `usage: tsx hub/ops/cli.ts <command>
@@ -24,6 +24,7 @@ const USAGE = `usage: tsx hub/ops/cli.ts <command>
   export [<file.zip>]                            export everything (CSV per table + metadata.json)
   import <file.zip>                              import an export into an empty instance
   erase --yes-delete-everything [--redis-prefix <p>] [--force]
+                                                 (--redis-prefix: default REDIS_PREFIX)
                                                  delete all data, backups, exports and queued jobs`;
 
 class UsageError extends Error {}
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       list: { type: "boolean", default: false },
       target: { type: "string" },
       identity: { type: "string" },
-      "redis-prefix": { type: "string", default: "sango" },
+      "redis-prefix": { type: "string" },
       "yes-delete-everything": { type: "boolean", default: false },
     },
   });
@@ -126,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
             "for good. Stop the hub, then run it again with --yes-delete-everything.",
         );
       }
-      const r = await eraseEverything({ config, redisPrefix: values["redis-prefix"], force: values.force });
+      const r = await eraseEverything({ config, redisPrefix: values["redis-prefix"] ?? config.REDIS_PREFIX, force: values.force });
       console.log(r.report);
       return r.ok ? 0 : 1;
     }
