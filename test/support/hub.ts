@@ -95,3 +95,30 @@ export async function createScratchDatabase(
     drop: () => dropDatabase(serverUrl, name),
   };
 }
+
+/**
+ * A PostgreSQL database of its own holding the demo data (a copy of the run's template when there is one), for tests
+ * that start hub processes themselves (test/integration/scale-out.test.ts).
+ */
+export async function demoDatabase(
+  serverUrl: string,
+  residents: number,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const run = await templateRun();
+  const from = run ? await template(run, { seed: "demo", residents }, serverUrl) : undefined;
+  const scratch = await createScratchDatabase(
+    serverUrl,
+    from && "postgres" in from ? from.postgres : undefined,
+  );
+  if (!from) {
+    const { openDb } = await import("../../hub/db/client.js");
+    const { seedDemo } = await import("../../fixtures/seed.js");
+    const db = await openDb({ databaseUrl: scratch.url, dataDir: "memory://" });
+    try {
+      await seedDemo(db.prisma, { hashPassword, residents });
+    } finally {
+      await db.close();
+    }
+  }
+  return scratch;
+}
