@@ -127,7 +127,11 @@ async function main(argv: string[]): Promise<number> {
             "for good. Stop the hub, then run it again with --yes-delete-everything.",
         );
       }
-      const r = await eraseEverything({ config, redisPrefix: values["redis-prefix"] ?? config.REDIS_PREFIX, force: values.force });
+      const r = await eraseEverything({
+        config,
+        redisPrefix: values["redis-prefix"] ?? config.REDIS_PREFIX,
+        force: values.force,
+      });
       console.log(r.report);
       return r.ok ? 0 : 1;
     }
