@@ -1,3 +1,4 @@
+import { directoryVersion } from "../db/change-counters.js";
 import type { PrismaClient } from "../db/client.js";
 import { type FacilityDto, facilityInclude, toFacility } from "./mapper.js";
 import {
@@ -9,10 +10,10 @@ import {
 } from "./search.js";
 
 /**
- * The published facility directory, held in memory and searched there. Every read first asks the database
- * for a cheap fingerprint of everything the directory shows (facilities, their services, municipality and
- * association names); when it differs, the snapshot is rebuilt. So an edit committed by any process is seen by
- * the next search everywhere, and an unchanged directory costs one small query instead of a joined search.
+ * The published facility directory, held in memory and searched there. Every read first asks the database for the
+ * directory's version (hub/db/change-counters.ts: a counter bumped by triggers whenever facilities, their services,
+ * municipality or association names change); when it moved, the snapshot is rebuilt. So an edit committed by any
+ * process is seen by the next search everywhere, and an unchanged directory costs one primary-key read.
  */
 export class FacilityDirectory {
   private snapshot?: { stamp: string; entries: SearchEntry[]; byId: Map<string, FacilityDto> };
@@ -58,15 +59,7 @@ export class FacilityDirectory {
     return this.snapshot;
   }
 
-  private async stamp(): Promise<string> {
-    const [row] = await this.prisma.$queryRaw<{ stamp: string }[]>`
-      SELECT concat_ws('|',
-        (SELECT count(*) FILTER (WHERE published) || ':' || coalesce(max(updated_at)::text, '') || ':' || coalesce(sum(version), 0) FROM facility),
-        (SELECT md5(coalesce(string_agg(concat_ws(',', facility_id, service_type, capacity, time_blocks::text, hold_minutes), ';'
-           ORDER BY facility_id, service_type), '')) FROM facility_service),
-        (SELECT coalesce(max(updated_at)::text, '') FROM municipality),
-        (SELECT md5(coalesce(string_agg(id || name, ';' ORDER BY id), '')) FROM association)
-      ) AS stamp`;
-    return row?.stamp ?? "";
+  private stamp(): Promise<string> {
+    return directoryVersion(this.prisma);
   }
 }

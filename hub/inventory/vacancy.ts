@@ -6,11 +6,13 @@
  * Built for a hot public read. One aggregate statement reads everything the view needs from `slot` and `closure`
  * for a window of days from today (slot rows are created lazily, so a missing row is the service's default
  * capacity, closed when a closure covers the day); the facility side comes from the in-memory directory. The
- * window is kept together with the database snapshot it was read in (`pg_current_snapshot()`): while no
- * transaction has committed since, nothing it shows can have changed, and each range and service type asked for
- * is cut from it in memory, each facility serialised once. Checking the snapshot is one trivial query; requests
- * that arrive while one runs share the next one (never one that started before they arrived), so a change
- * committed before a request is always seen by it, whichever process made it.
+ * window is kept together with the version of the data it was read at (hub/db/change-counters.ts: counters bumped
+ * by triggers in the transaction that changes a facility's slots, closures, connection or the directory): while the
+ * version has not moved, nothing it shows can have changed — commits to other tables (bookings' events, the audit
+ * log, the outbox) do not count — and each range and service type asked for is cut from it in memory, each facility
+ * serialised once. Checking the version is one small query; requests that arrive while one runs share the next one
+ * (never one that started before they arrived), so a change committed before a request is always seen by it,
+ * whichever process made it.
  *
  * A search that finds no free place at all is unmet demand: it is recorded (UnmetSearch) with the searcher's role
  * only, never who they are. The same searcher repeating the same search (paging, reloading, a script) counts once
@@ -18,6 +20,7 @@
  */
 import { loadRegistry } from "../../connectors/registry.js";
 import { pulls, staleAfterMs } from "../connections/health.js";
+import { vacancyVersion } from "../db/change-counters.js";
 import type { FacilityKind, Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import type { FacilityDirectory } from "../facilities/directory.js";
 import type { FacilityDto } from "../facilities/mapper.js";
@@ -104,19 +107,19 @@ const CACHED_ANSWERS = 64;
 /**
  * What one aggregate statement returns for a window: per facility × service × block, the day offsets that have a
  * slot row with their free places (-1 = closed) and the latest update; per facility × service type (null = all),
- * the closed day offsets; and the snapshot the statement read.
+ * the closed day offsets; and the version of the data the statement read.
  */
 export type Aggregate = {
-  snapshot: string;
+  version: string;
   slots: [string, ServiceType, string, number[], number[], string][];
   closures: [string, ServiceType | null, number[]][];
   /** Facilities synced from their own systems: id, connector, enabled, last success (ISO or null), interval, config. */
   connections: [string, string, boolean, string | null, number, unknown][];
 };
 
-/** A window of days read at one snapshot, with the directory's facilities as they were then. */
+/** A window of days read at one version, with the directory's facilities as they were then. */
 type Source = {
-  snapshot: string;
+  version: string;
   start: Date;
   days: number;
   facilities: FacilityDto[];
@@ -125,7 +128,7 @@ type Source = {
   requestOnlyFrom: Map<string, number>;
 };
 
-/** The vacancy of one database (one hub): the window, the views cut from it, the shared snapshot check. */
+/** The vacancy of one database (one hub): the window, the views cut from it, the shared version check. */
 class VacancyIndex {
   private source?: Source;
   private loading?: Promise<Source>;
@@ -135,7 +138,7 @@ class VacancyIndex {
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** The facilities' vacancy for a range, current as of a snapshot taken after this call began. */
+  /** The facilities' vacancy for a range, current as of a version read after this call began. */
   async view(
     directory: FacilityDirectory,
     range: { from: Date; days: number },
@@ -170,20 +173,20 @@ class VacancyIndex {
     return view;
   }
 
-  /** A window that covers the range and was read at the current snapshot (or one nothing has changed since). */
+  /** A window that covers the range and was read at the current version. */
   private async current(directory: FacilityDirectory, range: { from: Date; days: number }, today: Date) {
-    const snapshot = await this.snapshot();
+    const version = await this.version();
     const covers = (s: Source) =>
       range.from >= s.start && daysBetween(s.start, range.from) + range.days <= s.days;
-    if (this.source && this.source.snapshot === snapshot && covers(this.source)) return this.source;
+    if (this.source && this.source.version === version && covers(this.source)) return this.source;
     if (this.loading) {
-      // A read that started after our snapshot check saw at least what we saw; an earlier one, if nothing has
-      // committed since it read.
+      // A read that started after our version check saw at least what we saw; an earlier one, if nothing has
+      // changed since it read.
       const loaded = await this.loading.catch(() => undefined);
       if (
         loaded &&
         covers(loaded) &&
-        (loaded.snapshot === snapshot || (await this.snapshot()) === loaded.snapshot)
+        (loaded.version === version || (await this.version()) === loaded.version)
       ) {
         return loaded;
       }
@@ -214,15 +217,15 @@ class VacancyIndex {
         );
       }
     }
-    return { snapshot: aggregate.snapshot, start, days, facilities: items, aggregate, requestOnlyFrom };
+    return { version: aggregate.version, start, days, facilities: items, aggregate, requestOnlyFrom };
   }
 
   /**
-   * The database snapshot (xmin:xmax:in-progress ids). Equal snapshots mean no transaction committed in between.
-   * A request never shares a check that started before it arrived: it joins the next one, which starts once the
-   * running one is done and the requests read in the same turn of the event loop have joined it.
+   * The version of what the view shows. A request never shares a check that started before it arrived: it joins
+   * the next one, which starts once the running one is done and the requests read in the same turn of the event
+   * loop have joined it.
    */
-  private snapshot(): Promise<string> {
+  private version(): Promise<string> {
     this.queued ??= (this.running ?? Promise.resolve(""))
       .then(
         () => undefined,
@@ -231,17 +234,15 @@ class VacancyIndex {
       .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(() => {
         this.queued = undefined;
-        return this.startSnapshot();
+        return this.startVersionCheck();
       });
     return this.queued;
   }
 
-  private startSnapshot(): Promise<string> {
-    const run = this.prisma.$queryRaw<{ s: string }[]>`SELECT pg_current_snapshot()::text AS s`
-      .then((rows) => rows[0]?.s ?? "")
-      .finally(() => {
-        if (this.running === run) this.running = undefined;
-      });
+  private startVersionCheck(): Promise<string> {
+    const run = vacancyVersion(this.prisma).finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
     this.running = run;
     return run;
   }
@@ -284,7 +285,7 @@ const indexFor = (prisma: PrismaClient) => {
   return index;
 };
 
-/** Everything about slots and closures in the window, every service type, in one statement (one snapshot). */
+/** Everything about slots and closures in the window, every service type, in one statement (one version). */
 async function readAggregate(prisma: PrismaClient, start: Date, days: number): Promise<Aggregate> {
   const f = formatDate(start);
   const t = formatDate(addDays(start, days - 1));
@@ -304,7 +305,8 @@ async function readAggregate(prisma: PrismaClient, start: Date, days: number): P
       GROUP BY facility_id, service_type
     )
     SELECT json_build_object(
-      'snapshot', pg_current_snapshot()::text,
+      -- As vacancyVersion (hub/db/change-counters.ts), in the statement that reads the data it versions.
+      'version', (SELECT coalesce(sum(n), 0)::text FROM change_counter),
       'slots', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, time_block, d, free, updated)) FROM s), '[]'),
       'closures', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, d)) FROM c), '[]'),
       'connections', coalesce((SELECT json_agg(json_build_array(facility_id, connector, enabled,

@@ -10,7 +10,14 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { openEncrypted, readIdentities, writeMaybeEncrypted } from "./encryption.js";
 import { OpsError, pgClientSql, pgliteDir, pgliteSql } from "./sql.js";
-import { compareSnapshots, formatComparison, instanceId, type Snapshot, snapshot } from "./tables.js";
+import {
+  CHANGE_COUNTER_TABLE,
+  compareSnapshots,
+  formatComparison,
+  instanceId,
+  type Snapshot,
+  snapshot,
+} from "./tables.js";
 
 const run = promisify(execFile);
 
@@ -118,7 +125,16 @@ async function dumpPostgres(url: string, out: string, recipients: string[]): Pro
       "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 1",
     );
     const [{ id }] = (await client.query("SELECT pg_export_snapshot() AS id")).rows;
-    await pgDump(["--format=custom", `--snapshot=${id}`, `--dbname=${url}`], out, recipients);
+    await pgDump(
+      [
+        "--format=custom",
+        `--snapshot=${id}`,
+        `--exclude-table-data=${CHANGE_COUNTER_TABLE}`,
+        `--dbname=${url}`,
+      ],
+      out,
+      recipients,
+    );
     const q = async <T>(s: string, p?: unknown[]) => (await client.query(s, p as unknown[])).rows as T[];
     const state = { ...(await snapshot(q)), instance: await instanceId(q) };
     await client.query("COMMIT");

@@ -4,6 +4,11 @@ import { ident, type OpsQuery } from "./sql.js";
 export const MIGRATIONS_TABLE = "_prisma_migrations";
 /** The database's own identity (one row): never exported, imported or compared; an import keeps the target's. */
 export const INSTANCE_TABLE = "hub_instance";
+/**
+ * Cache-invalidation counters (hub/db/change-counters.ts): not data but a by-product of writes, bumped by triggers
+ * as rows are restored or imported, so neither backed up (pg_dump --exclude-table-data), exported, nor compared.
+ */
+export const CHANGE_COUNTER_TABLE = "change_counter";
 
 /** The database's instance id (hub_instance), or null for a database migrated before it existed. */
 export async function instanceId(q: OpsQuery): Promise<string | null> {
@@ -30,7 +35,7 @@ export async function listTables(q: OpsQuery): Promise<TableInfo[]> {
   const tables = await q<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> ALL($1) ORDER BY c.relname`,
-    [[MIGRATIONS_TABLE, INSTANCE_TABLE]],
+    [[MIGRATIONS_TABLE, INSTANCE_TABLE, CHANGE_COUNTER_TABLE]],
   );
   const cols = await q<{ table: string; name: string; type: string; identity: string }>(
     `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,

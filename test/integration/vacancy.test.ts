@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { directoryVersion, vacancyVersion } from "../../hub/db/change-counters.js";
 import type { ServiceType } from "../../hub/db/client.js";
 import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
@@ -397,5 +398,41 @@ describe("unified vacancy search (GET /api/vacancy)", () => {
       await t.hub.prisma.facility.update({ where: { id: otherFacilityId }, data: { published: true } });
     }
     expect((await vacancy("")).items.map((f) => f.facilityId)).toContain(otherFacilityId);
+  });
+
+  it("is rebuilt only when what it shows changed: unrelated commits leave its version alone", async () => {
+    const p = t.hub.prisma;
+    const [v0, d0] = [await vacancyVersion(p), await directoryVersion(p)];
+    // Commits elsewhere (the audit log, the outbox, bookings' events) are not the vacancy's business.
+    await p.auditLog.create({ data: { action: "unrelated" } });
+    await p.outboxMessage.create({ data: { topic: "notify.message", payload: {} } });
+    expect(await vacancyVersion(p)).toBe(v0);
+    // A change rolled back changes nothing.
+    await p
+      .$transaction(async (tx) => {
+        await tx.slot.updateMany({ where: { facilityId }, data: { external: 0 } });
+        throw new Error("roll back");
+      })
+      .catch(() => undefined);
+    expect(await vacancyVersion(p)).toBe(v0);
+    // A facility's places, closures and profile move it; only the profile moves the directory's.
+    const D = day(20);
+    const shown = async () => [...cells(facilityIn(await vacancy(`from=${D}&to=${D}`), facilityId), D).values()];
+    const open = await shown();
+    const stay = { facilityId, serviceType: "stay" as const, date: new Date(`${D}T00:00:00Z`) };
+    expect((await p.slot.updateMany({ where: stay, data: { external: { increment: 1 } } })).count).toBe(1);
+    const v1 = await vacancyVersion(p);
+    expect(v1).not.toBe(v0);
+    expect(await directoryVersion(p)).toBe(d0);
+    expect(await shown()).not.toEqual(open);
+    await p.slot.updateMany({ where: stay, data: { external: { decrement: 1 } } });
+    expect(await vacancyVersion(p)).not.toBe(v1);
+    expect(await shown()).toEqual(open);
+    await p.closure.create({ data: { facilityId, date: stay.date, reason: "counter test" } });
+    await p.closure.deleteMany({ where: { facilityId, reason: "counter test" } });
+    const v2 = await vacancyVersion(p);
+    expect(BigInt(v2) - BigInt(v1)).toBe(3n);
+    await p.facility.update({ where: { id: facilityId }, data: { access: "バス停から徒歩3分" } });
+    expect(await directoryVersion(p)).not.toBe(d0);
   });
 });

@@ -1,0 +1,22 @@
+/**
+ * Change counters (table change_counter), bumped by triggers in the transaction that changes what a cache shows
+ * (migration 20261211000000_change_counters): "directory" for facilities, their services, municipality and
+ * association names; "inventory:<facility id>" for a facility's slots, closures and connection. A cache keeps the
+ * version it was read at and is rebuilt only when the version moved, whichever process made the change; commits to
+ * other tables (bookings' events, the audit log, the outbox) leave it alone.
+ */
+import type { PrismaClient } from "./client.js";
+
+/** The vacancy view's version now: every counter's sum (it shows the directory's facilities too). */
+export async function vacancyVersion(prisma: PrismaClient): Promise<string> {
+  const [row] = await prisma.$queryRaw<{ v: string }[]>`
+    SELECT coalesce(sum(n), 0)::text AS v FROM change_counter`;
+  return row?.v ?? "0";
+}
+
+/** The facility directory's version now. */
+export async function directoryVersion(prisma: PrismaClient): Promise<string> {
+  const [row] = await prisma.$queryRaw<{ v: string }[]>`
+    SELECT coalesce((SELECT n FROM change_counter WHERE scope = 'directory'), 0)::text AS v`;
+  return row?.v ?? "0";
+}
