@@ -417,7 +417,9 @@ describe("unified vacancy search (GET /api/vacancy)", () => {
     expect(await vacancyVersion(p)).toBe(v0);
     // A facility's places, closures and profile move it; only the profile moves the directory's.
     const D = day(20);
-    const shown = async () => [...cells(facilityIn(await vacancy(`from=${D}&to=${D}`), facilityId), D).values()];
+    const shown = async () => [
+      ...cells(facilityIn(await vacancy(`from=${D}&to=${D}`), facilityId), D).values(),
+    ];
     const open = await shown();
     const stay = { facilityId, serviceType: "stay" as const, date: new Date(`${D}T00:00:00Z`) };
     expect((await p.slot.updateMany({ where: stay, data: { external: { increment: 1 } } })).count).toBe(1);
