@@ -15,19 +15,39 @@ import {
  * municipality or association names change); when it moved, the snapshot is rebuilt. So an edit committed by any
  * process is seen by the next search everywhere, and an unchanged directory costs one primary-key read.
  */
+/** Different searches answered from one snapshot before the oldest answers are dropped. */
+const CACHED_ANSWERS = 64;
+
 export class FacilityDirectory {
-  private snapshot?: { stamp: string; entries: SearchEntry[]; byId: Map<string, FacilityDto> };
+  private snapshot?: {
+    stamp: string;
+    entries: SearchEntry[];
+    byId: Map<string, FacilityDto>;
+    /** Serialised answers by search, for this snapshot only (the public search repeats a few searches a lot). */
+    answers: Map<string, string>;
+  };
   private loading?: Promise<NonNullable<FacilityDirectory["snapshot"]>>;
 
   constructor(private readonly prisma: PrismaClient) {}
 
   async search(filters: FacilityFilters, page: { limit: number; offset: number }) {
-    const { entries } = await this.current();
-    const matched = entries.filter((e) => matchesFilters(e, filters));
-    return {
-      total: matched.length,
-      items: matched.slice(page.offset, page.offset + page.limit).map((e) => e.facility),
-    };
+    return searchIn((await this.current()).entries, filters, page);
+  }
+
+  /** The search's answer as JSON, kept with the snapshot until the directory changes. */
+  async searchJson(filters: FacilityFilters, page: { limit: number; offset: number }): Promise<string> {
+    const snapshot = await this.current();
+    const key = JSON.stringify([filters, page]);
+    let json = snapshot.answers.get(key);
+    if (json === undefined) {
+      json = JSON.stringify(searchIn(snapshot.entries, filters, page));
+      snapshot.answers.set(key, json);
+      for (const old of snapshot.answers.keys()) {
+        if (snapshot.answers.size <= CACHED_ANSWERS) break;
+        snapshot.answers.delete(old);
+      }
+    }
+    return json;
   }
 
   /** A published facility, or undefined. */
@@ -55,6 +75,7 @@ export class FacilityDirectory {
       stamp,
       entries: facilities.map(searchEntry),
       byId: new Map(facilities.map((f) => [f.id, f])),
+      answers: new Map(),
     };
     return this.snapshot;
   }
@@ -62,4 +83,12 @@ export class FacilityDirectory {
   private stamp(): Promise<string> {
     return directoryVersion(this.prisma);
   }
+}
+
+function searchIn(entries: SearchEntry[], filters: FacilityFilters, page: { limit: number; offset: number }) {
+  const matched = entries.filter((e) => matchesFilters(e, filters));
+  return {
+    total: matched.length,
+    items: matched.slice(page.offset, page.offset + page.limit).map((e) => e.facility),
+  };
 }

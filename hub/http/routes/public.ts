@@ -25,7 +25,8 @@ export const publicHandlers: Handlers = {
       accessibility: text(query.accessibility),
     };
     const page = { limit: int(query.limit, 50), offset: int(query.offset, 0) };
-    return { body: await hub.directory.search(filters, page) };
+    // Already serialised: the same search is answered from the bytes kept until the directory changes.
+    return { body: await hub.directory.searchJson(filters, page), type: "application/json" };
   },
 
   getFacility: async (req) => ({ body: await getPublicFacility(req.hub.directory, facilityId(req)) }),
