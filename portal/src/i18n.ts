@@ -1544,6 +1544,9 @@ const ja = {
     beforeAfter: (before: string, after: string) => `（訂正前 ${before} → 訂正後 ${after}）`,
     formula:
       "各行と合計で、請求額 ＝ 委託料 − 利用者負担額 ＋ キャンセル料 − キャンセル料のうち利用者負担 です。",
+    linesCsv: "明細CSV（財務会計用・UTF-8）",
+    linesCsvSjis: "明細CSV（財務会計用・Shift_JIS）",
+    corrects: (n: string, no: number) => `${n} No.${no} の訂正`,
     nothingToBill: "請求なし",
     noInvoice: "請求書なし",
     nothingToBillIntro:
@@ -3569,6 +3572,9 @@ const en: Dict = {
     beforeAfter: (before: string, after: string) => `(before ${before} → after ${after})`,
     formula:
       "On every line and in the totals: amount = fee − resident copay + cancellation fee − resident's part of the cancellation fee.",
+    linesCsv: "Lines CSV for accounting (UTF-8)",
+    linesCsvSjis: "Lines CSV for accounting (Shift_JIS)",
+    corrects: (n: string, no: number) => `corrects ${n} No.${no}`,
     nothingToBill: "Nothing to bill",
     noInvoice: "No invoice",
     nothingToBillIntro:

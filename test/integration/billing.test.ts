@@ -8,7 +8,7 @@ import iconv from "iconv-lite";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
-import { warekiDate, yen } from "../../hub/billing/invoices.js";
+import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
 import { createSession } from "../../hub/identity/sessions.js";
 import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
@@ -290,7 +290,13 @@ describe("billing runs, invoices and lists", () => {
           amountBefore: cancelled.amount,
           amountAfter: 0,
         }),
-        expect.objectContaining({ bookingId: changed.bookingId, amount: 1_234, adjustsLineId: changed.id }),
+        expect.objectContaining({
+          bookingId: changed.bookingId,
+          amount: 1_234,
+          adjustsLineId: changed.id,
+          // Named as 介護 claims name them: the invoice number and the line's No. there.
+          adjusts: { invoiceNumber: run.invoiceNumber, lineNo: changed.lineNo },
+        }),
       ]),
     );
     expect(adj).toHaveLength(2);
@@ -669,6 +675,80 @@ describe("billing runs, invoices and lists", () => {
       residentDisplay: demo.residentDisplay,
       creditorCodes: demo.creditorCodes,
     });
+  });
+
+  it("a finalized run's lines as CSV for a 財務会計 import (UTF-8 with BOM, Shift_JIS), adding up", async () => {
+    const month = months[4] as string;
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const item = list.items.find((r: any) => !r.nothingToBill);
+    const utf = await binary(medical, `api/billing/runs/${item.id}/lines.csv`);
+    expect(utf.res.status).toBe(200);
+    expect([...utf.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = utf.body.toString("utf8").slice(1);
+    const [head, ...rows] = text.split("\r\n").filter(Boolean);
+    expect(head).toBe(LINES_CSV_HEADER.join(","));
+    expect(rows).toHaveLength(item.lineCount);
+    const col = (h: string) => LINES_CSV_HEADER.indexOf(h as any);
+    let total = 0;
+    for (const r of rows) {
+      const c = r.split(",");
+      const n = (h: string) => Number(c[col(h)]);
+      expect(c[col("請求番号")]).toBe(item.invoiceNumber);
+      expect(c[col("請求日")]).toBe(item.issueDate);
+      expect(n("委託料") - n("利用者負担額") + n("キャンセル料") - n("キャンセル料のうち利用者負担")).toBe(
+        n("請求額"),
+      );
+      total += n("請求額");
+    }
+    expect(total).toBe(item.total);
+    const sjis = await binary(medical, `api/billing/runs/${item.id}/lines.csv?encoding=sjis`);
+    expect(sjis.res.headers.get("content-type")).toMatch(/shift_jis/i);
+    expect(iconv.decode(sjis.body, "Shift_JIS")).toBe(text);
+    // Only a finalized run.
+    const draft = (
+      await medical.post("api/billing/runs", { month: "2026-05", municipalityCode: MUNICIPALITIES[1] })
+    ).json.items[0];
+    const refused = await medical.get(`api/billing/runs/${draft.id}/lines.csv`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe("not_finalized");
+  });
+
+  it("names residents as each municipality wants: 宛名番号, voucher number or name", async () => {
+    const code = MUNICIPALITIES[2] as string;
+    const month = "2026-05";
+    const before = (await prefecture.get(`api/municipalities/${code}/billing-settings`)).json;
+    const { municipalityCode: _c, ...setting } = before;
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: code, externalId: { not: null } },
+    });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-12T00:00:00Z`),
+        endDate: new Date(`${month}-12T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const refOf = async () => {
+      const run = (await medical.post("api/billing/runs", { month, municipalityCode: code })).json.items[0];
+      const lines = (await medical.get(`api/billing/runs/${run.id}`)).json.lines;
+      return lines.find((l: any) => l.residentId === resident.id).residentRef;
+    };
+    expect(await refOf()).toBe(resident.externalId);
+    await prefecture.put(`api/municipalities/${code}/billing-settings`, {
+      ...setting,
+      residentDisplay: "name",
+    });
+    expect(await refOf()).toBe(`${resident.familyName} ${resident.givenName}`);
+    await prefecture.put(`api/municipalities/${code}/billing-settings`, setting);
   });
 
   it("LibreOffice renders every document of a month to PDF with everything a clerk needs", async (ctx) => {

@@ -16,6 +16,7 @@ import {
   getIssuer,
   getSetting,
   type IssuerProfile,
+  invoiceContext,
   type MunicipalitySetting,
   missingIssuerFields,
   saveIssuer,
@@ -149,6 +150,20 @@ export const billingHandlers: Handlers = {
     const file = await runDocument(req.hub.prisma, runId, "docx", req.hub.now());
     await exported(req, actor, runId, { format: "docx", invoiceNumber: file.run.invoiceNumber });
     return download({ body: file.body, fileName: file.fileName, contentType: DOCX_TYPE });
+  },
+
+  exportBillingLinesCsv: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    await readableRun(req.hub.prisma, actor, runId);
+    const run = await getRun(req.hub.prisma, runId, req.hub.now(), { discrepancies: false });
+    if (run.status !== "finalized") {
+      throw problems.conflict("not_finalized", "Lines are exported for finalized runs only");
+    }
+    const encoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
+    const file = (await invoices()).linesCsv(run, await invoiceContext(req.hub.prisma, run), encoding);
+    await exported(req, actor, runId, { format: "lines.csv", encoding, invoiceNumber: run.invoiceNumber });
+    return download(file);
   },
 
   getBillingInvoicesZip: async (req) => {
