@@ -13,6 +13,7 @@ import { type Month, parseMonth } from "../usage/monthly.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
 import {
   type BillableBooking,
+  type Correction,
   computeBilling,
   type Discrepancy,
   type DraftLine,
@@ -50,6 +51,12 @@ const bookingSelect = {
   resident: { select: { municipalityCode: true, externalId: true, familyName: true, givenName: true } },
   voucher: { select: { municipalityCode: true, number: true } },
   usageReport: { select: { copayCollected: true } },
+  corrections: {
+    where: { status: "confirmed" },
+    orderBy: { decidedAt: "desc" },
+    take: 1,
+    select: { kind: true, reason: true, units: true, fee: true, residentCopay: true },
+  },
 } satisfies Prisma.BookingSelect;
 
 type BookingRow = Prisma.BookingGetPayload<{ select: typeof bookingSelect }>;
@@ -92,6 +99,19 @@ function toBillable(b: BookingRow, display: ResidentDisplay = "external_id"): Bi
     feeMunicipalityShare: b.feeMunicipalityShare,
     feeWaiver: b.feeWaiver,
     policyVersionId: b.policyVersionId,
+    correction: correctionOf(b.corrections[0]),
+  };
+}
+
+function correctionOf(c: BookingRow["corrections"][number] | undefined): Correction | null {
+  if (!c) return null;
+  if (c.kind === "void") return { kind: "void", reason: c.reason };
+  return {
+    kind: "amend",
+    reason: c.reason,
+    units: c.units ?? 0,
+    fee: c.fee ?? 0,
+    residentCopay: c.residentCopay ?? 0,
   };
 }
 

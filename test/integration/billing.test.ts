@@ -751,6 +751,103 @@ describe("billing runs, invoices and lists", () => {
     await prefecture.put(`api/municipalities/${code}/billing-settings`, setting);
   });
 
+  it("過誤: a redeemed booking is corrected (取消 by the facility, confirmed by the municipality; 修正 by the association) and the next draft adjusts it, naming the invoice and line", async () => {
+    const code = MUNICIPALITIES[0] as string; // 仙台市 = the demo municipality user's
+    const month = months[5] as string;
+    const facilityUser = await t.hub.prisma.user.findUniqueOrThrow({
+      where: { email: DEMO_USERS.facility.own },
+    });
+    const run = (await medical.get(`api/billing/runs?month=${month}&municipalityCode=${code}`)).json.items[0];
+    const detail = (await medical.get(`api/billing/runs/${run.id}`)).json;
+    const uses = detail.lines.filter((l: any) => l.kind === "use");
+    const mine = uses.find((l: any) => l.facilityId === facilityUser.facilityId);
+    expect(mine, "a use at the demo facility").toBeDefined();
+    const other = uses.find((l: any) => l.bookingId !== mine.bookingId);
+    const facility = await clientFor(t, DEMO_USERS.facility.own);
+    const facility2 = await clientFor(t, DEMO_USERS.facility.other as string);
+    const natori = await clientFor(t, DEMO_USERS.municipality.other as string);
+
+    const path1 = `api/bookings/${mine.bookingId}/corrections`;
+    expect((await facility.post(path1, { kind: "void", reason: " " })).status).toBe(422);
+    const asked = await facility.post(path1, {
+      kind: "void",
+      reason: "別の利用者の利用券で使用済処理をしたため",
+    });
+    expect(asked.status, asked.text).toBe(201);
+    expect(asked.json.status).toBe("pending");
+    expect((await facility.post(path1, { kind: "void", reason: "again" })).json.code).toBe(
+      "correction_pending",
+    );
+    expect((await facility2.post(path1, { kind: "void", reason: "x" })).status).toBe(404);
+    const decide = `api/booking-corrections/${asked.json.id}/decision`;
+    expect((await natori.post(decide, { decision: "confirm" })).status).toBe(404);
+    const confirmed = await sendai.post(decide, { decision: "confirm" });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    expect(confirmed.json.status).toBe("confirmed");
+    expect((await sendai.post(decide, { decision: "decline" })).json.code).toBe("already_decided");
+
+    const amended = await medical.post(`api/bookings/${other.bookingId}/corrections`, {
+      kind: "amend",
+      reason: "委託料の単価誤り",
+      units: other.units,
+      fee: other.fee - 2_000,
+      residentCopay: other.residentCopay,
+    });
+    expect(amended.status, amended.text).toBe(201);
+    expect(amended.json.status).toBe("confirmed");
+    const cancelled = await t.hub.prisma.booking.findFirstOrThrow({ where: { status: "cancelled" } });
+    const notUsed = await medical.post(`api/bookings/${cancelled.id}/corrections`, {
+      kind: "void",
+      reason: "x",
+    });
+    expect([404, 409]).toContain(notUsed.status);
+
+    // The finalized run is untouched; the next draft adjusts both, naming the invoice and the line.
+    expect((await medical.get(`api/billing/runs/${run.id}`)).json.total).toBe(run.total);
+    const made = await medical.post("api/billing/runs", { month: "2026-08", municipalityCode: code });
+    expect(made.status, made.text).toBe(200);
+    const draft = (await medical.get(`api/billing/runs/${made.json.items[0].id}`)).json;
+    const adj = draft.lines.filter((l: any) => l.kind === "adjustment");
+    const voided = adj.find((l: any) => l.bookingId === mine.bookingId);
+    expect(voided).toMatchObject({
+      amount: -mine.amount,
+      amountBefore: mine.amount,
+      amountAfter: 0,
+      adjusts: { invoiceNumber: run.invoiceNumber, lineNo: mine.lineNo },
+    });
+    expect(voided.note).toContain("過誤取消（別の利用者の利用券で使用済処理をしたため）");
+    const fixed = adj.find((l: any) => l.bookingId === other.bookingId);
+    expect(fixed).toMatchObject({
+      amount: -2_000,
+      fee: -2_000,
+      amountBefore: other.amount,
+      amountAfter: other.amount - 2_000,
+      adjusts: { invoiceNumber: run.invoiceNumber, lineNo: other.lineNo },
+    });
+    expect(fixed.note).toContain("過誤修正");
+    expectAddsUp(draft);
+    // The documents say it too.
+    const x = await binary(medical, `api/billing/runs/${draft.id}/invoice.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(x.body as any);
+    const notes: string[] = [];
+    wb.getWorksheet("請求明細")!.eachRow((r) => notes.push(String(r.getCell(16).value ?? "")));
+    expect(notes.some((n) => n.startsWith(`${run.invoiceNumber} No.${mine.lineNo} の訂正`))).toBe(true);
+    // History and audit.
+    const events = await t.hub.prisma.bookingEvent.findMany({ where: { bookingId: mine.bookingId } });
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["correction_requested", "correction_confirmed"]),
+    );
+    expect(
+      await t.hub.prisma.auditLog.count({
+        where: {
+          action: { startsWith: "booking.correction." },
+          resourceId: { in: [mine.bookingId, other.bookingId] },
+        },
+      }),
+    ).toBe(3);
+  });
+
   it("LibreOffice renders every document of a month to PDF with everything a clerk needs", async (ctx) => {
     const soffice = spawnSync("sh", ["-c", "command -v soffice || command -v libreoffice"], {
       encoding: "utf8",

@@ -1,4 +1,10 @@
 import { audit } from "../../audit/audit.js";
+import {
+  type CorrectionInput,
+  decideCorrection,
+  listCorrections,
+  requestCorrection,
+} from "../../billing/corrections.js";
 import type { InvoiceFile } from "../../billing/invoices.js";
 import { DOCX_TYPE, XLSX_TYPE } from "../../billing/mime.js";
 import {
@@ -245,3 +251,34 @@ async function requireMunicipality(req: OpRequest, code: string) {
   const m = await req.hub.prisma.municipality.findUnique({ where: { code }, select: { code: true } });
   if (!m) throw problems.notFound("municipality");
 }
+
+/** 過誤 corrections of redeemed bookings (issue 15, part 4): hub/billing/corrections.ts. */
+export const correctionHandlers: Handlers = {
+  listBookingCorrections: async (req) => {
+    const { bookingId } = req.params as { bookingId: string };
+    return { body: { items: await listCorrections(req.hub.prisma, requireActor(req), bookingId) } };
+  },
+
+  requestBookingCorrection: async (req) => {
+    const actor = requireActor(req);
+    const { bookingId } = req.params as { bookingId: string };
+    const c = await requestCorrection(
+      req.hub.prisma,
+      actor,
+      req.ip,
+      bookingId,
+      req.body as CorrectionInput,
+      req.hub.now(),
+    );
+    return { status: 201, body: c };
+  },
+
+  decideBookingCorrection: async (req) => {
+    const actor = requireActor(req);
+    const { correctionId } = req.params as { correctionId: string };
+    const { decision } = req.body as { decision: "confirm" | "decline" };
+    return {
+      body: await decideCorrection(req.hub.prisma, actor, req.ip, correctionId, decision, req.hub.now()),
+    };
+  },
+};
