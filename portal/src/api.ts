@@ -582,6 +582,8 @@ export type CancellationPreview = {
   bookingId: string;
   status: BookingStatus;
   deadline: string;
+  /** The municipality's rule behind the deadline (said in words on the page). */
+  cutoff: { daysBefore: number; time: string; days: "calendar" | "business"; closuresMove: boolean };
   beforeDeadline: boolean;
   reasonCode: string;
   reasonCodes: string[];
