@@ -17,6 +17,8 @@
  *   after its month was finalized), the draft gets an `adjustment` line for the difference, pointing at the last
  *   finalized line of the booking (none for a use first billed late).
  * - Money is integer yen; the run's total is the sum of its lines.
+ * - A confirmed 過誤 correction of a use is billed instead of the booking's amounts: 取消 bills nothing, 修正 the
+ *   corrected units, fee and copay; for a finalized month that is an adjustment naming the line it corrects.
  * - Every line adds up: 委託料 − 利用者負担額 + キャンセル料 − キャンセル料の利用者負担 = 請求額 (fee − residentCopay +
  *   cancellationFee − cancellationCopay = amount), and so does every total. A use fills the first two, a
  *   cancellation fee the next two; an adjustment carries each column's difference (what is billable now less what
@@ -46,7 +48,14 @@ export type BillableBooking = {
   /** "claimed" while the resident's own no-fee reason awaits the facility's or municipality's decision. */
   feeWaiver?: string | null;
   policyVersionId: string | null;
+  /** A confirmed 過誤 correction of a use: billed instead of what the booking recorded. */
+  correction?: Correction | null;
 };
+
+/** 取消 (the use is not billed at all) or 修正 (units, fee and copay as they should have been), with a reason. */
+export type Correction =
+  | { kind: "void"; reason: string }
+  | { kind: "amend"; reason: string; units: number; fee: number; residentCopay: number };
 
 export type ReportFact = {
   bookingId: string;
@@ -165,7 +174,13 @@ const USED = new Set(["used", "reported"]);
 
 /** What a booking should be billed now, and as what kind of line (null: nothing). */
 export function billable(b: BillableBooking): { kind: "use" | "cancellation_fee"; amount: number } | null {
-  if (USED.has(b.status)) return { kind: "use", amount: b.municipalityShare };
+  if (USED.has(b.status)) {
+    if (b.correction?.kind === "void") return null;
+    if (b.correction?.kind === "amend") {
+      return { kind: "use", amount: b.correction.fee - b.correction.residentCopay };
+    }
+    return { kind: "use", amount: b.municipalityShare };
+  }
   if (b.status === "cancelled" && b.feeMunicipalityShare > 0) {
     return { kind: "cancellation_fee", amount: b.feeMunicipalityShare };
   }
@@ -176,7 +191,8 @@ export function billable(b: BillableBooking): { kind: "use" | "cancellation_fee"
 function columnsOf(b: BillableBooking): LineColumns {
   const bill = billable(b);
   if (bill?.kind === "use") {
-    return { ...NONE, units: b.units, fee: b.fee, residentCopay: b.residentCopay, amount: bill.amount };
+    const c = b.correction?.kind === "amend" ? b.correction : b;
+    return { ...NONE, units: c.units, fee: c.fee, residentCopay: c.residentCopay, amount: bill.amount };
   }
   if (bill?.kind === "cancellation_fee") {
     // The resident's part is what the municipality does not pay: the columns add up by construction.
@@ -290,6 +306,9 @@ export function computeBilling(input: EngineInput): EngineResult {
 function adjustmentNote(b: BillableBooking, wasBilled: boolean): string {
   const [y, m] = b.startDate.split("-").map(Number) as [number, number];
   const month = `${y}年${m}月分`;
+  if (b.correction && USED.has(b.status)) {
+    return `${month} 過誤${b.correction.kind === "void" ? "取消" : "修正"}（${b.correction.reason}）`;
+  }
   if (!wasBilled) {
     return b.status === "cancelled"
       ? `${month} 請求確定後に生じたキャンセル料`

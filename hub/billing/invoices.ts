@@ -396,6 +396,10 @@ export function kindSubtotals(run: Pick<RunDetail, "lines">) {
     .filter((k) => k.lines > 0);
 }
 
+/** An adjustment names the invoice and line it corrects, as 介護 claims do. */
+export const noteOf = (l: Pick<LineDto, "note" | "adjusts">) =>
+  l.adjusts ? `${l.adjusts.invoiceNumber} No.${l.adjusts.lineNo} の訂正　${l.note}` : l.note;
+
 function detailCells(l: LineDto, no: number) {
   return [
     no,
@@ -413,7 +417,7 @@ function detailCells(l: LineDto, no: number) {
     l.amount,
     l.amountBefore ?? "",
     l.amountAfter ?? "",
-    l.note,
+    noteOf(l),
   ];
 }
 
@@ -731,6 +735,91 @@ export function totalsCsv(
   return {
     body,
     fileName: `billing-${list.month}${encoding === "sjis" ? "-sjis" : ""}.csv`,
+    contentType: encoding === "sjis" ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8",
+  };
+}
+
+/**
+ * The columns of a finalized run's line CSV (for a 財務会計 system's import): one row per line, dates as
+ * YYYY-MM-DD, amounts as integers (yen). Documented in schemas/openapi.yaml (exportBillingLinesCsv).
+ */
+export const LINES_CSV_HEADER = [
+  "請求番号",
+  "請求日",
+  "支払期限",
+  "代表機関",
+  "債権者コード",
+  "市町村コード",
+  "市町村",
+  "対象月",
+  "行番号",
+  "区分",
+  "施設名",
+  "利用者",
+  "サービス種別",
+  "利用開始日",
+  "利用終了日",
+  "回数",
+  "委託料",
+  "利用者負担額",
+  "キャンセル料",
+  "キャンセル料のうち利用者負担",
+  "請求額",
+  "訂正前請求額",
+  "訂正後請求額",
+  "訂正対象の請求番号",
+  "訂正対象の行番号",
+  "備考",
+] as const;
+
+/** A finalized run's lines as CSV: UTF-8 with a BOM, or Shift_JIS. */
+export function linesCsv(run: RunDetail, ctx: InvoiceContext, encoding: "utf-8" | "sjis"): InvoiceFile {
+  const issueDate = run.issueDate ?? "";
+  const due = issueDate ? paymentDueDate(issueDate, ctx.setting) : "";
+  const parts = [csvLine([...LINES_CSV_HEADER])];
+  for (const l of run.lines) {
+    parts.push(
+      csvLine([
+        run.invoiceNumber ?? "",
+        issueDate,
+        due,
+        run.associationName,
+        ctx.creditorCode ?? "",
+        run.municipalityCode,
+        run.municipalityName,
+        run.month,
+        l.lineNo,
+        kindLabel(l.kind),
+        l.facilityName,
+        l.residentRef,
+        serviceLabel(l.serviceType),
+        l.startDate ?? "",
+        l.endDate ?? "",
+        l.units,
+        l.fee,
+        l.residentCopay,
+        l.cancellationFee,
+        l.cancellationCopay,
+        l.amount,
+        l.amountBefore ?? "",
+        l.amountAfter ?? "",
+        l.adjusts?.invoiceNumber ?? "",
+        l.adjusts?.lineNo ?? "",
+        l.note,
+      ]),
+    );
+  }
+  const text = parts.join("");
+  const body =
+    encoding === "sjis"
+      ? iconv.encode(text, "Shift_JIS")
+      : Buffer.concat([Buffer.from("\uFEFF"), Buffer.from(text)]);
+  return {
+    body,
+    fileName: `lines-${run.invoiceNumber ?? run.id}${encoding === "sjis" ? "-sjis" : ""}.csv`.replace(
+      /[^\x20-\x7e]/g,
+      (c) => (c === "医" ? "medical" : c === "助" ? "midwife" : "_"),
+    ),
     contentType: encoding === "sjis" ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8",
   };
 }

@@ -14,6 +14,7 @@ import { type Month, parseMonth } from "../usage/monthly.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
 import {
   type BillableBooking,
+  type Correction,
   computeBilling,
   type Discrepancy,
   type DraftLine,
@@ -28,7 +29,7 @@ import {
   type Totals,
   totalsByFacility,
 } from "./engine.js";
-import { getIssuer, invoiceContext, missingIssuerFields } from "./settings.js";
+import { getIssuer, invoiceContext, missingIssuerFields, type ResidentDisplay } from "./settings.js";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -48,9 +49,15 @@ const bookingSelect = {
   feeMunicipalityShare: true,
   feeWaiver: true,
   policyVersionId: true,
-  resident: { select: { municipalityCode: true, externalId: true } },
+  resident: { select: { municipalityCode: true, externalId: true, familyName: true, givenName: true } },
   voucher: { select: { municipalityCode: true, number: true } },
   usageReport: { select: { copayCollected: true } },
+  corrections: {
+    where: { status: "confirmed" },
+    orderBy: { decidedAt: "desc" },
+    take: 1,
+    select: { kind: true, reason: true, units: true, fee: true, residentCopay: true },
+  },
 } satisfies Prisma.BookingSelect;
 
 type BookingRow = Prisma.BookingGetPayload<{ select: typeof bookingSelect }>;
@@ -58,13 +65,30 @@ type BookingRow = Prisma.BookingGetPayload<{ select: typeof bookingSelect }>;
 /** The municipality a booking is billed to: its voucher's, else its resident's. */
 const municipalityOf = (b: BookingRow) => b.voucher?.municipalityCode ?? b.resident?.municipalityCode ?? null;
 
-function toBillable(b: BookingRow): BillableBooking {
+/**
+ * The resident as the municipality wants to see her on its invoices (its setting): 宛名番号, the voucher number or
+ * the name, each falling back to the others, so a line never shows only an internal id.
+ */
+export function residentRefOf(b: Pick<BookingRow, "resident" | "voucher">, display: ResidentDisplay): string {
+  const voucher = b.voucher ? formatVoucherNumber(b.voucher.number) : "";
+  const external = b.resident?.externalId ?? "";
+  const name = b.resident ? `${b.resident.familyName} ${b.resident.givenName}`.trim() : "";
+  const order =
+    display === "name"
+      ? [name, external, voucher]
+      : display === "voucher_number"
+        ? [voucher, external, name]
+        : [external, voucher, name];
+  return order.find((x) => x) ?? "";
+}
+
+function toBillable(b: BookingRow, display: ResidentDisplay = "external_id"): BillableBooking {
   return {
     id: b.id,
     status: b.status,
     facilityId: b.facilityId,
     residentId: b.residentId,
-    residentRef: b.resident?.externalId || (b.voucher ? formatVoucherNumber(b.voucher.number) : ""),
+    residentRef: residentRefOf(b, display),
     serviceType: b.serviceType as ServiceType,
     startDate: formatDate(b.startDate),
     endDate: formatDate(b.endDate),
@@ -76,6 +100,19 @@ function toBillable(b: BookingRow): BillableBooking {
     feeMunicipalityShare: b.feeMunicipalityShare,
     feeWaiver: b.feeWaiver,
     policyVersionId: b.policyVersionId,
+    correction: correctionOf(b.corrections[0]),
+  };
+}
+
+function correctionOf(c: BookingRow["corrections"][number] | undefined): Correction | null {
+  if (!c) return null;
+  if (c.kind === "void") return { kind: "void", reason: c.reason };
+  return {
+    kind: "amend",
+    reason: c.reason,
+    units: c.units ?? 0,
+    fee: c.fee ?? 0,
+    residentCopay: c.residentCopay ?? 0,
   };
 }
 
@@ -149,8 +186,14 @@ export async function computeMonth(
   const linesByCode = group(lines, (l) => runInfo.get(l.runId)?.municipalityCode ?? null);
   if (only) codes.add(only);
 
+  const settings = await db.municipalityBillingSetting.findMany({
+    where: { municipalityCode: { in: [...codes] } },
+    select: { municipalityCode: true, residentDisplay: true },
+  });
+  const displayOf = new Map(settings.map((x) => [x.municipalityCode, x.residentDisplay as ResidentDisplay]));
   const out = new Map<string, EngineResult>();
   for (const code of [...codes].sort()) {
+    const display = displayOf.get(code) ?? "external_id";
     const bookings = byCode.get(code) ?? [];
     const reports: ReportFact[] = bookings
       .filter((b) => b.usageReport)
@@ -160,7 +203,7 @@ export async function computeMonth(
         copayCollected: b.usageReport?.copayCollected ?? 0,
         expectedCopay: b.residentCopay,
         facilityId: b.facilityId,
-        residentRef: toBillable(b).residentRef,
+        residentRef: residentRefOf(b, display),
         startDate: formatDate(b.startDate),
       }));
     const finalizedLines: FinalizedLine[] = (linesByCode.get(code) ?? []).map((l) => ({
@@ -179,9 +222,9 @@ export async function computeMonth(
       computeBilling({
         month: month.text,
         today,
-        bookings: bookings.map(toBillable),
+        bookings: bookings.map((b) => toBillable(b, display)),
         reports,
-        earlierBookings: (earlierByCode.get(code) ?? []).map(toBillable),
+        earlierBookings: (earlierByCode.get(code) ?? []).map((b) => toBillable(b, display)),
         finalizedLines,
       }),
     );
@@ -560,11 +603,30 @@ async function withFacilityNames(prisma: Db, totals: ReturnType<typeof totalsByF
     );
 }
 
+/** The line of a finalized invoice an adjustment corrects: its invoice number and line number (No.). */
+export type LineRef = { invoiceNumber: string; lineNo: number };
+
 export type LineDto = Omit<DraftLine, "adjustsLineId"> & {
   id: string;
+  /** No. on the invoice: the line's position in its run. */
+  lineNo: number;
   facilityName: string;
   adjustsLineId: string | null;
+  adjusts: LineRef | null;
 };
+
+/** Where each of the given lines is printed: its run's invoice number and its No. there. */
+async function lineRefs(db: Db, ids: string[]): Promise<Map<string, LineRef>> {
+  if (!ids.length) return new Map();
+  const rows = await db.$queryRaw<{ id: string; invoice_number: string | null; line_no: number }[]>`
+    SELECT x.id::text AS id, r.invoice_number, x.line_no::int AS line_no
+      FROM (SELECT l.id, l.run_id, row_number() OVER (PARTITION BY l.run_id ORDER BY l.id) AS line_no
+              FROM billing_line l
+             WHERE l.run_id IN (SELECT run_id FROM billing_line WHERE id = ANY(${ids}::text[]::bigint[]))) x
+      JOIN billing_run r ON r.id = x.run_id
+     WHERE x.id = ANY(${ids}::text[]::bigint[])`;
+  return new Map(rows.map((r) => [r.id, { invoiceNumber: r.invoice_number ?? "", lineNo: r.line_no }]));
+}
 
 /** A stored file of a finalized run, without its bytes. */
 export type DocumentInfo = { kind: string; fileName: string; sha256: string; bytes: number };
@@ -609,10 +671,16 @@ export async function getRun(
   const docs = await prisma.$queryRaw<DocumentInfo[]>`
     SELECT kind, file_name AS "fileName", sha256, octet_length(body)::int AS bytes
       FROM billing_document WHERE run_id = ${runId}::uuid ORDER BY kind`;
-  const lines = stored.map((l) => ({
+  const refs = await lineRefs(
+    prisma,
+    stored.flatMap((l) => (l.adjustsLineId === null ? [] : [l.adjustsLineId.toString()])),
+  );
+  const lines = stored.map((l, i) => ({
     ...toDraft(l),
     id: l.id.toString(),
+    lineNo: i + 1,
     facilityName: fname.get(l.facilityId) ?? "",
+    adjusts: l.adjustsLineId === null ? null : (refs.get(l.adjustsLineId.toString()) ?? null),
   }));
   const totals = sumLines(lines);
   return {

@@ -14,6 +14,7 @@ import type { CancellationRule } from "../policies/policy.js";
 import {
   type CancellationOutcome,
   cancellationCost,
+  cutoffKind,
   DEFAULT_CANCELLATION_RULE,
   type FeeSplit,
   reasonCodes,
@@ -108,6 +109,8 @@ export type CancellationPreview = {
   bookingId: string;
   status: BookingStatus;
   deadline: string;
+  /** The policy's rule for the deadline: `daysBefore` days (calendar or business) before, at `time`. */
+  cutoff: { daysBefore: number; time: string; days: "calendar" | "business"; closuresMove: boolean };
   /** The deadline has not passed yet. */
   beforeDeadline: boolean;
   reasonCode: string;
@@ -220,6 +223,12 @@ export async function previewCancellation(
     bookingId: booking.id,
     status: booking.status,
     deadline: terms.deadline.toISOString(),
+    // The rule behind the deadline, so it can be said in words to the resident.
+    cutoff: {
+      daysBefore: (terms.rule ?? DEFAULT_CANCELLATION_RULE).cutoff.businessDaysBefore,
+      time: (terms.rule ?? DEFAULT_CANCELLATION_RULE).cutoff.time,
+      ...cutoffKind((terms.rule ?? DEFAULT_CANCELLATION_RULE).cutoff),
+    },
     beforeDeadline: !cost.late,
     reasonCode: code,
     reasonCodes: reasonCodes(terms.rule ?? DEFAULT_CANCELLATION_RULE, actor.role),

@@ -1,12 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addDays, formatDate, tokyoDate } from "../inventory/dates.js";
+import { examplePolicies } from "../policies/examples.js";
 import type { CancellationRule } from "../policies/policy.js";
 import {
   businessDayBefore,
   CHANGED,
   cancellationCost,
   cancellationDeadline,
+  cutoffKind,
   DEFAULT_CANCELLATION_RULE,
   feeAmount,
   isBusinessDay,
@@ -23,8 +25,11 @@ const standard: CancellationRule = {
   split: { kind: "resident_copay" },
   noFeeReasons: ["facility_caused", "birth_priority", "illness"],
 };
-const deadline = (start: string, cutoff = standard.cutoff, closed: string[] = []) =>
-  cancellationDeadline(cutoff, date(start), new Set(closed));
+const deadline = (
+  start: string,
+  cutoff: CancellationRule["cutoff"] = standard.cutoff,
+  closed: string[] = [],
+) => cancellationDeadline(cutoff, date(start), new Set(closed));
 /** A 1泊2日 stay of 名取市: 2 units of ¥30,000, the resident's copay ¥10,000. */
 const stay = { fee: 60_000, units: 2, residentCopay: 10_000 };
 const cost = (over: Partial<Parameters<typeof cancellationCost>[0]> = {}) =>
@@ -357,6 +362,46 @@ describe("cancellation fee", () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe("the cutoff as an explicit policy choice", () => {
+  const calendar = { businessDaysBefore: 1, time: "10:00", days: "calendar" as const, closuresMove: false };
+  const business = { businessDaysBefore: 1, time: "10:00", days: "business" as const, closuresMove: true };
+  it("calendar days (the specification's 「前日10時」): a Monday stay's deadline is Sunday 10:00", () => {
+    // 2026-11-30 is a Monday.
+    expect(deadline("2026-11-30", calendar).toISOString()).toBe("2026-11-29T01:00:00.000Z");
+    // Public holidays count as days too: Tuesday after 海の日 (2026-07-20) → Monday 10:00.
+    expect(deadline("2026-07-21", calendar).toISOString()).toBe("2026-07-20T01:00:00.000Z");
+  });
+  it("business days: the Monday stay's deadline is the Friday before", () => {
+    expect(deadline("2026-11-30", business).toISOString()).toBe("2026-11-27T01:00:00.000Z");
+  });
+  it("whether the facility's closures move it is a choice of its own", () => {
+    expect(deadline("2026-12-03", calendar, ["2026-12-02"]).toISOString()).toBe("2026-12-02T01:00:00.000Z");
+    expect(deadline("2026-12-03", { ...calendar, closuresMove: true }, ["2026-12-02"]).toISOString()).toBe(
+      "2026-12-01T01:00:00.000Z",
+    );
+    expect(deadline("2026-12-03", { ...business, closuresMove: false }, ["2026-12-02"]).toISOString()).toBe(
+      "2026-12-02T01:00:00.000Z",
+    );
+  });
+  it("a rule stored before the choice existed keeps its meaning (business days, closures counted out)", () => {
+    expect(cutoffKind({ businessDaysBefore: 1, time: "10:00" })).toEqual({
+      days: "business",
+      closuresMove: true,
+    });
+  });
+  it("the worked examples of 名取市, 大崎市 and 仙台市 state their choice; the fallback rule is the specification's", () => {
+    for (const p of examplePolicies) {
+      expect(p.cancellation.cutoff).toMatchObject({ businessDaysBefore: 1, time: "10:00", days: "business" });
+      // A Monday stay: free until Friday 10:00 JST.
+      expect(deadline("2026-11-30", p.cancellation.cutoff).toISOString()).toBe("2026-11-27T01:00:00.000Z");
+    }
+    expect(DEFAULT_CANCELLATION_RULE.cutoff).toMatchObject({ days: "calendar", closuresMove: false });
+    expect(deadline("2026-11-30", DEFAULT_CANCELLATION_RULE.cutoff).toISOString()).toBe(
+      "2026-11-29T01:00:00.000Z",
     );
   });
 });

@@ -34,11 +34,11 @@ export const FACILITY_CAUSED = "facility_caused";
 
 /**
  * The rules a booking without a policy version falls back to (e.g. one that arrived from a facility's own system
- * without a voucher): the usual cutoff (10:00 on the previous business day) and reasons; such a booking owes no fee,
+ * without a voucher): the specification's cutoff (10:00 on the day before) and the usual reasons; such a booking owes no fee,
  * as nothing says what it would be.
  */
 export const DEFAULT_CANCELLATION_RULE: CancellationRule = {
-  cutoff: { businessDaysBefore: 1, time: "10:00" },
+  cutoff: { businessDaysBefore: 1, time: "10:00", days: "calendar", closuresMove: false },
   fee: { kind: "percent_of_fee", percent: 0 },
   split: { kind: "municipality" },
   noFeeReasons: [FACILITY_CAUSED, "birth_priority", "illness"],
@@ -78,6 +78,33 @@ export function businessDayBefore(start: Date, n: number, closed: ReadonlySet<st
   return d;
 }
 
+/** How a policy counts the days of its cutoff (see CancellationRule): a stored rule without the choice is business. */
+export function cutoffKind(cutoff: CancellationRule["cutoff"]): {
+  days: "calendar" | "business";
+  closuresMove: boolean;
+} {
+  const days = cutoff.days ?? "business";
+  return { days, closuresMove: cutoff.closuresMove ?? days === "business" };
+}
+
+/** The day of the deadline: `businessDaysBefore` counted days before `start`, as the policy counts them. */
+export function cutoffDay(
+  cutoff: CancellationRule["cutoff"],
+  start: Date,
+  closed: ReadonlySet<string>,
+): Date {
+  const { days, closuresMove } = cutoffKind(cutoff);
+  const counts = (d: Date) =>
+    (days === "calendar" || isBusinessDay(d, new Set())) && !(closuresMove && closed.has(iso(d)));
+  let d = start;
+  let left = cutoff.businessDaysBefore;
+  for (let walked = 0; left > 0 && walked < MAX_WALK_DAYS; walked++) {
+    d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - 1));
+    if (counts(d)) left--;
+  }
+  return d;
+}
+
 /**
  * The instant until which the booking starting on `start` (a DATE value) can be cancelled free of charge:
  * `cutoff.time` in Tokyo (UTC+9, no daylight saving) on the business day `cutoff.businessDaysBefore` before.
@@ -87,7 +114,7 @@ export function cancellationDeadline(
   start: Date,
   closed: ReadonlySet<string> = new Set(),
 ): Date {
-  const day = businessDayBefore(start, cutoff.businessDaysBefore, closed);
+  const day = cutoffDay(cutoff, start, closed);
   const [hh, mm] = cutoff.time.split(":").map(Number);
   return new Date(
     Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), (hh ?? 0) - 9, mm ?? 0),

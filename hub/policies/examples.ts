@@ -8,7 +8,9 @@
 import type { CancellationRule, PolicyVersion } from "./policy.js";
 
 const standardCancellation: CancellationRule = {
-  cutoff: { businessDaysBefore: 1, time: "10:00" },
+  // The demo's worked examples keep the hub's first rule, now stated explicitly: 10:00 on the previous business
+  // day, the facility's closures counted out (new policies default to the specification's 「前日10時」).
+  cutoff: { businessDaysBefore: 1, time: "10:00", days: "business", closuresMove: true },
   fee: { kind: "percent_of_fee", percent: 100 },
   split: { kind: "resident_copay" },
   noFeeReasons: ["facility_caused", "birth_priority", "illness"],
@@ -143,7 +145,9 @@ export const osaki: PolicyVersion = {
   },
   voucherValidity: { kind: "until_child_age_months", months: 12 },
   cancellation: {
-    cutoff: { businessDaysBefore: 1, time: "10:00" },
+    // The demo's worked examples keep the hub's first rule, now stated explicitly: 10:00 on the previous business
+    // day, the facility's closures counted out (new policies default to the specification's 「前日10時」).
+    cutoff: { businessDaysBefore: 1, time: "10:00", days: "business", closuresMove: true },
     fee: { kind: "fixed_per_unit", amount: 5_000 },
     split: { kind: "resident" },
     noFeeReasons: ["facility_caused", "birth_priority", "illness", "disaster"],

@@ -102,8 +102,22 @@ export type VoucherValidity =
 
 /** Cancellation rules (plain data here; computed by the cancellation workflow). */
 export interface CancellationRule {
-  /** Free cancellation until `time` (HH:MM, Tokyo) on the facility's `businessDaysBefore`-th business day before. */
-  cutoff: { businessDaysBefore: number; time: string };
+  /**
+   * Free cancellation until `time` (HH:MM, Tokyo) on the `businessDaysBefore`-th day before the service date,
+   * counting days as `days` says (an explicit choice of the municipality):
+   * - `calendar`: every day counts, so 1 is the day before (the specification's wording, 「前日10時」; the default
+   *   of new policies);
+   * - `business`: Monday to Friday except public holidays, so 1 is the previous business day (a Monday stay's
+   *   deadline is the Friday before).
+   * `closuresMove`: the facility's closure days do not count either. A version stored before the choice existed
+   * has neither field and keeps the meaning it was made with: business days, closures counted out.
+   */
+  cutoff: {
+    businessDaysBefore: number;
+    time: string;
+    days?: "calendar" | "business";
+    closuresMove?: boolean;
+  };
   /** Fee after the cutoff: a percentage of the booking's fee, or a fixed amount per unit. */
   fee: { kind: "percent_of_fee"; percent: number } | { kind: "fixed_per_unit"; amount: number };
   /**
@@ -380,6 +394,8 @@ export const policyVersionSchema = z
           .object({
             businessDaysBefore: z.number().int().min(0).max(14),
             time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time HH:MM"),
+            days: z.enum(["calendar", "business"]).optional(),
+            closuresMove: z.boolean().optional(),
           })
           .strict(),
         fee: z.discriminatedUnion("kind", [

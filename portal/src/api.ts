@@ -582,6 +582,8 @@ export type CancellationPreview = {
   bookingId: string;
   status: BookingStatus;
   deadline: string;
+  /** The municipality's rule behind the deadline (said in words on the page). */
+  cutoff: { daysBefore: number; time: string; days: "calendar" | "business"; closuresMove: boolean };
   beforeDeadline: boolean;
   reasonCode: string;
   reasonCodes: string[];
@@ -1091,6 +1093,10 @@ export type BillingLine = {
   amountAfter: number | null;
   note: string;
   adjustsLineId: string | null;
+  /** No. on the invoice. */
+  lineNo: number;
+  /** An adjustment: the finalized invoice and line it corrects. */
+  adjusts: { invoiceNumber: string; lineNo: number } | null;
 };
 export type BillingDiscrepancy = {
   code: string;
@@ -1170,6 +1176,8 @@ export const billingApi = {
   invoiceUrl: (id: string, ext: "xlsx" | "docx") =>
     `api/billing/runs/${encodeURIComponent(id)}/invoice.${ext}`,
   zipUrl: (month: string) => withQuery("api/billing/invoices.zip", { month }),
+  linesCsvUrl: (id: string, encoding: "utf-8" | "sjis") =>
+    withQuery(`api/billing/runs/${encodeURIComponent(id)}/lines.csv`, { encoding }),
   csvUrl: (month: string, encoding: "utf-8" | "sjis") =>
     withQuery("api/billing/runs.csv", { month, encoding }),
   statementUrl: (month: string, facilityId: string) =>

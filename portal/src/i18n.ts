@@ -1105,6 +1105,18 @@ const ja = {
       `確認できなかったときは、キャンセル料のうち ${share} をご負担いただきます。結果はメールまたはSMSでお知らせします。`,
     cancelledClaim: "キャンセル料の免除は、施設または市町村の確認のあとでお知らせします。",
     freeUntilText: (deadline: string) => `${deadline}を過ぎると、キャンセル料がかかることがあります。`,
+    cutoffRule: (c: { daysBefore: number; time: string; days: string; closuresMove: boolean }) =>
+      `キャンセル料がかからない期限：${
+        c.daysBefore === 0
+          ? "ご利用日の当日"
+          : c.days === "calendar"
+            ? c.daysBefore === 1
+              ? "ご利用日の前日"
+              : `ご利用日の${c.daysBefore}日前`
+            : c.daysBefore === 1
+              ? "ご利用日の前の営業日（土日・祝日を除く）"
+              : `ご利用日の${c.daysBefore}営業日前（土日・祝日を除く）`
+      }の${c.time}まで${c.closuresMove ? "（施設の休業日は数えません）" : c.days === "calendar" ? "（土日・祝日も数えます）" : ""}。`,
     previewFailed:
       "キャンセル料を確認できませんでした。期限を過ぎたキャンセルには、キャンセル料がかかることがあります。",
     confirmCancelFee: (share: string) => `キャンセル料（${share}）を了承してキャンセルする`,
@@ -1544,6 +1556,9 @@ const ja = {
     beforeAfter: (before: string, after: string) => `（訂正前 ${before} → 訂正後 ${after}）`,
     formula:
       "各行と合計で、請求額 ＝ 委託料 − 利用者負担額 ＋ キャンセル料 − キャンセル料のうち利用者負担 です。",
+    linesCsv: "明細CSV（財務会計用・UTF-8）",
+    linesCsvSjis: "明細CSV（財務会計用・Shift_JIS）",
+    corrects: (n: string, no: number) => `${n} No.${no} の訂正`,
     nothingToBill: "請求なし",
     noInvoice: "請求書なし",
     nothingToBillIntro:
@@ -3125,6 +3140,18 @@ const en: Dict = {
     cancelledClaim:
       "You will be told once the facility or your municipality has confirmed that no fee applies.",
     freeUntilText: (deadline: string) => `After ${deadline}, a cancellation fee may apply.`,
+    cutoffRule: (c: { daysBefore: number; time: string; days: string; closuresMove: boolean }) =>
+      `Free cancellation until ${c.time} ${
+        c.daysBefore === 0
+          ? "on the day of use"
+          : c.days === "calendar"
+            ? c.daysBefore === 1
+              ? "on the day before"
+              : `${c.daysBefore} days before`
+            : c.daysBefore === 1
+              ? "on the previous business day (weekends and public holidays do not count)"
+              : `${c.daysBefore} business days before (weekends and public holidays do not count)`
+      }${c.closuresMove ? "; the facility's closed days do not count" : c.days === "calendar" ? " (weekends and holidays count)" : ""}.`,
     previewFailed: "The cancellation fee could not be checked. Cancelling after the deadline may cost a fee.",
     confirmCancelFee: (share: string) => `Accept the fee (${share}) and cancel`,
     cancelledFee: (share: string) =>
@@ -3569,6 +3596,9 @@ const en: Dict = {
     beforeAfter: (before: string, after: string) => `(before ${before} → after ${after})`,
     formula:
       "On every line and in the totals: amount = fee − resident copay + cancellation fee − resident's part of the cancellation fee.",
+    linesCsv: "Lines CSV for accounting (UTF-8)",
+    linesCsvSjis: "Lines CSV for accounting (Shift_JIS)",
+    corrects: (n: string, no: number) => `corrects ${n} No.${no}`,
     nothingToBill: "Nothing to bill",
     noInvoice: "No invoice",
     nothingToBillIntro:

@@ -261,6 +261,10 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       await page.waitForFunction((id) => document.activeElement?.id === `cancel-title-${id}`, current);
       // Not approved yet: cancelling is free, and the page says so before anything is done.
       await open2.getByText("まだ施設の承認前のため、キャンセル料はかかりません。").waitFor();
+      // The municipality's cut-off rule, in words (the demo policies: the previous business day, closures too).
+      await open2
+        .getByText(/^キャンセル料がかからない期限：ご利用日の前の営業日（土日・祝日を除く）の10:00まで/)
+        .waitFor();
       await open2.getByRole("button", { name: "キャンセルする", exact: true }).click();
       expect(await open2.locator(".field-error").textContent()).toContain("キャンセルの理由を選んでください");
       await checkPage(page, "my-bookings-cancel-form", width);

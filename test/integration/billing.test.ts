@@ -8,7 +8,7 @@ import iconv from "iconv-lite";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
-import { warekiDate, yen } from "../../hub/billing/invoices.js";
+import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
 import { createSession } from "../../hub/identity/sessions.js";
 import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
@@ -290,7 +290,13 @@ describe("billing runs, invoices and lists", () => {
           amountBefore: cancelled.amount,
           amountAfter: 0,
         }),
-        expect.objectContaining({ bookingId: changed.bookingId, amount: 1_234, adjustsLineId: changed.id }),
+        expect.objectContaining({
+          bookingId: changed.bookingId,
+          amount: 1_234,
+          adjustsLineId: changed.id,
+          // Named as 介護 claims name them: the invoice number and the line's No. there.
+          adjusts: { invoiceNumber: run.invoiceNumber, lineNo: changed.lineNo },
+        }),
       ]),
     );
     expect(adj).toHaveLength(2);
@@ -669,6 +675,177 @@ describe("billing runs, invoices and lists", () => {
       residentDisplay: demo.residentDisplay,
       creditorCodes: demo.creditorCodes,
     });
+  });
+
+  it("a finalized run's lines as CSV for a 財務会計 import (UTF-8 with BOM, Shift_JIS), adding up", async () => {
+    const month = months[4] as string;
+    const list = (await medical.get(`api/billing/runs?month=${month}`)).json;
+    const item = list.items.find((r: any) => !r.nothingToBill);
+    const utf = await binary(medical, `api/billing/runs/${item.id}/lines.csv`);
+    expect(utf.res.status).toBe(200);
+    expect([...utf.body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = utf.body.toString("utf8").slice(1);
+    const [head, ...rows] = text.split("\r\n").filter(Boolean);
+    expect(head).toBe(LINES_CSV_HEADER.join(","));
+    expect(rows).toHaveLength(item.lineCount);
+    const col = (h: string) => LINES_CSV_HEADER.indexOf(h as any);
+    let total = 0;
+    for (const r of rows) {
+      const c = r.split(",");
+      const n = (h: string) => Number(c[col(h)]);
+      expect(c[col("請求番号")]).toBe(item.invoiceNumber);
+      expect(c[col("請求日")]).toBe(item.issueDate);
+      expect(n("委託料") - n("利用者負担額") + n("キャンセル料") - n("キャンセル料のうち利用者負担")).toBe(
+        n("請求額"),
+      );
+      total += n("請求額");
+    }
+    expect(total).toBe(item.total);
+    const sjis = await binary(medical, `api/billing/runs/${item.id}/lines.csv?encoding=sjis`);
+    expect(sjis.res.headers.get("content-type")).toMatch(/shift_jis/i);
+    expect(iconv.decode(sjis.body, "Shift_JIS")).toBe(text);
+    // Only a finalized run.
+    const draft = (
+      await medical.post("api/billing/runs", { month: "2026-05", municipalityCode: MUNICIPALITIES[1] })
+    ).json.items[0];
+    const refused = await medical.get(`api/billing/runs/${draft.id}/lines.csv`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe("not_finalized");
+  });
+
+  it("names residents as each municipality wants: 宛名番号, voucher number or name", async () => {
+    const code = MUNICIPALITIES[2] as string;
+    const month = "2026-05";
+    const before = (await prefecture.get(`api/municipalities/${code}/billing-settings`)).json;
+    const { municipalityCode: _c, ...setting } = before;
+    const facility = await t.hub.prisma.facility.findFirstOrThrow({ where: { associationId: "medical" } });
+    const resident = await t.hub.prisma.resident.findFirstOrThrow({
+      where: { municipalityCode: code, externalId: { not: null } },
+    });
+    await t.hub.prisma.booking.create({
+      data: {
+        residentId: resident.id,
+        facilityId: facility.id,
+        serviceType: "day",
+        startDate: new Date(`${month}-12T00:00:00Z`),
+        endDate: new Date(`${month}-12T00:00:00Z`),
+        status: "used",
+        source: "staff",
+        units: 1,
+        fee: 15_000,
+        residentCopay: 1_000,
+        municipalityShare: 14_000,
+      },
+    });
+    const refOf = async () => {
+      const run = (await medical.post("api/billing/runs", { month, municipalityCode: code })).json.items[0];
+      const lines = (await medical.get(`api/billing/runs/${run.id}`)).json.lines;
+      return lines.find((l: any) => l.residentId === resident.id).residentRef;
+    };
+    expect(await refOf()).toBe(resident.externalId);
+    await prefecture.put(`api/municipalities/${code}/billing-settings`, {
+      ...setting,
+      residentDisplay: "name",
+    });
+    expect(await refOf()).toBe(`${resident.familyName} ${resident.givenName}`);
+    await prefecture.put(`api/municipalities/${code}/billing-settings`, setting);
+  });
+
+  it("過誤: a redeemed booking is corrected (取消 by the facility, confirmed by the municipality; 修正 by the association) and the next draft adjusts it, naming the invoice and line", async () => {
+    const code = MUNICIPALITIES[0] as string; // 仙台市 = the demo municipality user's
+    const month = months[5] as string;
+    const facilityUser = await t.hub.prisma.user.findUniqueOrThrow({
+      where: { email: DEMO_USERS.facility.own },
+    });
+    const run = (await medical.get(`api/billing/runs?month=${month}&municipalityCode=${code}`)).json.items[0];
+    const detail = (await medical.get(`api/billing/runs/${run.id}`)).json;
+    const uses = detail.lines.filter((l: any) => l.kind === "use");
+    const mine = uses.find((l: any) => l.facilityId === facilityUser.facilityId);
+    expect(mine, "a use at the demo facility").toBeDefined();
+    const other = uses.find((l: any) => l.bookingId !== mine.bookingId);
+    const facility = await clientFor(t, DEMO_USERS.facility.own);
+    const facility2 = await clientFor(t, DEMO_USERS.facility.other as string);
+    const natori = await clientFor(t, DEMO_USERS.municipality.other as string);
+
+    const path1 = `api/bookings/${mine.bookingId}/corrections`;
+    expect((await facility.post(path1, { kind: "void", reason: " " })).status).toBe(422);
+    const asked = await facility.post(path1, {
+      kind: "void",
+      reason: "別の利用者の利用券で使用済処理をしたため",
+    });
+    expect(asked.status, asked.text).toBe(201);
+    expect(asked.json.status).toBe("pending");
+    expect((await facility.post(path1, { kind: "void", reason: "again" })).json.code).toBe(
+      "correction_pending",
+    );
+    expect((await facility2.post(path1, { kind: "void", reason: "x" })).status).toBe(404);
+    const decide = `api/booking-corrections/${asked.json.id}/decision`;
+    expect((await natori.post(decide, { decision: "confirm" })).status).toBe(404);
+    const confirmed = await sendai.post(decide, { decision: "confirm" });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    expect(confirmed.json.status).toBe("confirmed");
+    expect((await sendai.post(decide, { decision: "decline" })).json.code).toBe("already_decided");
+
+    const amended = await medical.post(`api/bookings/${other.bookingId}/corrections`, {
+      kind: "amend",
+      reason: "委託料の単価誤り",
+      units: other.units,
+      fee: other.fee - 2_000,
+      residentCopay: other.residentCopay,
+    });
+    expect(amended.status, amended.text).toBe(201);
+    expect(amended.json.status).toBe("confirmed");
+    const cancelled = await t.hub.prisma.booking.findFirstOrThrow({ where: { status: "cancelled" } });
+    const notUsed = await medical.post(`api/bookings/${cancelled.id}/corrections`, {
+      kind: "void",
+      reason: "x",
+    });
+    expect([404, 409]).toContain(notUsed.status);
+
+    // The finalized run is untouched; the next draft adjusts both, naming the invoice and the line.
+    expect((await medical.get(`api/billing/runs/${run.id}`)).json.total).toBe(run.total);
+    const made = await medical.post("api/billing/runs", { month: "2026-08", municipalityCode: code });
+    expect(made.status, made.text).toBe(200);
+    const draft = (await medical.get(`api/billing/runs/${made.json.items[0].id}`)).json;
+    const adj = draft.lines.filter((l: any) => l.kind === "adjustment");
+    const voided = adj.find((l: any) => l.bookingId === mine.bookingId);
+    expect(voided).toMatchObject({
+      amount: -mine.amount,
+      amountBefore: mine.amount,
+      amountAfter: 0,
+      adjusts: { invoiceNumber: run.invoiceNumber, lineNo: mine.lineNo },
+    });
+    expect(voided.note).toContain("過誤取消（別の利用者の利用券で使用済処理をしたため）");
+    const fixed = adj.find((l: any) => l.bookingId === other.bookingId);
+    expect(fixed).toMatchObject({
+      amount: -2_000,
+      fee: -2_000,
+      amountBefore: other.amount,
+      amountAfter: other.amount - 2_000,
+      adjusts: { invoiceNumber: run.invoiceNumber, lineNo: other.lineNo },
+    });
+    expect(fixed.note).toContain("過誤修正");
+    expectAddsUp(draft);
+    // The documents say it too.
+    const x = await binary(medical, `api/billing/runs/${draft.id}/invoice.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(x.body as any);
+    const notes: string[] = [];
+    wb.getWorksheet("請求明細")!.eachRow((r) => notes.push(String(r.getCell(16).value ?? "")));
+    expect(notes.some((n) => n.startsWith(`${run.invoiceNumber} No.${mine.lineNo} の訂正`))).toBe(true);
+    // History and audit.
+    const events = await t.hub.prisma.bookingEvent.findMany({ where: { bookingId: mine.bookingId } });
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["correction_requested", "correction_confirmed"]),
+    );
+    expect(
+      await t.hub.prisma.auditLog.count({
+        where: {
+          action: { startsWith: "booking.correction." },
+          resourceId: { in: [mine.bookingId, other.bookingId] },
+        },
+      }),
+    ).toBe(3);
   });
 
   it("LibreOffice renders every document of a month to PDF with everything a clerk needs", async (ctx) => {

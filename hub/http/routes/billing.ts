@@ -1,4 +1,10 @@
 import { audit } from "../../audit/audit.js";
+import {
+  type CorrectionInput,
+  decideCorrection,
+  listCorrections,
+  requestCorrection,
+} from "../../billing/corrections.js";
 import type { InvoiceFile } from "../../billing/invoices.js";
 import { DOCX_TYPE, XLSX_TYPE } from "../../billing/mime.js";
 import {
@@ -16,6 +22,7 @@ import {
   getIssuer,
   getSetting,
   type IssuerProfile,
+  invoiceContext,
   type MunicipalitySetting,
   missingIssuerFields,
   saveIssuer,
@@ -151,6 +158,20 @@ export const billingHandlers: Handlers = {
     return download({ body: file.body, fileName: file.fileName, contentType: DOCX_TYPE });
   },
 
+  exportBillingLinesCsv: async (req) => {
+    const actor = requireActor(req);
+    const { runId } = req.params as { runId: string };
+    await readableRun(req.hub.prisma, actor, runId);
+    const run = await getRun(req.hub.prisma, runId, req.hub.now(), { discrepancies: false });
+    if (run.status !== "finalized") {
+      throw problems.conflict("not_finalized", "Lines are exported for finalized runs only");
+    }
+    const encoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
+    const file = (await invoices()).linesCsv(run, await invoiceContext(req.hub.prisma, run), encoding);
+    await exported(req, actor, runId, { format: "lines.csv", encoding, invoiceNumber: run.invoiceNumber });
+    return download(file);
+  },
+
   getBillingInvoicesZip: async (req) => {
     const actor = requireActor(req);
     const month = requireMonth(req.query.month);
@@ -230,3 +251,34 @@ async function requireMunicipality(req: OpRequest, code: string) {
   const m = await req.hub.prisma.municipality.findUnique({ where: { code }, select: { code: true } });
   if (!m) throw problems.notFound("municipality");
 }
+
+/** 過誤 corrections of redeemed bookings (issue 15, part 4): hub/billing/corrections.ts. */
+export const correctionHandlers: Handlers = {
+  listBookingCorrections: async (req) => {
+    const { bookingId } = req.params as { bookingId: string };
+    return { body: { items: await listCorrections(req.hub.prisma, requireActor(req), bookingId) } };
+  },
+
+  requestBookingCorrection: async (req) => {
+    const actor = requireActor(req);
+    const { bookingId } = req.params as { bookingId: string };
+    const c = await requestCorrection(
+      req.hub.prisma,
+      actor,
+      req.ip,
+      bookingId,
+      req.body as CorrectionInput,
+      req.hub.now(),
+    );
+    return { status: 201, body: c };
+  },
+
+  decideBookingCorrection: async (req) => {
+    const actor = requireActor(req);
+    const { correctionId } = req.params as { correctionId: string };
+    const { decision } = req.body as { decision: "confirm" | "decline" };
+    return {
+      body: await decideCorrection(req.hub.prisma, actor, req.ip, correctionId, decision, req.hub.now()),
+    };
+  },
+};

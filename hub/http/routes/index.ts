@@ -1,7 +1,7 @@
 import type { Handlers } from "../types.js";
 import { auditHandlers } from "./audit.js";
 import { authHandlers } from "./auth.js";
-import { billingHandlers, billingSettingsHandlers } from "./billing.js";
+import { billingHandlers, billingSettingsHandlers, correctionHandlers } from "./billing.js";
 import { bookingExportHandlers } from "./booking-exports.js";
 import { bookingHandlers } from "./bookings.js";
 import { connectionFileHandlers } from "./connection-files.js";
@@ -51,6 +51,7 @@ export const allHandlers: Handlers = {
   ...connectionFileHandlers,
   ...billingHandlers,
   ...billingSettingsHandlers,
+  ...correctionHandlers,
   ...supportHandlers,
   ...statsHandlers,
 };

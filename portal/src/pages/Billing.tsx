@@ -336,6 +336,20 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
               </a>
               <Show when={r().status !== "finalized"}> {b().draftMarked}</Show>
             </p>
+            <Show when={r().status === "finalized"}>
+              <ul class="inline-list">
+                <li>
+                  <a href={billingApi.linesCsvUrl(props.id, "utf-8")} download="">
+                    {b().linesCsv}
+                  </a>
+                </li>
+                <li>
+                  <a href={billingApi.linesCsvUrl(props.id, "sjis")} download="">
+                    {b().linesCsvSjis}
+                  </a>
+                </li>
+              </ul>
+            </Show>
           </Show>
           <Show when={r().documents.length > 0}>
             <section aria-labelledby="billing-documents">
@@ -410,6 +424,7 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                     <td class="num nowrap">{formatYen(l.cancellationCopay)}</td>
                     <td class="num nowrap">{formatYen(l.amount)}</td>
                     <td>
+                      <Show when={l.adjusts}>{(a) => `${b().corrects(a().invoiceNumber, a().lineNo)} `}</Show>
                       {l.note}
                       <Show when={l.amountBefore !== null}>
                         {" "}

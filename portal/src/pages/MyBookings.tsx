@@ -279,6 +279,7 @@ function UpcomingBooking(props: { booking: Booking; onCancelled: (b: Booking) =>
                   <Show when={p().fee === 0 && p().waived === "before_deadline"}>
                     <p>{m().freeUntilText(formatDateTime(p().deadline))}</p>
                   </Show>
+                  <p>{m().cutoffRule(p().cutoff)}</p>
                 </div>
               )}
             </Show>
