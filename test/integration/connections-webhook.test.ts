@@ -647,6 +647,7 @@ describe("the webhook connector (two-way HTTP)", () => {
       const outbox = () =>
         prisma().outboxMessage.findMany({
           where: { payload: { path: ["to"], equals: "aoba-yoyaku@demo.example.jp" } },
+          orderBy: { id: "asc" },
         });
       const mails = (await outbox()).length;
       offsetMs += 31 * 60_000;
