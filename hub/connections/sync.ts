@@ -20,7 +20,7 @@ import type { Connector, ExternalChange, PullResult } from "../../connectors/con
 import { loadRegistry } from "../../connectors/registry.js";
 import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
-import type { PrismaClient } from "../db/client.js";
+import { Prisma, type PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
 import { log } from "../log.js";
 import { type ApplyProgress, type ApplyResult, applyChanges } from "./apply.js";
@@ -151,7 +151,17 @@ export async function syncConnection(
   await recordSuccess(hub.prisma, conn.id, now, state);
   await hub.prisma.connection.update({
     where: { id: conn.id },
-    data: { nextRunAt: nextRunAfter(now, conn.syncMinutes, 0) },
+    data: {
+      nextRunAt: nextRunAfter(now, conn.syncMinutes, 0),
+      // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
+      ...(value.notModified
+        ? {}
+        : {
+            lastSkipped: value.skipped
+              ? ({ ...value.skipped, imported: value.changes.length } as Prisma.InputJsonValue)
+              : Prisma.DbNull,
+          }),
+    },
   });
   return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", ...result };
 }
