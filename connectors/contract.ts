@@ -163,6 +163,11 @@ export type PullResult = {
    * reason, and the items behind them (at most a few hundred listed) with where they are in the source.
    */
   skipped?: PullSkipped;
+  /**
+   * Ids of items still in the source that could not be read (a calendar event's UID): the hub's bookings with
+   * that id, or with it followed by "/" or "#" (an occurrence, a place), are not taken as vanished by a complete pull.
+   */
+  unreadable?: string[];
 };
 
 /** Items a pull left out (e.g. calendar events with no service type or that could not be read). */

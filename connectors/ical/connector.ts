@@ -18,6 +18,7 @@ import { transportFailure } from "../http-failures.js";
 import manifest from "./manifest.json" with { type: "json" };
 import {
   assignRevisions,
+  externalIdOf,
   type IcalConfig,
   mapCalendar,
   parseCalendar,
@@ -71,6 +72,9 @@ export const connector: Connector<IcalConfig> = {
       window,
       state: next,
       skipped: { read: events, counts: counts as Record<string, number>, items: skippedEvents },
+      ...(mapped.value.unreadableUids.length
+        ? { unreadable: mapped.value.unreadableUids.map(externalIdOf) }
+        : {}),
     });
   },
 };

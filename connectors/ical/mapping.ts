@@ -95,6 +95,8 @@ export type Mapped = {
   skipped: Partial<Record<SkipReason, number>>;
   /** The events behind the counts the facility should see (every reason but outside_window and hub_echo). */
   skippedEvents: SkippedEvent[];
+  /** The UIDs of events that could not be read: still in the feed, so their bookings have not vanished. */
+  unreadableUids: string[];
   /** VEVENT components in the feed. */
   events: number;
 };
@@ -124,9 +126,10 @@ export function mapCalendar(
   if (!parsed.ok) return parsed;
   try {
     const mapped = mapEvents(parsed.value.calendar, config, window, limits, parsed.value.lines);
-    for (const bad of parsed.value.bad) {
+    for (const { uid, ...bad } of parsed.value.bad) {
       mapped.skipped.bad_event = (mapped.skipped.bad_event ?? 0) + 1;
       mapped.skippedEvents.push(bad);
+      if (uid) mapped.unreadableUids.push(uid);
     }
     mapped.events += parsed.value.bad.length;
     mapped.skippedEvents.sort((a, b) => a.line - b.line);
@@ -148,7 +151,8 @@ export function parseCalendar(text: string): Result<ICAL.Component> {
 /** A feed read event by event: the calendar with the events that could be read, and those that could not. */
 export type ParsedFeed = {
   calendar: ICAL.Component;
-  bad: SkippedEvent[];
+  /** With the UID each names, when its UID line could be read. */
+  bad: (SkippedEvent & { uid?: string })[];
   /** The line each event begins on, by its jCal array. */
   lines: WeakMap<object, number>;
 };
@@ -181,12 +185,13 @@ export function parseFeed(text: string): Result<ParsedFeed> {
   } catch {
     return fail("invalid_payload", UNREADABLE);
   }
-  const bad: SkippedEvent[] = [];
+  const bad: ParsedFeed["bad"] = [];
   const lines = new WeakMap<object, number>();
   for (const e of events) {
     const problem = readEvent(e);
     if ("reason" in problem) {
-      bad.push(problem);
+      const uid = e.lines.map((l) => /^UID(?:;[^:]*)?:(.+)$/i.exec(l.text.trim())?.[1]?.trim()).find(Boolean);
+      bad.push(uid ? { ...problem, uid } : problem);
       continue;
     }
     root.addSubcomponent(problem.component);
@@ -301,6 +306,7 @@ export function mapEvents(
     unversioned: new Map(),
     skipped: {},
     skippedEvents: [],
+    unreadableUids: [],
     events: vevents.length,
   };
   const lineOf = (v: ICAL.Component) => lines.get(v.jCal) ?? 0;

@@ -60,6 +60,8 @@ export type ApplyOptions = {
    * pull (the earlier slices' too), so only what the pull did not mention goes to review.
    */
   mentioned?: ReadonlySet<string>;
+  /** With `complete`: ids of items the source still has but could not be read (PullResult.unreadable). */
+  unreadable?: readonly string[];
   /** Kept in the batch's transaction: where a pull applied in slices stands after this one (null: done). */
   progress?: { value: ApplyProgress | null; state?: Record<string, unknown> | null };
 };
@@ -124,7 +126,12 @@ export async function applyInTx(
   }
   await flush(ctx);
   if (opts.complete) {
-    await reviewMissing(ctx, opts.mentioned ?? new Set(bookings.map((b) => b.externalId)), opts.complete);
+    await reviewMissing(
+      ctx,
+      opts.mentioned ?? new Set(bookings.map((b) => b.externalId)),
+      opts.complete,
+      opts.unreadable ?? [],
+    );
   }
   for (const serviceType of freed) await noteFreedPlaces(tx, { facilityId: conn.facilityId, serviceType });
   const progress = opts.progress;
@@ -492,7 +499,15 @@ async function applyAvailability(ctx: Ctx, change: ExternalAvailability): Promis
 }
 
 /** Bookings from this facility's system in the window that the complete batch did not mention: to review. */
-async function reviewMissing(ctx: Ctx, mentioned: ReadonlySet<string>, window: { from: string; to: string }) {
+async function reviewMissing(
+  ctx: Ctx,
+  mentioned: ReadonlySet<string>,
+  window: { from: string; to: string },
+  unreadable: readonly string[],
+) {
+  // An item the source could not read is still there: its bookings (an occurrence "id/…", a place "id#2") stay.
+  const stillThere = (ref: string) =>
+    unreadable.some((u) => ref === u || ref.startsWith(`${u}/`) || ref.startsWith(`${u}#`));
   const rows = await ctx.tx.booking.findMany({
     where: {
       facilityId: ctx.conn.facilityId,
@@ -504,7 +519,7 @@ async function reviewMissing(ctx: Ctx, mentioned: ReadonlySet<string>, window: {
     select: { id: true, externalRef: true, startDate: true, serviceType: true },
   });
   for (const b of rows) {
-    if (b.externalRef && !mentioned.has(b.externalRef)) {
+    if (b.externalRef && !mentioned.has(b.externalRef) && !stillThere(b.externalRef)) {
       await openConflict(ctx, "missing_in_feed", b.externalRef, b.id, {
         serviceType: b.serviceType,
         startDate: formatDate(b.startDate),

@@ -209,7 +209,9 @@ async function applyInSlices(
       changes.slice(from, to),
       hub.now(),
       {
-        ...(last && complete ? { complete, ...(mentioned ? { mentioned } : {}) } : {}),
+        ...(last && complete
+          ? { complete, ...(mentioned ? { mentioned } : {}), unreadable: value.unreadable ?? [] }
+          : {}),
         progress: {
           value: last ? null : { digest, done: to, total: changes.length },
           // Saved with the first slice of an attempt, cleared with the last.

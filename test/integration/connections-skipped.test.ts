@@ -110,4 +110,27 @@ describe("events left out of a feed", () => {
     expect(c.state).toBe("skipping");
     expect(c.skipped).toMatchObject({ total: 5, imported: 0, counts: { no_service_type: 5 } });
   });
+
+  it("does not take an event that turned unreadable for a vanished booking", async () => {
+    const broken = fixture("outlook-unclosed-quoted-tzid.ics");
+    const good = broken.replaceAll('TZID="Tokyo Standard Time:', "TZID=Tokyo Standard Time:");
+    await t.hub.prisma.connection.update({
+      where: { id: connectionId },
+      data: { config: { url: `${ORIGIN}/outlook.ics`, serviceType: "stay" } },
+    });
+    nock(ORIGIN).get("/outlook.ics").reply(200, good);
+    expect(await syncConnection(t.hub, connectionId)).toMatchObject({ outcome: "synced", applied: 3 });
+    const before = await t.hub.prisma.syncConflict.count({
+      where: { connectionId, kind: "missing_in_feed" },
+    });
+    nock(ORIGIN).get("/outlook.ics").reply(200, broken);
+    expect(await syncConnection(t.hub, connectionId)).toMatchObject({ outcome: "synced" });
+    const open = await t.hub.prisma.syncConflict.findMany({
+      where: { connectionId, kind: "missing_in_feed" },
+    });
+    expect(open).toHaveLength(before);
+    expect(open.some((c) => c.externalRef?.endsWith("A2"))).toBe(false);
+    const c = await health();
+    expect(c.skipped.items).toEqual([{ reason: "bad_event", line: 29, problem: "unreadable_line" }]);
+  });
 });
