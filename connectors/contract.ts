@@ -158,6 +158,26 @@ export type PullResult = {
   notModified?: boolean;
   /** To be handed back as `ctx.state` next time. */
   state: Record<string, unknown>;
+  /**
+   * What the pull read but left out, so nothing is dropped in silence: how many items it read, the counts by
+   * reason, and the items behind them (at most a few hundred listed) with where they are in the source.
+   */
+  skipped?: PullSkipped;
+  /**
+   * Ids of items still in the source that could not be read (a calendar event's UID): the hub's bookings with
+   * that id, or with it followed by "/" or "#" (an occurrence, a place), are not taken as vanished by a complete pull.
+   */
+  unreadable?: string[];
+};
+
+/** Items a pull left out (e.g. calendar events with no service type or that could not be read). */
+export type PullSkipped = {
+  /** Items read (calendar events, including those left out). */
+  read: number;
+  /** Items left out by reason: no_service_type, ignored_keyword, bad_event, … */
+  counts: Record<string, number>;
+  /** Those items: their reason, line (1 = the first of the file), first day, and what was wrong. */
+  items: { reason: string; line?: number; date?: string; problem?: string; property?: string }[];
 };
 
 /** One of our bookings, as pushed to a facility's system. */

@@ -174,17 +174,81 @@ describe("mapping each style of export", () => {
   });
 
   it("refuses every broken file as invalid_payload, without throwing", () => {
-    for (const name of [
-      "broken-truncated-download.ics",
-      "broken-html-login-page.ics",
-      "broken-bad-date.ics",
-      "broken-empty.ics",
-    ]) {
+    for (const name of ["broken-truncated-download.ics", "broken-html-login-page.ics", "broken-empty.ics"]) {
       const r = mapCalendar(text(name), googleConfig, DECEMBER);
       expect(r, name).toMatchObject({ ok: false, error: { code: "invalid_payload", retryable: false } });
     }
     expect(mapCalendar("\u0000\u0001garbage", googleConfig, DECEMBER).ok).toBe(false);
     expect(mapCalendar("BEGIN:VCARD\r\nVERSION:4.0\r\nEND:VCARD", googleConfig, DECEMBER).ok).toBe(false);
+    const cut = mapCalendar(text("broken-truncated-download.ics"), googleConfig, DECEMBER);
+    expect(cut).toMatchObject({ ok: false, error: { message: expect.stringContaining("cut off") } });
+  });
+});
+
+describe("one bad event never stops a feed", () => {
+  const day: IcalConfig = { url: "https://x.example/", serviceType: "day" };
+  const read = (name: string) => {
+    const r = mapCalendar(text(name), day, DECEMBER);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    return r.value;
+  };
+
+  it("reads the rest of an Outlook feed with one unclosed quoted TZID, listing that event at its line", () => {
+    const r = read("outlook-unclosed-quoted-tzid.ics");
+    expect(r.changes.map((c) => (c.kind === "booking" ? c.startDate : ""))).toEqual([
+      "2026-12-10",
+      "2026-12-12",
+    ]);
+    expect(r.events).toBe(3);
+    expect(r.skipped).toEqual({ bad_event: 1 });
+    expect(r.skippedEvents).toEqual([{ reason: "bad_event", line: 29, problem: "unreadable_line" }]);
+  });
+
+  it("leaves out a recurring all-day event whose EXDATE lacks VALUE=DATE, and applies the others", () => {
+    const r = read("allday-exdate-without-value-date.ics");
+    expect(r.changes.map((c) => (c.kind === "booking" ? c.externalId : ""))).toEqual([
+      "single-1@booking.example.jp",
+      "single-2@booking.example.jp",
+    ]);
+    expect(r.skippedEvents).toEqual([
+      { reason: "bad_event", line: 10, problem: "bad_value", property: "EXDATE" },
+    ]);
+  });
+
+  it("lists an event with a date that is not a date at its line, naming the property", () => {
+    const r = read("broken-bad-date.ics");
+    expect(r.changes).toEqual([]);
+    expect(r.skippedEvents).toEqual([
+      { reason: "bad_event", line: 6, problem: "bad_value", property: "DTSTART" },
+    ]);
+  });
+
+  it("lists events with no start, a line that is not iCalendar, or a rule that is not one, and reads the good ones", () => {
+    const r = mapCalendar(
+      calendar(
+        ...["BEGIN:VEVENT", "UID:ok", "DTSTART;VALUE=DATE:20261210", "END:VEVENT"],
+        ...["BEGIN:VEVENT", "UID:nostart", "SUMMARY:x", "END:VEVENT"],
+        ...[
+          "BEGIN:VEVENT",
+          "UID:noline",
+          "DTSTART;VALUE=DATE:20261211",
+          "this is not a property",
+          "END:VEVENT",
+        ],
+        ...["BEGIN:VEVENT", "UID:rule", "DTSTART;VALUE=DATE:20261212", "RRULE:FREQ=SOMETIMES", "END:VEVENT"],
+      ),
+      day,
+      DECEMBER,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.changes.map((c) => (c.kind === "booking" ? c.externalId : ""))).toEqual(["ok"]);
+    expect(r.value.skipped).toEqual({ bad_event: 3 });
+    // Each at its own line (the calendar's header takes lines 1–3).
+    expect(r.value.skippedEvents.map((e) => [e.line, e.problem])).toEqual([
+      [8, "no_start"],
+      [15, "unreadable_line"],
+      [20, "unreadable_line"],
+    ]);
   });
 });
 
@@ -260,7 +324,8 @@ describe("mapping rules", () => {
       "2": ["confirmed", "day", "2026-12-11", "2026-12-11", "day6h"],
       "5": ["confirmed", "visit", "2026-12-14", "2026-12-14", ""],
     });
-    expect(r.value.skipped).toEqual({ ignored_keyword: 1, no_service_type: 1, unreadable: 1 });
+    // The event without a UID is read (part 3: it gets an identity of its own fields); no rule names it.
+    expect(r.value.skipped).toEqual({ ignored_keyword: 1, no_service_type: 2 });
   });
 
   it("refuses a feed whose rules repeat beyond reason instead of reading half of it", () => {

@@ -18,6 +18,7 @@ import { transportFailure } from "../http-failures.js";
 import manifest from "./manifest.json" with { type: "json" };
 import {
   assignRevisions,
+  externalIdOf,
   type IcalConfig,
   mapCalendar,
   parseCalendar,
@@ -55,7 +56,7 @@ export const connector: Connector<IcalConfig> = {
     if (!mapped.ok) return mapped;
     const seen = state.revisions && typeof state.revisions === "object" ? state.revisions : {};
     const revisions = assignRevisions(mapped.value, seen, ctx.now().getTime() / 1000);
-    const { changes, skipped, events } = mapped.value;
+    const { changes, skipped, events, skippedEvents } = mapped.value;
     ctx.log.info("ical feed read", { events, bookings: changes.length, skipped });
     const next: FeedState = {
       ...(got.value.etag ? { etag: got.value.etag } : {}),
@@ -63,7 +64,18 @@ export const connector: Connector<IcalConfig> = {
       window: { from: window.from, to: window.to },
       ...(Object.keys(revisions).length ? { revisions } : {}),
     };
-    return ok({ changes, complete: true, window, state: next });
+    // Outside the window and the hub's own events are not "left out": they are not this pull's to import.
+    const { outside_window: _w, hub_echo: _h, ...counts } = skipped;
+    return ok({
+      changes,
+      complete: true,
+      window,
+      state: next,
+      skipped: { read: events, counts: counts as Record<string, number>, items: skippedEvents },
+      ...(mapped.value.unreadableUids.length
+        ? { unreadable: mapped.value.unreadableUids.map(externalIdOf) }
+        : {}),
+    });
   },
 };
 

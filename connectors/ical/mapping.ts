@@ -61,7 +61,24 @@ export type IcalConfig = {
 
 export type Window = { from: string; to: string };
 
-export type SkipReason = "outside_window" | "ignored_keyword" | "no_service_type" | "unreadable" | "hub_echo";
+export type SkipReason = "outside_window" | "ignored_keyword" | "no_service_type" | "bad_event" | "hub_echo";
+
+/** Why an event could not be read: a line that is not iCalendar, a value that is not its type, no start, a broken rule. */
+export type BadEventProblem = "unreadable_line" | "bad_value" | "no_start" | "bad_recurrence";
+
+/**
+ * An event left out that the facility should know about (not those outside the window or copied from the hub's
+ * own feed): where it is in the file (its line, 1 = the first), why, and its first day when it has one. Nothing
+ * of its summary or description: they may hold a mother's name.
+ */
+export type SkippedEvent = {
+  reason: Exclude<SkipReason, "outside_window" | "hub_echo">;
+  line: number;
+  date?: string;
+  problem?: BadEventProblem;
+  /** The property whose value could not be read (bad_value), e.g. "EXDATE". */
+  property?: string;
+};
 
 /**
  * The domain of the UIDs in the hub's own exported feed (hub/connections/ical-feed.ts). An event with such a UID
@@ -76,6 +93,10 @@ export type Mapped = {
   unversioned: Map<string, string>;
   /** Events (or occurrences) left out, by reason; counts only, never their contents. */
   skipped: Partial<Record<SkipReason, number>>;
+  /** The events behind the counts the facility should see (every reason but outside_window and hub_echo). */
+  skippedEvents: SkippedEvent[];
+  /** The UIDs of events that could not be read: still in the feed, so their bookings have not vanished. */
+  unreadableUids: string[];
   /** VEVENT components in the feed. */
   events: number;
 };
@@ -101,21 +122,48 @@ export function mapCalendar(
   window: Window,
   limits = LIMITS,
 ): Result<Mapped> {
-  const parsed = parseCalendar(text);
+  const parsed = parseFeed(text);
   if (!parsed.ok) return parsed;
   try {
-    return ok(mapEvents(parsed.value, config, window, limits));
+    const mapped = mapEvents(parsed.value.calendar, config, window, limits, parsed.value.lines);
+    for (const { uid, ...bad } of parsed.value.bad) {
+      mapped.skipped.bad_event = (mapped.skipped.bad_event ?? 0) + 1;
+      mapped.skippedEvents.push(bad);
+      if (uid) mapped.unreadableUids.push(uid);
+    }
+    mapped.events += parsed.value.bad.length;
+    mapped.skippedEvents.sort((a, b) => a.line - b.line);
+    return ok(mapped);
   } catch (err) {
     if (err instanceof TooLarge) {
       return fail("invalid_payload", `the feed's recurring events repeat more than ${limits.feed} times`);
     }
-    // ical.js reads values lazily: a broken date inside an event surfaces here.
-    return fail("invalid_payload", UNREADABLE);
+    throw err;
   }
 }
 
-/** The VCALENDAR of an iCalendar text. */
+/** The VCALENDAR of an iCalendar text, with its readable events (see parseFeed). */
 export function parseCalendar(text: string): Result<ICAL.Component> {
+  const parsed = parseFeed(text);
+  return parsed.ok ? ok(parsed.value.calendar) : parsed;
+}
+
+/** A feed read event by event: the calendar with the events that could be read, and those that could not. */
+export type ParsedFeed = {
+  calendar: ICAL.Component;
+  /** With the UID each names, when its UID line could be read. */
+  bad: (SkippedEvent & { uid?: string })[];
+  /** The line each event begins on, by its jCal array. */
+  lines: WeakMap<object, number>;
+};
+
+/**
+ * Reads a feed event by event, as other calendar programs do: the calendar around the events (its properties and
+ * VTIMEZONEs) must be iCalendar, but an event that is not (an unclosed quote in a TZID, a line without a colon)
+ * is left out with its line and the rest is read. Values ical.js reads lazily (dates, EXDATE without
+ * VALUE=DATE on an all-day event, …) are checked here too, so a bad one is reported at its own line.
+ */
+export function parseFeed(text: string): Result<ParsedFeed> {
   const body = text.replace(/^\uFEFF/, "");
   if (!/^\s*BEGIN:VCALENDAR/i.test(body)) {
     const what = /^\s*</.test(body)
@@ -125,14 +173,113 @@ export function parseCalendar(text: string): Result<ICAL.Component> {
         : "something else";
     return fail("invalid_payload", `not an iCalendar file (got ${what})`);
   }
+  const { skeleton, events, cut } = splitEvents(body);
+  // A download cut short is not read at all: as a complete snapshot, every booking after the cut would look vanished.
+  if (cut) return fail("invalid_payload", "the calendar ends too early (the download was cut off)");
+  let root: ICAL.Component;
   try {
-    const jcal = ICAL.parse(body);
+    const jcal = ICAL.parse(skeleton);
     // Several calendars in one file: ical.js gives an array; only the first is read.
-    const root = new ICAL.Component((Array.isArray(jcal[0]) ? jcal[0] : jcal) as unknown[]);
+    root = new ICAL.Component((Array.isArray(jcal[0]) ? jcal[0] : jcal) as unknown[]);
     if (root.name !== "vcalendar") return fail("invalid_payload", "not an iCalendar file (no VCALENDAR)");
-    return ok(root);
   } catch {
     return fail("invalid_payload", UNREADABLE);
+  }
+  const bad: ParsedFeed["bad"] = [];
+  const lines = new WeakMap<object, number>();
+  for (const e of events) {
+    const problem = readEvent(e);
+    if ("reason" in problem) {
+      const uid = e.lines.map((l) => /^UID(?:;[^:]*)?:(.+)$/i.exec(l.text.trim())?.[1]?.trim()).find(Boolean);
+      bad.push(uid ? { ...problem, uid } : problem);
+      continue;
+    }
+    root.addSubcomponent(problem.component);
+    lines.set(problem.component.jCal, e.line);
+  }
+  return ok({ calendar: root, bad, lines });
+}
+
+type EventText = { line: number; lines: { line: number; text: string }[] };
+
+/**
+ * Splits a feed into the calendar without its events and the events' own lines (unfolded, each with the line it
+ * begins on). An event runs from BEGIN:VEVENT to its END:VEVENT (VALARMs inside it included); one cut off by the
+ * end of the file is an event like the others and fails to parse on its own.
+ */
+function splitEvents(body: string): { skeleton: string; events: EventText[]; cut: boolean } {
+  const physical = body.split(/\r\n|\n|\r/);
+  const logical: { line: number; text: string }[] = [];
+  physical.forEach((text, i) => {
+    const last = logical[logical.length - 1];
+    if ((text.startsWith(" ") || text.startsWith("\t")) && last) last.text += text.slice(1);
+    else logical.push({ line: i + 1, text });
+  });
+  const skeleton: string[] = [];
+  const events: EventText[] = [];
+  let current: EventText | null = null;
+  let depth = 0;
+  for (const l of logical) {
+    const upper = l.text.trim().toUpperCase();
+    if (!current) {
+      if (upper === "BEGIN:VEVENT") {
+        current = { line: l.line, lines: [l] };
+        depth = 1;
+      } else if (l.text.trim() !== "") skeleton.push(l.text);
+      continue;
+    }
+    current.lines.push(l);
+    if (upper.startsWith("BEGIN:")) depth++;
+    else if (upper.startsWith("END:")) depth--;
+    if (depth === 0 || (upper === "END:VCALENDAR" && depth > 0)) {
+      if (upper === "END:VCALENDAR") {
+        // Cut off: the calendar ends inside the event.
+        current.lines.pop();
+        skeleton.push(l.text);
+      }
+      events.push(current);
+      current = null;
+    }
+  }
+  const ended = skeleton.some((l) => l.trim().toUpperCase() === "END:VCALENDAR");
+  return { skeleton: skeleton.join("\r\n"), events, cut: !!current || !ended };
+}
+
+/** One event, parsed and with every value read once: the component, or why and where it is not readable. */
+function readEvent(e: EventText): { component: ICAL.Component } | SkippedEvent {
+  const bad = (problem: BadEventProblem, line = e.line, property?: string): SkippedEvent => ({
+    reason: "bad_event",
+    line,
+    problem,
+    ...(property ? { property } : {}),
+  });
+  let component: ICAL.Component;
+  try {
+    component = new ICAL.Component(ICAL.parse(e.lines.map((l) => l.text).join("\r\n")) as unknown[]);
+  } catch {
+    // The line ical.js could not read: the first that does not parse as a property on its own.
+    const at = e.lines.find((l) => !/^(BEGIN|END):/i.test(l.text.trim()) && !parsesAsProperty(l.text));
+    return bad("unreadable_line", at?.line ?? e.line);
+  }
+  for (const p of component.getAllProperties()) {
+    try {
+      p.getValues();
+    } catch {
+      const name = p.name.toUpperCase();
+      const at = e.lines.find((l) => l.text.toUpperCase().startsWith(name));
+      return bad("bad_value", at?.line ?? e.line, name);
+    }
+  }
+  if (!component.hasProperty("dtstart")) return bad("no_start");
+  return { component };
+}
+
+function parsesAsProperty(line: string): boolean {
+  try {
+    ICAL.parse.property(line);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -142,25 +289,60 @@ export function parseCalendar(text: string): Result<ICAL.Component> {
  */
 const UNREADABLE = "the calendar could not be read (it is not valid iCalendar)";
 
-/** Maps the events of a parsed calendar. */
+/** The most skipped events listed one by one (the counts by reason stay exact). */
+export const MAX_SKIPPED_LISTED = 200;
+
+/** Maps the events of a parsed calendar; `lines` (from parseFeed) gives the line each event begins on. */
 export function mapEvents(
   calendar: ICAL.Component,
   config: IcalConfig,
   window: Window,
   limits = LIMITS,
+  lines: WeakMap<object, number> = new WeakMap(),
 ): Mapped {
   const vevents = calendar.getAllSubcomponents("vevent");
-  const out: Mapped = { changes: [], unversioned: new Map(), skipped: {}, events: vevents.length };
-  const skip = (reason: SkipReason) => {
-    out.skipped[reason] = (out.skipped[reason] ?? 0) + 1;
+  const out: Mapped = {
+    changes: [],
+    unversioned: new Map(),
+    skipped: {},
+    skippedEvents: [],
+    unreadableUids: [],
+    events: vevents.length,
   };
-  // Group by UID: the master (no RECURRENCE-ID) and its overridden occurrences.
+  const lineOf = (v: ICAL.Component) => lines.get(v.jCal) ?? 0;
+  const skip = (
+    reason: SkipReason,
+    v?: ICAL.Component,
+    start?: ICAL.Time | null,
+    extra?: Partial<SkippedEvent>,
+  ) => {
+    out.skipped[reason] = (out.skipped[reason] ?? 0) + 1;
+    if (reason === "outside_window" || reason === "hub_echo" || !v) return;
+    if (out.skippedEvents.length >= MAX_SKIPPED_LISTED) return;
+    let date: string | undefined;
+    try {
+      if (start) date = toTokyo(start, tzidOf(v, "dtstart")).date;
+    } catch {
+      date = undefined;
+    }
+    out.skippedEvents.push({ reason, line: lineOf(v), ...(date ? { date } : {}), ...extra });
+  };
+  // Group by UID: the master (no RECURRENCE-ID) and its overridden occurrences. Events without a UID get one
+  // from their own fields (identityOf).
   const byUid = new Map<string, { master?: ICAL.Component; exceptions: ICAL.Component[] }>();
+  const uidless = new Map<string, number>();
   for (const v of vevents) {
-    const uid = text(v, "uid");
-    if (!uid || !v.hasProperty("dtstart")) {
-      skip("unreadable");
+    if (!v.hasProperty("dtstart")) {
+      skip("bad_event", v, null, { problem: "no_start" });
       continue;
+    }
+    let uid = text(v, "uid");
+    if (!uid) {
+      const base = identityOf(v);
+      const seen = (uidless.get(base) ?? 0) + 1;
+      uidless.set(base, seen);
+      // Identical events (the same slot booked twice): numbered in the order of the feed.
+      uid = seen === 1 ? base : `${base}~${seen}`;
     }
     if (uid.toLowerCase().endsWith(`@${HUB_UID_DOMAIN}`) || v.hasProperty("x-sango-booking-id")) {
       skip("hub_echo");
@@ -176,26 +358,49 @@ export function mapEvents(
   for (const [uid, { master, exceptions }] of byUid) {
     const recurring = master && (master.hasProperty("rrule") || master.hasProperty("rdate"));
     if (master && recurring) {
-      const event = new ICAL.Event(master, { exceptions, strictExceptions: false });
-      const it = event.iterator();
-      let n = 0;
-      for (let next = it.next(); next; next = it.next()) {
-        if (++n > limits.event) break;
-        if (--budget < 0) throw new TooLarge();
-        const details = event.getOccurrenceDetails(next);
-        const original = occurrenceDay(details.recurrenceId, details.item.component);
-        // Occurrences come in order; an overridden one may move, so read a little past the window.
-        if (original > addDays(lastWanted, 31)) break;
-        const b = occurrence(
-          details.item.component,
-          details.startDate,
-          details.endDate,
-          `${uid}/${recurrenceKey(details.recurrenceId, details.item.component)}`,
-          config,
-          window,
-        );
-        if (typeof b === "string") skip(b);
-        else add(out, b);
+      // One event's broken rule or exception leaves that event out (bad_event), not the feed.
+      const group: Mapped = { ...out, changes: [], unversioned: new Map(), skipped: {}, skippedEvents: [] };
+      try {
+        const event = new ICAL.Event(master, { exceptions, strictExceptions: false });
+        const it = event.iterator();
+        let n = 0;
+        for (let next = it.next(); next; next = it.next()) {
+          if (++n > limits.event) break;
+          if (--budget < 0) throw new TooLarge();
+          const details = event.getOccurrenceDetails(next);
+          const original = occurrenceDay(details.recurrenceId, details.item.component);
+          // Occurrences come in order; an overridden one may move, so read a little past the window.
+          if (original > addDays(lastWanted, 31)) break;
+          const b = occurrence(
+            details.item.component,
+            details.startDate,
+            details.endDate,
+            `${uid}/${recurrenceKey(details.recurrenceId, details.item.component)}`,
+            config,
+            window,
+          );
+          if (typeof b === "string") {
+            group.skipped[b] = (group.skipped[b] ?? 0) + 1;
+            group.skippedEvents.push({
+              reason: b as SkippedEvent["reason"],
+              line: lineOf(details.item.component),
+              date: occurrenceStart(details.startDate, details.item.component),
+            });
+          } else add(group, b);
+        }
+      } catch (err) {
+        if (err instanceof TooLarge) throw err;
+        skip("bad_event", master, null, { problem: "bad_recurrence" });
+        continue;
+      }
+      for (const c of group.changes) out.changes.push(c);
+      for (const [k, f] of group.unversioned) out.unversioned.set(k, f);
+      for (const [reason, count] of Object.entries(group.skipped) as [SkipReason, number][]) {
+        out.skipped[reason] = (out.skipped[reason] ?? 0) + count;
+      }
+      for (const e of group.skippedEvents) {
+        if (e.reason === ("outside_window" as string) || e.reason === ("hub_echo" as string)) continue;
+        if (out.skippedEvents.length < MAX_SKIPPED_LISTED) out.skippedEvents.push(e);
       }
       continue;
     }
@@ -203,14 +408,61 @@ export function mapEvents(
     // Overridden occurrences whose master is not in the feed (a calendar shared one instance): each its own.
     const orphans = master ? [] : exceptions;
     for (const v of [...singles, ...orphans]) {
-      const event = new ICAL.Event(v);
-      const id = v === master ? uid : `${uid}/${recurrenceKey(event.recurrenceId, v)}`;
-      const b = occurrence(v, event.startDate, event.endDate, id, config, window);
-      if (typeof b === "string") skip(b);
+      let b: Occurrence[] | SkipReason;
+      let start: ICAL.Time | null = null;
+      try {
+        // Exceptions given (none): without them ical.js scans every VEVENT of the calendar for each event, which
+        // made a feed of 10,000 events take minutes.
+        const event = new ICAL.Event(v, { exceptions: [], strictExceptions: false });
+        start = event.startDate;
+        const id = v === master ? uid : `${uid}/${recurrenceKey(event.recurrenceId, v)}`;
+        b = occurrence(v, event.startDate, event.endDate, id, config, window);
+      } catch {
+        skip("bad_event", v, null, { problem: "bad_value" });
+        continue;
+      }
+      if (typeof b === "string") skip(b, v, start);
       else add(out, b);
     }
   }
   return out;
+}
+
+function occurrenceStart(start: ICAL.Time, v: ICAL.Component): string | undefined {
+  try {
+    return toTokyo(start, tzidOf(v, "dtstart")).date;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A stable identity for an event without a UID (Outlook Web App exports, some recurring series): "nouid:" and the
+ * SHA-256 (first 32 hex digits) of what the event itself says of when and what — DTSTART, DTEND or DURATION
+ * (each with its TZID), RRULE, RDATE, EXDATE, RECURRENCE-ID, SUMMARY, LOCATION and CREATED — never DTSTAMP (many
+ * feeds set it to the download time). The same event reads the same identity on every pull; an edit to one of
+ * these fields makes it a new event (the old one goes to review as missing from the feed).
+ */
+export function identityOf(v: ICAL.Component): string {
+  const fields = [
+    "dtstart",
+    "dtend",
+    "duration",
+    "rrule",
+    "rdate",
+    "exdate",
+    "recurrence-id",
+    "summary",
+    "location",
+    "created",
+  ];
+  const parts = fields.map((name) =>
+    v
+      .getAllProperties(name)
+      .map((p) => `${p.getParameter("tzid") ?? ""}|${JSON.stringify(p.toJSON().slice(3))}`)
+      .join(","),
+  );
+  return `nouid:${createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32)}`;
 }
 
 function add(out: Mapped, bookings: Occurrence[]) {

@@ -1,6 +1,7 @@
 /**
  * Applying what a connector returned to the one booking ledger, in one transaction per batch (a webhook
- * delivery, a pull, an uploaded file): all of it or, on an error, none of it.
+ * delivery, a slice of a pull, an uploaded file): all of it or, on an error, none of it. A large pull is applied
+ * as several batches by hub/connections/sync.ts, each keeping the pull's progress in its own transaction.
  *
  * - A booking from a facility's system is a Booking row with source `connector` and the system's id as
  *   `externalRef`; every change appends a BookingEvent with the external revision and an idempotency key
@@ -16,7 +17,12 @@
  *
  * Slots are locked once per batch, all of them, in (date, block, service) order: the order holds take them in,
  * so a batch never deadlocks with the hub's own bookings.
+ *
+ * New bookings (most of a first sync) are written together: their rows, first events and places are collected
+ * and inserted a statement per table (flush), before anything else is written, so the batch's writes keep their
+ * order. A statement per booking made a first sync of thousands of events take minutes.
  */
+import { randomUUID } from "node:crypto";
 import type {
   ExternalAvailability,
   ExternalBooking,
@@ -26,7 +32,7 @@ import type {
 import { FACILITY_CAUSED } from "../bookings/cancellation.js";
 import { announce, applyTransition } from "../bookings/ledger.js";
 import { cancellationTerms } from "../bookings/terms.js";
-import type { BookingStatus, Prisma, PrismaClient } from "../db/client.js";
+import { type BookingStatus, Prisma, type PrismaClient } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import { formatDate, parseDate } from "../inventory/dates.js";
 import { ensureSlots, TX_OPTIONS } from "../inventory/inventory.js";
@@ -49,7 +55,19 @@ export type ApplyResult = {
 export type ApplyOptions = {
   /** The batch is everything the system has for `window`: what the hub has from it there and did not see goes to review. */
   complete?: { from: string; to: string };
+  /**
+   * With `complete`, when the batch is the last slice of a pull applied in several: the external ids of the whole
+   * pull (the earlier slices' too), so only what the pull did not mention goes to review.
+   */
+  mentioned?: ReadonlySet<string>;
+  /** With `complete`: ids of items the source still has but could not be read (PullResult.unreadable). */
+  unreadable?: readonly string[];
+  /** Kept in the batch's transaction: where a pull applied in slices stands after this one (null: done). */
+  progress?: { value: ApplyProgress | null; state?: Record<string, unknown> | null };
 };
+
+/** How far a pull applied in slices got (connection.apply_progress). */
+export type ApplyProgress = { digest: string; done: number; total: number };
 
 /** A SyncConflict kind. */
 export type ConflictKind = "oversold" | "missing_in_feed" | "capacity_below_bookings" | "invalid_change";
@@ -100,15 +118,37 @@ export async function applyInTx(
   const slots = await lockSlots(tx, conn.facilityId, changes, known, services, now);
   const result: ApplyResult = { applied: 0, ignored: 0, conflicts: 0 };
   const freed = new Set<ServiceType>();
-  const ctx: Ctx = { tx, conn, now, services, slots, known, result, freed };
+  const ctx: Ctx = { tx, conn, now, services, slots, known, result, freed, pending: emptyPending() };
 
   for (const change of changes) {
     if (change.kind === "availability") await applyAvailability(ctx, change);
     else await applyBooking(ctx, change);
   }
-  if (opts.complete) await reviewMissing(ctx, bookings, opts.complete);
+  await flush(ctx);
+  if (opts.complete) {
+    await reviewMissing(
+      ctx,
+      opts.mentioned ?? new Set(bookings.map((b) => b.externalId)),
+      opts.complete,
+      opts.unreadable ?? [],
+    );
+  }
   for (const serviceType of freed) await noteFreedPlaces(tx, { facilityId: conn.facilityId, serviceType });
-  await tx.connection.updateMany({ where: { id: conn.id }, data: { lastSyncAt: now } });
+  const progress = opts.progress;
+  await tx.connection.updateMany({
+    where: { id: conn.id },
+    data: {
+      lastSyncAt: now,
+      ...(progress
+        ? {
+            applyProgress: progress.value ?? Prisma.DbNull,
+            ...(progress.state !== undefined
+              ? { applyState: (progress.state ?? Prisma.DbNull) as Prisma.InputJsonValue }
+              : {}),
+          }
+        : {}),
+    },
+  });
   return result;
 }
 
@@ -128,7 +168,35 @@ type Ctx = {
   known: Map<string, KnownBooking>;
   result: ApplyResult;
   freed: Set<ServiceType>;
+  /** New bookings not written yet (flush). */
+  pending: Pending;
 };
+
+type Pending = {
+  bookings: Prisma.BookingCreateManyInput[];
+  events: Prisma.BookingEventCreateManyInput[];
+  places: { bookingId: string; slotId: string }[];
+  /** Places taken per slot id. */
+  taken: Map<string, number>;
+};
+
+const emptyPending = (): Pending => ({ bookings: [], events: [], places: [], taken: new Map() });
+
+/** Writes the new bookings collected so far: a statement per table. */
+async function flush(ctx: Ctx): Promise<void> {
+  const p = ctx.pending;
+  if (!p.bookings.length && !p.taken.size) return;
+  ctx.pending = emptyPending();
+  if (p.bookings.length) await ctx.tx.booking.createMany({ data: p.bookings });
+  if (p.events.length) await ctx.tx.bookingEvent.createMany({ data: p.events });
+  if (p.places.length) await ctx.tx.bookingSlot.createMany({ data: p.places });
+  if (p.taken.size) {
+    await ctx.tx.$executeRaw`
+      UPDATE slot SET booked = slot.booked + t.n, updated_at = ${ctx.now}::timestamp
+      FROM (SELECT unnest(${[...p.taken.keys()]}::uuid[]) AS id, unnest(${[...p.taken.values()]}::int[]) AS n) t
+      WHERE slot.id = t.id`;
+  }
+}
 
 async function servicesOf(tx: Tx, facilityId: string): Promise<Map<ServiceType, TimeBlock[]>> {
   const rows = await tx.facilityService.findMany({ where: { facilityId } });
@@ -260,6 +328,8 @@ async function applyBooking(ctx: Ctx, change: ExternalBooking): Promise<void> {
     ctx.result.ignored++;
     return;
   }
+  // What follows a new booking changes rows written so far: those written first.
+  if (step.do !== "create") await flush(ctx);
   const meta = {
     source: "connector" as const,
     externalRef: change.externalId,
@@ -273,32 +343,29 @@ async function applyBooking(ctx: Ctx, change: ExternalBooking): Promise<void> {
 
   if (step.do === "create") {
     const active = change.status === "confirmed";
-    const booking = await tx.booking.create({
-      data: {
-        facilityId: conn.facilityId,
-        serviceType: places.serviceType,
-        ...dates,
-        timeBlock: places.timeBlock,
-        status: active ? "confirmed" : "cancelled",
-        source: "connector",
-        externalRef: change.externalId,
-        revision: 1,
-        createdAt: now,
-        updatedAt: now,
-        ...(active ? {} : { cancelReason: "facility_system" }),
-      },
-      select: { id: true },
+    const booking = { id: randomUUID() };
+    ctx.pending.bookings.push({
+      id: booking.id,
+      facilityId: conn.facilityId,
+      serviceType: places.serviceType,
+      ...dates,
+      timeBlock: places.timeBlock,
+      status: active ? "confirmed" : "cancelled",
+      source: "connector",
+      externalRef: change.externalId,
+      revision: 1,
+      createdAt: now,
+      updatedAt: now,
+      ...(active ? {} : { cancelReason: "facility_system" }),
     });
-    await tx.bookingEvent.create({
-      data: {
-        bookingId: booking.id,
-        seq: 1,
-        type: active ? "confirmed" : "cancelled",
-        status: active ? "confirmed" : "cancelled",
-        ...meta,
-        data: { places: places.dates, timeBlock: places.timeBlock },
-        occurredAt: now,
-      },
+    ctx.pending.events.push({
+      bookingId: booking.id,
+      seq: 1,
+      type: active ? "confirmed" : "cancelled",
+      status: active ? "confirmed" : "cancelled",
+      ...meta,
+      data: { places: places.dates, timeBlock: places.timeBlock },
+      occurredAt: now,
     });
     if (active) await take(ctx, booking.id, change.externalId, places);
     ctx.known.set(change.externalId, {
@@ -359,7 +426,7 @@ async function applyBooking(ctx: Ctx, change: ExternalBooking): Promise<void> {
   ctx.result.applied++;
 }
 
-/** Takes the places (booked + 1 each); over capacity, the booking stays and goes to review. */
+/** Takes the places (booked + 1 each, written by flush); over capacity, the booking stays and goes to review. */
 async function take(ctx: Ctx, bookingId: string, externalId: string, places: Places): Promise<void> {
   const full: string[] = [];
   for (const date of places.dates) {
@@ -367,9 +434,8 @@ async function take(ctx: Ctx, bookingId: string, externalId: string, places: Pla
     if (!slot) throw new Error(`slot ${places.serviceType} ${date} ${places.timeBlock} was not locked`);
     if (slot.closed || slot.capacity - slot.booked - slot.external < 1) full.push(date);
     slot.booked++;
-    await ctx.tx.$executeRaw`
-      UPDATE slot SET booked = booked + 1, updated_at = ${ctx.now}::timestamp WHERE id = ${slot.id}::uuid`;
-    await ctx.tx.bookingSlot.create({ data: { bookingId, slotId: slot.id } });
+    ctx.pending.taken.set(slot.id, (ctx.pending.taken.get(slot.id) ?? 0) + 1);
+    ctx.pending.places.push({ bookingId, slotId: slot.id });
   }
   if (full.length) {
     await openConflict(ctx, "oversold", externalId, bookingId, {
@@ -395,6 +461,7 @@ async function release(ctx: Ctx, k: KnownBooking): Promise<void> {
 }
 
 async function applyAvailability(ctx: Ctx, change: ExternalAvailability): Promise<void> {
+  await flush(ctx);
   const block = change.timeBlock ?? "";
   const slot = ctx.slots.get(slotKey(change.serviceType, change.date, block));
   if (!slot) {
@@ -432,8 +499,15 @@ async function applyAvailability(ctx: Ctx, change: ExternalAvailability): Promis
 }
 
 /** Bookings from this facility's system in the window that the complete batch did not mention: to review. */
-async function reviewMissing(ctx: Ctx, seen: ExternalBooking[], window: { from: string; to: string }) {
-  const mentioned = new Set(seen.map((b) => b.externalId));
+async function reviewMissing(
+  ctx: Ctx,
+  mentioned: ReadonlySet<string>,
+  window: { from: string; to: string },
+  unreadable: readonly string[],
+) {
+  // An item the source could not read is still there: its bookings (an occurrence "id/…", a place "id#2") stay.
+  const stillThere = (ref: string) =>
+    unreadable.some((u) => ref === u || ref.startsWith(`${u}/`) || ref.startsWith(`${u}#`));
   const rows = await ctx.tx.booking.findMany({
     where: {
       facilityId: ctx.conn.facilityId,
@@ -445,7 +519,7 @@ async function reviewMissing(ctx: Ctx, seen: ExternalBooking[], window: { from: 
     select: { id: true, externalRef: true, startDate: true, serviceType: true },
   });
   for (const b of rows) {
-    if (b.externalRef && !mentioned.has(b.externalRef)) {
+    if (b.externalRef && !mentioned.has(b.externalRef) && !stillThere(b.externalRef)) {
       await openConflict(ctx, "missing_in_feed", b.externalRef, b.id, {
         serviceType: b.serviceType,
         startDate: formatDate(b.startDate),
@@ -462,6 +536,8 @@ async function openConflict(
   bookingId: string | null,
   detail: Record<string, unknown>,
 ): Promise<void> {
+  // The conflict may name a booking not written yet.
+  await flush(ctx);
   const open = await ctx.tx.syncConflict.findFirst({
     where: {
       connectionId: ctx.conn.id,
@@ -508,6 +584,7 @@ function echoStep(hub: BookingStatus, facility: ExternalBooking["status"]): Book
  * bookings, or a confirmation after the hold ran out, goes to review.
  */
 async function applyHubEcho(ctx: Ctx, change: ExternalBooking & { hubBookingId: string }): Promise<void> {
+  await flush(ctx);
   const { tx, conn, now } = ctx;
   const booking = await tx.booking.findFirst({
     where: { id: change.hubBookingId, facilityId: conn.facilityId, source: { not: "connector" } },

@@ -53,4 +53,18 @@ describe("healthState", () => {
       requestOnly: true,
     });
   });
+
+  it("is skipping, never ok, when the last pull read events and left every one out", () => {
+    const report = (imported: number, counts: Record<string, number>) => ({
+      lastSkipped: { read: 5, imported, counts, items: [] },
+    });
+    expect(healthState(conn(report(0, { no_service_type: 5 })), true, now).state).toBe("skipping");
+    expect(healthState(conn(report(3, { no_service_type: 2 })), true, now).state).toBe("ok");
+    // An empty calendar skipped nothing: still ok.
+    expect(healthState(conn(report(0, {})), true, now).state).toBe("ok");
+    // Failures come first.
+    expect(
+      healthState(conn({ ...report(0, { bad_event: 5 }), consecutiveFailures: 1 }), true, now).state,
+    ).toBe("warning");
+  });
 });

@@ -11,11 +11,40 @@ export const STALE_AFTER_INTERVALS = 3;
 /** …and never before this many minutes. */
 export const STALE_AFTER_MIN_MINUTES = 60;
 
-export type HealthState = "ok" | "never" | "warning" | "failing" | "stale" | "disabled";
+export type HealthState = "ok" | "never" | "warning" | "failing" | "stale" | "disabled" | "skipping";
 
-/** Whether a connection's data can be trusted as fresh, from its health alone (pure). */
+/** What the last pull left out (connection.last_skipped). */
+export type SkippedReport = {
+  read: number;
+  imported: number;
+  counts: Record<string, number>;
+  items: { reason: string; line?: number; date?: string; problem?: string; property?: string }[];
+};
+
+/** The report stored with a connection, or null when there is none or it is not one. */
+export function skippedReport(value: unknown): SkippedReport | null {
+  const v = value as Partial<SkippedReport> | null;
+  if (!v || typeof v !== "object" || typeof v.counts !== "object" || !Array.isArray(v.items)) return null;
+  return {
+    read: Number(v.read) || 0,
+    imported: Number(v.imported) || 0,
+    counts: v.counts as Record<string, number>,
+    items: v.items,
+  };
+}
+
+export const skippedTotal = (r: SkippedReport | null) =>
+  r ? Object.values(r.counts).reduce((a, n) => a + (Number(n) || 0), 0) : 0;
+
+/**
+ * Whether a connection's data can be trusted as fresh, from its health alone (pure). A pull that read events and
+ * left every one out (none imported, some skipped: no service type, an ignore keyword, unreadable) is `skipping`,
+ * never `ok`: its configuration (rules, keywords) or its calendar needs someone's attention.
+ */
 export function healthState(
-  c: Pick<Connection, "enabled" | "lastSuccessAt" | "consecutiveFailures" | "syncMinutes" | "warnedAt">,
+  c: Pick<Connection, "enabled" | "lastSuccessAt" | "consecutiveFailures" | "syncMinutes" | "warnedAt"> & {
+    lastSkipped?: unknown;
+  },
   pullsOnSchedule: boolean,
   now: Date,
 ): { state: HealthState; requestOnly: boolean } {
@@ -29,6 +58,9 @@ export function healthState(
   if (c.consecutiveFailures > 0) return { state: c.warnedAt ? "failing" : "warning", requestOnly };
   if (never) return { state: "never", requestOnly };
   if (stale) return { state: "stale", requestOnly };
+  const skipped = skippedReport(c.lastSkipped);
+  if (skipped && skipped.imported === 0 && skippedTotal(skipped) > 0)
+    return { state: "skipping", requestOnly: false };
   return { state: "ok", requestOnly: false };
 }
 

@@ -13,7 +13,14 @@ import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { urlRefusal } from "./egress.js";
-import { type HealthState, healthState, pulls } from "./health.js";
+import {
+  type HealthState,
+  healthState,
+  pulls,
+  type SkippedReport,
+  skippedReport,
+  skippedTotal,
+} from "./health.js";
 import { newFeedToken, newWebhookSecret, sealSecret } from "./store.js";
 import { queueSyncNow } from "./sync.js";
 
@@ -46,6 +53,14 @@ export type ConnectionHealth = {
   /** Where the facility's system posts its webhooks (webhook connector). */
   webhookPath: string | null;
   hasFeed: boolean;
+  /** What the last pull left out, by reason, with the items (line, first day, problem); null before any. */
+  skipped: {
+    total: number;
+    read: number;
+    imported: number;
+    counts: Record<string, number>;
+    items: SkippedReport["items"];
+  } | null;
   createdAt: string;
 };
 
@@ -130,12 +145,24 @@ async function toHealth(hub: Hub, rows: Row[]): Promise<ConnectionHealth[]> {
       deadLetters: { webhooks: n.deadWebhooks, pushes: n.deadPushes },
       webhookPath: caps.includes("webhooks") ? `api/connections/${r.id}/webhook` : null,
       hasFeed: r.feedTokenHash !== null,
+      skipped: (() => {
+        const report = skippedReport(r.lastSkipped);
+        return report ? { total: skippedTotal(report), ...report } : null;
+      })(),
       createdAt: r.createdAt.toISOString(),
     };
   });
 }
 
-const ORDER: Record<HealthState, number> = { disabled: 0, failing: 1, stale: 2, never: 3, warning: 4, ok: 5 };
+const ORDER: Record<HealthState, number> = {
+  disabled: 0,
+  failing: 1,
+  stale: 2,
+  never: 3,
+  warning: 4,
+  skipping: 5,
+  ok: 6,
+};
 
 /** Every connection's health, the troubled first (operators). */
 export async function listConnections(hub: Hub, query: { state?: string }): Promise<ConnectionHealth[]> {

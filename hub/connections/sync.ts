@@ -6,21 +6,52 @@
  *
  * A failing connection backs off: the next run waits syncMinutes × 2^(failures − 1), at most BACKOFF_CAP_MINUTES.
  * A disabled one (by hand, or after repeated failures: store.recordFailure) is not scheduled.
+ *
+ * A pull is applied in slices of APPLY_BATCH changes, each in its own transaction (one transaction for a
+ * calendar of thousands of events outlived its time limit and was retried from scratch for ever). Each slice
+ * records in the same transaction how far the pull got (connection.apply_progress: a digest of the pulled
+ * content, the changes done); a retry that pulls the same content continues after them, and the connector
+ * state of the first attempt (the revisions those slices were applied with) is the one kept. The complete
+ * pull's review of vanished bookings runs with the last slice, over every id the pull mentioned. The
+ * connection's success, its state and its health are recorded only once the last slice is in.
  */
-import type { Connector } from "../../connectors/contract.js";
+import { createHash } from "node:crypto";
+import type { Connector, ExternalChange, PullResult } from "../../connectors/contract.js";
 import { loadRegistry } from "../../connectors/registry.js";
 import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
-import type { PrismaClient } from "../db/client.js";
+import { Prisma, type PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
 import { log } from "../log.js";
-import { applyChanges } from "./apply.js";
+import { type ApplyProgress, type ApplyResult, applyChanges } from "./apply.js";
 import { pulls } from "./health.js";
 import { connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** Days from today a pull covers. */
 export const SYNC_WINDOW_DAYS = 90;
 export const BACKOFF_CAP_MINUTES = 6 * 60;
+/** Changes applied per transaction: well inside TX_OPTIONS' time limit on PGlite and PostgreSQL alike. */
+export const APPLY_BATCH = 500;
+
+/**
+ * A digest of what a pull says (not of revisions a connector assigns by the clock, e.g. iCal events without
+ * LAST-MODIFIED): the same content pulled again continues where the last attempt stopped.
+ */
+export function pullDigest(changes: readonly ExternalChange[], window: { from: string; to: string }): string {
+  const hash = createHash("sha256").update(JSON.stringify(window));
+  for (const c of changes) {
+    const { revision: _r, ...content } = c as ExternalChange & { revision?: number };
+    hash.update(JSON.stringify(content));
+  }
+  return hash.digest("hex");
+}
+
+export type SyncOptions = {
+  /** Changes per transaction (tests use small slices). */
+  batchSize?: number;
+  /** Called after each slice has been committed, with how many changes are in (progress logging; tests). */
+  onBatch?: (done: number, total: number) => void | Promise<void>;
+};
 
 /** When to run next: the interval, or a backoff after failures. */
 export function nextRunAfter(now: Date, syncMinutes: number, failures: number): Date {
@@ -65,7 +96,11 @@ export type SyncOutcome =
   | { outcome: "failed"; code: string; message: string };
 
 /** Pulls one connection and applies what it returned; records health and the next run either way. */
-export async function syncConnection(hub: Hub, connectionId: string): Promise<SyncOutcome> {
+export async function syncConnection(
+  hub: Hub,
+  connectionId: string,
+  opts: SyncOptions = {},
+): Promise<SyncOutcome> {
   const conn = await hub.prisma.connection.findUnique({ where: { id: connectionId } });
   if (!conn) return { outcome: "skipped", reason: "no such connection" };
   if (!conn.enabled) return { outcome: "skipped", reason: "disabled" };
@@ -98,17 +133,12 @@ export async function syncConnection(hub: Hub, connectionId: string): Promise<Sy
 
   const { value } = pulled;
   let result = { applied: 0, ignored: 0, conflicts: 0 };
+  let state = value.state;
   if (!value.notModified) {
     try {
-      result = await applyChanges(
-        hub.prisma,
-        { id: conn.id, facilityId: conn.facilityId },
-        value.changes,
-        hub.now(),
-        {
-          ...(value.complete ? { complete: value.window ?? window } : {}),
-        },
-      );
+      const applied = await applyInSlices(hub, conn, value, window, opts);
+      result = applied.result;
+      state = applied.state;
     } catch (err) {
       log.error({ module: "connector", connectionId: conn.id, err }, "sync not applied");
       return failed(
@@ -118,10 +148,82 @@ export async function syncConnection(hub: Hub, connectionId: string): Promise<Sy
     }
   }
   const now = hub.now();
-  await recordSuccess(hub.prisma, conn.id, now, value.state);
+  await recordSuccess(hub.prisma, conn.id, now, state);
   await hub.prisma.connection.update({
     where: { id: conn.id },
-    data: { nextRunAt: nextRunAfter(now, conn.syncMinutes, 0) },
+    data: {
+      nextRunAt: nextRunAfter(now, conn.syncMinutes, 0),
+      // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
+      ...(value.notModified
+        ? {}
+        : {
+            lastSkipped: value.skipped
+              ? ({ ...value.skipped, imported: value.changes.length } as Prisma.InputJsonValue)
+              : Prisma.DbNull,
+          }),
+    },
   });
   return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", ...result };
+}
+
+/**
+ * Applies a pull slice by slice, continuing after the slices an earlier attempt at the same content committed.
+ * Returns the counts of the slices applied now and the connector state to keep.
+ */
+async function applyInSlices(
+  hub: Hub,
+  conn: { id: string; facilityId: string; applyProgress: unknown; applyState: unknown },
+  value: PullResult,
+  window: { from: string; to: string },
+  opts: SyncOptions,
+): Promise<{ result: ApplyResult; state: Record<string, unknown> }> {
+  const size = Math.max(1, opts.batchSize ?? APPLY_BATCH);
+  const changes = value.changes;
+  const digest = pullDigest(changes, value.window ?? window);
+  const before = conn.applyProgress as ApplyProgress | null;
+  const resumed =
+    before?.digest === digest && before.total === changes.length && before.done < changes.length;
+  const start = resumed ? before.done : 0;
+  // The state the first attempt's slices were applied with (the revisions it assigned), when continuing it.
+  const state =
+    resumed && conn.applyState && typeof conn.applyState === "object"
+      ? (conn.applyState as Record<string, unknown>)
+      : value.state;
+  if (resumed)
+    log.info(
+      { module: "connector", connectionId: conn.id, done: start, total: changes.length },
+      "sync continues",
+    );
+  const complete = value.complete ? (value.window ?? window) : undefined;
+  const mentioned = complete
+    ? new Set(changes.flatMap((c) => (c.kind === "booking" ? [c.externalId] : [])))
+    : undefined;
+  const result: ApplyResult = { applied: 0, ignored: 0, conflicts: 0 };
+  // At least one slice: an empty complete pull still reviews what vanished.
+  for (let from = start; from < changes.length || from === start; from += size) {
+    const to = Math.min(changes.length, from + size);
+    const last = to >= changes.length;
+    const r = await applyChanges(
+      hub.prisma,
+      { id: conn.id, facilityId: conn.facilityId },
+      changes.slice(from, to),
+      hub.now(),
+      {
+        ...(last && complete
+          ? { complete, ...(mentioned ? { mentioned } : {}), unreadable: value.unreadable ?? [] }
+          : {}),
+        progress: {
+          value: last ? null : { digest, done: to, total: changes.length },
+          // Saved with the first slice of an attempt, cleared with the last.
+          ...(last ? { state: null } : from === start && !resumed ? { state: value.state } : {}),
+        },
+      },
+    );
+    result.applied += r.applied;
+    result.ignored += r.ignored;
+    result.conflicts += r.conflicts;
+    await opts.onBatch?.(to, changes.length);
+    if (last) break;
+  }
+  return { result, state };
 }

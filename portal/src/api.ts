@@ -245,7 +245,16 @@ export type ConnectorInfo = {
   };
 };
 
-export type ConnectionState = "ok" | "never" | "warning" | "failing" | "stale" | "disabled";
+export type ConnectionState = "ok" | "never" | "warning" | "failing" | "stale" | "disabled" | "skipping";
+
+/** What a connection's last pull left out (ConnectionHealth.skipped). */
+export type ConnectionSkipped = {
+  total: number;
+  read: number;
+  imported: number;
+  counts: Record<string, number>;
+  items: { reason: string; line?: number; date?: string; problem?: string; property?: string }[];
+};
 
 /** A facility's connection with its health (GET api/connections, api/facilities/{id}/connection). */
 export type ConnectionHealth = {
@@ -273,6 +282,7 @@ export type ConnectionHealth = {
   deadLetters: { webhooks: number; pushes: number };
   webhookPath: string | null;
   hasFeed: boolean;
+  skipped: ConnectionSkipped | null;
 };
 
 /** Shown once, after a connection is set up or its credentials are made anew. */

@@ -11,6 +11,7 @@ import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
 import { billingBench } from "./billing.js";
 import { bootBench } from "./boot.js";
+import { icalBench } from "./ical.js";
 import { freePort, stop, waitReady } from "./processes.js";
 import {
   cycling,
@@ -131,6 +132,9 @@ async function main() {
     // This hub stops first: on the same Redis the two would share job queues and take each other's jobs.
     await Promise.all(processes.map(stop));
     const webhookMetrics = await webhookBench();
+    // The iCal connector's first sync of a 10,000-event feed, on a hub of its own (test/bench/ical.ts; alone:
+    // npx tsx test/bench/ical.ts).
+    const icalMetrics = await icalBench();
     // Billing runs over a year and all municipalities' invoices (test/bench/billing.ts; alone: npx tsx test/bench/billing.ts).
     const billingMetrics = await billingBench();
     // The hub's own start, with nothing to migrate or seed (test/bench/boot.ts; alone: npx tsx test/bench/boot.ts).
@@ -167,7 +171,7 @@ async function main() {
       { name: "oversell.granted", value: oversell.granted, unit: "bookings" },
       { name: "waitlist.offer.s", value: waitlistSeconds, unit: "s" },
     );
-    metrics.push(...webhookMetrics);
+    metrics.push(...webhookMetrics, ...icalMetrics);
     metrics.push(...billingMetrics);
     metrics.push(...bootMetrics);
     metrics.push(...scaleMetrics);

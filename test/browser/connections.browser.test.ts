@@ -163,4 +163,56 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       await done();
     }, 120_000);
   }
+
+  for (const width of WIDTHS) {
+    it(`at ${width}px: the operator and the facility see the events the last pull skipped, and the list`, async () => {
+      const p = t.hub.prisma;
+      // As hub/connections/sync.ts keeps it after a pull that left three events out.
+      await p.connection.update({
+        where: { facilityId: failingFacilityId },
+        data: {
+          lastSkipped: {
+            read: 4,
+            imported: 1,
+            counts: { no_service_type: 2, bad_event: 1 },
+            items: [
+              { reason: "no_service_type", line: 14, date: day(3) },
+              { reason: "bad_event", line: 29, problem: "unreadable_line" },
+              { reason: "no_service_type", line: 41, date: day(5) },
+            ],
+          },
+        },
+      });
+      const summary = "3件の予定を取り込んでいません: サービス種別なし 2、読み取れない予定 1 — 表示";
+      const operator = await open(width);
+      await signInAsStaff(operator.page, "operator@demo.example.jp");
+      await operator.page.goto(url("connections"));
+      await settled(operator.page);
+      const conn = await p.connection.findUniqueOrThrow({ where: { facilityId: failingFacilityId } });
+      const row = operator.page.locator(`#connections-table tbody tr[data-connection-id="${conn.id}"]`);
+      const disclosure = row.locator("summary", { hasText: summary });
+      await disclosure.waitFor();
+      expect(await row.locator("li").first().isVisible()).toBe(false);
+      await disclosure.focus();
+      await operator.page.keyboard.press("Enter");
+      await row.locator("li").first().waitFor();
+      expect(await row.locator("li").allTextContents()).toEqual([
+        `14行目 · ${day(3)} · サービス種別なし`,
+        "29行目 · 読み取れない予定 · この行を読み取れません（引用符の閉じ忘れなど）",
+        `41行目 · ${day(5)} · サービス種別なし`,
+      ]);
+      await checkPage(operator.page, "connections-skipped", width);
+      await operator.done();
+
+      const staff = await open(width);
+      await signInAsStaff(staff.page, "facility2@demo.example.jp");
+      await staff.page.goto(url("facility/connection"));
+      await settled(staff.page);
+      const own = staff.page.locator("summary", { hasText: summary });
+      await own.click();
+      await staff.page.getByText("29行目 · 読み取れない予定").waitFor();
+      await checkPage(staff.page, "facility-connection-skipped", width);
+      await staff.done();
+    }, 120_000);
+  }
 });

@@ -20,7 +20,7 @@ import { formatDateTime } from "../format";
 import { locale, t } from "../i18n";
 import { formText, useListSearch } from "../search";
 
-const STATES = ["disabled", "failing", "stale", "never", "warning", "ok"] as const;
+const STATES = ["disabled", "failing", "stale", "never", "warning", "skipping", "ok"] as const;
 const c = () => t().connections;
 
 /** Runs one action at a time; announces its outcome in a status region, or shows the hub's problem. */
@@ -71,12 +71,63 @@ const lagText = (h: ConnectionHealth) =>
 /** The state as text with a symbol, so it never rests on colour alone. */
 function StateBadge(props: { health: ConnectionHealth }) {
   const symbol = () =>
-    ({ ok: "●", warning: "▲", failing: "✕", stale: "◆", never: "○", disabled: "■" })[props.health.state];
+    ({ ok: "●", warning: "▲", failing: "✕", stale: "◆", never: "○", disabled: "■", skipping: "△" })[
+      props.health.state
+    ];
   return (
     <span class="connection-state">
       <span aria-hidden="true">{symbol()} </span>
       {stateText(props.health)}
     </span>
+  );
+}
+
+/**
+ * What the last pull left out: "3 events skipped: no service type — show", opening the list (line, first day,
+ * reason). A native disclosure: keyboard and screen readers know it. Nothing when nothing was skipped.
+ */
+const SKIP_REASONS = ["no_service_type", "ignored_keyword", "bad_event"];
+const reasonOrder = (r: string) => {
+  const i = SKIP_REASONS.indexOf(r);
+  return i < 0 ? SKIP_REASONS.length : i;
+};
+
+function Skipped(props: { health: ConnectionHealth }) {
+  const s = () => props.health.skipped;
+  const reasons = () =>
+    Object.entries(s()?.counts ?? {})
+      .filter(([, n]) => n > 0)
+      // In a fixed order (the stored report's key order is the database's).
+      .sort(([a], [b]) => reasonOrder(a) - reasonOrder(b))
+      .map(([r, n]) => `${c().skipReasons[r] ?? r} ${n}`)
+      .join(locale() === "ja" ? "、" : ", ");
+  return (
+    <Show when={(s()?.total ?? 0) > 0} fallback={t().dash}>
+      <details class="skipped-events">
+        <summary>{c().skippedSummary(s()?.total ?? 0, reasons())}</summary>
+        <ul>
+          <For each={s()?.items ?? []}>
+            {(item) => (
+              <li>
+                {[
+                  item.line ? c().skippedLine(item.line) : "",
+                  item.date ?? "",
+                  c().skipReasons[item.reason] ?? item.reason,
+                  item.problem ? (c().skipProblems[item.problem] ?? item.problem) : "",
+                  item.property ? c().skippedProperty(item.property) : "",
+                ]
+                  .filter(Boolean)
+                  .join(" · ")}
+              </li>
+            )}
+          </For>
+        </ul>
+        <Show when={(s()?.total ?? 0) > (s()?.items.length ?? 0)}>
+          <p>{c().skippedNotListed((s()?.total ?? 0) - (s()?.items.length ?? 0))}</p>
+        </Show>
+        <p class="hint">{c().skippedHint}</p>
+      </details>
+    </Show>
   );
 }
 
@@ -139,6 +190,7 @@ function AllConnections(props: { me: Me }) {
               <th scope="col">{c().lastError}</th>
               <th scope="col">{c().failures}</th>
               <th scope="col">{c().nextRun}</th>
+              <th scope="col">{c().skipped}</th>
               <th scope="col">{c().conflicts}</th>
               <th scope="col">{c().deadLetters}</th>
               <th scope="col">{c().actions}</th>
@@ -157,6 +209,9 @@ function AllConnections(props: { me: Me }) {
                   <td>{h.lastError ?? t().dash}</td>
                   <td>{h.consecutiveFailures}</td>
                   <td>{h.nextRunAt ? formatDateTime(h.nextRunAt) : t().dash}</td>
+                  <td>
+                    <Skipped health={h} />
+                  </td>
                   <td>{h.openConflicts}</td>
                   <td>{h.deadLetters.webhooks + h.deadLetters.pushes}</td>
                   <td>
@@ -357,6 +412,9 @@ function OwnConnection(props: { me: Me }) {
                 {h().nextRunAt ? formatDateTime(h().nextRunAt as string) : t().dash}
               </Fact>
               <Fact term={c().deadLetters}>{String(h().deadLetters.webhooks + h().deadLetters.pushes)}</Fact>
+              <Fact term={c().skipped}>
+                <Skipped health={h()} />
+              </Fact>
             </dl>
             <ConnectionActions health={h()} busy={action.busy()} run={action.run} />
             <Show when={h().webhookPath || h().hasFeed}>
