@@ -437,7 +437,7 @@ const ja = {
       open: "新しい版を作成",
       title: "新しい版の作成",
       intro: (n: number) =>
-        `適用中の第${n}版の内容から作成します。ここにない条件（宿泊の数え方、対象となるお子さん、利用券の有効期間、キャンセルの扱いなど）は第${n}版と同じです。`,
+        `適用中の第${n}版の内容から作成します。ここにない条件（宿泊の数え方、対象となるお子さん、利用券の有効期間、キャンセル料の額など）は第${n}版と同じです。`,
       effectiveFrom: "適用開始日",
       effectiveFromHint: "明日以降で、これまでの版の適用開始日より後の日付。例：2026-01-01",
       yenHint: "円（半角数字）",
@@ -469,6 +469,12 @@ const ja = {
       wholeUnits: "1以上の整数で入力してください。",
       dateAfter: (date: string) => `${date}より後の日付にしてください。`,
       dateFormat: "日付を「2026-01-01」の形で入力してください。",
+      cutoffLegend: "キャンセル料がかかる期限の数え方",
+      cutoffHint: (time: string) =>
+        `ご利用日の前の日の${time}以降のキャンセルにキャンセル料がかかります。その「前の日」の数え方を選んでください。`,
+      cutoffCalendar: "前日（土日・祝日も数える。仕様書の「前日10時」）",
+      cutoffBusiness: "前の営業日（土日・祝日は数えない）",
+      cutoffClosures: "施設の休業日は数えない（休業日の前の日に繰り上げる）",
     },
   },
   importPage: {
@@ -2463,7 +2469,7 @@ const en: Dict = {
       open: "Create a new version",
       title: "New version",
       intro: (n: number) =>
-        `Drafted from version ${n}, in effect now. Rules not shown here (how stays are counted, eligible children, voucher validity, cancellations) stay as in version ${n}.`,
+        `Drafted from version ${n}, in effect now. Rules not shown here (how stays are counted, eligible children, voucher validity, cancellation fees) stay as in version ${n}.`,
       effectiveFrom: "In effect from",
       effectiveFromHint: "After today and after the start of every earlier version. Example: 2026-01-01",
       yenHint: "Yen (digits)",
@@ -2495,6 +2501,12 @@ const en: Dict = {
       wholeUnits: "Enter a whole number, 1 or more.",
       dateAfter: (date: string) => `Must be after ${date}.`,
       dateFormat: "Enter a date like 2026-01-01.",
+      cutoffLegend: "How the cancellation deadline counts days",
+      cutoffHint: (time: string) =>
+        `Cancelling from ${time} on the day before the day of use costs a fee. Choose how that day before is counted.`,
+      cutoffCalendar: "The day before (weekends and holidays count; the specification's wording)",
+      cutoffBusiness: "The previous business day (weekends and holidays do not count)",
+      cutoffClosures: "The facility's closed days do not count (the deadline moves to the day before them)",
     },
   },
   importPage: {
