@@ -262,3 +262,73 @@ export async function listCorrections(
   });
   return cs.map(toDto);
 }
+
+/** A correction with what staff need to recognise its booking in a list. */
+export type CorrectionListItem = CorrectionDto & {
+  booking: {
+    serviceType: string;
+    startDate: string;
+    units: number;
+    fee: number;
+    residentCopay: number;
+    facilityName: string;
+    municipalityCode: string | null;
+  };
+};
+
+/**
+ * The corrections in the actor's scope, newest first, optionally of one status: a facility's own bookings, the
+ * association's facilities' bookings, the municipality's residents' bookings (its pending requests to decide).
+ * Other roles see none (the route admits only these three).
+ */
+export async function listCorrectionsInScope(
+  prisma: PrismaClient,
+  actor: Actor,
+  filter: { status?: CorrectionDto["status"] },
+): Promise<CorrectionListItem[]> {
+  const scope: Prisma.BookingWhereInput | null =
+    actor.role === "facility" && actor.facilityId
+      ? { facilityId: actor.facilityId }
+      : actor.role === "association" && actor.associationId
+        ? { facility: { associationId: actor.associationId } }
+        : actor.role === "municipality" && actor.municipalityCode
+          ? {
+              OR: [
+                { voucher: { municipalityCode: actor.municipalityCode } },
+                { voucherId: null, resident: { municipalityCode: actor.municipalityCode } },
+              ],
+            }
+          : null;
+  if (!scope) return [];
+  const rows = await prisma.bookingCorrection.findMany({
+    where: { booking: scope, ...(filter.status ? { status: filter.status } : {}) },
+    orderBy: [{ requestedAt: "desc" }, { id: "asc" }],
+    take: 500,
+    include: {
+      booking: {
+        select: {
+          serviceType: true,
+          startDate: true,
+          units: true,
+          fee: true,
+          residentCopay: true,
+          facility: { select: { name: true } },
+          resident: { select: { municipalityCode: true } },
+          voucher: { select: { municipalityCode: true } },
+        },
+      },
+    },
+  });
+  return rows.map(({ booking: b, ...c }) => ({
+    ...toDto(c),
+    booking: {
+      serviceType: b.serviceType,
+      startDate: b.startDate.toISOString().slice(0, 10),
+      units: b.units,
+      fee: b.fee,
+      residentCopay: b.residentCopay,
+      facilityName: b.facility.name,
+      municipalityCode: b.voucher?.municipalityCode ?? b.resident?.municipalityCode ?? null,
+    },
+  }));
+}

@@ -395,9 +395,18 @@ describe("the cutoff as an explicit policy choice", () => {
   });
   it("the worked examples of 名取市, 大崎市 and 仙台市 state their choice; the fallback rule is the specification's", () => {
     for (const p of examplePolicies) {
-      expect(p.cancellation.cutoff).toMatchObject({ businessDaysBefore: 1, time: "10:00", days: "business" });
-      // A Monday stay: free until Friday 10:00 JST.
-      expect(deadline("2026-11-30", p.cancellation.cutoff).toISOString()).toBe("2026-11-27T01:00:00.000Z");
+      // As published (data/README.md): 10:00 the day before, the day before that when the facility is closed.
+      expect(p.cancellation.cutoff).toEqual({
+        businessDaysBefore: 1,
+        time: "10:00",
+        days: "calendar",
+        closuresMove: true,
+      });
+      // A Monday stay: free until Sunday 10:00 JST; a Thursday stay after a closed Wednesday: until Tuesday 10:00.
+      expect(deadline("2026-11-30", p.cancellation.cutoff).toISOString()).toBe("2026-11-29T01:00:00.000Z");
+      expect(deadline("2026-12-03", p.cancellation.cutoff, ["2026-12-02"]).toISOString()).toBe(
+        "2026-12-01T01:00:00.000Z",
+      );
     }
     expect(DEFAULT_CANCELLATION_RULE.cutoff).toMatchObject({ days: "calendar", closuresMove: false });
     expect(deadline("2026-11-30", DEFAULT_CANCELLATION_RULE.cutoff).toISOString()).toBe(

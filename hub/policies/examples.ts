@@ -8,9 +8,9 @@
 import type { CancellationRule, PolicyVersion } from "./policy.js";
 
 const standardCancellation: CancellationRule = {
-  // The demo's worked examples keep the hub's first rule, now stated explicitly: 10:00 on the previous business
-  // day, the facility's closures counted out (new policies default to the specification's 「前日10時」).
-  cutoff: { businessDaysBefore: 1, time: "10:00", days: "business", closuresMove: true },
+  // The specification's 「前日午前10時」 in calendar days; as the municipalities publish it (data/README.md), the day
+  // before that when the facility is closed, so the facility's closures move it.
+  cutoff: { businessDaysBefore: 1, time: "10:00", days: "calendar", closuresMove: true },
   fee: { kind: "percent_of_fee", percent: 100 },
   split: { kind: "resident_copay" },
   noFeeReasons: ["facility_caused", "birth_priority", "illness"],
@@ -145,9 +145,8 @@ export const osaki: PolicyVersion = {
   },
   voucherValidity: { kind: "until_child_age_months", months: 12 },
   cancellation: {
-    // The demo's worked examples keep the hub's first rule, now stated explicitly: 10:00 on the previous business
-    // day, the facility's closures counted out (new policies default to the specification's 「前日10時」).
-    cutoff: { businessDaysBefore: 1, time: "10:00", days: "business", closuresMove: true },
+    // As standardCancellation: 10:00 the calendar day before, the day before that when the facility is closed.
+    cutoff: { businessDaysBefore: 1, time: "10:00", days: "calendar", closuresMove: true },
     fee: { kind: "fixed_per_unit", amount: 5_000 },
     split: { kind: "resident" },
     noFeeReasons: ["facility_caused", "birth_priority", "illness", "disaster"],

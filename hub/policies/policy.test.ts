@@ -8,6 +8,7 @@ import {
   policyVersionSchema,
   validatePolicyVersion,
   validMunicipalityCode,
+  withStatedCutoff,
 } from "./policy.js";
 
 const clone = (p: PolicyVersion): any => structuredClone(p);
@@ -152,5 +153,41 @@ describe("helpers", () => {
     expect(policyVersionOn(versions, "2026-04-30")).toBe(natori);
     expect(policyVersionOn(versions, "2026-05-01")).toBe(v2);
     expect(policyRef(v2)).toEqual({ municipalityCode: "042072", version: 2, effectiveFrom: "2026-05-01" });
+  });
+});
+
+describe("a new version's cut-off", () => {
+  const without = () => {
+    const p = clone(natori);
+    p.cancellation.cutoff = { businessDaysBefore: 1, time: "10:00" };
+    return p as PolicyVersion;
+  };
+  it("is the specification's 「前日10時」 (calendar days, closures do not move it) when the version does not say", () => {
+    expect(withStatedCutoff(without()).cancellation.cutoff).toEqual({
+      businessDaysBefore: 1,
+      time: "10:00",
+      days: "calendar",
+      closuresMove: false,
+    });
+  });
+  it("keeps a stated choice, and fills only what is missing", () => {
+    expect(withStatedCutoff(natori)).toEqual(natori);
+    const business = without();
+    business.cancellation.cutoff.days = "business";
+    expect(withStatedCutoff(business).cancellation.cutoff).toMatchObject({
+      days: "business",
+      closuresMove: false,
+    });
+    const moved = without();
+    moved.cancellation.cutoff.closuresMove = true;
+    expect(withStatedCutoff(moved).cancellation.cutoff).toMatchObject({
+      days: "calendar",
+      closuresMove: true,
+    });
+  });
+  it("leaves the input as it was", () => {
+    const p = without();
+    withStatedCutoff(p);
+    expect(p.cancellation.cutoff).toEqual({ businessDaysBefore: 1, time: "10:00" });
   });
 });

@@ -109,8 +109,10 @@ export interface CancellationRule {
    *   of new policies);
    * - `business`: Monday to Friday except public holidays, so 1 is the previous business day (a Monday stay's
    *   deadline is the Friday before).
-   * `closuresMove`: the facility's closure days do not count either. A version stored before the choice existed
-   * has neither field and keeps the meaning it was made with: business days, closures counted out.
+   * `closuresMove`: the facility's closure days do not count either. A new version that leaves the choice out gets
+   * the specification's wording (calendar days, closures do not move it: withStatedCutoff, applied on create). A
+   * version stored before the choice existed has neither field and keeps the meaning it was made with: business
+   * days, closures counted out (cutoffKind in hub/bookings/cancellation.ts).
    */
   cutoff: {
     businessDaysBefore: number;
@@ -428,6 +430,30 @@ export interface FieldError {
 }
 
 export type PolicyValidation = { ok: true; policy: PolicyVersion } | { ok: false; errors: FieldError[] };
+
+/**
+ * The specification's cut-off (「前日午前10時以降のキャンセルの場合は一定の料金が発生する」): the day before counted in
+ * calendar days, the facility's closures not moving it. A new version that does not state how its days are
+ * counted gets this, written into the stored rules, so that reading it later never falls back to the meaning of
+ * versions stored before the choice existed.
+ */
+export const SPECIFICATION_CUTOFF_KIND = { days: "calendar", closuresMove: false } as const;
+
+/** A new version with its cut-off stated: `days` and `closuresMove` each default to the specification's. */
+export function withStatedCutoff(policy: PolicyVersion): PolicyVersion {
+  const cutoff = policy.cancellation.cutoff;
+  return {
+    ...policy,
+    cancellation: {
+      ...policy.cancellation,
+      cutoff: {
+        ...cutoff,
+        days: cutoff.days ?? SPECIFICATION_CUTOFF_KIND.days,
+        closuresMove: cutoff.closuresMove ?? SPECIFICATION_CUTOFF_KIND.closuresMove,
+      },
+    },
+  };
+}
 
 /** Validates untrusted data (portal edits, seed files) as a policy version; every problem, each with its field. */
 export function validatePolicyVersion(input: unknown): PolicyValidation {

@@ -17,6 +17,7 @@ import {
   SERVICE_TYPES,
   type ServiceType,
   validatePolicyVersion,
+  withStatedCutoff,
 } from "./policy.js";
 
 /** A stored version as the API shows it. */
@@ -128,7 +129,8 @@ async function prepare(
   if (!checked.ok) {
     throw problems.unprocessable("invalid_policy", "The rules are not valid", checked.errors);
   }
-  const policy = checked.policy;
+  // A version that leaves the cut-off's kind out gets the specification's 「前日10時」 (calendar days).
+  const policy = withStatedCutoff(checked.policy);
   const today = tokyoTodayText(now);
   if (policy.effectiveFrom <= today) {
     throw problems.unprocessable(

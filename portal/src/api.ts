@@ -1156,6 +1156,46 @@ export type MunicipalityBillingSettings = {
   creditorCodes: Record<string, string>;
 };
 
+/** A 過誤 correction of a redeemed booking (取消 = void, 修正 = amend), hub/billing/corrections.ts. */
+export type BookingCorrection = {
+  id: string;
+  bookingId: string;
+  kind: "void" | "amend";
+  reason: string;
+  units: number | null;
+  fee: number | null;
+  residentCopay: number | null;
+  status: "pending" | "confirmed" | "declined";
+  requestedRole: string;
+  requestedAt: string;
+  decidedAt: string | null;
+};
+export type CorrectionListItem = BookingCorrection & {
+  booking: {
+    serviceType: ServiceType;
+    startDate: string;
+    units: number;
+    fee: number;
+    residentCopay: number;
+    facilityName: string;
+    municipalityCode: string | null;
+  };
+};
+export type CorrectionRequest =
+  | { kind: "void"; reason: string }
+  | { kind: "amend"; reason: string; units: number; fee: number; residentCopay: number };
+
+export const correctionsApi = {
+  list: (status?: BookingCorrection["status"]) =>
+    request<{ items: CorrectionListItem[] }>("GET", "api/booking-corrections", { query: { status } }),
+  request: (bookingId: string, body: CorrectionRequest) =>
+    request<BookingCorrection>("POST", `api/bookings/${encodeURIComponent(bookingId)}/corrections`, { body }),
+  decide: (id: string, decision: "confirm" | "decline") =>
+    request<BookingCorrection>("POST", `api/booking-corrections/${encodeURIComponent(id)}/decision`, {
+      body: { decision },
+    }),
+};
+
 export const billingApi = {
   getIssuer: () => request<BillingIssuer>("GET", "api/billing/issuer"),
   setIssuer: (body: Omit<BillingIssuer, "associationId" | "missing">) =>

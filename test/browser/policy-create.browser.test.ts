@@ -1,6 +1,6 @@
 /**
  * Municipality staff create a policy version in Chromium (仙台市, sendai@demo.example.jp): the form is prefilled
- * from the version in force; 「影響を確認」 lists the changes; a copay above the fee is refused with the error next
+ * from the version in force, the cancellation cut-off's kind included; 「影響を確認」 lists the changes; a copay above the fee is refused with the error next
  * to its input and in the summary; 「作成する」 adds the version, listed as 適用予定. axe-core on every state at
  * phone and desktop widths. The prefecture (read-only) gets no form.
  *
@@ -57,7 +57,24 @@ describe.skipIf(!hasChromium)("municipality staff: a new policy version", () => 
       const date = await page.getByLabel("適用開始日").inputValue();
       expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       if (i === 0) expect(date).toMatch(/-01$/);
+      // The cut-off's kind, pre-selected as the version in force states it (仙台市: the calendar day before, the
+      // day before that when the facility is closed).
+      const calendarDay = page.getByLabel("前日（土日・祝日も数える。仕様書の「前日10時」）");
+      const businessDay = page.getByLabel("前の営業日（土日・祝日は数えない）");
+      const closures = page.getByLabel("施設の休業日は数えない（休業日の前の日に繰り上げる）");
+      expect(await calendarDay.isChecked()).toBe(true);
+      expect(await businessDay.isChecked()).toBe(false);
+      expect(await closures.isChecked()).toBe(true);
       await checkPage(page, "policy-create", width);
+      // At desktop width the new version counts business days, closures not moving it (chosen by keyboard).
+      if (i === 1) {
+        await businessDay.focus();
+        await page.keyboard.press("Space");
+        await closures.focus();
+        await page.keyboard.press("Space");
+        expect(await businessDay.isChecked()).toBe(true);
+        expect(await closures.isChecked()).toBe(false);
+      }
 
       // The stay fee changes: the preview lists it, before → after, in yen.
       const newFee = 33_000 + i * 1_000;
@@ -116,9 +133,15 @@ describe.skipIf(!hasChromium)("municipality staff: a new policy version", () => 
       const stored = await t.hub.prisma.policyVersion.findFirst({
         where: { municipalityCode: "041009", version },
       });
-      expect(
-        (stored?.rules as { services: { stay: { unitFee: number } } } | undefined)?.services.stay.unitFee,
-      ).toBe(newFee);
+      const rules = stored?.rules as
+        | { services: { stay: { unitFee: number } }; cancellation: { cutoff: unknown } }
+        | undefined;
+      expect(rules?.services.stay.unitFee).toBe(newFee);
+      expect(rules?.cancellation.cutoff).toEqual({
+        businessDaysBefore: 1,
+        time: "10:00",
+        ...(i === 1 ? { days: "business", closuresMove: false } : { days: "calendar", closuresMove: true }),
+      });
       await checkPage(page, "policy-created", width);
       await done();
     }, 120_000);

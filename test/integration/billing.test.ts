@@ -11,6 +11,7 @@ import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
 import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
 import { createSession } from "../../hub/identity/sessions.js";
 import { TestClient } from "../support/client.js";
+import { expectContract } from "../support/contract.js";
 import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, DEMO_USERS } from "../support/sessions.js";
@@ -779,6 +780,20 @@ describe("billing runs, invoices and lists", () => {
       "correction_pending",
     );
     expect((await facility2.post(path1, { kind: "void", reason: "x" })).status).toBe(404);
+    // The municipality finds it among its pending requests; another municipality and facility do not.
+    const pending = await sendai.get("api/booking-corrections?status=pending");
+    expect(pending.status, pending.text).toBe(200);
+    await expectContract("listCorrectionsInScope", pending);
+    expect(pending.json.items.find((c: any) => c.id === asked.json.id)).toMatchObject({
+      bookingId: mine.bookingId,
+      kind: "void",
+      status: "pending",
+      booking: { fee: mine.fee, municipalityCode: code },
+    });
+    expect((await natori.get("api/booking-corrections")).json.items).toEqual([]);
+    expect((await facility2.get("api/booking-corrections")).json.items.map((c: any) => c.id)).not.toContain(
+      asked.json.id,
+    );
     const decide = `api/booking-corrections/${asked.json.id}/decision`;
     expect((await natori.post(decide, { decision: "confirm" })).status).toBe(404);
     const confirmed = await sendai.post(decide, { decision: "confirm" });
@@ -795,6 +810,15 @@ describe("billing runs, invoices and lists", () => {
     });
     expect(amended.status, amended.text).toBe(201);
     expect(amended.json.status).toBe("confirmed");
+    // The association sees every correction of its facilities with its state; none is pending any more.
+    const all = (await medical.get("api/booking-corrections")).json.items;
+    expect(all.map((c: any) => [c.id, c.status])).toEqual(
+      expect.arrayContaining([
+        [asked.json.id, "confirmed"],
+        [amended.json.id, "confirmed"],
+      ]),
+    );
+    expect((await sendai.get("api/booking-corrections?status=pending")).json.items).toEqual([]);
     const cancelled = await t.hub.prisma.booking.findFirstOrThrow({ where: { status: "cancelled" } });
     const notUsed = await medical.post(`api/bookings/${cancelled.id}/corrections`, {
       kind: "void",

@@ -98,28 +98,29 @@ describe("cancellation fees, changes and reminders", () => {
   }, 180_000);
   afterAll(() => t?.close());
 
-  it("is free until 09:59:59 on the business day before Silver Week, and costs the fee from 10:00:00", async () => {
+  it("is free until 09:59:59 on the day before, a public holiday too, and costs the fee from 10:00:00", async () => {
     clock = jst("2026-09-14T09:00:00");
     const a = await newResident("042072");
     const b = await newResident("042072");
-    // Thursday 24 September follows 敬老の日, 国民の休日 and 秋分の日 (21–23) and a weekend: the line is Friday the 18th.
+    // Thursday 24 September follows 敬老の日, 国民の休日 and 秋分の日 (21–23): 名取市 counts calendar days (the
+    // specification's 「前日10時」), so the line is 10:00 on the 23rd, a public holiday, not the Friday before.
     const early = await book(a.client, "2026-09-24");
     const late = await book(b.client, "2026-09-24");
-    expect(early.cancelDeadline).toBe("2026-09-18T01:00:00.000Z");
+    expect(early.cancelDeadline).toBe("2026-09-23T01:00:00.000Z");
     expect(early.cancellation).toBeNull();
     const got = await a.client.get(`api/bookings/${early.id}`);
     await expectContract("getBooking", got);
-    expect(got.json.cancelDeadline).toBe("2026-09-18T01:00:00.000Z");
+    expect(got.json.cancelDeadline).toBe("2026-09-23T01:00:00.000Z");
     const listed = await natori.get(`api/bookings?residentId=${a.residentId}`);
     await expectContract("listBookings", listed);
-    expect(listed.json.items[0].cancelDeadline).toBe("2026-09-18T01:00:00.000Z");
+    expect(listed.json.items[0].cancelDeadline).toBe("2026-09-23T01:00:00.000Z");
 
-    clock = jst("2026-09-18T09:59:59");
+    clock = jst("2026-09-23T09:59:59");
     const free = await a.client.get(`api/bookings/${early.id}/cancellation`);
     expect(free.status, free.text).toBe(200);
     await expectContract("previewCancellation", free);
     expect(free.json).toMatchObject({
-      deadline: "2026-09-18T01:00:00.000Z",
+      deadline: "2026-09-23T01:00:00.000Z",
       beforeDeadline: true,
       reasonCode: "resident_request",
       fee: 0,
@@ -138,13 +139,13 @@ describe("cancellation fees, changes and reminders", () => {
     await expectContract("cancelBooking", cancelledFree);
     expect(cancelledFree.json).toMatchObject({
       status: "cancelled",
-      cancelDeadline: "2026-09-18T01:00:00.000Z",
+      cancelDeadline: "2026-09-23T01:00:00.000Z",
       cancellation: { reasonCode: "resident_request", fee: 0, residentShare: 0, municipalityShare: 0 },
     });
     // Free and self-made: the resident is not told, the facility is, without a fee line.
     expect((await messagesAbout(early.id)).at(-1)?.text).not.toContain("キャンセル料:");
 
-    clock = jst("2026-09-18T10:00:00");
+    clock = jst("2026-09-23T10:00:00");
     const owed = await b.client.get(`api/bookings/${late.id}/cancellation`);
     // 名取市: 100% of the ¥60,000 fee; the resident pays what their copay was (¥10,000), the city the rest.
     expect(owed.json).toMatchObject({
@@ -172,7 +173,7 @@ describe("cancellation fees, changes and reminders", () => {
       feeResidentShare: 10_000,
       feeMunicipalityShare: 50_000,
     });
-    expect(row.cancelDeadline?.toISOString()).toBe("2026-09-18T01:00:00.000Z");
+    expect(row.cancelDeadline?.toISOString()).toBe("2026-09-23T01:00:00.000Z");
     expect(await balance(b.residentId)).toMatchObject({ reserved: 0 });
     const events = (await b.client.get(`api/bookings/${late.id}/events`)).json.items;
     expect(events.at(-1)).toMatchObject({
@@ -203,7 +204,7 @@ describe("cancellation fees, changes and reminders", () => {
     const byFacility = await book(s3.client, "2026-09-24");
     const unconfirmed = await book(s4.client, "2026-09-24", {}, false);
 
-    clock = jst("2026-09-22T15:00:00"); // 国民の休日, well past Friday's line
+    clock = jst("2026-09-23T15:00:00"); // 秋分の日, past the line (10:00 that day)
     expectProblem(
       await sendai.post(`api/bookings/${ill.id}/cancel`, { reason: "x", reasonCode: "disaster" }),
       422,
@@ -378,19 +379,20 @@ describe("cancellation fees, changes and reminders", () => {
     );
   });
 
-  it("moves the deadline back over the facility's closures and a holiday Monday", async () => {
+  it("moves the deadline back over the facility's closures; a holiday Monday is a day like any other", async () => {
     clock = jst("2026-09-14T09:00:00");
     const r = await newResident("042072");
-    // Tuesday 13 October follows スポーツの日 (Monday 12): the line is Friday 9 October, 10:00.
+    // Tuesday 13 October follows スポーツの日 (Monday 12): the line is that Monday, 10:00.
     const b = await book(r.client, "2026-10-13");
-    expect(b.cancelDeadline).toBe("2026-10-09T01:00:00.000Z");
+    expect(b.cancelDeadline).toBe("2026-10-12T01:00:00.000Z");
+    // The facility closes on the Monday: the line moves to Sunday 11 October, 10:00.
     const closed = await facility.post(`api/facilities/${facilityId}/closures`, {
-      date: "2026-10-09",
+      date: "2026-10-12",
       reason: "院内研修",
     });
     expect(closed.status, closed.text).toBe(201);
-    expect((await r.client.get(`api/bookings/${b.id}`)).json.cancelDeadline).toBe("2026-10-08T01:00:00.000Z");
-    clock = jst("2026-10-08T10:00:00");
+    expect((await r.client.get(`api/bookings/${b.id}`)).json.cancelDeadline).toBe("2026-10-11T01:00:00.000Z");
+    clock = jst("2026-10-11T10:00:00");
     expect((await r.client.get(`api/bookings/${b.id}/cancellation`)).json).toMatchObject({
       beforeDeadline: false,
       fee: 60_000,
@@ -424,7 +426,7 @@ describe("cancellation fees, changes and reminders", () => {
       endDate: "2026-09-29",
       units: 2,
       voucherId: v.id,
-      cancelDeadline: "2026-09-25T01:00:00.000Z",
+      cancelDeadline: "2026-09-27T01:00:00.000Z", // Monday's stay: Sunday 10:00
     });
     expect(previous).toMatchObject({
       id: old.id,
@@ -470,7 +472,7 @@ describe("cancellation fees, changes and reminders", () => {
     const confirmation = (await messagesAbout(booking.id)).find((m) => m.language === "en");
     expect(confirmation?.subject).toBe("[Postpartum care] Your booking is confirmed");
     expect(confirmation?.text).toContain(
-      "You can cancel free of charge until 10:00 on Fri 25 Sep 2026 (Japan time)",
+      "You can cancel free of charge until 10:00 on Sun 27 Sep 2026 (Japan time)",
     );
   });
 
@@ -629,27 +631,27 @@ describe("cancellation fees, changes and reminders", () => {
     clock = jst("2026-09-14T09:00:00");
     const en = await newResident("042072", "en");
     const ja = await newResident("042072");
-    const soon = await book(en.client, "2026-09-24"); // line: Fri 18 Sep 10:00
+    const soon = await book(en.client, "2026-09-24"); // line: Wed 23 Sep 10:00
     const later = await book(ja.client, "2026-10-06"); // line: Mon 5 Oct 10:00
     const pending = await book(ja.client, "2026-09-24", {}, false); // never confirmed: no reminder
 
     const remind = (at: Date) => jobHandlers(t.hub)["bookings.remind"]({ now: at.toISOString() });
-    await remind(jst("2026-09-17T09:00:00")); // 25 hours before the line
+    await remind(jst("2026-09-22T09:00:00")); // 25 hours before the line
     expect(await prisma().booking.findUniqueOrThrow({ where: { id: soon.id } })).toMatchObject({
       remindedAt: null,
     });
 
     // Two workers at once: one reminder.
-    const at = jst("2026-09-17T10:30:00");
+    const at = jst("2026-09-22T10:30:00");
     await Promise.all([sendReminders(prisma(), at), sendReminders(prisma(), at)]);
-    await remind(jst("2026-09-17T11:30:00"));
+    await remind(jst("2026-09-22T11:30:00"));
     const reminders = (await messagesAbout(soon.id)).filter((m) =>
       m.subject?.startsWith("[Postpartum care] Reminder"),
     );
     expect(reminders).toHaveLength(1);
     expect(reminders[0]?.language).toBe("en");
     expect(reminders[0]?.text).toContain(
-      "You can cancel free of charge until 10:00 on Fri 18 Sep 2026 (Japan time).",
+      "You can cancel free of charge until 10:00 on Wed 23 Sep 2026 (Japan time).",
     );
     expect(reminders[0]?.text).toContain("Thu 24 Sep 2026");
     const row = await prisma().booking.findUniqueOrThrow({ where: { id: soon.id } });
@@ -658,11 +660,17 @@ describe("cancellation fees, changes and reminders", () => {
     expect((await messagesAbout(pending.id)).some((m) => m.subject?.includes("お知らせ"))).toBe(false);
     expect((await messagesAbout(later.id)).some((m) => m.subject?.includes("お知らせ"))).toBe(false);
 
-    // Booked after its line, for Monday: reminded on Sunday, the day before, not on Friday afternoon.
-    clock = jst("2026-09-25T12:00:00");
+    // Booked after its line, for Monday after a Sunday the facility is closed (the line moves to Saturday 10:00):
+    // reminded on Sunday, the day before, not on Saturday afternoon.
+    const sunday = await facility.post(`api/facilities/${facilityId}/closures`, {
+      date: "2026-09-27",
+      reason: "設備点検",
+    });
+    expect(sunday.status, sunday.text).toBe(201);
+    clock = jst("2026-09-26T12:00:00");
     const lastMinute = await book(ja.client, "2026-09-28");
-    expect(lastMinute.cancelDeadline).toBe("2026-09-25T01:00:00.000Z");
-    await remind(jst("2026-09-25T13:00:00"));
+    expect(lastMinute.cancelDeadline).toBe("2026-09-26T01:00:00.000Z");
+    await remind(jst("2026-09-26T13:00:00"));
     expect(
       (await messagesAbout(lastMinute.id)).filter((m) => m.subject === "【産後ケア】ご予約のお知らせ"),
     ).toHaveLength(0);
@@ -672,7 +680,7 @@ describe("cancellation fees, changes and reminders", () => {
     );
     expect(dayBefore).toHaveLength(1);
     expect(dayBefore[0]?.text).toContain(
-      "無料でキャンセルできる期限（2026年9月25日（金）10:00）は過ぎています。",
+      "無料でキャンセルできる期限（2026年9月26日（土）10:00）は過ぎています。",
     );
     await remind(jst("2026-09-27T10:00:00"));
     expect(

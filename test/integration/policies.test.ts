@@ -202,6 +202,37 @@ describe("municipal policy versions", () => {
     expectProblem(same, 422, "effective_date_not_after_latest");
   });
 
+  it("a new version that does not say how its cut-off counts days gets the specification's 「前日10時」", async () => {
+    const current = await anonymous.get(`api/municipalities/${SENDAI}/policies/current?date=${today}`);
+    const body = proposal(current.json, nextMonth) as {
+      cancellation: { cutoff: Record<string, unknown> };
+    };
+    body.cancellation.cutoff = { businessDaysBefore: 1, time: "10:00" };
+    const preview = await sendai.post(`api/municipalities/${SENDAI}/policies/preview`, body);
+    expect(preview.status, preview.text).toBe(200);
+    const created = await sendai.post(`api/municipalities/${SENDAI}/policies`, body);
+    expect(created.status, created.text).toBe(201);
+    await expectContract("createPolicyVersion", created);
+    const stated = { businessDaysBefore: 1, time: "10:00", days: "calendar", closuresMove: false };
+    expect(created.json.cancellation.cutoff).toEqual(stated);
+    // Stored so: reading it back never falls to the meaning of versions made before the choice existed.
+    const stored = await t.hub.prisma.policyVersion.findFirstOrThrow({
+      where: { municipalityCode: SENDAI, version: created.json.version },
+    });
+    expect((stored.rules as { cancellation: { cutoff: unknown } }).cancellation.cutoff).toEqual(stated);
+    // A stated choice is kept as it was.
+    const business = proposal(created.json, `${nextMonth.slice(0, 8)}02`) as typeof body;
+    business.cancellation.cutoff = {
+      businessDaysBefore: 1,
+      time: "10:00",
+      days: "business",
+      closuresMove: true,
+    };
+    const kept = await sendai.post(`api/municipalities/${SENDAI}/policies`, business);
+    expect(kept.status, kept.text).toBe(201);
+    expect(kept.json.cancellation.cutoff).toEqual(business.cancellation.cutoff);
+  });
+
   it("answers 404 no_policy before the first version, and anonymous callers may read", async () => {
     const res = await anonymous.get(`api/municipalities/${SENDAI}/policies/current?date=2020-01-01`);
     expectProblem(res, 404, "no_policy");

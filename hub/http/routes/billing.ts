@@ -3,6 +3,7 @@ import {
   type CorrectionInput,
   decideCorrection,
   listCorrections,
+  listCorrectionsInScope,
   requestCorrection,
 } from "../../billing/corrections.js";
 import type { InvoiceFile } from "../../billing/invoices.js";
@@ -254,6 +255,11 @@ async function requireMunicipality(req: OpRequest, code: string) {
 
 /** 過誤 corrections of redeemed bookings (issue 15, part 4): hub/billing/corrections.ts. */
 export const correctionHandlers: Handlers = {
+  listCorrectionsInScope: async (req) => {
+    const { status } = req.query as { status?: "pending" | "confirmed" | "declined" };
+    return { body: { items: await listCorrectionsInScope(req.hub.prisma, requireActor(req), { status }) } };
+  },
+
   listBookingCorrections: async (req) => {
     const { bookingId } = req.params as { bookingId: string };
     return { body: { items: await listCorrections(req.hub.prisma, requireActor(req), bookingId) } };

@@ -1,6 +1,7 @@
 import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type BillingRunDetail, billingApi, type Me } from "../api";
+import { CorrectionForm, CorrectionList } from "../components/Corrections";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -83,6 +84,9 @@ function BillingBrowser(props: { me: Me }) {
         >
           {(id) => <RunView id={id} me={props.me} back={() => setParams({ run: undefined })} />}
         </Show>
+      </Show>
+      <Show when={props.me.role === "association"}>
+        <CorrectionList id="corrections-all" heading={t().corrections.allHeading} />
       </Show>
     </Page>
   );
@@ -450,8 +454,59 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
               </tr>
             </tfoot>
           </ScrollTable>
+          <Show
+            when={props.me.role === "association" && r().lines.some((l) => l.kind === "use" && l.bookingId)}
+          >
+            <LineCorrection run={r()} onDone={setNotice} />
+          </Show>
         </section>
       )}
     </Show>
+  );
+}
+
+/** The association corrects one use of the run directly (過誤: 取消 or 修正), confirmed at once. */
+function LineCorrection(props: { run: BillingRunDetail; onDone: (text: string) => void }) {
+  const c = () => t().corrections;
+  const uses = () => props.run.lines.filter((l) => l.kind === "use" && l.bookingId);
+  const [chosen, setChosen] = createSignal(uses()[0]?.id ?? "");
+  const line = () => uses().find((l) => l.id === chosen());
+  return (
+    <section aria-labelledby="billing-correction" class="panel stack">
+      <h3 id="billing-correction">{c().heading}</h3>
+      <div class="field">
+        <label for="billing-correction-line">{c().line}</label>
+        <select
+          id="billing-correction-line"
+          name="correctionLine"
+          onChange={(e) => setChosen(e.currentTarget.value)}
+        >
+          <For each={uses()}>
+            {(l) => (
+              <option value={l.id} selected={l.id === chosen()}>
+                {c().lineOption(
+                  `No.${l.lineNo} ${l.startDate ? formatDate(l.startDate) : ""}`,
+                  l.facilityName,
+                  l.residentRef,
+                  formatYen(l.amount),
+                )}
+              </option>
+            )}
+          </For>
+        </select>
+      </div>
+      <Show when={line()} keyed>
+        {(l) => (
+          <CorrectionForm
+            bookingId={l.bookingId as string}
+            units={l.units}
+            fee={l.fee}
+            residentCopay={l.residentCopay}
+            direct
+            onDone={props.onDone}
+          />
+        )}
+      </Show>
+    </section>
   );
 }

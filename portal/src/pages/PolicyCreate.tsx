@@ -126,7 +126,21 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
         maxUnitsMultipleBirth: read("maxUnitsMultipleBirth"),
       } as PolicyServiceRule;
     }
-    return { ...rest, effectiveFrom: String(data.get("effectiveFrom") ?? "").trim(), services };
+    const cancellation = rest.cancellation as { cutoff?: Record<string, unknown> } | undefined;
+    const chosen = {
+      ...cancellation,
+      cutoff: {
+        ...cancellation?.cutoff,
+        days: data.get("cutoffDays") === "business" ? "business" : "calendar",
+        closuresMove: data.get("closuresMove") === "on",
+      },
+    };
+    return {
+      ...rest,
+      effectiveFrom: String(data.get("effectiveFrom") ?? "").trim(),
+      services,
+      ...(cancellation ? { cancellation: chosen } : {}),
+    };
   }
 
   function focusMessages() {
@@ -278,6 +292,35 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
               </fieldset>
             )}
           </For>
+          <fieldset class="policy-cutoff" aria-describedby="policy-cutoff-hint">
+            <legend>{c().cutoffLegend}</legend>
+            <p class="hint" id="policy-cutoff-hint">
+              {c().cutoffHint(cutoffChoice(props.current).time)}
+            </p>
+            <For each={["calendar", "business"] as const}>
+              {(kind) => (
+                <label class="checkbox">
+                  <input
+                    type="radio"
+                    name="cutoffDays"
+                    id={`policy-cutoff-${kind}`}
+                    value={kind}
+                    checked={cutoffChoice(props.current).days === kind}
+                  />
+                  {kind === "calendar" ? c().cutoffCalendar : c().cutoffBusiness}
+                </label>
+              )}
+            </For>
+            <label class="checkbox">
+              <input
+                type="checkbox"
+                name="closuresMove"
+                id="policy-closuresMove"
+                checked={cutoffChoice(props.current).closuresMove}
+              />
+              {c().cutoffClosures}
+            </label>
+          </fieldset>
           <div class="form-actions">
             <button
               type="button"
@@ -342,6 +385,27 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
       </Show>
     </div>
   );
+}
+
+/**
+ * The cut-off choice the form starts from: the version in force's own, where it states one; otherwise the
+ * specification's 「前日10時」 (calendar days, the facility's closures do not move it), the hub's default for a new
+ * version that does not say.
+ */
+export function cutoffChoice(current: { cancellation?: unknown }): {
+  days: "calendar" | "business";
+  closuresMove: boolean;
+  time: string;
+} {
+  const cutoff = (
+    current.cancellation as { cutoff?: { days?: string; closuresMove?: boolean; time?: string } }
+  )?.cutoff;
+  const stated = cutoff?.days === "calendar" || cutoff?.days === "business";
+  return {
+    days: stated ? (cutoff?.days as "calendar" | "business") : "calendar",
+    closuresMove: stated ? cutoff?.closuresMove === true : false,
+    time: cutoff?.time ?? "10:00",
+  };
 }
 
 /** "services.stay.copayPerUnit.general" → 「宿泊型 利用者負担（一般）」. */

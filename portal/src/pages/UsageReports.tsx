@@ -10,6 +10,7 @@ import {
   type UsageReportList,
   type UsageReportStatus,
 } from "../api";
+import { CorrectionForm, CorrectionList } from "../components/Corrections";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -121,6 +122,17 @@ function Reports(props: { me: Me }) {
           </div>
         }
       >
+        <Show when={props.me.role === "municipality"}>
+          <CorrectionList
+            id="corrections-pending"
+            heading={t().corrections.pendingHeading}
+            status="pending"
+            decide
+          />
+        </Show>
+        <Show when={facility()}>
+          <CorrectionList id="corrections-facility" heading={t().corrections.facilityHeading} />
+        </Show>
         <Show when={`${month()}/${status() ?? ""}`} keyed>
           {(key) => (
             <MonthView
@@ -296,6 +308,16 @@ function UseCard(props: {
         fallback={<ReportView item={i()} />}
       >
         <ReportForm item={i()} onSaved={props.onSaved} />
+      </Show>
+      <Show when={props.me.role === "facility"}>
+        <CorrectionForm
+          bookingId={i().bookingId}
+          units={i().units}
+          fee={i().fee}
+          residentCopay={i().residentCopay}
+          direct={false}
+          onDone={props.onSaved}
+        />
       </Show>
       <Show when={props.me.role === "municipality" && i().status === "submitted"}>
         <div class="form-actions">
