@@ -26,7 +26,7 @@ export function jobHandlers(hub: Hub): JobHandlers {
     const run = handlers[name] as (payload: unknown) => Promise<void>;
     (handlers as Record<string, (payload: unknown) => Promise<void>>)[name] = async (payload) => {
       await run(payload);
-      await nudgeOutbox(hub.queue);
+      nudgeOutbox(hub.queue);
     };
   }
   return handlers;

@@ -241,7 +241,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       if (audited) await record(res.status ?? 200, "ok");
       // A write may have left work in the outbox (messages, waitlist offers, pushes to facilities): it is dispatched
       // now rather than at the cron's next pass (nudgeOutbox never waits for the job store).
-      if (UNSAFE.has(ctx.method)) await nudgeOutbox(hub.queue);
+      if (UNSAFE.has(ctx.method)) nudgeOutbox(hub.queue);
       ctx.status = res.status ?? 200;
       for (const [k, v] of Object.entries(res.headers ?? {})) ctx.set(k, String(v));
       if (res.body !== undefined) {

@@ -86,7 +86,7 @@ export async function changePassword(
       now,
     );
   });
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
 }
 
 /**
@@ -129,7 +129,7 @@ export async function requestPasswordReset(hub: Hub, input: { email: string; ip:
       now,
     );
   });
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
 }
 
 /**
@@ -173,7 +173,7 @@ export async function completePasswordReset(
     );
   });
   await hub.limits.signInPerAccount.delete(accountKey(hub.config.SECRET_KEY, user.email, ""));
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
 }
 
 export const mySessions = (hub: Hub, actor: Actor) => listSessions(hub.prisma, actor, hub.now());
@@ -212,7 +212,7 @@ export async function endMyOtherSessions(hub: Hub, actor: Actor, ip: string): Pr
     );
     return count;
   });
-  if (ended > 0) await nudgeOutbox(hub.queue);
+  if (ended > 0) nudgeOutbox(hub.queue);
   return ended;
 }
 
@@ -326,5 +326,5 @@ export async function resetSecondFactor(
     );
   });
   await hub.limits.secondFactorPerAccount.delete(user.id);
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
 }

@@ -135,7 +135,7 @@ export async function requestResidentCode(
     );
   }
   // Send promptly (asked for unknown destinations too, so both answers take the same path).
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
 }
 
 /**

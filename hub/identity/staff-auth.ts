@@ -148,7 +148,7 @@ async function noticeThrottled(hub: Hub, user: User, ip: string): Promise<void> 
   );
   if (!first) return;
   await queueAccountMessage(hub.prisma, user, { kind: "sign_in_throttled" }, { now: hub.now(), ip });
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
 }
 
 /**
@@ -217,7 +217,7 @@ export async function verifySecondFactor(
   if (input.recoveryCode) {
     const remaining = await remainingRecoveryCodes(hub.prisma, user.id);
     await queueAccountMessage(hub.prisma, user, { kind: "recovery_code_used", remaining }, { now, ip });
-    await nudgeOutbox(hub.queue);
+    nudgeOutbox(hub.queue);
   }
   await log("ok", {});
   return { ...actor, verified: true };
@@ -260,7 +260,7 @@ export async function sendEnrolmentCode(
       now,
     );
   });
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
   return { expiresInSeconds: ENROLMENT_CODE_MINUTES * 60 };
 }
 
@@ -380,7 +380,7 @@ export async function confirmTotpEnrolment(
     return codes;
   });
   await hub.limits.secondFactorPerAccount.delete(user.id);
-  await nudgeOutbox(hub.queue);
+  nudgeOutbox(hub.queue);
   return { actor: { ...actor, verified: true }, recoveryCodes };
 }
 

@@ -67,7 +67,7 @@ export async function enqueueJob<T extends OutboxJobTopic>(
  * committed in the window (a dispatch already running may have claimed before a later commit), and a burst of
  * requests asks for one dispatch, not one each.
  */
-export function nudgeOutbox(queue: Pick<JobQueue, "add">): Promise<void> {
+export function nudgeOutbox(queue: Pick<JobQueue, "add">): void {
   const now = Date.now();
   const window = Math.floor(now / NUDGE_WINDOW_MS);
   void nudge(
@@ -76,7 +76,6 @@ export function nudgeOutbox(queue: Pick<JobQueue, "add">): Promise<void> {
     {},
     { jobId: `outbox.dispatch@nudge-${window}`, delayMs: (window + 1) * NUDGE_WINDOW_MS - now },
   );
-  return Promise.resolve();
 }
 /** The window of nudgeOutbox: the most a row waits for its dispatch to start, beyond the queue's own delay. */
 const NUDGE_WINDOW_MS = 100;

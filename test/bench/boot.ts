@@ -1,19 +1,10 @@
-/**
- * How long the hub takes to start (`boot.ready.s`): from spawning `node --import tsx hub/main.ts` to `/readyz`
- * answering 200, with the database already migrated and nothing to seed, so it measures the start itself. The
- * median of BOOT_ROUNDS (default 5) starts, on PGlite (a data directory migrated beforehand) or, with
- * DATABASE_URL, on a scratch database of that server. Target: under 3 s (issue 13).
- *
- * Part of `npm run bench`; alone: `npx tsx test/bench/boot.ts` (or with DATABASE_URL=… for PostgreSQL).
- */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { openDb } from "../../hub/db/client.js";
 import { createScratchDatabase } from "../support/hub.js";
-import { freePort, stop, waitReady } from "./processes.js";
+import { freePort, spawnHub, stop, waitReady } from "./processes.js";
 
 type Metric = { name: string; value: number; unit: string };
 
@@ -45,18 +36,14 @@ export async function bootBench(): Promise<Metric[]> {
 async function bootOnce(dataDir: string, databaseUrl?: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      COOKIE_SECURE: "false",
-      PROCESS_ROLES: "api,workers,cron",
-      DATABASE_URL: databaseUrl ?? "",
-      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
+  const child = spawnHub({
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    COOKIE_SECURE: "false",
+    PROCESS_ROLES: "api,workers,cron",
+    DATABASE_URL: databaseUrl ?? "",
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   });
   try {
     await waitReady(`http://127.0.0.1:${port}/readyz`, 120_000, 20);

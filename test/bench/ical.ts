@@ -10,7 +10,6 @@
  * Run alone: `npx tsx test/bench/ical.ts`; `npm run bench` runs it after the webhook round.
  */
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,7 +22,7 @@ import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
 import { largeFeed } from "../support/ical-feeds.js";
-import { freePort, stop, waitReady } from "./processes.js";
+import { freePort, spawnHub, stop, waitReady } from "./processes.js";
 
 export type Metric = { name: string; value: number; unit: string };
 
@@ -49,21 +48,17 @@ export async function icalBench(): Promise<Metric[]> {
   try {
     const facilityId = await prepare(dataDir, dbUrl, feedUrl);
     const port = await freePort();
-    hub = spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
-        COOKIE_SECURE: "false",
-        PROCESS_ROLES: "api,workers,cron",
-        SEED_DEMO: "false",
-        // The calendar is served by this process, on loopback.
-        CONNECTOR_ALLOWED_NETWORKS: "127.0.0.0/8,::1/128",
-        ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: "" }),
-        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-      },
-      stdio: ["ignore", "ignore", "inherit"],
+    hub = spawnHub({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      COOKIE_SECURE: "false",
+      PROCESS_ROLES: "api,workers,cron",
+      SEED_DEMO: "false",
+      // The calendar is served by this process, on loopback.
+      CONNECTOR_ALLOWED_NETWORKS: "127.0.0.0/8,::1/128",
+      ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: "" }),
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     });
     const url = `http://127.0.0.1:${port}/`;
     await waitReady(`${url}readyz`, 180_000);

@@ -1,5 +1,13 @@
-/** Starting and stopping the processes a benchmark drives (test/bench/run.ts, test/bench/webhook.ts). */
-import type { ChildProcess } from "node:child_process";
+/** Starting and stopping the processes a benchmark or a multi-process test drives. */
+import { type ChildProcess, spawn } from "node:child_process";
+
+/** The hub (hub/main.ts) as a process of its own, with `env` over this process's environment; its errors to stderr. */
+export function spawnHub(env: Record<string, string | undefined>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
 
 /** Waits until `url` answers 2xx, asking every `pollMs`. */
 export async function waitReady(url: string, timeoutMs: number, pollMs = 300): Promise<void> {

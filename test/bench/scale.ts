@@ -14,7 +14,7 @@
  * Targets at 40×: vacancy and search p95 < 50 ms, billing year < 20 s, stats < 1 s. `npm run bench` runs 1×;
  * with BENCH_SCALE=40 (PostgreSQL only: DATABASE_URL) also 40×. Alone: `npx tsx test/bench/scale.ts`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,7 +28,7 @@ import { parseMonth } from "../../hub/usage/monthly.js";
 import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
-import { freePort, stop, waitReady } from "./processes.js";
+import { freePort, spawnHub, stop, waitReady } from "./processes.js";
 import { cycling, drive, importRound, type Metric, round, SEARCHES, vacancySearches } from "./rounds.js";
 import { statsRound } from "./stats.js";
 
@@ -76,17 +76,13 @@ async function oneScale(scale: number): Promise<Metric[]> {
 
     // Reads and the import, through a hub process on that database.
     const port = await freePort();
-    hub = spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
-        COOKIE_SECURE: "false",
-        PROCESS_ROLES: "api",
-        DATABASE_URL: scratch?.url ?? "",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
+    hub = spawnHub({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      COOKIE_SECURE: "false",
+      PROCESS_ROLES: "api",
+      DATABASE_URL: scratch?.url ?? "",
     });
     const url = `http://127.0.0.1:${port}/`;
     await waitReady(`${url}readyz`, 180_000);

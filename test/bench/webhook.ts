@@ -15,7 +15,7 @@
  *
  * Run alone: `npx tsx test/bench/webhook.ts`; `npm run bench` runs it after the other rounds.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -34,7 +34,7 @@ import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
-import { freePort, stop, waitReady } from "./processes.js";
+import { freePort, spawnHub, stop, waitReady } from "./processes.js";
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -368,13 +368,6 @@ async function lostCount(dataDir: string, databaseUrl: string | undefined, acked
   } finally {
     await db.close();
   }
-}
-
-function spawnHub(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

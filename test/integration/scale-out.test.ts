@@ -10,7 +10,7 @@
  *    the rest, and the message the dead one was sending waits out its send lease.
  * PostgreSQL and Redis only (the embedded default is one process by design).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type PrismaClient } from "../../hub/db/client.js";
-import { freePort, stop, waitReady } from "../bench/processes.js";
+import { freePort, spawnHub, stop, waitReady } from "../bench/processes.js";
 import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
 import { demoDatabase } from "../support/hub.js";
@@ -44,21 +44,17 @@ describe.skipIf(!serverUrl || !redisUrl)(
     let facilityId = "";
 
     const start = async (roles: string, port = 0) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "hub/main.ts"], {
-        env: {
-          ...process.env,
-          PROCESS_ROLES: roles,
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATA_DIR: dataDir,
-          DATABASE_URL: database.url,
-          REDIS_URL: redisUrl,
-          REDIS_PREFIX: prefix,
-          SECRET_KEY: secret,
-          COOKIE_SECURE: "false",
-          LOG_LEVEL: "warn",
-        },
-        stdio: ["ignore", "ignore", "inherit"],
+      const child = spawnHub({
+        PROCESS_ROLES: roles,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        SECRET_KEY: secret,
+        COOKIE_SECURE: "false",
+        LOG_LEVEL: "warn",
       });
       processes.add(child);
       roleOf.set(child, roles);

@@ -79,7 +79,7 @@ export const voucherHandlers: Handlers = {
     const actor = requireActor(req);
     const body = req.body as { residentId: string; childId?: string | null };
     const row = await issueVoucher(req.hub.prisma, voucherIssuer(actor), body, issueContext(req));
-    await nudgeOutbox(req.hub.queue);
+    nudgeOutbox(req.hub.queue);
     return { status: 201, body: dto(req, row) };
   },
 
@@ -87,7 +87,7 @@ export const voucherHandlers: Handlers = {
     const actor = requireActor(req);
     const { residentIds } = req.body as { residentIds: string[] };
     const rows = await issueVouchers(req.hub.prisma, voucherIssuer(actor), residentIds, issueContext(req));
-    await nudgeOutbox(req.hub.queue);
+    nudgeOutbox(req.hub.queue);
     return { status: 201, body: { items: rows.map((v) => dto(req, v)) } };
   },
 
@@ -114,7 +114,7 @@ export const voucherHandlers: Handlers = {
       reason,
       issueContext(req),
     );
-    await nudgeOutbox(req.hub.queue);
+    nudgeOutbox(req.hub.queue);
     return { status: 201, body: dto(req, row) };
   },
 };
