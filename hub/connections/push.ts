@@ -46,9 +46,11 @@ import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { TX_OPTIONS } from "../inventory/inventory.js";
 import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { egressHttp } from "./egress.js";
+import { isGone, pauseGone, writeLog } from "./log.js";
 import { CONNECTOR_HTTP_TIMEOUT_MS, connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** A push not acknowledged this long after it was created raises an alert. */
@@ -245,6 +247,8 @@ export type SendResult = {
   retrying: number;
   skipped: number;
   circuitOpen: boolean;
+  /** The facility's API answered 410 Gone: the connection was paused (no more sends until it is enabled). */
+  paused?: boolean;
 };
 
 /** Sends the connection's due pushes (see the file comment). */
@@ -288,6 +292,12 @@ export async function sendPushes(
   for (const [bookingId, rows] of byBooking) {
     const ids = rows.map((r) => r.id);
     const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+    if (result.paused) {
+      // Left as they are, sent once someone enables the connection again.
+      await hub.prisma.connectorPush.updateMany({ where: { id: { in: ids } }, data: { availableAt: now } });
+      result.skipped += rows.length;
+      continue;
+    }
     if (result.circuitOpen) {
       await release(hub, ids, new Date(hub.now().getTime() + options.halfOpenAfterMs), "circuit_open");
       result.skipped += rows.length;
@@ -304,6 +314,7 @@ export async function sendPushes(
       continue;
     }
     const ctx = { ...connectorContext(hub, conn, AbortSignal.timeout(deadlineMs)), http };
+    const sendStarted = Date.now();
     let outcome: Awaited<ReturnType<NonNullable<Connector["push"]>>>;
     try {
       outcome = await p.retry.execute(() =>
@@ -325,34 +336,78 @@ export async function sendPushes(
       if (p.breaker.state === CircuitState.Open) result.circuitOpen = true;
     }
     const at = hub.now();
+    const entry = {
+      connectionId: conn.id,
+      facilityId: conn.facilityId,
+      at,
+      kind: "push" as const,
+      request: `${push.action} booking, revision ${push.revision}`,
+      durationMs: Date.now() - sendStarted,
+      counts: { revisions: rows.length, attempt: attempts },
+    };
+    const refs = { bookingId, revisions: rows.map((r) => r.revision) };
     if (outcome.ok) {
       anySent = true;
       result.sent++;
-      await hub.prisma.connectorPush.updateMany({
-        where: { id: { in: ids } },
-        data: {
-          status: "acknowledged",
-          action: push.action,
-          acknowledgedAt: at,
-          attempts,
-          lastError: null,
-          ...(outcome.value.externalId ? { externalId: outcome.value.externalId } : {}),
-        },
-      });
+      const value = outcome.value;
+      await hub.prisma.$transaction(async (tx) => {
+        await tx.connectorPush.updateMany({
+          where: { id: { in: ids } },
+          data: {
+            status: "acknowledged",
+            action: push.action,
+            acknowledgedAt: at,
+            attempts,
+            lastError: null,
+            ...(value.externalId ? { externalId: value.externalId } : {}),
+          },
+        });
+        await writeLog(tx, {
+          ...entry,
+          result: "ok",
+          refs: { ...refs, ...(value.externalId ? { externalId: value.externalId } : {}) },
+          ...(value.status ? { httpStatus: value.status } : {}),
+        });
+      }, TX_OPTIONS);
       continue;
     }
     const error = `${outcome.error.code}: ${outcome.error.message}`.slice(0, 500);
+    if (isGone(outcome.error)) {
+      // The facility's API says it is gone for good: pause the connection; the booking waits for it.
+      result.paused = true;
+      result.skipped += rows.length;
+      const failure = outcome.error;
+      await hub.prisma.$transaction(async (tx) => {
+        await tx.connectorPush.updateMany({
+          where: { id: { in: ids } },
+          data: { availableAt: at, lastError: error },
+        });
+        await pauseGone(tx, conn.id, "the facility's API");
+        await recordFailure(tx, conn.id, failure, at);
+        await writeLog(tx, { ...entry, result: "failed", failure, refs });
+      }, TX_OPTIONS);
+      continue;
+    }
     const givesUp = !outcome.error.retryable || attempts >= PUSH_MAX_ATTEMPTS;
-    await hub.prisma.connectorPush.updateMany({
-      where: { id: { in: ids } },
-      data: {
-        attempts,
-        lastError: error,
-        ...(givesUp
-          ? { status: "failed" }
-          : { availableAt: new Date(at.getTime() + pushBackoffMs(attempts)) }),
-      },
-    });
+    const failure = outcome.error;
+    await hub.prisma.$transaction(async (tx) => {
+      await tx.connectorPush.updateMany({
+        where: { id: { in: ids } },
+        data: {
+          attempts,
+          lastError: error,
+          ...(givesUp
+            ? { status: "failed" }
+            : { availableAt: new Date(at.getTime() + pushBackoffMs(attempts)) }),
+        },
+      });
+      await writeLog(tx, {
+        ...entry,
+        result: givesUp ? "failed" : "retrying",
+        failure,
+        refs: givesUp ? { ...refs, pushIds: ids.map(String) } : refs,
+      });
+    }, TX_OPTIONS);
     if (givesUp) result.failed++;
     else result.retrying++;
   }

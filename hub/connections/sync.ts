@@ -22,9 +22,11 @@ import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
 import { Prisma, type PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
+import { TX_OPTIONS } from "../inventory/inventory.js";
 import { log } from "../log.js";
 import { type ApplyProgress, type ApplyResult, applyChanges } from "./apply.js";
 import { pulls } from "./health.js";
+import { type LogEntryInput, pauseGone, writeLog } from "./log.js";
 import { connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** Days from today a pull covers. */
@@ -111,12 +113,26 @@ export async function syncConnection(
   const started = hub.now();
   const today = tokyoToday(started);
   const window = { from: formatDate(today), to: formatDate(addDays(today, SYNC_WINDOW_DAYS - 1)) };
-  const failed = async (code: string, message: string): Promise<SyncOutcome> => {
-    const { failures } = await recordFailure(hub.prisma, conn.id, { code, message }, hub.now());
-    await hub.prisma.connection.update({
-      where: { id: conn.id },
-      data: { nextRunAt: nextRunAfter(hub.now(), conn.syncMinutes, failures) },
-    });
+  const failed = async (code: string, message: string, status?: number): Promise<SyncOutcome> => {
+    // The failure, the next run and the log entry together; an endpoint that answered 410 Gone pauses the
+    // connection (no more pulls or pushes until it is enabled again).
+    await hub.prisma.$transaction(async (tx) => {
+      const { failures } = await recordFailure(tx, conn.id, { code, message }, hub.now());
+      await tx.connection.update({
+        where: { id: conn.id },
+        data: { nextRunAt: nextRunAfter(hub.now(), conn.syncMinutes, failures) },
+      });
+      if (status === 410) await pauseGone(tx, conn.id, "the feed");
+      await writeLog(tx, {
+        connectionId: conn.id,
+        facilityId: conn.facilityId,
+        at: hub.now(),
+        kind: "sync",
+        result: "failed",
+        failure: { code, ...(status ? { status } : {}) },
+        durationMs: hub.now().getTime() - started.getTime(),
+      });
+    }, TX_OPTIONS);
     return { outcome: "failed", code, message };
   };
 
@@ -129,7 +145,7 @@ export async function syncConnection(
     log.error({ module: "connector", connectionId: conn.id, err }, "connector failed");
     return failed("connector_error", "the connector failed unexpectedly (the error was logged)");
   }
-  if (!pulled.ok) return failed(pulled.error.code, pulled.error.message);
+  if (!pulled.ok) return failed(pulled.error.code, pulled.error.message, pulled.error.status);
 
   const { value } = pulled;
   let result = { applied: 0, ignored: 0, conflicts: 0 };
@@ -148,22 +164,69 @@ export async function syncConnection(
     }
   }
   const now = hub.now();
-  await recordSuccess(hub.prisma, conn.id, now, state);
-  await hub.prisma.connection.update({
-    where: { id: conn.id },
-    data: {
-      nextRunAt: nextRunAfter(now, conn.syncMinutes, 0),
-      // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
-      ...(value.notModified
-        ? {}
-        : {
-            lastSkipped: value.skipped
-              ? ({ ...value.skipped, imported: value.changes.length } as Prisma.InputJsonValue)
-              : Prisma.DbNull,
-          }),
-    },
-  });
+  await hub.prisma.$transaction(async (tx) => {
+    await recordSuccess(tx, conn.id, now, state);
+    await tx.connection.update({
+      where: { id: conn.id },
+      data: {
+        nextRunAt: nextRunAfter(now, conn.syncMinutes, 0),
+        // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
+        ...(value.notModified
+          ? {}
+          : {
+              lastSkipped: value.skipped
+                ? ({ ...value.skipped, imported: value.changes.length } as Prisma.InputJsonValue)
+                : Prisma.DbNull,
+            }),
+      },
+    });
+    await writeLog(tx, syncLogEntry(conn, value, result, started, now));
+  }, TX_OPTIONS);
   return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", ...result };
+}
+
+/** Booking ids listed in a sync's log entry (the counts cover the rest). */
+export const LOGGED_IDS = 50;
+/** Skipped items listed in a sync's log entry (connection.last_skipped keeps the last pull's in full). */
+export const LOGGED_SKIPPED = 50;
+
+/** A successful pull as its log entry (pure): counts, the first booking ids, what was left out and why. */
+export function syncLogEntry(
+  conn: { id: string; facilityId: string },
+  value: PullResult,
+  result: ApplyResult,
+  started: Date,
+  now: Date,
+): LogEntryInput {
+  const ids = value.changes.flatMap((c) => (c.kind === "booking" ? [c.externalId] : []));
+  const skippedTotal = Object.values(value.skipped?.counts ?? {}).reduce((a, n) => a + n, 0);
+  return {
+    connectionId: conn.id,
+    facilityId: conn.facilityId,
+    at: now,
+    kind: "sync",
+    result: value.notModified ? "not_modified" : "ok",
+    counts: value.notModified
+      ? {}
+      : {
+          read: value.skipped?.read ?? value.changes.length,
+          imported: value.changes.length,
+          skipped: skippedTotal,
+          applied: result.applied,
+          ignored: result.ignored,
+          conflicts: result.conflicts,
+        },
+    refs: ids.length
+      ? {
+          externalIds: ids.slice(0, LOGGED_IDS),
+          ...(ids.length > LOGGED_IDS ? { more: ids.length - LOGGED_IDS } : {}),
+        }
+      : {},
+    ...(value.skipped && skippedTotal
+      ? { skipped: { counts: value.skipped.counts, items: value.skipped.items.slice(0, LOGGED_SKIPPED) } }
+      : {}),
+    durationMs: now.getTime() - started.getTime(),
+  };
 }
 
 /**

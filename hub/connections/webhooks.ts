@@ -31,6 +31,7 @@ import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
 import { RefusedDestination } from "./egress.js";
+import { type LogEntryInput, writeLog } from "./log.js";
 import { connectionSecret, recordFailure } from "./store.js";
 
 /** Rows applied in one transaction. */
@@ -187,6 +188,7 @@ export async function receiveWebhook(
   const parsed = connector.parseWebhook(readContext(hub, conn), { headers: flat, body: rawBody });
   if (!parsed.ok) {
     const e = parsed.error;
+    await logRefused(hub, conn, e, flat["webhook-id"]);
     if (e.code === "invalid_signature") {
       const stale = e.at?.field === "webhook-timestamp";
       throw new Problem(
@@ -217,6 +219,29 @@ export async function receiveWebhook(
   }
   if (stored) kickWebhooks(hub, conn.id, parsed.value.id);
   return { received: true, duplicate: !stored, webhookId: parsed.value.id };
+}
+
+/**
+ * A delivery refused at the door (a bad signature, a stale timestamp, a body that is not an event) goes into the
+ * connection's log, so the facility's IT vendor sees why; a log that cannot be written never changes the answer.
+ */
+async function logRefused(hub: Hub, conn: Conn, e: { code: string; at?: { field?: string } }, id?: string) {
+  try {
+    await writeLog(hub.prisma, {
+      connectionId: conn.id,
+      facilityId: conn.facilityId,
+      at: hub.now(),
+      kind: "webhook",
+      result: "failed",
+      failure: {
+        code:
+          e.code === "invalid_signature" && e.at?.field === "webhook-timestamp" ? "stale_timestamp" : e.code,
+      },
+      refs: id ? { webhookId: id.slice(0, 200) } : {},
+    });
+  } catch (err) {
+    log.warn({ module: "connector", connectionId: conn.id, err }, "refused delivery not logged");
+  }
 }
 
 function unavailable(connectionId: string, err: unknown): Problem {
@@ -324,7 +349,7 @@ function coalesced(hub: Hub, connectionId: string, opts: ProcessOptions): Promis
   return passes.queued;
 }
 
-type Row = { id: bigint; body: string; attempts: number };
+type Row = { id: bigint; body: string; attempts: number; webhook_id: string };
 
 async function processConnection(
   hub: Hub,
@@ -365,7 +390,7 @@ async function processConnection(
       const done = await hub.prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`webhooks:${conn.id}`}))`;
         claimed = await tx.$queryRaw<Row[]>`
-          SELECT id, body, attempts FROM inbound_webhook
+          SELECT id, body, attempts, webhook_id FROM inbound_webhook
           WHERE connection_id = ${conn.id}::uuid AND status = 'pending' AND NOT (id = ANY(${skip}::bigint[]))
           ORDER BY id LIMIT ${size}
           FOR UPDATE`;
@@ -374,8 +399,31 @@ async function processConnection(
         const good: bigint[] = [];
         const unreadable: { id: bigint; error: string }[] = [];
         const changes: ExternalChange[] = [];
+        const entries: LogEntryInput[] = [];
+        const entry = (row: Row, c: ExternalChange[] | string): LogEntryInput => ({
+          connectionId: conn.id,
+          facilityId: conn.facilityId,
+          at: now,
+          kind: "webhook",
+          result: typeof c === "string" ? "failed" : "ok",
+          ...(typeof c === "string"
+            ? { failure: { code: "invalid_payload" } }
+            : {
+                counts: {
+                  bookings: c.filter((x) => x.kind === "booking").length,
+                  availability: c.filter((x) => x.kind === "availability").length,
+                },
+              }),
+          refs: {
+            webhookId: row.webhook_id,
+            ...(typeof c === "string"
+              ? { webhookRows: [row.id.toString()] }
+              : { externalIds: c.flatMap((x) => (x.kind === "booking" ? [x.externalId] : [])).slice(0, 20) }),
+          },
+        });
         for (const row of claimed) {
           const c = read(row.body);
+          entries.push(entry(row, c));
           if (typeof c === "string") unreadable.push({ id: row.id, error: c });
           else {
             good.push(row.id);
@@ -392,8 +440,12 @@ async function processConnection(
             UPDATE inbound_webhook SET status = 'applied', processed_at = ${now}::timestamp,
               attempts = attempts + 1, error = NULL
             WHERE id = ANY(${good}::bigint[])`;
-          await tx.connection.update({ where: { id: conn.id }, data: { lastSuccessAt: now } });
+          await tx.connection.update({
+            where: { id: conn.id },
+            data: { lastSuccessAt: now, lastError: null },
+          });
         }
+        await writeLog(tx, ...entries);
         for (const u of unreadable) await giveUp(tx, u.id, u.error, now);
         if (unreadable.length) {
           await recordFailure(
@@ -426,8 +478,19 @@ async function processConnection(
       const message = "the delivery could not be applied to the booking ledger (the error was logged)";
       const now = hub.now();
       if (row.attempts + 1 >= WEBHOOK_MAX_ATTEMPTS) {
-        await giveUp(hub.prisma, row.id, message, now);
-        await recordFailure(hub.prisma, conn.id, { code: "invalid_payload", message }, now);
+        await hub.prisma.$transaction(async (tx) => {
+          await giveUp(tx, row.id, message, now);
+          await recordFailure(tx, conn.id, { code: "invalid_payload", message }, now);
+          await writeLog(tx, {
+            connectionId: conn.id,
+            facilityId: conn.facilityId,
+            at: now,
+            kind: "webhook",
+            result: "failed",
+            failure: { code: "apply_failed" },
+            refs: { webhookId: row.webhook_id, webhookRows: [row.id.toString()] },
+          });
+        }, TX_OPTIONS);
         total.deadLettered++;
       } else {
         await hub.prisma.inboundWebhook.update({

@@ -1,8 +1,8 @@
 /**
  * A facility booking system's REST API, simulated with nock, as the webhook connector talks to it: it checks
  * every request's Standard Webhooks signature (as a facility would, with an off-the-shelf library's signing),
- * keeps the reservations it was sent, answers GET /changes from a list of events, and can be told to fail the
- * next booking calls (5xx, 429, 4xx) or to answer them slowly (timeouts). Used by the contract fixtures and the
+ * keeps the reservations it was sent, answers GET /changes from a list of events and POST /ping (a test delivery),
+ * and can be told to fail the next booking calls or ping (5xx, 429, 4xx, 410) or to answer them slowly (timeouts). Used by the contract fixtures and the
  * integration tests; nothing leaves the process.
  */
 import nock from "nock";
@@ -104,8 +104,9 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
     scope.delete(new RegExp(`^${prefix}/bookings/[^/]+$`)),
     scope.get(`${prefix}/changes`).query(true),
     scope.get(`${prefix}/health`),
+    scope.post(`${prefix}/ping`),
   ];
-  const [post, put, del, getChanges, health] = interceptors;
+  const [post, put, del, getChanges, health, ping] = interceptors;
   post?.reply(booking("POST"));
   put?.reply(booking("PUT"));
   del?.reply(booking("DELETE"));
@@ -117,6 +118,16 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
   health?.reply(function (this: nock.ReplyFnContext, uri: string): nock.ReplyFnResult {
     const r = record("GET", uri, headersOf(this.req), "");
     return r.verified ? [200, { status: "ok" }] : [401, { error: "bad signature" }];
+  });
+
+  // A test delivery: verified and answered (or the next scripted status, e.g. 410 for an API that is gone).
+  ping?.reply(function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
+    const r = record("POST", uri, headersOf(this.req), rawOf(body));
+    if (!r.verified) return [401, { error: "bad signature" }];
+    const next = queue[0] && "status" in queue[0] ? queue.shift() : undefined;
+    return next && "status" in next
+      ? [next.status, { error: `scripted ${next.status}` }]
+      : [200, { ok: true }];
   });
 
   return {
