@@ -133,7 +133,7 @@ export async function uploadConnectionFile(
       failure: { code: "invalid_payload" },
       counts: { lines: report.lines, errors: report.errors.length },
       skipped: {
-        counts: { file_error: report.errors.length },
+        counts: { file_error: new Set(report.errors.map((e) => e.line)).size },
         items: report.errors.slice(0, LOGGED_SKIPPED).map((e) => ({
           reason: "file_error",
           line: e.line,

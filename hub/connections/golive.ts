@@ -178,7 +178,10 @@ export async function previewMapping(
     out.read = read.report.lines;
     add(read.rows.map((r) => ({ change: r.change, line: r.line })));
     out.skipped = {
-      counts: read.report.errors.length ? { file_error: read.report.errors.length } : {},
+      // Lines left out (a line may have several errors, each listed).
+      counts: read.report.errors.length
+        ? { file_error: new Set(read.report.errors.map((e) => e.line)).size }
+        : {},
       items: read.report.errors.slice(0, PREVIEW_LISTED).map((e) => ({
         reason: "file_error",
         line: e.line,

@@ -568,6 +568,7 @@ export async function runPushJob(
       run.retrying += sent.retrying;
       run.skipped += sent.skipped;
       run.circuitOpen ||= sent.circuitOpen;
+      if (sent.paused) run.paused = true;
       run.alerted += await alertStalePushes(hub, conn.id);
     } catch (err) {
       // One connection's trouble never holds up the others; the next run tries again.
