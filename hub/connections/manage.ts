@@ -406,6 +406,11 @@ export async function replayDeadLetters(hub: Hub, actor: Actor, facilityId: stri
       where: { connectionId: conn.id, status: "failed" },
       data: { status: "pending", attempts: 0, availableAt: now },
     }),
+    // Their log entries are replayed too (no longer offered one by one).
+    hub.prisma.$executeRaw`
+      UPDATE connection_log SET replayed_at = ${now}::timestamp
+      WHERE connection_id = ${conn.id}::uuid AND result = 'failed' AND replayed_at IS NULL
+        AND (refs ? 'pushIds' OR refs ? 'webhookRows')`,
   ]);
   return { webhooks: webhooks.count, pushes: pushes.count };
 }
