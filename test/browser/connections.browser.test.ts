@@ -2,8 +2,8 @@
  * Connections in the portal, in Chromium at 375 px and 1280 px: the operator's health page lists a failing
  * connection first and can retry it, opens its log and replays one failed push; facility staff set their
  * connector, see credentials once, resolve a booking that arrived on a full day from their own system, send a
- * test delivery, read their log, preview a CSV mapping and see a paused connection's notice. axe-core on every
- * state. Needs `npm run build`.
+ * test delivery and see it in their log, preview a CSV mapping, and see a paused connection's notice. axe-core on
+ * every state. Needs `npm run build`.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -217,6 +217,43 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       });
       expect(imported).toMatchObject({ source: "connector", status: "confirmed" });
       await checkPage(page, "facility-connection-csv", width);
+
+      // Going live on the webhook connector: a signed test delivery, its answer and its log entry; then a CSV
+      // mapping previewed before it is saved (nothing is saved).
+      const secret = newWebhookSecret();
+      await p.connection.update({
+        where: { facilityId },
+        data: {
+          connector: "webhook",
+          config: { apiBaseUrl: API_BASE_URL },
+          secretSealed: sealSecret(t.hub, secret),
+        },
+      });
+      const api = vendorApi({ baseUrl: API_BASE_URL, secret });
+      try {
+        await page.reload();
+        await settled(page);
+        await page.getByRole("button", { name: /テスト送信/ }).click();
+        await page.getByRole("status").filter({ hasText: "テスト送信に成功しました（HTTP 200" }).waitFor();
+        expect(api.requests.some((r) => r.path.endsWith("/ping") && r.verified)).toBe(true);
+        await page.locator('#connection-log-table tbody tr[data-log-kind="test"]').first().waitFor();
+      } finally {
+        api.stop();
+      }
+      await page.getByLabel("連携方式").selectOption("csv");
+      await page.getByLabel("プレビューに使う CSV ファイル（見本）").setInputFiles({
+        name: "sample.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          `${header}PV-1,1,確定,宿泊,${day(60)},${day(61)},\r\nPV-2,1,確定,宿泊,2026-02-30,,\r\n`,
+        ),
+      });
+      await page.getByRole("button", { name: "取り込み結果をプレビュー" }).click();
+      await page.getByRole("heading", { name: "プレビュー（保存していません）" }).waitFor();
+      expect(await page.locator("#preview-table tbody tr").first().textContent()).toContain("PV-1");
+      expect(await page.locator(".mapping-preview summary").textContent()).toContain("ファイルの誤り 1");
+      expect((await p.connection.findUniqueOrThrow({ where: { facilityId } })).connector).toBe("webhook");
+      await checkPage(page, "facility-connection-golive", width);
       await done();
     }, 120_000);
   }
@@ -261,6 +298,11 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       await checkPage(operator.page, "connections-skipped", width);
       await operator.done();
 
+      // Paused after its system answered 410 Gone: the staff's page says so and what to do, above their log.
+      await p.connection.update({
+        where: { facilityId: failingFacilityId },
+        data: { enabled: false, disabledReason: "gone: the facility's API answered 410 Gone" },
+      });
       const staff = await open(width);
       await signInAsStaff(staff.page, "facility2@demo.example.jp");
       await staff.page.goto(url("facility/connection"));
@@ -268,68 +310,12 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       const own = staff.page.locator("summary", { hasText: summary });
       await own.click();
       await staff.page.getByText("29行目 · 読み取れない予定").waitFor();
+      await staff.page
+        .getByText("連携を一時停止しています（同期・送信を行いません）", { exact: false })
+        .waitFor();
+      await staff.page.locator('#connection-log-table tbody tr[data-log-kind="push"]').waitFor();
       await checkPage(staff.page, "facility-connection-skipped", width);
       await staff.done();
-    }, 120_000);
-  }
-
-  for (const width of WIDTHS) {
-    it(`at ${width}px: facility staff send a test delivery, read their log, preview a CSV mapping and see a pause`, async () => {
-      const p = t.hub.prisma;
-      const secret = newWebhookSecret();
-      await p.connection.update({
-        where: { facilityId },
-        data: {
-          connector: "webhook",
-          config: { apiBaseUrl: API_BASE_URL },
-          secretSealed: sealSecret(t.hub, secret),
-          enabled: true,
-          disabledReason: null,
-        },
-      });
-      const api = vendorApi({ baseUrl: API_BASE_URL, secret });
-      try {
-        const { page, done } = await open(width);
-        await signInAsStaff(page, "facility@demo.example.jp");
-        await page.goto(url("facility/connection"));
-        await settled(page);
-        await page.getByRole("button", { name: /テスト送信/ }).click();
-        await page.getByRole("status").filter({ hasText: "テスト送信に成功しました（HTTP 200" }).waitFor();
-        expect(api.requests.some((r) => r.path.endsWith("/ping") && r.verified)).toBe(true);
-        await page.locator('#connection-log-table tbody tr[data-log-kind="test"]').first().waitFor();
-        await checkPage(page, "facility-connection-log", width);
-
-        // A CSV mapping previewed before it is saved: nothing is saved.
-        await page.getByLabel("連携方式").selectOption("csv");
-        await page.getByLabel("プレビューに使う CSV ファイル（見本）").setInputFiles({
-          name: "sample.csv",
-          mimeType: "text/csv",
-          buffer: Buffer.from(
-            `予約番号,改訂,状態,種類,開始日,終了日,時間帯\r\nPV-1,1,確定,宿泊,${day(60)},${day(61)},\r\nPV-2,1,確定,宿泊,2026-02-30,,\r\n`,
-          ),
-        });
-        await page.getByRole("button", { name: "取り込み結果をプレビュー" }).click();
-        await page.getByRole("heading", { name: "プレビュー（保存していません）" }).waitFor();
-        expect(await page.locator("#preview-table tbody tr").first().textContent()).toContain("PV-1");
-        expect(await page.locator(".mapping-preview summary").textContent()).toContain("ファイルの誤り 1");
-        expect((await p.connection.findUniqueOrThrow({ where: { facilityId } })).connector).toBe("webhook");
-        await checkPage(page, "facility-connection-preview", width);
-
-        // Paused after its API answered 410 Gone: the notice says so and what to do.
-        await p.connection.update({
-          where: { facilityId },
-          data: { enabled: false, disabledReason: "gone: the facility's API answered 410 Gone" },
-        });
-        await page.reload();
-        await settled(page);
-        await page
-          .getByText("連携を一時停止しています（同期・送信を行いません）", { exact: false })
-          .waitFor();
-        await checkPage(page, "facility-connection-paused", width);
-        await done();
-      } finally {
-        api.stop();
-      }
     }, 120_000);
   }
 });
