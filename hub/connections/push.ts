@@ -15,7 +15,10 @@
  *    process's memory: after PUSH_BREAKER_THRESHOLD failures in a row the facility's API is left alone for a
  *    while instead of every booking waiting on its timeouts. A row that still failed waits (available_at, 30 s
  *    doubling up to 30 min) and is given up after PUSH_MAX_ATTEMPTS (`failed`: a dead letter, replayed from the
- *    health page); a refusal (4xx, 401/403) is given up at once.
+ *    health page); a refusal (4xx, 401/403) is given up at once. Each send's outcome (the request, the HTTP
+ *    status, the time) goes into the connection's log with the row's update (hub/connections/log.ts), and a given-up
+ *    push can be replayed from its entry. A 410 Gone (other than for a cancellation) pauses the connection: its
+ *    rows wait, unsent, until someone enables it again.
  * 3. Alert: a push not acknowledged 30 minutes after it was created raises an alert, once per push: an e-mail to
  *    the facility (through the outbox) and a failure on the connection's health (store.recordFailure, which
  *    warns and eventually disables like a failing pull).

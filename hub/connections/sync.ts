@@ -13,7 +13,9 @@
  * content, the changes done); a retry that pulls the same content continues after them, and the connector
  * state of the first attempt (the revisions those slices were applied with) is the one kept. The complete
  * pull's review of vanished bookings runs with the last slice, over every id the pull mentioned. The
- * connection's success, its state and its health are recorded only once the last slice is in.
+ * connection's success, its state and its health are recorded only once the last slice is in, in one transaction
+ * with the sync's entry in the connection's log (hub/connections/log.ts); a failure likewise. A feed that answers
+ * 410 Gone pauses the connection.
  */
 import { createHash } from "node:crypto";
 import type { Connector, ExternalChange, PullResult } from "../../connectors/contract.js";

@@ -13,7 +13,9 @@
  * duplicates and out-of-order revisions are ignored there, by external id + revision) and marks its rows
  * applied: a worker that dies mid-batch leaves the whole batch pending, so nothing is lost or applied twice.
  * A batch that fails is retried row by row; a row that keeps failing is given up after WEBHOOK_MAX_ATTEMPTS
- * passes (status `failed`, the error kept: a dead letter, replayed with `replayWebhooks`).
+ * passes (status `failed`, the error kept: a dead letter, replayed with `replayWebhooks`, or on its own from its
+ * entry in the connection's log). Every delivery applied or given up gets a log entry in the same transaction, and
+ * one refused at the door (bad signature, stale timestamp, not an event) is logged too (hub/connections/log.ts).
  *
  * One pass per connection at a time: a PostgreSQL advisory lock across processes, and within a process calls
  * for a connection already being processed join the next pass instead of queueing up (a burst of deliveries
