@@ -21,6 +21,8 @@ import { locale, t } from "../i18n";
 const L = () => t().connectionLog;
 const KINDS = ["sync", "webhook", "upload", "push", "test"] as const;
 const RESULTS = ["ok", "failed", "retrying", "not_modified"] as const;
+/** Entries per page of the log. */
+const LOG_PAGE = 50;
 const sep = () => (locale() === "ja" ? "、" : ", ");
 
 /** A failure in plain words, by its code (the hub's English words for a code the portal does not know). */
@@ -128,7 +130,11 @@ function SkippedList(props: { skipped: ConnectionLogEntry["skipped"]; id: string
 /** The log of one facility's connection: filters, the entries with replay, and the CSV download. */
 export function ConnectionLog(props: { facilityId: string; heading: string }) {
   const [filters, setFilters] = createSignal<Record<string, string>>({});
-  const log = createAsync(() => getConnectionLog(props.facilityId, { ...filters(), limit: 50 }));
+  const [offset, setOffset] = createSignal(0);
+  const log = createAsync(() =>
+    getConnectionLog(props.facilityId, { ...filters(), limit: LOG_PAGE, offset: offset() }),
+  );
+  const total = () => log()?.total ?? 0;
   const [notice, setNotice] = createSignal("");
   const [error, setError] = createSignal<unknown>();
   const [busy, setBusy] = createSignal(false);
@@ -171,6 +177,7 @@ export function ConnectionLog(props: { facilityId: string; heading: string }) {
               if (v) next[k] = v;
             }
             setFilters(next);
+            setOffset(0);
           }}
         >
           <SelectField name="log-kind" label={L().kind}>
@@ -260,6 +267,29 @@ export function ConnectionLog(props: { facilityId: string; heading: string }) {
             </For>
           </tbody>
         </ScrollTable>
+        <Show when={total() > LOG_PAGE}>
+          <nav class="pager" aria-label={t().pager.label}>
+            <button
+              type="button"
+              class="button button-secondary"
+              disabled={offset() === 0}
+              onClick={() => setOffset(Math.max(0, offset() - LOG_PAGE))}
+            >
+              {t().pager.previous}
+            </button>
+            <p class="pager-range">
+              {t().pager.range(offset() + 1, Math.min(offset() + LOG_PAGE, total()), total())}
+            </p>
+            <button
+              type="button"
+              class="button button-secondary"
+              disabled={offset() + LOG_PAGE >= total()}
+              onClick={() => setOffset(offset() + LOG_PAGE)}
+            >
+              {t().pager.next}
+            </button>
+          </nav>
+        </Show>
       </Show>
     </section>
   );
