@@ -33,8 +33,9 @@ import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
 import { RefusedDestination } from "./egress.js";
+import { pulls } from "./health.js";
 import { type LogEntryInput, writeLog } from "./log.js";
-import { connectionSecret, recordFailure } from "./store.js";
+import { connectionSecret, recordFailure, recordSuccess } from "./store.js";
 
 /** Rows applied in one transaction. */
 export const WEBHOOK_BATCH = 100;
@@ -372,6 +373,7 @@ async function processConnection(
   });
   if (!conn) return empty();
   const connector = (await loadRegistry()).get(conn.connector);
+  const pulled = pulls(connector, conn.config);
   const ctx = readContext(hub, conn);
   const read = (body: string): ExternalChange[] | string => {
     if (!connector?.readWebhook) return `the connector "${conn.connector}" does not read webhooks`;
@@ -442,10 +444,10 @@ async function processConnection(
             UPDATE inbound_webhook SET status = 'applied', processed_at = ${now}::timestamp,
               attempts = attempts + 1, error = NULL
             WHERE id = ANY(${good}::bigint[])`;
-          await tx.connection.update({
-            where: { id: conn.id },
-            data: { lastSuccessAt: now, lastError: null },
-          });
+          // A connection that is only delivered to: a good delivery is its success (the failure count and the
+          // last error clear). One that is also pulled keeps them until its pull succeeds.
+          if (pulled) await tx.connection.update({ where: { id: conn.id }, data: { lastSuccessAt: now } });
+          else await recordSuccess(tx, conn.id, now);
         }
         await writeLog(tx, ...entries);
         for (const u of unreadable) await giveUp(tx, u.id, u.error, now);

@@ -378,6 +378,9 @@ describe("the webhook connector (two-way HTTP)", () => {
         where: { connectionId: conn.id, status: "failed" },
       });
       expect(dead.error).toMatch(/does not read webhooks/);
+      expect((await prisma().connection.findUniqueOrThrow({ where: { id: conn.id } })).lastError).toMatch(
+        /^invalid_payload: /,
+      );
       await prisma().connection.update({ where: { id: conn.id }, data: { connector: "webhook" } });
       // Replayed on its own from the connection's log (not "replay all"), once.
       const [entry] = await logOf(operator, conn.facilityId, "?kind=webhook&result=failed&limit=1");
@@ -391,6 +394,13 @@ describe("the webhook connector (two-way HTTP)", () => {
       expect(await prisma().booking.count({ where: { externalRef: "RSV-DEAD" } })).toBe(1);
       const [applied] = await logOf(operator, conn.facilityId, "?kind=webhook&result=ok&limit=1");
       expect(applied).toMatchObject({ counts: { bookings: 1 }, refs: { externalIds: ["RSV-DEAD"] } });
+      // The delivery that failed set the connection's last error; the good one cleared it.
+      expect(
+        await prisma().connection.findUniqueOrThrow({
+          where: { id: conn.id },
+          select: { lastError: true, consecutiveFailures: true },
+        }),
+      ).toEqual({ lastError: null, consecutiveFailures: 0 });
       // Replaying all dead letters still works.
       expect(await replayWebhooks(t.hub, conn.id)).toBe(0);
     });
