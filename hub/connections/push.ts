@@ -348,7 +348,12 @@ export async function sendPushes(
       durationMs: Date.now() - sendStarted,
       counts: { revisions: rows.length, attempt: attempts },
     };
-    const refs = { bookingId, revisions: rows.map((r) => r.revision) };
+    const refs = {
+      bookingId,
+      action: push.action,
+      revision: push.revision,
+      revisions: rows.map((r) => r.revision),
+    };
     if (outcome.ok) {
       anySent = true;
       result.sent++;

@@ -1492,6 +1492,8 @@ const ja = {
     replayed: "再実行の列に戻しました。結果はこの記録に追加されます。",
     replayedAt: (at: string) => `再実行済み（${at}）`,
     booking: (id: string) => `予約 ${id.slice(0, 8)}`,
+    pushActions: { create: "登録", change: "変更", cancel: "取消" } as Record<string, string>,
+    pushRequest: (action: string, revision: number) => `予約の${action}（第${revision}版）`,
     more: (n: number) => `ほか${n}件`,
     failures: {
       network: "施設のシステムに接続できませんでした。",
@@ -3713,6 +3715,8 @@ const en: Dict = {
     replayed: "Put back in line; the outcome is added to this log.",
     replayedAt: (at: string) => `Replayed (${at})`,
     booking: (id: string) => `Booking ${id.slice(0, 8)}`,
+    pushActions: { create: "create", change: "change", cancel: "cancel" } as Record<string, string>,
+    pushRequest: (action: string, revision: number) => `${action} booking, revision ${revision}`,
     more: (n: number) => `and ${n} more`,
     failures: {
       network: "The facility's system could not be reached.",

@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
         failure: { code: "upstream_4xx", status: 422 },
         request: "create booking, revision 1",
         durationMs: 40,
-        refs: { bookingId: push.bookingId, pushIds: [String(push.id)] },
+        refs: { bookingId: push.bookingId, action: "create", revision: 1, pushIds: [String(push.id)] },
       },
     );
   }, 180_000);
@@ -123,6 +123,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       const pushRow = page.locator('#connection-log-table tbody tr[data-log-kind="push"]');
       await pushRow.waitFor();
       expect(await pushRow.textContent()).toContain("施設のシステムが HTTP 422 を返しました。");
+      expect(await pushRow.textContent()).toContain("予約の登録（第1版）");
       expect(await page.locator('#connection-log-table tr[data-log-kind="sync"]').textContent()).toContain(
         "サービス種別なし 2",
       );

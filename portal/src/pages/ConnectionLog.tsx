@@ -85,14 +85,24 @@ export function TestDeliveryButton(props: {
 
 function countsText(e: ConnectionLogEntry): string {
   const parts = Object.entries(e.counts).map(([k, n]) => `${L().counts[k] ?? k} ${n}`);
-  const refs = e.refs as { bookingId?: string; externalIds?: string[]; more?: number; webhookId?: string };
+  const refs = e.refs as {
+    bookingId?: string;
+    action?: string;
+    revision?: number;
+    externalIds?: string[];
+    more?: number;
+    webhookId?: string;
+  };
   if (refs.bookingId) parts.push(L().booking(refs.bookingId));
   if (refs.externalIds?.length) {
     const shown = refs.externalIds.slice(0, 5);
     const rest = refs.externalIds.length - shown.length + (refs.more ?? 0);
     parts.push(`${shown.join(" ")}${rest > 0 ? ` ${L().more(rest)}` : ""}`);
   }
-  if (e.request) parts.unshift(e.request);
+  // What was sent, in the reader's language: a push's action and revision; a test delivery's request line.
+  if (e.kind === "push" && refs.action)
+    parts.unshift(L().pushRequest(L().pushActions[refs.action] ?? refs.action, refs.revision ?? 0));
+  else if (e.kind === "test" && e.request) parts.unshift(e.request);
   return parts.join(sep()) || t().dash;
 }
 
