@@ -10,7 +10,11 @@ function resident(children: { id: string; birthDate: string; multipleBirth?: num
     municipalityCode: "041009",
     municipality: { name: "仙台市" },
     // Youngest first, as issuing reads them.
-    children: children.map((c) => ({ multipleBirth: 1, ...c, birthDate: new Date(`${c.birthDate}T00:00:00Z`) })),
+    children: children.map((c) => ({
+      multipleBirth: 1,
+      ...c,
+      birthDate: new Date(`${c.birthDate}T00:00:00Z`),
+    })),
   } as unknown as Parameters<typeof planVoucher>[0];
 }
 
