@@ -1,9 +1,11 @@
 /**
  * Change counters (table change_counter), bumped by triggers in the transaction that changes what a cache shows
  * (migration 20261211000000_change_counters): "directory" for facilities, their services, municipality and
- * association names; "inventory:<facility id>" for a facility's slots, closures and connection. A cache keeps the
- * version it was read at and is rebuilt only when the version moved, whichever process made the change; commits to
- * other tables (bookings' events, the audit log, the outbox) leave it alone.
+ * association names; "inventory:<facility id>:<stripe>" for a facility's slots, closures and connection, a stripe per
+ * database session so that concurrent holds on one facility do not queue on one row (migration
+ * 20261212000000_striped_inventory_counters). A cache keeps the version it was read at and is rebuilt only when the
+ * version moved, whichever process made the change; commits to other tables (bookings' events, the audit log, the
+ * outbox) leave it alone.
  */
 import type { PrismaClient } from "./client.js";
 
