@@ -22,3 +22,34 @@ export async function directoryVersion(prisma: PrismaClient): Promise<string> {
     SELECT coalesce((SELECT n FROM change_counter WHERE scope = 'directory'), 0)::text AS v`;
   return row?.v ?? "0";
 }
+
+/**
+ * A version read shared by concurrent requests: a request never shares a read that started before it arrived (it
+ * could miss a commit the request should see); it joins the next one, which starts once the running one is done and
+ * the requests arriving in the same turn of the event loop have joined it. Under load the database is asked once
+ * per round trip, not once per request.
+ */
+export class SharedVersionRead {
+  private running?: Promise<string>;
+  private queued?: Promise<string>;
+
+  constructor(private readonly read: () => Promise<string>) {}
+
+  next(): Promise<string> {
+    this.queued ??= (this.running ?? Promise.resolve(""))
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        this.queued = undefined;
+        const run = this.read().finally(() => {
+          if (this.running === run) this.running = undefined;
+        });
+        this.running = run;
+        return run;
+      });
+    return this.queued;
+  }
+}
