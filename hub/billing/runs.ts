@@ -118,6 +118,33 @@ function correctionOf(c: BookingRow["corrections"][number] | undefined): Correct
 
 const monthOf = (d: Date) => formatDate(d).slice(0, 7);
 
+/** Bookings per page of billableBookings: Prisma reads a page's relations with one parameter per booking. */
+const BOOKING_PAGE = 5000;
+
+/**
+ * The bookings matching `where`, with what billing needs, read page by page in id order: in one read, a national-
+ * scale month (tens of thousands of bookings) exceeded PostgreSQL's 32,767 parameters in Prisma's relation reads.
+ */
+export async function billableBookings(
+  db: Db,
+  where: Prisma.BookingWhereInput,
+  pageSize = BOOKING_PAGE,
+): Promise<BookingRow[]> {
+  const out: BookingRow[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await db.booking.findMany({
+      where: after ? { AND: [where, { id: { gt: after } }] } : where,
+      select: bookingSelect,
+      orderBy: { id: "asc" },
+      take: pageSize,
+    });
+    out.push(...page);
+    const last = page.at(-1);
+    if (page.length < pageSize || !last) return out;
+    after = last.id;
+  }
+}
+
 /** Every municipality's engine result for an association's month (or one municipality's). */
 export async function computeMonth(
   db: Db,
@@ -126,9 +153,9 @@ export async function computeMonth(
   now: Date,
   only?: string,
 ): Promise<Map<string, EngineResult>> {
-  const rows = await db.booking.findMany({
-    where: { facility: { associationId }, startDate: { gte: month.start, lt: month.end } },
-    select: bookingSelect,
+  const rows = await billableBookings(db, {
+    facility: { associationId },
+    startDate: { gte: month.start, lt: month.end },
   });
   // Finalized runs of earlier months, and every line of finalized runs, for adjustments.
   const finalizedRuns = await db.billingRun.findMany({
@@ -160,9 +187,9 @@ export async function computeMonth(
   const first = earlierMonths[0] ? parseMonth(earlierMonths[0]) : null;
   if (first) {
     earlierRows = (
-      await db.booking.findMany({
-        where: { facility: { associationId }, startDate: { gte: first.start, lt: month.start } },
-        select: bookingSelect,
+      await billableBookings(db, {
+        facility: { associationId },
+        startDate: { gte: first.start, lt: month.start },
       })
     ).filter((b) => earlierFinal.has(`${municipalityOf(b)}|${monthOf(b.startDate)}`));
   }
