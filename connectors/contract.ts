@@ -59,7 +59,11 @@ export type ExternalBooking = {
   hubBookingId?: string;
 };
 
-/** Capacity of one day (or time block) as the facility's system reports it. */
+/**
+ * Capacity of one day (or time block) as the facility's system reports it. Updates of the same day and time block
+ * are ordered by `revision`, else by `occurredAt` (hub/connections/merge.ts availabilityStep): one older than the
+ * update already applied there is ignored (skipped as "stale"); without either, the last one received wins.
+ */
 export type ExternalAvailability = {
   kind: "availability";
   serviceType: ServiceType;
@@ -69,6 +73,10 @@ export type ExternalAvailability = {
   capacity?: number;
   /** Places taken by bookings the facility's system does not report one by one. */
   taken?: number;
+  /** Grows with every change of this day's availability in the facility's system. */
+  revision?: number;
+  /** When the facility's system made the change (ISO 8601 with an offset). */
+  occurredAt?: string;
 };
 
 export type ExternalChange = ExternalBooking | ExternalAvailability;

@@ -3,7 +3,8 @@
  *
  * Inbound (what the facility's system posts, and what its change feed answers): the events documented in
  * schemas/connectors/webhook-event.schema.json — `booking.upserted` / `booking.cancelled` with the reservation's
- * whole current state and a growing `version`, `availability.updated` with a day's absolute numbers — one at a
+ * whole current state and a growing `version`, `availability.updated` with a day's absolute numbers
+ * (ordered per day and time block by `data.revision`, else the event's `occurredAt`) — one at a
  * time or as a `batch`. They become ExternalChange values.
  *
  * Outbound (our bookings sent to the facility's REST API): `booking.created` / `booking.changed` /
@@ -47,6 +48,8 @@ export type VendorAvailability = {
   slot?: string;
   capacity?: number;
   occupied?: number;
+  /** Grows with every change of this day's availability in the facility's system (orders updates). */
+  revision?: number;
 };
 
 export type VendorEvent =
@@ -163,6 +166,9 @@ export function toChange(event: VendorEvent): ExternalChange {
     if (a.slot) change.timeBlock = a.slot;
     if (a.capacity !== undefined) change.capacity = a.capacity;
     if (a.occupied !== undefined) change.taken = a.occupied;
+    // The order of updates of one day and block: the revision, else when it happened (apply.ts).
+    if (a.revision !== undefined) change.revision = a.revision;
+    if (event.occurredAt) change.occurredAt = event.occurredAt;
     return change;
   }
   const r = event.data;
