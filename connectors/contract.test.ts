@@ -24,6 +24,7 @@ const KNOWN = new Set([
   "pullBookings",
   "pushBooking",
   "cancelBooking",
+  "pushAvailability",
   "webhooks",
   "changeFeed",
   "exportFeed",

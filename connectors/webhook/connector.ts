@@ -23,6 +23,8 @@ import { fail, ok } from "../contract.js";
 import { transportFailure } from "../http-failures.js";
 import manifest from "./manifest.json" with { type: "json" };
 import {
+  availabilityMessageId,
+  availabilityRequest,
   createdReservationId,
   pushMessageId,
   pushRequest,
@@ -231,6 +233,23 @@ export const connector: Connector<WebhookConfig> = {
       return ok(externalId ? { externalId } : {});
     } catch (err) {
       return httpError(err, what);
+    }
+  },
+
+  async pushAvailability(ctx, message) {
+    const base = ctx.config.apiBaseUrl;
+    if (!base)
+      return fail("unsupported", "no apiBaseUrl configured: this connection only receives", {
+        retryable: false,
+      });
+    if (!ctx.secret) return noSecret();
+    const req = availabilityRequest(base, message);
+    try {
+      const res = await call(ctx, req.method, req.url, req.body, availabilityMessageId(message));
+      const checked = statusResult(res, "POST availability");
+      return checked.ok ? ok({}) : checked;
+    } catch (err) {
+      return httpError(err, "POST availability");
     }
   },
 

@@ -14,9 +14,11 @@ import { Ajv, type ErrorObject } from "ajv";
 import ajvFormats from "ajv-formats";
 import eventSchema from "../../schemas/connectors/webhook-event.schema.json" with { type: "json" };
 import type {
+  AvailabilityDay,
   ExternalAvailability,
   ExternalBooking,
   ExternalChange,
+  PushAvailability,
   PushBooking,
   Result,
   ServiceType,
@@ -226,6 +228,51 @@ export function createdReservationId(json: unknown): string | undefined {
   if (!json || typeof json !== "object" || !validateCreated(json)) return undefined;
   return (json as { reservationId?: string }).reservationId;
 }
+
+/** The body we send with the facility's availability (POST {apiBaseUrl}/availability, signed like a booking). */
+export type VendorAvailabilityPush = {
+  type: "availability.changed";
+  data: {
+    revision: number;
+    generatedAt: string;
+    days: {
+      service: ServiceType;
+      date: string;
+      slot: string;
+      capacity: number;
+      booked: number;
+      occupied: number;
+      free: number;
+      closed: boolean;
+    }[];
+  };
+};
+
+const vendorDay = (d: AvailabilityDay): VendorAvailabilityPush["data"]["days"][number] => ({
+  service: d.serviceType,
+  date: d.date,
+  slot: d.timeBlock,
+  capacity: d.capacity,
+  booked: d.booked,
+  occupied: d.external,
+  free: d.free,
+  closed: d.closed,
+});
+
+/** The facility's availability as its API receives it: POST {base}/availability. */
+export function availabilityRequest(
+  apiBaseUrl: string,
+  message: PushAvailability,
+): { method: "POST"; url: string; body: string } {
+  const body: VendorAvailabilityPush = {
+    type: "availability.changed",
+    data: { revision: message.revision, generatedAt: message.generatedAt, days: message.days.map(vendorDay) },
+  };
+  return { method: "POST", url: `${apiBaseUrl.replace(/\/+$/, "")}/availability`, body: JSON.stringify(body) };
+}
+
+/** Standard Webhooks message id of an availability message: one per revision (a retry keeps it). */
+export const availabilityMessageId = (m: PushAvailability) => `msg_availability_${m.revision}`;
 
 /** Standard Webhooks message id of a push: the same for every retry of one booking revision. */
 export const pushMessageId = (b: PushBooking) => `msg_${b.bookingId}_${b.revision}`;
