@@ -99,7 +99,10 @@ describe("webhook payload mapping", () => {
     const v = readPayload(JSON.stringify(versioned));
     expect(v.ok && v.value.changes[0]).toMatchObject({ revision: 7 });
     versioned.data.revision = -1;
-    expect(readPayload(JSON.stringify(versioned))).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
+    expect(readPayload(JSON.stringify(versioned))).toMatchObject({
+      ok: false,
+      error: { code: "invalid_payload" },
+    });
   });
 
   it("carries the hub's booking id of an echoed reservation", () => {

@@ -268,7 +268,11 @@ export function availabilityRequest(
     type: "availability.changed",
     data: { revision: message.revision, generatedAt: message.generatedAt, days: message.days.map(vendorDay) },
   };
-  return { method: "POST", url: `${apiBaseUrl.replace(/\/+$/, "")}/availability`, body: JSON.stringify(body) };
+  return {
+    method: "POST",
+    url: `${apiBaseUrl.replace(/\/+$/, "")}/availability`,
+    body: JSON.stringify(body),
+  };
 }
 
 /** Standard Webhooks message id of an availability message: one per revision (a retry keeps it). */

@@ -7,8 +7,9 @@
  * The voucher follows the booking in the same transaction: units reserved by a hold are given back when the
  * booking no longer holds its places (rejected, expired, cancelled), and become used when it is redeemed.
  */
-import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
+
 import { noteBookingAvailability } from "../connections/availability-changes.js";
+import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import { enqueueMessage, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";

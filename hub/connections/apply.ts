@@ -59,8 +59,16 @@ export type ApplyResult = {
   stale?: StaleItem[];
 };
 
-/** An availability update left out because a newer one was applied already (a SkippedReport item). */
-export type StaleItem = { reason: "stale"; date: string; property: string; problem: string };
+/**
+ * An availability update left out because a newer one was applied already (a SkippedReport item): its day, its
+ * service type (and time block: "day/am") as `property`, and what made it older.
+ */
+export type StaleItem = {
+  reason: "stale";
+  date: string;
+  property: string;
+  problem: "older_revision" | "older_time";
+};
 
 export type ApplyOptions = {
   /** The batch is everything the system has for `window`: what the hub has from it there and did not see goes to review. */
@@ -509,17 +517,13 @@ async function applyAvailability(ctx: Ctx, change: ExternalAvailability): Promis
   };
   if (order.occurredAt && Number.isNaN(order.occurredAt.getTime())) order.occurredAt = null;
   if (availabilityStep({ revision: slot.externalRevision, occurredAt: slot.externalAt }, order) === "stale") {
-    const newer =
-      order.revision !== null && slot.externalRevision !== null
-        ? `revision ${order.revision} is older than revision ${slot.externalRevision}`
-        : `occurredAt ${order.occurredAt?.toISOString()} is older than ${slot.externalAt?.toISOString()}`;
     ctx.result.stale = [
       ...(ctx.result.stale ?? []),
       {
         reason: "stale",
         date: change.date,
         property: block ? `${change.serviceType}/${block}` : change.serviceType,
-        problem: `${newer}, already applied`,
+        problem: order.revision !== null && slot.externalRevision !== null ? "older_revision" : "older_time",
       },
     ];
     return;
@@ -533,7 +537,8 @@ async function applyAvailability(ctx: Ctx, change: ExternalAvailability): Promis
   slot.externalRevision = order.revision;
   slot.externalAt = order.occurredAt;
   if (capacity === slot.capacity && external === slot.external) {
-    if (!sameOrder) await ctx.tx.$executeRaw`
+    if (!sameOrder)
+      await ctx.tx.$executeRaw`
       UPDATE slot SET external_revision = ${order.revision}, external_at = ${order.occurredAt}::timestamp
       WHERE id = ${slot.id}::uuid`;
     ctx.result.ignored++;

@@ -83,8 +83,7 @@ export function healthState(
   const skipped = skippedReport(c.lastSkipped);
   // Stale availability updates are the ordering working (late deliveries), not something to fix.
   const leftOut = skippedTotal(skipped) - (Number(skipped?.counts.stale) || 0);
-  if (skipped && skipped.imported === 0 && leftOut > 0)
-    return { state: "skipping", requestOnly: false };
+  if (skipped && skipped.imported === 0 && leftOut > 0) return { state: "skipping", requestOnly: false };
   return { state: "ok", requestOnly: false };
 }
 

@@ -108,7 +108,10 @@ describe("availabilityStep", () => {
       ),
     ).toBe("stale");
     expect(
-      availabilityStep({ occurredAt: at("2026-12-10T10:00:00Z") }, { occurredAt: at("2026-12-10T10:00:00Z") }),
+      availabilityStep(
+        { occurredAt: at("2026-12-10T10:00:00Z") },
+        { occurredAt: at("2026-12-10T10:00:00Z") },
+      ),
     ).toBe("apply");
   });
   it("applies in the order received when there is nothing to compare", () => {

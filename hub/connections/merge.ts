@@ -91,7 +91,8 @@ export type AvailabilityOrder = { revision?: number | null; occurredAt?: Date | 
  * senders that give neither).
  */
 export function availabilityStep(last: AvailabilityOrder, update: AvailabilityOrder): "apply" | "stale" {
-  if (isNum(last.revision) && isNum(update.revision)) return update.revision < last.revision ? "stale" : "apply";
+  if (isNum(last.revision) && isNum(update.revision))
+    return update.revision < last.revision ? "stale" : "apply";
   if (last.occurredAt && update.occurredAt) {
     return update.occurredAt.getTime() < last.occurredAt.getTime() ? "stale" : "apply";
   }

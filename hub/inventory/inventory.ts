@@ -3,8 +3,9 @@
  * the days it is closed (Closure). Slot rows are created lazily from the service's defaults, so a date
  * nobody has touched yet behaves exactly like one the seed created.
  */
-import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
+
 import { noteAvailability } from "../connections/availability-changes.js";
+import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { parseTimeBlocks, toFacilityService } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
@@ -413,7 +414,10 @@ export async function removeClosure(
         AND (${closure.serviceType}::"ServiceType" IS NULL OR s.service_type = ${closure.serviceType}::"ServiceType")
         AND NOT EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = s.facility_id AND c.date = s.date
                         AND (c.service_type IS NULL OR c.service_type = s.service_type))`;
-    const offered = await tx.facilityService.findMany({ where: { facilityId }, select: { serviceType: true } });
+    const offered = await tx.facilityService.findMany({
+      where: { facilityId },
+      select: { serviceType: true },
+    });
     await noteAvailability(
       tx,
       facilityId,

@@ -125,7 +125,11 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
   ];
   const [post, put, del, getChanges, health, postAvailability] = interceptors;
   // As a receiver should: verify, then keep only what is newer than the revision it has.
-  postAvailability?.reply(function (this: nock.ReplyFnContext, _uri: string, body: nock.Body): nock.ReplyFnResult {
+  postAvailability?.reply(function (
+    this: nock.ReplyFnContext,
+    _uri: string,
+    body: nock.Body,
+  ): nock.ReplyFnResult {
     const headers = headersOf(this.req);
     const raw = rawOf(body);
     const verified = verify(headers, raw);
