@@ -6,8 +6,9 @@
  * - Noted: each hub-side change writes the days it touched (availability-changes.ts) and a push job to the outbox,
  *   in its own transaction.
  * - Coalesced: a send takes every day noted so far and sends one message with the current state of those days
- *   (every time block of each), however many changes made it; days noted while a message is on its way go in the
- *   next one, sent right after.
+ *   (every time block of each), however many changes made it. At most one message per connection goes out in
+ *   AVAILABILITY_COALESCE_MS: changes within that window of the last message wait for its end (a delayed push job),
+ *   then go together in one message.
  * - In order: one sender per connection at a time (a lease on its connector_availability_push row), and every
  *   message gets the next `revision` of the connection, so a receiver keeps the newest and drops a late one.
  * - Failures: the same retries and circuit breaker as booking pushes (push.ts). A send that still failed leaves
@@ -24,6 +25,7 @@ import type {
   Result,
   ServiceType,
 } from "../../connectors/contract.js";
+import { nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
@@ -43,12 +45,20 @@ import { connectorContext, recordSuccess } from "./store.js";
 export const AVAILABILITY_LEASE_MS = 2 * 60_000;
 /** Days in one message (a longer backlog goes in the messages after it). */
 export const AVAILABILITY_MAX_DAYS = 400;
+/** A connection gets at most one availability message in this long; changes within it go in the next. */
+export const AVAILABILITY_COALESCE_MS = 1_000;
 /** Messages one run sends at most for a connection (changes keep arriving while it sends). */
 const MAX_ROUNDS = 5;
 
 type PushConn = Pick<Connection, "id" | "facilityId" | "connector" | "config" | "secretSealed" | "state">;
 
-export type AvailabilitySendResult = { sent: number; retrying: boolean; circuitOpen: boolean };
+export type AvailabilitySendResult = {
+  sent: number;
+  retrying: boolean;
+  circuitOpen: boolean;
+  /** Changes wait for the end of the coalescing window (a delayed push job is queued for it). */
+  deferred: boolean;
+};
 
 type ServiceRow = { serviceType: ServiceType; capacity: number; timeBlocks: readonly TimeBlock[] };
 type SlotState = {
@@ -101,13 +111,21 @@ export function availabilityDays(
   return out;
 }
 
-/** Whether the connection has availability to send now (cheap: the cron asks every few seconds). */
-async function due(hub: Hub, connectionId: string, now: Date): Promise<boolean> {
-  const [row] = await hub.prisma.$queryRaw<{ due: boolean }[]>`
+/**
+ * Whether the connection has availability to send now (cheap: the cron asks every few seconds), and when its last
+ * message went out.
+ */
+async function due(
+  hub: Hub,
+  connectionId: string,
+  now: Date,
+): Promise<{ due: boolean; sentAt: Date | null }> {
+  const [row] = await hub.prisma.$queryRaw<{ due: boolean; sent_at: Date | null }[]>`
     SELECT EXISTS (SELECT 1 FROM connector_availability_change WHERE connection_id = ${connectionId}::uuid)
       OR EXISTS (SELECT 1 FROM connector_availability_push WHERE connection_id = ${connectionId}::uuid
-                 AND cardinality(days) > 0 AND available_at <= ${now}::timestamp) AS due`;
-  return row?.due === true;
+                 AND cardinality(days) > 0 AND available_at <= ${now}::timestamp) AS due,
+      (SELECT sent_at FROM connector_availability_push WHERE connection_id = ${connectionId}::uuid) AS sent_at`;
+  return { due: row?.due === true, sentAt: row?.sent_at ?? null };
 }
 
 /**
@@ -186,7 +204,7 @@ export async function sendAvailability(
   connector: Connector,
   options: PushPolicyOptions = DEFAULT_PUSH_POLICY,
 ): Promise<AvailabilitySendResult> {
-  const result: AvailabilitySendResult = { sent: 0, retrying: false, circuitOpen: false };
+  const result: AvailabilitySendResult = { sent: 0, retrying: false, circuitOpen: false, deferred: false };
   const send = connector.pushAvailability;
   if (!send) return result;
   const p = policiesFor(hub, conn.id, options);
@@ -195,8 +213,23 @@ export async function sendAvailability(
     { timeout: options.httpTimeoutMs },
   );
   const deadlineMs = (options.retries + 1) * (options.httpTimeoutMs + options.maxDelayMs);
-  for (let round = 0; round < MAX_ROUNDS && (await due(hub, conn.id, hub.now())); round++) {
-    const all = await lease(hub, conn.id, hub.now());
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const now = hub.now();
+    const state = await due(hub, conn.id, now);
+    if (!state.due) break;
+    const wait = state.sentAt ? state.sentAt.getTime() + AVAILABILITY_COALESCE_MS - now.getTime() : 0;
+    if (wait > 0) {
+      // One delayed job per window (its id), whichever change asked first; the cron sweep is the backstop.
+      await nudge(
+        hub.queue,
+        "connections.push",
+        { connectionId: conn.id },
+        { jobId: `connections.push@availability-${conn.id}-${state.sentAt?.getTime()}`, delayMs: wait },
+      );
+      result.deferred = true;
+      break;
+    }
+    const all = await lease(hub, conn.id, now);
     if (!all) break;
     const keys = all.slice(0, AVAILABILITY_MAX_DAYS);
     const release = (data: Prisma.ConnectorAvailabilityPushUpdateInput) =>

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_BASE_URL } from "../../connectors/webhook/__fixtures__/contract.js";
 import { type VendorApi, vendorApi } from "../../connectors/webhook/__fixtures__/vendor-api.js";
 import type { VendorEvent } from "../../connectors/webhook/mapping.js";
+import { AVAILABILITY_COALESCE_MS } from "../../hub/connections/availability-push.js";
 import {
   DEFAULT_PUSH_POLICY,
   type PushPolicyOptions,
@@ -630,7 +631,8 @@ describe("the webhook connector (two-way HTTP)", () => {
         reason: "設備点検",
       });
       expect(closure.status, closure.text).toBe(201);
-      // Three changes, two days: one message with the state of both.
+      // Three changes, two days: one message with the state of both (the last message is older than the window).
+      offsetMs += AVAILABILITY_COALESCE_MS;
       const run = await runPushJob(t.hub, { connectionId: conn.id }, fast);
       expect(run).toMatchObject({ sent: 2, availability: 1 });
       const calls = api.availabilityCalls.slice(before);
@@ -665,10 +667,17 @@ describe("the webhook connector (two-way HTTP)", () => {
       );
       expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(0);
 
-      // A cancellation frees a place: the next message, the next revision, only the day it changed.
+      // A cancellation frees a place: within the window of the last message it waits for the window's end (a
+      // delayed job), then goes as the next message, the next revision, with only the day it changed.
       const cancelled = await facility.post(`api/bookings/${first}/cancel`, { reason: "施設の都合" });
       expect(cancelled.status, cancelled.text).toBe(200);
-      await runPushJob(t.hub, { connectionId: conn.id }, fast);
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({
+        sent: 1,
+        availability: 0,
+      });
+      expect(api.availabilityCalls.length).toBe(before + 1);
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
       const next = api.availabilityCalls.at(-1);
       expect(next?.body.data.revision).toBe(call.body.data.revision + 1);
       expect(next?.body.data.days.map((d) => d.date)).toEqual([busy]);
