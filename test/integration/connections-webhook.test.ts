@@ -683,6 +683,21 @@ describe("the webhook connector (two-way HTTP)", () => {
       expect(next?.body.data.days.map((d) => d.date)).toEqual([busy]);
       expect(next?.applied).toBe(true);
       expect(api.availability.get(`stay|${busy}|`)).toMatchObject({ booked: slot.booked - 1 });
+
+      // A capacity change in the hub too.
+      const widened = await facility.put(`api/facilities/${conn.facilityId}/slots`, {
+        serviceType: "stay",
+        from: busy,
+        to: busy,
+        capacity: slot.capacity + 1,
+      });
+      expect(widened.status, widened.text).toBe(200);
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
+      expect(api.availability.get(`stay|${busy}|`)).toMatchObject({
+        capacity: slot.capacity + 1,
+        free: slot.capacity + 1 - (slot.booked - 1) - slot.external,
+      });
     });
 
     it("hears of every change to a hub booking through the outbox, queued as a push job once it commits", async () => {
