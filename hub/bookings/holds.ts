@@ -17,7 +17,7 @@
  * policy's rule and the facility's closures read in step 1.
  */
 import { randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
+import { PLAN_CACHED, Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
@@ -192,7 +192,7 @@ export async function readHoldContext(
       earlier_booking_id: string | null;
       closed_days: string[] | null;
     }[]
-  >`
+  >`${PLAN_CACHED}
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
       fs.time_blocks, fs.hold_minutes,
       r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
@@ -565,7 +565,7 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
   const { booking: b, reservation: r, days, event } = draft;
   const rows = await db.$queryRaw<
     { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
-  >`
+  >`${PLAN_CACHED}
     WITH voucher_locked AS (
       SELECT status = 'active' AND uses_count = ${r.usesSoFar} AS ok
       FROM voucher WHERE id = ${r.voucherId}::uuid
