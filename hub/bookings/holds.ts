@@ -592,7 +592,7 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
       UPDATE slot s SET booked = s.booked + 1, updated_at = ${b.updatedAt}::timestamp
       FROM wanted w
       WHERE s.id = w.id AND (SELECT ok FROM go)
-      RETURNING s.id
+      RETURNING s.id, s.date
     ), counted AS (
       UPDATE voucher SET uses_count = uses_count + 1
       WHERE id = ${r.voucherId}::uuid AND (SELECT ok FROM go)
@@ -631,6 +631,13 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
       SELECT ${OUTBOX_TOPIC_PUSH}, jsonb_build_object('connectionId', c.id::text), ${b.createdAt}::timestamp
       FROM new_booking CROSS JOIN connection c
       WHERE c.facility_id = ${b.facilityId}::uuid AND c.enabled AND ${b.source} <> 'connector'
+    ), new_availability AS (
+      -- …and of the places left on those days (hub/connections/availability-changes.ts; the same job sends it).
+      INSERT INTO connector_availability_change (connection_id, service_type, date, created_at)
+      SELECT c.id, ${b.serviceType}::"ServiceType", t.date, ${b.createdAt}::timestamp
+      FROM taken t CROSS JOIN connection c
+      WHERE c.facility_id = ${b.facilityId}::uuid AND c.enabled AND coalesce(c.config->>'apiBaseUrl', '') <> ''
+        AND ${b.source} <> 'connector'
     )
     SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held,
       (SELECT ok FROM voucher_ok) AS voucher_ok

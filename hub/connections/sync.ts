@@ -24,7 +24,7 @@ import { Prisma, type PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
 import { log } from "../log.js";
 import { type ApplyProgress, type ApplyResult, applyChanges } from "./apply.js";
-import { pulls } from "./health.js";
+import { pulls, withStale } from "./health.js";
 import { connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** Days from today a pull covers. */
@@ -132,7 +132,7 @@ export async function syncConnection(
   if (!pulled.ok) return failed(pulled.error.code, pulled.error.message);
 
   const { value } = pulled;
-  let result = { applied: 0, ignored: 0, conflicts: 0 };
+  let result: ApplyResult = { applied: 0, ignored: 0, conflicts: 0 };
   let state = value.state;
   if (!value.notModified) {
     try {
@@ -157,13 +157,17 @@ export async function syncConnection(
       ...(value.notModified
         ? {}
         : {
-            lastSkipped: value.skipped
-              ? ({ ...value.skipped, imported: value.changes.length } as Prisma.InputJsonValue)
-              : Prisma.DbNull,
+            lastSkipped:
+              (withStale(
+                value.skipped ? { ...value.skipped, imported: value.changes.length } : null,
+                result.stale ?? [],
+                value.changes.length,
+              ) as Prisma.InputJsonValue | null) ?? Prisma.DbNull,
           }),
     },
   });
-  return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", ...result };
+  const { applied, ignored, conflicts } = result;
+  return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", applied, ignored, conflicts };
 }
 
 /**
@@ -222,6 +226,7 @@ async function applyInSlices(
     result.applied += r.applied;
     result.ignored += r.ignored;
     result.conflicts += r.conflicts;
+    if (r.stale) result.stale = [...(result.stale ?? []), ...r.stale];
     await opts.onBatch?.(to, changes.length);
     if (last) break;
   }
