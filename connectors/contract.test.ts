@@ -24,6 +24,7 @@ const KNOWN = new Set([
   "pullBookings",
   "pushBooking",
   "cancelBooking",
+  "pushAvailability",
   "webhooks",
   "changeFeed",
   "exportFeed",
@@ -151,4 +152,33 @@ describe.each(connectorFolders())("connector %s", (key) => {
       undo?.();
     }
   });
+
+  it.runIf(connector?.manifest.capabilities.includes("pushAvailability"))(
+    "pushes the facility's availability",
+    async () => {
+      const f = await load();
+      const undo = f.mockHttp?.();
+      try {
+        const pushed = await connector?.pushAvailability?.(context(f), {
+          revision: 1,
+          generatedAt: NOW.toISOString(),
+          days: [
+            {
+              serviceType: "stay",
+              date: "2026-12-10",
+              timeBlock: "",
+              capacity: 3,
+              booked: 3,
+              external: 0,
+              free: 0,
+              closed: false,
+            },
+          ],
+        });
+        expect(pushed, JSON.stringify(pushed)).toEqual({ ok: true, value: {} });
+      } finally {
+        undo?.();
+      }
+    },
+  );
 });

@@ -19,6 +19,8 @@ export type Capability =
   | "pushBooking"
   /** Our cancellations are sent to the facility's system. */
   | "cancelBooking"
+  /** The facility's availability as the hub has it (free places, closures, capacity) is sent to its system. */
+  | "pushAvailability"
   /** The facility's system posts its changes to us (inbound webhooks). */
   | "webhooks"
   /** The facility's system reads our changes from a cursor-based feed and acknowledges them. */
@@ -59,7 +61,11 @@ export type ExternalBooking = {
   hubBookingId?: string;
 };
 
-/** Capacity of one day (or time block) as the facility's system reports it. */
+/**
+ * Capacity of one day (or time block) as the facility's system reports it. Updates of the same day and time block
+ * are ordered by `revision`, else by `occurredAt` (hub/connections/merge.ts availabilityStep): one older than the
+ * update already applied there is ignored (skipped as "stale"); without either, the last one received wins.
+ */
 export type ExternalAvailability = {
   kind: "availability";
   serviceType: ServiceType;
@@ -69,6 +75,10 @@ export type ExternalAvailability = {
   capacity?: number;
   /** Places taken by bookings the facility's system does not report one by one. */
   taken?: number;
+  /** Grows with every change of this day's availability in the facility's system. */
+  revision?: number;
+  /** When the facility's system made the change (ISO 8601 with an offset). */
+  occurredAt?: string;
 };
 
 export type ExternalChange = ExternalBooking | ExternalAvailability;
@@ -202,6 +212,35 @@ export type PushBooking = {
   externalId?: string;
 };
 
+/** One day (and time block) of a facility's availability as the hub has it now. */
+export type AvailabilityDay = {
+  serviceType: ServiceType;
+  date: string;
+  /** The time block code; "" for the whole day. */
+  timeBlock: string;
+  /** Places offered. */
+  capacity: number;
+  /** Places taken by bookings the hub has (the hub's own and those from the facility's system). */
+  booked: number;
+  /** Places the facility's system reported taken without listing the bookings. */
+  external: number;
+  /** Places still free: 0 when closed, else capacity − booked − external (never below 0). */
+  free: number;
+  closed: boolean;
+};
+
+/**
+ * The facility's availability sent to its system after hub-side changes (hub/connections/availability-push.ts):
+ * the current state of the days that changed since the last message, several changes coalesced into one.
+ */
+export type PushAvailability = {
+  /** Grows by one with every message to this connection: a receiver ignores one not newer than what it has. */
+  revision: number;
+  /** When the hub read the state sent (ISO 8601, UTC). */
+  generatedAt: string;
+  days: AvailabilityDay[];
+};
+
 /** An inbound HTTP request, as received (the raw body, for signatures). */
 export type InboundRequest = { headers: Record<string, string | undefined>; body: string };
 
@@ -237,6 +276,11 @@ export type Connector<Config = Record<string, unknown>> = {
    * facility's IT vendor sees that its endpoint answers and verifies the signature. Needs what push needs.
    */
   ping?(ctx: ConnectorContext<Config>): Promise<Result<{ status: number }>>;
+  /** Sends the facility's availability as the hub has it (capability pushAvailability). */
+  pushAvailability?(
+    ctx: ConnectorContext<Config>,
+    message: PushAvailability,
+  ): Promise<Result<Record<string, never>>>;
   /**
    * Verifies and reads an inbound webhook (capability webhooks): the id it is deduplicated by and the changes.
    * A bad signature, a stale timestamp or a malformed body is an error value, never a throw.

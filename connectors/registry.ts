@@ -92,6 +92,7 @@ function checkMethods(key: string, c: Connector) {
   const needs: [boolean, keyof Connector, string][] = [
     [caps.has("pullBookings"), "pull", "pullBookings"],
     [caps.has("pushBooking") || caps.has("cancelBooking"), "push", "pushBooking/cancelBooking"],
+    [caps.has("pushAvailability"), "pushAvailability", "pushAvailability"],
     [caps.has("webhooks"), "parseWebhook", "webhooks"],
     [caps.has("webhooks"), "readWebhook", "webhooks"],
     [caps.has("fileUpload"), "parseFile", "fileUpload"],

@@ -186,6 +186,19 @@ describe("capacity files", () => {
     expect(r.report.changes).toHaveLength(2);
   });
 
+  it("reads an optional 改訂 that orders a day's capacity updates", () => {
+    const r = read(
+      utf8("種類,日付,受入枠,改訂\n宿泊,2026/12/10,3,17\n宿泊,2026/12/11,2,\n宿泊,2026/12/12,2,x\n"),
+    );
+    expect(r.report.changes.slice(0, 2)).toEqual([
+      { kind: "availability", serviceType: "stay", date: "2026-12-10", capacity: 3, revision: 17 },
+      { kind: "availability", serviceType: "stay", date: "2026-12-11", capacity: 2 },
+    ]);
+    expect(r.report.errors).toEqual([
+      { line: 4, field: "改訂", message: expect.stringContaining('or blank (got "x")') },
+    ]);
+  });
+
   it("reports bad numbers, duplicates and rows with neither count", () => {
     const r = read(
       utf8(

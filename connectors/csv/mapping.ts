@@ -396,6 +396,11 @@ function capacityRow({
   const capacity = count("capacity");
   const taken = count("taken");
   if (ok && capacity === undefined && taken === undefined) no("capacity", "give 受入枠, 使用中 or both");
+  // 改訂 (optional): orders the updates of one day and block; a lower one than applied last is left out (stale).
+  const revisionText = cell("revision").replace(/,/g, "");
+  if (revisionText !== "" && (!/^\d+$/.test(revisionText) || Number(revisionText) > MAX_REVISION)) {
+    no("revision", `must be a whole number from 0 to ${MAX_REVISION}, or blank (got "${revisionText}")`);
+  }
   if (!ok || !serviceType || !date) return null;
   return {
     kind: "availability",
@@ -404,6 +409,7 @@ function capacityRow({
     ...(timeBlock ? { timeBlock } : {}),
     ...(capacity !== undefined ? { capacity } : {}),
     ...(taken !== undefined ? { taken } : {}),
+    ...(revisionText !== "" ? { revision: Number(revisionText) } : {}),
   };
 }
 

@@ -91,6 +91,17 @@ describe("webhook payload mapping", () => {
       timeBlock: "am",
       capacity: 4,
       taken: 1,
+      // The event's time orders the updates of one day and block (no revision given).
+      occurredAt: "2026-12-01T08:00:00+09:00",
+    });
+    const versioned = JSON.parse(sample("availability-updated.json"));
+    versioned.data.revision = 7;
+    const v = readPayload(JSON.stringify(versioned));
+    expect(v.ok && v.value.changes[0]).toMatchObject({ revision: 7 });
+    versioned.data.revision = -1;
+    expect(readPayload(JSON.stringify(versioned))).toMatchObject({
+      ok: false,
+      error: { code: "invalid_payload" },
     });
   });
 

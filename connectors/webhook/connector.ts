@@ -9,7 +9,8 @@
  *   are acknowledged without being applied twice). The body is documented in
  *   schemas/connectors/webhook-event.schema.json.
  * - Outbound: with `apiBaseUrl` configured, our bookings go to the facility's REST API (mapping.pushRequest),
- *   signed the same way with the same secret, so the facility verifies them with any Standard Webhooks library
+ *   and so does the facility's availability after hub-side changes (POST {apiBaseUrl}/availability,
+ *   mapping.availabilityRequest), signed the same way with the same secret, so the facility verifies them with any Standard Webhooks library
  *   and needs no other credential for us. The facility's API can also be read as a change feed (`pullChanges`).
  *
  * HTTP failures are values: 401/403 auth_expired, 429 rate_limited, other 4xx upstream_4xx (not retried), 5xx
@@ -23,6 +24,8 @@ import { fail, ok } from "../contract.js";
 import { transportFailure } from "../http-failures.js";
 import manifest from "./manifest.json" with { type: "json" };
 import {
+  availabilityMessageId,
+  availabilityRequest,
   createdReservationId,
   pingRequest,
   pushMessageId,
@@ -234,6 +237,23 @@ export const connector: Connector<WebhookConfig> = {
       return ok(externalId ? { externalId, status: res.status } : { status: res.status });
     } catch (err) {
       return httpError(err, what);
+    }
+  },
+
+  async pushAvailability(ctx, message) {
+    const base = ctx.config.apiBaseUrl;
+    if (!base)
+      return fail("unsupported", "no apiBaseUrl configured: this connection only receives", {
+        retryable: false,
+      });
+    if (!ctx.secret) return noSecret();
+    const req = availabilityRequest(base, message);
+    try {
+      const res = await call(ctx, req.method, req.url, req.body, availabilityMessageId(message));
+      const checked = statusResult(res, "POST availability");
+      return checked.ok ? ok({}) : checked;
+    } catch (err) {
+      return httpError(err, "POST availability");
     }
   },
 

@@ -3,7 +3,8 @@
  *
  * Inbound (what the facility's system posts, and what its change feed answers): the events documented in
  * schemas/connectors/webhook-event.schema.json — `booking.upserted` / `booking.cancelled` with the reservation's
- * whole current state and a growing `version`, `availability.updated` with a day's absolute numbers — one at a
+ * whole current state and a growing `version`, `availability.updated` with a day's absolute numbers
+ * (ordered per day and time block by `data.revision`, else the event's `occurredAt`) — one at a
  * time or as a `batch`. They become ExternalChange values.
  *
  * Outbound (our bookings sent to the facility's REST API): `booking.created` / `booking.changed` /
@@ -13,9 +14,11 @@ import { Ajv, type ErrorObject } from "ajv";
 import ajvFormats from "ajv-formats";
 import eventSchema from "../../schemas/connectors/webhook-event.schema.json" with { type: "json" };
 import type {
+  AvailabilityDay,
   ExternalAvailability,
   ExternalBooking,
   ExternalChange,
+  PushAvailability,
   PushBooking,
   Result,
   ServiceType,
@@ -47,6 +50,8 @@ export type VendorAvailability = {
   slot?: string;
   capacity?: number;
   occupied?: number;
+  /** Grows with every change of this day's availability in the facility's system (orders updates). */
+  revision?: number;
 };
 
 export type VendorEvent =
@@ -163,6 +168,9 @@ export function toChange(event: VendorEvent): ExternalChange {
     if (a.slot) change.timeBlock = a.slot;
     if (a.capacity !== undefined) change.capacity = a.capacity;
     if (a.occupied !== undefined) change.taken = a.occupied;
+    // The order of updates of one day and block: the revision, else when it happened (apply.ts).
+    if (a.revision !== undefined) change.revision = a.revision;
+    if (event.occurredAt) change.occurredAt = event.occurredAt;
     return change;
   }
   const r = event.data;
@@ -231,6 +239,55 @@ export function createdReservationId(json: unknown): string | undefined {
   if (!json || typeof json !== "object" || !validateCreated(json)) return undefined;
   return (json as { reservationId?: string }).reservationId;
 }
+
+/** The body we send with the facility's availability (POST {apiBaseUrl}/availability, signed like a booking). */
+export type VendorAvailabilityPush = {
+  type: "availability.changed";
+  data: {
+    revision: number;
+    generatedAt: string;
+    days: {
+      service: ServiceType;
+      date: string;
+      slot: string;
+      capacity: number;
+      booked: number;
+      occupied: number;
+      free: number;
+      closed: boolean;
+    }[];
+  };
+};
+
+const vendorDay = (d: AvailabilityDay): VendorAvailabilityPush["data"]["days"][number] => ({
+  service: d.serviceType,
+  date: d.date,
+  slot: d.timeBlock,
+  capacity: d.capacity,
+  booked: d.booked,
+  occupied: d.external,
+  free: d.free,
+  closed: d.closed,
+});
+
+/** The facility's availability as its API receives it: POST {base}/availability. */
+export function availabilityRequest(
+  apiBaseUrl: string,
+  message: PushAvailability,
+): { method: "POST"; url: string; body: string } {
+  const body: VendorAvailabilityPush = {
+    type: "availability.changed",
+    data: { revision: message.revision, generatedAt: message.generatedAt, days: message.days.map(vendorDay) },
+  };
+  return {
+    method: "POST",
+    url: `${apiBaseUrl.replace(/\/+$/, "")}/availability`,
+    body: JSON.stringify(body),
+  };
+}
+
+/** Standard Webhooks message id of an availability message: one per revision (a retry keeps it). */
+export const availabilityMessageId = (m: PushAvailability) => `msg_availability_${m.revision}`;
 
 /** Standard Webhooks message id of a push: the same for every retry of one booking revision. */
 export const pushMessageId = (b: PushBooking) => `msg_${b.bookingId}_${b.revision}`;

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from "../db/client.js";
+import { PLAN_CACHED, type Prisma, type PrismaClient } from "../db/client.js";
 import { type Actor, tenantOf } from "../identity/actor.js";
 
 export type AuditEntry = {
@@ -21,7 +21,7 @@ export async function audit(
   now = new Date(),
 ): Promise<void> {
   const tenant = actor && "sessionId" in actor ? tenantOf(actor) : "";
-  await prisma.$executeRaw`
+  await prisma.$executeRaw`${PLAN_CACHED}
     INSERT INTO audit_log (at, actor_id, actor_role, tenant, ip, action, resource_type, resource_id, outcome, detail)
     VALUES (${now}::timestamp, ${actor?.userId ?? null}::uuid, ${actor?.role ?? null}::text, ${tenant}, ${ip},
       ${entry.action}, ${entry.resourceType ?? ""}, ${entry.resourceId ?? ""}, ${entry.outcome ?? "ok"},

@@ -17,7 +17,7 @@
  * policy's rule and the facility's closures read in step 1.
  */
 import { randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
+import { PLAN_CACHED, Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
@@ -192,7 +192,7 @@ export async function readHoldContext(
       earlier_booking_id: string | null;
       closed_days: string[] | null;
     }[]
-  >`
+  >`${PLAN_CACHED}
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
       fs.time_blocks, fs.hold_minutes,
       r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
@@ -565,7 +565,7 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
   const { booking: b, reservation: r, days, event } = draft;
   const rows = await db.$queryRaw<
     { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
-  >`
+  >`${PLAN_CACHED}
     WITH voucher_locked AS (
       SELECT status = 'active' AND uses_count = ${r.usesSoFar} AS ok
       FROM voucher WHERE id = ${r.voucherId}::uuid
@@ -592,7 +592,7 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
       UPDATE slot s SET booked = s.booked + 1, updated_at = ${b.updatedAt}::timestamp
       FROM wanted w
       WHERE s.id = w.id AND (SELECT ok FROM go)
-      RETURNING s.id
+      RETURNING s.id, s.date
     ), counted AS (
       UPDATE voucher SET uses_count = uses_count + 1
       WHERE id = ${r.voucherId}::uuid AND (SELECT ok FROM go)
@@ -631,6 +631,13 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
       SELECT ${OUTBOX_TOPIC_PUSH}, jsonb_build_object('connectionId', c.id::text), ${b.createdAt}::timestamp
       FROM new_booking CROSS JOIN connection c
       WHERE c.facility_id = ${b.facilityId}::uuid AND c.enabled AND ${b.source} <> 'connector'
+    ), new_availability AS (
+      -- …and of the places left on those days (hub/connections/availability-changes.ts; the same job sends it).
+      INSERT INTO connector_availability_change (connection_id, service_type, date, created_at)
+      SELECT c.id, ${b.serviceType}::"ServiceType", t.date, ${b.createdAt}::timestamp
+      FROM taken t CROSS JOIN connection c
+      WHERE c.facility_id = ${b.facilityId}::uuid AND c.enabled AND coalesce(c.config->>'apiBaseUrl', '') <> ''
+        AND ${b.source} <> 'connector'
     )
     SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held,
       (SELECT ok FROM voucher_ok) AS voucher_ok

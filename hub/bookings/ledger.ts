@@ -7,6 +7,8 @@
  * The voucher follows the booking in the same transaction: units reserved by a hold are given back when the
  * booking no longer holds its places (rejected, expired, cancelled), and become used when it is redeemed.
  */
+
+import { noteBookingAvailability } from "../connections/availability-changes.js";
 import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
 import { problems } from "../http/problem.js";
 import { enqueueMessage, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
@@ -100,6 +102,8 @@ export async function applyTransition(
     },
   });
   await pushToFacilitySystem(tx, booking.id, meta.source, now);
+  // The places it gives back change the facility's availability: its system hears of that too (same job).
+  if (releases) await noteBookingAvailability(tx, booking.id, meta.source, now);
   if (releases) await releaseSlots(tx, booking.id, now);
   if (releases) await noteFreedPlaces(tx, { bookingId: booking.id });
   if (voucher && releases) await releaseUnits(tx, voucher, booking.serviceType, booking.units);

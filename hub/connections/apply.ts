@@ -10,7 +10,9 @@
  * - Its places count in `slot.booked` like the hub's own bookings. A booking on places the hub has already filled
  *   is still recorded (the facility really has it) and goes to the review queue (SyncConflict `oversold`): never
  *   dropped, never cancelled by the hub.
- * - Availability sets a day's capacity (and places taken by bookings the system does not list one by one).
+ * - Availability sets a day's capacity (and places taken by bookings the system does not list one by one). Updates
+ *   of one day and time block are ordered by their `revision`, else their `occurredAt` (merge.ts availabilityStep):
+ *   one older than the update already applied to the slot changes nothing and is reported as skipped (`stale`).
  * - Places freed by a cancellation, a move or more capacity go to the waitlist (noteFreedPlaces).
  * - After a complete pull (a calendar feed), a booking from this connection that is missing from the feed goes
  *   to review (`missing_in_feed`) instead of being deleted.
@@ -38,7 +40,7 @@ import { formatDate, parseDate } from "../inventory/dates.js";
 import { ensureSlots, TX_OPTIONS } from "../inventory/inventory.js";
 import type { TimeBlock } from "../inventory/slots.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
-import { type Known, type Places, placesOf, stepFor } from "./merge.js";
+import { availabilityStep, type Known, type Places, placesOf, stepFor } from "./merge.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -50,6 +52,22 @@ export type ApplyResult = {
   ignored: number;
   /** Conflicts opened for review by this batch. */
   conflicts: number;
+  /**
+   * Availability updates older than the one already applied to their day and time block, left out (present only
+   * when there are some): shown with the connection's skipped items under the reason `stale`.
+   */
+  stale?: StaleItem[];
+};
+
+/**
+ * An availability update left out because a newer one was applied already (a SkippedReport item): its day, its
+ * service type (and time block: "day/am") as `property`, and what made it older.
+ */
+export type StaleItem = {
+  reason: "stale";
+  date: string;
+  property: string;
+  problem: "older_revision" | "older_time";
 };
 
 export type ApplyOptions = {
@@ -74,7 +92,16 @@ export type ConflictKind = "oversold" | "missing_in_feed" | "capacity_below_book
 
 const slotKey = (serviceType: string, date: string, block: string) => `${serviceType}|${date}|${block}`;
 
-type SlotRow = { id: string; capacity: number; booked: number; external: number; closed: boolean };
+type SlotRow = {
+  id: string;
+  capacity: number;
+  booked: number;
+  external: number;
+  closed: boolean;
+  /** The order key of the last availability update applied (merge.ts availabilityStep). */
+  externalRevision: number | null;
+  externalAt: Date | null;
+};
 
 /** Applies one batch of changes, all or nothing. Retried on a deadlock (which then rolled everything back). */
 export async function applyChanges(
@@ -294,8 +321,17 @@ async function lockSlots(
     if (from && to) await ensureSlots(tx, facilityId, serviceType, from, to, [...r.blocks], now);
   }
   const keys = new Set(wanted.flatMap((p) => p.dates.map((d) => slotKey(p.serviceType, d, p.timeBlock))));
-  const rows = await tx.$queryRaw<(SlotRow & { service_type: string; date: Date; time_block: string })[]>`
-    SELECT id::text, service_type::text AS service_type, date, time_block, capacity, booked, external, closed
+  const rows = await tx.$queryRaw<
+    (Omit<SlotRow, "externalRevision" | "externalAt"> & {
+      service_type: string;
+      date: Date;
+      time_block: string;
+      external_revision: number | null;
+      external_at: Date | null;
+    })[]
+  >`
+    SELECT id::text, service_type::text AS service_type, date, time_block, capacity, booked, external, closed,
+      external_revision, external_at
     FROM slot
     WHERE facility_id = ${facilityId}::uuid
       AND (service_type::text || '|' || to_char(date, 'YYYY-MM-DD') || '|' || time_block) = ANY(${[...keys]}::text[])
@@ -309,6 +345,8 @@ async function lockSlots(
       booked: r.booked,
       external: r.external,
       closed: r.closed,
+      externalRevision: r.external_revision,
+      externalAt: r.external_at,
     });
   }
   return map;
@@ -473,17 +511,44 @@ async function applyAvailability(ctx: Ctx, change: ExternalAvailability): Promis
     });
     return;
   }
+  const order = {
+    revision: change.revision ?? null,
+    occurredAt: change.occurredAt ? new Date(change.occurredAt) : null,
+  };
+  if (order.occurredAt && Number.isNaN(order.occurredAt.getTime())) order.occurredAt = null;
+  if (availabilityStep({ revision: slot.externalRevision, occurredAt: slot.externalAt }, order) === "stale") {
+    ctx.result.stale = [
+      ...(ctx.result.stale ?? []),
+      {
+        reason: "stale",
+        date: change.date,
+        property: block ? `${change.serviceType}/${block}` : change.serviceType,
+        problem: order.revision !== null && slot.externalRevision !== null ? "older_revision" : "older_time",
+      },
+    ];
+    return;
+  }
   const before = slot.capacity - slot.booked - slot.external;
   const capacity = change.capacity ?? slot.capacity;
   const external = change.taken ?? slot.external;
+  // The order key is kept even when the numbers stay: a later, older update is still told apart.
+  const sameOrder =
+    slot.externalRevision === order.revision && slot.externalAt?.getTime() === order.occurredAt?.getTime();
+  slot.externalRevision = order.revision;
+  slot.externalAt = order.occurredAt;
   if (capacity === slot.capacity && external === slot.external) {
+    if (!sameOrder)
+      await ctx.tx.$executeRaw`
+      UPDATE slot SET external_revision = ${order.revision}, external_at = ${order.occurredAt}::timestamp
+      WHERE id = ${slot.id}::uuid`;
     ctx.result.ignored++;
     return;
   }
   slot.capacity = capacity;
   slot.external = external;
   await ctx.tx.$executeRaw`
-    UPDATE slot SET capacity = ${capacity}, external = ${external}, updated_at = ${ctx.now}::timestamp
+    UPDATE slot SET capacity = ${capacity}, external = ${external}, updated_at = ${ctx.now}::timestamp,
+      external_revision = ${order.revision}, external_at = ${order.occurredAt}::timestamp
     WHERE id = ${slot.id}::uuid`;
   if (slot.booked + external > capacity) {
     await openConflict(ctx, "capacity_below_bookings", null, null, {

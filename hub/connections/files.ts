@@ -33,7 +33,7 @@ import { TX_OPTIONS } from "../inventory/inventory.js";
 import { freePlaces, slotBlocks, type TimeBlock } from "../inventory/slots.js";
 import { applyInTx } from "./apply.js";
 import { writeLog } from "./log.js";
-import { type Known, placesOf, stepFor } from "./merge.js";
+import { availabilityStep, type Known, placesOf, stepFor } from "./merge.js";
 import { recordSuccess } from "./store.js";
 import { LOGGED_IDS, LOGGED_SKIPPED } from "./sync.js";
 
@@ -234,7 +234,15 @@ async function classify(
   const dates = [...new Set(rows.map((r) => r.change.date))].map((d) => parseDate(d) as Date);
   const slots = await prisma.slot.findMany({
     where: { facilityId, date: { in: dates } },
-    select: { serviceType: true, date: true, timeBlock: true, capacity: true, external: true },
+    select: {
+      serviceType: true,
+      date: true,
+      timeBlock: true,
+      capacity: true,
+      external: true,
+      externalRevision: true,
+      externalAt: true,
+    },
   });
   const slotByKey = new Map(slots.map((s) => [`${s.serviceType}|${formatDate(s.date)}|${s.timeBlock}`, s]));
   for (const { line, change } of rows) {
@@ -265,7 +273,13 @@ async function classify(
     };
     const capacity = change.capacity ?? current.capacity;
     const taken = change.taken ?? current.external;
-    if (capacity === current.capacity && taken === current.external) {
+    const last = "externalRevision" in current ? current : { externalRevision: null, externalAt: null };
+    const stale =
+      availabilityStep(
+        { revision: last.externalRevision, occurredAt: last.externalAt },
+        { revision: change.revision ?? null },
+      ) === "stale";
+    if (stale || (capacity === current.capacity && taken === current.external)) {
       report.ignored++;
       continue;
     }

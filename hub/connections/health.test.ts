@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { healthState, STALE_AFTER_MIN_MINUTES, staleAfterMs } from "./health.js";
+import { healthState, STALE_AFTER_MIN_MINUTES, staleAfterMs, withStale } from "./health.js";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
@@ -66,5 +66,28 @@ describe("healthState", () => {
     expect(
       healthState(conn({ ...report(0, { bad_event: 5 }), consecutiveFailures: 1 }), true, now).state,
     ).toBe("warning");
+    // Stale availability updates (late deliveries) are the ordering at work: not skipping.
+    expect(healthState(conn(report(0, { stale: 2 })), false, now).state).toBe("ok");
+  });
+});
+
+describe("withStale", () => {
+  const item = { reason: "stale", date: "2026-12-10", property: "stay", problem: "older_revision" };
+  it("adds stale updates to a pull's report, or makes the report of a delivery that had none", () => {
+    const pulled = { read: 5, imported: 4, counts: { no_service_type: 1 }, items: [] };
+    expect(withStale(pulled, [item], 4)).toEqual({
+      read: 5,
+      imported: 3,
+      counts: { no_service_type: 1, stale: 1 },
+      items: [item],
+    });
+    expect(withStale(null, [item, item], 3)).toEqual({
+      read: 3,
+      imported: 1,
+      counts: { stale: 2 },
+      items: [item, item],
+    });
+    expect(withStale(pulled, [], 4)).toBe(pulled);
+    expect(withStale(null, [], 4)).toBeNull();
   });
 });

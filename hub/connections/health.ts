@@ -36,6 +36,28 @@ export function skippedReport(value: unknown): SkippedReport | null {
 export const skippedTotal = (r: SkippedReport | null) =>
   r ? Object.values(r.counts).reduce((a, n) => a + (Number(n) || 0), 0) : 0;
 
+/** The most skipped items a report lists (the counts cover them all). */
+export const MAX_SKIPPED_ITEMS = 200;
+
+/**
+ * A report with the availability updates a batch left out as older than what was applied (reason `stale`) added:
+ * to the pull's own report, or as the report of a delivery that had none (`read` changes, `imported` not stale).
+ */
+export function withStale(
+  report: SkippedReport | null,
+  stale: readonly SkippedReport["items"][number][],
+  read: number,
+): SkippedReport | null {
+  if (!stale.length) return report;
+  const base = report ?? { read, imported: read, counts: {}, items: [] };
+  return {
+    ...base,
+    imported: Math.max(0, base.imported - stale.length),
+    counts: { ...base.counts, stale: (Number(base.counts.stale) || 0) + stale.length },
+    items: [...base.items, ...stale].slice(0, MAX_SKIPPED_ITEMS),
+  };
+}
+
 /**
  * Whether a connection's data can be trusted as fresh, from its health alone (pure). A pull that read events and
  * left every one out (none imported, some skipped: no service type, an ignore keyword, unreadable) is `skipping`,
@@ -59,8 +81,9 @@ export function healthState(
   if (never) return { state: "never", requestOnly };
   if (stale) return { state: "stale", requestOnly };
   const skipped = skippedReport(c.lastSkipped);
-  if (skipped && skipped.imported === 0 && skippedTotal(skipped) > 0)
-    return { state: "skipping", requestOnly: false };
+  // Stale availability updates are the ordering working (late deliveries), not something to fix.
+  const leftOut = skippedTotal(skipped) - (Number(skipped?.counts.stale) || 0);
+  if (skipped && skipped.imported === 0 && leftOut > 0) return { state: "skipping", requestOnly: false };
   return { state: "ok", requestOnly: false };
 }
 

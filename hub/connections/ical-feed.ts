@@ -13,13 +13,19 @@
  * - Stays are all-day events over the days of the stay (1泊2日 covers two days; DTEND exclusive), which is how the
  *   ical connector reads stays by default. Day care and visits with a time block are timed (UTC, shown in the
  *   subscriber's time zone); without one, all-day.
+ * - The facility's availability, so its calendar shows when nothing can be booked: each closure as an all-day
+ *   event "休業" (UID closure-<closure id>, its reason in the description), and each day (or time block) from today
+ *   on whose places are all taken as "満床" for stays, "満員" for day care and visits (UID full-<service>-<date>-<block>,
+ *   the same while the day stays full; gone from the feed once a place is free again). Both are TRANSPARENT (they
+ *   do not make the facility's own calendar busy) and carry X-SANGO-KIND (closure, full) instead of a booking id.
  */
 import { createHash } from "node:crypto";
-import ical, { ICalCalendarMethod, ICalEventStatus } from "ical-generator";
+import ical, { ICalCalendarMethod, ICalEventStatus, ICalEventTransparency } from "ical-generator";
 import { HUB_UID_DOMAIN } from "../../connectors/ical/mapping.js";
 import type { BookingStatus, PrismaClient } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
+import { freePlaces } from "../inventory/slots.js";
 import { feedTokenHash } from "./store.js";
 
 /** Cancelled, rejected and expired bookings stay in the feed (as CANCELLED) this long after the change. */
@@ -28,6 +34,8 @@ export const CANCELLED_KEPT_DAYS = 30;
 export const PAST_DAYS = 31;
 /** The most events in one feed (the newest service dates are kept). */
 export const MAX_FEED_EVENTS = 5000;
+/** Closures and full days shown, each at most (the nearest first). */
+export const MAX_AVAILABILITY_EVENTS = 1000;
 
 /** UIDs are <booking id>@FEED_UID_DOMAIN; the ical connector skips such events when a feed echoes them. */
 export const FEED_UID_DOMAIN = HUB_UID_DOMAIN;
@@ -74,7 +82,7 @@ export async function icalFeed(
   now: Date,
 ): Promise<Omit<IcalFeed, "facilityName">> {
   const today = tokyoToday(now);
-  const [facility, services, bookings] = await Promise.all([
+  const [facility, services, bookings, closures, fullSlots] = await Promise.all([
     prisma.facility.findUniqueOrThrow({ where: { id: facilityId }, select: { name: true } }),
     prisma.facilityService.findMany({
       where: { facilityId },
@@ -107,6 +115,29 @@ export async function icalFeed(
       orderBy: [{ startDate: "desc" }, { id: "asc" }],
       take: MAX_FEED_EVENTS,
     }),
+    prisma.closure.findMany({
+      where: { facilityId, date: { gte: addDays(today, -PAST_DAYS) } },
+      orderBy: [{ date: "asc" }, { id: "asc" }],
+      take: MAX_AVAILABILITY_EVENTS,
+    }),
+    // Open slots with no place left (booked + external ≥ capacity); closed ones are the closures'.
+    prisma.$queryRaw<
+      {
+        service_type: "stay" | "day" | "visit";
+        date: Date;
+        time_block: string;
+        capacity: number;
+        booked: number;
+        external: number;
+        updated_at: Date;
+      }[]
+    >`
+      SELECT service_type::text AS service_type, date, time_block, capacity, booked, external, updated_at
+      FROM slot
+      WHERE facility_id = ${facilityId}::uuid AND date >= ${formatDate(today)}::date AND NOT closed
+        AND booked + external >= capacity
+      ORDER BY date, service_type, time_block
+      LIMIT ${MAX_AVAILABILITY_EVENTS}`,
   ]);
   const blocks = new Map(
     services.map((s) => [s.serviceType, new Map(parseTimeBlocks(s.timeBlocks).map((b) => [b.code, b]))]),
@@ -153,6 +184,45 @@ export async function icalFeed(
           : ICalEventStatus.CONFIRMED,
       categories: [{ name: TYPE_JA[b.serviceType] }],
       x: { "X-SANGO-BOOKING-ID": b.id, "X-SANGO-SERVICE-TYPE": b.serviceType },
+    });
+  }
+  for (const c of closures) {
+    const date = formatDate(c.date);
+    const which = c.serviceType ? `（${TYPE_JA[c.serviceType]}）` : "";
+    calendar.createEvent({
+      id: `closure-${c.id}@${FEED_UID_DOMAIN}`,
+      start: date,
+      end: formatDate(addDays(c.date, 1)),
+      allDay: true,
+      stamp: new Date(`${date}T00:00:00+09:00`),
+      summary: `休業${which}`,
+      description: [`休業日${which}`, c.reason ? `理由: ${c.reason}` : ""].filter(Boolean).join("\n"),
+      status: ICalEventStatus.CONFIRMED,
+      transparency: ICalEventTransparency.TRANSPARENT,
+      categories: [{ name: "休業" }],
+      x: { "X-SANGO-KIND": "closure", ...(c.serviceType ? { "X-SANGO-SERVICE-TYPE": c.serviceType } : {}) },
+    });
+  }
+  for (const s of fullSlots) {
+    // Guarded again in code: a slot with no capacity offered is not "full", it is not offered.
+    if (s.capacity <= 0 || freePlaces({ ...s, closed: false }) > 0) continue;
+    const date = formatDate(s.date);
+    const block = s.service_type === "stay" ? undefined : blocks.get(s.service_type)?.get(s.time_block);
+    const word = s.service_type === "stay" ? "満床" : "満員";
+    const timing = block
+      ? { start: tokyoInstant(date, block.start), end: tokyoInstant(date, block.end), allDay: false }
+      : { start: date, end: formatDate(addDays(s.date, 1)), allDay: true };
+    calendar.createEvent({
+      id: `full-${s.service_type}-${date}-${s.time_block || "day"}@${FEED_UID_DOMAIN}`,
+      ...timing,
+      stamp: s.updated_at,
+      lastModified: s.updated_at,
+      summary: `${word}（${TYPE_JA[s.service_type]}${s.time_block ? ` ${s.time_block}` : ""}）`,
+      description: `受入枠 ${s.capacity} ・ 予約 ${s.booked + s.external}（空きなし）`,
+      status: ICalEventStatus.CONFIRMED,
+      transparency: ICalEventTransparency.TRANSPARENT,
+      categories: [{ name: word }],
+      x: { "X-SANGO-KIND": "full", "X-SANGO-SERVICE-TYPE": s.service_type },
     });
   }
   const body = calendar.toString();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServiceType } from "../../connectors/contract.js";
 import type { TimeBlock } from "../inventory/slots.js";
-import { type Known, placesOf, stepFor } from "./merge.js";
+import { availabilityStep, type Known, placesOf, stepFor } from "./merge.js";
 
 const services = new Map<ServiceType, TimeBlock[]>([
   ["stay", []],
@@ -85,5 +85,38 @@ describe("stepFor", () => {
     expect(stepFor(known({ status: "used" }), { revision: 4, status: "cancelled" }, places)).toEqual({
       do: "note",
     });
+  });
+});
+
+describe("availabilityStep", () => {
+  const at = (iso: string) => new Date(iso);
+  it("orders by revision when both have one, whatever their times say", () => {
+    expect(availabilityStep({ revision: 5 }, { revision: 4 })).toBe("stale");
+    expect(availabilityStep({ revision: 5 }, { revision: 5 })).toBe("apply");
+    expect(
+      availabilityStep(
+        { revision: 5, occurredAt: at("2026-12-10T10:00:00Z") },
+        { revision: 6, occurredAt: at("2026-12-10T09:00:00Z") },
+      ),
+    ).toBe("apply");
+  });
+  it("orders by occurredAt when a revision is missing on either side", () => {
+    expect(
+      availabilityStep(
+        { revision: 5, occurredAt: at("2026-12-10T10:00:00Z") },
+        { occurredAt: at("2026-12-10T09:59:59Z") },
+      ),
+    ).toBe("stale");
+    expect(
+      availabilityStep(
+        { occurredAt: at("2026-12-10T10:00:00Z") },
+        { occurredAt: at("2026-12-10T10:00:00Z") },
+      ),
+    ).toBe("apply");
+  });
+  it("applies in the order received when there is nothing to compare", () => {
+    expect(availabilityStep({}, {})).toBe("apply");
+    expect(availabilityStep({ revision: 9 }, {})).toBe("apply");
+    expect(availabilityStep({}, { revision: 1, occurredAt: at("2020-01-01T00:00:00Z") })).toBe("apply");
   });
 });

@@ -80,3 +80,23 @@ export function stepFor(
   if (!wasActive) return { do: "reinstate" };
   return samePlaces(known.places, places) ? { do: "note" } : { do: "move" };
 }
+
+/** The order key of an availability update (or of the last one applied to a slot). */
+export type AvailabilityOrder = { revision?: number | null; occurredAt?: Date | null };
+
+/**
+ * Whether an availability update is applied to a slot, given the order key of the update applied there last:
+ * "stale" when it is older — a lower `revision` when both have one, else an earlier `occurredAt` when both have
+ * one — and "apply" otherwise (newer, equal, or nothing to compare: then the last one received wins, as for
+ * senders that give neither).
+ */
+export function availabilityStep(last: AvailabilityOrder, update: AvailabilityOrder): "apply" | "stale" {
+  if (isNum(last.revision) && isNum(update.revision))
+    return update.revision < last.revision ? "stale" : "apply";
+  if (last.occurredAt && update.occurredAt) {
+    return update.occurredAt.getTime() < last.occurredAt.getTime() ? "stale" : "apply";
+  }
+  return "apply";
+}
+
+const isNum = (n: number | null | undefined): n is number => typeof n === "number";

@@ -25,6 +25,9 @@
  *
  * Only the facility's decisions come back (confirm, cancel), as webhooks echoing `hubBookingId`
  * (apply.ts applyHubEcho).
+ *
+ * The same job then sends the facility's availability where hub-side changes moved it (connectors with
+ * `pushAvailability`; hub/connections/availability-push.ts), through the same retry policy and circuit breaker.
  */
 
 import {
@@ -52,6 +55,7 @@ import { formatDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
+import { sendAvailability } from "./availability-push.js";
 import { egressHttp } from "./egress.js";
 import { isGone, pauseGone, writeLog } from "./log.js";
 import { CONNECTOR_HTTP_TIMEOUT_MS, connectorContext, recordFailure, recordSuccess } from "./store.js";
@@ -93,13 +97,13 @@ export const DEFAULT_PUSH_POLICY: PushPolicyOptions = {
 };
 
 /** A failed call worth retrying, carried through cockatiel as an error. */
-class RetryableFailure extends Error {
+export class RetryableFailure extends Error {
   constructor(readonly error: ConnectorError) {
     super(`${error.code}: ${error.message}`);
   }
 }
 
-type Policies = { retry: RetryPolicy; breaker: CircuitBreakerPolicy; options: PushPolicyOptions };
+export type Policies = { retry: RetryPolicy; breaker: CircuitBreakerPolicy; options: PushPolicyOptions };
 /**
  * Per hub and connection, in this process's memory (a restart closes every circuit; other options start afresh).
  * Per hub rather than per process so that two hubs in one process (tests, whose databases are copies of one template
@@ -116,7 +120,8 @@ function policiesOf(hub: Pick<Hub, "prisma">): Map<string, Policies> {
   return policies;
 }
 
-function policiesFor(hub: Hub, connectionId: string, options: PushPolicyOptions): Policies {
+/** The retry policy and circuit breaker of a connection's pushes (bookings and availability share them). */
+export function policiesFor(hub: Hub, connectionId: string, options: PushPolicyOptions): Policies {
   const policies = policiesOf(hub);
   const have = policies.get(connectionId);
   if (have && (have.options === options || JSON.stringify(have.options) === JSON.stringify(options)))
@@ -536,7 +541,13 @@ export async function alertStalePushes(hub: Hub, connectionId: string): Promise<
   });
 }
 
-export type PushRun = { connections: number; collected: number; alerted: number } & SendResult;
+export type PushRun = {
+  connections: number;
+  collected: number;
+  alerted: number;
+  /** Availability messages sent (hub/connections/availability-push.ts). */
+  availability: number;
+} & SendResult;
 
 /** The job: for one connection or every connection that pushes, collect, send, alert. */
 export async function runPushJob(
@@ -558,6 +569,7 @@ export async function runPushJob(
     connections: 0,
     collected: 0,
     alerted: 0,
+    availability: 0,
     sent: 0,
     failed: 0,
     retrying: 0,
@@ -578,6 +590,12 @@ export async function runPushJob(
       run.circuitOpen ||= sent.circuitOpen;
       if (sent.paused) run.paused = true;
       run.alerted += await alertStalePushes(hub, conn.id);
+      if (connector.pushAvailability) {
+        // After the bookings: the places they take are then in the availability sent.
+        const a = await sendAvailability(hub, conn, connector, options);
+        run.availability += a.sent;
+        run.circuitOpen ||= a.circuitOpen;
+      }
     } catch (err) {
       // One connection's trouble never holds up the others; the next run tries again.
       log.error({ module: "connector", connectionId: conn.id, err }, "pushes failed");

@@ -18,7 +18,7 @@
  * 410 Gone pauses the connection.
  */
 import { createHash } from "node:crypto";
-import type { Connector, ExternalChange, PullResult } from "../../connectors/contract.js";
+import type { Connector, ExternalChange, PullResult, PullSkipped } from "../../connectors/contract.js";
 import { loadRegistry } from "../../connectors/registry.js";
 import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
@@ -27,7 +27,7 @@ import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { log } from "../log.js";
 import { type ApplyProgress, type ApplyResult, applyChanges } from "./apply.js";
-import { pulls } from "./health.js";
+import { pulls, withStale } from "./health.js";
 import { type LogEntryInput, pauseGone, writeLog } from "./log.js";
 import { connectorContext, recordFailure, recordSuccess } from "./store.js";
 
@@ -150,7 +150,7 @@ export async function syncConnection(
   if (!pulled.ok) return failed(pulled.error.code, pulled.error.message, pulled.error.status);
 
   const { value } = pulled;
-  let result = { applied: 0, ignored: 0, conflicts: 0 };
+  let result: ApplyResult = { applied: 0, ignored: 0, conflicts: 0 };
   let state = value.state;
   if (!value.notModified) {
     try {
@@ -166,6 +166,13 @@ export async function syncConnection(
     }
   }
   const now = hub.now();
+  const skippedReport = value.notModified
+    ? null
+    : withStale(
+        value.skipped ? { ...value.skipped, imported: value.changes.length } : null,
+        result.stale ?? [],
+        value.changes.length,
+      );
   await hub.prisma.$transaction(async (tx) => {
     await recordSuccess(tx, conn.id, now, state);
     await tx.connection.update({
@@ -175,16 +182,13 @@ export async function syncConnection(
         // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
         ...(value.notModified
           ? {}
-          : {
-              lastSkipped: value.skipped
-                ? ({ ...value.skipped, imported: value.changes.length } as Prisma.InputJsonValue)
-                : Prisma.DbNull,
-            }),
+          : { lastSkipped: (skippedReport as Prisma.InputJsonValue | null) ?? Prisma.DbNull }),
       },
     });
-    await writeLog(tx, syncLogEntry(conn, value, result, started, now));
+    await writeLog(tx, syncLogEntry(conn, value, result, started, now, skippedReport));
   }, TX_OPTIONS);
-  return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", ...result };
+  const { applied, ignored, conflicts } = result;
+  return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", applied, ignored, conflicts };
 }
 
 /** Booking ids listed in a sync's log entry (the counts cover the rest). */
@@ -199,9 +203,12 @@ export function syncLogEntry(
   result: ApplyResult,
   started: Date,
   now: Date,
+  /** What was left out, when more than the pull's own report (availability updates older than applied: stale). */
+  report: Pick<PullSkipped, "counts" | "items"> | null = value.skipped ?? null,
 ): LogEntryInput {
   const ids = value.changes.flatMap((c) => (c.kind === "booking" ? [c.externalId] : []));
-  const skippedTotal = Object.values(value.skipped?.counts ?? {}).reduce((a, n) => a + n, 0);
+  const skipped = report ?? value.skipped;
+  const skippedTotal = Object.values(skipped?.counts ?? {}).reduce((a, n) => a + (Number(n) || 0), 0);
   return {
     connectionId: conn.id,
     facilityId: conn.facilityId,
@@ -224,8 +231,8 @@ export function syncLogEntry(
           ...(ids.length > LOGGED_IDS ? { more: ids.length - LOGGED_IDS } : {}),
         }
       : {},
-    ...(value.skipped && skippedTotal
-      ? { skipped: { counts: value.skipped.counts, items: value.skipped.items.slice(0, LOGGED_SKIPPED) } }
+    ...(skipped && skippedTotal
+      ? { skipped: { counts: skipped.counts, items: skipped.items.slice(0, LOGGED_SKIPPED) } }
       : {}),
     durationMs: now.getTime() - started.getTime(),
   };
@@ -287,6 +294,7 @@ async function applyInSlices(
     result.applied += r.applied;
     result.ignored += r.ignored;
     result.conflicts += r.conflicts;
+    if (r.stale) result.stale = [...(result.stale ?? []), ...r.stale];
     await opts.onBatch?.(to, changes.length);
     if (last) break;
   }

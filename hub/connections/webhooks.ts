@@ -33,7 +33,7 @@ import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
 import { RefusedDestination } from "./egress.js";
-import { pulls } from "./health.js";
+import { pulls, withStale } from "./health.js";
 import { type LogEntryInput, writeLog } from "./log.js";
 import { connectionSecret, recordFailure, recordSuccess } from "./store.js";
 
@@ -437,6 +437,13 @@ async function processConnection(
         const result = changes.length
           ? await applyInTx(tx, { id: conn.id, facilityId: conn.facilityId }, changes, now)
           : { applied: 0, ignored: 0, conflicts: 0 };
+        if (result.stale?.length) {
+          // Availability updates older than what was applied: shown with the connection's skipped items.
+          await tx.connection.update({
+            where: { id: conn.id },
+            data: { lastSkipped: withStale(null, result.stale, changes.length) as Prisma.InputJsonValue },
+          });
+        }
         await opts.onBatch?.(claimed.map((r) => r.id));
         opts.signal?.throwIfAborted();
         if (good.length) {

@@ -1,4 +1,4 @@
-import { directoryVersion } from "../db/change-counters.js";
+import { directoryVersion, SharedVersionRead } from "../db/change-counters.js";
 import type { PrismaClient } from "../db/client.js";
 import { type FacilityDto, facilityInclude, toFacility } from "./mapper.js";
 import {
@@ -13,7 +13,8 @@ import {
  * The published facility directory, held in memory and searched there. Every read first asks the database for the
  * directory's version (hub/db/change-counters.ts: a counter bumped by triggers whenever facilities, their services,
  * municipality or association names change); when it moved, the snapshot is rebuilt. So an edit committed by any
- * process is seen by the next search everywhere, and an unchanged directory costs one primary-key read.
+ * process is seen by the next search everywhere, and an unchanged directory costs one primary-key read, shared by
+ * the requests arriving together (SharedVersionRead).
  */
 /** Different searches answered from one snapshot before the oldest answers are dropped. */
 const CACHED_ANSWERS = 64;
@@ -28,7 +29,11 @@ export class FacilityDirectory {
   };
   private loading?: Promise<NonNullable<FacilityDirectory["snapshot"]>>;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly versions: SharedVersionRead;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.versions = new SharedVersionRead(() => directoryVersion(prisma));
+  }
 
   async search(filters: FacilityFilters, page: { limit: number; offset: number }) {
     return searchIn((await this.current()).entries, filters, page);
@@ -81,7 +86,7 @@ export class FacilityDirectory {
   }
 
   private stamp(): Promise<string> {
-    return directoryVersion(this.prisma);
+    return this.versions.next();
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Prisma, PrismaClient, Role, User } from "../db/client.js";
+import { PLAN_CACHED, type Prisma, type PrismaClient, type Role, type User } from "../db/client.js";
 import type { Actor } from "./actor.js";
 
 export const SESSION_COOKIE = "sango_session";
@@ -48,7 +48,7 @@ export async function actorForToken(prisma: PrismaClient, token: string, now: Da
       association_id: string | null;
       resident_id: string | null;
     }[]
-  >`
+  >`${PLAN_CACHED}
     SELECT s.id AS session_id, s.verified, s.csrf_token,
       u.id AS user_id, u.role, u.display_name, u.municipality_code, u.facility_id, u.association_id, u.resident_id
     FROM session s JOIN app_user u ON u.id = s.user_id

@@ -3,6 +3,8 @@
  * the days it is closed (Closure). Slot rows are created lazily from the service's defaults, so a date
  * nobody has touched yet behaves exactly like one the seed created.
  */
+
+import { noteAvailability } from "../connections/availability-changes.js";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { parseTimeBlocks, toFacilityService } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
@@ -271,6 +273,15 @@ export async function setCapacity(
       UPDATE slot SET capacity = ${input.capacity}, updated_at = ${now}::timestamp
       WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`;
     await noteFreedPlaces(tx, { facilityId, serviceType: input.serviceType });
+    // The facility's own system hears of the new capacity (hub/connections/availability-push.ts).
+    const days = [...new Set(rows.map((r) => formatDate(r.date)))];
+    await noteAvailability(
+      tx,
+      facilityId,
+      days.map((date) => ({ serviceType: input.serviceType, date })),
+      now,
+      { job: true },
+    );
     return { updated };
   }, TX_OPTIONS);
 }
@@ -370,6 +381,14 @@ export async function addClosure(
       where: { facilityId, date, ...(input.serviceType ? { serviceType: input.serviceType } : {}) },
       data: { closed: true, updatedAt: now },
     });
+    const day = formatDate(date);
+    await noteAvailability(
+      tx,
+      facilityId,
+      affected.map((s) => ({ serviceType: s.serviceType, date: day })),
+      now,
+      { job: true },
+    );
     return toClosure(closure);
   }, TX_OPTIONS);
 }
@@ -395,6 +414,19 @@ export async function removeClosure(
         AND (${closure.serviceType}::"ServiceType" IS NULL OR s.service_type = ${closure.serviceType}::"ServiceType")
         AND NOT EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = s.facility_id AND c.date = s.date
                         AND (c.service_type IS NULL OR c.service_type = s.service_type))`;
+    const offered = await tx.facilityService.findMany({
+      where: { facilityId },
+      select: { serviceType: true },
+    });
+    await noteAvailability(
+      tx,
+      facilityId,
+      offered
+        .filter((s) => !closure.serviceType || s.serviceType === closure.serviceType)
+        .map((s) => ({ serviceType: s.serviceType, date })),
+      now,
+      { job: true },
+    );
   }, TX_OPTIONS);
 }
 

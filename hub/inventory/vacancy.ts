@@ -20,7 +20,7 @@
  */
 import { loadRegistry } from "../../connectors/registry.js";
 import { pulls, staleAfterMs } from "../connections/health.js";
-import { vacancyVersion } from "../db/change-counters.js";
+import { SharedVersionRead, vacancyVersion } from "../db/change-counters.js";
 import type { FacilityKind, Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import type { FacilityDirectory } from "../facilities/directory.js";
 import type { FacilityDto } from "../facilities/mapper.js";
@@ -133,10 +133,11 @@ class VacancyIndex {
   private source?: Source;
   private loading?: Promise<Source>;
   private readonly views = new Map<string, View>();
-  private running?: Promise<string>;
-  private queued?: Promise<string>;
+  private readonly versions: SharedVersionRead;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaClient) {
+    this.versions = new SharedVersionRead(() => vacancyVersion(prisma));
+  }
 
   /** The facilities' vacancy for a range, current as of a version read after this call began. */
   async view(
@@ -220,31 +221,9 @@ class VacancyIndex {
     return { version: aggregate.version, start, days, facilities: items, aggregate, requestOnlyFrom };
   }
 
-  /**
-   * The version of what the view shows. A request never shares a check that started before it arrived: it joins
-   * the next one, which starts once the running one is done and the requests read in the same turn of the event
-   * loop have joined it.
-   */
+  /** The version of what the view shows (a read shared by concurrent requests). */
   private version(): Promise<string> {
-    this.queued ??= (this.running ?? Promise.resolve(""))
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
-      .then(() => {
-        this.queued = undefined;
-        return this.startVersionCheck();
-      });
-    return this.queued;
-  }
-
-  private startVersionCheck(): Promise<string> {
-    const run = vacancyVersion(this.prisma).finally(() => {
-      if (this.running === run) this.running = undefined;
-    });
-    this.running = run;
-    return run;
+    return this.versions.next();
   }
 }
 

@@ -12,7 +12,7 @@ import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { Problem, problems } from "../http/problem.js";
 import { addDays, formatDate, parseDate } from "../inventory/dates.js";
-import { enqueueMessage } from "../notify/outbox.js";
+import { enqueueMessage, OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
 import type { Message } from "../notify/transport.js";
 import { type PolicyVersion, SERVICE_TYPES } from "../policies/policy.js";
 import { tokyoTodayText } from "../policies/store.js";
@@ -171,8 +171,6 @@ interface IssueOptions {
   /** used/reserved per service type carried over from a replaced voucher. */
   carry?: Map<ServiceType, { used: number; reserved: number }>;
   usesCount?: number;
-  /** The serial to use (a bulk issue allocates them in turn); default: the next free one. */
-  serial?: number;
 }
 
 /** Serialises voucher numbering and issuing within one municipality until the transaction ends. */
@@ -195,6 +193,81 @@ async function nextSerial(tx: Tx, municipalityCode: string): Promise<number> {
   return next;
 }
 
+/** What issuing reads about a resident: the children (youngest first) and the municipality's name for the notice. */
+const residentForIssue = {
+  children: { orderBy: { birthDate: "desc" } },
+  municipality: { select: { name: true } },
+} satisfies Prisma.ResidentInclude;
+type ResidentForIssue = Prisma.ResidentGetPayload<{ include: typeof residentForIssue }>;
+
+/** The policy version in force today (Asia/Tokyo) for the municipality's vouchers, if any. */
+interface IssueTerms {
+  today: string;
+  version: { id: string; policy: PolicyVersion } | null;
+}
+
+async function termsInForce(tx: Tx, municipalityCode: string, now: Date): Promise<IssueTerms> {
+  const today = tokyoTodayText(now);
+  const row = await tx.policyVersion.findFirst({
+    where: { municipalityCode, effectiveFrom: { lte: parseDate(today) as Date } },
+    orderBy: [{ effectiveFrom: "desc" }, { version: "desc" }],
+    select: { id: true, rules: true },
+  });
+  return { today, version: row ? { id: row.id, policy: row.rules as unknown as PolicyVersion } : null };
+}
+
+/** A voucher to be written: for whom, under which terms. */
+interface VoucherPlan {
+  child: ResidentForIssue["children"][number] | null;
+  validity: { validFrom: string; validUntil: string };
+  caps: { serviceType: ServiceType; cap: number }[];
+}
+
+/**
+ * What issuing a voucher to `resident` would create, or the problem why it cannot be issued (thrown). Without a
+ * `childId` the voucher is for the youngest child, if any; `null` issues one without a child (pregnancy).
+ * `active`: the resident's active vouchers (one per child at most).
+ */
+export function planVoucher(
+  resident: ResidentForIssue,
+  active: readonly { childId: string | null; number: string }[],
+  terms: IssueTerms,
+  childId?: string | null,
+): VoucherPlan {
+  let child: VoucherPlan["child"] = null;
+  if (childId) {
+    child = resident.children.find((c) => c.id === childId) ?? null;
+    if (!child) throw problems.notFound("child of this resident");
+  } else if (childId === undefined) {
+    child = resident.children[0] ?? null;
+  }
+  const existing = active.find((v) => v.childId === (child?.id ?? null));
+  if (existing) {
+    throw problems.conflict(
+      "active_voucher_exists",
+      `This resident already has an active voucher (${formatVoucherNumber(existing.number)}) for this child`,
+    );
+  }
+  if (!terms.version) {
+    throw problems.unprocessable(
+      "no_policy",
+      `No policy of ${resident.municipalityCode} is in force on ${terms.today}`,
+    );
+  }
+  const policy = terms.version.policy;
+  const validity = voucherValidity(policy, terms.today, child ? formatDate(child.birthDate) : null);
+  if (!validity) {
+    throw problems.unprocessable(
+      "child_not_eligible",
+      "The child is past the age this municipality's vouchers cover",
+      [{ path: "childId", message: "child too old for a voucher" }],
+    );
+  }
+  const caps = voucherCaps(policy, child?.multipleBirth ?? 1);
+  if (!caps.length) throw problems.unprocessable("no_services", "The policy in force offers no service");
+  return { child, validity, caps };
+}
+
 /** Issues one voucher inside the caller's transaction. Problems are thrown before anything is written. */
 async function issueInTx(
   tx: Tx,
@@ -206,54 +279,23 @@ async function issueInTx(
   await lockMunicipality(tx, municipalityCode);
   const resident = await tx.resident.findFirst({
     where: { id: residentId, municipalityCode },
-    include: { children: { orderBy: { birthDate: "desc" } }, municipality: { select: { name: true } } },
+    include: residentForIssue,
   });
   if (!resident) throw problems.notFound("resident");
-  let child: (typeof resident.children)[number] | null = null;
-  if (opts.childId) {
-    child = resident.children.find((c) => c.id === opts.childId) ?? null;
-    if (!child) throw problems.notFound("child of this resident");
-  } else if (opts.childId === undefined) {
-    // Without a childId: the resident's youngest child, if any.
-    child = resident.children[0] ?? null;
-  }
-  const active = await tx.voucher.findFirst({
-    where: { residentId, childId: child?.id ?? null, status: "active" },
-    select: { number: true },
+  const active = await tx.voucher.findMany({
+    where: { residentId, status: "active" },
+    select: { childId: true, number: true },
   });
-  if (active) {
-    throw problems.conflict(
-      "active_voucher_exists",
-      `This resident already has an active voucher (${formatVoucherNumber(active.number)}) for this child`,
-    );
-  }
-  const today = tokyoTodayText(ctx.now);
-  const versionRow = await tx.policyVersion.findFirst({
-    where: { municipalityCode, effectiveFrom: { lte: parseDate(today) as Date } },
-    orderBy: [{ effectiveFrom: "desc" }, { version: "desc" }],
-  });
-  if (!versionRow) {
-    throw problems.unprocessable("no_policy", `No policy of ${municipalityCode} is in force on ${today}`);
-  }
-  const policy = versionRow.rules as unknown as PolicyVersion;
-  const validity = voucherValidity(policy, today, child ? formatDate(child.birthDate) : null);
-  if (!validity) {
-    throw problems.unprocessable(
-      "child_not_eligible",
-      "The child is past the age this municipality's vouchers cover",
-      [{ path: "childId", message: "child too old for a voucher" }],
-    );
-  }
-  const caps = voucherCaps(policy, child?.multipleBirth ?? 1);
-  if (!caps.length) throw problems.unprocessable("no_services", "The policy in force offers no service");
-  const number = makeVoucherNumber(municipalityCode, opts.serial ?? (await nextSerial(tx, municipalityCode)));
+  const terms = await termsInForce(tx, municipalityCode, ctx.now);
+  const { child, validity, caps } = planVoucher(resident, active, terms, opts.childId);
+  const number = makeVoucherNumber(municipalityCode, await nextSerial(tx, municipalityCode));
   const row = await tx.voucher.create({
     data: {
       number,
       municipalityCode,
       residentId,
       childId: child?.id ?? null,
-      policyVersionId: versionRow.id,
+      policyVersionId: (terms.version as NonNullable<IssueTerms["version"]>).id,
       validFrom: parseDate(validity.validFrom) as Date,
       validUntil: parseDate(validity.validUntil) as Date,
       usesCount: opts.usesCount ?? 0,
@@ -332,9 +374,62 @@ export async function issueVoucher(
 }
 
 /**
+ * Writes planned vouchers (serials in turn from the next free one), their balances and, unless `ctx.notify` is
+ * false, the residents' notices, set-based: a few statements whatever the count. The caller holds the
+ * municipality's lock. Returns the new vouchers' ids in the order planned.
+ */
+async function writeVouchers(
+  tx: Tx,
+  municipalityCode: string,
+  terms: IssueTerms,
+  planned: readonly { resident: ResidentForIssue; plan: VoucherPlan }[],
+  ctx: IssueContext,
+): Promise<string[]> {
+  if (!planned.length || !terms.version) return [];
+  let serial = await nextSerial(tx, municipalityCode);
+  if (serial + planned.length - 1 > MAX_SERIAL) {
+    throw problems.conflict("serials_exhausted", "No voucher numbers are left");
+  }
+  const vouchers: Prisma.VoucherCreateManyInput[] = [];
+  const balances: Prisma.VoucherBalanceCreateManyInput[] = [];
+  const notices: { topic: string; payload: Message }[] = [];
+  for (const { resident, plan } of planned) {
+    const id = randomUUID();
+    const number = makeVoucherNumber(municipalityCode, serial++);
+    vouchers.push({
+      id,
+      number,
+      municipalityCode,
+      residentId: resident.id,
+      childId: plan.child?.id ?? null,
+      policyVersionId: terms.version.id,
+      validFrom: parseDate(plan.validity.validFrom) as Date,
+      validUntil: parseDate(plan.validity.validUntil) as Date,
+      issuedBy: ctx.issuedBy ?? null,
+      issuedAt: ctx.now,
+    });
+    for (const c of plan.caps) balances.push({ voucherId: id, ...c });
+    const message = issuedMessage(resident, resident.municipality.name, number, plan.validity, ctx.publicUrl);
+    if (message && ctx.notify !== false) {
+      notices.push({
+        topic: OUTBOX_TOPIC_MESSAGE,
+        payload: { ...message, about: { residentId: resident.id, municipalityCode } },
+      });
+    }
+  }
+  // bulkInsert skips a row that collides; here none may (the municipality is locked), so a skip is a bug.
+  if ((await bulkInsert(tx, "voucher", vouchers)) !== vouchers.length) {
+    throw new Error(`writeVouchers: a voucher number of ${municipalityCode} was already taken`);
+  }
+  await bulkInsert(tx, "voucher_balance", balances);
+  await bulkInsert(tx, "outbox", notices);
+  return vouchers.map((v) => v.id as string);
+}
+
+/**
  * Issues a voucher (for the youngest child) to every resident of the municipality who has a child and has never
- * had a voucher, set-based and without notifications: for seeding demo data, where thousands are issued at once.
- * Residents whose child is past the age the policy covers are skipped. Returns how many were issued.
+ * had a voucher, without notifications: for seeding demo data, where thousands are issued at once. Residents whose
+ * child is past the age the policy covers are skipped. Returns how many were issued.
  */
 export async function issueMissingVouchers(
   prisma: PrismaClient,
@@ -343,53 +438,30 @@ export async function issueMissingVouchers(
 ): Promise<number> {
   return prisma.$transaction(async (tx) => {
     await lockMunicipality(tx, municipalityCode);
-    const today = tokyoTodayText(now);
-    const versionRow = await tx.policyVersion.findFirst({
-      where: { municipalityCode, effectiveFrom: { lte: parseDate(today) as Date } },
-      orderBy: [{ effectiveFrom: "desc" }, { version: "desc" }],
-    });
-    if (!versionRow) return 0;
-    const policy = versionRow.rules as unknown as PolicyVersion;
+    const terms = await termsInForce(tx, municipalityCode, now);
+    if (!terms.version) return 0;
     const residents = await tx.resident.findMany({
       where: { municipalityCode, vouchers: { none: {} }, children: { some: {} } },
-      select: { id: true, children: { orderBy: { birthDate: "desc" }, take: 1 } },
+      include: residentForIssue,
       orderBy: { id: "asc" },
     });
-    let serial = await nextSerial(tx, municipalityCode);
-    const vouchers: Prisma.VoucherCreateManyInput[] = [];
-    const balances: Prisma.VoucherBalanceCreateManyInput[] = [];
-    for (const r of residents) {
-      const child = r.children[0];
-      if (!child) continue;
-      const validity = voucherValidity(policy, today, formatDate(child.birthDate));
-      if (!validity) continue;
-      const id = randomUUID();
-      vouchers.push({
-        id,
-        number: makeVoucherNumber(municipalityCode, serial++),
-        municipalityCode,
-        residentId: r.id,
-        childId: child.id,
-        policyVersionId: versionRow.id,
-        validFrom: parseDate(validity.validFrom) as Date,
-        validUntil: parseDate(validity.validUntil) as Date,
-        issuedAt: now,
-      });
-      for (const c of voucherCaps(policy, child.multipleBirth)) balances.push({ voucherId: id, ...c });
+    const planned: { resident: ResidentForIssue; plan: VoucherPlan }[] = [];
+    for (const resident of residents) {
+      try {
+        planned.push({ resident, plan: planVoucher(resident, [], terms) });
+      } catch (err) {
+        if (!(err instanceof Problem)) throw err;
+      }
     }
-    // bulkInsert: a municipality of the seed at national scale issues thousands here (createMany's per-row cost).
-    // bulkInsert skips a row that collides; here none may (the municipality is locked), so a skip is a bug.
-    if ((await bulkInsert(tx, "voucher", vouchers)) !== vouchers.length) {
-      throw new Error(`issueMissingVouchers: a voucher number of ${municipalityCode} was already taken`);
-    }
-    await bulkInsert(tx, "voucher_balance", balances);
-    return vouchers.length;
+    const ctx = { now, publicUrl: "", notify: false };
+    return (await writeVouchers(tx, municipalityCode, terms, planned, ctx)).length;
   }, BULK_TX_OPTIONS);
 }
 
 /**
  * Issues one voucher to each resident (their youngest child), all in ONE transaction: if any resident fails,
- * nothing is issued and 422 `bulk_issue_failed` lists every failure by position.
+ * nothing is issued and 422 `bulk_issue_failed` lists every failure by position. Checked and written set-based
+ * (the same checks as issuing one, from three reads), so a municipality's batch takes a few statements.
  */
 export async function issueVouchers(
   prisma: PrismaClient,
@@ -398,12 +470,27 @@ export async function issueVouchers(
   ctx: IssueContext,
 ): Promise<VoucherRow[]> {
   return prisma.$transaction(async (tx) => {
-    const out: VoucherRow[] = [];
+    await lockMunicipality(tx, municipalityCode);
+    const ids = [...new Set(residentIds)];
+    const residents = new Map(
+      (
+        await tx.resident.findMany({
+          where: { id: { in: ids }, municipalityCode },
+          include: residentForIssue,
+        })
+      ).map((r) => [r.id, r]),
+    );
+    const active = new Map<string, { childId: string | null; number: string }[]>();
+    for (const v of await tx.voucher.findMany({
+      where: { residentId: { in: ids }, status: "active" },
+      select: { residentId: true, childId: true, number: true },
+    })) {
+      active.set(v.residentId, [...(active.get(v.residentId) ?? []), v]);
+    }
+    const terms = await termsInForce(tx, municipalityCode, ctx.now);
+    const planned: { resident: ResidentForIssue; plan: VoucherPlan }[] = [];
     const errors: NonNullable<Problem["errors"]> = [];
     const seen = new Set<string>();
-    // Serials in turn: looking up the highest number once per voucher would read every earlier one each time.
-    await lockMunicipality(tx, municipalityCode);
-    let serial = await nextSerial(tx, municipalityCode);
     for (const [i, residentId] of residentIds.entries()) {
       if (seen.has(residentId)) {
         errors.push({
@@ -415,8 +502,9 @@ export async function issueVouchers(
       }
       seen.add(residentId);
       try {
-        out.push(await issueInTx(tx, municipalityCode, residentId, ctx, { serial }));
-        serial++;
+        const resident = residents.get(residentId);
+        if (!resident) throw problems.notFound("resident");
+        planned.push({ resident, plan: planVoucher(resident, active.get(residentId) ?? [], terms) });
       } catch (err) {
         if (!(err instanceof Problem)) throw err;
         errors.push({ path: `residentIds/${i}`, code: err.code, message: `${residentId}: ${err.detail}` });
@@ -429,7 +517,14 @@ export async function issueVouchers(
         errors,
       );
     }
-    return out;
+    const written = await writeVouchers(tx, municipalityCode, terms, planned, ctx);
+    const rows = new Map(
+      (await tx.voucher.findMany({ where: { id: { in: written } }, include: voucherInclude })).map((v) => [
+        v.id,
+        v,
+      ]),
+    );
+    return written.map((id) => rows.get(id) as VoucherRow);
   }, BULK_TX_OPTIONS);
 }
 

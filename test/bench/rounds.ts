@@ -13,6 +13,8 @@ export type Row = {
   p50: number;
   p95: number;
   p99: number;
+  /** Responses with a 2xx status. */
+  ok: number;
   non2xx: number;
   errors: number;
 };
@@ -71,6 +73,7 @@ export function drive(
         p50: at(50),
         p95: at(95),
         p99: at(99),
+        ok: r["2xx"],
         non2xx: r.non2xx,
         errors: r.errors + r.timeouts,
       });

@@ -11,6 +11,7 @@ import { tokyoDay } from "../support/dates.js";
 import { createScratchDatabase } from "../support/hub.js";
 import { billingBench } from "./billing.js";
 import { bootBench } from "./boot.js";
+import { cpuMeter } from "./cpu.js";
 import { icalBench } from "./ical.js";
 import { freePort, stop, waitReady } from "./processes.js";
 import {
@@ -34,6 +35,11 @@ import { webhookBench } from "./webhook.js";
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const RESULTS = new URL("./results.json", import.meta.url);
+/**
+ * The rounds on hubs of their own that follow the main hub's (webhook, ical, billing, boot, scale): all by default;
+ * `BENCH_ONLY=billing,scale` runs those after the main rounds, `BENCH_ONLY=none` only the main rounds.
+ */
+const wanted = (name: string) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name);
 
 /** At 50 connections, `BENCH_SECONDS` each. */
 const drive = (name: string, url: string, opts: Partial<autocannon.Options>) =>
@@ -49,7 +55,11 @@ async function main() {
   const processes: ChildProcess[] = [];
   try {
     const hubPort = await freePort();
-    const hub = spawnProcess(["hub/main.ts"], {
+    // BENCH_CPU_PROF=<dir>: the hub writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+    const profile = process.env.BENCH_CPU_PROF
+      ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [];
+    const hub = spawnProcess([...profile, "hub/main.ts"], {
       PORT: String(hubPort),
       HOST: "127.0.0.1",
       DATA_DIR: dataDir,
@@ -100,7 +110,7 @@ async function main() {
       "x-csrf-token": facility.csrfToken,
       "idempotency-key": randomUUID(),
     });
-    const hold = await drive("hold", hubUrl, {
+    const holds: Partial<autocannon.Options> = {
       requests: [
         {
           method: "POST",
@@ -121,32 +131,46 @@ async function main() {
           },
         },
       ],
-    });
+    };
+    // What a successful hold costs the hub and PostgreSQL together (test/bench/cpu.ts), measured over the round.
+    const meter = await cpuMeter(hub.pid as number, scratch?.url);
+    const hold = await drive("hold", hubUrl, holds);
+    const cpu = await meter.stop();
     rows.push(hold);
+    // At 8 connections: the latency of a hold when the hub is busy but not saturated.
+    rows.push(await driveWith("hold8", hubUrl, { ...holds, connections: 8, duration: DURATION_S }));
     rows.push(await drive("ceiling", `http://127.0.0.1:${ceilingPort}/`, {}));
 
+    const holdCpu = {
+      hub: round(cpu.hubMs / hold.ok, 3),
+      database: round(cpu.databaseMs / hold.ok, 3),
+      total: round((cpu.hubMs + cpu.databaseMs) / hold.ok, 3),
+    };
     const oversell = await oversellRound(facility, me.facilityId, residents, day(85));
     const waitlistSeconds = await waitlistRound(facility, sendai, me.facilityId, [day(86), day(87), day(88)]);
     const entitlementMs = entitlementRound();
     // The webhook connector, on a hub of its own (test/bench/webhook.ts; alone: npx tsx test/bench/webhook.ts).
     // This hub stops first: on the same Redis the two would share job queues and take each other's jobs.
     await Promise.all(processes.map(stop));
-    const webhookMetrics = await webhookBench();
+    const webhookMetrics = await (wanted("webhook") ? webhookBench() : []);
     // The iCal connector's first sync of a 10,000-event feed, on a hub of its own (test/bench/ical.ts; alone:
     // npx tsx test/bench/ical.ts).
-    const icalMetrics = await icalBench();
+    const icalMetrics = await (wanted("ical") ? icalBench() : []);
     // Billing runs over a year and all municipalities' invoices (test/bench/billing.ts; alone: npx tsx test/bench/billing.ts).
-    const billingMetrics = await billingBench();
+    const billingMetrics = await (wanted("billing") ? billingBench() : []);
     // The hub's own start, with nothing to migrate or seed (test/bench/boot.ts; alone: npx tsx test/bench/boot.ts).
-    const bootMetrics = await bootBench();
+    const bootMetrics = await (wanted("boot") ? bootBench() : []);
     // The same reads and bulk work at 1× and, with BENCH_SCALE, N× the prefecture (test/bench/scale.ts; alone:
     // npx tsx test/bench/scale.ts).
-    const scaleMetrics = await scaleBench(scales);
+    const scaleMetrics = await (wanted("scale") ? scaleBench(scales) : []);
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
     console.log(
       `entitlement check: ${entitlementMs} ms a call (pure function, 大崎市 example, 3-night stay)`,
+    );
+    console.log(
+      `hold CPU per successful hold: ${holdCpu.total} ms (hub ${holdCpu.hub} ms, PostgreSQL ${scratch ? `${holdCpu.database} ms` : "inside the hub (PGlite)"}; ${hold.ok} holds)`,
     );
     console.log(`import of 3,000 residents (dry run + apply, through the API): ${importSeconds} s`);
     const metrics: Metric[] = [];
@@ -164,6 +188,9 @@ async function main() {
       );
     }
     metrics.push(
+      { name: "hold.cpu_ms", value: holdCpu.total, unit: "ms" },
+      { name: "hold.cpu_ms.hub", value: holdCpu.hub, unit: "ms" },
+      { name: "hold.cpu_ms.database", value: holdCpu.database, unit: "ms" },
       { name: "entitlement.check.ms", value: entitlementMs, unit: "ms" },
       { name: "import.residents3000.s", value: importSeconds, unit: "s" },
       { name: "vouchers.bulk3000.s", value: voucherSeconds, unit: "s" },

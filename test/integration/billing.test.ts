@@ -9,6 +9,7 @@ import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
 import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
+import { billableBookings } from "../../hub/billing/runs.js";
 import { createSession } from "../../hub/identity/sessions.js";
 import { TestClient } from "../support/client.js";
 import { expectContract } from "../support/contract.js";
@@ -143,6 +144,15 @@ describe("billing runs, invoices and lists", () => {
     const bad = await medical.post("api/billing/runs", { month: "2025-13" });
     expect(bad.status).toBe(422);
     expect(bad.json.code).toBe("invalid_month");
+  });
+
+  it("reads a month's bookings page by page, each once (a national-scale month is read in pages)", async () => {
+    const where = { facility: { associationId: "medical" } };
+    const all = await t.hub.prisma.booking.findMany({ where, select: { id: true } });
+    expect(all.length).toBeGreaterThan(20);
+    // Three pages and a short one.
+    const paged = await billableBookings(t.hub.prisma, where, Math.ceil(all.length / 3.5));
+    expect(paged.map((b) => b.id).sort()).toEqual(all.map((b) => b.id).sort());
   });
 
   it("lists discrepancies on a draft, and recomputing keeps one run per municipality", async () => {

@@ -270,6 +270,49 @@ describe("the iCal connector against the ledger", () => {
       }
     });
 
+    it("shows closures (休業) and full days (満床) with stable UIDs, and drops a day once a place is free", async () => {
+      const staff = await clientFor(t, "facility@demo.example.jp");
+      const closed = await staff.post(`api/facilities/${facilityId}/closures`, {
+        date: day(27),
+        reason: "設備点検",
+      });
+      expect(closed.status, closed.text).toBe(201);
+      // Every place of day(20) taken: the hub's booking there and the facility's own fill it.
+      const full = { facilityId, serviceType: "stay" as const, date: parseDate(day(20)) as Date };
+      const [slot] = await prisma().slot.findMany({ where: full });
+      await prisma().slot.updateMany({
+        where: full,
+        data: { external: Math.max(0, (slot?.capacity ?? 1) - (slot?.booked ?? 0)) },
+      });
+      const read = async () => {
+        const res = await get(`api/connections/feeds/${feedToken}.ics`);
+        expect(res.status, res.text).toBe(200);
+        const cal = new ICAL.Component(ICAL.parse(res.text));
+        return new Map(
+          cal
+            .getAllSubcomponents("vevent")
+            .map((v) => new ICAL.Event(v))
+            .map((e) => [e.uid, e]),
+        );
+      };
+      const events = await read();
+      const closure = events.get(`closure-${closed.json.id}@${FEED_UID_DOMAIN}`);
+      expect(closure?.summary).toBe("休業");
+      expect(closure?.startDate.isDate).toBe(true);
+      expect(closure?.startDate.toString()).toBe(day(27));
+      expect(closure?.description).toContain("設備点検");
+      expect(closure?.component.getFirstPropertyValue("x-sango-kind")).toBe("closure");
+      const fullUid = `full-stay-${day(20)}-day@${FEED_UID_DOMAIN}`;
+      expect(events.get(fullUid)?.summary).toBe("満床（宿泊）");
+      expect(events.get(fullUid)?.startDate.toString()).toBe(day(20));
+      // The same UIDs on the next read; a place free again, and the day is no longer shown as full.
+      expect([...(await read()).keys()]).toEqual([...events.keys()]);
+      await prisma().slot.updateMany({ where: full, data: { external: 0 } });
+      const after = await read();
+      expect(after.has(fullUid)).toBe(false);
+      expect(after.has(`closure-${closed.json.id}@${FEED_UID_DOMAIN}`)).toBe(true);
+    });
+
     it("copied into the facility's calendar and pulled back, imports nothing (no echo loop)", async () => {
       const res = await get(`api/connections/feeds/${feedToken}.ics`);
       const exported = res.text.replace(/\r\nEND:VCALENDAR/, "");

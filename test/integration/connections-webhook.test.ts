@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_BASE_URL } from "../../connectors/webhook/__fixtures__/contract.js";
 import { type VendorApi, vendorApi } from "../../connectors/webhook/__fixtures__/vendor-api.js";
 import type { VendorEvent } from "../../connectors/webhook/mapping.js";
+import { AVAILABILITY_COALESCE_MS } from "../../hub/connections/availability-push.js";
 import {
   DEFAULT_PUSH_POLICY,
   type PushPolicyOptions,
@@ -366,6 +367,71 @@ describe("the webhook connector (two-way HTTP)", () => {
       expect(await freeStay(conn.facilityId, day(date))).toBe(0);
     });
 
+    it("orders availability updates of a day by revision, else occurredAt; a late older one is left out and listed", async () => {
+      const update = (date: string, occupied: number, order: { revision?: number; occurredAt?: string }) => ({
+        type: "availability.updated",
+        ...(order.occurredAt ? { occurredAt: order.occurredAt } : {}),
+        data: {
+          service: "stay",
+          date,
+          occupied,
+          ...(order.revision !== undefined ? { revision: order.revision } : {}),
+        },
+      });
+      const [byRevision, byTime, unordered] = [day(36), day(37), day(38)];
+      const at = (minute: number) => `2026-12-01T09:${String(minute).padStart(2, "0")}:00+09:00`;
+      // Six revisions of one day and five times of another, each its own delivery, shuffled; then two without
+      // either.
+      const shuffled = shuffle(
+        [
+          ...[1, 2, 3, 4, 5, 6].map((r) => update(byRevision, r, { revision: r })),
+          ...[1, 2, 3, 4, 5].map((m) => update(byTime, m, { occurredAt: at(m) })),
+        ],
+        prng(14),
+      );
+      // Arrival order does not matter for those (several at a time); it does for the two without.
+      await deliverAll(
+        conn,
+        shuffled.map((body) => ({ body })),
+        8,
+      );
+      for (const occupied of [2, 1]) await deliver(conn, update(unordered, occupied, {}));
+      await processWebhooks(t.hub, conn.id);
+      const external = async (date: string) =>
+        (
+          await prisma().slot.findFirstOrThrow({
+            where: { facilityId: conn.facilityId, serviceType: "stay", date: parseDate(date) as Date },
+          })
+        ).external;
+      expect(await external(byRevision)).toBe(6);
+      expect(await external(byTime)).toBe(5);
+      expect(await external(unordered)).toBe(1);
+
+      // An older one arriving late changes nothing, and the connection lists it with its skipped items.
+      await deliver(conn, {
+        type: "batch",
+        events: [update(byRevision, 2, { revision: 2 }), update(byTime, 1, { occurredAt: at(0) })],
+      });
+      expect(await processWebhooks(t.hub, conn.id)).toMatchObject({ webhooks: 1, applied: 0 });
+      expect(await external(byRevision)).toBe(6);
+      expect(await external(byTime)).toBe(5);
+      const operator = await clientFor(t, "operator@demo.example.jp");
+      const health = await operator.get(`api/facilities/${conn.facilityId}/connection`);
+      expect(health.status, health.text).toBe(200);
+      // Late deliveries are the ordering at work, not a connection that imports nothing.
+      expect(health.json.connection.state).not.toBe("skipping");
+      expect(health.json.connection.skipped).toMatchObject({
+        total: 2,
+        read: 2,
+        imported: 0,
+        counts: { stale: 2 },
+        items: [
+          { reason: "stale", date: byRevision, property: "stay", problem: "older_revision" },
+          { reason: "stale", date: byTime, property: "stay", problem: "older_time" },
+        ],
+      });
+    });
+
     it("keeps a delivery it cannot apply as a dead letter after repeated failures, and replays it", async () => {
       // A body the connector reads (it was verified when it arrived) but the ledger refuses: an unknown
       // hub booking id goes to review, not to the dead letters; a row that fails to apply at all (here: its
@@ -587,6 +653,86 @@ describe("the webhook connector (two-way HTTP)", () => {
       expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({
         collected: 0,
         sent: 0,
+      });
+    });
+
+    it("sends the facility's availability after hub bookings and a closure: one signed message per burst, in order", async () => {
+      await runPushJob(t.hub, { connectionId: conn.id }, fast);
+      const before = api.availabilityCalls.length;
+      const [busy, closed] = [day(80), day(81)];
+      const first = await hold(80);
+      await hold(80);
+      const closure = await facility.post(`api/facilities/${conn.facilityId}/closures`, {
+        date: closed,
+        reason: "設備点検",
+      });
+      expect(closure.status, closure.text).toBe(201);
+      // Three changes, two days: one message with the state of both (the last message is older than the window).
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      const run = await runPushJob(t.hub, { connectionId: conn.id }, fast);
+      expect(run).toMatchObject({ sent: 2, availability: 1 });
+      const calls = api.availabilityCalls.slice(before);
+      expect(calls).toHaveLength(1);
+      const [call] = calls;
+      if (!call) throw new Error("no availability message");
+      expect(call.verified).toBe(true);
+      expect(() => new Webhook(conn.secret).verify(call.raw, call.headers)).not.toThrow();
+      expect(call.headers["webhook-id"]).toBe(`msg_availability_${call.body.data.revision}`);
+      const slot = await prisma().slot.findFirstOrThrow({
+        where: { facilityId: conn.facilityId, serviceType: "stay", date: parseDate(busy) as Date },
+      });
+      expect(slot.booked).toBeGreaterThanOrEqual(2);
+      const stays = call.body.data.days.filter((d) => d.service === "stay");
+      expect(stays).toEqual([
+        {
+          service: "stay",
+          date: busy,
+          slot: "",
+          capacity: slot.capacity,
+          booked: slot.booked,
+          occupied: slot.external,
+          free: slot.capacity - slot.booked - slot.external,
+          closed: false,
+        },
+        expect.objectContaining({ service: "stay", date: closed, free: 0, closed: true }),
+      ]);
+      // The closure covers every service the facility offers that day.
+      const offered = await prisma().facilityService.count({ where: { facilityId: conn.facilityId } });
+      expect(new Set(call.body.data.days.filter((d) => d.date === closed).map((d) => d.service)).size).toBe(
+        offered,
+      );
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(0);
+
+      // A cancellation frees a place: within the window of the last message it waits for the window's end (a
+      // delayed job), then goes as the next message, the next revision, with only the day it changed.
+      const cancelled = await facility.post(`api/bookings/${first}/cancel`, { reason: "施設の都合" });
+      expect(cancelled.status, cancelled.text).toBe(200);
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({
+        sent: 1,
+        availability: 0,
+      });
+      expect(api.availabilityCalls.length).toBe(before + 1);
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
+      const next = api.availabilityCalls.at(-1);
+      expect(next?.body.data.revision).toBe(call.body.data.revision + 1);
+      expect(next?.body.data.days.map((d) => d.date)).toEqual([busy]);
+      expect(next?.applied).toBe(true);
+      expect(api.availability.get(`stay|${busy}|`)).toMatchObject({ booked: slot.booked - 1 });
+
+      // A capacity change in the hub too.
+      const widened = await facility.put(`api/facilities/${conn.facilityId}/slots`, {
+        serviceType: "stay",
+        from: busy,
+        to: busy,
+        capacity: slot.capacity + 1,
+      });
+      expect(widened.status, widened.text).toBe(200);
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
+      expect(api.availability.get(`stay|${busy}|`)).toMatchObject({
+        capacity: slot.capacity + 1,
+        free: slot.capacity + 1 - (slot.booked - 1) - slot.external,
       });
     });
 

@@ -7,7 +7,7 @@
  */
 import nock from "nock";
 import { Webhook } from "standardwebhooks";
-import type { VendorEvent, VendorPush } from "../mapping.js";
+import type { VendorAvailabilityPush, VendorEvent, VendorPush } from "../mapping.js";
 
 export type VendorRequest = {
   method: string;
@@ -17,6 +17,16 @@ export type VendorRequest = {
   /** The signature matched the body with the shared secret. */
   verified: boolean;
   at: number;
+};
+
+/** An availability message received (POST /availability), with its raw body for verifying it again. */
+export type VendorAvailabilityRequest = {
+  headers: Record<string, string>;
+  raw: string;
+  body: VendorAvailabilityPush;
+  verified: boolean;
+  /** Applied, or left out as not newer than the last revision applied (a late or repeated message). */
+  applied: boolean;
 };
 
 /** What the next booking call (POST/PUT/DELETE) gets instead of a normal answer. */
@@ -30,6 +40,10 @@ export type VendorApi = {
   reservations: Map<string, VendorPush["data"]>;
   /** Queues answers for the next booking calls (first in, first out); then normal answers resume. */
   script(...answers: Scripted[]): void;
+  /** Availability messages received, in order. */
+  availabilityCalls: VendorAvailabilityRequest[];
+  /** The availability the API holds, by "service|date|slot", from the newest messages. */
+  availability: Map<string, VendorAvailabilityPush["data"]["days"][number]>;
   /** What GET /changes answers from now on (one page, cursor "c_<n>" for n events). */
   setChanges(events: VendorEvent[]): void;
   stop(): void;
@@ -44,6 +58,9 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
   const queue: Scripted[] = [];
   let changes: VendorEvent[] = [];
   let seq = 0;
+  const availabilityCalls: VendorAvailabilityRequest[] = [];
+  const availability = new Map<string, VendorAvailabilityPush["data"]["days"][number]>();
+  let availabilityRevision = 0;
 
   const verify = (headers: Record<string, string>, body: string) => {
     const id = headers["webhook-id"];
@@ -104,9 +121,29 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
     scope.delete(new RegExp(`^${prefix}/bookings/[^/]+$`)),
     scope.get(`${prefix}/changes`).query(true),
     scope.get(`${prefix}/health`),
+    scope.post(`${prefix}/availability`),
     scope.post(`${prefix}/ping`),
   ];
-  const [post, put, del, getChanges, health, ping] = interceptors;
+  const [post, put, del, getChanges, health, postAvailability, ping] = interceptors;
+  // As a receiver should: verify, then keep only what is newer than the revision it has.
+  postAvailability?.reply(function (
+    this: nock.ReplyFnContext,
+    _uri: string,
+    body: nock.Body,
+  ): nock.ReplyFnResult {
+    const headers = headersOf(this.req);
+    const raw = rawOf(body);
+    const verified = verify(headers, raw);
+    const parsed = JSON.parse(raw) as VendorAvailabilityPush;
+    const applied = verified && parsed.data.revision > availabilityRevision;
+    availabilityCalls.push({ headers, raw, body: parsed, verified, applied });
+    if (!verified) return [401, { error: "bad signature" }];
+    if (applied) {
+      availabilityRevision = parsed.data.revision;
+      for (const d of parsed.data.days) availability.set(`${d.service}|${d.date}|${d.slot}`, d);
+    }
+    return [200, { applied }];
+  });
   post?.reply(booking("POST"));
   put?.reply(booking("PUT"));
   del?.reply(booking("DELETE"));
@@ -134,6 +171,8 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
     requests,
     bookingCalls: () => requests.filter((r) => r.path.includes("/bookings")),
     reservations,
+    availabilityCalls,
+    availability,
     script: (...answers) => queue.push(...answers),
     setChanges: (events) => {
       changes = events;

@@ -93,7 +93,7 @@ function StateBadge(props: { health: ConnectionHealth }) {
  * What the last pull left out: "3 events skipped: no service type — show", opening the list (line, first day,
  * reason). A native disclosure: keyboard and screen readers know it. Nothing when nothing was skipped.
  */
-const SKIP_REASONS = ["no_service_type", "ignored_keyword", "bad_event"];
+const SKIP_REASONS = ["no_service_type", "ignored_keyword", "bad_event", "stale"];
 const reasonOrder = (r: string) => {
   const i = SKIP_REASONS.indexOf(r);
   return i < 0 ? SKIP_REASONS.length : i;
