@@ -590,11 +590,12 @@ export async function runPushJob(
       run.circuitOpen ||= sent.circuitOpen;
       if (sent.paused) run.paused = true;
       run.alerted += await alertStalePushes(hub, conn.id);
-      if (connector.pushAvailability) {
+      if (connector.pushAvailability && !sent.paused) {
         // After the bookings: the places they take are then in the availability sent.
         const a = await sendAvailability(hub, conn, connector, options);
         run.availability += a.sent;
         run.circuitOpen ||= a.circuitOpen;
+        if (a.paused) run.paused = true;
       }
     } catch (err) {
       // One connection's trouble never holds up the others; the next run tries again.

@@ -734,6 +734,38 @@ describe("the webhook connector (two-way HTTP)", () => {
         capacity: slot.capacity + 1,
         free: slot.capacity + 1 - (slot.booked - 1) - slot.external,
       });
+      // Each message is in the connection's log; a 410 Gone to one pauses the connection like a booking push's.
+      const [sentEntry] = await logOf(facility, conn.facilityId, "?kind=push&limit=1");
+      expect(sentEntry).toMatchObject({
+        result: "ok",
+        refs: { availabilityRevision: next!.body.data.revision + 1 },
+      });
+      expect(sentEntry?.request).toMatch(/^availability, revision/);
+      await facility.put(`api/facilities/${conn.facilityId}/slots`, {
+        serviceType: "stay",
+        from: busy,
+        to: busy,
+        capacity: slot.capacity,
+      });
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      api.script({ status: 410 });
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({
+        availability: 0,
+        paused: true,
+      });
+      expect((await logOf(facility, conn.facilityId, "?kind=push&limit=1"))[0]).toMatchObject({
+        result: "failed",
+        code: "gone",
+      });
+      const health = (await facility.get(`api/facilities/${conn.facilityId}/connection`)).json.connection;
+      expect(health).toMatchObject({ enabled: false, disabledCode: "gone" });
+      // Enabled again: the waiting days go.
+      await prisma().connection.update({
+        where: { id: conn.id },
+        data: { enabled: true, disabledReason: null },
+      });
+      offsetMs += AVAILABILITY_COALESCE_MS * 60;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
     });
 
     it("hears of every change to a hub booking through the outbox, queued as a push job once it commits", async () => {

@@ -38,7 +38,10 @@ export type VendorApi = {
   bookingCalls(): VendorRequest[];
   /** Reservations the API holds, by reservation id. */
   reservations: Map<string, VendorPush["data"]>;
-  /** Queues answers for the next booking calls (first in, first out); then normal answers resume. */
+  /**
+   * Queues answers for the next booking calls (first in, first out); then normal answers resume. A status also
+   * answers the next availability message or test delivery.
+   */
   script(...answers: Scripted[]): void;
   /** Availability messages received, in order. */
   availabilityCalls: VendorAvailabilityRequest[];
@@ -135,6 +138,12 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
     const raw = rawOf(body);
     const verified = verify(headers, raw);
     const parsed = JSON.parse(raw) as VendorAvailabilityPush;
+    // A scripted status (e.g. 410 for an API that is gone) answers instead, the message not applied.
+    const scripted = verified && queue[0] && "status" in queue[0] ? queue.shift() : undefined;
+    if (scripted && "status" in scripted) {
+      availabilityCalls.push({ headers, raw, body: parsed, verified, applied: false });
+      return [scripted.status, { error: `scripted ${scripted.status}` }];
+    }
     const applied = verified && parsed.data.revision > availabilityRevision;
     availabilityCalls.push({ headers, raw, body: parsed, verified, applied });
     if (!verified) return [401, { error: "bad signature" }];
