@@ -125,27 +125,27 @@ const MONTH_TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
 const BOOKING_PAGE = 5000;
 
 /**
- * The bookings matching `where`, with what billing needs, read page by page in id order: in one read, a national-
- * scale month (tens of thousands of bookings) exceeded PostgreSQL's 32,767 parameters in Prisma's relation reads.
+ * The bookings matching `where`, with what billing needs: their ids in one read, then the rows a page of ids at a
+ * time. In one read, a national-scale month (tens of thousands of bookings) exceeded PostgreSQL's 32,767
+ * parameters in Prisma's relation reads; paging through the filter itself in id order scanned the table again for
+ * every page.
  */
 export async function billableBookings(
   db: Db,
   where: Prisma.BookingWhereInput,
   pageSize = BOOKING_PAGE,
 ): Promise<BookingRow[]> {
+  const ids = (await db.booking.findMany({ where, select: { id: true } })).map((b) => b.id);
   const out: BookingRow[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await db.booking.findMany({
-      where: after ? { AND: [where, { id: { gt: after } }] } : where,
-      select: bookingSelect,
-      orderBy: { id: "asc" },
-      take: pageSize,
-    });
-    out.push(...page);
-    const last = page.at(-1);
-    if (page.length < pageSize || !last) return out;
-    after = last.id;
+  for (let i = 0; i < ids.length; i += pageSize) {
+    out.push(
+      ...(await db.booking.findMany({
+        where: { id: { in: ids.slice(i, i + pageSize) } },
+        select: bookingSelect,
+      })),
+    );
   }
+  return out;
 }
 
 /** Every municipality's engine result for an association's month (or one municipality's). */
