@@ -143,13 +143,28 @@ export async function setFacilityService(
     timeBlocks: timeBlocks as unknown as Prisma.InputJsonValue,
     holdMinutes: input.holdMinutes ?? current?.holdMinutes ?? 1440,
   };
-  const row = await prisma.facilityService.upsert({
-    where: { facilityId_serviceType: { facilityId, serviceType } },
-    create: { facilityId, serviceType, ...data },
-    update: data,
-  });
+  const now = new Date();
+  const row = await prisma.$transaction(async (tx) => {
+    const saved = await tx.facilityService.upsert({
+      where: { facilityId_serviceType: { facilityId, serviceType } },
+      create: { facilityId, serviceType, ...data },
+      update: data,
+    });
+    // The defaults shape every day without a slot of its own: the facility's own system hears of the days ahead
+    // (hub/connections/availability-push.ts; as far as the hub's vacancy view reaches).
+    const today = tokyoToday(now);
+    const days = Array.from({ length: SERVICE_CHANGE_DAYS }, (_, i) => ({
+      serviceType,
+      date: formatDate(addDays(today, i)),
+    }));
+    await noteAvailability(tx, facilityId, days, now, { job: true });
+    return saved;
+  }, TX_OPTIONS);
   return toFacilityService(row);
 }
+
+/** Days from today that a change of a service's default capacity or time blocks is sent to the facility's system. */
+const SERVICE_CHANGE_DAYS = 120;
 
 // ---------------------------------------------------------------------------------------------------------
 // Vacancy.

@@ -766,6 +766,20 @@ describe("the webhook connector (two-way HTTP)", () => {
       });
       offsetMs += AVAILABILITY_COALESCE_MS * 60;
       expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
+
+      // A new default capacity of the service shapes every day without a slot of its own: the days ahead go.
+      const service = await prisma().facilityService.findFirstOrThrow({
+        where: { facilityId: conn.facilityId, serviceType: "stay" },
+      });
+      const defaults = await facility.put(`api/facilities/${conn.facilityId}/services/stay`, {
+        capacity: service.capacity + 1,
+      });
+      expect(defaults.status, defaults.text).toBe(200);
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
+      const ahead = api.availabilityCalls.at(-1)?.body.data.days.filter((d) => d.service === "stay") ?? [];
+      expect(ahead.length).toBeGreaterThan(100);
+      expect(ahead.find((d) => d.date === day(100))).toMatchObject({ capacity: service.capacity + 1 });
     });
 
     it("hears of every change to a hub booking through the outbox, queued as a push job once it commits", async () => {
