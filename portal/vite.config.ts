@@ -44,12 +44,40 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * A <link rel="modulepreload"> in index.html for the Japanese dictionary, the language most visitors start in: the
+ * browser fetches it beside the entry chunk instead of after the entry has run and asked for it (one round trip
+ * less before the first render on a slow line). Someone who chose English also fetches it (about 25 kB).
+ */
+function preloadDefaultDictionary(): Plugin {
+  return {
+    name: "preload-default-dictionary",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find(
+          (c) => c.type === "chunk" && c.facadeModuleId?.endsWith("/src/i18n/ja.ts"),
+        );
+        if (!chunk) throw new Error("the Japanese dictionary chunk (src/i18n/ja.ts) is missing from the build");
+        return [
+          {
+            tag: "link",
+            attrs: { rel: "modulepreload", crossorigin: true, href: `./${chunk.fileName}` },
+            injectTo: "head",
+          },
+        ];
+      },
+    },
+  };
+}
+
 // The hub serves portal/dist and injects <base href="/…/"> into index.html at serve time, so every URL in the
 // build is relative to the document base (base: "./").
 export default defineConfig({
   root,
   base: "./",
-  plugins: [solid(), precompress()],
+  plugins: [solid(), preloadDefaultDictionary(), precompress()],
   build: {
     outDir: fileURLToPath(new URL("dist", import.meta.url)),
     emptyOutDir: true,

@@ -1,10 +1,12 @@
 import "./styles.css";
-import { Route, Router } from "@solidjs/router";
+import { type RouteDefinition, Router } from "@solidjs/router";
 import { type Component, lazy } from "solid-js";
 import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
-import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
+import { getFacility, getMe, getMunicipalities, getRevisions, getVacancy } from "./data";
+import { todayInJapan } from "./format";
 import { ready } from "./i18n";
+import { vacancyFilters, vacancyQuery } from "./vacancy-query";
 
 /**
  * A page as a chunk of its own, loaded when its route is first shown (the router waits for it inside a
@@ -67,72 +69,92 @@ const warm = (p: Promise<unknown>) => void p.catch(() => undefined);
 const root = document.getElementById("app");
 if (!root) throw new Error("#app is missing from index.html");
 
-// The first language's dictionary is loaded before anything renders (no flash of missing words).
+const routes: RouteDefinition[] = [
+  { path: "/", component: Home },
+  { path: "/facilities", component: Facilities, preload: () => warm(getMunicipalities()) },
+  {
+    path: "/facilities/:id",
+    component: FacilityProfile,
+    preload: ({ params }) => {
+      warm(getFacility(params.id ?? ""));
+      warm(getRevisions(params.id ?? ""));
+      warm(getMunicipalities());
+    },
+  },
+  { path: "/facilities/:id/edit", component: FacilityEdit, preload: () => warm(getMunicipalities()) },
+  { path: "/sign-in", component: SignIn },
+  { path: "/forgot-password", component: ForgotPassword },
+  { path: "/reset-password", component: ResetPassword },
+  { path: "/account", component: Account },
+  { path: "/staff-accounts", component: StaffAccounts },
+  { path: "/residents", component: Residents },
+  { path: "/residents/:id", component: ResidentDetail },
+  { path: "/my/vouchers", component: MyVouchers },
+  { path: "/my/waitlist", component: MyWaitlist },
+  { path: "/waitlist", component: StaffWaitlist },
+  { path: "/audit", component: Audit },
+  { path: "/association/billing", component: Billing },
+  { path: "/billing/settings", component: BillingSettings },
+  { path: "/deliveries", component: Deliveries },
+  { path: "/connections", component: Connections },
+  { path: "/facility/connection", component: FacilityConnection },
+  { path: "/municipality/policies", component: Policies, preload: () => warm(getMunicipalities()) },
+  { path: "/municipality/import", component: ImportResidents },
+  { path: "/prefecture/import/municipalities", component: ImportMunicipalities },
+  { path: "/prefecture/import/facilities", component: ImportFacilities },
+  { path: "/municipality/usage", component: UsageMonthly, preload: () => warm(getMunicipalities()) },
+  { path: "/facility/redeem", component: Redeem },
+  { path: "/facility/reports", component: FacilityUsageReports },
+  { path: "/municipality/reports", component: MunicipalityUsageReports },
+  { path: "/stats", component: Stats },
+  { path: "/stats/settings", component: StatsSettings },
+  { path: "/mailbox", component: Mailbox },
+  { path: "/help", component: Help },
+  { path: "/my/inquiries", component: MyInquiries },
+  { path: "/helpdesk", component: HelpDesk },
+  { path: "/announcements", component: Announcements },
+  {
+    path: "/vacancy",
+    component: Vacancy,
+    preload: ({ location }) => {
+      warm(getMunicipalities());
+      warm(getVacancy(vacancyQuery(vacancyFilters(location.query), todayInJapan())));
+    },
+  },
+  {
+    path: "/book/:facilityId",
+    component: Book,
+    preload: ({ params }) => warm(getFacility(params.facilityId ?? "")),
+  },
+  { path: "/my/bookings", component: MyBookings },
+  { path: "/facility/bookings", component: FacilityBookings },
+  { path: "/bookings", component: StaffBookings },
+  { path: "*404", component: NotFound },
+];
+
+/**
+ * Whether `path` (below the base) is one `pattern` of the routes above names: ":x" stands for one segment, "*x" for
+ * the rest. The router does the real matching; this only picks the first page to fetch early.
+ */
+function names(pattern: string, path: string): boolean {
+  const want = pattern.split("/").filter(Boolean);
+  const have = path.split("/").filter(Boolean);
+  if (want[0]?.startsWith("*")) return true;
+  return want.length === have.length && want.every((w, i) => w.startsWith(":") || w === have[i]);
+}
+
+// The first page's code is fetched while the dictionary loads, not after it (the router would ask for it only
+// when it first renders); the first language's dictionary is loaded before anything renders (no flash of missing
+// words).
+const first = routes.find((r) => names(String(r.path), location.pathname.slice(base.length)));
+warm(
+  (first?.component as { preload?: () => Promise<unknown> } | undefined)?.preload?.() ?? Promise.resolve(),
+);
 void ready.then(() =>
   render(
     () => (
       <Router base={base} root={Layout} rootPreload={() => warm(getMe())}>
-        <Route path="/" component={Home} />
-        <Route path="/facilities" component={Facilities} preload={() => warm(getMunicipalities())} />
-        <Route
-          path="/facilities/:id"
-          component={FacilityProfile}
-          preload={({ params }) => {
-            warm(getFacility(params.id ?? ""));
-            warm(getRevisions(params.id ?? ""));
-            warm(getMunicipalities());
-          }}
-        />
-        <Route
-          path="/facilities/:id/edit"
-          component={FacilityEdit}
-          preload={() => warm(getMunicipalities())}
-        />
-        <Route path="/sign-in" component={SignIn} />
-        <Route path="/forgot-password" component={ForgotPassword} />
-        <Route path="/reset-password" component={ResetPassword} />
-        <Route path="/account" component={Account} />
-        <Route path="/staff-accounts" component={StaffAccounts} />
-        <Route path="/residents" component={Residents} />
-        <Route path="/residents/:id" component={ResidentDetail} />
-        <Route path="/my/vouchers" component={MyVouchers} />
-        <Route path="/my/waitlist" component={MyWaitlist} />
-        <Route path="/waitlist" component={StaffWaitlist} />
-        <Route path="/audit" component={Audit} />
-        <Route path="/association/billing" component={Billing} />
-        <Route path="/billing/settings" component={BillingSettings} />
-        <Route path="/deliveries" component={Deliveries} />
-        <Route path="/connections" component={Connections} />
-        <Route path="/facility/connection" component={FacilityConnection} />
-        <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
-        <Route path="/municipality/import" component={ImportResidents} />
-        <Route path="/prefecture/import/municipalities" component={ImportMunicipalities} />
-        <Route path="/prefecture/import/facilities" component={ImportFacilities} />
-        <Route
-          path="/municipality/usage"
-          component={UsageMonthly}
-          preload={() => warm(getMunicipalities())}
-        />
-        <Route path="/facility/redeem" component={Redeem} />
-        <Route path="/facility/reports" component={FacilityUsageReports} />
-        <Route path="/municipality/reports" component={MunicipalityUsageReports} />
-        <Route path="/stats" component={Stats} />
-        <Route path="/stats/settings" component={StatsSettings} />
-        <Route path="/mailbox" component={Mailbox} />
-        <Route path="/help" component={Help} />
-        <Route path="/my/inquiries" component={MyInquiries} />
-        <Route path="/helpdesk" component={HelpDesk} />
-        <Route path="/announcements" component={Announcements} />
-        <Route path="/vacancy" component={Vacancy} preload={() => warm(getMunicipalities())} />
-        <Route
-          path="/book/:facilityId"
-          component={Book}
-          preload={({ params }) => warm(getFacility(params.facilityId ?? ""))}
-        />
-        <Route path="/my/bookings" component={MyBookings} />
-        <Route path="/facility/bookings" component={FacilityBookings} />
-        <Route path="/bookings" component={StaffBookings} />
-        <Route path="*404" component={NotFound} />
+        {routes}
       </Router>
     ),
     root,
