@@ -59,7 +59,8 @@ function preloadDefaultDictionary(): Plugin {
         const chunk = Object.values(ctx.bundle ?? {}).find(
           (c) => c.type === "chunk" && c.facadeModuleId?.endsWith("/src/i18n/ja.ts"),
         );
-        if (!chunk) throw new Error("the Japanese dictionary chunk (src/i18n/ja.ts) is missing from the build");
+        if (!chunk)
+          throw new Error("the Japanese dictionary chunk (src/i18n/ja.ts) is missing from the build");
         return [
           {
             tag: "link",
