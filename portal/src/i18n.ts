@@ -38,12 +38,17 @@ export { locale };
 /** Settles when the first language's dictionary is in: the portal renders only then. */
 export const ready: Promise<void> = load(locale()).then(() => undefined);
 
-/** Switches language once its dictionary is loaded (if it cannot be, the page stays as it was). */
+/**
+ * Switches language: at once when its dictionary is in, else once it has loaded (if it cannot be, the page stays as
+ * it was).
+ */
 export async function setLocale(next: Locale) {
-  try {
-    await load(next);
-  } catch {
-    return;
+  if (!dictionaries[next]) {
+    try {
+      await load(next);
+    } catch {
+      return;
+    }
   }
   setLocaleSignal(next);
   try {
