@@ -95,6 +95,8 @@ export type ConnectorErrorCode =
   /** The address is one the hub does not connect to (a private or local network; see ctx.http). */
   | "refused_address"
   | "invalid_payload"
+  /** What the facility's system sent is larger than the hub accepts (a feed over its size limit). */
+  | "too_large"
   | "invalid_signature"
   | "unsupported";
 
@@ -105,6 +107,11 @@ export type ConnectorError = {
   retryable: boolean;
   /** Where in the input, for payloads and files: e.g. line 12, field "startDate". */
   at?: { line?: number; field?: string };
+  /**
+   * The HTTP status the facility's system answered with, when it answered. 410 Gone pauses the connection
+   * (hub/connections/log.ts), except for a cancellation, where it means the booking is gone already.
+   */
+  status?: number;
 };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ConnectorError };
@@ -113,7 +120,7 @@ export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = (
   code: ConnectorErrorCode,
   message: string,
-  opts: { retryable?: boolean; at?: ConnectorError["at"] } = {},
+  opts: { retryable?: boolean; at?: ConnectorError["at"]; status?: number } = {},
 ): Result<never> => ({
   ok: false,
   error: {
@@ -121,6 +128,7 @@ export const fail = (
     message,
     retryable: opts.retryable ?? RETRYABLE.has(code),
     ...(opts.at ? { at: opts.at } : {}),
+    ...(opts.status !== undefined ? { status: opts.status } : {}),
   },
 });
 
@@ -255,8 +263,19 @@ export type Connector<Config = Record<string, unknown>> = {
   scheduled?(config: Config): boolean;
   /** Reads availability and bookings for `window` (capability pullBookings). */
   pull?(ctx: ConnectorContext<Config>, window: { from: string; to: string }): Promise<Result<PullResult>>;
-  /** Sends one of our bookings or cancellations (capabilities pushBooking, cancelBooking). */
-  push?(ctx: ConnectorContext<Config>, booking: PushBooking): Promise<Result<{ externalId?: string }>>;
+  /**
+   * Sends one of our bookings or cancellations (capabilities pushBooking, cancelBooking); `status` is the HTTP
+   * status the facility's system answered with (the connection's log shows it).
+   */
+  push?(
+    ctx: ConnectorContext<Config>,
+    booking: PushBooking,
+  ): Promise<Result<{ externalId?: string; status?: number }>>;
+  /**
+   * Sends a signed test message ("send test delivery" on the connection page) the way pushes are sent, so the
+   * facility's IT vendor sees that its endpoint answers and verifies the signature. Needs what push needs.
+   */
+  ping?(ctx: ConnectorContext<Config>): Promise<Result<{ status: number }>>;
   /** Sends the facility's availability as the hub has it (capability pushAvailability). */
   pushAvailability?(
     ctx: ConnectorContext<Config>,

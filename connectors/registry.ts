@@ -103,4 +103,7 @@ function checkMethods(key: string, c: Connector) {
     if (!declared && c[method] !== undefined)
       throw new Error(`connector ${key} has ${method}() but does not declare ${cap}`);
   }
+  // A test delivery is sent the way pushes are: optional, but only beside them.
+  if (c.ping !== undefined && !caps.has("pushBooking") && !caps.has("cancelBooking"))
+    throw new Error(`connector ${key} has ping() but does not declare pushBooking/cancelBooking`);
 }

@@ -126,15 +126,16 @@ export async function fetchFeed(
     });
   }
   if (status === 401 || status === 403) {
-    return fail("auth_expired", `the feed refused our credentials (HTTP ${status})`);
+    return fail("auth_expired", `the feed refused our credentials (HTTP ${status})`, { status });
   }
-  if (status === 408) return fail("timeout", "the feed's server timed out (HTTP 408)");
-  if (status === 429) return fail("rate_limited", "the feed's server asks us to slow down (HTTP 429)");
-  if (status >= 500) return fail("upstream_5xx", `the feed's server failed (HTTP ${status})`);
+  if (status === 408) return fail("timeout", "the feed's server timed out (HTTP 408)", { status });
+  if (status === 429)
+    return fail("rate_limited", "the feed's server asks us to slow down (HTTP 429)", { status });
+  if (status >= 500) return fail("upstream_5xx", `the feed's server failed (HTTP ${status})`, { status });
   if (status === 404 || status === 410) {
-    return fail("upstream_4xx", `the feed's address no longer exists (HTTP ${status})`);
+    return fail("upstream_4xx", `the feed's address no longer exists (HTTP ${status})`, { status });
   }
-  return fail("upstream_4xx", `the feed's server refused the request (HTTP ${status})`);
+  return fail("upstream_4xx", `the feed's server refused the request (HTTP ${status})`, { status });
 }
 
 /** UTF-8 (by RFC 5545), or Shift_JIS from older Japanese tools when the bytes are not UTF-8. */
@@ -148,7 +149,7 @@ function decode(bytes: Buffer): string {
 
 function transportError(err: unknown, signal: AbortSignal): Result<never> {
   if (/maxContentLength/i.test(String((err as Error)?.message ?? ""))) {
-    return fail("invalid_payload", `the feed is larger than ${MAX_FEED_BYTES} bytes`, { retryable: false });
+    return fail("too_large", `the feed is larger than ${MAX_FEED_BYTES} bytes`, { retryable: false });
   }
   return transportFailure(err, "the feed", signal);
 }

@@ -258,12 +258,12 @@ describe("the facility's REST API (simulated)", () => {
   it("creates, changes and cancels a reservation, signed; the reservation id comes back", async () => {
     api = vendorApi({ baseUrl: API_BASE_URL, secret: SECRET });
     const created = await connector.push?.(ctx(), push());
-    expect(created).toEqual({ ok: true, value: { externalId: "RSV-SIM-0001" } });
+    expect(created).toEqual({ ok: true, value: { externalId: "RSV-SIM-0001", status: 201 } });
     const changed = await connector.push?.(
       ctx(),
       push({ action: "change", revision: 2, status: "confirmed", externalId: "RSV-SIM-0001" }),
     );
-    expect(changed).toEqual({ ok: true, value: { externalId: "RSV-SIM-0001" } });
+    expect(changed).toEqual({ ok: true, value: { externalId: "RSV-SIM-0001", status: 200 } });
     const cancelled = await connector.push?.(
       ctx(),
       push({ action: "cancel", revision: 3, status: "cancelled", externalId: "RSV-SIM-0001" }),
@@ -290,10 +290,15 @@ describe("the facility's REST API (simulated)", () => {
       [401, "auth_expired", false],
       [403, "auth_expired", false],
       [422, "upstream_4xx", false],
+      [410, "upstream_4xx", false],
     ];
     for (const [status, code, retryable] of cases) {
       api.script({ status });
-      expect(await connector.push?.(ctx(), push())).toMatchObject({ ok: false, error: { code, retryable } });
+      // The status comes with the error: 410 Gone pauses the connection (hub/connections/push.ts).
+      expect(await connector.push?.(ctx(), push())).toMatchObject({
+        ok: false,
+        error: { code, retryable, status },
+      });
     }
     api.script({ delayMs: 500 });
     const slow = await connector.push?.(ctx({ http: axios.create({ timeout: 100 }) }), push());
@@ -312,6 +317,20 @@ describe("the facility's REST API (simulated)", () => {
     expect(await connector.push?.(ctx({ config: {} }), push())).toMatchObject({
       ok: false,
       error: { code: "unsupported", retryable: false },
+    });
+  });
+
+  it("sends a signed test delivery (ping) and reports the answer", async () => {
+    api = vendorApi({ baseUrl: API_BASE_URL, secret: SECRET });
+    expect(await connector.ping?.(ctx())).toEqual({ ok: true, value: { status: 200 } });
+    const sent = api.requests.find((r) => r.path.endsWith("/ping"));
+    expect(sent?.verified).toBe(true);
+    expect(sent?.body).toMatchObject({ type: "ping" });
+    api.script({ status: 410 });
+    expect(await connector.ping?.(ctx())).toMatchObject({ ok: false, error: { status: 410 } });
+    expect(await connector.ping?.(ctx({ config: {} }))).toMatchObject({
+      ok: false,
+      error: { code: "unsupported" },
     });
   });
 

@@ -27,6 +27,7 @@ import {
   availabilityMessageId,
   availabilityRequest,
   createdReservationId,
+  pingRequest,
   pushMessageId,
   pushRequest,
   readChangesPage,
@@ -135,10 +136,12 @@ export function httpError(err: unknown, what: string): Result<never> {
     if (status !== undefined) {
       const msg = `${what}: HTTP ${status}`;
       if (status === 401 || status === 403)
-        return fail("auth_expired", `${msg} (does the facility's API know this connection's secret?)`);
-      if (status === 429) return fail("rate_limited", msg);
-      if (status >= 500) return fail("upstream_5xx", msg);
-      return fail("upstream_4xx", msg);
+        return fail("auth_expired", `${msg} (does the facility's API know this connection's secret?)`, {
+          status,
+        });
+      if (status === 429) return fail("rate_limited", msg, { status });
+      if (status >= 500) return fail("upstream_5xx", msg, { status });
+      return fail("upstream_4xx", msg, { status });
     }
   }
   return transportFailure(err, what);
@@ -231,7 +234,7 @@ export const connector: Connector<WebhookConfig> = {
       const checked = statusResult(res, what, fine);
       if (!checked.ok) return checked;
       const externalId = createdReservationId(res.data) ?? booking.externalId;
-      return ok(externalId ? { externalId } : {});
+      return ok(externalId ? { externalId, status: res.status } : { status: res.status });
     } catch (err) {
       return httpError(err, what);
     }
@@ -251,6 +254,24 @@ export const connector: Connector<WebhookConfig> = {
       return checked.ok ? ok({}) : checked;
     } catch (err) {
       return httpError(err, "POST availability");
+    }
+  },
+
+  async ping(ctx) {
+    const base = ctx.config.apiBaseUrl;
+    if (!base)
+      return fail("unsupported", "no apiBaseUrl configured: this connection only receives", {
+        retryable: false,
+      });
+    if (!ctx.secret) return noSecret();
+    const at = ctx.now();
+    const req = pingRequest(base, at);
+    try {
+      const res = await call(ctx, "POST", req.url, req.body, `msg_ping_${at.getTime()}`);
+      const checked = statusResult(res, "POST ping");
+      return checked.ok ? ok({ status: res.status }) : checked;
+    } catch (err) {
+      return httpError(err, "POST ping");
     }
   },
 

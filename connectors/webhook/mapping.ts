@@ -223,6 +223,17 @@ export function pushRequest(
   return { method: b.action === "change" ? "PUT" : "DELETE", url: `${base}/bookings/${id}`, body };
 }
 
+/**
+ * A test delivery ("send test delivery" on the connection page): POST {apiBaseUrl}/ping with
+ * `{"type":"ping","timestamp":…}`, signed like a booking push. Any 2xx is a pass; nothing else is expected of it.
+ */
+export function pingRequest(apiBaseUrl: string, at: Date): { url: string; body: string } {
+  return {
+    url: `${apiBaseUrl.replace(/\/+$/, "")}/ping`,
+    body: JSON.stringify({ type: "ping", timestamp: at.toISOString() }),
+  };
+}
+
 /** The reservation id a create answered with, when it gave one. */
 export function createdReservationId(json: unknown): string | undefined {
   if (!json || typeof json !== "object" || !validateCreated(json)) return undefined;

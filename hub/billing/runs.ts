@@ -118,31 +118,34 @@ function correctionOf(c: BookingRow["corrections"][number] | undefined): Correct
 
 const monthOf = (d: Date) => formatDate(d).slice(0, 7);
 
+/** A month's runs are written in one transaction, which at national scale takes seconds. */
+const MONTH_TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
+
 /** Bookings per page of billableBookings: Prisma reads a page's relations with one parameter per booking. */
 const BOOKING_PAGE = 5000;
 
 /**
- * The bookings matching `where`, with what billing needs, read page by page in id order: in one read, a national-
- * scale month (tens of thousands of bookings) exceeded PostgreSQL's 32,767 parameters in Prisma's relation reads.
+ * The bookings matching `where`, with what billing needs: their ids in one read, then the rows a page of ids at a
+ * time. In one read, a national-scale month (tens of thousands of bookings) exceeded PostgreSQL's 32,767
+ * parameters in Prisma's relation reads; paging through the filter itself in id order scanned the table again for
+ * every page.
  */
 export async function billableBookings(
   db: Db,
   where: Prisma.BookingWhereInput,
   pageSize = BOOKING_PAGE,
 ): Promise<BookingRow[]> {
+  const ids = (await db.booking.findMany({ where, select: { id: true } })).map((b) => b.id);
   const out: BookingRow[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await db.booking.findMany({
-      where: after ? { AND: [where, { id: { gt: after } }] } : where,
-      select: bookingSelect,
-      orderBy: { id: "asc" },
-      take: pageSize,
-    });
-    out.push(...page);
-    const last = page.at(-1);
-    if (page.length < pageSize || !last) return out;
-    after = last.id;
+  for (let i = 0; i < ids.length; i += pageSize) {
+    out.push(
+      ...(await db.booking.findMany({
+        where: { id: { in: ids.slice(i, i + pageSize) } },
+        select: bookingSelect,
+      })),
+    );
   }
+  return out;
 }
 
 /** Every municipality's engine result for an association's month (or one municipality's). */
@@ -509,26 +512,27 @@ export async function runMonth(
     }
     for (const l of result.lines) lines.push(lineData(id, l));
   }
-  // One transaction for the month: every draft is replaced together, and never a finalized run.
+  // One transaction for the month: every draft is replaced together, and never a finalized run. Set-based, with
+  // the time a national-scale month needs (1,400 municipalities' runs and tens of thousands of lines).
   await prisma.$transaction(async (tx) => {
     if (updates.length) {
       await tx.billingLine.deleteMany({ where: { runId: { in: updates.map((u) => u.id) } } });
-      for (const u of updates) {
-        await tx.billingRun.update({
-          where: { id: u.id, status: { not: "finalized" } },
-          data: {
-            status: "draft",
-            total: u.total,
-            reviewedAt: null,
-            reviewedBy: null,
-            createdBy: u.createdBy,
-          },
-        });
+      const updated = await tx.$executeRaw`
+        UPDATE billing_run r SET status = 'draft', total = u.total, reviewed_at = NULL, reviewed_by = NULL,
+          created_by = u.created_by, updated_at = ${now}::timestamp
+        FROM json_to_recordset(${JSON.stringify(updates.map((u) => ({ id: u.id, total: u.total, created_by: u.createdBy })))}::json)
+          AS u(id uuid, total int, created_by uuid)
+        WHERE r.id = u.id AND r.status <> 'finalized'`;
+      if (updated !== updates.length) {
+        throw problems.conflict(
+          "run_finalized",
+          "A run of this month was finalized meanwhile; run the month again",
+        );
       }
     }
     if (creates.length) await tx.billingRun.createMany({ data: creates });
     await insertLines(tx, lines);
-  });
+  }, MONTH_TX_OPTIONS);
   const runs = await prisma.billingRun.findMany({
     where: { id: { in: ids } },
     include: runInclude,

@@ -32,6 +32,7 @@ import { parseTimeBlocks } from "../facilities/mapper.js";
 import { formatDate, parseDate, tokyoToday } from "../inventory/dates.js";
 import { freePlaces, slotBlocks, type TimeBlock } from "../inventory/slots.js";
 import { egressHttp } from "./egress.js";
+import { isGone, pauseGone, writeLog } from "./log.js";
 import {
   DEFAULT_PUSH_POLICY,
   type PushPolicyOptions,
@@ -39,7 +40,7 @@ import {
   pushBackoffMs,
   RetryableFailure,
 } from "./push.js";
-import { connectorContext, recordSuccess } from "./store.js";
+import { connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** How long a sender owns a connection's availability push. */
 export const AVAILABILITY_LEASE_MS = 2 * 60_000;
@@ -58,6 +59,8 @@ export type AvailabilitySendResult = {
   circuitOpen: boolean;
   /** Changes wait for the end of the coalescing window (a delayed push job is queued for it). */
   deferred: boolean;
+  /** The facility's API answered 410 Gone: the connection was paused; the days wait for it to be enabled. */
+  paused: boolean;
 };
 
 type ServiceRow = { serviceType: ServiceType; capacity: number; timeBlocks: readonly TimeBlock[] };
@@ -204,7 +207,13 @@ export async function sendAvailability(
   connector: Connector,
   options: PushPolicyOptions = DEFAULT_PUSH_POLICY,
 ): Promise<AvailabilitySendResult> {
-  const result: AvailabilitySendResult = { sent: 0, retrying: false, circuitOpen: false, deferred: false };
+  const result: AvailabilitySendResult = {
+    sent: 0,
+    retrying: false,
+    circuitOpen: false,
+    deferred: false,
+    paused: false,
+  };
   const send = connector.pushAvailability;
   if (!send) return result;
   const p = policiesFor(hub, conn.id, options);
@@ -240,6 +249,7 @@ export async function sendAvailability(
     }
     const msg = await message(hub, conn, keys, hub.now());
     const ctx = { ...connectorContext(hub, conn, AbortSignal.timeout(deadlineMs)), http };
+    const sendStarted = Date.now();
     let outcome: Result<Record<string, never>>;
     try {
       outcome = await p.retry.execute(() =>
@@ -266,25 +276,53 @@ export async function sendAvailability(
       if (p.breaker.state === CircuitState.Open) result.circuitOpen = true;
     }
     const at = hub.now();
+    // The connection's log (log.ts): one entry per message sent or failed. Not replayable one by one: a failed
+    // message is never given up, and the next attempt sends the state as it then is.
+    const entry = {
+      connectionId: conn.id,
+      facilityId: conn.facilityId,
+      at,
+      kind: "push" as const,
+      request: `availability, revision ${msg.revision}, ${msg.days.length} entries`,
+      durationMs: Date.now() - sendStarted,
+      counts: { days: keys.length, entries: msg.days.length },
+      refs: { availabilityRevision: msg.revision },
+    };
     if (!outcome.ok) {
+      const failure = outcome.error;
       const row = await hub.prisma.connectorAvailabilityPush.findUniqueOrThrow({
         where: { connectionId: conn.id },
         select: { attempts: true },
       });
-      await release({
-        attempts: row.attempts + 1,
-        lastError: `${outcome.error.code}: ${outcome.error.message}`.slice(0, 500),
-        availableAt: new Date(at.getTime() + pushBackoffMs(row.attempts + 1)),
+      await hub.prisma.$transaction(async (tx) => {
+        await tx.connectorAvailabilityPush.update({
+          where: { connectionId: conn.id },
+          data: {
+            attempts: row.attempts + 1,
+            lastError: `${failure.code}: ${failure.message}`.slice(0, 500),
+            availableAt: new Date(at.getTime() + pushBackoffMs(row.attempts + 1)),
+          },
+        });
+        if (isGone(failure)) {
+          // The facility's API says it is gone for good: pause the connection; the days wait for it.
+          await pauseGone(tx, conn.id, "the facility's API");
+          await recordFailure(tx, conn.id, failure, at);
+        }
+        await writeLog(tx, { ...entry, result: isGone(failure) ? "failed" : "retrying", failure });
       });
-      result.retrying = true;
+      if (isGone(failure)) result.paused = true;
+      else result.retrying = true;
       break;
     }
     // Sent: the days it carried are done (only this sender changes them while it holds the lease).
-    await hub.prisma.$executeRaw`
-      UPDATE connector_availability_push
-      SET days = ARRAY(SELECT d FROM unnest(days) AS d WHERE NOT (d = ANY(${keys}::text[])) ORDER BY d),
-        attempts = 0, last_error = NULL, acknowledged_at = ${at}::timestamp, available_at = ${at}::timestamp
-      WHERE connection_id = ${conn.id}::uuid`;
+    await hub.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`
+        UPDATE connector_availability_push
+        SET days = ARRAY(SELECT d FROM unnest(days) AS d WHERE NOT (d = ANY(${keys}::text[])) ORDER BY d),
+          attempts = 0, last_error = NULL, acknowledged_at = ${at}::timestamp, available_at = ${at}::timestamp
+        WHERE connection_id = ${conn.id}::uuid`;
+      await writeLog(tx, { ...entry, result: "ok" });
+    });
     result.sent++;
   }
   if (result.sent) await recordSuccess(hub.prisma, conn.id, hub.now());

@@ -29,10 +29,13 @@ import { parseTimeBlocks } from "../facilities/mapper.js";
 import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, dateRange, formatDate, parseDate, parseRange, tokyoToday } from "../inventory/dates.js";
+import { TX_OPTIONS } from "../inventory/inventory.js";
 import { freePlaces, slotBlocks, type TimeBlock } from "../inventory/slots.js";
-import { applyChanges } from "./apply.js";
+import { applyInTx } from "./apply.js";
+import { writeLog } from "./log.js";
 import { availabilityStep, type Known, placesOf, stepFor } from "./merge.js";
 import { recordSuccess } from "./store.js";
+import { LOGGED_IDS, LOGGED_SKIPPED } from "./sync.js";
 
 /** Dates further from today than this are refused (a typo in the year, most likely). */
 const PAST_LIMIT_DAYS = 366;
@@ -115,18 +118,57 @@ export async function uploadConnectionFile(
   const batch = read.rows.length ? await classify(hub, facilityId, read, report, now) : [];
   report.errors.sort((a, b) => a.line - b.line);
   if (opts.dryRun) return report;
+  const entry = {
+    connectionId: conn.id,
+    facilityId,
+    at: now,
+    kind: "upload" as const,
+    request: `${read.layout ?? "unknown"} file, ${read.report.lines} lines`,
+  };
   if (report.errors.length) {
+    // Refused as a whole: the log lists the lines at fault (what staff sent, in the hub's own words).
+    await writeLog(hub.prisma, {
+      ...entry,
+      result: "failed",
+      failure: { code: "invalid_payload" },
+      counts: { lines: report.lines, errors: report.errors.length },
+      skipped: {
+        counts: { file_error: new Set(report.errors.map((e) => e.line)).size },
+        items: report.errors.slice(0, LOGGED_SKIPPED).map((e) => ({
+          reason: "file_error",
+          line: e.line,
+          problem: `${e.column ? `${e.column}: ` : ""}${e.message}`.slice(0, 300),
+        })),
+      },
+    });
     throw problems.unprocessable(
       "file_invalid",
       `${report.errors.length} errors; nothing was applied`,
       report.errors.map((e) => ({ ...e, path: `line ${e.line}${e.column ? ` ${e.column}` : ""}` })),
     );
   }
-  if (batch.length) {
-    const result = await applyChanges(hub.prisma, { id: conn.id, facilityId }, batch, now);
-    report.conflicts = result.conflicts;
-  }
-  await recordSuccess(hub.prisma, conn.id, now);
+  await hub.prisma.$transaction(async (tx) => {
+    if (batch.length) {
+      const result = await applyInTx(tx, { id: conn.id, facilityId }, batch, now);
+      report.conflicts = result.conflicts;
+    }
+    await recordSuccess(tx, conn.id, now);
+    await writeLog(tx, {
+      ...entry,
+      result: "ok",
+      counts: {
+        lines: report.lines,
+        created: report.created,
+        changed: report.changed,
+        cancelled: report.cancelled,
+        ignored: report.ignored,
+        conflicts: report.conflicts,
+      },
+      refs: {
+        externalIds: batch.flatMap((c) => (c.kind === "booking" ? [c.externalId] : [])).slice(0, LOGGED_IDS),
+      },
+    });
+  }, TX_OPTIONS);
   report.applied = true;
   return report;
 }

@@ -21,6 +21,7 @@ import {
   skippedReport,
   skippedTotal,
 } from "./health.js";
+import { GONE_PREFIX, plainFailure } from "./log.js";
 import { newFeedToken, newWebhookSecret, sealSecret } from "./store.js";
 import { queueSyncNow } from "./sync.js";
 
@@ -34,6 +35,11 @@ export type ConnectionHealth = {
   config: Record<string, unknown>;
   enabled: boolean;
   disabledReason: string | null;
+  /**
+   * Why it is disabled: `gone` (paused: the facility's endpoint answered 410 Gone), `failures` (too many in a row),
+   * `staff` (switched off by hand); null while enabled.
+   */
+  disabledCode: "gone" | "failures" | "staff" | null;
   syncMinutes: number;
   state: HealthState;
   /** Vacancy of this facility is shown as "request only" (stale or disabled feed). */
@@ -42,6 +48,8 @@ export type ConnectionHealth = {
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
   lastError: string | null;
+  /** The last error's kind in plain words for staff (hub/connections/log.ts FAILURE_CODES); null with none. */
+  lastErrorCode: string | null;
   consecutiveFailures: number;
   nextRunAt: string | null;
   /** Seconds since the last success (null before the first). */
@@ -64,9 +72,11 @@ export type ConnectionHealth = {
   createdAt: string;
 };
 
+const STAFF_DISABLED = "disabled by staff";
+
 type Counts = { conflicts: number; pending: number; deadWebhooks: number; deadPushes: number };
 
-function mayManage(actor: Actor, facilityId: string) {
+export function mayManage(actor: Actor, facilityId: string) {
   if (actor.role === "operator") return;
   if (actor.role === "facility" && actor.facilityId === facilityId) return;
   throw problems.forbidden("Only this facility's own staff or an operator may manage its connection");
@@ -129,12 +139,20 @@ async function toHealth(hub: Hub, rows: Row[]): Promise<ConnectionHealth[]> {
       config: (r.config ?? {}) as Record<string, unknown>,
       enabled: r.enabled,
       disabledReason: r.disabledReason,
+      disabledCode: r.enabled
+        ? null
+        : r.disabledReason?.startsWith(GONE_PREFIX)
+          ? "gone"
+          : r.disabledReason === STAFF_DISABLED
+            ? "staff"
+            : "failures",
       syncMinutes: r.syncMinutes,
       ...health,
       lastSyncAt: iso(r.lastSyncAt),
       lastSuccessAt: iso(r.lastSuccessAt),
       lastFailureAt: iso(r.lastFailureAt),
       lastError: r.lastError,
+      lastErrorCode: r.lastError ? plainFailure({ code: r.lastError.split(":")[0] ?? "" }).code : null,
       consecutiveFailures: r.consecutiveFailures,
       nextRunAt: iso(r.nextRunAt),
       lagSeconds: r.lastSuccessAt
@@ -215,6 +233,54 @@ export async function putFacilityConnection(
   if (!(await hub.prisma.facility.findUnique({ where: { id: facilityId }, select: { id: true } }))) {
     throw problems.notFound("Facility");
   }
+  const { connector, config } = await checkedConfig(hub, input);
+  const existing = await hub.prisma.connection.findUnique({ where: { facilityId } });
+  const fresh = !existing || existing.connector !== input.connector;
+  const caps = connector.manifest.capabilities;
+  const secret =
+    fresh && (caps.includes("webhooks") || caps.includes("changeFeed") || caps.includes("pushBooking"))
+      ? newWebhookSecret()
+      : null;
+  const feed = fresh && caps.includes("exportFeed") ? newFeedToken() : null;
+  const enabled = input.enabled ?? true;
+  const data = {
+    connector: input.connector,
+    config: config as Prisma.InputJsonValue,
+    syncMinutes: input.syncMinutes ?? connector.manifest.defaultSyncMinutes ?? 15,
+    enabled,
+    ...(enabled && existing && !existing.enabled
+      ? { disabledReason: null, consecutiveFailures: 0, warnedAt: null }
+      : {}),
+    ...(!enabled ? { disabledReason: STAFF_DISABLED } : {}),
+    ...(fresh
+      ? {
+          state: {},
+          nextRunAt: null,
+          secretSealed: secret ? sealSecret(hub, secret) : null,
+          feedTokenHash: feed?.hash ?? null,
+        }
+      : {}),
+  };
+  await hub.prisma.connection.upsert({
+    where: { facilityId },
+    create: { facilityId, ...data },
+    update: data,
+  });
+  return {
+    connection: await getFacilityConnection(hub, actor, facilityId),
+    credentials: credentialsOut(hub, secret, feed?.token ?? null),
+  };
+}
+
+/**
+ * A connector and its configuration as a facility proposes them, checked (422 `unknown_connector`, 422
+ * `invalid_config` with each problem: the connector's schema, then its URLs against the networks the hub connects
+ * to). Used by saving and by the mapping preview, so both refuse the same things.
+ */
+export async function checkedConfig(
+  hub: Hub,
+  input: { connector: string; config?: Record<string, unknown> },
+) {
   const registry = await loadRegistry();
   const connector = registry.get(input.connector);
   if (!connector) {
@@ -244,42 +310,7 @@ export async function putFacilityConnection(
       refused,
     );
   }
-  const existing = await hub.prisma.connection.findUnique({ where: { facilityId } });
-  const fresh = !existing || existing.connector !== input.connector;
-  const caps = connector.manifest.capabilities;
-  const secret =
-    fresh && (caps.includes("webhooks") || caps.includes("changeFeed") || caps.includes("pushBooking"))
-      ? newWebhookSecret()
-      : null;
-  const feed = fresh && caps.includes("exportFeed") ? newFeedToken() : null;
-  const enabled = input.enabled ?? true;
-  const data = {
-    connector: input.connector,
-    config: config as Prisma.InputJsonValue,
-    syncMinutes: input.syncMinutes ?? connector.manifest.defaultSyncMinutes ?? 15,
-    enabled,
-    ...(enabled && existing && !existing.enabled
-      ? { disabledReason: null, consecutiveFailures: 0, warnedAt: null }
-      : {}),
-    ...(!enabled ? { disabledReason: "disabled by staff" } : {}),
-    ...(fresh
-      ? {
-          state: {},
-          nextRunAt: null,
-          secretSealed: secret ? sealSecret(hub, secret) : null,
-          feedTokenHash: feed?.hash ?? null,
-        }
-      : {}),
-  };
-  await hub.prisma.connection.upsert({
-    where: { facilityId },
-    create: { facilityId, ...data },
-    update: data,
-  });
-  return {
-    connection: await getFacilityConnection(hub, actor, facilityId),
-    credentials: credentialsOut(hub, secret, feed?.token ?? null),
-  };
+  return { connector, config };
 }
 
 type Schema = { format?: string; properties?: Record<string, Schema> };
@@ -375,6 +406,11 @@ export async function replayDeadLetters(hub: Hub, actor: Actor, facilityId: stri
       where: { connectionId: conn.id, status: "failed" },
       data: { status: "pending", attempts: 0, availableAt: now },
     }),
+    // Their log entries are replayed too (no longer offered one by one).
+    hub.prisma.$executeRaw`
+      UPDATE connection_log SET replayed_at = ${now}::timestamp
+      WHERE connection_id = ${conn.id}::uuid AND result = 'failed' AND replayed_at IS NULL
+        AND (refs ? 'pushIds' OR refs ? 'webhookRows')`,
   ]);
   return { webhooks: webhooks.count, pushes: pushes.count };
 }

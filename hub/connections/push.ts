@@ -15,7 +15,10 @@
  *    process's memory: after PUSH_BREAKER_THRESHOLD failures in a row the facility's API is left alone for a
  *    while instead of every booking waiting on its timeouts. A row that still failed waits (available_at, 30 s
  *    doubling up to 30 min) and is given up after PUSH_MAX_ATTEMPTS (`failed`: a dead letter, replayed from the
- *    health page); a refusal (4xx, 401/403) is given up at once.
+ *    health page); a refusal (4xx, 401/403) is given up at once. Each send's outcome (the request, the HTTP
+ *    status, the time) goes into the connection's log with the row's update (hub/connections/log.ts), and a given-up
+ *    push can be replayed from its entry. A 410 Gone (other than for a cancellation) pauses the connection: its
+ *    rows wait, unsent, until someone enables it again.
  * 3. Alert: a push not acknowledged 30 minutes after it was created raises an alert, once per push: an e-mail to
  *    the facility (through the outbox) and a failure on the connection's health (store.recordFailure, which
  *    warns and eventually disables like a failing pull).
@@ -49,10 +52,12 @@ import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { TX_OPTIONS } from "../inventory/inventory.js";
 import { log } from "../log.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { sendAvailability } from "./availability-push.js";
 import { egressHttp } from "./egress.js";
+import { isGone, pauseGone, writeLog } from "./log.js";
 import { CONNECTOR_HTTP_TIMEOUT_MS, connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** A push not acknowledged this long after it was created raises an alert. */
@@ -250,6 +255,8 @@ export type SendResult = {
   retrying: number;
   skipped: number;
   circuitOpen: boolean;
+  /** The facility's API answered 410 Gone: the connection was paused (no more sends until it is enabled). */
+  paused?: boolean;
 };
 
 /** Sends the connection's due pushes (see the file comment). */
@@ -293,6 +300,12 @@ export async function sendPushes(
   for (const [bookingId, rows] of byBooking) {
     const ids = rows.map((r) => r.id);
     const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+    if (result.paused) {
+      // Left as they are, sent once someone enables the connection again.
+      await hub.prisma.connectorPush.updateMany({ where: { id: { in: ids } }, data: { availableAt: now } });
+      result.skipped += rows.length;
+      continue;
+    }
     if (result.circuitOpen) {
       await release(hub, ids, new Date(hub.now().getTime() + options.halfOpenAfterMs), "circuit_open");
       result.skipped += rows.length;
@@ -309,6 +322,7 @@ export async function sendPushes(
       continue;
     }
     const ctx = { ...connectorContext(hub, conn, AbortSignal.timeout(deadlineMs)), http };
+    const sendStarted = Date.now();
     let outcome: Awaited<ReturnType<NonNullable<Connector["push"]>>>;
     try {
       outcome = await p.retry.execute(() =>
@@ -330,34 +344,83 @@ export async function sendPushes(
       if (p.breaker.state === CircuitState.Open) result.circuitOpen = true;
     }
     const at = hub.now();
+    const entry = {
+      connectionId: conn.id,
+      facilityId: conn.facilityId,
+      at,
+      kind: "push" as const,
+      request: `${push.action} booking, revision ${push.revision}`,
+      durationMs: Date.now() - sendStarted,
+      counts: { revisions: rows.length, attempt: attempts },
+    };
+    const refs = {
+      bookingId,
+      action: push.action,
+      revision: push.revision,
+      revisions: rows.map((r) => r.revision),
+    };
     if (outcome.ok) {
       anySent = true;
       result.sent++;
-      await hub.prisma.connectorPush.updateMany({
-        where: { id: { in: ids } },
-        data: {
-          status: "acknowledged",
-          action: push.action,
-          acknowledgedAt: at,
-          attempts,
-          lastError: null,
-          ...(outcome.value.externalId ? { externalId: outcome.value.externalId } : {}),
-        },
-      });
+      const value = outcome.value;
+      await hub.prisma.$transaction(async (tx) => {
+        await tx.connectorPush.updateMany({
+          where: { id: { in: ids } },
+          data: {
+            status: "acknowledged",
+            action: push.action,
+            acknowledgedAt: at,
+            attempts,
+            lastError: null,
+            ...(value.externalId ? { externalId: value.externalId } : {}),
+          },
+        });
+        await writeLog(tx, {
+          ...entry,
+          result: "ok",
+          refs: { ...refs, ...(value.externalId ? { externalId: value.externalId } : {}) },
+          ...(value.status ? { httpStatus: value.status } : {}),
+        });
+      }, TX_OPTIONS);
       continue;
     }
     const error = `${outcome.error.code}: ${outcome.error.message}`.slice(0, 500);
+    if (isGone(outcome.error)) {
+      // The facility's API says it is gone for good: pause the connection; the booking waits for it.
+      result.paused = true;
+      result.skipped += rows.length;
+      const failure = outcome.error;
+      await hub.prisma.$transaction(async (tx) => {
+        await tx.connectorPush.updateMany({
+          where: { id: { in: ids } },
+          data: { availableAt: at, lastError: error },
+        });
+        await pauseGone(tx, conn.id, "the facility's API");
+        await recordFailure(tx, conn.id, failure, at);
+        await writeLog(tx, { ...entry, result: "failed", failure, refs });
+      }, TX_OPTIONS);
+      continue;
+    }
     const givesUp = !outcome.error.retryable || attempts >= PUSH_MAX_ATTEMPTS;
-    await hub.prisma.connectorPush.updateMany({
-      where: { id: { in: ids } },
-      data: {
-        attempts,
-        lastError: error,
-        ...(givesUp
-          ? { status: "failed" }
-          : { availableAt: new Date(at.getTime() + pushBackoffMs(attempts)) }),
-      },
-    });
+    const failure = outcome.error;
+    await hub.prisma.$transaction(async (tx) => {
+      await tx.connectorPush.updateMany({
+        where: { id: { in: ids } },
+        data: {
+          attempts,
+          lastError: error,
+          ...(givesUp
+            ? { status: "failed" }
+            : { availableAt: new Date(at.getTime() + pushBackoffMs(attempts)) }),
+        },
+      });
+      await writeLog(tx, {
+        ...entry,
+        result: givesUp ? "failed" : "retrying",
+        failure,
+        refs: givesUp ? { ...refs, pushIds: ids.map(String) } : refs,
+      });
+    }, TX_OPTIONS);
     if (givesUp) result.failed++;
     else result.retrying++;
   }
@@ -525,12 +588,14 @@ export async function runPushJob(
       run.retrying += sent.retrying;
       run.skipped += sent.skipped;
       run.circuitOpen ||= sent.circuitOpen;
+      if (sent.paused) run.paused = true;
       run.alerted += await alertStalePushes(hub, conn.id);
-      if (connector.pushAvailability) {
+      if (connector.pushAvailability && !sent.paused) {
         // After the bookings: the places they take are then in the availability sent.
         const a = await sendAvailability(hub, conn, connector, options);
         run.availability += a.sent;
         run.circuitOpen ||= a.circuitOpen;
+        if (a.paused) run.paused = true;
       }
     } catch (err) {
       // One connection's trouble never holds up the others; the next run tries again.

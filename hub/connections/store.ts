@@ -68,7 +68,7 @@ export function connectorContext(
 }
 
 /**
- * Records a successful sync (or delivery): clears the failure count and merges the connector's new state into the
+ * Records a successful sync (or delivery): clears the failure count and the last error, and merges the connector's new state into the
  * stored one in the database (jsonb ||), so keys other parts keep there (the push cursor, the feed's acknowledged
  * position) are never overwritten with what this sync read before they moved.
  */
@@ -80,7 +80,7 @@ export async function recordSuccess(
 ): Promise<void> {
   await db.$executeRaw`
     UPDATE connection SET last_sync_at = ${now}::timestamp, last_success_at = ${now}::timestamp,
-      consecutive_failures = 0, warned_at = NULL, state = state || ${JSON.stringify(state)}::jsonb,
+      consecutive_failures = 0, warned_at = NULL, last_error = NULL, state = state || ${JSON.stringify(state)}::jsonb,
       updated_at = ${now}::timestamp
     WHERE id = ${connectionId}::uuid`;
 }

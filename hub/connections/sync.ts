@@ -13,18 +13,22 @@
  * content, the changes done); a retry that pulls the same content continues after them, and the connector
  * state of the first attempt (the revisions those slices were applied with) is the one kept. The complete
  * pull's review of vanished bookings runs with the last slice, over every id the pull mentioned. The
- * connection's success, its state and its health are recorded only once the last slice is in.
+ * connection's success, its state and its health are recorded only once the last slice is in, in one transaction
+ * with the sync's entry in the connection's log (hub/connections/log.ts); a failure likewise. A feed that answers
+ * 410 Gone pauses the connection.
  */
 import { createHash } from "node:crypto";
-import type { Connector, ExternalChange, PullResult } from "../../connectors/contract.js";
+import type { Connector, ExternalChange, PullResult, PullSkipped } from "../../connectors/contract.js";
 import { loadRegistry } from "../../connectors/registry.js";
 import { type JobQueue, nudge } from "../../jobs/queue.js";
 import type { Hub } from "../context.js";
 import { Prisma, type PrismaClient } from "../db/client.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
+import { TX_OPTIONS } from "../inventory/inventory.js";
 import { log } from "../log.js";
 import { type ApplyProgress, type ApplyResult, applyChanges } from "./apply.js";
 import { pulls, withStale } from "./health.js";
+import { type LogEntryInput, pauseGone, writeLog } from "./log.js";
 import { connectorContext, recordFailure, recordSuccess } from "./store.js";
 
 /** Days from today a pull covers. */
@@ -111,12 +115,26 @@ export async function syncConnection(
   const started = hub.now();
   const today = tokyoToday(started);
   const window = { from: formatDate(today), to: formatDate(addDays(today, SYNC_WINDOW_DAYS - 1)) };
-  const failed = async (code: string, message: string): Promise<SyncOutcome> => {
-    const { failures } = await recordFailure(hub.prisma, conn.id, { code, message }, hub.now());
-    await hub.prisma.connection.update({
-      where: { id: conn.id },
-      data: { nextRunAt: nextRunAfter(hub.now(), conn.syncMinutes, failures) },
-    });
+  const failed = async (code: string, message: string, status?: number): Promise<SyncOutcome> => {
+    // The failure, the next run and the log entry together; an endpoint that answered 410 Gone pauses the
+    // connection (no more pulls or pushes until it is enabled again).
+    await hub.prisma.$transaction(async (tx) => {
+      const { failures } = await recordFailure(tx, conn.id, { code, message }, hub.now());
+      await tx.connection.update({
+        where: { id: conn.id },
+        data: { nextRunAt: nextRunAfter(hub.now(), conn.syncMinutes, failures) },
+      });
+      if (status === 410) await pauseGone(tx, conn.id, "the feed");
+      await writeLog(tx, {
+        connectionId: conn.id,
+        facilityId: conn.facilityId,
+        at: hub.now(),
+        kind: "sync",
+        result: "failed",
+        failure: { code, ...(status ? { status } : {}) },
+        durationMs: hub.now().getTime() - started.getTime(),
+      });
+    }, TX_OPTIONS);
     return { outcome: "failed", code, message };
   };
 
@@ -129,7 +147,7 @@ export async function syncConnection(
     log.error({ module: "connector", connectionId: conn.id, err }, "connector failed");
     return failed("connector_error", "the connector failed unexpectedly (the error was logged)");
   }
-  if (!pulled.ok) return failed(pulled.error.code, pulled.error.message);
+  if (!pulled.ok) return failed(pulled.error.code, pulled.error.message, pulled.error.status);
 
   const { value } = pulled;
   let result: ApplyResult = { applied: 0, ignored: 0, conflicts: 0 };
@@ -148,26 +166,76 @@ export async function syncConnection(
     }
   }
   const now = hub.now();
-  await recordSuccess(hub.prisma, conn.id, now, state);
-  await hub.prisma.connection.update({
-    where: { id: conn.id },
-    data: {
-      nextRunAt: nextRunAfter(now, conn.syncMinutes, 0),
-      // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
-      ...(value.notModified
-        ? {}
-        : {
-            lastSkipped:
-              (withStale(
-                value.skipped ? { ...value.skipped, imported: value.changes.length } : null,
-                result.stale ?? [],
-                value.changes.length,
-              ) as Prisma.InputJsonValue | null) ?? Prisma.DbNull,
-          }),
-    },
-  });
+  const skippedReport = value.notModified
+    ? null
+    : withStale(
+        value.skipped ? { ...value.skipped, imported: value.changes.length } : null,
+        result.stale ?? [],
+        value.changes.length,
+      );
+  await hub.prisma.$transaction(async (tx) => {
+    await recordSuccess(tx, conn.id, now, state);
+    await tx.connection.update({
+      where: { id: conn.id },
+      data: {
+        nextRunAt: nextRunAfter(now, conn.syncMinutes, 0),
+        // What this pull left out, for the connection's health (a 304 read nothing new: the last report stands).
+        ...(value.notModified
+          ? {}
+          : { lastSkipped: (skippedReport as Prisma.InputJsonValue | null) ?? Prisma.DbNull }),
+      },
+    });
+    await writeLog(tx, syncLogEntry(conn, value, result, started, now, skippedReport));
+  }, TX_OPTIONS);
   const { applied, ignored, conflicts } = result;
   return value.notModified ? { outcome: "not_modified" } : { outcome: "synced", applied, ignored, conflicts };
+}
+
+/** Booking ids listed in a sync's log entry (the counts cover the rest). */
+export const LOGGED_IDS = 50;
+/** Skipped items listed in a sync's log entry (connection.last_skipped keeps the last pull's in full). */
+export const LOGGED_SKIPPED = 50;
+
+/** A successful pull as its log entry (pure): counts, the first booking ids, what was left out and why. */
+export function syncLogEntry(
+  conn: { id: string; facilityId: string },
+  value: PullResult,
+  result: ApplyResult,
+  started: Date,
+  now: Date,
+  /** What was left out, when more than the pull's own report (availability updates older than applied: stale). */
+  report: Pick<PullSkipped, "counts" | "items"> | null = value.skipped ?? null,
+): LogEntryInput {
+  const ids = value.changes.flatMap((c) => (c.kind === "booking" ? [c.externalId] : []));
+  const skipped = report ?? value.skipped;
+  const skippedTotal = Object.values(skipped?.counts ?? {}).reduce((a, n) => a + (Number(n) || 0), 0);
+  return {
+    connectionId: conn.id,
+    facilityId: conn.facilityId,
+    at: now,
+    kind: "sync",
+    result: value.notModified ? "not_modified" : "ok",
+    counts: value.notModified
+      ? {}
+      : {
+          read: value.skipped?.read ?? value.changes.length,
+          imported: value.changes.length,
+          skipped: skippedTotal,
+          applied: result.applied,
+          ignored: result.ignored,
+          conflicts: result.conflicts,
+        },
+    refs: ids.length
+      ? {
+          externalIds: ids.slice(0, LOGGED_IDS),
+          ...(ids.length > LOGGED_IDS ? { more: ids.length - LOGGED_IDS } : {}),
+        }
+      : {},
+    ...(skipped && skippedTotal
+      ? { skipped: { counts: skipped.counts, items: skipped.items.slice(0, LOGGED_SKIPPED) } }
+      : {}),
+    durationMs: now.getTime() - started.getTime(),
+  };
 }
 
 /**

@@ -13,7 +13,9 @@
  * duplicates and out-of-order revisions are ignored there, by external id + revision) and marks its rows
  * applied: a worker that dies mid-batch leaves the whole batch pending, so nothing is lost or applied twice.
  * A batch that fails is retried row by row; a row that keeps failing is given up after WEBHOOK_MAX_ATTEMPTS
- * passes (status `failed`, the error kept: a dead letter, replayed with `replayWebhooks`).
+ * passes (status `failed`, the error kept: a dead letter, replayed with `replayWebhooks`, or on its own from its
+ * entry in the connection's log). Every delivery applied or given up gets a log entry in the same transaction, and
+ * one refused at the door (bad signature, stale timestamp, not an event) is logged too (hub/connections/log.ts).
  *
  * One pass per connection at a time: a PostgreSQL advisory lock across processes, and within a process calls
  * for a connection already being processed join the next pass instead of queueing up (a burst of deliveries
@@ -31,8 +33,9 @@ import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
 import { RefusedDestination } from "./egress.js";
-import { withStale } from "./health.js";
-import { connectionSecret, recordFailure } from "./store.js";
+import { pulls, withStale } from "./health.js";
+import { type LogEntryInput, writeLog } from "./log.js";
+import { connectionSecret, recordFailure, recordSuccess } from "./store.js";
 
 /** Rows applied in one transaction. */
 export const WEBHOOK_BATCH = 100;
@@ -188,6 +191,7 @@ export async function receiveWebhook(
   const parsed = connector.parseWebhook(readContext(hub, conn), { headers: flat, body: rawBody });
   if (!parsed.ok) {
     const e = parsed.error;
+    await logRefused(hub, conn, e, flat["webhook-id"]);
     if (e.code === "invalid_signature") {
       const stale = e.at?.field === "webhook-timestamp";
       throw new Problem(
@@ -218,6 +222,29 @@ export async function receiveWebhook(
   }
   if (stored) kickWebhooks(hub, conn.id, parsed.value.id);
   return { received: true, duplicate: !stored, webhookId: parsed.value.id };
+}
+
+/**
+ * A delivery refused at the door (a bad signature, a stale timestamp, a body that is not an event) goes into the
+ * connection's log, so the facility's IT vendor sees why; a log that cannot be written never changes the answer.
+ */
+async function logRefused(hub: Hub, conn: Conn, e: { code: string; at?: { field?: string } }, id?: string) {
+  try {
+    await writeLog(hub.prisma, {
+      connectionId: conn.id,
+      facilityId: conn.facilityId,
+      at: hub.now(),
+      kind: "webhook",
+      result: "failed",
+      failure: {
+        code:
+          e.code === "invalid_signature" && e.at?.field === "webhook-timestamp" ? "stale_timestamp" : e.code,
+      },
+      refs: id ? { webhookId: id.slice(0, 200) } : {},
+    });
+  } catch (err) {
+    log.warn({ module: "connector", connectionId: conn.id, err }, "refused delivery not logged");
+  }
 }
 
 function unavailable(connectionId: string, err: unknown): Problem {
@@ -325,7 +352,7 @@ function coalesced(hub: Hub, connectionId: string, opts: ProcessOptions): Promis
   return passes.queued;
 }
 
-type Row = { id: bigint; body: string; attempts: number };
+type Row = { id: bigint; body: string; attempts: number; webhook_id: string };
 
 async function processConnection(
   hub: Hub,
@@ -346,6 +373,7 @@ async function processConnection(
   });
   if (!conn) return empty();
   const connector = (await loadRegistry()).get(conn.connector);
+  const pulled = pulls(connector, conn.config);
   const ctx = readContext(hub, conn);
   const read = (body: string): ExternalChange[] | string => {
     if (!connector?.readWebhook) return `the connector "${conn.connector}" does not read webhooks`;
@@ -366,7 +394,7 @@ async function processConnection(
       const done = await hub.prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`webhooks:${conn.id}`}))`;
         claimed = await tx.$queryRaw<Row[]>`
-          SELECT id, body, attempts FROM inbound_webhook
+          SELECT id, body, attempts, webhook_id FROM inbound_webhook
           WHERE connection_id = ${conn.id}::uuid AND status = 'pending' AND NOT (id = ANY(${skip}::bigint[]))
           ORDER BY id LIMIT ${size}
           FOR UPDATE`;
@@ -375,8 +403,31 @@ async function processConnection(
         const good: bigint[] = [];
         const unreadable: { id: bigint; error: string }[] = [];
         const changes: ExternalChange[] = [];
+        const entries: LogEntryInput[] = [];
+        const entry = (row: Row, c: ExternalChange[] | string): LogEntryInput => ({
+          connectionId: conn.id,
+          facilityId: conn.facilityId,
+          at: now,
+          kind: "webhook",
+          result: typeof c === "string" ? "failed" : "ok",
+          ...(typeof c === "string"
+            ? { failure: { code: "invalid_payload" } }
+            : {
+                counts: {
+                  bookings: c.filter((x) => x.kind === "booking").length,
+                  availability: c.filter((x) => x.kind === "availability").length,
+                },
+              }),
+          refs: {
+            webhookId: row.webhook_id,
+            ...(typeof c === "string"
+              ? { webhookRows: [row.id.toString()] }
+              : { externalIds: c.flatMap((x) => (x.kind === "booking" ? [x.externalId] : [])).slice(0, 20) }),
+          },
+        });
         for (const row of claimed) {
           const c = read(row.body);
+          entries.push(entry(row, c));
           if (typeof c === "string") unreadable.push({ id: row.id, error: c });
           else {
             good.push(row.id);
@@ -400,8 +451,12 @@ async function processConnection(
             UPDATE inbound_webhook SET status = 'applied', processed_at = ${now}::timestamp,
               attempts = attempts + 1, error = NULL
             WHERE id = ANY(${good}::bigint[])`;
-          await tx.connection.update({ where: { id: conn.id }, data: { lastSuccessAt: now } });
+          // A connection that is only delivered to: a good delivery is its success (the failure count and the
+          // last error clear). One that is also pulled keeps them until its pull succeeds.
+          if (pulled) await tx.connection.update({ where: { id: conn.id }, data: { lastSuccessAt: now } });
+          else await recordSuccess(tx, conn.id, now);
         }
+        await writeLog(tx, ...entries);
         for (const u of unreadable) await giveUp(tx, u.id, u.error, now);
         if (unreadable.length) {
           await recordFailure(
@@ -434,8 +489,19 @@ async function processConnection(
       const message = "the delivery could not be applied to the booking ledger (the error was logged)";
       const now = hub.now();
       if (row.attempts + 1 >= WEBHOOK_MAX_ATTEMPTS) {
-        await giveUp(hub.prisma, row.id, message, now);
-        await recordFailure(hub.prisma, conn.id, { code: "invalid_payload", message }, now);
+        await hub.prisma.$transaction(async (tx) => {
+          await giveUp(tx, row.id, message, now);
+          await recordFailure(tx, conn.id, { code: "invalid_payload", message }, now);
+          await writeLog(tx, {
+            connectionId: conn.id,
+            facilityId: conn.facilityId,
+            at: now,
+            kind: "webhook",
+            result: "failed",
+            failure: { code: "apply_failed" },
+            refs: { webhookId: row.webhook_id, webhookRows: [row.id.toString()] },
+          });
+        }, TX_OPTIONS);
         total.deadLettered++;
       } else {
         await hub.prisma.inboundWebhook.update({

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { outageDelayMs, RETRY_BASE_MS, RETRY_MAX_MS, retryDelayMs } from "./outbox.js";
+import { describe, expect, it, vi } from "vitest";
+import { nudgeOutbox, outageDelayMs, RETRY_BASE_MS, RETRY_MAX_MS, retryDelayMs } from "./outbox.js";
 import { smtpDeliveryError, smtpQueueId } from "./transport.js";
 
 describe("backoff during an outage (tries not counted)", () => {
@@ -97,5 +97,33 @@ describe("SMTP failures", () => {
     expect(smtpQueueId("250 2.0.0 Ok: queued as 4Bx1yZ7")).toBe("4Bx1yZ7");
     expect(smtpQueueId("250 OK")).toBeUndefined();
     expect(smtpQueueId(undefined)).toBeUndefined();
+  });
+});
+
+describe("nudgeOutbox", () => {
+  it("asks each queue once per window for a dispatch at the window's end", () => {
+    const added: { jobId?: string; delayMs?: number }[] = [];
+    const add = async (_name: string, _payload: unknown, opts?: { jobId?: string; delayMs?: number }) => {
+      added.push(opts ?? {});
+      return "";
+    };
+    const queue = { add };
+    const other = { add };
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(1_000_030);
+      nudgeOutbox(queue as never);
+      nudgeOutbox(queue as never);
+      nudgeOutbox(other as never);
+      expect(added).toEqual([
+        { jobId: "outbox.dispatch@nudge-10000", delayMs: 70 },
+        { jobId: "outbox.dispatch@nudge-10000", delayMs: 70 },
+      ]);
+      vi.setSystemTime(1_000_100);
+      nudgeOutbox(queue as never);
+      expect(added.at(-1)).toEqual({ jobId: "outbox.dispatch@nudge-10001", delayMs: 100 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

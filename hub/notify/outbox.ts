@@ -70,6 +70,10 @@ export async function enqueueJob<T extends OutboxJobTopic>(
 export function nudgeOutbox(queue: Pick<JobQueue, "add">): void {
   const now = Date.now();
   const window = Math.floor(now / NUDGE_WINDOW_MS);
+  // This process asked for this window's dispatch already: asking again would only find the job there (a round trip
+  // to Redis per write request, a tenth of a busy hub's time).
+  if (nudgedWindow.get(queue) === window) return;
+  nudgedWindow.set(queue, window);
   void nudge(
     queue,
     "outbox.dispatch",
@@ -79,6 +83,8 @@ export function nudgeOutbox(queue: Pick<JobQueue, "add">): void {
 }
 /** The window of nudgeOutbox: the most a row waits for its dispatch to start, beyond the queue's own delay. */
 const NUDGE_WINDOW_MS = 100;
+/** The last window each queue (one per hub) was nudged for. */
+const nudgedWindow = new WeakMap<object, number>();
 
 /**
  * The wait before the next try after `attempts` failed ones: exponential (30 s, 1 min, 2 min, … capped at

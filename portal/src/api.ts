@@ -267,6 +267,8 @@ export type ConnectionHealth = {
   config: Record<string, unknown>;
   enabled: boolean;
   disabledReason: string | null;
+  /** gone: paused after the facility's endpoint answered 410 Gone. */
+  disabledCode: "gone" | "failures" | "staff" | null;
   syncMinutes: number;
   state: ConnectionState;
   requestOnly: boolean;
@@ -274,6 +276,8 @@ export type ConnectionHealth = {
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
   lastError: string | null;
+  /** The last error's kind, worded by the portal (FailureCode). */
+  lastErrorCode: string | null;
   consecutiveFailures: number;
   nextRunAt: string | null;
   lagSeconds: number | null;
@@ -301,6 +305,61 @@ export type ConnectionFileReport = {
   ignored: number;
   conflicts: number;
   errors: { line: number; column: string; message: string }[];
+};
+
+export type SkippedItem = {
+  reason: string;
+  line?: number;
+  date?: string;
+  problem?: string;
+  property?: string;
+};
+
+/** One entry of a connection's log (GET api/facilities/{id}/connection/log). */
+export type ConnectionLogEntry = {
+  id: string;
+  at: string;
+  kind: "sync" | "webhook" | "upload" | "push" | "test";
+  result: "ok" | "failed" | "retrying" | "not_modified";
+  code: string | null;
+  message: string | null;
+  counts: Record<string, number>;
+  refs: Record<string, unknown>;
+  skipped: { counts: Record<string, number>; items: SkippedItem[] } | null;
+  request: string | null;
+  httpStatus: number | null;
+  durationMs: number | null;
+  replayable: boolean;
+  replayedAt: string | null;
+};
+
+/** What "send test delivery" got back. */
+export type TestDelivery = {
+  ok: boolean;
+  httpStatus: number | null;
+  durationMs: number;
+  code: string | null;
+  message: string | null;
+  paused: boolean;
+};
+
+/** What a proposed iCal or CSV mapping would import (nothing is saved). */
+export type MappingPreview = {
+  connector: string;
+  read: number;
+  byServiceType: Record<string, number>;
+  availability: number;
+  items: {
+    line?: number;
+    externalId?: string;
+    serviceType: string;
+    timeBlock: string;
+    startDate: string;
+    endDate: string;
+    status: string;
+  }[];
+  skipped: { counts: Record<string, number>; items: SkippedItem[] };
+  failure: { code: string; message: string } | null;
 };
 
 /** What a connector reported that the hub would not apply on its own (the review queue). */
@@ -970,6 +1029,29 @@ export const api = {
         file: { type: "text/csv", data: file },
       },
     ),
+  listConnectionLog: (facilityId: string, query: Query) =>
+    request<Page<ConnectionLogEntry>>(
+      "GET",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection/log`,
+      { query },
+    ),
+  replayConnectionLogEntry: (facilityId: string, logId: string) =>
+    request<{ replayed: number; kind: "push" | "webhook" }>(
+      "POST",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection/log/${encodeURIComponent(logId)}/replay`,
+    ),
+  sendTestDelivery: (facilityId: string) =>
+    request<TestDelivery>(
+      "POST",
+      `api/facilities/${encodeURIComponent(facilityId)}/connection/test-delivery`,
+    ),
+  previewConnectionMapping: (
+    facilityId: string,
+    body: { connector: string; config: Record<string, unknown>; sample?: string },
+  ) =>
+    request<MappingPreview>("POST", `api/facilities/${encodeURIComponent(facilityId)}/connection/preview`, {
+      body,
+    }),
   listSyncConflicts: (query: Query) => request<Page<SyncConflict>>("GET", "api/sync-conflicts", { query }),
   resolveSyncConflict: (id: string, body: { action: "keep" | "cancel_booking"; note?: string }) =>
     request<SyncConflict>("POST", `api/sync-conflicts/${encodeURIComponent(id)}/resolve`, { body }),

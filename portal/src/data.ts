@@ -54,6 +54,11 @@ export const getFacilityConnection = query(
   "facilityConnection",
 );
 
+export const getConnectionLog = query(
+  (facilityId: string, params: Params) => api.listConnectionLog(facilityId, params),
+  "connectionLog",
+);
+
 export const getSyncConflicts = query((params: Params) => api.listSyncConflicts(params), "syncConflicts");
 
 /** The demo mailbox, or null when the hub has none (404: DEMO_MAILBOX is off). */

@@ -1,12 +1,17 @@
 /**
  * Connections in the portal, in Chromium at 375 px and 1280 px: the operator's health page lists a failing
- * connection first and can retry it; facility staff set their connector, see credentials once, and resolve a
- * booking that arrived on a full day from their own system. axe-core on every state. Needs `npm run build`.
+ * connection first and can retry it, opens its log and replays one failed push; facility staff set their
+ * connector, see credentials once, resolve a booking that arrived on a full day from their own system, send a
+ * test delivery and see it in their log, preview a CSV mapping, and see a paused connection's notice. axe-core on
+ * every state. Needs `npm run build`.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_BASE_URL } from "../../connectors/webhook/__fixtures__/contract.js";
+import { vendorApi } from "../../connectors/webhook/__fixtures__/vendor-api.js";
 import { applyChanges } from "../../hub/connections/apply.js";
-import { recordFailure } from "../../hub/connections/store.js";
+import { writeLog } from "../../hub/connections/log.js";
+import { newWebhookSecret, recordFailure, sealSecret } from "../../hub/connections/store.js";
 import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
@@ -45,6 +50,40 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
     await p.inboundWebhook.create({
       data: { connectionId: failing.id, webhookId: "msg_1", body: "{}", status: "failed", error: "bad" },
     });
+    // Its log: a sync that left events out, and a push the facility's system refused (a dead letter).
+    const push = await p.connectorPush.create({
+      data: {
+        connectionId: failing.id,
+        bookingId: "00000000-0000-4000-8000-000000000001",
+        action: "create",
+        revision: 1,
+        status: "failed",
+        lastError: "upstream_4xx: POST bookings: HTTP 422",
+      },
+    });
+    await writeLog(
+      p,
+      {
+        connectionId: failing.id,
+        facilityId: failingFacilityId,
+        at: new Date(Date.now() - 60_000),
+        kind: "sync",
+        result: "ok",
+        counts: { read: 4, imported: 1, skipped: 3, applied: 1 },
+        skipped: { counts: { no_service_type: 2 }, items: [{ reason: "no_service_type", line: 14 }] },
+      },
+      {
+        connectionId: failing.id,
+        facilityId: failingFacilityId,
+        at: new Date(),
+        kind: "push",
+        result: "failed",
+        failure: { code: "upstream_4xx", status: 422 },
+        request: "create booking, revision 1",
+        durationMs: 40,
+        refs: { bookingId: push.bookingId, action: "create", revision: 1, pushIds: [String(push.id)] },
+      },
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -55,6 +94,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
   for (const width of WIDTHS) {
     it(`at ${width}px: the operator sees the failing connection first and retries its failed items`, async () => {
       await t.hub.prisma.inboundWebhook.updateMany({ data: { status: "failed" } });
+      await t.hub.prisma.connectorPush.updateMany({ data: { status: "failed" } });
       const { page, done } = await open(width);
       await signInAsStaff(page, "operator@demo.example.jp");
       await page.getByRole("link", { name: "システム連携" }).first().click();
@@ -65,14 +105,32 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       });
       const first = page.locator(`#connections-table tbody tr[data-connection-id="${failing.id}"]`);
       expect(await first.textContent()).toContain("エラーが続いています");
-      expect(await first.textContent()).toContain("timeout: no answer in 10 s");
+      // The last error in plain words, never the connector's own text.
+      expect(await first.textContent()).toContain("施設のシステムから時間内に応答がありませんでした。");
+      expect(await first.textContent()).not.toContain("no answer in 10 s");
       // Troubled first: the rows above it are failing too (the demo's unreachable calendar).
       const states = await page.locator("#connections-table tbody tr td:nth-child(3)").allTextContents();
       expect(states[0]).toContain("エラーが続いています");
       await checkPage(page, "connections", width);
       await first.getByRole("button", { name: /失敗した処理を再実行/ }).click();
-      await page.getByRole("status").filter({ hasText: "受信 1 件、送信 0 件を再実行します" }).waitFor();
+      await page.getByRole("status").filter({ hasText: "受信 1 件、送信 1 件を再実行します" }).waitFor();
       expect((await t.hub.prisma.inboundWebhook.findFirstOrThrow()).status).toBe("pending");
+
+      // Its log, below the table: the refused push replayed on its own.
+      await t.hub.prisma.connectorPush.updateMany({ data: { status: "failed" } });
+      await t.hub.prisma.connectionLog.updateMany({ data: { replayedAt: null } });
+      await first.getByRole("button", { name: /記録を見る/ }).click();
+      const pushRow = page.locator('#connection-log-table tbody tr[data-log-kind="push"]');
+      await pushRow.waitFor();
+      expect(await pushRow.textContent()).toContain("施設のシステムが HTTP 422 を返しました。");
+      expect(await pushRow.textContent()).toContain("予約の登録（第1版）");
+      expect(await page.locator('#connection-log-table tr[data-log-kind="sync"]').textContent()).toContain(
+        "サービス種別なし 2",
+      );
+      await checkPage(page, "connections-log", width);
+      await pushRow.getByRole("button", { name: /この1件を再実行/ }).click();
+      await page.getByRole("status").filter({ hasText: "再実行の列に戻しました" }).waitFor();
+      expect((await t.hub.prisma.connectorPush.findFirstOrThrow()).status).toBe("pending");
       await done();
     }, 120_000);
   }
@@ -160,6 +218,43 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       });
       expect(imported).toMatchObject({ source: "connector", status: "confirmed" });
       await checkPage(page, "facility-connection-csv", width);
+
+      // Going live on the webhook connector: a signed test delivery, its answer and its log entry; then a CSV
+      // mapping previewed before it is saved (nothing is saved).
+      const secret = newWebhookSecret();
+      await p.connection.update({
+        where: { facilityId },
+        data: {
+          connector: "webhook",
+          config: { apiBaseUrl: API_BASE_URL },
+          secretSealed: sealSecret(t.hub, secret),
+        },
+      });
+      const api = vendorApi({ baseUrl: API_BASE_URL, secret });
+      try {
+        await page.reload();
+        await settled(page);
+        await page.getByRole("button", { name: /テスト送信/ }).click();
+        await page.getByRole("status").filter({ hasText: "テスト送信に成功しました（HTTP 200" }).waitFor();
+        expect(api.requests.some((r) => r.path.endsWith("/ping") && r.verified)).toBe(true);
+        await page.locator('#connection-log-table tbody tr[data-log-kind="test"]').first().waitFor();
+      } finally {
+        api.stop();
+      }
+      await page.getByLabel("連携方式").selectOption("csv");
+      await page.getByLabel("プレビューに使う CSV ファイル（見本）").setInputFiles({
+        name: "sample.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          `${header}PV-1,1,確定,宿泊,${day(60)},${day(61)},\r\nPV-2,1,確定,宿泊,2026-02-30,,\r\n`,
+        ),
+      });
+      await page.getByRole("button", { name: "取り込み結果をプレビュー" }).click();
+      await page.getByRole("heading", { name: "プレビュー（保存していません）" }).waitFor();
+      expect(await page.locator("#preview-table tbody tr").first().textContent()).toContain("PV-1");
+      expect(await page.locator(".mapping-preview summary").textContent()).toContain("ファイルの誤り 1");
+      expect((await p.connection.findUniqueOrThrow({ where: { facilityId } })).connector).toBe("webhook");
+      await checkPage(page, "facility-connection-golive", width);
       await done();
     }, 120_000);
   }
@@ -204,6 +299,11 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       await checkPage(operator.page, "connections-skipped", width);
       await operator.done();
 
+      // Paused after its system answered 410 Gone: the staff's page says so and what to do, above their log.
+      await p.connection.update({
+        where: { facilityId: failingFacilityId },
+        data: { enabled: false, disabledReason: "gone: the facility's API answered 410 Gone" },
+      });
       const staff = await open(width);
       await signInAsStaff(staff.page, "facility2@demo.example.jp");
       await staff.page.goto(url("facility/connection"));
@@ -211,6 +311,10 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       const own = staff.page.locator("summary", { hasText: summary });
       await own.click();
       await staff.page.getByText("29行目 · 読み取れない予定").waitFor();
+      await staff.page
+        .getByText("連携を一時停止しています（同期・送信を行いません）", { exact: false })
+        .waitFor();
+      await staff.page.locator('#connection-log-table tbody tr[data-log-kind="push"]').waitFor();
       await checkPage(staff.page, "facility-connection-skipped", width);
       await staff.done();
     }, 120_000);

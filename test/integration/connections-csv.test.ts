@@ -143,6 +143,15 @@ describe("the CSV connector through the API", () => {
     expect(res.json.errors[0].path).toBe("line 3 種類");
     expect(await counts()).toEqual(before);
     expect(await booking("E-001")).toBeNull();
+    // The refused upload is in the connection's log, with the lines at fault.
+    const log = await facility.get(`api/facilities/${facilityId}/connection/log?kind=upload&limit=1`);
+    expect(log.json.items[0]).toMatchObject({
+      result: "failed",
+      code: "parse_error",
+      counts: { errors: 4 },
+      skipped: { counts: { file_error: 4 } },
+    });
+    expect(log.json.items[0].skipped.items.map((i: any) => i.line)).toEqual([3, 4, 5, 6]);
     // The same file as a dry run: the report with the same errors, and the one good line counted.
     const dry = await upload(facility, file);
     expect(dry.status).toBe(200);
@@ -170,6 +179,9 @@ describe("the CSV connector through the API", () => {
       where: { action: "connection.upload", resourceId: facilityId },
     });
     expect(audited?.detail).toMatchObject({ created: 3, applied: true });
+    const log = await facility.get(`api/facilities/${facilityId}/connection/log?kind=upload&result=ok`);
+    expect(log.json.items[0]).toMatchObject({ counts: { created: 3, cancelled: 0 }, code: null });
+    expect(log.json.items[0].refs.externalIds).toEqual(["C-001", "C-002", "C-003"]);
 
     // The same file again: ignored, nothing written.
     const before = await counts();

@@ -109,10 +109,27 @@ describe("connections: settings, health and the review queue", () => {
     ).toHaveLength(1);
     expect((await operator.get("api/connections?state=failing")).json.items).toHaveLength(failing.length);
     expect((await staff.get("api/connections")).status).toBe(403);
+    // Replaying all dead letters replays their log entries too (no longer offered one by one).
+    const push = await t.hub.prisma.connectorPush.create({
+      data: { connectionId: conn.id, bookingId: conn.id, action: "create", revision: 1, status: "failed" },
+    });
+    await t.hub.prisma.connectionLog.create({
+      data: {
+        connectionId: conn.id,
+        facilityId: otherFacilityId,
+        kind: "push",
+        result: "failed",
+        code: "http_status",
+        refs: { pushIds: [String(push.id)] },
+      },
+    });
     expect((await operator.post(`api/facilities/${otherFacilityId}/connection/replay`)).json).toEqual({
       webhooks: 0,
-      pushes: 0,
+      pushes: 1,
     });
+    const [entry] = (await operator.get(`api/facilities/${otherFacilityId}/connection/log`)).json.items;
+    expect(entry).toMatchObject({ kind: "push", replayable: false });
+    expect(entry.replayedAt).not.toBeNull();
   });
 
   it("keeps the review queue per facility and resolves a conflict once", async () => {

@@ -115,7 +115,14 @@ function vendorHistory(): VendorEvent[] {
 describe("the webhook connector (two-way HTTP)", () => {
   let t: TestHub;
   let anon: TestClient;
+  let operator: TestClient;
   const prisma = () => t.hub.prisma;
+  /** A facility's connection log as its staff or an operator reads it (newest first). */
+  const logOf = async (client: TestClient, facilityId: string, query = "") => {
+    const res = await client.get(`api/facilities/${facilityId}/connection/log${query}`);
+    expect(res.status, res.text).toBe(200);
+    return res.json.items as Record<string, any>[];
+  };
   /** Facilities offering stays, other than the demo facility account's own (used for pushes). */
   let stayFacilities: string[] = [];
 
@@ -212,6 +219,7 @@ describe("the webhook connector (two-way HTTP)", () => {
   beforeAll(async () => {
     t = await startTestHub({ seed: "demo", residents: 20, now: clock });
     anon = new TestClient(t.url);
+    operator = await clientFor(t, "operator@demo.example.jp");
     const own = await prisma().user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
     const withStay = await prisma().facility.findMany({
       where: {
@@ -307,6 +315,13 @@ describe("the webhook connector (two-way HTTP)", () => {
         JSON.stringify(body),
       );
       expectProblem(noHeaders, 401, "invalid_signature");
+      // Each refusal at the door is in the connection's log, in plain words.
+      const refused = await logOf(operator, conn.facilityId, "?kind=webhook&result=failed");
+      expect(refused.filter((e) => e.code === "signature").length).toBeGreaterThanOrEqual(5);
+      expect(refused.filter((e) => e.code === "parse_error").length).toBeGreaterThanOrEqual(1);
+      expect(refused.every((e) => !e.replayable && !/whsec_|stack|\/srv\//.test(JSON.stringify(e)))).toBe(
+        true,
+      );
       expectProblem(await deliver({ ...conn, id: randomUUID() }, body), 404, "not_found");
       expectProblem(
         await anon.request("POST", "api/connections/not-a-uuid/webhook", "{}", {
@@ -429,10 +444,31 @@ describe("the webhook connector (two-way HTTP)", () => {
         where: { connectionId: conn.id, status: "failed" },
       });
       expect(dead.error).toMatch(/does not read webhooks/);
+      expect((await prisma().connection.findUniqueOrThrow({ where: { id: conn.id } })).lastError).toMatch(
+        /^invalid_payload: /,
+      );
       await prisma().connection.update({ where: { id: conn.id }, data: { connector: "webhook" } });
-      expect(await replayWebhooks(t.hub, conn.id)).toBe(1);
+      // Replayed on its own from the connection's log (not "replay all"), once.
+      const [entry] = await logOf(operator, conn.facilityId, "?kind=webhook&result=failed&limit=1");
+      expect(entry).toMatchObject({ code: "parse_error", replayable: true });
+      const replay = `api/facilities/${conn.facilityId}/connection/log/${entry?.id}/replay`;
+      const replayed = await operator.post(replay, {});
+      expect(replayed.status, replayed.text).toBe(200);
+      expect(replayed.json).toEqual({ replayed: 1, kind: "webhook" });
+      expectProblem(await operator.post(replay, {}), 409, "not_replayable");
       expect(await processWebhooks(t.hub, conn.id)).toMatchObject({ webhooks: 1, applied: 1 });
       expect(await prisma().booking.count({ where: { externalRef: "RSV-DEAD" } })).toBe(1);
+      const [applied] = await logOf(operator, conn.facilityId, "?kind=webhook&result=ok&limit=1");
+      expect(applied).toMatchObject({ counts: { bookings: 1 }, refs: { externalIds: ["RSV-DEAD"] } });
+      // The delivery that failed set the connection's last error; the good one cleared it.
+      expect(
+        await prisma().connection.findUniqueOrThrow({
+          where: { id: conn.id },
+          select: { lastError: true, consecutiveFailures: true },
+        }),
+      ).toEqual({ lastError: null, consecutiveFailures: 0 });
+      // Replaying all dead letters still works.
+      expect(await replayWebhooks(t.hub, conn.id)).toBe(0);
     });
   });
 
@@ -698,6 +734,38 @@ describe("the webhook connector (two-way HTTP)", () => {
         capacity: slot.capacity + 1,
         free: slot.capacity + 1 - (slot.booked - 1) - slot.external,
       });
+      // Each message is in the connection's log; a 410 Gone to one pauses the connection like a booking push's.
+      const [sentEntry] = await logOf(facility, conn.facilityId, "?kind=push&limit=1");
+      expect(sentEntry).toMatchObject({
+        result: "ok",
+        refs: { availabilityRevision: next!.body.data.revision + 1 },
+      });
+      expect(sentEntry?.request).toMatch(/^availability, revision/);
+      await facility.put(`api/facilities/${conn.facilityId}/slots`, {
+        serviceType: "stay",
+        from: busy,
+        to: busy,
+        capacity: slot.capacity,
+      });
+      offsetMs += AVAILABILITY_COALESCE_MS;
+      api.script({ status: 410 });
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({
+        availability: 0,
+        paused: true,
+      });
+      expect((await logOf(facility, conn.facilityId, "?kind=push&limit=1"))[0]).toMatchObject({
+        result: "failed",
+        code: "gone",
+      });
+      const health = (await facility.get(`api/facilities/${conn.facilityId}/connection`)).json.connection;
+      expect(health).toMatchObject({ enabled: false, disabledCode: "gone" });
+      // Enabled again: the waiting days go.
+      await prisma().connection.update({
+        where: { id: conn.id },
+        data: { enabled: true, disabledReason: null },
+      });
+      offsetMs += AVAILABILITY_COALESCE_MS * 60;
+      expect((await runPushJob(t.hub, { connectionId: conn.id }, fast)).availability).toBe(1);
     });
 
     it("hears of every change to a hub booking through the outbox, queued as a push job once it commits", async () => {
@@ -829,6 +897,96 @@ describe("the webhook connector (two-way HTTP)", () => {
       expect(callsFor(id)).toHaveLength(1);
       expect((await pushes(id))[0]).toMatchObject({ status: "failed" });
       expect((await pushes(id))[0]?.lastError).toMatch(/^upstream_4xx/);
+
+      // The facility's staff see it in their log, with the request and the answer, and replay it alone.
+      const [entry] = await logOf(facility, conn.facilityId, "?kind=push&result=failed&limit=1");
+      expect(entry).toMatchObject({
+        code: "http_status",
+        message: "The facility's system answered with HTTP 422.",
+        httpStatus: 422,
+        request: "create booking, revision 1",
+        refs: { bookingId: id },
+        replayable: true,
+      });
+      const replayed = await facility.post(
+        `api/facilities/${conn.facilityId}/connection/log/${entry?.id}/replay`,
+        {},
+      );
+      expect(replayed.status, replayed.text).toBe(200);
+      expect(replayed.json).toEqual({ replayed: 1, kind: "push" });
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({ sent: 1 });
+      expect((await pushes(id))[0]).toMatchObject({ status: "acknowledged" });
+      const [sent] = await logOf(facility, conn.facilityId, "?kind=push&result=ok&limit=1");
+      expect(sent).toMatchObject({ httpStatus: 201, refs: { bookingId: id }, code: null });
+      // Another facility's log is not theirs to read or replay.
+      const other = stayFacilities[0] as string;
+      expectProblem(await facility.get(`api/facilities/${other}/connection/log`), 403, "forbidden");
+      expectProblem(
+        await facility.post(`api/facilities/${other}/connection/log/${entry?.id}/replay`, {}),
+        403,
+        "forbidden",
+      );
+      // …nor is an entry of another connection reachable through their own.
+      const [foreign] = await logOf(operator, other, "?limit=1");
+      expectProblem(
+        await facility.post(`api/facilities/${conn.facilityId}/connection/log/${foreign?.id}/replay`, {}),
+        404,
+        "not_found",
+      );
+    });
+
+    it("sends a signed test delivery; an API that answers 410 Gone pauses the connection until it is enabled", async () => {
+      const test = await facility.post(`api/facilities/${conn.facilityId}/connection/test-delivery`, {});
+      expect(test.status, test.text).toBe(200);
+      expect(test.json).toMatchObject({ ok: true, httpStatus: 200, code: null, paused: false });
+      const ping = api.requests.filter((r) => r.path.endsWith("/ping")).at(-1);
+      expect(ping).toMatchObject({ method: "POST", verified: true });
+      // Signed like a booking push (the simulator checks it with the standardwebhooks library's signing).
+      expect(ping?.headers["webhook-id"]).toMatch(/^msg_ping_/);
+      expect(ping?.body).toMatchObject({ type: "ping" });
+      expect((await logOf(facility, conn.facilityId, "?kind=test&limit=1"))[0]).toMatchObject({
+        result: "ok",
+        httpStatus: 200,
+      });
+      // Not for a connection without an API to send to.
+      expectProblem(
+        await operator.post(`api/facilities/${stayFacilities[0]}/connection/test-delivery`, {}),
+        409,
+        "no_endpoint",
+      );
+
+      const id = await hold();
+      api.script({ status: 410 });
+      const run = await runPushJob(t.hub, { connectionId: conn.id }, fast);
+      expect(run).toMatchObject({ sent: 0, failed: 0, paused: true });
+      let health = (await facility.get(`api/facilities/${conn.facilityId}/connection`)).json.connection;
+      expect(health).toMatchObject({ enabled: false, state: "disabled", disabledCode: "gone" });
+      expect(health.lastError).toMatch(/HTTP 410/);
+      expect((await logOf(facility, conn.facilityId, "?kind=push&limit=1"))[0]).toMatchObject({
+        result: "failed",
+        code: "gone",
+        httpStatus: 410,
+        replayable: false,
+      });
+      // Paused: nothing more is sent; the booking waits (not a dead letter).
+      const calls = callsFor(id).length;
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({ connections: 0 });
+      expect(callsFor(id)).toHaveLength(calls);
+      expect((await pushes(id))[0]).toMatchObject({ status: "pending" });
+      // A test delivery still checks the API while paused.
+      api.script({ status: 410 });
+      const stillGone = await facility.post(`api/facilities/${conn.facilityId}/connection/test-delivery`, {});
+      expect(stillGone.json).toMatchObject({ ok: false, httpStatus: 410, code: "gone", paused: false });
+
+      // Enabled again once the API is back: the booking goes, and the error clears with the success.
+      await prisma().connection.update({
+        where: { id: conn.id },
+        data: { enabled: true, disabledReason: null },
+      });
+      expect(await runPushJob(t.hub, { connectionId: conn.id }, fast)).toMatchObject({ sent: 1 });
+      expect((await pushes(id))[0]).toMatchObject({ status: "acknowledged" });
+      health = (await facility.get(`api/facilities/${conn.facilityId}/connection`)).json.connection;
+      expect(health).toMatchObject({ enabled: true, lastError: null, disabledCode: null });
     });
 
     it("applies the facility's decisions echoed back, and never pushes them back", async () => {

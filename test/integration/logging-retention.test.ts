@@ -84,7 +84,7 @@ describe("structured logs with request ids, and retention", () => {
     });
   });
 
-  it("purges log files and connector traffic records past retention, keeping what is pending", async () => {
+  it("purges log files, connector traffic records and connection logs past retention, keeping what is pending", async () => {
     const now = new Date("2026-11-26T03:35:00Z");
     const old = new Date("2026-05-01T00:00:00Z");
     const recent = new Date("2026-11-01T00:00:00Z");
@@ -115,8 +115,19 @@ describe("structured logs with request ids, and retention", () => {
         { connectionId: conn.id, webhookId: "recent", body: "{}", status: "applied", receivedAt: recent },
       ],
     });
+    await p.connectionLog.createMany({
+      data: [
+        { connectionId: conn.id, facilityId: facility.id, kind: "sync", result: "ok", at: old },
+        { connectionId: conn.id, facilityId: facility.id, kind: "push", result: "failed", at: recent },
+      ],
+    });
     const result = await purgeExpired(p, { logDir: files, days: 180, now });
     expect(result.logFiles).toEqual(["hub.2026-05-01.1.log"]);
+    // The connection's log is kept as long as the connector traffic, then goes.
+    expect(result.connectionLog).toBe(1);
+    expect(
+      await p.connectionLog.findMany({ where: { connectionId: conn.id }, select: { kind: true } }),
+    ).toEqual([{ kind: "push" }]);
     expect(await readdir(files)).toEqual(["hub.2026-11-25.1.log"]);
     expect(result.inboundWebhooks).toBe(1);
     const left = await p.inboundWebhook.findMany({

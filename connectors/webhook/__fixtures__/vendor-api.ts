@@ -1,8 +1,8 @@
 /**
  * A facility booking system's REST API, simulated with nock, as the webhook connector talks to it: it checks
  * every request's Standard Webhooks signature (as a facility would, with an off-the-shelf library's signing),
- * keeps the reservations it was sent, answers GET /changes from a list of events, and can be told to fail the
- * next booking calls (5xx, 429, 4xx) or to answer them slowly (timeouts). Used by the contract fixtures and the
+ * keeps the reservations it was sent, answers GET /changes from a list of events and POST /ping (a test delivery),
+ * and can be told to fail the next booking calls or ping (5xx, 429, 4xx, 410) or to answer them slowly (timeouts). Used by the contract fixtures and the
  * integration tests; nothing leaves the process.
  */
 import nock from "nock";
@@ -38,7 +38,10 @@ export type VendorApi = {
   bookingCalls(): VendorRequest[];
   /** Reservations the API holds, by reservation id. */
   reservations: Map<string, VendorPush["data"]>;
-  /** Queues answers for the next booking calls (first in, first out); then normal answers resume. */
+  /**
+   * Queues answers for the next booking calls (first in, first out); then normal answers resume. A status also
+   * answers the next availability message or test delivery.
+   */
   script(...answers: Scripted[]): void;
   /** Availability messages received, in order. */
   availabilityCalls: VendorAvailabilityRequest[];
@@ -122,8 +125,9 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
     scope.get(`${prefix}/changes`).query(true),
     scope.get(`${prefix}/health`),
     scope.post(`${prefix}/availability`),
+    scope.post(`${prefix}/ping`),
   ];
-  const [post, put, del, getChanges, health, postAvailability] = interceptors;
+  const [post, put, del, getChanges, health, postAvailability, ping] = interceptors;
   // As a receiver should: verify, then keep only what is newer than the revision it has.
   postAvailability?.reply(function (
     this: nock.ReplyFnContext,
@@ -134,6 +138,12 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
     const raw = rawOf(body);
     const verified = verify(headers, raw);
     const parsed = JSON.parse(raw) as VendorAvailabilityPush;
+    // A scripted status (e.g. 410 for an API that is gone) answers instead, the message not applied.
+    const scripted = verified && queue[0] && "status" in queue[0] ? queue.shift() : undefined;
+    if (scripted && "status" in scripted) {
+      availabilityCalls.push({ headers, raw, body: parsed, verified, applied: false });
+      return [scripted.status, { error: `scripted ${scripted.status}` }];
+    }
     const applied = verified && parsed.data.revision > availabilityRevision;
     availabilityCalls.push({ headers, raw, body: parsed, verified, applied });
     if (!verified) return [401, { error: "bad signature" }];
@@ -154,6 +164,16 @@ export function vendorApi(opts: { baseUrl: string; secret: string }): VendorApi 
   health?.reply(function (this: nock.ReplyFnContext, uri: string): nock.ReplyFnResult {
     const r = record("GET", uri, headersOf(this.req), "");
     return r.verified ? [200, { status: "ok" }] : [401, { error: "bad signature" }];
+  });
+
+  // A test delivery: verified and answered (or the next scripted status, e.g. 410 for an API that is gone).
+  ping?.reply(function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
+    const r = record("POST", uri, headersOf(this.req), rawOf(body));
+    if (!r.verified) return [401, { error: "bad signature" }];
+    const next = queue[0] && "status" in queue[0] ? queue.shift() : undefined;
+    return next && "status" in next
+      ? [next.status, { error: `scripted ${next.status}` }]
+      : [200, { ok: true }];
   });
 
   return {

@@ -19,6 +19,13 @@ import { getConnections, getConnectors, getFacilityConnection, getSyncConflicts 
 import { formatDateTime } from "../format";
 import { locale, t } from "../i18n";
 import { formText, useListSearch } from "../search";
+import {
+  ConnectionLog,
+  lastErrorText,
+  MappingPreviewPanel,
+  PausedNotice,
+  TestDeliveryButton,
+} from "./ConnectionLog";
 
 const STATES = ["disabled", "failing", "stale", "never", "warning", "skipping", "ok"] as const;
 const c = () => t().connections;
@@ -147,6 +154,8 @@ function AllConnections(props: { me: Me }) {
   const { filters, setFilters } = useListSearch("/connections", ["state"]);
   const items = createAsync(() => getConnections({ state: filters().state }));
   const action = useAction(() => revalidate([getConnections.key, getSyncConflicts.key]));
+  // The connection whose log is open below the table.
+  const [logOf, setLogOf] = createSignal<ConnectionHealth | null>(null);
   return (
     <Page title={c().title}>
       <p>{c().intro}</p>
@@ -204,9 +213,13 @@ function AllConnections(props: { me: Me }) {
                   <td>{h.connectorName[locale()]}</td>
                   <td>
                     <StateBadge health={h} />
+                    <Show when={h.disabledCode === "gone"}>
+                      <br />
+                      {t().connectionLog.pausedShort}
+                    </Show>
                   </td>
                   <td>{lagText(h)}</td>
-                  <td>{h.lastError ?? t().dash}</td>
+                  <td>{lastErrorText(h) ?? t().dash}</td>
                   <td>{h.consecutiveFailures}</td>
                   <td>{h.nextRunAt ? formatDateTime(h.nextRunAt) : t().dash}</td>
                   <td>
@@ -216,12 +229,30 @@ function AllConnections(props: { me: Me }) {
                   <td>{h.deadLetters.webhooks + h.deadLetters.pushes}</td>
                   <td>
                     <ConnectionActions health={h} busy={action.busy()} run={action.run} />
+                    <button
+                      type="button"
+                      class="button button-quiet"
+                      aria-label={`${logOf()?.id === h.id ? t().connectionLog.close : t().connectionLog.show}（${h.facilityName}）`}
+                      aria-expanded={logOf()?.id === h.id}
+                      onClick={() => {
+                        setLogOf(logOf()?.id === h.id ? null : h);
+                        if (logOf())
+                          queueMicrotask(() => document.getElementById("connection-log-title")?.focus());
+                      }}
+                    >
+                      {logOf()?.id === h.id ? t().connectionLog.close : t().connectionLog.show}
+                    </button>
                   </td>
                 </tr>
               )}
             </For>
           </tbody>
         </ScrollTable>
+      </Show>
+      <Show when={logOf()} keyed>
+        {(h) => (
+          <ConnectionLog facilityId={h.facilityId} heading={t().connectionLog.forFacility(h.facilityName)} />
+        )}
       </Show>
       <Conflicts facilityId={undefined} me={props.me} />
     </Page>
@@ -270,6 +301,7 @@ function ConnectionActions(props: {
           {c().replay}
         </button>
       </Show>
+      <TestDeliveryButton health={h()} busy={props.busy} run={props.run} />
     </div>
   );
 }
@@ -400,13 +432,14 @@ function OwnConnection(props: { me: Me }) {
         {(h) => (
           <section aria-labelledby="health-title">
             <h2 id="health-title">{c().health}</h2>
+            <PausedNotice health={h()} />
             <dl class="details">
               <Fact term={c().connector}>{h().connectorName[locale()]}</Fact>
               <Fact term={c().state}>
                 <StateBadge health={h()} />
               </Fact>
               <Fact term={c().lastSuccess}>{lagText(h())}</Fact>
-              <Fact term={c().lastError}>{h().lastError ?? t().dash}</Fact>
+              <Fact term={c().lastError}>{lastErrorText(h()) ?? t().dash}</Fact>
               <Fact term={c().failures}>{String(h().consecutiveFailures)}</Fact>
               <Fact term={c().nextRun}>
                 {h().nextRunAt ? formatDateTime(h().nextRunAt as string) : t().dash}
@@ -439,12 +472,16 @@ function OwnConnection(props: { me: Me }) {
           </section>
         )}
       </Show>
+      <Show when={health()}>
+        <ConnectionLog facilityId={facilityId()} heading={t().connectionLog.title} />
+      </Show>
       <Show when={health()?.capabilities.includes("fileUpload")}>
         <CsvFiles facilityId={facilityId()} />
       </Show>
       <Show when={connectors()}>
         {(list) => (
           <Settings
+            facilityId={facilityId()}
             connectors={list()}
             health={health() ?? null}
             busy={action.busy()}
@@ -627,6 +664,7 @@ type Body = { connector: string; config: Record<string, unknown>; syncMinutes?: 
 
 /** The settings form: the connector, then one field per property of its configuration schema. */
 function Settings(props: {
+  facilityId: string;
   connectors: ConnectorInfo[];
   health: ConnectionHealth | null;
   busy: boolean;
@@ -642,9 +680,9 @@ function Settings(props: {
       : chosen()?.configSchema.properties?.[name]?.default;
   const kindOf = (type: string | string[] | undefined) => (Array.isArray(type) ? type[0] : type) ?? "string";
 
-  function submit(e: SubmitEvent) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget as HTMLFormElement);
+  let formEl: HTMLFormElement | undefined;
+  /** The configuration as the form has it, or null (and the first field at fault focused) when it cannot be read. */
+  function collect(form: FormData): Record<string, unknown> | null {
     const config: Record<string, unknown> = {};
     const errors: Record<string, string> = {};
     for (const [name, schema] of properties()) {
@@ -668,8 +706,16 @@ function Settings(props: {
     setFieldErrors(errors);
     if (Object.keys(errors).length) {
       document.getElementById(`field-config-${Object.keys(errors)[0]}`)?.focus();
-      return;
+      return null;
     }
+    return config;
+  }
+
+  function submit(e: SubmitEvent) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    const config = collect(form);
+    if (!config) return;
     const minutes = formText(form, "syncMinutes");
     props.onSave({
       connector: key(),
@@ -682,7 +728,7 @@ function Settings(props: {
   return (
     <section aria-labelledby="settings-title">
       <h2 id="settings-title">{c().settings}</h2>
-      <form class="panel" onSubmit={submit} novalidate>
+      <form class="panel" onSubmit={submit} novalidate ref={formEl}>
         <div class="field">
           <label for="field-connector">{c().chooseConnector}</label>
           <select id="field-connector" name="connector" onChange={(e) => setKey(e.currentTarget.value)}>
@@ -754,6 +800,13 @@ function Settings(props: {
             max="1440"
             label={c().syncMinutes}
             value={String(props.health?.syncMinutes ?? 15)}
+          />
+        </Show>
+        <Show when={key() === "ical" || key() === "csv"}>
+          <MappingPreviewPanel
+            facilityId={props.facilityId}
+            connector={key()}
+            collect={() => (formEl ? collect(new FormData(formEl)) : null)}
           />
         </Show>
         <label class="checkbox">
