@@ -1,6 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { constants as zlib } from "node:zlib";
 import Koa from "koa";
+import compress from "koa-compress";
 import helmet from "koa-helmet";
 import serve from "koa-static";
 import type { Document } from "openapi-backend";
@@ -30,6 +32,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const QUIET_PATHS = /(^|\/)(healthz|readyz|metrics)$/;
 
 const PORTAL_DIST = new URL("../../portal/dist/", import.meta.url);
+/** Vite's content-hashed output (`assets/<name>-<hash>.<ext>`): a changed file gets a new name. */
+const PORTAL_ASSETS = new URL("assets/", PORTAL_DIST).pathname;
+const IMMUTABLE = "public, max-age=31536000, immutable";
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** Builds the Koa application: API (OpenAPI-routed), docs, health, metrics and the portal, under BASE_PATH. */
@@ -41,6 +46,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
   const base = hub.config.BASE_PATH;
   const specJson = JSON.stringify(document);
   const indexHtml = portalIndex(base);
+  const indexEtag = `"${createHash("sha256").update(indexHtml).digest("base64url").slice(0, 27)}"`;
 
   const app = new Koa();
   app.silent = true;
@@ -69,6 +75,22 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       else log.info(entry, "request");
     }
   });
+
+  // Responses are compressed when the client accepts it (brotli first, then gzip; Vary: Accept-Encoding): API JSON,
+  // problem JSON, CSV exports, index.html. Not below 1 kB, not types that are compressed already (xlsx, docx, zip,
+  // images: koa-compress asks the `compressible` list), not HEAD. The portal's built files are compressed once at
+  // build time (portal/vite.config.ts writes .br and .gz beside them) and koa-static serves those as they are: a
+  // response that already has a Content-Encoding is left alone. Every body the hub sends is a buffer, a string or
+  // a file stream, and nothing is streamed as events, so compressing whole responses delays nothing.
+  app.use(
+    compress({
+      threshold: 1024,
+      br: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+      gzip: { level: 6 },
+      deflate: false,
+      zstd: false,
+    }),
+  );
 
   // Every error becomes problem JSON; nothing a client sends yields a stack trace.
   app.use(async (ctx, next) => {
@@ -269,17 +291,33 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
     });
   }
 
-  // The portal: built assets, and index.html for every other path (client-side routing).
-  const servePortal = serve(PORTAL_DIST.pathname, { index: false, maxage: 3600_000 });
+  // The portal: built assets, and index.html for every other path (client-side routing). Hashed assets never
+  // change under their name and are cached for a year; everything else (index.html, unhashed files) is revalidated
+  // on every use (no-cache with Last-Modified or an ETag, answered 304 when unchanged). The precompressed
+  // .br/.gz twins are chosen by Accept-Encoding.
+  const servePortal = serve(PORTAL_DIST.pathname, {
+    index: false,
+    brotli: true,
+    gzip: true,
+    setHeaders: (res, file) =>
+      res.setHeader("Cache-Control", file.startsWith(PORTAL_ASSETS) ? IMMUTABLE : "no-cache"),
+  });
   app.use(async (ctx, next) => {
     // index.html is always served with its <base>, below.
     if (ctx.path === "/index.html") return next();
     await servePortal(ctx, next);
+    if (ctx.status === 200 && ctx.fresh) ctx.status = 304;
   });
   app.use(async (ctx) => {
     if (ctx.method !== "GET" && ctx.method !== "HEAD") throw problems.notFound("page");
     ctx.type = "text/html";
     ctx.set("Cache-Control", "no-cache");
+    ctx.set("ETag", indexEtag);
+    ctx.status = 200;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
     ctx.body = indexHtml;
   });
 

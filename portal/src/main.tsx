@@ -1,41 +1,64 @@
 import "./styles.css";
-import { Route, Router } from "@solidjs/router";
+import { type RouteDefinition, Router } from "@solidjs/router";
+import { type Component, lazy } from "solid-js";
 import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
-import { getFacility, getMe, getMunicipalities, getRevisions } from "./data";
-import { Account } from "./pages/Account";
-import { Announcements } from "./pages/Announcements";
-import { Audit } from "./pages/Audit";
-import { Billing } from "./pages/Billing";
-import { BillingSettings } from "./pages/BillingSettings";
-import { Book } from "./pages/Book";
-import { Connections, FacilityConnection } from "./pages/Connections";
-import { Deliveries } from "./pages/Deliveries";
-import { Facilities } from "./pages/Facilities";
-import { FacilityBookings, StaffBookings } from "./pages/FacilityBookings";
-import { FacilityEdit } from "./pages/FacilityEdit";
-import { FacilityProfile } from "./pages/FacilityProfile";
-import { Help, MyInquiries } from "./pages/Help";
-import { HelpDesk } from "./pages/HelpDesk";
-import { Home } from "./pages/Home";
-import { ImportFacilities, ImportMunicipalities, ImportResidents } from "./pages/Import";
-import { Mailbox } from "./pages/Mailbox";
-import { MyBookings } from "./pages/MyBookings";
-import { MyVouchers } from "./pages/MyVouchers";
-import { NotFound } from "./pages/NotFound";
-import { ForgotPassword, ResetPassword } from "./pages/PasswordReset";
-import { Policies } from "./pages/Policies";
-import { Redeem } from "./pages/Redeem";
-import { ResidentDetail } from "./pages/ResidentDetail";
-import { Residents } from "./pages/Residents";
-import { SignIn } from "./pages/SignIn";
-import { StaffAccounts } from "./pages/StaffAccounts";
-import { Stats } from "./pages/Stats";
-import { StatsSettings } from "./pages/StatsSettings";
-import { UsageMonthly } from "./pages/UsageMonthly";
-import { FacilityUsageReports, MunicipalityUsageReports } from "./pages/UsageReports";
-import { Vacancy } from "./pages/Vacancy";
-import { MyWaitlist, StaffWaitlist } from "./pages/Waitlist";
+import { getFacility, getMe, getMunicipalities, getRevisions, getVacancy } from "./data";
+import { todayInJapan } from "./format";
+import { ready } from "./i18n";
+import { vacancyFilters, vacancyQuery } from "./vacancy-query";
+
+/**
+ * A page as a chunk of its own, loaded when its route is first shown (the router waits for it inside a
+ * transition, so the previous page stays until the next one can render): the vacancy page does not carry the
+ * billing screens, nor Chart.js (only Stats draws charts).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a page's props are whatever the router gives it
+function page<K extends string>(load: () => Promise<Record<K, Component<any>>>, name: K) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+
+const Account = page(() => import("./pages/Account"), "Account");
+const Announcements = page(() => import("./pages/Announcements"), "Announcements");
+const Audit = page(() => import("./pages/Audit"), "Audit");
+const Billing = page(() => import("./pages/Billing"), "Billing");
+const BillingSettings = page(() => import("./pages/BillingSettings"), "BillingSettings");
+const Book = page(() => import("./pages/Book"), "Book");
+const Connections = page(() => import("./pages/Connections"), "Connections");
+const FacilityConnection = page(() => import("./pages/Connections"), "FacilityConnection");
+const Deliveries = page(() => import("./pages/Deliveries"), "Deliveries");
+const Facilities = page(() => import("./pages/Facilities"), "Facilities");
+const FacilityBookings = page(() => import("./pages/FacilityBookings"), "FacilityBookings");
+const StaffBookings = page(() => import("./pages/FacilityBookings"), "StaffBookings");
+const FacilityEdit = page(() => import("./pages/FacilityEdit"), "FacilityEdit");
+const FacilityProfile = page(() => import("./pages/FacilityProfile"), "FacilityProfile");
+const Help = page(() => import("./pages/Help"), "Help");
+const MyInquiries = page(() => import("./pages/Help"), "MyInquiries");
+const HelpDesk = page(() => import("./pages/HelpDesk"), "HelpDesk");
+const Home = page(() => import("./pages/Home"), "Home");
+const ImportFacilities = page(() => import("./pages/Import"), "ImportFacilities");
+const ImportMunicipalities = page(() => import("./pages/Import"), "ImportMunicipalities");
+const ImportResidents = page(() => import("./pages/Import"), "ImportResidents");
+const Mailbox = page(() => import("./pages/Mailbox"), "Mailbox");
+const MyBookings = page(() => import("./pages/MyBookings"), "MyBookings");
+const MyVouchers = page(() => import("./pages/MyVouchers"), "MyVouchers");
+const NotFound = page(() => import("./pages/NotFound"), "NotFound");
+const ForgotPassword = page(() => import("./pages/PasswordReset"), "ForgotPassword");
+const ResetPassword = page(() => import("./pages/PasswordReset"), "ResetPassword");
+const Policies = page(() => import("./pages/Policies"), "Policies");
+const Redeem = page(() => import("./pages/Redeem"), "Redeem");
+const ResidentDetail = page(() => import("./pages/ResidentDetail"), "ResidentDetail");
+const Residents = page(() => import("./pages/Residents"), "Residents");
+const SignIn = page(() => import("./pages/SignIn"), "SignIn");
+const StaffAccounts = page(() => import("./pages/StaffAccounts"), "StaffAccounts");
+const Stats = page(() => import("./pages/Stats"), "Stats");
+const StatsSettings = page(() => import("./pages/StatsSettings"), "StatsSettings");
+const UsageMonthly = page(() => import("./pages/UsageMonthly"), "UsageMonthly");
+const FacilityUsageReports = page(() => import("./pages/UsageReports"), "FacilityUsageReports");
+const MunicipalityUsageReports = page(() => import("./pages/UsageReports"), "MunicipalityUsageReports");
+const Vacancy = page(() => import("./pages/Vacancy"), "Vacancy");
+const MyWaitlist = page(() => import("./pages/Waitlist"), "MyWaitlist");
+const StaffWaitlist = page(() => import("./pages/Waitlist"), "StaffWaitlist");
 
 // The hub serves the portal under a base path it announces with <base href>; the router works below it.
 const base = new URL(document.baseURI).pathname.replace(/\/$/, "");
@@ -46,63 +69,94 @@ const warm = (p: Promise<unknown>) => void p.catch(() => undefined);
 const root = document.getElementById("app");
 if (!root) throw new Error("#app is missing from index.html");
 
-render(
-  () => (
-    <Router base={base} root={Layout} rootPreload={() => warm(getMe())}>
-      <Route path="/" component={Home} />
-      <Route path="/facilities" component={Facilities} preload={() => warm(getMunicipalities())} />
-      <Route
-        path="/facilities/:id"
-        component={FacilityProfile}
-        preload={({ params }) => {
-          warm(getFacility(params.id ?? ""));
-          warm(getRevisions(params.id ?? ""));
-          warm(getMunicipalities());
-        }}
-      />
-      <Route path="/facilities/:id/edit" component={FacilityEdit} preload={() => warm(getMunicipalities())} />
-      <Route path="/sign-in" component={SignIn} />
-      <Route path="/forgot-password" component={ForgotPassword} />
-      <Route path="/reset-password" component={ResetPassword} />
-      <Route path="/account" component={Account} />
-      <Route path="/staff-accounts" component={StaffAccounts} />
-      <Route path="/residents" component={Residents} />
-      <Route path="/residents/:id" component={ResidentDetail} />
-      <Route path="/my/vouchers" component={MyVouchers} />
-      <Route path="/my/waitlist" component={MyWaitlist} />
-      <Route path="/waitlist" component={StaffWaitlist} />
-      <Route path="/audit" component={Audit} />
-      <Route path="/association/billing" component={Billing} />
-      <Route path="/billing/settings" component={BillingSettings} />
-      <Route path="/deliveries" component={Deliveries} />
-      <Route path="/connections" component={Connections} />
-      <Route path="/facility/connection" component={FacilityConnection} />
-      <Route path="/municipality/policies" component={Policies} preload={() => warm(getMunicipalities())} />
-      <Route path="/municipality/import" component={ImportResidents} />
-      <Route path="/prefecture/import/municipalities" component={ImportMunicipalities} />
-      <Route path="/prefecture/import/facilities" component={ImportFacilities} />
-      <Route path="/municipality/usage" component={UsageMonthly} preload={() => warm(getMunicipalities())} />
-      <Route path="/facility/redeem" component={Redeem} />
-      <Route path="/facility/reports" component={FacilityUsageReports} />
-      <Route path="/municipality/reports" component={MunicipalityUsageReports} />
-      <Route path="/stats" component={Stats} />
-      <Route path="/stats/settings" component={StatsSettings} />
-      <Route path="/mailbox" component={Mailbox} />
-      <Route path="/help" component={Help} />
-      <Route path="/my/inquiries" component={MyInquiries} />
-      <Route path="/helpdesk" component={HelpDesk} />
-      <Route path="/announcements" component={Announcements} />
-      <Route path="/vacancy" component={Vacancy} preload={() => warm(getMunicipalities())} />
-      <Route
-        path="/book/:facilityId"
-        component={Book}
-        preload={({ params }) => warm(getFacility(params.facilityId ?? ""))}
-      />
-      <Route path="/my/bookings" component={MyBookings} />
-      <Route path="/facility/bookings" component={FacilityBookings} />
-      <Route path="/bookings" component={StaffBookings} />
-      <Route path="*404" component={NotFound} />
-    </Router>
+const routes: RouteDefinition[] = [
+  { path: "/", component: Home },
+  { path: "/facilities", component: Facilities, preload: () => warm(getMunicipalities()) },
+  {
+    path: "/facilities/:id",
+    component: FacilityProfile,
+    preload: ({ params }) => {
+      warm(getFacility(params.id ?? ""));
+      warm(getRevisions(params.id ?? ""));
+      warm(getMunicipalities());
+    },
+  },
+  { path: "/facilities/:id/edit", component: FacilityEdit, preload: () => warm(getMunicipalities()) },
+  { path: "/sign-in", component: SignIn },
+  { path: "/forgot-password", component: ForgotPassword },
+  { path: "/reset-password", component: ResetPassword },
+  { path: "/account", component: Account },
+  { path: "/staff-accounts", component: StaffAccounts },
+  { path: "/residents", component: Residents },
+  { path: "/residents/:id", component: ResidentDetail },
+  { path: "/my/vouchers", component: MyVouchers },
+  { path: "/my/waitlist", component: MyWaitlist },
+  { path: "/waitlist", component: StaffWaitlist },
+  { path: "/audit", component: Audit },
+  { path: "/association/billing", component: Billing },
+  { path: "/billing/settings", component: BillingSettings },
+  { path: "/deliveries", component: Deliveries },
+  { path: "/connections", component: Connections },
+  { path: "/facility/connection", component: FacilityConnection },
+  { path: "/municipality/policies", component: Policies, preload: () => warm(getMunicipalities()) },
+  { path: "/municipality/import", component: ImportResidents },
+  { path: "/prefecture/import/municipalities", component: ImportMunicipalities },
+  { path: "/prefecture/import/facilities", component: ImportFacilities },
+  { path: "/municipality/usage", component: UsageMonthly, preload: () => warm(getMunicipalities()) },
+  { path: "/facility/redeem", component: Redeem },
+  { path: "/facility/reports", component: FacilityUsageReports },
+  { path: "/municipality/reports", component: MunicipalityUsageReports },
+  { path: "/stats", component: Stats },
+  { path: "/stats/settings", component: StatsSettings },
+  { path: "/mailbox", component: Mailbox },
+  { path: "/help", component: Help },
+  { path: "/my/inquiries", component: MyInquiries },
+  { path: "/helpdesk", component: HelpDesk },
+  { path: "/announcements", component: Announcements },
+  {
+    path: "/vacancy",
+    component: Vacancy,
+    preload: ({ location }) => {
+      warm(getMunicipalities());
+      warm(getVacancy(vacancyQuery(vacancyFilters(location.query), todayInJapan())));
+    },
+  },
+  {
+    path: "/book/:facilityId",
+    component: Book,
+    preload: ({ params }) => warm(getFacility(params.facilityId ?? "")),
+  },
+  { path: "/my/bookings", component: MyBookings },
+  { path: "/facility/bookings", component: FacilityBookings },
+  { path: "/bookings", component: StaffBookings },
+  { path: "*404", component: NotFound },
+];
+
+/**
+ * Whether `path` (below the base) is one `pattern` of the routes above names: ":x" stands for one segment, "*x" for
+ * the rest. The router does the real matching; this only picks the first page to fetch early.
+ */
+function names(pattern: string, path: string): boolean {
+  const want = pattern.split("/").filter(Boolean);
+  const have = path.split("/").filter(Boolean);
+  if (want[0]?.startsWith("*")) return true;
+  return want.length === have.length && want.every((w, i) => w.startsWith(":") || w === have[i]);
+}
+
+// The first page's code is fetched while the dictionary loads, not after it (the router would ask for it only
+// when it first renders); the first language's dictionary is loaded before anything renders (no flash of missing
+// words).
+const first = routes.find((r) => names(String(r.path), location.pathname.slice(base.length)));
+warm(
+  (first?.component as { preload?: () => Promise<unknown> } | undefined)?.preload?.() ?? Promise.resolve(),
+);
+void ready.then(() =>
+  render(
+    () => (
+      <Router base={base} root={Layout} rootPreload={() => warm(getMe())}>
+        {routes}
+      </Router>
+    ),
+    root,
   ),
-  root,
 );

@@ -13,6 +13,7 @@ import { billingBench } from "./billing.js";
 import { bootBench } from "./boot.js";
 import { cpuMeter } from "./cpu.js";
 import { icalBench } from "./ical.js";
+import { portalBench } from "./portal.js";
 import { freePort, stop, waitReady } from "./processes.js";
 import {
   cycling,
@@ -36,7 +37,7 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const RESULTS = new URL("./results.json", import.meta.url);
 /**
- * The rounds on hubs of their own that follow the main hub's (webhook, ical, billing, boot, scale): all by default;
+ * The rounds on hubs of their own that follow the main hub's (webhook, ical, billing, boot, scale, portal): all by default;
  * `BENCH_ONLY=billing,scale` runs those after the main rounds, `BENCH_ONLY=none` only the main rounds.
  */
 const wanted = (name: string) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(",").includes(name);
@@ -163,6 +164,9 @@ async function main() {
     // The same reads and bulk work at 1× and, with BENCH_SCALE, N× the prefecture (test/bench/scale.ts; alone:
     // npx tsx test/bench/scale.ts).
     const scaleMetrics = await (wanted("scale") ? scaleBench(scales) : []);
+    // The portal's vacancy page in Chromium on a throttled phone line, on a hub of its own with the demo data
+    // (test/bench/portal.ts; alone: npx tsx test/bench/portal.ts).
+    const portalMetrics = await (wanted("portal") ? portalBench() : []);
 
     const ceiling = rows.find((r) => r.name === "ceiling") as Row;
     printTable(rows, ceiling, oversell);
@@ -202,6 +206,7 @@ async function main() {
     metrics.push(...billingMetrics);
     metrics.push(...bootMetrics);
     metrics.push(...scaleMetrics);
+    metrics.push(...portalMetrics);
     printScale(scaleMetrics);
     mkdirSync(path.dirname(RESULTS.pathname), { recursive: true });
     writeFileSync(

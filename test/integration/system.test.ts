@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { get, type IncomingHttpHeaders } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
@@ -82,7 +85,99 @@ describe("health, readiness and metrics", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("cache-control")).toBe("no-store");
   });
+
+  it("compresses what is worth it by Accept-Encoding; hashed assets are immutable, index.html revalidated", async () => {
+    // The build's entry script (npm run build writes portal/dist; the hub serves it).
+    const index = readFileSync(new URL("../../portal/dist/index.html", import.meta.url), "utf8");
+    const script = /src="\.\/(assets\/index-[\w-]+\.js)"/.exec(index)?.[1] ?? "missing: run npm run build";
+    const file = readFileSync(new URL(`../../portal/dist/${script}`, import.meta.url));
+    const br = await raw(new URL(script, t.url), { "accept-encoding": "gzip, deflate, br" });
+    expect(br.status).toBe(200);
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(br.headers["content-type"]).toMatch(/javascript/);
+    expect(br.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(br.body.length).toBeLessThan(file.length / 2);
+    expect(brotliDecompressSync(br.body).equals(file)).toBe(true);
+    const gz = await raw(new URL(script, t.url), { "accept-encoding": "gzip" });
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gz.body).equals(file)).toBe(true);
+    const plain = await raw(new URL(script, t.url), {});
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body.equals(file)).toBe(true);
+
+    // index.html (any portal path): no-cache, and unchanged since the ETag it gave → 304 without a body.
+    const page = await raw(new URL("vacancy", t.url), { "accept-encoding": "br" });
+    expect(page.status).toBe(200);
+    expect(page.headers["cache-control"]).toBe("no-cache");
+    expect(page.headers["content-security-policy"]).toContain("default-src 'self'");
+    const etag = page.headers.etag ?? "missing";
+    const again = await raw(new URL("facilities", t.url), { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+
+    // API JSON: brotli when asked, plain otherwise, never cached; tiny answers are sent as they are.
+    const tiny = await raw(new URL("api/municipalities", t.url), { "accept-encoding": "br, gzip" });
+    expect(tiny.body.toString("utf8")).toBe('{"items":[]}');
+    expect(tiny.headers["content-encoding"]).toBeUndefined();
+    await t.hub.prisma.municipality.createMany({
+      data: Object.entries(MUNICIPALITIES).map(([code, [name, kana]]) => ({
+        code,
+        name,
+        kana,
+        kind: "市",
+        region: "仙台圏",
+      })),
+    });
+    const api = await raw(new URL("api/municipalities", t.url), { "accept-encoding": "br, gzip" });
+    expect(api.status).toBe(200);
+    expect(api.headers["content-encoding"]).toBe("br");
+    expect(api.headers.vary).toMatch(/accept-encoding/i);
+    expect(api.headers["cache-control"]).toBe("no-store");
+    const json = JSON.parse(brotliDecompressSync(api.body).toString("utf8"));
+    expect(json.items.length).toBeGreaterThan(0);
+    const apiPlain = await raw(new URL("api/municipalities", t.url), {});
+    expect(apiPlain.headers["content-encoding"]).toBeUndefined();
+    expect(JSON.parse(apiPlain.body.toString("utf8"))).toEqual(json);
+    expect(json.items).toHaveLength(Object.keys(MUNICIPALITIES).length);
+  });
 });
+
+/** Enough municipalities for GET /api/municipalities to pass the 1 kB below which nothing is compressed. */
+const MUNICIPALITIES: Record<string, [string, string]> = {
+  "041009": ["仙台市", "せんだいし"],
+  "042021": ["石巻市", "いしのまきし"],
+  "042030": ["塩竈市", "しおがまし"],
+  "042056": ["気仙沼市", "けせんぬまし"],
+  "042064": ["白石市", "しろいしし"],
+  "042072": ["名取市", "なとりし"],
+  "042081": ["角田市", "かくだし"],
+  "042099": ["多賀城市", "たがじょうし"],
+  "042111": ["岩沼市", "いわぬまし"],
+  "042129": ["登米市", "とめし"],
+  "042137": ["栗原市", "くりはらし"],
+  "042145": ["東松島市", "ひがしまつしまし"],
+  "042153": ["大崎市", "おおさきし"],
+  "042161": ["富谷市", "とみやし"],
+};
+
+/** A GET whose body is returned as sent (fetch would undo the compression this test looks at). */
+function raw(
+  url: URL,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
 
 describe("behind a reverse proxy under a base path", () => {
   let t: TestHub;

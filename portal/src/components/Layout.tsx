@@ -49,7 +49,7 @@ export function Layout(props: RouteSectionProps) {
               class="button button-quiet"
               lang={t().switchLanguageLocale}
               aria-label={t().switchLanguageLabel}
-              onClick={() => setLocale(locale() === "ja" ? "en" : "ja")}
+              onClick={() => void setLocale(locale() === "ja" ? "en" : "ja")}
             >
               {t().switchLanguage}
             </button>

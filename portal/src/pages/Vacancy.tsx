@@ -10,21 +10,7 @@ import { byRegion, getMunicipalities, getVacancy } from "../data";
 import { addDays, formatDate, formatTime, todayInJapan } from "../format";
 import { label, t } from "../i18n";
 import { useListSearch } from "../search";
-
-const FILTERS = [
-  "serviceType",
-  "from",
-  "days",
-  "municipality",
-  "region",
-  "kind",
-  "language",
-  "accessibility",
-  "available",
-] as const;
-/** How many days the grid shows: a week, two weeks (the default) or four. */
-const PERIODS = ["7", "14", "28"] as const;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { FILTERS, ISO_DATE, PERIODS, vacancyPeriod, vacancyQuery } from "../vacancy-query";
 
 /**
  * 空き状況をさがす: every facility's free places for the coming days in one grid, with filters (service, area,
@@ -36,34 +22,14 @@ export function Vacancy() {
   const municipalities = createAsync(() => getMunicipalities());
   const v = () => t().vacancy;
   const today = todayInJapan();
-  const period = () =>
-    (PERIODS as readonly string[]).includes(filters().days ?? "") ? Number(filters().days) : 14;
-  /** The first day: the one asked for when it is a date from today on, else today. */
-  const from = () => {
-    const f = filters().from;
-    return f && ISO_DATE.test(f) && f >= today ? f : today;
-  };
+  const period = () => vacancyPeriod(filters());
   const fromProblem = () => {
     const f = filters().from;
     if (!f) return undefined;
     if (!ISO_DATE.test(f)) return v().fromInvalid;
     return f < today ? v().fromPast : undefined;
   };
-  const query = createMemo(() => {
-    const f = filters();
-    return {
-      from: from(),
-      to: addDays(from(), period() - 1),
-      serviceType: f.serviceType,
-      municipality: f.municipality,
-      region: f.region,
-      kind: f.kind,
-      language: f.language,
-      accessibility: f.accessibility,
-      available: f.available === "true" ? "true" : undefined,
-      limit: 200,
-    };
-  });
+  const query = createMemo(() => vacancyQuery(filters(), today));
   const vacancy = createAsync(() => getVacancy(query()));
   const regions = () => byRegion(municipalities() ?? []).map(([region]) => region);
 
