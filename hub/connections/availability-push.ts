@@ -290,6 +290,7 @@ export async function sendAvailability(
     };
     if (!outcome.ok) {
       const failure = outcome.error;
+      const gone = isGone(failure);
       const row = await hub.prisma.connectorAvailabilityPush.findUniqueOrThrow({
         where: { connectionId: conn.id },
         select: { attempts: true },
@@ -303,14 +304,14 @@ export async function sendAvailability(
             availableAt: new Date(at.getTime() + pushBackoffMs(row.attempts + 1)),
           },
         });
-        if (isGone(failure)) {
+        if (gone) {
           // The facility's API says it is gone for good: pause the connection; the days wait for it.
           await pauseGone(tx, conn.id, "the facility's API");
           await recordFailure(tx, conn.id, failure, at);
         }
-        await writeLog(tx, { ...entry, result: isGone(failure) ? "failed" : "retrying", failure });
+        await writeLog(tx, { ...entry, result: gone ? "failed" : "retrying", failure });
       });
-      if (isGone(failure)) result.paused = true;
+      if (gone) result.paused = true;
       else result.retrying = true;
       break;
     }

@@ -105,8 +105,8 @@ export async function openDb(opts: DbOptions): Promise<Db> {
  * statement for the connection's life: the set must stay small and fixed (no texts that vary with the input, such
  * as IN lists). Harmless on PGlite, where it is just a comment.
  */
-export const PLAN_CACHED = Prisma.raw("/* plan-cached */");
 const PLAN_CACHED_TEXT = "/* plan-cached */";
+export const PLAN_CACHED = Prisma.raw(PLAN_CACHED_TEXT);
 
 const statementNames = new Map<string, string>();
 /** The statement's name for node-postgres; "" is the protocol's unnamed statement (planned each time). */
