@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { loadConfig } from "../../hub/config.js";
 import type { Hub } from "../../hub/context.js";
+import { type Db, openDb } from "../../hub/db/client.js";
 import { hashPassword } from "../../hub/identity/passwords.js";
 import { createHub, startHub } from "../../hub/server.js";
 import {
@@ -8,6 +9,7 @@ import {
   databaseUrl,
   dropDatabase,
   loadTemplate,
+  type TemplateKind,
   template,
   templateRun,
   uniqueName,
@@ -121,4 +123,23 @@ export async function demoDatabase(
     }
   }
   return scratch;
+}
+
+/**
+ * An embedded database in a folder on disk (for tests of what lies in DATA_DIR: backups, complete deletion) that
+ * starts as a copy of the run's template for `kind`, or is migrated (and seeded) afresh outside a run with templates.
+ * Copies of one template share its instance id (hub_instance): tests that need two instances migrate their own.
+ */
+export async function openEmbeddedCopy(dataDir: string, kind: TemplateKind): Promise<Db> {
+  const run = await templateRun();
+  const from = run ? await template(run, kind) : undefined;
+  const db = await openDb({
+    dataDir,
+    loadDataDir: from && "pglite" in from ? loadTemplate(from) : undefined,
+  });
+  if (kind.seed === "demo" && !from) {
+    const { seedDemo } = await import("../../fixtures/seed.js");
+    await seedDemo(db.prisma, { hashPassword, residents: kind.residents });
+  }
+  return db;
 }
