@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Encrypter } from "age-encryption";
 import { z } from "zod";
-import { validCidr } from "./identity/network.js";
+import { validCidr } from "./network.js";
 
 /** Process roles: one codebase, chosen per process (see README "Scaling out"). */
 export const PROCESS_ROLES = ["api", "workers", "cron"] as const;

@@ -20,4 +20,6 @@ export type Hub = {
   transport: Transport;
   /** The clock; tests inject their own. */
   now: () => Date;
+  /** The demo's simulated facility calendars (fixtures/simulators), served at /demo/feeds/<id>.ics when given. */
+  demoFeed?: (facilityId: string, now: Date) => string;
 };

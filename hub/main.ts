@@ -19,7 +19,11 @@ async function main() {
   }
   const files = logDir(config);
   if (files) await logToFiles(files);
-  const hub = await createHub(config);
+  // The demo's simulated facility calendars come with the demo data (fixtures/), never in the hub's own code.
+  const demoFeed = config.SEED_DEMO
+    ? (await import("../fixtures/simulators/calendar-feed.js")).demoCalendarFeed
+    : undefined;
+  const hub = await createHub(config, { demoFeed });
   log.info(
     {
       database: hub.db.kind === "pglite" ? `embedded PGlite in ${config.DATA_DIR}` : "PostgreSQL",

@@ -17,6 +17,8 @@ export type HubOptions = {
   now?: () => Date;
   /** Embedded only: open the database from this data directory dump (tests start from a seeded template). */
   loadDataDir?: Blob;
+  /** The demo's calendar feeds (given by the entry point when it seeds the demo data). */
+  demoFeed?: Hub["demoFeed"];
 };
 
 /** Opens the database (migrating it) and the job queue. */
@@ -41,6 +43,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     directory: new FacilityDirectory(db.prisma),
     transport: createTransport(config, db.prisma),
     now: opts.now ?? (() => new Date()),
+    demoFeed: opts.demoFeed,
   };
 }
 

@@ -11,7 +11,7 @@
  */
 import { audit } from "../audit/audit.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 
 type Tx = Prisma.TransactionClient;

@@ -25,7 +25,7 @@ import iconv from "iconv-lite";
 import JSZip from "jszip";
 import { csvLine } from "../bookings/export.js";
 import type { PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 import type { Month } from "../usage/monthly.js";
 import { sumLines } from "./engine.js";

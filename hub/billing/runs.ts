@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, formatDate, parseDate, tokyoToday } from "../inventory/dates.js";
 import { type Month, parseMonth } from "../usage/monthly.js";

@@ -6,7 +6,7 @@
  * transaction.
  */
 import type { BookingStatus, PrismaClient } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { assertBookingAction, bookingScope } from "../identity/policy.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
@@ -278,7 +278,7 @@ export async function expireHolds(
         if (done) expired++;
       } catch (err) {
         // Someone changed it between our read and our write: it is no longer ours to expire.
-        if (!(err instanceof Problem && err.status === 409)) throw err;
+        if (!(err instanceof DomainError && err.kind === "conflict")) throw err;
       }
     }
     const last = due[due.length - 1];

@@ -25,7 +25,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Booking, PrismaClient, ServiceType } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { bookingScope } from "../identity/policy.js";
 import { daysBetween, formatDate, parseDate } from "../inventory/dates.js";
@@ -296,7 +296,7 @@ export async function changeBooking(
       // The same key raced us: its change won (the old booking changed under us, or its key insert came first).
       const raced =
         isUniqueViolation(err) ||
-        (err instanceof Problem &&
+        (err instanceof DomainError &&
           ["booking_changed", "invalid_transition", "already_booked"].includes(err.code));
       if (key && raced) {
         const earlier = await earlierChange(prisma, key, old, hold);

@@ -4,7 +4,7 @@
  * gathers its input from what the hold read and turns a refusal into a problem the caller can act on.
  */
 import type { PrismaClient, ServiceType } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { checkEntitlement, type EntitlementAllowed } from "../policies/entitlement.js";
 import type { CancellationRule, IncomeTier } from "../policies/policy.js";
 import { policyVersionById } from "../policies/store.js";

@@ -6,7 +6,7 @@
  */
 import iconv from "iconv-lite";
 import type { BookingStatus, Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { daysBetween, formatDate } from "../inventory/dates.js";
 import { formatVoucherNumber } from "../vouchers/number.js";

@@ -8,7 +8,7 @@
  */
 import { audit } from "../audit/audit.js";
 import type { PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { bookingScope } from "../identity/policy.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";

@@ -18,8 +18,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { PLAN_CACHED, Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
+import { DomainError, problems } from "../errors.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
-import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, daysBetween, formatDate, parseDate, requireDate, tokyoToday } from "../inventory/dates.js";
 import { type Db, ensureSlots, serviceDates, unknownTimeBlock } from "../inventory/inventory.js";
@@ -140,7 +140,7 @@ async function tryPlaceHold(
     // The same key raced us: either its insert won (unique violation here) or it took the last place.
     const raced =
       isUniqueViolation(err) ||
-      (err instanceof Problem && ["slot_full", "slot_closed", "already_booked"].includes(err.code));
+      (err instanceof DomainError && ["slot_full", "slot_closed", "already_booked"].includes(err.code));
     if (key && raced) {
       const earlier = await bookingForKey(prisma, key);
       if (earlier) return { booking: sameRequest(earlier, input), created: false };
@@ -651,17 +651,17 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
 }
 
 const slotFull = (day: string) =>
-  new Problem(409, "slot_full", "No place is free", `No place is free on ${day}`, [
+  new DomainError("conflict", "slot_full", "No place is free", `No place is free on ${day}`, [
     { path: day, message: "full" },
   ]);
 const slotClosed = (day: string) =>
-  new Problem(409, "slot_closed", "The facility is closed", `The facility is closed on ${day}`, [
+  new DomainError("conflict", "slot_closed", "The facility is closed", `The facility is closed on ${day}`, [
     { path: day, message: "closed" },
   ]);
 
 const alreadyBooked = (days: string[]) =>
-  new Problem(
-    409,
+  new DomainError(
+    "conflict",
     "already_booked",
     "Already booked",
     `She already has a booking of this place and time on ${days.length > 1 ? "one of these days" : "this day"} (${days.join(", ")}); change or cancel that booking instead`,

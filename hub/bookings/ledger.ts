@@ -10,7 +10,7 @@
 
 import { noteBookingAvailability } from "../connections/availability-changes.js";
 import type { BookingSource, BookingStatus, Prisma, Role, ServiceType } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { enqueueMessage, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
 import type { FeeSplit } from "./cancellation.js";

@@ -1,6 +1,6 @@
 /** Reading bookings and their history, always within what the caller may see (policy.bookingScope). */
 import type { BookingStatus, Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { bookingScope } from "../identity/policy.js";
 import { requireDate } from "../inventory/dates.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BookingStatus } from "../db/client.js";
-import { Problem } from "../http/problem.js";
+import { DomainError } from "../errors.js";
 import {
   assertTransition,
   BOOKING_STATUSES,
@@ -43,9 +43,9 @@ describe("booking state machine", () => {
       assertTransition(from, to);
       expect.unreachable();
     } catch (e) {
-      expect(e).toBeInstanceOf(Problem);
-      const p = e as Problem;
-      expect([p.status, p.code]).toEqual([409, "invalid_transition"]);
+      expect(e).toBeInstanceOf(DomainError);
+      const p = e as DomainError;
+      expect([p.kind, p.code]).toEqual(["conflict", "invalid_transition"]);
       expect(p.detail).toContain(from);
       expect(p.detail).toContain(to);
     }
@@ -95,7 +95,7 @@ describe("replay", () => {
         { seq: 3, status: "confirmed" },
       ]),
     ).toThrow();
-    expect(() => replay(ev(["requested", "confirmed", "rejected"]))).toThrow(Problem);
+    expect(() => replay(ev(["requested", "confirmed", "rejected"]))).toThrow(DomainError);
   });
 
   it("agrees with the machine on any random walk", () => {

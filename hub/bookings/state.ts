@@ -4,7 +4,7 @@
  * the projection (the Booking row) can always be checked against the history.
  */
 import type { BookingStatus } from "../db/client.js";
-import { Problem } from "../http/problem.js";
+import { DomainError } from "../errors.js";
 
 export const BOOKING_STATUSES = [
   "requested",
@@ -48,8 +48,8 @@ export function canTransition(from: BookingStatus, to: BookingStatus): boolean {
 /** 409 `invalid_transition` naming both ends when the machine does not allow the step. */
 export function assertTransition(from: BookingStatus, to: BookingStatus): void {
   if (!canTransition(from, to)) {
-    throw new Problem(
-      409,
+    throw new DomainError(
+      "conflict",
       "invalid_transition",
       "This change is not possible in the booking's current state",
       `A ${from} booking cannot become ${to}`,

@@ -8,7 +8,7 @@
  * IPv4-compatible ones are refused whole). Cloud metadata host names are refused by name as well.
  */
 import ipaddr from "ipaddr.js";
-import { inNetworks } from "../identity/network.js";
+import { inNetworks } from "../network.js";
 
 /** Host names of cloud metadata services, refused before any look-up. */
 const METADATA_HOSTS = new Set([

@@ -19,7 +19,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { ServiceType } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import { formatDate } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectionSecret } from "./store.js";
@@ -156,8 +156,8 @@ export async function ackFeed(
     { max: bigint | null }[]
   >`SELECT max(id) AS max FROM booking_event`;
   if (BigInt(cursor) > (max?.max ?? 0n)) {
-    throw new Problem(
-      422,
+    throw new DomainError(
+      "unprocessable",
       "invalid_cursor",
       "The request cannot be processed",
       "The cursor is beyond the newest change; acknowledge a cursor the feed gave",

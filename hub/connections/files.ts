@@ -25,8 +25,8 @@ import {
 import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { BookingStatus, Prisma } from "../db/client.js";
+import { DomainError, problems } from "../errors.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
-import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, dateRange, formatDate, parseDate, parseRange, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
@@ -93,8 +93,8 @@ export async function uploadConnectionFile(
     );
   }
   if (!bytes?.length) {
-    throw new Problem(
-      400,
+    throw new DomainError(
+      "invalid",
       "file_missing",
       "No file",
       "Send the CSV file as the body (Content-Type: text/csv)",

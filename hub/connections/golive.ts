@@ -9,7 +9,7 @@ import { type CsvConfig, readCsvFile } from "../../connectors/csv/mapping.js";
 import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { Prisma } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
@@ -167,8 +167,8 @@ export async function previewMapping(
   };
   if (input.connector === "csv") {
     if (!input.sample) {
-      throw new Problem(
-        400,
+      throw new DomainError(
+        "invalid",
         "file_missing",
         "No sample",
         "Send a sample file (base64) to preview a CSV mapping",

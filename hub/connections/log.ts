@@ -13,7 +13,7 @@ import { nudge } from "../../jobs/queue.js";
 import { csvLine, encodeCsv, jstDateTime } from "../bookings/export.js";
 import type { Hub } from "../context.js";
 import type { Prisma } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { kickWebhooks } from "./webhooks.js";
 

@@ -9,7 +9,7 @@ import { loadRegistry } from "../../connectors/registry.js";
 import { applyTransition } from "../bookings/ledger.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { urlRefusal } from "./egress.js";
@@ -292,8 +292,8 @@ export async function checkedConfig(
   const config = input.config ?? {};
   const errors = registry.checkConfig(input.connector, config);
   if (errors.length) {
-    throw new Problem(
-      422,
+    throw new DomainError(
+      "unprocessable",
       "invalid_config",
       "Invalid connector configuration",
       "The configuration does not fit the connector",
@@ -302,8 +302,8 @@ export async function checkedConfig(
   }
   const refused = await refusedUrls(hub, registry.configSchema(input.connector), config);
   if (refused.length) {
-    throw new Problem(
-      422,
+    throw new DomainError(
+      "unprocessable",
       "invalid_config",
       "Invalid connector configuration",
       "The hub connects to public addresses only, unless an operator allows a network",

@@ -28,7 +28,7 @@ import type { Connector, ConnectorContext, ExternalChange } from "../../connecto
 import { loadRegistry } from "../../connectors/registry.js";
 import type { Hub } from "../context.js";
 import type { Connection, Prisma } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { connectorLog, log } from "../log.js";
 import { type ApplyResult, applyInTx } from "./apply.js";
@@ -194,8 +194,8 @@ export async function receiveWebhook(
     await logRefused(hub, conn, e, flat["webhook-id"]);
     if (e.code === "invalid_signature") {
       const stale = e.at?.field === "webhook-timestamp";
-      throw new Problem(
-        401,
+      throw new DomainError(
+        "unauthenticated",
         stale ? "stale_timestamp" : "invalid_signature",
         stale ? "The webhook's timestamp is not current" : "The webhook's signature is not valid",
         e.message,
@@ -247,10 +247,10 @@ async function logRefused(hub: Hub, conn: Conn, e: { code: string; at?: { field?
   }
 }
 
-function unavailable(connectionId: string, err: unknown): Problem {
+function unavailable(connectionId: string, err: unknown): DomainError {
   log.error({ module: "connector", connectionId, err }, "webhook not stored");
-  return new Problem(
-    503,
+  return new DomainError(
+    "unavailable",
     "unavailable",
     "Temporarily unavailable",
     "The delivery was not stored; send it again",

@@ -3,7 +3,7 @@
  * Directory reads go through FacilityDirectory, which sees every committed edit at once.
  */
 import type { Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { FacilityDirectory } from "./directory.js";
 import {
   type AssociationDto,

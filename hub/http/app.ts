@@ -6,23 +6,23 @@ import compress from "koa-compress";
 import helmet from "koa-helmet";
 import serve from "koa-static";
 import type { Document } from "openapi-backend";
-import { demoCalendarFeed } from "../../fixtures/simulators/calendar-feed.js";
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { textProblems } from "../db/text.js";
 import { unavailability } from "../db/unavailable.js";
+import { problems } from "../errors.js";
 import { type Actor, isStaff } from "../identity/actor.js";
-import { clientAddressResolver } from "../identity/network.js";
 import { checkOperationAccess } from "../identity/policy.js";
 import { actorForToken, SESSION_COOKIE } from "../identity/sessions.js";
 import { log } from "../log.js";
+import { clientAddressResolver } from "../network.js";
 import { nudgeOutbox } from "../notify/outbox.js";
 import { bodyLimitFor, RAW_BODY_OPERATIONS, readJsonBody, readRawBody } from "./body.js";
 import { apiDocs } from "./docs.js";
 import { databaseUnavailableTotal, httpDuration } from "./metrics.js";
 import { createOpenApi, type HubOperation, loadCheckedOpenApiDocument } from "./openapi.js";
 import { pathProblem } from "./path.js";
-import { Problem, problems } from "./problem.js";
+import { Problem, toProblem } from "./problem.js";
 import { allHandlers } from "./routes/index.js";
 import type { Handlers, OpRequest, OpResponse } from "./types.js";
 
@@ -98,7 +98,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       await next();
     } catch (err) {
       const where = { reqId: ctx.state.requestId, path: ctx.path };
-      const problem = err instanceof Problem ? err : (clientError(err) ?? databaseUnavailable(err, where));
+      const problem = toProblem(err) ?? clientError(err) ?? databaseUnavailable(err, where);
       if (!problem) log.error({ err, ...where }, "request failed");
       const p =
         problem ??
@@ -255,9 +255,9 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       try {
         res = await handler(req);
       } catch (err) {
-        if (audited && err instanceof Problem && (err.status === 403 || err.status === 404)) {
-          await record(err.status, "denied");
-        }
+        const refused = audited ? toProblem(err) : null;
+        if (refused && (refused.status === 403 || refused.status === 404))
+          await record(refused.status, "denied");
         throw err;
       }
       if (audited) await record(res.status ?? 200, "ok");
@@ -282,12 +282,13 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
   });
 
   // The demo's simulated facility calendars (fixtures/simulators), only on an instance seeded with the demo data.
-  if (hub.config.SEED_DEMO) {
+  const { demoFeed } = hub;
+  if (demoFeed) {
     app.use(async (ctx, next) => {
       const match = /^\/demo\/feeds\/([0-9a-f-]{36})\.ics$/.exec(ctx.path);
       if (!match?.[1] || ctx.method !== "GET") return next();
       ctx.type = "text/calendar; charset=utf-8";
-      ctx.body = demoCalendarFeed(match[1], hub.now());
+      ctx.body = demoFeed(match[1], hub.now());
     });
   }
 
@@ -331,9 +332,9 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
 function clientError(err: unknown): Problem | null {
   const e = err as { status?: unknown; expose?: unknown };
   if (typeof e?.status !== "number" || e.status < 400 || e.status >= 500 || e.expose !== true) return null;
-  if (e.status === 403 || e.status === 404) return problems.notFound("page");
+  if (e.status === 403 || e.status === 404) return toProblem(problems.notFound("page"));
   if (e.status === 413) return new Problem(413, "payload_too_large", "Payload too large");
-  return problems.badRequest("The request could not be understood");
+  return toProblem(problems.badRequest("The request could not be understood"));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import getRawBody from "raw-body";
-import { Problem, problems } from "./problem.js";
+import { problems } from "../errors.js";
+import { Problem } from "./problem.js";
 
 export const MAX_BODY_BYTES = 1_000_000;
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type Koa from "koa";
-import { problems } from "./problem.js";
+import { problems } from "../errors.js";
 
 const SWAGGER_DIR = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 const ASSETS = new Set([

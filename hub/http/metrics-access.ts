@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { inNetworks } from "../identity/network.js";
+import { inNetworks } from "../network.js";
 
 /**
  * Who may read /metrics (process and per-operation figures help an attacker as much as an operator): a caller

@@ -1,14 +1,32 @@
-/** An error a client can act on, rendered as application/problem+json with a stable code. */
+import { DomainError, type ErrorKind, type FieldError } from "../errors.js";
+
+/** The HTTP status of each kind of domain error. */
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/**
+ * An error as HTTP answers it, rendered as application/problem+json (RFC 9457) with a stable code: a domain error
+ * (hub/errors.ts) mapped by `toProblem`, or what only HTTP knows (a method not allowed, a media type, a fault).
+ */
 export class Problem extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     readonly title: string,
     readonly detail?: string,
-    readonly errors?: { path?: string; message: string; line?: number; column?: string; code?: string }[],
+    readonly errors?: FieldError[],
     /** Response headers that go with it, e.g. Retry-After on a 429. */
     readonly headers?: Record<string, string>,
-    /** Further members of the problem object (RFC 9457 extensions), e.g. the findings of a refused publication. */
+    /** Further members of the problem object (RFC 9457 extensions). */
     readonly extensions?: Record<string, unknown>,
   ) {
     super(`${code}: ${detail ?? title}`);
@@ -27,19 +45,11 @@ export class Problem extends Error {
   }
 }
 
-export const problems = {
-  badRequest: (detail: string, errors?: Problem["errors"]) =>
-    new Problem(400, "bad_request", "The request is not valid", detail, errors),
-  validation: (errors: Problem["errors"], detail = "Some fields are missing or invalid") =>
-    new Problem(400, "validation_failed", "The request is not valid", detail, errors),
-  unprocessable: (code: string, detail: string, errors?: Problem["errors"]) =>
-    new Problem(422, code, "The request cannot be processed", detail, errors),
-  unauthenticated: (detail = "Sign in first", code = "unauthenticated") =>
-    new Problem(401, code, "Not signed in", detail),
-  forbidden: (detail = "You may not do this", code = "forbidden") =>
-    new Problem(403, code, "Not allowed", detail),
-  notFound: (what = "resource") => new Problem(404, "not_found", "Not found", `No such ${what}`),
-  conflict: (code: string, detail: string) => new Problem(409, code, "Conflict", detail),
-  tooMany: (detail = "Too many attempts; wait a little and try again") =>
-    new Problem(429, "rate_limited", "Too many requests", detail),
-};
+/** The problem HTTP answers for `err`, or null when it is neither a domain error nor a Problem. */
+export function toProblem(err: unknown): Problem | null {
+  if (err instanceof Problem) return err;
+  if (!(err instanceof DomainError)) return null;
+  const { retryAfterSeconds, extensions } = err.more;
+  const headers = retryAfterSeconds ? { "Retry-After": String(retryAfterSeconds) } : undefined;
+  return new Problem(STATUS[err.kind], err.code, err.title, err.detail, err.errors, headers, extensions);
+}

@@ -7,7 +7,7 @@
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import type { Prisma, Role } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { nudgeOutbox } from "../notify/outbox.js";
 import { queueAccountMessage } from "./account-mail.js";
 import { issueResetToken, RESET_LINK_MINUTES, resetTokenOwner, spendResetToken } from "./account-tokens.js";

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
+import { inNetworks } from "../network.js";
 import type { Actor } from "./actor.js";
-import { inNetworks } from "./network.js";
 
 const TTL_MS = 15_000;
 

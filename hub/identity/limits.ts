@@ -5,7 +5,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from "rate-limiter-flexible";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { logRedisState } from "../redis-state.js";
 import { type DelayRule, delayAfter, REDEMPTION_MISS_RULE, SIGN_IN_RULES } from "./delays.js";
 

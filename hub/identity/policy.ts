@@ -1,5 +1,5 @@
 import type { Prisma, Role } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "./actor.js";
 
 /**

@@ -1,7 +1,7 @@
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { Prisma, type PrismaClient, type Resident, type User } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import { enqueueMessage, nudgeOutbox } from "../notify/outbox.js";
 import {
   CODE_TTL_SECONDS,
@@ -171,8 +171,8 @@ export async function verifyResidentCode(
       },
       now,
     );
-    throw new Problem(
-      401,
+    throw new DomainError(
+      "unauthenticated",
       "invalid_code",
       "Not signed in",
       "The code is wrong or has expired; request a new one",

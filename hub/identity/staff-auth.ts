@@ -2,7 +2,7 @@ import QRCode from "qrcode";
 import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import type { User } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, type ErrorKind, problems } from "../errors.js";
 import { nudgeOutbox } from "../notify/outbox.js";
 import { queueAccountMessage } from "./account-mail.js";
 import { ENROLMENT_CODE_MINUTES, issueEnrolmentCode, useEnrolmentCode } from "./account-tokens.js";
@@ -21,14 +21,14 @@ import { acceptTotpStep, checkTotp, newTotpEnrolment } from "./totp.js";
  * — so none of them can be told from another: same status, code and body.
  */
 const invalidCredentials = () =>
-  new Problem(
-    401,
+  new DomainError(
+    "unauthenticated",
     "invalid_credentials",
     "Not signed in",
     "The e-mail address or password is wrong, or there were too many attempts; check them, or wait a few minutes and try again",
   );
-const invalidCode = (status = 401) =>
-  new Problem(status, "invalid_code", "Wrong code", "The code is wrong or has expired");
+const invalidCode = (kind: ErrorKind = "unauthenticated") =>
+  new DomainError(kind, "invalid_code", "Wrong code", "The code is wrong or has expired");
 
 /** Whether a user's sessions start unverified until a TOTP code is given (or TOTP is set up). */
 export function needsSecondFactor(
@@ -121,7 +121,7 @@ export async function signInWithPassword(
     await hub.networks.assertAllowed(staff, ip);
   } catch (err) {
     await log(actorOf(staff), "denied", {
-      reason: err instanceof Problem ? err.code : "network_check_failed",
+      reason: err instanceof DomainError ? err.code : "network_check_failed",
     });
     throw err;
   }
@@ -347,7 +347,7 @@ export async function confirmTotpEnrolment(
       },
       now,
     );
-    throw invalidCode(422);
+    throw invalidCode("unprocessable");
   }
   const recoveryCodes = await hub.prisma.$transaction(async (tx) => {
     const { count } = await tx.user.updateMany({

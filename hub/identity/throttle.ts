@@ -1,5 +1,5 @@
 import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
-import { Problem, problems } from "../http/problem.js";
+import { type DomainError, problems } from "../errors.js";
 import type { Throttle } from "./limits.js";
 
 /**
@@ -22,11 +22,11 @@ export async function spend(limiter: RateLimiterAbstract, key: string): Promise<
 }
 
 /** 429 `rate_limited`, saying (and telling clients in Retry-After) how long to wait. */
-export function tooMany(ms: number): Problem {
+export function tooMany(ms: number): DomainError {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   const minutes = Math.max(1, Math.ceil(seconds / 60));
-  const p = problems.tooMany(
+  return problems.tooMany(
     `Too many attempts; try again in about ${minutes} minute${minutes === 1 ? "" : "s"}`,
+    seconds,
   );
-  return new Problem(p.status, p.code, p.title, p.detail, undefined, { "Retry-After": String(seconds) });
 }

@@ -1,4 +1,4 @@
-import { validCidr } from "../identity/network.js";
+import { validCidr } from "../network.js";
 import { mapColumns, rowReader } from "./columns.js";
 import type { ImportError, Table } from "./read.js";
 import { isValidMunicipalityCode } from "./residents.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Problem } from "../http/problem.js";
+import { DomainError } from "../errors.js";
 import {
   addDays,
   dateRange,
@@ -88,7 +88,7 @@ describe("parseRange", () => {
     try {
       f();
     } catch (e) {
-      return e instanceof Problem ? `${e.status} ${e.code}` : String(e);
+      return e instanceof DomainError ? `${e.kind} ${e.code}` : String(e);
     }
     return "ok";
   };
@@ -99,13 +99,13 @@ describe("parseRange", () => {
   });
 
   it("refuses from after to, more than 366 days and non-dates with 422 invalid_range", () => {
-    expect(code(() => parseRange("2026-12-02", "2026-12-01"))).toBe("422 invalid_range");
-    expect(code(() => parseRange("2026-01-01", "2027-01-02"))).toBe("422 invalid_range");
-    expect(code(() => parseRange("2026-02-30", "2026-03-01"))).toBe("422 invalid_range");
+    expect(code(() => parseRange("2026-12-02", "2026-12-01"))).toBe("unprocessable invalid_range");
+    expect(code(() => parseRange("2026-01-01", "2027-01-02"))).toBe("unprocessable invalid_range");
+    expect(code(() => parseRange("2026-02-30", "2026-03-01"))).toBe("unprocessable invalid_range");
   });
 
   it("requireDate names the field", () => {
-    expect(code(() => requireDate("2026-02-30", "startDate"))).toBe("422 invalid_date");
+    expect(code(() => requireDate("2026-02-30", "startDate"))).toBe("unprocessable invalid_date");
     expect(formatDate(requireDate("2026-02-28", "startDate"))).toBe("2026-02-28");
   });
 });

@@ -3,7 +3,7 @@
  * writes as `new Date(Date.UTC(y, m, d))` (midnight UTC of that calendar day); in the API they are "YYYY-MM-DD".
  * Japan has no daylight saving time, so Tokyo is always UTC+9.
  */
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 
 const TOKYO_OFFSET_MS = 9 * 3600_000;
 const DAY_MS = 86_400_000;

@@ -6,8 +6,8 @@
 
 import { noteAvailability } from "../connections/availability-changes.js";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
+import { DomainError, problems } from "../errors.js";
 import { parseTimeBlocks, toFacilityService } from "../facilities/mapper.js";
-import { Problem, problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { assertOwnFacility } from "../identity/policy.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
@@ -273,8 +273,8 @@ export async function setCapacity(
       FOR UPDATE`;
     const below = rows.filter((r) => Number(r.taken) > input.capacity);
     if (below.length) {
-      throw new Problem(
-        409,
+      throw new DomainError(
+        "conflict",
         "capacity_below_bookings",
         "Conflict",
         `More places are already taken than ${input.capacity} on ${below.map((r) => formatDate(r.date)).join(", ")}`,
@@ -301,7 +301,7 @@ export async function setCapacity(
   }, TX_OPTIONS);
 }
 
-export function unknownTimeBlock(given: string, blocks: readonly string[]): Problem {
+export function unknownTimeBlock(given: string, blocks: readonly string[]): DomainError {
   const known = blocks.filter(Boolean);
   return problems.unprocessable(
     "unknown_time_block",

@@ -3,7 +3,7 @@
  * definition is valid. No I/O; the database side is in inventory.ts.
  */
 import type { ServiceType } from "../db/client.js";
-import type { Problem } from "../http/problem.js";
+import type { FieldError } from "../errors.js";
 
 export type TimeBlock = { code: string; start: string; end: string };
 
@@ -33,11 +33,8 @@ export function freePlaces(slot: {
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Problems with a service's time blocks (codes unique, start before end; stays have none). */
-export function timeBlockErrors(
-  serviceType: ServiceType,
-  blocks: readonly TimeBlock[],
-): NonNullable<Problem["errors"]> {
-  const errors: NonNullable<Problem["errors"]> = [];
+export function timeBlockErrors(serviceType: ServiceType, blocks: readonly TimeBlock[]): FieldError[] {
+  const errors: FieldError[] = [];
   if (serviceType === "stay" && blocks.length > 0) {
     errors.push({ path: "/timeBlocks", message: "stays are booked by the night and have no time blocks" });
   }

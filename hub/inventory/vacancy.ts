@@ -22,10 +22,10 @@ import { loadRegistry } from "../../connectors/registry.js";
 import { pulls, staleAfterMs } from "../connections/health.js";
 import { SharedVersionRead, vacancyVersion } from "../db/change-counters.js";
 import type { FacilityKind, Prisma, PrismaClient, ServiceType } from "../db/client.js";
+import { problems } from "../errors.js";
 import type { FacilityDirectory } from "../facilities/directory.js";
 import type { FacilityDto } from "../facilities/mapper.js";
 import { type FacilityFilters, matchesFilters, type SearchEntry, searchEntry } from "../facilities/search.js";
-import { problems } from "../http/problem.js";
 import { addDays, daysBetween, formatDate, parseRange, requireDate, tokyoToday } from "./dates.js";
 import { SERVICE_ORDER, slotBlocks } from "./slots.js";
 

@@ -3,7 +3,7 @@
  * message body, scoped per tenant by whom the message concerns (`Message.about`).
  */
 import type { Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import type { MessageAbout } from "./transport.js";
 

@@ -7,7 +7,7 @@
  * never rewritten. There is no update or delete.
  */
 import type { PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { formatDate, parseDate, tokyoToday } from "../inventory/dates.js";
 import { monthsBetween, PRETERM_DAYS_BEFORE_DUE } from "./entitlement.js";
 import {

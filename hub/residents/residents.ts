@@ -4,7 +4,7 @@
  * a contact (e-mail, mobile) belongs to one resident only, and a 宛名番号 is unique within a municipality.
  */
 import { Prisma, type PrismaClient } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import { normaliseDestination, phoneVariants } from "../identity/destination.js";
 import {
   type ChildData,
@@ -87,7 +87,7 @@ async function mapUnique<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (!(err instanceof Problem) && isUniqueViolation(err)) throw externalIdInUse();
+    if (!(err instanceof DomainError) && isUniqueViolation(err)) throw externalIdInUse();
     throw err;
   }
 }

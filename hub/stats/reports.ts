@@ -8,7 +8,7 @@ import { audit } from "../audit/audit.js";
 import { csvLine } from "../bookings/export.js";
 import { SERVICE_LABEL } from "../bookings/notices.js";
 import type { PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 import {

@@ -11,7 +11,7 @@
  */
 
 import type { Announcement, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { type AnnouncementInput, announcementVisible, emailRoles, validateAnnouncement } from "./rules.js";

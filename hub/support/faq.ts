@@ -14,7 +14,7 @@
 
 import { audit } from "../audit/audit.js";
 import type { FaqEntry, Prisma, PrismaClient } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { notAnswered } from "./inquiries.js";
 import {

@@ -9,7 +9,7 @@
 
 import type { InquiryStatus, Prisma, PrismaClient } from "../db/client.js";
 import { likeLiteral } from "../db/like.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Problem } from "../http/problem.js";
+import { DomainError } from "../errors.js";
 import {
   announcementVisible,
   emailRoles,
@@ -20,8 +20,8 @@ const fieldsOf = (fn: () => unknown): string[] => {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(Problem);
-    return ((err as Problem).errors ?? []).map((e) => e.path ?? "");
+    expect(err).toBeInstanceOf(DomainError);
+    return ((err as DomainError).errors ?? []).map((e) => e.path ?? "");
   }
   throw new Error("expected a problem");
 };
@@ -166,12 +166,11 @@ describe("support rules", () => {
     expect(validateConfirmations({ confirmFindings: ["a", "a"] })).toEqual(["a"]);
     expect(validateConfirmations({})).toEqual([]);
     expect(fieldsOf(() => validateConfirmations({ confirmFindings: "a" }))).toEqual(["confirmFindings"]);
-    const refusal = personalDataSuspected(findings, findings.slice(1)).toJSON() as Record<string, unknown>;
+    const refusal = personalDataSuspected(findings, findings.slice(1));
     expect(refusal).toMatchObject({
-      status: 422,
+      kind: "unprocessable",
       code: "personal_data_suspected",
-      findings,
-      unconfirmed: [findings[1]?.id],
+      more: { extensions: { findings, unconfirmed: [findings[1]?.id] } },
       errors: [{ path: "answerJa", code: "phone" }],
     });
   });

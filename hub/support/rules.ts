@@ -5,7 +5,7 @@
  */
 
 import type { Role } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import { detectPersonalData, type Finding, MASK, maskPersonalData, nameForms } from "./personal-data.js";
 
 export const INQUIRY_CATEGORIES = [
@@ -284,8 +284,8 @@ export function unconfirmedFindings(findings: FaqFinding[], confirmed: readonly 
  * position, id).
  */
 export function personalDataSuspected(findings: FaqFinding[], open: FaqFinding[]) {
-  return new Problem(
-    422,
+  return new DomainError(
+    "unprocessable",
     "personal_data_suspected",
     "The request cannot be processed",
     "The entry may contain personal data: edit it away, or confirm each finding as not personal data (confirmFindings), before publishing",
@@ -294,8 +294,7 @@ export function personalDataSuspected(findings: FaqFinding[], open: FaqFinding[]
       code: f.class,
       message: `${f.id} ${f.start}-${f.end}`,
     })),
-    undefined,
-    { findings, unconfirmed: open.map((f) => f.id) },
+    { extensions: { findings, unconfirmed: open.map((f) => f.id) } },
   );
 }
 

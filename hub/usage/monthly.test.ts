@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Problem } from "../http/problem.js";
+import { DomainError } from "../errors.js";
 import {
   cleanNote,
   lastDay,
@@ -13,14 +13,14 @@ import {
   ZERO_TOTALS,
 } from "./monthly.js";
 
-const problemOf = (fn: () => unknown): Problem => {
+const problemOf = (fn: () => unknown): DomainError => {
   try {
     fn();
   } catch (err) {
-    if (err instanceof Problem) return err;
+    if (err instanceof DomainError) return err;
     throw err;
   }
-  throw new Error("expected a Problem");
+  throw new Error("expected a DomainError");
 };
 
 describe("months", () => {
@@ -49,7 +49,7 @@ describe("months", () => {
     ])
       expect(parseMonth(bad), bad).toBeNull();
     const p = problemOf(() => requireMonth("2026-13"));
-    expect(p.status).toBe(422);
+    expect(p.kind).toBe("unprocessable");
     expect(p.code).toBe("invalid_month");
     expect(p.errors).toEqual([{ path: "month", message: expect.any(String) }]);
     expect(problemOf(() => requireMonth(undefined)).code).toBe("invalid_month");
@@ -148,6 +148,6 @@ describe("notes", () => {
     expect(cleanNote("あ".repeat(500))).toHaveLength(500);
     expect(problemOf(() => cleanNote("あ".repeat(501))).code).toBe("invalid_note");
     expect(problemOf(() => cleanNote("a\u0000b")).errors?.[0]?.path).toBe("note");
-    expect(problemOf(() => cleanNote(42)).status).toBe(422);
+    expect(problemOf(() => cleanNote(42)).kind).toBe("unprocessable");
   });
 });

@@ -10,7 +10,7 @@
  * nothing changed is refused.
  */
 import type { BookingStatus, PrismaClient, ServiceType, UsageConfirmation } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 
 /** Statuses that count as a use: the voucher was redeemed (used), and perhaps reported since. */

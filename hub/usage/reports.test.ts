@@ -69,8 +69,8 @@ describe("validateReport", () => {
       });
       expect.unreachable();
     } catch (err) {
-      const e = err as { status: number; errors: { path: string }[] };
-      expect(e.status).toBe(422);
+      const e = err as { kind: string; errors: { path: string }[] };
+      expect(e.kind).toBe("unprocessable");
       expect(e.errors.map((x) => x.path)).toEqual(["care", "infantCondition", "notes", "copayCollected"]);
     }
     expect(() => validateReport({ copayCollected: 0 })).toThrow();

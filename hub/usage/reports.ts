@@ -19,7 +19,7 @@
 import { isBusinessDay } from "../bookings/cancellation.js";
 import { applyTransition } from "../bookings/ledger.js";
 import type { BookingStatus, Prisma, PrismaClient, ServiceType } from "../db/client.js";
-import { problems } from "../http/problem.js";
+import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { bookingScope } from "../identity/policy.js";
 import { addDays, formatDate, tokyoToday } from "../inventory/dates.js";

@@ -13,7 +13,7 @@
 import { announce, applyTransition } from "../bookings/ledger.js";
 import { type BookingDto, bookingInclude, toBookingDto } from "../bookings/mapper.js";
 import type { PrismaClient } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
@@ -36,8 +36,8 @@ export interface RedemptionLookup {
   bookings: BookingDto[];
 }
 
-const refuse = (status: number, code: string, detail: string) =>
-  new Problem(status, code, "The voucher cannot be used here", detail);
+const refuse = (code: string, detail: string) =>
+  new DomainError("conflict", code, "The voucher cannot be used here", detail);
 
 /** The voucher number in a scanned QR payload or a typed number; 422 invalid_voucher_code saying what is wrong. */
 export function readVoucherCode(secretKey: Buffer, code: string): string {
@@ -99,7 +99,7 @@ export async function lookupRedemption(
     const replaced = voucher.replacedBy
       ? ` A replacement (${formatVoucherNumber(voucher.replacedBy.number)}) was issued.`
       : "";
-    throw refuse(409, "voucher_revoked", `Voucher ${shown} was revoked by the municipality.${replaced}`);
+    throw refuse("voucher_revoked", `Voucher ${shown} was revoked by the municipality.${replaced}`);
   }
   const here = voucher.bookings.filter((b) => OPEN_OR_USED.has(b.status));
   const due = here.filter(
@@ -137,31 +137,25 @@ function whyNothingToRedeem(
   here: { status: string; startDate: Date }[],
   shown: string,
   today: Date,
-): Problem {
+): DomainError {
   const upcoming = here.find((b) => b.status === "confirmed" && b.startDate > today);
   if (upcoming) {
     return refuse(
-      409,
       "booking_not_yet_due",
       `The booking on ${shown} here starts on ${formatDate(upcoming.startDate)}`,
     );
   }
   if (here.some((b) => b.status === "requested")) {
     return refuse(
-      409,
       "booking_not_confirmed",
       `The booking on ${shown} here is not approved yet; approve it first`,
     );
   }
   if (voucher.validUntil < today) {
-    return refuse(
-      409,
-      "voucher_expired",
-      `Voucher ${shown} was valid until ${formatDate(voucher.validUntil)}`,
-    );
+    return refuse("voucher_expired", `Voucher ${shown} was valid until ${formatDate(voucher.validUntil)}`);
   }
   if (voucher.balances.every((b) => b.cap - b.used <= 0)) {
-    return refuse(409, "voucher_exhausted", `Every unit of voucher ${shown} has been used`);
+    return refuse("voucher_exhausted", `Every unit of voucher ${shown} has been used`);
   }
   return noBookingHere(shown);
 }
@@ -170,8 +164,8 @@ const OPEN_OR_USED: ReadonlySet<string> = new Set(["requested", "confirmed", "us
 
 /** The one answer for a number this facility has no business with: unknown, or booked elsewhere or nowhere. */
 const noBookingHere = (shown: string) =>
-  new Problem(
-    404,
+  new DomainError(
+    "not_found",
     "no_booking",
     "No booking here",
     `There is no booking on voucher ${shown} at this facility; check the number, or make the booking first`,
@@ -207,18 +201,17 @@ export async function redeemBooking(
   }
   if (booking.status !== "confirmed") {
     throw refuse(
-      409,
       booking.status === "requested" ? "booking_not_confirmed" : "booking_not_redeemable",
       `A ${booking.status} booking cannot be marked used`,
     );
   }
-  if (!booking.voucher) throw refuse(409, "no_voucher", "This booking draws on no voucher");
+  if (!booking.voucher) throw refuse("no_voucher", "This booking draws on no voucher");
   const shown = formatVoucherNumber(booking.voucher.number);
   if (booking.voucher.status === "revoked") {
-    throw refuse(409, "voucher_revoked", `Voucher ${shown} was revoked by the municipality`);
+    throw refuse("voucher_revoked", `Voucher ${shown} was revoked by the municipality`);
   }
   if (booking.startDate > today) {
-    throw refuse(409, "booking_not_yet_due", `The booking starts on ${formatDate(booking.startDate)}`);
+    throw refuse("booking_not_yet_due", `The booking starts on ${formatDate(booking.startDate)}`);
   }
   try {
     await prisma.$transaction(async (tx) => {
@@ -236,7 +229,7 @@ export async function redeemBooking(
       await announce(tx, booking.id, "used", actor.role);
     }, TX_OPTIONS);
   } catch (err) {
-    const again = err instanceof Problem && err.code === "booking_changed" ? await read() : null;
+    const again = err instanceof DomainError && err.code === "booking_changed" ? await read() : null;
     if (again && (again.status === "used" || again.status === "reported")) {
       return { booking: toBookingDto(again), alreadyRedeemed: true };
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Problem } from "../http/problem.js";
+import { DomainError } from "../errors.js";
 import { sendai } from "../policies/examples.js";
 import { planVoucher, voucherValidity } from "./vouchers.js";
 
@@ -22,7 +22,7 @@ function problemOf(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    if (err instanceof Problem) return err.code;
+    if (err instanceof DomainError) return err.code;
     throw err;
   }
   return "none";

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { bulkInsert } from "../db/bulk.js";
 import type { Prisma, PrismaClient, ServiceType } from "../db/client.js";
-import { Problem, problems } from "../http/problem.js";
+import { DomainError, problems } from "../errors.js";
 import { addDays, formatDate, parseDate } from "../inventory/dates.js";
 import { enqueueMessage, OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
 import type { Message } from "../notify/transport.js";
@@ -450,7 +450,7 @@ export async function issueMissingVouchers(
       try {
         planned.push({ resident, plan: planVoucher(resident, [], terms) });
       } catch (err) {
-        if (!(err instanceof Problem)) throw err;
+        if (!(err instanceof DomainError)) throw err;
       }
     }
     const ctx = { now, publicUrl: "", notify: false };
@@ -489,7 +489,7 @@ export async function issueVouchers(
     }
     const terms = await termsInForce(tx, municipalityCode, ctx.now);
     const planned: { resident: ResidentForIssue; plan: VoucherPlan }[] = [];
-    const errors: NonNullable<Problem["errors"]> = [];
+    const errors: NonNullable<DomainError["errors"]> = [];
     const seen = new Set<string>();
     for (const [i, residentId] of residentIds.entries()) {
       if (seen.has(residentId)) {
@@ -506,7 +506,7 @@ export async function issueVouchers(
         if (!resident) throw problems.notFound("resident");
         planned.push({ resident, plan: planVoucher(resident, active.get(residentId) ?? [], terms) });
       } catch (err) {
-        if (!(err instanceof Problem)) throw err;
+        if (!(err instanceof DomainError)) throw err;
         errors.push({ path: `residentIds/${i}`, code: err.code, message: `${residentId}: ${err.detail}` });
       }
     }

@@ -12,8 +12,8 @@
 import { quoteHold } from "../bookings/holds.js";
 import { announce } from "../bookings/ledger.js";
 import type { BookingStatus, Prisma, PrismaClient, ServiceType, WaitlistStatus } from "../db/client.js";
+import { problems } from "../errors.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
-import { problems } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { formatDate, requireDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";

@@ -20,8 +20,8 @@
 import { createHold } from "../bookings/holds.js";
 import { announce, applyTransition } from "../bookings/ledger.js";
 import type { BookingSource, Prisma, PrismaClient, Role, ServiceType } from "../db/client.js";
+import { DomainError } from "../errors.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
-import { Problem } from "../http/problem.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, daysBetween, formatDate, parseDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
@@ -226,7 +226,7 @@ async function placeOffer(
       { notifyFacility: false },
     ));
   } catch (err) {
-    if (!(err instanceof Problem)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     const slot = err.code === "slot_full" || err.code === "slot_closed";
     return { outcome: "refused", entryId: entry.id, slot };
   }

@@ -1,6 +1,6 @@
 /**
  * Benchmarks of billing (請求), on a database of their own (PostgreSQL when DATABASE_URL is set, else in-memory
- * PGlite) with the demo data plus a generated year (hub/billing/generate.ts) of 3,000 residents of all 35
+ * PGlite) with the demo data plus a generated year (fixtures/billing-year.ts) of 3,000 residents of all 35
  * municipalities and ~20,000 service units, rules changing mid-year:
  *
  * - `billing.year.s`: computing and storing the draft runs of the whole year, every month of both associations
@@ -13,7 +13,7 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { generateYear } from "../../hub/billing/generate.js";
+import { generateYear } from "../../fixtures/billing-year.js";
 import { invoiceDocx, invoiceXlsx } from "../../hub/billing/invoices.js";
 import { getRun, runMonth } from "../../hub/billing/runs.js";
 import { invoiceContext } from "../../hub/billing/settings.js";

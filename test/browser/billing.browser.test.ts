@@ -5,7 +5,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateYear } from "../../hub/billing/generate.js";
+import { generateYear } from "../../fixtures/billing-year.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
   checkPage,

@@ -7,7 +7,7 @@ import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateYear, ledgerTotal } from "../../hub/billing/generate.js";
+import { generateYear, ledgerTotal } from "../../fixtures/billing-year.js";
 import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
 import { billableBookings } from "../../hub/billing/runs.js";
 import { createSession } from "../../hub/identity/sessions.js";

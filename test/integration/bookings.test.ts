@@ -3,7 +3,7 @@ import { confirmBooking, expireHolds } from "../../hub/bookings/actions.js";
 import { createHold } from "../../hub/bookings/holds.js";
 import { replay } from "../../hub/bookings/state.js";
 import type { BookingStatus } from "../../hub/db/client.js";
-import { Problem } from "../../hub/http/problem.js";
+import { DomainError } from "../../hub/errors.js";
 import type { Actor } from "../../hub/identity/actor.js";
 import { actorForToken, createSession } from "../../hub/identity/sessions.js";
 import { parseDate } from "../../hub/inventory/dates.js";
@@ -226,7 +226,7 @@ describe("bookings: holds and the ledger", () => {
     const staff = await actorFor("facility@demo.example.jp");
     const late = new Date(new Date(held.json.holdExpiresAt).getTime() + 1);
     await expect(confirmBooking(t.hub.prisma, staff, held.json.id, late)).rejects.toMatchObject({
-      status: 409,
+      kind: "conflict",
       code: "hold_expired",
     });
     expect((await sendai.get(`api/bookings/${held.json.id}`)).json.status).toBe("requested");
@@ -485,7 +485,7 @@ describe("bookings: holds and the ledger", () => {
           { facilityId, serviceType: "stay", startDate: day(31), nights },
           new Date(),
         ),
-      ).rejects.toMatchObject({ status: 422, code: "invalid_nights" });
+      ).rejects.toMatchObject({ kind: "unprocessable", code: "invalid_nights" });
     }
     await expect(
       createHold(
@@ -494,7 +494,7 @@ describe("bookings: holds and the ledger", () => {
         { facilityId, serviceType: "day", startDate: serviceDay(31) },
         new Date(),
       ),
-    ).rejects.toBeInstanceOf(Problem);
+    ).rejects.toBeInstanceOf(DomainError);
     expect(await t.hub.prisma.slot.aggregate({ _sum: { booked: true } })).toEqual(slots);
     expect(await t.hub.prisma.booking.count()).toBe(count);
   });

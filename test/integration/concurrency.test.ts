@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireHolds } from "../../hub/bookings/actions.js";
 import { createHold } from "../../hub/bookings/holds.js";
 import type { ServiceType } from "../../hub/db/client.js";
-import { Problem } from "../../hub/http/problem.js";
+import { DomainError } from "../../hub/errors.js";
 import type { Actor } from "../../hub/identity/actor.js";
 import { addDays, formatDate, parseDate } from "../../hub/inventory/dates.js";
 import type { TestClient } from "../support/client.js";
@@ -160,8 +160,8 @@ describe(`concurrency: ${RACERS} holds racing for a few places`, () => {
     const ok = settled.filter((s) => s.status === "fulfilled");
     const failed = settled.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
     expect(ok).toHaveLength(3);
-    expect(failed.filter((e) => !(e instanceof Problem))).toEqual([]);
-    expect(tally(failed.map((e: Problem) => e.code))).toEqual({ slot_full: RACERS - 3 });
+    expect(failed.filter((e) => !(e instanceof DomainError))).toEqual([]);
+    expect(tally(failed.map((e: DomainError) => e.code))).toEqual({ slot_full: RACERS - 3 });
     expect((await slot(date)).booked).toBe(3);
   });
 

@@ -159,7 +159,7 @@ describe("vouchers", () => {
         { residentId: other.resident.id },
         { now: new Date("2024-06-01T00:00:00Z"), publicUrl: "" },
       ),
-    ).rejects.toMatchObject({ status: 422, code: "no_policy" });
+    ).rejects.toMatchObject({ kind: "unprocessable", code: "no_policy" });
   });
 
   it("keeps other tenants out", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { demoCalendarFeed } from "../../fixtures/simulators/calendar-feed.js";
 import { loadConfig } from "../../hub/config.js";
 import type { Hub } from "../../hub/context.js";
 import { type Db, openDb } from "../../hub/db/client.js";
@@ -68,6 +69,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     redisPrefix: `test-${randomBytes(4).toString("hex")}`,
     now: opts.now,
     loadDataDir: from && "pglite" in from ? loadTemplate(from) : undefined,
+    demoFeed: config.SEED_DEMO ? demoCalendarFeed : undefined,
   });
   // Outside a run with templates (global-setup.ts), the demo data is seeded here.
   if (opts.seed === "demo" && !from) {

@@ -29,10 +29,10 @@ import {
   saveIssuer,
   saveSetting,
 } from "../../billing/settings.js";
+import { problems } from "../../errors.js";
 import type { Actor } from "../../identity/actor.js";
 import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/policy.js";
 import { requireMonth } from "../../usage/monthly.js";
-import { problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);

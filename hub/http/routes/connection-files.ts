@@ -5,7 +5,7 @@ import {
   uploadConnectionFile,
 } from "../../connections/files.js";
 import { icalFeedForToken } from "../../connections/ical-feed.js";
-import { problems } from "../problem.js";
+import { problems } from "../../errors.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 // The query has been validated against schemas/openapi.yaml before this runs.

@@ -1,8 +1,8 @@
+import { type DomainError, problems } from "../../errors.js";
 import { assertReferenceImport, residentImportMunicipality } from "../../identity/policy.js";
 import { importResidents } from "../../import/apply.js";
 import { importFacilities, importMunicipalities } from "../../import/apply-reference.js";
 import { ImportFileError, readTable, type Table } from "../../import/read.js";
-import { type Problem, problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 /** Initial data migration (移行) by upload: a dry run reports, an apply writes all or nothing. */
@@ -51,7 +51,7 @@ function report<T extends { errors: RowError[] }>(result: T): { body: T } {
 }
 
 /** 422 import_invalid, with the line-numbered report in `errors` (each with a `path` of "line N column"). */
-function importInvalid(detail: string, errors: RowError[]): Problem {
+function importInvalid(detail: string, errors: RowError[]): DomainError {
   return problems.unprocessable(
     "import_invalid",
     detail,

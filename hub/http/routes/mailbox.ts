@@ -1,4 +1,4 @@
-import { problems } from "../problem.js";
+import { problems } from "../../errors.js";
 import type { Handlers } from "../types.js";
 
 export const mailboxHandlers: Handlers = {

@@ -1,6 +1,6 @@
-import { inNetworks, validCidr } from "../../identity/network.js";
+import { problems } from "../../errors.js";
 import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/policy.js";
-import { problems } from "../problem.js";
+import { inNetworks, validCidr } from "../../network.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 /** LGWAN: the networks a municipality's staff may sign in from (empty = anywhere). */

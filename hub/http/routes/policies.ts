@@ -1,3 +1,4 @@
+import { DomainError, problems } from "../../errors.js";
 import { assertCanReadMunicipalityPolicies, assertOwnMunicipality } from "../../identity/policy.js";
 import { requireDate } from "../../inventory/dates.js";
 import {
@@ -7,7 +8,6 @@ import {
   previewPolicyVersion,
   tokyoTodayText,
 } from "../../policies/store.js";
-import { Problem, problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 /** Municipal policy versions (利用条件): listed, added (never edited), previewed, and read by anyone in force. */
@@ -42,7 +42,12 @@ export const policyHandlers: Handlers = {
     requireDate(date, "date");
     const policy = await policyInForce(req.hub.prisma, code, date, req.hub.now());
     if (!policy) {
-      throw new Problem(404, "no_policy", "Not found", `No policy of ${code} is in force on ${date}`);
+      throw new DomainError(
+        "not_found",
+        "no_policy",
+        "Not found",
+        `No policy of ${code} is in force on ${date}`,
+      );
     }
     return { body: policy };
   },

@@ -1,3 +1,4 @@
+import { problems } from "../../errors.js";
 import {
   getPublicFacility,
   listAssociations,
@@ -5,7 +6,6 @@ import {
   listMunicipalities,
 } from "../../facilities/facilities.js";
 import type { FacilityFilters } from "../../facilities/search.js";
-import { problems } from "../problem.js";
 import type { Handlers, OpRequest } from "../types.js";
 
 /** Public reads: municipalities, associations, the facility directory and its change history. */

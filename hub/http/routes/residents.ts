@@ -1,9 +1,9 @@
 import type { Child, Prisma, Resident } from "../../db/client.js";
+import { problems } from "../../errors.js";
 import { residentScope } from "../../identity/policy.js";
 import { residentSearchWhere } from "../../identity/resident-search.js";
 import { addChild, createResident, updateOwnContact, updateResident } from "../../residents/residents.js";
 import type { ChildInput, ContactInput, ResidentInput } from "../../residents/validate.js";
-import { problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);

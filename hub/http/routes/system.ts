@@ -1,7 +1,7 @@
+import { problems } from "../../errors.js";
 import { TimedOut, withTimeout } from "../../time-limit.js";
 import { refreshOperationalMetrics, register } from "../metrics.js";
 import { metricsAccess } from "../metrics-access.js";
-import { problems } from "../problem.js";
 import type { Handlers } from "../types.js";
 
 /** Each readiness check answers within this, so /readyz answers within a second whatever is down. */

@@ -1,3 +1,4 @@
+import { problems } from "../../errors.js";
 import { requireMonth } from "../../usage/monthly.js";
 import {
   confirmUsageReports,
@@ -6,7 +7,6 @@ import {
   type ReportStatus,
   submitUsageReport,
 } from "../../usage/reports.js";
-import { problems } from "../problem.js";
 import { type Handlers, requireActor } from "../types.js";
 
 /**

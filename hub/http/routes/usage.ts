@@ -1,6 +1,6 @@
+import { problems } from "../../errors.js";
 import type { Actor } from "../../identity/actor.js";
 import { confirmMonth, monthlyUsage, requireMonth } from "../../usage/monthly.js";
-import { problems } from "../problem.js";
 import { type Handlers, requireActor } from "../types.js";
 
 /**

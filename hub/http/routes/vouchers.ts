@@ -1,3 +1,4 @@
+import { DomainError, problems } from "../../errors.js";
 import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
 import { assertNotThrottled } from "../../identity/throttle.js";
 import { nudgeOutbox } from "../../notify/outbox.js";
@@ -15,7 +16,6 @@ import {
   voucherInclude,
   voucherWhere,
 } from "../../vouchers/vouchers.js";
-import { Problem, problems } from "../problem.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 
 /** Vouchers (電子利用券): issued, revoked and re-issued by municipality staff; read by their owner and staff. */
@@ -34,7 +34,7 @@ export const voucherHandlers: Handlers = {
       );
       return { body };
     } catch (err) {
-      if (err instanceof Problem && err.code === "no_booking") {
+      if (err instanceof DomainError && err.code === "no_booking") {
         await req.hub.limits.redemptionMissPerUser.fail(actor.userId);
       }
       throw err;
