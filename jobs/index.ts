@@ -1,3 +1,4 @@
+/** Which job queue a process uses: chosen once, at start, from the configuration. */
 import { MemoryQueue } from "./memory.js";
 import type { JobQueue } from "./queue.js";
 

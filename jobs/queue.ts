@@ -1,3 +1,7 @@
+/**
+ * The job queue's contract (JobQueue) and the helpers every caller shares. The domain enqueues through this file and
+ * jobs/names.ts only; jobs/handlers.ts says which code runs each job, jobs/cron.ts when the scheduled ones are queued.
+ */
 import { log } from "../hub/log.js";
 import { withTimeout } from "../hub/time-limit.js";
 import type { JobName, JobPayloads } from "./names.js";

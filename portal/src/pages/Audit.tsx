@@ -1,3 +1,4 @@
+/** The prefecture's audit log (/audit): who read or changed what, filtered by action and dates, page by page. */
 import { createAsync } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { TextField } from "../components/Field";

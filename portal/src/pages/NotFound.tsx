@@ -1,3 +1,4 @@
+/** The page for an address the portal does not know, with a way home. */
 import { A } from "@solidjs/router";
 import { Page } from "../components/Page";
 import { t } from "../i18n";

@@ -1,3 +1,4 @@
+/** Municipal staff's list of their residents (/residents; the prefecture picks a municipality), searched and paged. */
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import type { Me } from "../api";
