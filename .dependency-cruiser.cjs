@@ -15,7 +15,8 @@ module.exports = {
   forbidden: [
     {
       name: "connectors-know-nothing-of-the-hub",
-      comment: "A connector is given what it needs (connectors/contract.ts); the hub applies what it returns.",
+      comment:
+        "A connector is given what it needs (connectors/contract.ts); the hub applies what it returns.",
       severity: "error",
       from: { path: "^connectors/", pathNot: TESTS },
       to: { path: "^(hub|jobs|fixtures)/" },
