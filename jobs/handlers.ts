@@ -10,7 +10,7 @@ import { drainOutbox, nudgeOutbox } from "../hub/notify/outbox.js";
 import { runScheduledBackup } from "../hub/ops/job.js";
 import { purgeExpired } from "../hub/ops/retention.js";
 import { sendAnnouncementEmails } from "../hub/support/announcements.js";
-import { sendReportReminders } from "../hub/usage/reports.js";
+import { sendReportReminders } from "../hub/usage/usage-reports.js";
 import { endPastEntries, expireOffers, runOfferJob } from "../hub/waitlist/offers.js";
 import type { JobHandlers } from "./queue.js";
 

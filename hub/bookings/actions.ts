@@ -7,8 +7,8 @@
  */
 import type { BookingStatus, PrismaClient } from "../db/client.js";
 import { DomainError, problems } from "../errors.js";
+import { assertBookingAction, bookingScope } from "../identity/access.js";
 import type { Actor } from "../identity/actor.js";
-import { assertBookingAction, bookingScope } from "../identity/policy.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import type { CancellationRule } from "../policies/policy.js";
 import {

@@ -26,12 +26,12 @@
 import { randomUUID } from "node:crypto";
 import type { Booking, PrismaClient, ServiceType } from "../db/client.js";
 import { DomainError, problems } from "../errors.js";
+import { bookingScope } from "../identity/access.js";
 import type { Actor } from "../identity/actor.js";
-import { bookingScope } from "../identity/policy.js";
 import { daysBetween, formatDate, parseDate } from "../inventory/dates.js";
 import { ensureSlots, TX_OPTIONS } from "../inventory/inventory.js";
+import { type EntitlementFacts, entitle } from "./booking-entitlement.js";
 import { CHANGED } from "./cancellation.js";
-import { type EntitlementFacts, entitle } from "./entitle.js";
 import {
   assertPlacesFree,
   draftHold,

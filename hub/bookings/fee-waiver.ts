@@ -9,8 +9,8 @@
 import { audit } from "../audit/audit.js";
 import type { PrismaClient } from "../db/client.js";
 import { problems } from "../errors.js";
+import { bookingScope } from "../identity/access.js";
 import type { Actor } from "../identity/actor.js";
-import { bookingScope } from "../identity/policy.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { declinedClaim } from "./cancellation.js";

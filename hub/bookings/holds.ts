@@ -6,7 +6,7 @@
  *  1. one read of everything the checks need (readHoldContext): facility, service, resident, the voucher the
  *     booking draws on with its balances and child, the policy version in force, and the booking an earlier
  *     request with the same Idempotency-Key made;
- *  2. the entitlement engine, pure (hub/bookings/entitle.ts): units, fee, copay and municipality share;
+ *  2. the entitlement engine, pure (hub/bookings/booking-entitlement.ts): units, fee, copay and municipality share;
  *  3. one statement (recordHold) that locks the voucher and the slots, reserves the units and takes a place on
  *     every night, or does neither, and writes the booking, its slots, its first event and its outbox messages.
  *     A single statement is a single transaction: all of it commits, or nothing does. Slot rows are created
@@ -26,8 +26,14 @@ import { type Db, ensureSlots, serviceDates, unknownTimeBlock } from "../invento
 import { slotBlocks, type TimeBlock } from "../inventory/slots.js";
 import { OUTBOX_TOPIC_MESSAGE, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import type { IncomeTier } from "../policies/policy.js";
+import {
+  type Entitled,
+  type EntitlementFacts,
+  entitle,
+  type HoldVoucher,
+  toQuote,
+} from "./booking-entitlement.js";
 import { cancellationDeadline } from "./cancellation.js";
-import { type Entitled, type EntitlementFacts, entitle, type HoldVoucher, toQuote } from "./entitle.js";
 import { type BookingDto, type BookingRow, bookingInclude, toBookingDtoWithDeadline } from "./mapper.js";
 import { bookingNotices, type NoticeParties } from "./notices.js";
 import { bookingDto, CLOSURE_LOOKBACK_DAYS } from "./terms.js";

@@ -1,8 +1,8 @@
 /** Reading bookings and their history, always within what the caller may see (policy.bookingScope). */
 import type { BookingStatus, Prisma, PrismaClient } from "../db/client.js";
 import { problems } from "../errors.js";
+import { bookingScope } from "../identity/access.js";
 import type { Actor } from "../identity/actor.js";
-import { bookingScope } from "../identity/policy.js";
 import { requireDate } from "../inventory/dates.js";
 import { type BookingDto, type BookingEventDto, bookingInclude, toBookingEventDto } from "./mapper.js";
 import { bookingDto, bookingDtos } from "./terms.js";

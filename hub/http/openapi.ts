@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import ajvFormats from "ajv-formats";
 import { type Document, OpenAPIBackend, OpenAPIValidator, type Operation } from "openapi-backend";
 import YAML from "yaml";
-import type { Access } from "../identity/policy.js";
+import type { Access } from "../identity/access.js";
 
 export const OPENAPI_FILE = new URL("../../schemas/openapi.yaml", import.meta.url);
 

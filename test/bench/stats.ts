@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import type { PrismaClient } from "../../hub/db/client.js";
 import type { Actor } from "../../hub/identity/actor.js";
 import { BUILT_IN_REPORTS } from "../../hub/stats/catalog.js";
-import { readReport } from "../../hub/stats/reports.js";
+import { readReport } from "../../hub/stats/stored-reports.js";
 import type { Metric } from "./rounds.js";
 
 const READS = 5;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BookingStatus } from "../../hub/db/client.js";
 import { addDays, formatDate } from "../../hub/inventory/dates.js";
 import { parseMonth } from "../../hub/usage/monthly.js";
-import { reminderSubject, reportDeadline, sendReportReminders } from "../../hub/usage/reports.js";
+import { reminderSubject, reportDeadline, sendReportReminders } from "../../hub/usage/usage-reports.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
 import { monthDay as day, tokyoDay, tokyoMonth } from "../support/dates.js";

@@ -30,8 +30,8 @@ import {
   saveSetting,
 } from "../../billing/settings.js";
 import { problems } from "../../errors.js";
+import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/access.js";
 import type { Actor } from "../../identity/actor.js";
-import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/policy.js";
 import { requireMonth } from "../../usage/monthly.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 

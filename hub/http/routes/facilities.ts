@@ -1,6 +1,6 @@
 import { updateFacilityProfile } from "../../facilities/facilities.js";
 import type { FacilityPatchBody } from "../../facilities/profile.js";
-import { assertOwnFacility } from "../../identity/policy.js";
+import { assertOwnFacility } from "../../identity/access.js";
 import { type Handlers, requireActor } from "../types.js";
 import { facilityId } from "./public.js";
 

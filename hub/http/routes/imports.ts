@@ -1,5 +1,5 @@
 import { type DomainError, problems } from "../../errors.js";
-import { assertReferenceImport, residentImportMunicipality } from "../../identity/policy.js";
+import { assertReferenceImport, residentImportMunicipality } from "../../identity/access.js";
 import { importResidents } from "../../import/apply.js";
 import { importFacilities, importMunicipalities } from "../../import/apply-reference.js";
 import { ImportFileError, readTable, type Table } from "../../import/read.js";

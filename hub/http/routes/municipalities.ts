@@ -1,5 +1,5 @@
 import { problems } from "../../errors.js";
-import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/policy.js";
+import { assertCanReadMunicipality, assertOwnMunicipality } from "../../identity/access.js";
 import { inNetworks, validCidr } from "../../network.js";
 import { type Handlers, type OpRequest, requireActor } from "../types.js";
 

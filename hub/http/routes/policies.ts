@@ -1,5 +1,5 @@
 import { DomainError, problems } from "../../errors.js";
-import { assertCanReadMunicipalityPolicies, assertOwnMunicipality } from "../../identity/policy.js";
+import { assertCanReadMunicipalityPolicies, assertOwnMunicipality } from "../../identity/access.js";
 import { requireDate } from "../../inventory/dates.js";
 import {
   createPolicyVersion,

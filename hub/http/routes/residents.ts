@@ -1,6 +1,6 @@
 import type { Child, Prisma, Resident } from "../../db/client.js";
 import { problems } from "../../errors.js";
-import { residentScope } from "../../identity/policy.js";
+import { residentScope } from "../../identity/access.js";
 import { residentSearchWhere } from "../../identity/resident-search.js";
 import { addChild, createResident, updateOwnContact, updateResident } from "../../residents/residents.js";
 import type { ChildInput, ContactInput, ResidentInput } from "../../residents/validate.js";

@@ -11,7 +11,7 @@ import {
   reportCsv,
   updateDisclosure,
   updateReport,
-} from "../../stats/reports.js";
+} from "../../stats/stored-reports.js";
 import { type Handlers, requireActor } from "../types.js";
 
 /**

@@ -6,7 +6,7 @@ import {
   REPORT_STATUSES,
   type ReportStatus,
   submitUsageReport,
-} from "../../usage/reports.js";
+} from "../../usage/usage-reports.js";
 import { type Handlers, requireActor } from "../types.js";
 
 /**

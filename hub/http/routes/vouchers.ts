@@ -1,5 +1,5 @@
 import { DomainError, problems } from "../../errors.js";
-import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/policy.js";
+import { maySeeVoucherQr, voucherIssuer, voucherScope } from "../../identity/access.js";
 import { assertNotThrottled } from "../../identity/throttle.js";
 import { nudgeOutbox } from "../../notify/outbox.js";
 import { renderQrSvg, signVoucherQr } from "../../vouchers/qr.js";

@@ -8,7 +8,7 @@ import {
   reportDeadline,
   reportStatus,
   validateReport,
-} from "./reports.js";
+} from "./usage-reports.js";
 
 const month = (text: string) => parseMonth(text) ?? expect.unreachable(text);
 /** The instant of hh:00 in Tokyo on a day. */
