@@ -27,6 +27,7 @@ import { csvLine } from "../bookings/export.js";
 import type { PrismaClient } from "../db/client.js";
 import { problems } from "../errors.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { SERVICE_LABEL } from "../policies/policy.js";
 import type { Month } from "../usage/monthly.js";
 import { sumLines } from "./engine.js";
 import { DOCX_TYPE, XLSX_TYPE } from "./mime.js";
@@ -65,10 +66,10 @@ const warekiDay = (d: string | null) => (d ? warekiDate(new Date(`${d}T03:00:00Z
 
 export const yen = (n: number) => `${n < 0 ? "-" : ""}¥${Math.abs(n).toLocaleString("ja-JP")}`;
 
-const SERVICE: Record<string, string> = { stay: "宿泊型", day: "デイサービス型", visit: "アウトリーチ型" };
 const KIND: Record<string, string> = { use: "利用", cancellation_fee: "キャンセル料", adjustment: "調整" };
 
-export const serviceLabel = (s: string | null) => (s ? (SERVICE[s] ?? s) : "");
+export const serviceLabel = (s: string | null) =>
+  s ? ((SERVICE_LABEL as Record<string, string>)[s] ?? s) : "";
 export const kindLabel = (k: string) => KIND[k] ?? k;
 
 /** The mark on every page of a draft's documents (and never on a finalized run's). */

@@ -8,18 +8,7 @@
  */
 import type { BookingStatus, Role, ServiceType } from "../db/client.js";
 import type { Message } from "../notify/transport.js";
-
-export const SERVICE_LABEL: Readonly<Record<ServiceType, string>> = {
-  stay: "宿泊型",
-  day: "デイサービス型",
-  visit: "アウトリーチ型（訪問）",
-};
-
-export const SERVICE_LABEL_EN: Readonly<Record<ServiceType, string>> = {
-  stay: "overnight stay",
-  day: "day care",
-  visit: "home visit (outreach)",
-};
+import { SERVICE_LABEL, SERVICE_LABEL_EN } from "../policies/policy.js";
 
 const WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"];
 const WEEKDAYS_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

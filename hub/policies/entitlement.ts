@@ -28,6 +28,7 @@ import {
   type PolicyVersionRef,
   policyRef,
   type Reduction,
+  SERVICE_LABEL,
   type ServiceRule,
   type ServiceType,
 } from "./policy.js";
@@ -139,12 +140,6 @@ export interface EntitlementRefused {
 }
 
 export type EntitlementResult = EntitlementAllowed | EntitlementRefused;
-
-const SERVICE_LABELS: Record<ServiceType, string> = {
-  stay: "宿泊型",
-  day: "デイサービス型",
-  visit: "アウトリーチ型",
-};
 
 export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   const { policy, voucher, child, resident, request } = input;
@@ -347,7 +342,7 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   const lines: EntitlementLine[] = [];
   const unitFee = rule.unitFee;
   const unitCopay = clamp(rule.copayPerUnit[tier], unitFee);
-  const label = SERVICE_LABELS[type];
+  const label = SERVICE_LABEL[type];
   for (let u = 0; u < unitsNeeded; u++) {
     lines.push({
       kind: "unit",

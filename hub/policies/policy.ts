@@ -13,6 +13,19 @@ export const SERVICE_TYPES = ["stay", "day", "visit"] as const;
 /** `stay` 宿泊型, `day` デイサービス型, `visit` アウトリーチ型. */
 export type ServiceType = (typeof SERVICE_TYPES)[number];
 
+/** Each service type's name as the hub writes it (notices, refusals, invoices, reports): one wording everywhere. */
+export const SERVICE_LABEL: Readonly<Record<ServiceType, string>> = {
+  stay: "宿泊型",
+  day: "デイサービス型",
+  visit: "アウトリーチ型（訪問）",
+};
+
+export const SERVICE_LABEL_EN: Readonly<Record<ServiceType, string>> = {
+  stay: "overnight stay",
+  day: "day care",
+  visit: "home visit (outreach)",
+};
+
 export const INCOME_TIERS = ["general", "exempt", "welfare"] as const;
 /** `general` 一般, `exempt` 住民税非課税世帯, `welfare` 生活保護世帯. */
 export type IncomeTier = (typeof INCOME_TIERS)[number];

@@ -6,11 +6,11 @@
 
 import { audit } from "../audit/audit.js";
 import { csvLine } from "../bookings/export.js";
-import { SERVICE_LABEL } from "../bookings/notices.js";
 import type { PrismaClient } from "../db/client.js";
 import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
+import { SERVICE_LABEL } from "../policies/policy.js";
 import {
   BUILT_IN_REPORTS,
   canRead,

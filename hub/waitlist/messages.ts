@@ -4,15 +4,10 @@
  * Pure; hub/waitlist/offers.ts writes the messages to the outbox in the offer's transaction.
  */
 
-import { japaneseDate, SERVICE_LABEL } from "../bookings/notices.js";
+import { japaneseDate } from "../bookings/notices.js";
 import type { ServiceType } from "../db/client.js";
 import type { Message } from "../notify/transport.js";
-
-const SERVICE_LABEL_EN: Readonly<Record<ServiceType, string>> = {
-  stay: "overnight stay",
-  day: "day care",
-  visit: "home visit",
-};
+import { SERVICE_LABEL, SERVICE_LABEL_EN } from "../policies/policy.js";
 
 export type OfferNotice = {
   facilityName: string;
