@@ -141,14 +141,59 @@ export interface EntitlementRefused {
 
 export type EntitlementResult = EntitlementAllowed | EntitlementRefused;
 
+/**
+ * Checks a booking request against a policy version and prices it. The steps run in this order and each adds its
+ * refusals (all of them, so a form can show every problem at once); only when none refused is the use priced.
+ */
 export function checkEntitlement(input: EntitlementInput): EntitlementResult {
-  const { policy, voucher, child, resident, request } = input;
   const reasons: RefusalReason[] = [];
-  const refuse = (code: RefusalCode, field: string, message: string) => {
+  const refuse: Refuse = (code, field, message) => {
     reasons.push({ code, field, message });
   };
+  const asked = whatIsAsked(input, refuse);
+  checkVoucherStatus(input.voucher, refuse);
+  const when = checkDates(input, asked, refuse);
+  const child = checkChild(input, asked, when, refuse);
+  const units = checkUnits(input, asked, when, refuse);
+  checkAddOns(input.request.addOns, asked, child, refuse);
 
-  // --- what is asked, under which rule
+  const policyVersion = policyRef(input.policy);
+  if (reasons.length > 0 || !asked.rule) return { allowed: false, reasons, policyVersion };
+  const price = priceUse(asked.rule, asked, when.start, units.needed, input);
+  return {
+    allowed: true,
+    serviceType: asked.type,
+    unitsNeeded: units.needed,
+    unitsRemainingAfter: units.remaining - units.needed,
+    fee: price.fee,
+    residentCopay: price.residentCopay,
+    municipalityShare: price.fee - price.residentCopay,
+    lines: price.lines,
+    childAgeMonths: child.ageMonths,
+    ageBasis: child.ageBasis,
+    policyVersion,
+  };
+}
+
+type Refuse = (code: RefusalCode, field: string, message: string) => void;
+
+/** The service asked for, the policy's rule for it (none when not offered) and the resident's income tier. */
+type Asked = {
+  type: ServiceType;
+  known: boolean;
+  rule: ServiceRule | undefined;
+  stay: PolicyVersion["services"]["stay"];
+  tier: IncomeTier;
+};
+
+/** The service day as a day number, the nights (stays only) and the day after the last night. */
+type When = { start: number; nights: number; nightsOk: boolean; end: number };
+
+/** The child's age on the service day, in months (-1 when unknown), and what it counts from. */
+type ChildAge = { ageMonths: number; ageBasis: "birth" | "corrected"; multiple: number };
+
+/** Step 1: which service, under which rule; the voucher must be of the policy's municipality. */
+function whatIsAsked({ policy, voucher, resident, request }: EntitlementInput, refuse: Refuse): Asked {
   const type = request.serviceType;
   const known = type === "stay" || type === "day" || type === "visit";
   const rule: ServiceRule | undefined = known ? policy.services[type] : undefined;
@@ -171,8 +216,11 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   if (tier !== "general" && tier !== "exempt" && tier !== "welfare") {
     refuse("invalid_input", "resident.incomeTier", `Unknown income tier ${String(tier)}`);
   }
+  return { type, known, rule, stay, tier };
+}
 
-  // --- voucher status
+/** Step 2: the voucher must be active. */
+function checkVoucherStatus(voucher: EntitlementInput["voucher"], refuse: Refuse): void {
   if (voucher.status === "revoked")
     refuse("voucher_revoked", "voucher.status", "The voucher has been revoked");
   else if (voucher.status === "expired")
@@ -180,15 +228,17 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   else if (voucher.status !== "active") {
     refuse("invalid_input", "voucher.status", `Unknown voucher status ${String(voucher.status)}`);
   }
+}
 
-  // --- dates and nights
+/** Step 3: a real start date, nights a stay allows, within the policy's and the voucher's dates. */
+function checkDates({ policy, voucher, request }: EntitlementInput, asked: Asked, refuse: Refuse): When {
   const start = dayNumber(request.startDate);
   if (start === INVALID) refuse("invalid_date", "request.startDate", "startDate must be a date (YYYY-MM-DD)");
   let nights = 0;
   let nightsOk = true;
-  if (type === "stay") {
+  if (asked.type === "stay") {
     nights = request.nights ?? 1;
-    const max = stay?.maxNightsPerStay ?? DEFAULT_MAX_NIGHTS;
+    const max = asked.stay?.maxNightsPerStay ?? DEFAULT_MAX_NIGHTS;
     if (!Number.isInteger(nights) || nights < 1 || nights > max) {
       nightsOk = false;
       refuse(
@@ -228,8 +278,16 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
       );
     }
   }
+  return { start, nights, nightsOk, end };
+}
 
-  // --- the child
+/** Step 4: the child is born, old enough and young enough (corrected age for a preterm child where the rule says). */
+function checkChild(
+  { child, request }: EntitlementInput,
+  asked: Asked,
+  when: When,
+  refuse: Refuse,
+): ChildAge {
   const birth = dayNumber(child.birthDate);
   if (birth === INVALID) refuse("invalid_date", "child.birthDate", "birthDate must be a date (YYYY-MM-DD)");
   const due = child.dueDate === undefined ? undefined : dayNumber(child.dueDate);
@@ -240,105 +298,123 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   }
   let ageMonths = -1;
   let ageBasis: "birth" | "corrected" = "birth";
-  if (start !== INVALID && birth !== INVALID && due !== INVALID) {
-    if (start < birth) {
-      refuse("child_not_born", "request.startDate", `The child is born on ${child.birthDate}`);
-    } else if (rule) {
-      const el = rule.eligibility;
-      const preterm = due !== undefined && due - birth >= PRETERM_DAYS_BEFORE_DUE;
-      if (preterm && el.useCorrectedAgeForPreterm && due !== undefined) {
-        ageBasis = "corrected";
-        ageMonths = start < due ? 0 : monthsBetween(child.dueDate as string, request.startDate);
-      } else {
-        ageMonths = monthsBetween(child.birthDate, request.startDate);
-      }
-      if (el.minChildAgeDays !== undefined && start - birth < el.minChildAgeDays) {
-        refuse(
-          "child_too_young",
-          "request.startDate",
-          `The ${type} service starts ${el.minChildAgeDays} days after birth; the child is ${start - birth} days old`,
-        );
-      }
-      if (ageMonths >= el.maxChildAgeMonths) {
-        refuse(
-          "child_too_old",
-          "request.startDate",
-          `The ${type} service is for children under ${el.maxChildAgeMonths} months; the child is ` +
-            `${ageMonths} months${ageBasis === "corrected" ? " (corrected age)" : ""} on ${request.startDate}`,
-        );
-      }
+  const { start } = when;
+  const { rule, type } = asked;
+  if (start === INVALID || birth === INVALID || due === INVALID) return { ageMonths, ageBasis, multiple };
+  if (start < birth) {
+    refuse("child_not_born", "request.startDate", `The child is born on ${child.birthDate}`);
+  } else if (rule) {
+    const el = rule.eligibility;
+    const preterm = due !== undefined && due - birth >= PRETERM_DAYS_BEFORE_DUE;
+    if (preterm && el.useCorrectedAgeForPreterm && due !== undefined) {
+      ageBasis = "corrected";
+      ageMonths = start < due ? 0 : monthsBetween(child.dueDate as string, request.startDate);
+    } else {
+      ageMonths = monthsBetween(child.birthDate, request.startDate);
+    }
+    if (el.minChildAgeDays !== undefined && start - birth < el.minChildAgeDays) {
+      refuse(
+        "child_too_young",
+        "request.startDate",
+        `The ${type} service starts ${el.minChildAgeDays} days after birth; the child is ${start - birth} days old`,
+      );
+    }
+    if (ageMonths >= el.maxChildAgeMonths) {
+      refuse(
+        "child_too_old",
+        "request.startDate",
+        `The ${type} service is for children under ${el.maxChildAgeMonths} months; the child is ` +
+          `${ageMonths} months${ageBasis === "corrected" ? " (corrected age)" : ""} on ${request.startDate}`,
+      );
     }
   }
+  return { ageMonths, ageBasis, multiple };
+}
 
-  // --- units
-  const usedRaw = known ? voucher.unitsUsed[type] : undefined;
-  const reservedRaw = known ? voucher.unitsReserved[type] : undefined;
+/**
+ * Step 5: the units this use needs (a stay counts nights, or days where the municipality counts days) against what
+ * is left: the policy's cap (higher for multiple births) or the voucher's, less units used and reserved.
+ */
+function checkUnits(
+  { voucher, child }: EntitlementInput,
+  asked: Asked,
+  when: When,
+  refuse: Refuse,
+): { needed: number; remaining: number } {
+  const { type, known, rule, stay } = asked;
   const voucherCap = known ? voucher.unitsByType[type] : undefined;
-  const used = usedRaw ?? 0;
-  const reserved = reservedRaw ?? 0;
+  const used = (known ? voucher.unitsUsed[type] : undefined) ?? 0;
+  const reserved = (known ? voucher.unitsReserved[type] : undefined) ?? 0;
   let unitsOk = true;
   if (!isCount(used) || !isCount(reserved) || (voucherCap !== undefined && !isCount(voucherCap))) {
     unitsOk = false;
     refuse("invalid_input", "voucher.unitsUsed", "Voucher units must be whole numbers, not negative");
   }
-  const usesSoFar = voucher.usesSoFar;
-  if (!isCount(usesSoFar)) {
+  if (!isCount(voucher.usesSoFar)) {
     refuse("invalid_input", "voucher.usesSoFar", "usesSoFar must be a whole number, not negative");
   }
-  let unitsNeeded = 0;
-  let remaining = 0;
-  if (rule && nightsOk) {
-    unitsNeeded = type === "stay" ? (stay?.stayCounting === "per_night" ? nights : nights + 1) : 1;
-    const policyCap = multiple > 1 ? rule.maxUnitsMultipleBirth : rule.maxUnits;
-    const cap = voucherCap !== undefined && voucherCap < policyCap ? voucherCap : policyCap;
-    remaining = cap - used - reserved;
-    if (unitsOk && unitsNeeded > remaining) {
-      refuse(
-        "not_enough_units",
-        "voucher.unitsByType",
-        `This ${type} booking needs ${unitsNeeded} units; ${Math.max(remaining, 0)} of ${cap} are left ` +
-          `(${used} used, ${reserved} reserved)`,
-      );
-    }
+  if (!rule || !when.nightsOk) return { needed: 0, remaining: 0 };
+  const needed = type === "stay" ? (stay?.stayCounting === "per_night" ? when.nights : when.nights + 1) : 1;
+  const policyCap = child.multipleBirth > 1 ? rule.maxUnitsMultipleBirth : rule.maxUnits;
+  const cap = voucherCap !== undefined && voucherCap < policyCap ? voucherCap : policyCap;
+  const remaining = cap - used - reserved;
+  if (unitsOk && needed > remaining) {
+    refuse(
+      "not_enough_units",
+      "voucher.unitsByType",
+      `This ${type} booking needs ${needed} units; ${Math.max(remaining, 0)} of ${cap} are left ` +
+        `(${used} used, ${reserved} reserved)`,
+    );
   }
+  return { needed, remaining };
+}
 
-  // --- add-ons
-  const addOns = request.addOns;
+/** Step 6: each add-on once, offered by the service, and for this child (multiple births, an age range). */
+function checkAddOns(addOns: readonly string[], asked: Asked, child: ChildAge, refuse: Refuse): void {
   for (let i = 0; i < addOns.length; i++) {
     const code = addOns[i] as string;
     if (addOns.indexOf(code) < i) {
       refuse("duplicate_add_on", `request.addOns.${i}`, `The add-on ${code} is requested twice`);
       continue;
     }
-    if (!rule) continue;
-    const addOn = findAddOn(rule, code);
+    if (!asked.rule) continue;
+    const addOn = findAddOn(asked.rule, code);
     if (!addOn) {
-      refuse("unknown_add_on", `request.addOns.${i}`, `The ${type} service has no add-on ${code}`);
+      refuse("unknown_add_on", `request.addOns.${i}`, `The ${asked.type} service has no add-on ${code}`);
       continue;
     }
     const req = addOn.requires;
     if (!req) continue;
-    if (req.multipleBirth && !(multiple > 1)) {
+    if (req.multipleBirth && !(child.multiple > 1)) {
       refuse("add_on_not_applicable", `request.addOns.${i}`, `The add-on ${code} is for multiple births`);
     }
-    if (ageMonths >= 0) {
-      const tooYoung = req.minChildAgeMonths !== undefined && ageMonths < req.minChildAgeMonths;
-      const tooOld = req.maxChildAgeMonths !== undefined && ageMonths >= req.maxChildAgeMonths;
-      if (tooYoung || tooOld) {
-        refuse(
-          "add_on_not_applicable",
-          `request.addOns.${i}`,
-          `The add-on ${code} is for children of ${req.minChildAgeMonths ?? 0} months up to under ` +
-            `${req.maxChildAgeMonths ?? "any"} months; the child is ${ageMonths} months`,
-        );
-      }
+    const { ageMonths } = child;
+    if (ageMonths < 0) continue;
+    const tooYoung = req.minChildAgeMonths !== undefined && ageMonths < req.minChildAgeMonths;
+    const tooOld = req.maxChildAgeMonths !== undefined && ageMonths >= req.maxChildAgeMonths;
+    if (tooYoung || tooOld) {
+      refuse(
+        "add_on_not_applicable",
+        `request.addOns.${i}`,
+        `The add-on ${code} is for children of ${req.minChildAgeMonths ?? 0} months up to under ` +
+          `${req.maxChildAgeMonths ?? "any"} months; the child is ${ageMonths} months`,
+      );
     }
   }
+}
 
-  const policyVersion = policyRef(policy);
-  if (reasons.length > 0 || !rule) return { allowed: false, reasons, policyVersion };
-
-  // --- amounts (everything below is valid: rule, tier, dates, nights, units)
+/**
+ * Step 7, only for an allowed use: one line per unit (with the date it covers), one per add-on, then 減免 —
+ * per-unit reductions on the base copay first, then per-use ones on what is left of the whole use.
+ */
+function priceUse(
+  rule: ServiceRule,
+  asked: Asked,
+  start: number,
+  unitsNeeded: number,
+  { request, voucher }: EntitlementInput,
+): { lines: EntitlementLine[]; fee: number; residentCopay: number } {
+  const { type, tier } = asked;
   const lines: EntitlementLine[] = [];
   const unitFee = rule.unitFee;
   const unitCopay = clamp(rule.copayPerUnit[tier], unitFee);
@@ -357,8 +433,8 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   }
   let fee = unitFee * unitsNeeded;
   let addOnCopay = 0;
-  for (let i = 0; i < addOns.length; i++) {
-    const addOn = findAddOn(rule, addOns[i] as string);
+  for (const code of request.addOns) {
+    const addOn = findAddOn(rule, code);
     if (!addOn) continue;
     const quantity = addOn.per === "unit" ? unitsNeeded : 1;
     const lineFee = addOn.fee * quantity;
@@ -376,19 +452,16 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
     });
   }
 
-  // 減免: per-unit reductions on the base copay first, then per-use ones on what is left of the whole use.
-  const reductions = rule.reductions;
+  const { usesSoFar } = voucher;
   let baseCopayPerUnit = unitCopay;
-  for (let i = 0; i < reductions.length; i++) {
-    const r = reductions[i] as Reduction;
+  for (const r of rule.reductions) {
     if (r.per !== "unit" || !reductionApplies(r, usesSoFar, tier)) continue;
     const perUnit = Math.min(r.amount, baseCopayPerUnit);
     baseCopayPerUnit -= perUnit;
     if (perUnit > 0) lines.push(reductionLine(r, unitsNeeded, perUnit * unitsNeeded));
   }
   let copayLeft = baseCopayPerUnit * unitsNeeded + addOnCopay;
-  for (let i = 0; i < reductions.length; i++) {
-    const r = reductions[i] as Reduction;
+  for (const r of rule.reductions) {
     if (r.per !== "use" || !reductionApplies(r, usesSoFar, tier)) continue;
     const taken = Math.min(r.amount, copayLeft);
     copayLeft -= taken;
@@ -396,20 +469,8 @@ export function checkEntitlement(input: EntitlementInput): EntitlementResult {
   }
 
   let residentCopay = 0;
-  for (let i = 0; i < lines.length; i++) residentCopay += (lines[i] as EntitlementLine).residentCopay;
-  return {
-    allowed: true,
-    serviceType: type,
-    unitsNeeded,
-    unitsRemainingAfter: remaining - unitsNeeded,
-    fee,
-    residentCopay,
-    municipalityShare: fee - residentCopay,
-    lines,
-    childAgeMonths: ageMonths,
-    ageBasis,
-    policyVersion,
-  };
+  for (const line of lines) residentCopay += line.residentCopay;
+  return { lines, fee, residentCopay };
 }
 
 function reductionApplies(r: Reduction, usesSoFar: number, tier: IncomeTier): boolean {
