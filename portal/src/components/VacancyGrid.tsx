@@ -19,9 +19,25 @@ function blockLabel(serviceType: string, block: VacancyBlock): string {
 }
 
 /**
+ * The booking page of a facility (an address below the portal's <base>, so the router opens it in place): `day`
+ * (with `block`) chooses that day, `date` only starts its calendar there, `type` chooses the service. The vacancy
+ * filters stay in the history the resident goes back to.
+ */
+export function bookHref(
+  facilityId: string,
+  ask: { type?: string | null; date?: string; day?: string; block?: string },
+): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(ask)) if (v) q.set(k, v);
+  const s = q.toString();
+  return `book/${encodeURIComponent(facilityId)}${s ? `?${s}` : ""}`;
+}
+
+/**
  * The unified vacancy as one table: a column per day, a group of rows per facility (its name, area, freshness and
  * a link to book as the group's header), a row per service and time block. Cells say the free places in text
- * (a number, 満 full, 休 closed), so nothing depends on colour. Wider than the screen, it scrolls in its own region
+ * (a number, 満 full, 休 closed), so nothing depends on colour; every cell with a place is a link that opens the
+ * booking with that facility, service, day and block chosen. Wider than the screen, it scrolls in its own region
  * with the row labels kept in view.
  */
 export function VacancyGrid(props: { vacancy: Vacancy }) {
@@ -46,7 +62,9 @@ export function VacancyGrid(props: { vacancy: Vacancy }) {
           </For>
         </tr>
       </thead>
-      <For each={props.vacancy.items}>{(f) => <FacilityRows facility={f} columns={days().length} />}</For>
+      <For each={props.vacancy.items}>
+        {(f) => <FacilityRows facility={f} days={days()} serviceType={props.vacancy.serviceType} />}
+      </For>
     </ScrollTable>
   );
 }
@@ -56,13 +74,15 @@ function isWeekend(date: string): boolean {
   return day === 0 || day === 6;
 }
 
-function FacilityRows(props: { facility: VacancyFacility; columns: number }) {
+function FacilityRows(props: { facility: VacancyFacility; days: string[]; serviceType: string | null }) {
   const v = () => t().vacancy;
   const f = () => props.facility;
+  /** A cell links to the booking when the hub takes it (not the facility's own site) and it has a place to ask for. */
+  const bookable = (free: number | null) => !f().bookingUrl && free !== null && (free > 0 || f().requestOnly);
   return (
     <tbody class="vacancy-facility" data-facility-id={f().facilityId}>
       <tr>
-        <th scope="rowgroup" colspan={props.columns + 1} class="vacancy-facility-head">
+        <th scope="rowgroup" colspan={props.days.length + 1} class="vacancy-facility-head">
           <span class="vacancy-facility-line">
             <A href={`/facilities/${f().facilityId}`} class="vacancy-name">
               {f().name}
@@ -78,7 +98,10 @@ function FacilityRows(props: { facility: VacancyFacility; columns: number }) {
               when={f().bookingUrl}
               fallback={
                 <Show when={f().freePlaces > 0 || f().requestOnly}>
-                  <A href={`/book/${f().facilityId}`} class="vacancy-book">
+                  <A
+                    href={`/${bookHref(f().facilityId, { type: props.serviceType, date: props.days[0] })}`}
+                    class="vacancy-book"
+                  >
                     {v().book}
                     <span class="visually-hidden">{v().bookAt(f().name)}</span>
                   </A>
@@ -102,16 +125,37 @@ function FacilityRows(props: { facility: VacancyFacility; columns: number }) {
                   {blockLabel(s.serviceType, b)}
                 </th>
                 <For each={b.free}>
-                  {(free) => (
-                    <td
-                      classList={{
-                        "slot-free": !f().requestOnly && free !== null && free > 0,
-                        "slot-none": free === null || free === 0,
-                      }}
-                    >
-                      {f().requestOnly && free !== null ? v().ask : freeText(free)}
-                    </td>
-                  )}
+                  {(free, i) => {
+                    const text = () => (f().requestOnly && free !== null ? v().ask : freeText(free));
+                    return (
+                      <td
+                        classList={{
+                          "slot-free": !f().requestOnly && free !== null && free > 0,
+                          "slot-none": free === null || free === 0,
+                        }}
+                      >
+                        <Show when={bookable(free)} fallback={text()}>
+                          {/* A plain link (thousands of cells): the router opens it in place all the same. */}
+                          <a
+                            class="vacancy-cell-book"
+                            href={bookHref(f().facilityId, {
+                              type: s.serviceType,
+                              day: props.days[i()],
+                              block: b.timeBlock,
+                            })}
+                            aria-label={v().cellBook(
+                              text(),
+                              formatDay(props.days[i()] ?? ""),
+                              blockLabel(s.serviceType, b),
+                              f().name,
+                            )}
+                          >
+                            {text()}
+                          </a>
+                        </Show>
+                      </td>
+                    );
+                  }}
                 </For>
               </tr>
             )}

@@ -938,6 +938,8 @@ const en: Dict = {
     book: "Book",
     bookExternal: "Facility's booking page",
     bookAt: (name: string) => ` (${name})`,
+    cellBook: (free: string, day: string, service: string, facility: string) =>
+      `${free} ${day}: book ${service} at ${facility}`,
   },
   book: {
     title: (name: string) => `Book ${name}`,
@@ -945,11 +947,11 @@ const en: Dict = {
       "This facility takes bookings on its own website. Use the button below to go to its booking page.",
     externalLink: "Open the facility's booking page",
     backToFacility: "Back to the facility",
-    lead: "Choose the service and the day to see the uses and the copay. Nothing is booked until you request it.",
+    lead: "Choose a day and the uses and the copay are shown at once. Nothing is booked until you press Request.",
     stepsLabel: "Steps of booking",
     step1: "1. Choose the service and the day",
-    step2: "2. Check the uses and the copay",
-    step3: "3. Request it (final once the facility approves)",
+    step2: "2. Check the copay and request it",
+    step3: "3. Final once the facility approves",
     serviceLegend: "Choose the service",
     noServices: "This facility has no service that can be booked.",
     serviceNote: {
@@ -968,8 +970,12 @@ const en: Dict = {
     nightsOption: (n: number) => `${n} ${n === 1 ? "night" : "nights"} (${n + 1} days)`,
     chooseServiceFirst: "Choose the service.",
     chooseDayFirst: "Choose the day.",
-    check: "Check the uses and the copay",
-    checking: "Checking…",
+    chosenGone: "The day you chose is not free any more. Choose another day.",
+    quoting: "Checking the uses and the copay…",
+    quoteReady: (copay: string) => `Your copay is ${copay}. Check the details and request it.`,
+    signInTitle: "Sign in to request it",
+    signInIntro:
+      "To see your copay and request the booking, sign in. We send a 6-digit code to the e-mail address or mobile number your municipality registered. The day you chose stays chosen.",
     noDays: "No free places are listed for this period.",
     closed: "Closed",
     full: "Full",

@@ -930,6 +930,8 @@ const ja = {
     book: "予約する",
     bookExternal: "施設の予約ページへ",
     bookAt: (name: string) => `（${name}）`,
+    cellBook: (free: string, day: string, service: string, facility: string) =>
+      `${free} ${day}の${service}を予約する：${facility}`,
   },
   book: {
     title: (name: string) => `${name}を予約する`,
@@ -937,11 +939,11 @@ const ja = {
       "この施設は、施設のウェブサイトで予約を受け付けています。下のボタンから施設の予約ページに移動してください。",
     externalLink: "施設の予約ページを開く",
     backToFacility: "施設の情報に戻る",
-    lead: "サービスと日にちを選ぶと、使う回数と自己負担額を確認できます。申し込むまで、予約はされません。",
+    lead: "日にちを選ぶと、使う回数と自己負担額がすぐに表示されます。「申し込む」を押すまで、予約はされません。",
     stepsLabel: "予約の手順",
     step1: "1. サービスと日にちを選ぶ",
-    step2: "2. 回数と自己負担額を確かめる",
-    step3: "3. 申し込む（施設の承認で確定）",
+    step2: "2. 自己負担額を確かめて申し込む",
+    step3: "3. 施設の承認で確定",
     serviceLegend: "サービスを選んでください",
     noServices: "この施設で予約できるサービスは登録されていません。",
     serviceNote: {
@@ -959,8 +961,12 @@ const ja = {
     nightsOption: (n: number) => `${n}泊${n + 1}日`,
     chooseServiceFirst: "サービスを選んでください。",
     chooseDayFirst: "日にちを選んでください。",
-    check: "回数と自己負担額を確認する",
-    checking: "確認しています…",
+    chosenGone: "選んだ日は、いまは空いていません。ほかの日を選んでください。",
+    quoting: "使う回数と自己負担額を確かめています…",
+    quoteReady: (copay: string) => `自己負担額は${copay}です。内容を確かめて申し込んでください。`,
+    signInTitle: "ログインして申し込む",
+    signInIntro:
+      "自己負担額の確認と申し込みには、ログインが必要です。市町村に登録したメールアドレスまたは携帯電話番号に、6桁の確認コードをお送りします。選んだ日にちはそのまま残ります。",
     noDays: "この期間の空き状況は登録されていません。",
     closed: "休",
     full: "満",
