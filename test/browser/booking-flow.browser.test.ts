@@ -10,9 +10,10 @@
  * and 5 presses signed in, 3 views and 7 presses signed out.
  *
  * With the demo data, a new 仙台市 resident (a month-old baby, an active voucher) signs in and:
- *  - opens 空き状況 from the menu, searches stays in 仙台市 and finds （架空）青葉産婦人科病院 in the grid (free
- *    places as text, each a link to book that day, closed days as 休), then follows its 予約する link, which
- *    keeps the service she searched for;
+ *  - opens 空き状況 from the menu, searches stays in 仙台市 and finds （架空）青葉産婦人科病院: on the desktop in
+ *    the grid (free places as text, each a link to book that day, closed days as 休), on the phone in the list
+ *    of facilities with a week of ○△× (free days are links), stepping to the next week and back; then follows
+ *    its 予約する link, which keeps the service she searched for;
  *  - chooses a day from the facility's calendar and sees the quote without pressing anything (the exact copay of
  *    the hub's quote in large type, uses and uses left, the policy version) and requests it; a double tap books
  *    once, with an Idempotency-Key; the answer says what happens next, with the facility's deadline;
@@ -174,27 +175,54 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       await page.getByLabel("市町村").selectOption(SENDAI);
       await page.getByRole("button", { name: "さがす", exact: true }).click();
       await page.waitForURL(/serviceType=stay/);
-      const group = page.locator(`#vacancy-table tbody[data-facility-id="${facilityId}"]`);
+      const group = page.locator(`[data-facility-id="${facilityId}"]`);
       await group.waitFor();
       await settled(page);
-      const rows = group.locator("tr");
-      expect(await rows.count()).toBe(2);
-      expect(await group.locator("th[scope=row]").first().textContent()).toBe("宿泊型");
-      const cells = await rows.nth(1).locator("td").allTextContents();
-      expect(cells).toHaveLength(14);
-      for (const c of cells) expect(c).toMatch(/^([0-9]+|満|休)$/);
-      // Every free cell is a link to book that day; full and closed ones are not.
-      const links = rows.nth(1).locator("a.vacancy-cell-book");
-      expect(await links.count()).toBe(cells.filter((c) => /^[0-9]+$/.test(c)).length);
-      const first = links.first();
-      expect(await first.getAttribute("aria-label")).toMatch(
-        /^[0-9]+ [0-9]+\/[0-9]+（.）の宿泊型を予約する：/,
-      );
-      expect(await first.getAttribute("href")).toMatch(
-        new RegExp(`^book/${facilityId}\\?type=stay&day=[0-9]{4}-[0-9]{2}-[0-9]{2}$`),
-      );
+      const hrefOfDay = new RegExp(`^book/${facilityId}\\?type=stay&day=[0-9]{4}-[0-9]{2}-[0-9]{2}$`);
+      if (phone) {
+        // A phone lists the facilities, with a week of ○△× per service: no grid two days wide.
+        expect(await page.locator("#vacancy-table").count()).toBe(0);
+        expect(await group.locator(".vacancy-row-label").allTextContents()).toEqual(["宿泊型"]);
+        const marks = await group.locator(".vacancy-day-mark").allTextContents();
+        expect(marks).toHaveLength(7);
+        for (const m of marks) expect(m).toMatch(/^(○|△|×|休)$/);
+        // Every ○ and △ day is a link to book it, named in words; × and 休 are not links.
+        const links = group.locator("a.vacancy-cell-book");
+        expect(await links.count()).toBe(marks.filter((m) => m === "○" || m === "△").length);
+        expect(await links.first().textContent()).toMatch(
+          /[0-9]+\/[0-9]+（.） 宿泊型 (空き[0-9]+人分|残り1人分)、予約する$/,
+        );
+        expect(await links.first().getAttribute("href")).toMatch(hrefOfDay);
+        // The next week, by the button (or a swipe), then back.
+        const week = page.locator(".vacancy-week-label");
+        const firstWeek = await week.textContent();
+        await page.getByRole("button", { name: "次の7日" }).click();
+        await page.waitForFunction(
+          (w) => document.querySelector(".vacancy-week-label")?.textContent !== w,
+          firstWeek,
+        );
+        expect(await page.getByRole("button", { name: "次の7日" }).isDisabled()).toBe(true);
+        expect(await group.locator(".vacancy-day-mark").count()).toBe(7);
+        await checkPage(page, "vacancy-stay-sendai-next-week", width);
+        await page.getByRole("button", { name: "前の7日" }).click();
+        expect(await week.textContent()).toBe(firstWeek);
+      } else {
+        const rows = group.locator("tr");
+        expect(await rows.count()).toBe(2);
+        expect(await group.locator("th[scope=row]").first().textContent()).toBe("宿泊型");
+        const cells = await rows.nth(1).locator("td").allTextContents();
+        expect(cells).toHaveLength(14);
+        for (const c of cells) expect(c).toMatch(/^([0-9]+|満|休)$/);
+        // Every free cell is a link to book that day; full and closed ones are not.
+        const links = rows.nth(1).locator("a.vacancy-cell-book");
+        expect(await links.count()).toBe(cells.filter((c) => /^[0-9]+$/.test(c)).length);
+        expect(await links.first().getAttribute("aria-label")).toMatch(
+          /^[0-9]+ [0-9]+\/[0-9]+（.）の宿泊型を予約する：/,
+        );
+        expect(await links.first().getAttribute("href")).toMatch(hrefOfDay);
+        expect(await page.locator("#vacancy-table caption").textContent()).toContain("空き人数");
+      }
       expect(await page.locator(".as-of").textContent()).toMatch(/[0-9]{2}:[0-9]{2} 時点/);
-      expect(await page.locator("#vacancy-table caption").textContent()).toContain("空き人数");
       await checkPage(page, "vacancy-stay-sendai", width);
       await group.getByRole("link", { name: /^予約する/ }).click();
       await page.waitForURL(new RegExp(`/book/${facilityId}\\?type=stay&date=`));
@@ -379,7 +407,7 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
         await j.pick(questions.getByLabel("市町村"), SENDAI);
         await j.tap(questions.getByRole("button", { name: "さがす", exact: true }));
         await page.waitForURL(/\/vacancy\?serviceType=stay&municipality=041009$/);
-        const group = page.locator(`#vacancy-table tbody[data-facility-id="${facilityId}"]`);
+        const group = page.locator(`[data-facility-id="${facilityId}"]`);
         await group.waitFor();
         await settled(page);
         if (width === WIDTHS[0]) await checkPage(page, `vacancy-from-${name}`, width);
@@ -389,7 +417,10 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
         await page.waitForURL(new RegExp(`/book/${facilityId}\\?type=stay&day=`));
         await settled(page);
         const day = new URL(page.url()).searchParams.get("day") as string;
-        expect(await page.locator(`input[name=slot][value="${day}|"]`).isChecked()).toBe(true);
+        // The day she tapped is chosen; the calendar stays folded so the copay and the button come first.
+        const [, month, date] = day.split("-").map(Number);
+        expect(await page.locator(".chosen-day strong").textContent()).toContain(`${month}/${date}（`);
+        expect(await page.locator("input[name=slot]").count()).toBe(0);
         if (!signedIn) {
           // Signing in happens here, keeping the choice: no page in between.
           // The header's sign-in link would come back to this choice too.

@@ -13,7 +13,7 @@ export function freeText(free: number | null): string {
 }
 
 /** The row label of a service's block: the service, and the block's time when it has one. */
-function blockLabel(serviceType: string, block: VacancyBlock): string {
+export function blockLabel(serviceType: string, block: VacancyBlock): string {
   const name = label("serviceTypes", serviceType);
   return block.start && block.end ? `${name} ${t().profile.timeRange(block.start, block.end)}` : name;
 }
@@ -74,46 +74,57 @@ function isWeekend(date: string): boolean {
   return day === 0 || day === 6;
 }
 
+/** A cell links to the booking when the hub takes it (not the facility's own site) and it has a place. */
+export const bookable = (f: VacancyFacility, free: number | null) =>
+  !f.bookingUrl && free !== null && free > 0;
+
+/** A facility's name (to its profile), kind and town, freshness, and the link to book it (here or on its site). */
+export function FacilityHead(props: { facility: VacancyFacility; serviceType: string | null; from: string }) {
+  const v = () => t().vacancy;
+  const f = () => props.facility;
+  return (
+    <span class="vacancy-facility-line">
+      <A href={`/facilities/${f().facilityId}`} class="vacancy-name">
+        {f().name}
+      </A>
+      <span class="meta">
+        {[label("kinds", f().kind), f().municipalityName].filter(Boolean).join(t().dotSeparator)}
+      </span>
+      <span class="meta">{v().updated(formatDateTime(f().asOf))}</span>
+      <Show when={f().requestOnly}>
+        <span class="meta">{v().requestOnly}</span>
+      </Show>
+      <Show
+        when={f().bookingUrl}
+        fallback={
+          <Show when={f().freePlaces > 0 || f().requestOnly}>
+            <A
+              href={`/${bookHref(f().facilityId, { type: props.serviceType, date: props.from })}`}
+              class="vacancy-book"
+            >
+              {v().book}
+              <span class="visually-hidden">{v().bookAt(f().name)}</span>
+            </A>
+          </Show>
+        }
+      >
+        <a href={f().bookingUrl} rel="external noopener noreferrer" class="vacancy-book">
+          {v().bookExternal}
+          <span class="visually-hidden">{v().bookAt(f().name)}</span>
+        </a>
+      </Show>
+    </span>
+  );
+}
+
 function FacilityRows(props: { facility: VacancyFacility; days: string[]; serviceType: string | null }) {
   const v = () => t().vacancy;
   const f = () => props.facility;
-  /** A cell links to the booking when the hub takes it (not the facility's own site) and it has a place to ask for. */
-  const bookable = (free: number | null) => !f().bookingUrl && free !== null && (free > 0 || f().requestOnly);
   return (
     <tbody class="vacancy-facility" data-facility-id={f().facilityId}>
       <tr>
         <th scope="rowgroup" colspan={props.days.length + 1} class="vacancy-facility-head">
-          <span class="vacancy-facility-line">
-            <A href={`/facilities/${f().facilityId}`} class="vacancy-name">
-              {f().name}
-            </A>
-            <span class="meta">
-              {[label("kinds", f().kind), f().municipalityName].filter(Boolean).join(t().dotSeparator)}
-            </span>
-            <span class="meta">{v().updated(formatDateTime(f().asOf))}</span>
-            <Show when={f().requestOnly}>
-              <span class="meta">{v().requestOnly}</span>
-            </Show>
-            <Show
-              when={f().bookingUrl}
-              fallback={
-                <Show when={f().freePlaces > 0 || f().requestOnly}>
-                  <A
-                    href={`/${bookHref(f().facilityId, { type: props.serviceType, date: props.days[0] })}`}
-                    class="vacancy-book"
-                  >
-                    {v().book}
-                    <span class="visually-hidden">{v().bookAt(f().name)}</span>
-                  </A>
-                </Show>
-              }
-            >
-              <a href={f().bookingUrl} rel="external noopener noreferrer" class="vacancy-book">
-                {v().bookExternal}
-                <span class="visually-hidden">{v().bookAt(f().name)}</span>
-              </a>
-            </Show>
-          </span>
+          <FacilityHead facility={f()} serviceType={props.serviceType} from={props.days[0] ?? ""} />
         </th>
       </tr>
       <For each={f().services}>
@@ -134,7 +145,7 @@ function FacilityRows(props: { facility: VacancyFacility; days: string[]; servic
                           "slot-none": free === null || free === 0,
                         }}
                       >
-                        <Show when={bookable(free)} fallback={text()}>
+                        <Show when={bookable(f(), free)} fallback={text()}>
                           {/* A plain link (thousands of cells): the router opens it in place all the same. */}
                           <a
                             class="vacancy-cell-book"

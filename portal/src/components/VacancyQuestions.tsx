@@ -1,12 +1,11 @@
 import { createAsync, useNavigate } from "@solidjs/router";
-import { For } from "solid-js";
-import { SERVICE_TYPES } from "../api";
 import { getMunicipalities } from "../data";
 import { addDays, todayInJapan } from "../format";
-import { label, t } from "../i18n";
+import { t } from "../i18n";
 import { formText } from "../search";
-import { SelectField, TextField } from "./Field";
+import { TextField } from "./Field";
 import { MunicipalitySelect } from "./MunicipalitySelect";
+import { ServiceTypeSelect } from "./ServiceTypeSelect";
 
 /**
  * The three questions a mother has about a free place (when, which kind, where), asked where she starts (home),
@@ -43,10 +42,7 @@ export function VacancyQuestions() {
             max={addDays(today, 89)}
             value={today}
           />
-          <SelectField name="serviceType" label={v().serviceType}>
-            <option value="">{v().any}</option>
-            <For each={SERVICE_TYPES}>{(s) => <option value={s}>{label("serviceTypes", s)}</option>}</For>
-          </SelectField>
+          <ServiceTypeSelect label={v().serviceType} empty={v().any} selected={undefined} />
           <MunicipalitySelect
             label={v().municipality}
             empty={v().any}

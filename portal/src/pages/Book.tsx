@@ -210,6 +210,8 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
   const [problem, setProblem] = createSignal<unknown>();
   const [busy, setBusy] = createSignal(false);
   const [chooseError, setChooseError] = createSignal<string>();
+  // Arriving with a day chosen (a vacancy cell), the calendar stays folded: the copay and the button come first.
+  const [calendarOpen, setCalendarOpen] = createSignal(!initial.choice);
   let key = newKey();
   let quoteSeq = 0;
   let doneHeading: HTMLHeadingElement | undefined;
@@ -359,12 +361,22 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
     choose(undefined);
   }
 
-  const backToDay = () =>
+  /** What the check of a change and the quote share: the facility and the two buttons. */
+  const confirming = () => ({
+    facility: props.facility,
+    busy: busy(),
+    onConfirm: confirm,
+    onBack: backToDay,
+  });
+
+  const backToDay = () => {
+    setCalendarOpen(true);
     focusSoon(
       () =>
         document.querySelector<HTMLInputElement>("input[name=slot]:checked") ??
         document.querySelector<HTMLInputElement>("input[name=slot]:not(:disabled)"),
     );
+  };
 
   return (
     <Page title={props.original ? b().changeTitle(props.facility.name) : b().title(props.facility.name)}>
@@ -422,44 +434,62 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
 
             <Show when={service()}>
               {(svc) => (
-                <fieldset class="checkbox-group">
-                  <legend>{svc().serviceType === "stay" ? b().dayLegendStay : b().dayLegend}</legend>
-                  <p class="hint">{b().dayHint(formatDate(windowStart()), formatDate(windowEnd()))}</p>
-                  <div class="actions">
-                    <button
-                      type="button"
-                      class="button button-quiet"
-                      disabled={windowStart() <= today}
-                      onClick={() => move(-WINDOW_DAYS)}
-                    >
-                      {b().earlier}
-                    </button>
-                    <button
-                      type="button"
-                      class="button button-quiet"
-                      disabled={windowEnd() >= lastDay}
-                      onClick={() => move(WINDOW_DAYS)}
-                    >
-                      {b().later}
-                    </button>
-                  </div>
-                  <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
-                    <Suspense
-                      fallback={
-                        <p class="loading" role="status">
-                          {t().loading}
-                        </p>
-                      }
-                    >
-                      <DayChoices
-                        slots={ofType()}
-                        timeBlocks={svc().timeBlocks}
-                        chosen={choice()}
-                        onChoose={choose}
-                      />
-                    </Suspense>
-                  </ErrorBoundary>
-                </fieldset>
+                <Show
+                  when={calendarOpen() || !choice()}
+                  fallback={
+                    <div class="chosen-day">
+                      <p>
+                        <span class="chosen-day-label">{b().chosenDay}</span>{" "}
+                        <strong>
+                          {formatDay(choice()?.date ?? "")}{" "}
+                          {blockTime(svc().timeBlocks, choice()?.timeBlock ?? "")}
+                        </strong>
+                      </p>
+                      <button type="button" class="button button-secondary" onClick={backToDay}>
+                        {b().otherDay}
+                      </button>
+                    </div>
+                  }
+                >
+                  <fieldset class="checkbox-group">
+                    <legend>{svc().serviceType === "stay" ? b().dayLegendStay : b().dayLegend}</legend>
+                    <p class="hint">{b().dayHint(formatDate(windowStart()), formatDate(windowEnd()))}</p>
+                    <div class="actions">
+                      <button
+                        type="button"
+                        class="button button-quiet"
+                        disabled={windowStart() <= today}
+                        onClick={() => move(-WINDOW_DAYS)}
+                      >
+                        {b().earlier}
+                      </button>
+                      <button
+                        type="button"
+                        class="button button-quiet"
+                        disabled={windowEnd() >= lastDay}
+                        onClick={() => move(WINDOW_DAYS)}
+                      >
+                        {b().later}
+                      </button>
+                    </div>
+                    <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
+                      <Suspense
+                        fallback={
+                          <p class="loading" role="status">
+                            {t().loading}
+                          </p>
+                        }
+                      >
+                        <DayChoices
+                          slots={ofType()}
+                          timeBlocks={svc().timeBlocks}
+                          chosen={choice()}
+                          onChoose={choose}
+                        />
+                      </Suspense>
+                    </ErrorBoundary>
+                  </fieldset>
+                </Show>
               )}
             </Show>
 
@@ -513,28 +543,10 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
               </section>
             </Match>
             <Match when={props.original && request()}>
-              {(req) => (
-                <ChangeView
-                  original={props.original as Booking}
-                  facility={props.facility}
-                  request={req()}
-                  busy={busy()}
-                  onConfirm={confirm}
-                  onBack={backToDay}
-                />
-              )}
+              {(req) => <ChangeView original={props.original as Booking} request={req()} {...confirming()} />}
             </Match>
             <Match when={quote() && request()}>
-              {(req) => (
-                <QuoteView
-                  quote={quote() as BookingQuote}
-                  facility={props.facility}
-                  request={req()}
-                  busy={busy()}
-                  onConfirm={confirm}
-                  onBack={backToDay}
-                />
-              )}
+              {(req) => <QuoteView quote={quote() as BookingQuote} request={req()} {...confirming()} />}
             </Match>
             <Match when={!quoting()}>
               <div class="form-actions">
@@ -550,6 +562,12 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
   );
 }
 
+/** A time block's hours ("" for a service without blocks). */
+function blockTime(blocks: { code: string; start: string; end: string }[], code: string): string {
+  const block = blocks.find((x) => x.code === code);
+  return block ? t().profile.timeRange(block.start, block.end) : "";
+}
+
 /** The days (and time blocks) of the calendar shown, as radio buttons; full and closed days cannot be chosen. */
 function DayChoices(props: {
   slots: Slot[];
@@ -558,10 +576,7 @@ function DayChoices(props: {
   onChoose: (c: Choice) => void;
 }) {
   const b = () => t().book;
-  const blockTime = (code: string) => {
-    const block = props.timeBlocks.find((x) => x.code === code);
-    return block ? t().profile.timeRange(block.start, block.end) : "";
-  };
+  const time = (code: string) => blockTime(props.timeBlocks, code);
   return (
     <Show when={props.slots.length > 0} fallback={<p>{b().noDays}</p>}>
       <div class="day-choices">
@@ -583,8 +598,8 @@ function DayChoices(props: {
                   <time datetime={s.date} class="day-choice-date">
                     {formatDay(s.date)}
                   </time>
-                  <Show when={blockTime(s.timeBlock)}>
-                    <span>{blockTime(s.timeBlock)}</span>
+                  <Show when={time(s.timeBlock)}>
+                    <span>{time(s.timeBlock)}</span>
                   </Show>
                   <span class="day-choice-free">
                     {s.closed ? b().closed : s.free > 0 ? b().free(s.free) : b().full}
