@@ -410,7 +410,23 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
         const group = page.locator(`[data-facility-id="${facilityId}"]`);
         await group.waitFor();
         await settled(page);
-        if (width === WIDTHS[0]) await checkPage(page, `vacancy-from-${name}`, width);
+        if (signedIn) {
+          // Signed in, she sees what one use of each service would cost her (copay does not depend on the facility).
+          const user = await t.hub.prisma.user.findUniqueOrThrow({ where: { residentId } });
+          const stay = await (await clientForUser(t, user.id)).post("api/bookings/quote", {
+            facilityId,
+            serviceType: "stay",
+            startDate: tokyoDay(),
+            nights: 1,
+          });
+          expect(stay.status, stay.text).toBe(200);
+          const copays = page.locator("#vacancy-copay");
+          await copays.waitFor();
+          expect(await copays.locator("li").allTextContents()).toEqual([
+            `宿泊型（1泊）：${yen(stay.json.residentCopay)}`,
+          ]);
+        }
+        if (width === WIDTHS[0] || signedIn) await checkPage(page, `vacancy-from-${name}`, width);
 
         // A free cell opens the booking with that day chosen.
         await j.tap(group.locator("a.vacancy-cell-book").last());

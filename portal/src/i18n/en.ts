@@ -954,6 +954,9 @@ const en: Dict = {
     weekEarlier: "Previous 7 days",
     weekLater: "Next 7 days",
     weekShown: (from: string, to: string) => `${from} to ${to}`,
+    copayTitle: "Your copay (per use, under your voucher and your municipality's rules)",
+    copayOne: (service: string, stay: boolean, copay: string) =>
+      `${service}${stay ? " (1 night)" : ""}: ${copay}`,
     cellBook: (free: string, day: string, service: string, facility: string) =>
       `${free} ${day}: book ${service} at ${facility}`,
   },

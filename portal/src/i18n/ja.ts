@@ -946,6 +946,9 @@ const ja = {
     weekEarlier: "前の7日",
     weekLater: "次の7日",
     weekShown: (from: string, to: string) => `${from}〜${to}`,
+    copayTitle: "あなたの自己負担額（1回あたり、利用券と市町村の条件による）",
+    copayOne: (service: string, stay: boolean, copay: string) =>
+      `${service}${stay ? "（1泊）" : ""}：${copay}`,
     cellBook: (free: string, day: string, service: string, facility: string) =>
       `${free} ${day}の${service}を予約する：${facility}`,
   },

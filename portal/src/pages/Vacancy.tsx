@@ -6,6 +6,7 @@ import { SelectField, TextField } from "../components/Field";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
 import { ServiceTypeSelect } from "../components/ServiceTypeSelect";
+import { VacancyCopay } from "../components/VacancyCopay";
 import { VacancyGrid } from "../components/VacancyGrid";
 import { VacancyList } from "../components/VacancyList";
 import { byRegion, getMunicipalities, getVacancy } from "../data";
@@ -174,6 +175,7 @@ export function Vacancy() {
                     <p class="meta" id="vacancy-legend">
                       {phone() ? v().legendPhone : v().legend}
                     </p>
+                    <VacancyCopay vacancy={data()} />
                     <Show when={phone()} fallback={<VacancyGrid vacancy={data()} />}>
                       <VacancyList vacancy={data()} />
                     </Show>
