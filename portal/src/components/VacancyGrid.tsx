@@ -1,5 +1,5 @@
 import { A } from "@solidjs/router";
-import { For, Show } from "solid-js";
+import { createMemo, For, Show } from "solid-js";
 import type { Vacancy, VacancyBlock, VacancyFacility } from "../api";
 import { addDays, formatDateTime, formatDay } from "../format";
 import { label, t } from "../i18n";
@@ -42,7 +42,11 @@ export function bookHref(
  */
 export function VacancyGrid(props: { vacancy: Vacancy }) {
   const v = () => t().vacancy;
-  const days = () => Array.from({ length: props.vacancy.days }, (_, i) => addDays(props.vacancy.from, i));
+  const days = createMemo(() =>
+    Array.from({ length: props.vacancy.days }, (_, i) => addDays(props.vacancy.from, i)),
+  );
+  // Each day's label once, not once per cell (a date format is costly on a slow phone, and there are thousands).
+  const labels = createMemo(() => days().map(formatDay));
   return (
     <ScrollTable
       id="vacancy-table"
@@ -54,16 +58,23 @@ export function VacancyGrid(props: { vacancy: Vacancy }) {
             {v().serviceColumn}
           </th>
           <For each={days()}>
-            {(d) => (
+            {(d, i) => (
               <th scope="col" class="vacancy-day" classList={{ "vacancy-weekend": isWeekend(d) }}>
-                <time datetime={d}>{formatDay(d)}</time>
+                <time datetime={d}>{labels()[i()]}</time>
               </th>
             )}
           </For>
         </tr>
       </thead>
       <For each={props.vacancy.items}>
-        {(f) => <FacilityRows facility={f} days={days()} serviceType={props.vacancy.serviceType} />}
+        {(f) => (
+          <FacilityRows
+            facility={f}
+            days={days()}
+            labels={labels()}
+            serviceType={props.vacancy.serviceType}
+          />
+        )}
       </For>
     </ScrollTable>
   );
@@ -117,7 +128,12 @@ export function FacilityHead(props: { facility: VacancyFacility; serviceType: st
   );
 }
 
-function FacilityRows(props: { facility: VacancyFacility; days: string[]; serviceType: string | null }) {
+function FacilityRows(props: {
+  facility: VacancyFacility;
+  days: string[];
+  labels: string[];
+  serviceType: string | null;
+}) {
   const v = () => t().vacancy;
   const f = () => props.facility;
   return (
@@ -156,7 +172,7 @@ function FacilityRows(props: { facility: VacancyFacility; days: string[]; servic
                             })}
                             aria-label={v().cellBook(
                               text(),
-                              formatDay(props.days[i()] ?? ""),
+                              props.labels[i()] ?? "",
                               blockLabel(s.serviceType, b),
                               f().name,
                             )}

@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
 import type { Vacancy, VacancyFacility } from "../api";
 import { addDays, formatDay } from "../format";
 import { locale, t } from "../i18n";
@@ -52,10 +52,13 @@ export function VacancyList(props: { vacancy: Vacancy }) {
     ),
   );
   const first = () => week() * WEEK;
-  const days = () =>
-    Array.from({ length: Math.min(WEEK, props.vacancy.days - first()) }, (_, i) =>
-      addDays(props.vacancy.from, first() + i),
-    );
+  // Each day's labels once for the week, not once per cell (date formats are costly on a slow phone).
+  const days = createMemo(() =>
+    Array.from({ length: Math.min(WEEK, props.vacancy.days - first()) }, (_, i) => {
+      const date = addDays(props.vacancy.from, first() + i);
+      return { date, label: formatDay(date), ...dayParts(date) };
+    }),
+  );
   const step = (by: number) => setWeek(Math.min(weeks() - 1, Math.max(0, week() + by)));
   let touchX: number | undefined;
 
@@ -72,7 +75,7 @@ export function VacancyList(props: { vacancy: Vacancy }) {
           {v().weekEarlier}
         </button>
         <p role="status" class="vacancy-week-label">
-          {v().weekShown(formatDay(days()[0] ?? ""), formatDay(days().at(-1) ?? ""))}
+          {v().weekShown(days()[0]?.label ?? "", days().at(-1)?.label ?? "")}
         </p>
         <button
           type="button"
@@ -114,9 +117,11 @@ export function VacancyList(props: { vacancy: Vacancy }) {
   );
 }
 
+type Day = { date: string; label: string; day: number; weekday: string; weekend: boolean };
+
 function FacilityCard(props: {
   facility: VacancyFacility;
-  days: string[];
+  days: Day[];
   offset: number;
   serviceType: string | null;
   from: string;
@@ -137,14 +142,13 @@ function FacilityCard(props: {
                     {(day, i) => {
                       const free = () => b.free[props.offset + i()] ?? null;
                       const mark = () => freeMark(free(), f().requestOnly);
-                      const parts = dayParts(day);
                       const said = () =>
-                        `${formatDay(day)} ${blockLabel(s.serviceType, b)} ${freeWords(free(), f().requestOnly)}`;
+                        `${day.label} ${blockLabel(s.serviceType, b)} ${freeWords(free(), f().requestOnly)}`;
                       const face = () => (
                         <>
                           <span class="vacancy-day-date" aria-hidden="true">
-                            <span>{parts.day}</span>
-                            <span classList={{ "vacancy-weekend-text": parts.weekend }}>{parts.weekday}</span>
+                            <span>{day.day}</span>
+                            <span classList={{ "vacancy-weekend-text": day.weekend }}>{day.weekday}</span>
                           </span>
                           <span class="vacancy-day-mark" aria-hidden="true">
                             {mark()}
@@ -166,7 +170,7 @@ function FacilityCard(props: {
                               class="vacancy-day vacancy-cell-book"
                               href={bookHref(f().facilityId, {
                                 type: s.serviceType,
-                                day,
+                                day: day.date,
                                 block: b.timeBlock,
                               })}
                             >
