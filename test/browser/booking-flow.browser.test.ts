@@ -183,14 +183,14 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
         // A phone lists the facilities, with a week of ○△× per service: no grid two days wide.
         expect(await page.locator("#vacancy-table").count()).toBe(0);
         expect(await group.locator(".vacancy-row-label").allTextContents()).toEqual(["宿泊型"]);
-        const marks = await group.locator(".vacancy-day-mark").allTextContents();
+        const marks = await group.locator(".vacancy-day").allTextContents();
         expect(marks).toHaveLength(7);
         for (const m of marks) expect(m).toMatch(/^(○|△|×|休)$/);
         // Every ○ and △ day is a link to book it, named in words; × and 休 are not links.
         const links = group.locator("a.vacancy-cell-book");
         expect(await links.count()).toBe(marks.filter((m) => m === "○" || m === "△").length);
-        expect(await links.first().textContent()).toMatch(
-          /[0-9]+\/[0-9]+（.） 宿泊型 (空き[0-9]+人分|残り1人分)、予約する$/,
+        expect(await links.first().getAttribute("aria-label")).toMatch(
+          /^(○|△) [0-9]+\/[0-9]+（.） 宿泊型 (空き[0-9]+人分|残り1人分)、予約する$/,
         );
         expect(await links.first().getAttribute("href")).toMatch(hrefOfDay);
         // The next week, by the button (or a swipe), then back.
@@ -202,7 +202,7 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
           firstWeek,
         );
         expect(await page.getByRole("button", { name: "次の7日" }).isDisabled()).toBe(true);
-        expect(await group.locator(".vacancy-day-mark").count()).toBe(7);
+        expect(await group.locator(".vacancy-day").count()).toBe(7);
         await checkPage(page, "vacancy-stay-sendai-next-week", width);
         await page.getByRole("button", { name: "前の7日" }).click();
         expect(await week.textContent()).toBe(firstWeek);

@@ -87,6 +87,17 @@ export function VacancyList(props: { vacancy: Vacancy }) {
           {v().weekLater}
         </button>
       </div>
+      {/* The week's dates once, kept in view above the cards' columns of marks. */}
+      <ol class="vacancy-days vacancy-week-days" aria-hidden="true">
+        <For each={days()}>
+          {(day) => (
+            <li classList={{ "vacancy-weekend-text": day.weekend }}>
+              <span>{day.day}</span>
+              <span>{day.weekday}</span>
+            </li>
+          )}
+        </For>
+      </ol>
       <ul
         id="vacancy-list"
         class="vacancy-list"
@@ -144,25 +155,14 @@ function FacilityCard(props: {
                       const mark = () => freeMark(free(), f().requestOnly);
                       const said = () =>
                         `${day.label} ${blockLabel(s.serviceType, b)} ${freeWords(free(), f().requestOnly)}`;
-                      const face = () => (
-                        <>
-                          <span class="vacancy-day-date" aria-hidden="true">
-                            <span>{day.day}</span>
-                            <span classList={{ "vacancy-weekend-text": day.weekend }}>{day.weekday}</span>
-                          </span>
-                          <span class="vacancy-day-mark" aria-hidden="true">
-                            {mark()}
-                          </span>
-                        </>
-                      );
+                      // One element a day (thousands on a slow phone): the mark shown, its words as the name.
                       return (
                         <li>
                           <Show
                             when={bookable(f(), free())}
                             fallback={
-                              <span class="vacancy-day vacancy-day-off">
-                                {face()}
-                                <span class="visually-hidden">{said()}</span>
+                              <span class="vacancy-day vacancy-day-off" role="img" aria-label={said()}>
+                                {mark()}
                               </span>
                             }
                           >
@@ -173,9 +173,9 @@ function FacilityCard(props: {
                                 day: day.date,
                                 block: b.timeBlock,
                               })}
+                              aria-label={`${mark()} ${v().dayBook(said())}`}
                             >
-                              {face()}
-                              <span class="visually-hidden">{v().dayBook(said())}</span>
+                              {mark()}
                             </a>
                           </Show>
                         </li>
