@@ -1,11 +1,22 @@
 /**
- * A resident finds a free place and books it, in Chromium at 375 px and 1280 px. With the demo data, a new 仙台市
- * resident (a month-old baby, an active voucher) signs in and:
- *  - opens 空き状況 from the menu, searches stays in 仙台市 and finds （架空）青葉産婦人科病院 in the grid (free
- *    places as text, closed days as 休), then follows its 予約する link;
- *  - chooses the service and a day from the facility's calendar, checks the quote (the exact copay of the hub's
- *    quote in large type, uses and uses left, the policy version) and requests it; a double tap books once, with
- *    an Idempotency-Key; the answer says what happens next, with the facility's deadline;
+ * A resident finds a free place and books it, in Chromium at 375 px and 1280 px.
+ *
+ * Three views from any entry point: from her home signed in, and from the welcome page signed out, she answers
+ * the three questions (when, which kind, where) on the home page, taps a free cell of the vacancy view, which
+ * opens the booking with facility, service, day and block chosen and the copay shown at once (signing in there,
+ * with a one-time code, when she is not yet), and requests it. The journey counts views (every address the page
+ * shows, the first included) and presses (taps and choices; typed fields apart): on main before issue 16 it was
+ * 4 views and 9 presses signed in, 6 views (7 with the demo mailbox) and 12 presses signed out; now it is 3 views
+ * and 5 presses signed in, 3 views and 7 presses signed out.
+ *
+ * With the demo data, a new 仙台市 resident (a month-old baby, an active voucher) signs in and:
+ *  - opens 空き状況 from the menu, searches stays in 仙台市 and finds （架空）青葉産婦人科病院: on the desktop in
+ *    the grid (free places as text, each a link to book that day, closed days as 休), on the phone in the list
+ *    of facilities with a week of ○△× (free days are links), stepping to the next week and back; then follows
+ *    its 予約する link, which keeps the service she searched for;
+ *  - chooses a day from the facility's calendar and sees the quote without pressing anything (the exact copay of
+ *    the hub's quote in large type, uses and uses left, the policy version) and requests it; a double tap books
+ *    once, with an Idempotency-Key; the answer says what happens next, with the facility's deadline;
  *  - on the phone, the day chosen fills up between the quote and the request: the page says so in plain words and
  *    the resident chooses another day;
  *  - sees the booking under 予約の確認 (waiting for approval, the copay), cancels it with a reason (a missing
@@ -15,10 +26,11 @@
  *
  * axe-core on every state at both widths, nothing fetched from another host. Needs `npm run build` first.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
 import { formatDate, parseDate } from "../../hub/inventory/dates.js";
+import { dispatchOutbox } from "../../hub/notify/outbox.js";
 import { serviceDay, tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
@@ -35,6 +47,38 @@ import {
 
 const SENDAI = "041009";
 const yen = (n: number) => `¥${n.toLocaleString("en-US")}`;
+
+/**
+ * What a resident does on the way to a booking: `views` are the addresses the page shows (full loads and the
+ * router's in-place navigations, the entry page included), `presses` the taps and choices made through `tap` and
+ * `pick`, `typed` the fields filled through `type`.
+ */
+function journey(page: Page) {
+  const views: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame !== page.mainFrame()) return;
+    const u = new URL(frame.url());
+    if (views.at(-1) !== u.pathname + u.search) views.push(u.pathname + u.search);
+  });
+  const j = {
+    views,
+    presses: 0,
+    typed: 0,
+    tap: async (l: Locator) => {
+      j.presses++;
+      await l.click();
+    },
+    pick: async (l: Locator, value: string) => {
+      j.presses++;
+      await l.selectOption(value);
+    },
+    type: async (l: Locator, text: string) => {
+      j.typed++;
+      await l.fill(text);
+    },
+  };
+  return j;
+}
 
 describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
   let browser: Browser;
@@ -89,11 +133,10 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       where: { facilityId, serviceType: "stay", date: parseDate(date) as Date, timeBlock: "" },
     });
 
-  /** Chooses a stay starting on `date` on the booking page and asks for the quote. */
+  /** Chooses a stay starting on `date` on the booking page: the quote follows by itself. */
   async function chooseStay(page: Page, date: string) {
     await page.locator(`input[name=slot][value="${date}|"]`).check();
     await page.getByLabel("泊数").selectOption("1");
-    await page.getByRole("button", { name: "回数と自己負担額を確認する" }).click();
   }
 
   for (const width of WIDTHS) {
@@ -132,28 +175,66 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       await page.getByLabel("市町村").selectOption(SENDAI);
       await page.getByRole("button", { name: "さがす", exact: true }).click();
       await page.waitForURL(/serviceType=stay/);
-      const group = page.locator(`#vacancy-table tbody[data-facility-id="${facilityId}"]`);
+      const group = page.locator(`[data-facility-id="${facilityId}"]`);
       await group.waitFor();
       await settled(page);
-      const rows = group.locator("tr");
-      expect(await rows.count()).toBe(2);
-      expect(await group.locator("th[scope=row]").first().textContent()).toBe("宿泊型");
-      const cells = await rows.nth(1).locator("td").allTextContents();
-      expect(cells).toHaveLength(14);
-      for (const c of cells) expect(c).toMatch(/^([0-9]+|満|休)$/);
+      const hrefOfDay = new RegExp(`^book/${facilityId}\\?type=stay&day=[0-9]{4}-[0-9]{2}-[0-9]{2}$`);
+      if (phone) {
+        // A phone lists the facilities, with a week of ○△× per service: no grid two days wide.
+        expect(await page.locator("#vacancy-table").count()).toBe(0);
+        expect(await group.locator(".vacancy-row-label").allTextContents()).toEqual(["宿泊型"]);
+        const marks = await group.locator(".vacancy-day").allTextContents();
+        expect(marks).toHaveLength(7);
+        for (const m of marks) expect(m).toMatch(/^(○|△|×|休)$/);
+        // Every ○ and △ day is a link to book it, named in words; × and 休 are not links.
+        const links = group.locator("a.vacancy-cell-book");
+        expect(await links.count()).toBe(marks.filter((m) => m === "○" || m === "△").length);
+        expect(await links.first().getAttribute("aria-label")).toMatch(
+          /^(○|△) [0-9]+\/[0-9]+（.） 宿泊型 (空き[0-9]+人分|残り1人分)、予約する$/,
+        );
+        expect(await links.first().getAttribute("href")).toMatch(hrefOfDay);
+        // The next week, by the button (or a swipe), then back.
+        const week = page.locator(".vacancy-week-label");
+        const firstWeek = await week.textContent();
+        await page.getByRole("button", { name: "次の7日" }).click();
+        await page.waitForFunction(
+          (w) => document.querySelector(".vacancy-week-label")?.textContent !== w,
+          firstWeek,
+        );
+        expect(await page.getByRole("button", { name: "次の7日" }).isDisabled()).toBe(true);
+        expect(await group.locator(".vacancy-day").count()).toBe(7);
+        await checkPage(page, "vacancy-stay-sendai-next-week", width);
+        await page.getByRole("button", { name: "前の7日" }).click();
+        expect(await week.textContent()).toBe(firstWeek);
+      } else {
+        const rows = group.locator("tr");
+        expect(await rows.count()).toBe(2);
+        expect(await group.locator("th[scope=row]").first().textContent()).toBe("宿泊型");
+        const cells = await rows.nth(1).locator("td").allTextContents();
+        expect(cells).toHaveLength(14);
+        for (const c of cells) expect(c).toMatch(/^([0-9]+|満|休)$/);
+        // Every free cell is a link to book that day; full and closed ones are not.
+        const links = rows.nth(1).locator("a.vacancy-cell-book");
+        expect(await links.count()).toBe(cells.filter((c) => /^[0-9]+$/.test(c)).length);
+        expect(await links.first().getAttribute("aria-label")).toMatch(
+          /^[0-9]+ [0-9]+\/[0-9]+（.）の宿泊型を予約する：/,
+        );
+        expect(await links.first().getAttribute("href")).toMatch(hrefOfDay);
+        expect(await page.locator("#vacancy-table caption").textContent()).toContain("空き人数");
+      }
       expect(await page.locator(".as-of").textContent()).toMatch(/[0-9]{2}:[0-9]{2} 時点/);
-      expect(await page.locator("#vacancy-table caption").textContent()).toContain("空き人数");
       await checkPage(page, "vacancy-stay-sendai", width);
       await group.getByRole("link", { name: /^予約する/ }).click();
-      await page.waitForURL(new RegExp(`/book/${facilityId}$`));
+      await page.waitForURL(new RegExp(`/book/${facilityId}\\?type=stay&date=`));
       await settled(page);
       expect(await page.locator("h1").textContent()).toBe(`${facilityName}を予約する`);
+      // The service searched for is chosen already.
+      expect(await page.getByLabel(/^宿泊型/).isChecked()).toBe(true);
       await checkPage(page, "book", width);
 
-      // Nothing chosen yet: the page says what is missing.
-      await page.getByRole("button", { name: "回数と自己負担額を確認する" }).click();
-      expect(await page.locator("#book-choose-error").textContent()).toBe("サービスを選んでください。");
-      await page.getByLabel(/^宿泊型/).check();
+      // No day chosen yet: the page says what is missing.
+      await page.getByRole("button", { name: "この内容で申し込む" }).click();
+      expect(await page.locator("#book-choose-error").textContent()).toBe("日にちを選んでください。");
       const option = page.locator(`input[name=slot][value="${day}|"]`);
       await option.waitFor();
       await checkPage(page, "book-days", width);
@@ -179,7 +260,10 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       await chooseStay(page, day);
       const quoteTitle = page.locator("#quote-title");
       await quoteTitle.waitFor();
-      await page.waitForFunction(() => document.activeElement?.id === "quote-title");
+      // Focus stays where she chose (arrow keys go on choosing days); the copay is announced.
+      const focused = await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name);
+      expect(["slot", "nights"]).toContain(focused);
+      expect(await page.locator("#book-status").textContent()).toContain(`自己負担額は${copay}です`);
       expect(await page.locator("[data-testid=quote-copay]").textContent()).toBe(copay);
       const quoteText = (await page.locator("section[aria-labelledby=quote-title]").textContent()) ?? "";
       expect(quoteText).toContain(`使う回数${quote.json.unitsNeeded}回`);
@@ -297,6 +381,115 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       await checkPage(page, "my-bookings-en", width);
       await done();
     }, 180_000);
+  }
+
+  for (const width of WIDTHS) {
+    for (const signedIn of [true, false]) {
+      it(`at ${width}px, ${signedIn ? "signed in from her home" : "signed out from the welcome page"}: three views to a booking`, async () => {
+        const [residentId] = (await bookableResidents(t.hub.prisma, SENDAI, 1)) as [string];
+        const resident = await t.hub.prisma.resident.findUniqueOrThrow({ where: { id: residentId } });
+        const { page, done } = await open(width);
+        if (signedIn) {
+          const user = await t.hub.prisma.user.create({
+            data: { role: "resident", displayName: "試験 利用者", residentId },
+          });
+          await signInAs(page, user.id);
+        }
+        const j = journey(page);
+        await page.goto(url(""));
+        await settled(page);
+        const name = `home-${signedIn ? "resident" : "welcome"}`;
+        if (width === WIDTHS[0]) await checkPage(page, name, width);
+
+        // Home asks when, which kind and where; the vacancy view opens with the answers applied.
+        const questions = page.getByRole("search", { name: "空き状況をさがす" });
+        await j.pick(questions.getByLabel("サービスの種類"), "stay");
+        await j.pick(questions.getByLabel("市町村"), SENDAI);
+        await j.tap(questions.getByRole("button", { name: "さがす", exact: true }));
+        await page.waitForURL(/\/vacancy\?serviceType=stay&municipality=041009$/);
+        const group = page.locator(`[data-facility-id="${facilityId}"]`);
+        await group.waitFor();
+        await settled(page);
+        if (signedIn) {
+          // Signed in, she sees what one use of each service would cost her (copay does not depend on the facility).
+          const user = await t.hub.prisma.user.findUniqueOrThrow({ where: { residentId } });
+          const stay = await (await clientForUser(t, user.id)).post("api/bookings/quote", {
+            facilityId,
+            serviceType: "stay",
+            startDate: tokyoDay(),
+            nights: 1,
+          });
+          expect(stay.status, stay.text).toBe(200);
+          const copays = page.locator("#vacancy-copay");
+          await copays.waitFor();
+          expect(await copays.locator("li").allTextContents()).toEqual([
+            `宿泊型（1泊）：${yen(stay.json.residentCopay)}`,
+          ]);
+        }
+        if (width === WIDTHS[0] || signedIn) await checkPage(page, `vacancy-from-${name}`, width);
+
+        // A free cell opens the booking with that day chosen.
+        await j.tap(group.locator("a.vacancy-cell-book").last());
+        await page.waitForURL(new RegExp(`/book/${facilityId}\\?type=stay&day=`));
+        await settled(page);
+        const day = new URL(page.url()).searchParams.get("day") as string;
+        // The day she tapped is chosen; the calendar stays folded so the copay and the button come first.
+        const [, month, date] = day.split("-").map(Number);
+        expect(await page.locator(".chosen-day strong").textContent()).toContain(`${month}/${date}（`);
+        expect(await page.locator("input[name=slot]").count()).toBe(0);
+        if (!signedIn) {
+          // Signing in happens here, keeping the choice: no page in between.
+          // The header's sign-in link would come back to this choice too.
+          const header = page.locator("header").getByRole("link", { name: "ログイン" });
+          expect(decodeURIComponent((await header.getAttribute("href")) ?? "")).toContain(
+            `next=/book/${facilityId}?type=stay&day=${day}`,
+          );
+          const panel = page.locator("#book-sign-in");
+          expect(await panel.locator("h2").textContent()).toBe("ログインして申し込む");
+          await checkPage(page, "book-sign-in-inline", width);
+          await j.type(panel.getByLabel("メールアドレスまたは携帯電話番号"), resident.email as string);
+          await j.tap(panel.getByRole("button", { name: "確認コードを送る" }));
+          await panel.getByLabel("確認コード（6桁）").waitFor();
+          await dispatchOutbox(t.hub.prisma, t.hub.transport);
+          const message = await t.hub.prisma.mailboxMessage.findFirstOrThrow({
+            where: { to: resident.email as string },
+            orderBy: { id: "desc" },
+          });
+          const code = /(?<![0-9])([0-9]{6})(?![0-9])/.exec(message.body)?.[1] ?? "";
+          await j.type(panel.getByLabel("確認コード（6桁）"), code);
+          await j.tap(panel.getByRole("button", { name: "ログインする" }));
+        }
+        // The copay is there without another press.
+        await page.locator("#quote-title").waitFor();
+        await settled(page);
+        const user = await t.hub.prisma.user.findUniqueOrThrow({ where: { residentId } });
+        const quote = await (await clientForUser(t, user.id)).post("api/bookings/quote", {
+          facilityId,
+          serviceType: "stay",
+          startDate: day,
+          nights: 1,
+        });
+        expect(quote.status, quote.text).toBe(200);
+        expect(await page.locator("[data-testid=quote-copay]").textContent()).toBe(
+          yen(quote.json.residentCopay),
+        );
+        expect(await page.locator("#book-sign-in").count()).toBe(0);
+        await checkPage(page, `book-quote-from-${name}`, width);
+        await j.tap(page.getByRole("button", { name: "この内容で申し込む" }));
+        await page.locator("#done-title").waitFor();
+        const booking = await t.hub.prisma.booking.findFirstOrThrow({ where: { residentId } });
+        expect(booking).toMatchObject({ status: "requested", serviceType: "stay" });
+        expect(formatDate(booking.startDate)).toBe(day);
+
+        expect(j.views, j.views.join("\n")).toEqual([
+          "/",
+          "/vacancy?serviceType=stay&municipality=041009",
+          `/book/${facilityId}?type=stay&day=${day}`,
+        ]);
+        expect([j.presses, j.typed]).toEqual(signedIn ? [5, 0] : [7, 2]);
+        await done();
+      }, 120_000);
+    }
   }
 
   it("at 1280px: explains why a resident without a voucher, or with a revoked one, cannot book", async () => {

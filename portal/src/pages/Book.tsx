@@ -1,5 +1,16 @@
 import { A, createAsync, revalidate, useParams, useSearchParams } from "@solidjs/router";
-import { createMemo, createSignal, ErrorBoundary, For, Match, Show, Suspense, Switch } from "solid-js";
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  ErrorBoundary,
+  For,
+  Match,
+  on,
+  Show,
+  Suspense,
+  Switch,
+} from "solid-js";
 import {
   ApiError,
   api,
@@ -7,6 +18,7 @@ import {
   type BookingQuote,
   type Facility,
   type HoldRequest,
+  hasRole,
   SERVICE_TYPES,
   type ServiceType,
   type Slot,
@@ -16,7 +28,8 @@ import { BookingProblem } from "../components/BookingProblem";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
-import { getBookings, getMyVouchers, getSlots } from "../data";
+import { ResidentSignIn } from "../components/ResidentSignIn";
+import { getBookings, getMe, getMyVouchers, getSlots } from "../data";
 import { addDays, formatDate, formatDateTime, formatDay, formatYen, todayInJapan } from "../format";
 import { label, t } from "../i18n";
 import { one } from "../search";
@@ -32,30 +45,53 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const PROBLEM_ID = "book-problem";
 
 /**
- * 予約する: a resident books a facility in four short steps: the service, the day (and time, or nights) from the
- * facility's calendar with its free places, the check of units and copay (nothing is held yet), then the request,
- * which holds the place until the facility answers. The answer page says what happens next. A facility that takes
- * bookings on its own site gets a link there instead.
+ * 予約する: a resident books a facility on one page: the service, the day (and time, or nights) from the
+ * facility's calendar with its free places, and, as soon as a day is chosen, the units and copay it would take
+ * (nothing is held yet) with the button that requests it, which holds the place until the facility answers. A free
+ * cell of the vacancy view opens this page with facility, service, day and block chosen (`?type=&day=&block=`).
+ * Not signed in, she sees the calendar and signs in right here with a one-time code, keeping what she chose.
+ * The answer says what happens next. A facility that takes bookings on its own site gets a link there instead.
  */
 export function Book() {
   const params = useParams();
   const [search] = useSearchParams();
   const facility = createAsync(() => facilityOrNull(params.facilityId ?? ""));
-  const title = (name: string) => (one(search.change) ? t().book.changeTitle(name) : t().book.title(name));
   return (
     <Show when={facility() !== undefined}>
       <Show when={facility()} fallback={<NotFound />}>
         {(f) => (
           <Show when={!f().bookingUrl || one(search.change)} fallback={<ExternalBooking facility={f()} />}>
-            <RequireRole roles={["resident"]} title={title(f().name)}>
-              {() => (
-                <Show when={one(search.change)} fallback={<BookingFlow facility={f()} />}>
-                  {(id) => <ChangeOf bookingId={id()} facility={f()} />}
-                </Show>
+            <Show when={one(search.change)} fallback={<NewBooking facility={f()} />}>
+              {(id) => (
+                <RequireRole roles={["resident"]} title={t().book.changeTitle(f().name)}>
+                  {() => <ChangeOf bookingId={id()} facility={f()} />}
+                </RequireRole>
               )}
-            </RequireRole>
+            </Show>
           </Show>
         )}
+      </Show>
+    </Show>
+  );
+}
+
+/** A new booking: open to anyone (she signs in on the way); staff are told it is for residents. */
+function NewBooking(props: { facility: Facility }) {
+  const me = createAsync(() => getMe());
+  const staff = () => !!me()?.verified && !hasRole(me(), ["resident"]);
+  return (
+    <Show when={me() !== undefined}>
+      <Show
+        when={!staff()}
+        fallback={
+          <Page title={t().book.title(props.facility.name)}>
+            <div class="alert alert-error" role="alert">
+              <p>{t().guard.forbidden}</p>
+            </div>
+          </Page>
+        }
+      >
+        <BookingFlow facility={props.facility} />
       </Show>
     </Show>
   );
@@ -96,7 +132,6 @@ function clampDate(date: string, first: string, last: string): string {
 }
 
 type Choice = { date: string; timeBlock: string };
-type Step = "choose" | "quote" | "done";
 
 /** Changing a booking: the booking being changed (the resident's own, open, at this facility), then the flow. */
 function ChangeOf(props: { bookingId: string; facility: Facility }) {
@@ -128,37 +163,61 @@ function ChangeOf(props: { bookingId: string; facility: Facility }) {
   );
 }
 
+/**
+ * What the address asks for: the service (`type`), the first day of the calendar (`date`), and a day chosen
+ * already (`day`, with the time `block` if the service has blocks: a vacancy cell), if this facility offers them.
+ */
+function asked(
+  services: Facility["services"],
+  search: Record<string, string | string[] | undefined>,
+  first: string,
+  last: string,
+) {
+  const valid = (d: string | undefined) => (d && ISO_DATE.test(d) && d >= first && d <= last ? d : undefined);
+  const type = one(search.type);
+  const service =
+    services.find((s) => s.serviceType === type) ?? (services.length === 1 ? services[0] : undefined);
+  const day = service && service.serviceType === type ? valid(one(search.day)) : undefined;
+  const start = day ?? valid(one(search.date)) ?? first;
+  const timeBlock = one(search.block) ?? "";
+  const offered = service?.timeBlocks.length
+    ? service.timeBlocks.some((b) => b.code === timeBlock)
+    : timeBlock === "";
+  const choice: Choice | undefined = day && offered ? { date: day, timeBlock } : undefined;
+  return { serviceType: service?.serviceType, start, choice };
+}
+
 function BookingFlow(props: { facility: Facility; original?: Booking }) {
   const b = () => t().book;
   const [search] = useSearchParams();
+  const me = createAsync(() => getMe());
   const today = todayInJapan();
   const lastDay = addDays(today, AHEAD_DAYS - 1);
   const services = () =>
     [...props.facility.services].sort(
       (x, y) => SERVICE_TYPES.indexOf(x.serviceType) - SERVICE_TYPES.indexOf(y.serviceType),
     );
-  const asked = one(search.type) as ServiceType | undefined;
-  const initialType =
-    services().find((s) => s.serviceType === asked)?.serviceType ??
-    (services().length === 1 ? services()[0]?.serviceType : undefined);
-  const askedDate = one(search.date);
-  const initialStart =
-    askedDate && ISO_DATE.test(askedDate) && askedDate >= today && askedDate <= lastDay ? askedDate : today;
+  const initial = asked(services(), search, today, lastDay);
 
-  const [serviceType, setServiceType] = createSignal<ServiceType | undefined>(initialType);
-  const [windowStart, setWindowStart] = createSignal(initialStart);
-  const [choice, setChoice] = createSignal<Choice>();
+  const [serviceType, setServiceType] = createSignal<ServiceType | undefined>(initial.serviceType);
+  const [windowStart, setWindowStart] = createSignal(initial.start);
+  const [choice, setChoice] = createSignal<Choice | undefined>(initial.choice);
   const [nights, setNights] = createSignal(1);
-  const [step, setStep] = createSignal<Step>("choose");
+  const [done, setDone] = createSignal(false);
   const [quote, setQuote] = createSignal<BookingQuote>();
+  const [quoting, setQuoting] = createSignal(false);
   const [booking, setBooking] = createSignal<Booking>();
   const [problem, setProblem] = createSignal<unknown>();
   const [busy, setBusy] = createSignal(false);
   const [chooseError, setChooseError] = createSignal<string>();
+  // Arriving with a day chosen (a vacancy cell), the calendar stays folded: the copay and the button come first.
+  const [calendarOpen, setCalendarOpen] = createSignal(!initial.choice);
   let key = newKey();
-  let quoteHeading: HTMLHeadingElement | undefined;
+  let quoteSeq = 0;
   let doneHeading: HTMLHeadingElement | undefined;
 
+  /** Signed in as a resident (a change is only ever shown to one); signed out, she signs in on this page. */
+  const signedIn = () => !!props.original || hasRole(me(), ["resident"]);
   const windowEnd = () => {
     return clampDate(addDays(windowStart(), WINDOW_DAYS - 1), today, lastDay);
   };
@@ -193,42 +252,74 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
           ...(c.timeBlock ? { timeBlock: c.timeBlock } : {}),
         };
   };
+  const requestKey = createMemo(() => JSON.stringify(request() ?? null));
 
-  function resetAfterChoice() {
-    setQuote(undefined);
+  // A day asked for in the address that is no longer free (or not offered) is let go, saying so.
+  createEffect(
+    on(slots, (list) => {
+      const c = choice();
+      if (!list || !c) return;
+      const s = list.items.find(
+        (x) => x.serviceType === serviceType() && x.date === c.date && x.timeBlock === c.timeBlock,
+      );
+      if (!s || s.closed || s.free <= 0) {
+        setChoice(undefined);
+        setChooseError(b().chosenGone);
+      }
+    }),
+  );
+
+  // The units and copay, as soon as a day is chosen (and again when the nights change): nothing to press.
+  // Only the newest answer counts; a change is checked as a whole when it is made.
+  createEffect(
+    on([requestKey, signedIn], () => {
+      const req = request();
+      const seq = ++quoteSeq;
+      key = newKey();
+      setQuote(undefined);
+      setQuoting(false);
+      if (!req || !signedIn() || props.original) return;
+      setProblem(undefined);
+      setQuoting(true);
+      api.quoteBooking(req).then(
+        (q) => {
+          if (seq !== quoteSeq) return;
+          setQuote(q);
+          setQuoting(false);
+        },
+        (err) => {
+          if (seq !== quoteSeq) return;
+          setProblem(err);
+          setQuoting(false);
+        },
+      );
+    }),
+  );
+
+  function choose(c: Choice | undefined) {
+    setChoice(c);
+    setNights(1);
+    setChooseError(undefined);
     setProblem(undefined);
-    setStep("choose");
   }
 
-  async function check(e: SubmitEvent) {
-    e.preventDefault();
-    const req = request();
-    if (!req) {
+  /** 申し込む: says what is still missing (a service, a day, signing in), else requests what is shown. */
+  function proceed() {
+    if (!request()) {
       setChooseError(serviceType() ? b().chooseDayFirst : b().chooseServiceFirst);
       focusSoon(() => document.getElementById("book-choose-error"));
       return;
     }
     setChooseError(undefined);
-    setProblem(undefined);
-    if (props.original) {
-      // A change is checked as a whole when it is made (the old booking's units count as free then).
-      key = newKey();
-      setStep("quote");
-      focusSoon(() => quoteHeading);
+    if (!signedIn()) {
+      focusSoon(() => document.querySelector<HTMLElement>("#book-sign-in input:not([type=hidden])"));
       return;
     }
-    setBusy(true);
-    try {
-      setQuote(await api.quoteBooking(req));
-      key = newKey();
-      setStep("quote");
-      focusSoon(() => quoteHeading);
-    } catch (err) {
-      setProblem(err);
-      focusSoon(() => document.getElementById(PROBLEM_ID));
-    } finally {
-      setBusy(false);
+    if (props.original || quote()) {
+      void confirm();
+      return;
     }
+    if (problem()) focusSoon(() => document.getElementById(PROBLEM_ID));
   }
 
   async function confirm() {
@@ -243,7 +334,7 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
       } else {
         setBooking(await api.createHold(req, key));
       }
-      setStep("done");
+      setDone(true);
       // What the resident sees next (their bookings, their vouchers' units, the calendar) is read afresh.
       void revalidate([
         getSlots.keyFor(props.facility.id, windowStart(), windowEnd()),
@@ -252,14 +343,12 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
       ]);
       focusSoon(() => doneHeading);
     } catch (err) {
-      setProblem(err);
       if (err instanceof ApiError && (err.code === "slot_full" || err.code === "slot_closed")) {
         // The calendar was out of date: show it as it is now and let the resident choose again.
-        setStep("choose");
-        setQuote(undefined);
         setChoice(undefined);
         void revalidate(getSlots.keyFor(props.facility.id, windowStart(), windowEnd()));
       }
+      setProblem(err);
       focusSoon(() => document.getElementById(PROBLEM_ID));
     } finally {
       setBusy(false);
@@ -269,30 +358,49 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
   function move(days: number) {
     const next = addDays(windowStart(), days);
     setWindowStart(clampDate(next, today, lastDay));
-    setChoice(undefined);
-    resetAfterChoice();
+    choose(undefined);
   }
+
+  /** What the check of a change and the quote share: the facility and the two buttons. */
+  const confirming = () => ({
+    facility: props.facility,
+    busy: busy(),
+    onConfirm: confirm,
+    onBack: backToDay,
+  });
+
+  const backToDay = () => {
+    setCalendarOpen(true);
+    focusSoon(
+      () =>
+        document.querySelector<HTMLInputElement>("input[name=slot]:checked") ??
+        document.querySelector<HTMLInputElement>("input[name=slot]:not(:disabled)"),
+    );
+  };
 
   return (
     <Page title={props.original ? b().changeTitle(props.facility.name) : b().title(props.facility.name)}>
       <Switch>
-        <Match when={step() === "done" && booking()}>
-          {(done) => <Done booking={done()} previous={props.original} ref={(el) => (doneHeading = el)} />}
+        <Match when={done() && booking()}>
+          {(made) => <Done booking={made()} previous={props.original} ref={(el) => (doneHeading = el)} />}
         </Match>
         <Match when={true}>
           <Show when={props.original} fallback={<p class="lead">{b().lead}</p>}>
             {(o) => <p class="lead">{b().changeLead(bookingDates(o()))}</p>}
           </Show>
           <ol class="steps" aria-label={b().stepsLabel}>
-            <li aria-current={step() === "choose" ? "step" : undefined}>{b().step1}</li>
-            <li aria-current={step() === "quote" ? "step" : undefined}>{b().step2}</li>
+            <li aria-current={request() ? undefined : "step"}>{b().step1}</li>
+            <li aria-current={request() ? "step" : undefined}>{b().step2}</li>
             <li>{b().step3}</li>
           </ol>
           <Show when={problem()}>
             <BookingProblem error={problem()} id={PROBLEM_ID} />
           </Show>
           <form
-            onSubmit={check}
+            onSubmit={(e) => {
+              e.preventDefault();
+              proceed();
+            }}
             class="stack"
             aria-describedby={chooseError() ? "book-choose-error" : undefined}
           >
@@ -310,9 +418,7 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
                           checked={serviceType() === s.serviceType}
                           onChange={() => {
                             setServiceType(s.serviceType);
-                            setChoice(undefined);
-                            setNights(1);
-                            resetAfterChoice();
+                            choose(undefined);
                           }}
                         />
                         <span>
@@ -328,48 +434,62 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
 
             <Show when={service()}>
               {(svc) => (
-                <fieldset class="checkbox-group">
-                  <legend>{svc().serviceType === "stay" ? b().dayLegendStay : b().dayLegend}</legend>
-                  <p class="hint">{b().dayHint(formatDate(windowStart()), formatDate(windowEnd()))}</p>
-                  <div class="actions">
-                    <button
-                      type="button"
-                      class="button button-quiet"
-                      disabled={windowStart() <= today}
-                      onClick={() => move(-WINDOW_DAYS)}
-                    >
-                      {b().earlier}
-                    </button>
-                    <button
-                      type="button"
-                      class="button button-quiet"
-                      disabled={windowEnd() >= lastDay}
-                      onClick={() => move(WINDOW_DAYS)}
-                    >
-                      {b().later}
-                    </button>
-                  </div>
-                  <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
-                    <Suspense
-                      fallback={
-                        <p class="loading" role="status">
-                          {t().loading}
-                        </p>
-                      }
-                    >
-                      <DayChoices
-                        slots={ofType()}
-                        timeBlocks={svc().timeBlocks}
-                        chosen={choice()}
-                        onChoose={(c) => {
-                          setChoice(c);
-                          setNights(1);
-                          resetAfterChoice();
-                        }}
-                      />
-                    </Suspense>
-                  </ErrorBoundary>
-                </fieldset>
+                <Show
+                  when={calendarOpen() || !choice()}
+                  fallback={
+                    <div class="chosen-day">
+                      <p>
+                        <span class="chosen-day-label">{b().chosenDay}</span>{" "}
+                        <strong>
+                          {formatDay(choice()?.date ?? "")}{" "}
+                          {blockTime(svc().timeBlocks, choice()?.timeBlock ?? "")}
+                        </strong>
+                      </p>
+                      <button type="button" class="button button-secondary" onClick={backToDay}>
+                        {b().otherDay}
+                      </button>
+                    </div>
+                  }
+                >
+                  <fieldset class="checkbox-group">
+                    <legend>{svc().serviceType === "stay" ? b().dayLegendStay : b().dayLegend}</legend>
+                    <p class="hint">{b().dayHint(formatDate(windowStart()), formatDate(windowEnd()))}</p>
+                    <div class="actions">
+                      <button
+                        type="button"
+                        class="button button-quiet"
+                        disabled={windowStart() <= today}
+                        onClick={() => move(-WINDOW_DAYS)}
+                      >
+                        {b().earlier}
+                      </button>
+                      <button
+                        type="button"
+                        class="button button-quiet"
+                        disabled={windowEnd() >= lastDay}
+                        onClick={() => move(WINDOW_DAYS)}
+                      >
+                        {b().later}
+                      </button>
+                    </div>
+                    <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
+                      <Suspense
+                        fallback={
+                          <p class="loading" role="status">
+                            {t().loading}
+                          </p>
+                        }
+                      >
+                        <DayChoices
+                          slots={ofType()}
+                          timeBlocks={svc().timeBlocks}
+                          chosen={choice()}
+                          onChoose={choose}
+                        />
+                      </Suspense>
+                    </ErrorBoundary>
+                  </fieldset>
+                </Show>
               )}
             </Show>
 
@@ -385,7 +505,6 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
                   aria-describedby="book-nights-hint"
                   onChange={(e) => {
                     setNights(Number(e.currentTarget.value));
-                    resetAfterChoice();
                   }}
                 >
                   <For each={Array.from({ length: maxNights() }, (_, i) => i + 1)}>
@@ -404,51 +523,49 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
                 {chooseError()}
               </p>
             </Show>
-            <Show when={step() === "choose"}>
-              <div class="form-actions">
-                <button type="submit" class="button" disabled={busy()}>
-                  {busy() ? b().checking : b().check}
-                </button>
-              </div>
-            </Show>
           </form>
 
-          <Show when={step() === "quote" && props.original}>
-            {(o) => (
-              <ChangeView
-                original={o()}
-                facility={props.facility}
-                request={request() as HoldRequest}
-                busy={busy()}
-                onConfirm={confirm}
-                onBack={() => {
-                  resetAfterChoice();
-                  focusSoon(() => document.querySelector<HTMLInputElement>("input[name=slot]:checked"));
-                }}
-                ref={(el) => (quoteHeading = el)}
-              />
-            )}
-          </Show>
-          <Show when={step() === "quote" && quote()}>
-            {(q) => (
-              <QuoteView
-                quote={q()}
-                facility={props.facility}
-                request={request() as HoldRequest}
-                busy={busy()}
-                onConfirm={confirm}
-                onBack={() => {
-                  resetAfterChoice();
-                  focusSoon(() => document.querySelector<HTMLInputElement>("input[name=slot]:checked"));
-                }}
-                ref={(el) => (quoteHeading = el)}
-              />
-            )}
-          </Show>
+          {/* What the page is doing about the quote, said once (the quote itself follows). */}
+          <div role="status" class="status-slot" id="book-status">
+            <Show when={quoting()}>
+              <p class="loading">{b().quoting}</p>
+            </Show>
+            <Show when={quote()}>
+              {(q) => <p class="visually-hidden">{b().quoteReady(formatYen(q().residentCopay))}</p>}
+            </Show>
+          </div>
+
+          <Switch>
+            <Match when={!signedIn()}>
+              <section aria-labelledby="book-sign-in-title" class="panel" id="book-sign-in">
+                <h2 id="book-sign-in-title">{b().signInTitle}</h2>
+                <ResidentSignIn intro={b().signInIntro} here />
+              </section>
+            </Match>
+            <Match when={props.original && request()}>
+              {(req) => <ChangeView original={props.original as Booking} request={req()} {...confirming()} />}
+            </Match>
+            <Match when={quote() && request()}>
+              {(req) => <QuoteView quote={quote() as BookingQuote} request={req()} {...confirming()} />}
+            </Match>
+            <Match when={!quoting()}>
+              <div class="form-actions">
+                <button type="button" class="button" disabled={busy()} onClick={proceed}>
+                  {props.original ? b().changeConfirm : b().request}
+                </button>
+              </div>
+            </Match>
+          </Switch>
         </Match>
       </Switch>
     </Page>
   );
+}
+
+/** A time block's hours ("" for a service without blocks). */
+function blockTime(blocks: { code: string; start: string; end: string }[], code: string): string {
+  const block = blocks.find((x) => x.code === code);
+  return block ? t().profile.timeRange(block.start, block.end) : "";
 }
 
 /** The days (and time blocks) of the calendar shown, as radio buttons; full and closed days cannot be chosen. */
@@ -459,10 +576,7 @@ function DayChoices(props: {
   onChoose: (c: Choice) => void;
 }) {
   const b = () => t().book;
-  const blockTime = (code: string) => {
-    const block = props.timeBlocks.find((x) => x.code === code);
-    return block ? t().profile.timeRange(block.start, block.end) : "";
-  };
+  const time = (code: string) => blockTime(props.timeBlocks, code);
   return (
     <Show when={props.slots.length > 0} fallback={<p>{b().noDays}</p>}>
       <div class="day-choices">
@@ -484,8 +598,8 @@ function DayChoices(props: {
                   <time datetime={s.date} class="day-choice-date">
                     {formatDay(s.date)}
                   </time>
-                  <Show when={blockTime(s.timeBlock)}>
-                    <span>{blockTime(s.timeBlock)}</span>
+                  <Show when={time(s.timeBlock)}>
+                    <span>{time(s.timeBlock)}</span>
                   </Show>
                   <span class="day-choice-free">
                     {s.closed ? b().closed : s.free > 0 ? b().free(s.free) : b().full}
@@ -524,12 +638,11 @@ function ChangeView(props: {
   busy: boolean;
   onConfirm: () => void;
   onBack: () => void;
-  ref: (el: HTMLHeadingElement) => void;
 }) {
   const b = () => t().book;
   return (
     <section aria-labelledby="quote-title" class="panel">
-      <h2 id="quote-title" tabindex="-1" ref={props.ref}>
+      <h2 id="quote-title" tabindex="-1">
         {b().changeCheckTitle}
       </h2>
       <dl class="details">
@@ -565,14 +678,13 @@ function QuoteView(props: {
   busy: boolean;
   onConfirm: () => void;
   onBack: () => void;
-  ref: (el: HTMLHeadingElement) => void;
 }) {
   const b = () => t().book;
   const q = () => props.quote;
   const preview = () => previewOf(props.facility, props.request);
   return (
     <section aria-labelledby="quote-title" class="panel">
-      <h2 id="quote-title" tabindex="-1" ref={props.ref}>
+      <h2 id="quote-title" tabindex="-1">
         {b().quoteTitle}
       </h2>
       <p class="copay">

@@ -1,10 +1,11 @@
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
-import { FACILITY_KINDS, type Facility, KNOWN_LANGUAGES, SERVICE_TYPES } from "../api";
+import { FACILITY_KINDS, type Facility, KNOWN_LANGUAGES } from "../api";
 import { SelectField, TextField } from "../components/Field";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
+import { ServiceTypeSelect } from "../components/ServiceTypeSelect";
 import { getFacilities, getMunicipalities } from "../data";
 import { label, t } from "../i18n";
 import { useListSearch } from "../search";
@@ -43,16 +44,7 @@ export function Facilities() {
               municipalities={municipalities()}
               selected={filters().municipality}
             />
-            <SelectField name="serviceType" label={f().serviceType}>
-              <option value="">{f().any}</option>
-              <For each={SERVICE_TYPES}>
-                {(s) => (
-                  <option value={s} selected={s === filters().serviceType}>
-                    {label("serviceTypes", s)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
+            <ServiceTypeSelect label={f().serviceType} empty={f().any} selected={filters().serviceType} />
             <SelectField name="kind" label={f().kind}>
               <option value="">{f().any}</option>
               <For each={FACILITY_KINDS}>

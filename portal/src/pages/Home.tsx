@@ -2,6 +2,7 @@ import { A, createAsync } from "@solidjs/router";
 import { type JSX, Match, Show, Switch } from "solid-js";
 import type { Me } from "../api";
 import { Page } from "../components/Page";
+import { VacancyQuestions } from "../components/VacancyQuestions";
 import { getMe } from "../data";
 import { label, t } from "../i18n";
 
@@ -21,10 +22,8 @@ function Welcome() {
   return (
     <Page title={w().title}>
       <p class="lead">{w().lead}</p>
+      <VacancyQuestions />
       <p class="actions">
-        <A class="button" href="/vacancy">
-          {w().findVacancy}
-        </A>
         <A class="button button-secondary" href="/facilities">
           {w().findFacilities}
         </A>
@@ -85,6 +84,9 @@ function RoleHome(props: { me: Me }) {
           </div>
         </Show>
       </dl>
+      <Show when={props.me.role === "resident"}>
+        <VacancyQuestions />
+      </Show>
       <section aria-labelledby="can-do" class="panel">
         <h2 id="can-do">{h().canDoNow}</h2>
         <Switch>

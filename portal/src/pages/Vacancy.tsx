@@ -1,11 +1,14 @@
 import { A, createAsync } from "@solidjs/router";
-import { createMemo, ErrorBoundary, For, Show, Suspense } from "solid-js";
-import { ACCESSIBILITY_TAGS, FACILITY_KINDS, KNOWN_LANGUAGES, SERVICE_TYPES } from "../api";
+import { createMemo, createSignal, ErrorBoundary, For, onCleanup, Show, Suspense } from "solid-js";
+import { ACCESSIBILITY_TAGS, FACILITY_KINDS, KNOWN_LANGUAGES } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
+import { ServiceTypeSelect } from "../components/ServiceTypeSelect";
+import { VacancyCopay } from "../components/VacancyCopay";
 import { VacancyGrid } from "../components/VacancyGrid";
+import { VacancyList } from "../components/VacancyList";
 import { byRegion, getMunicipalities, getVacancy } from "../data";
 import { addDays, formatDate, formatTime, todayInJapan } from "../format";
 import { label, t } from "../i18n";
@@ -13,9 +16,10 @@ import { useListSearch } from "../search";
 import { FILTERS, ISO_DATE, PERIODS, vacancyPeriod, vacancyQuery } from "../vacancy-query";
 
 /**
- * 空き状況をさがす: every facility's free places for the coming days in one grid, with filters (service, area,
- * facility kind, language, accessibility, only facilities with a place) kept in the address so a search can be
- * bookmarked or shared. Public: residents look before they sign in.
+ * 空き状況をさがす: every facility's free places for the coming days in one grid, with filters kept in the
+ * address so a search can be bookmarked or shared: the three questions a mother has first (when, which kind,
+ * where), the rest (period, region, facility kind, language, accessibility, only facilities with a place) folded.
+ * Public: residents look before they sign in.
  */
 export function Vacancy() {
   const { filters, setFilters } = useListSearch("/vacancy", FILTERS);
@@ -31,7 +35,18 @@ export function Vacancy() {
   };
   const query = createMemo(() => vacancyQuery(filters(), today));
   const vacancy = createAsync(() => getVacancy(query()));
+  // A phone gets the list a week at a time; wider screens the grid (the same breakpoint as the layout's).
+  const narrow = window.matchMedia("(max-width: 47.99rem)");
+  const [phone, setPhone] = createSignal(narrow.matches);
+  const follow = (e: MediaQueryListEvent) => setPhone(e.matches);
+  narrow.addEventListener("change", follow);
+  onCleanup(() => narrow.removeEventListener("change", follow));
   const regions = () => byRegion(municipalities() ?? []).map(([region]) => region);
+  /** The folded filters open by themselves when one of them is in use. */
+  const moreChosen = () => {
+    const f = filters();
+    return !!(vacancyPeriod(f) !== 14 || f.region || f.kind || f.language || f.accessibility || f.available);
+  };
 
   function search(e: SubmitEvent) {
     e.preventDefault();
@@ -45,16 +60,6 @@ export function Vacancy() {
         <h2 id="vacancy-filters-title">{v().filtersTitle}</h2>
         <search aria-labelledby="vacancy-filters-title">
           <form class="filters" onSubmit={search}>
-            <SelectField name="serviceType" label={v().serviceType}>
-              <option value="">{v().any}</option>
-              <For each={SERVICE_TYPES}>
-                {(s) => (
-                  <option value={s} selected={s === filters().serviceType}>
-                    {label("serviceTypes", s)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
             <TextField
               name="from"
               type="date"
@@ -65,65 +70,76 @@ export function Vacancy() {
               value={filters().from ?? today}
               error={fromProblem()}
             />
-            <SelectField name="days" label={v().period}>
-              <For each={PERIODS}>
-                {(p) => (
-                  <option value={p} selected={Number(p) === period()}>
-                    {v().periodDays(Number(p))}
-                  </option>
-                )}
-              </For>
-            </SelectField>
-            <SelectField name="region" label={v().region}>
-              <option value="">{v().any}</option>
-              <For each={regions()}>
-                {(r) => (
-                  <option value={r} selected={r === filters().region}>
-                    {r}
-                  </option>
-                )}
-              </For>
-            </SelectField>
+            <ServiceTypeSelect label={v().serviceType} empty={v().any} selected={filters().serviceType} />
             <MunicipalitySelect
               label={v().municipality}
               empty={v().any}
               municipalities={municipalities()}
               selected={filters().municipality}
             />
-            <SelectField name="kind" label={v().kind}>
-              <option value="">{v().any}</option>
-              <For each={FACILITY_KINDS}>
-                {(k) => (
-                  <option value={k} selected={k === filters().kind}>
-                    {label("kinds", k)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
-            <SelectField name="language" label={v().language}>
-              <option value="">{v().any}</option>
-              <For each={[...KNOWN_LANGUAGES]}>
-                {(l) => (
-                  <option value={l} selected={l === filters().language}>
-                    {label("languages", l)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
-            <SelectField name="accessibility" label={v().accessibility}>
-              <option value="">{v().any}</option>
-              <For each={[...ACCESSIBILITY_TAGS]}>
-                {(a) => (
-                  <option value={a} selected={a === filters().accessibility}>
-                    {label("accessibility", a)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
-            <label class="checkbox">
-              <input type="checkbox" name="available" value="true" checked={filters().available === "true"} />
-              {v().availableOnly}
-            </label>
+            <details class="more-filters" open={moreChosen()}>
+              <summary>{v().more}</summary>
+              <div class="filters">
+                <SelectField name="days" label={v().period}>
+                  <For each={PERIODS}>
+                    {(p) => (
+                      <option value={p} selected={Number(p) === period()}>
+                        {v().periodDays(Number(p))}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
+                <SelectField name="region" label={v().region}>
+                  <option value="">{v().any}</option>
+                  <For each={regions()}>
+                    {(r) => (
+                      <option value={r} selected={r === filters().region}>
+                        {r}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
+                <SelectField name="kind" label={v().kind}>
+                  <option value="">{v().any}</option>
+                  <For each={FACILITY_KINDS}>
+                    {(k) => (
+                      <option value={k} selected={k === filters().kind}>
+                        {label("kinds", k)}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
+                <SelectField name="language" label={v().language}>
+                  <option value="">{v().any}</option>
+                  <For each={[...KNOWN_LANGUAGES]}>
+                    {(l) => (
+                      <option value={l} selected={l === filters().language}>
+                        {label("languages", l)}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
+                <SelectField name="accessibility" label={v().accessibility}>
+                  <option value="">{v().any}</option>
+                  <For each={[...ACCESSIBILITY_TAGS]}>
+                    {(a) => (
+                      <option value={a} selected={a === filters().accessibility}>
+                        {label("accessibility", a)}
+                      </option>
+                    )}
+                  </For>
+                </SelectField>
+                <label class="checkbox">
+                  <input
+                    type="checkbox"
+                    name="available"
+                    value="true"
+                    checked={filters().available === "true"}
+                  />
+                  {v().availableOnly}
+                </label>
+              </div>
+            </details>
             <div class="form-actions">
               <button type="submit" class="button">
                 {v().search}
@@ -157,9 +173,12 @@ export function Vacancy() {
                       {v().asOf(formatTime(data().checkedAt), formatDate(data().from), formatDate(data().to))}
                     </p>
                     <p class="meta" id="vacancy-legend">
-                      {v().legend}
+                      {phone() ? v().legendPhone : v().legend}
                     </p>
-                    <VacancyGrid vacancy={data()} />
+                    <VacancyCopay vacancy={data()} />
+                    <Show when={phone()} fallback={<VacancyGrid vacancy={data()} />}>
+                      <VacancyList vacancy={data()} />
+                    </Show>
                   </Show>
                   <Show when={data().freePlaces === 0}>
                     <div class="alert" role="note">
