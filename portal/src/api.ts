@@ -5,225 +5,63 @@
  * reverse-proxy path. Writes carry the session's CSRF token; errors arrive as application/problem+json and
  * become an ApiError the UI can show.
  */
+import type { components, operations } from "./api-schema";
 
-export type Role = "resident" | "facility" | "municipality" | "association" | "prefecture" | "operator";
-export type ServiceType = "stay" | "day" | "visit";
-export type FacilityKind = "hospital" | "clinic" | "midwife_home";
+/** The API's types, generated from schemas/openapi.yaml (`npm run api-types`); never written by hand here. */
+type Schemas = components["schemas"];
+/** The JSON an operation answers with (its 200 unless another status is named). */
+type Answer<Op extends keyof operations, Status extends number = 200> =
+  operations[Op]["responses"] extends Record<Status, { content: { "application/json": infer J } }>
+    ? J
+    : never;
+
+export type Role = Schemas["Role"];
+export type ServiceType = Schemas["ServiceType"];
+export type FacilityKind = Schemas["FacilityKind"];
 
 export const SERVICE_TYPES: ServiceType[] = ["stay", "day", "visit"];
 export const FACILITY_KINDS: FacilityKind[] = ["hospital", "clinic", "midwife_home"];
 export const ACCESSIBILITY_TAGS = ["wheelchair", "parking", "elevator", "nursing_room", "stroller"] as const;
 export const KNOWN_LANGUAGES = ["ja", "en", "zh", "vi", "ko"] as const;
 
-export type Me = {
-  id: string;
-  role: Role;
-  displayName: string;
-  email?: string | null;
-  locale: string;
-  verified: boolean;
-  totpEnabled: boolean;
-  /** The role must use a second factor, or one is set up: sign-in asks for it (or for enrolment). */
-  secondFactorRequired?: boolean;
-  recoveryCodesRemaining?: number;
-  csrfToken: string;
-  municipalityCode?: string | null;
-  facilityId?: string | null;
-  associationId?: string | null;
-  residentId?: string | null;
-  tenantName?: string | null;
-};
+export type Me = Schemas["Me"];
 
-export type Municipality = { code: string; name: string; kana: string; kind: string; region: string };
+export type Municipality = Schemas["Municipality"];
 
 /** One of the signed-in person's sessions (GET api/me/sessions). */
-export type SessionSummary = {
-  id: string;
-  current: boolean;
-  verified: boolean;
-  ip: string;
-  userAgent: string;
-  createdAt: string;
-  expiresAt: string;
-};
+export type SessionSummary = Schemas["SessionSummary"];
 
 /** A staff account an administrator may reset the second factor of (GET api/staff-accounts). */
-export type StaffAccount = {
-  id: string;
-  role: Role;
-  displayName: string;
-  email: string | null;
-  tenantName: string | null;
-  totpEnabled: boolean;
-  recoveryCodesRemaining: number;
-  disabled: boolean;
-};
-export type TimeBlock = { code: string; start: string; end: string };
-export type FacilityService = {
-  serviceType: ServiceType;
-  capacity: number;
-  timeBlocks: TimeBlock[];
-  holdMinutes: number;
-};
+export type StaffAccount = Schemas["StaffAccount"];
+export type TimeBlock = Schemas["TimeBlock"];
+export type FacilityService = Schemas["FacilityService"];
 
-export type Facility = {
-  id: string;
-  name: string;
-  kana?: string;
-  kind: FacilityKind;
-  associationId: string;
-  associationName?: string;
-  municipalityCode: string;
-  municipalityName?: string;
-  region?: string;
-  postalCode?: string;
-  address: string;
-  access?: string;
-  phone?: string;
-  email?: string;
-  website?: string;
-  bookingUrl?: string;
-  serviceArea?: string[];
-  languages?: string[];
-  accessibility?: string[];
-  description?: string;
-  services: FacilityService[];
-  version: number;
-  updatedAt: string;
-};
+export type Facility = Schemas["Facility"];
 
-export type FacilityPatch = { version: number } & Partial<
-  Pick<
-    Facility,
-    | "name"
-    | "kana"
-    | "postalCode"
-    | "address"
-    | "access"
-    | "phone"
-    | "email"
-    | "website"
-    | "bookingUrl"
-    | "serviceArea"
-    | "languages"
-    | "accessibility"
-    | "description"
-  >
->;
+export type FacilityPatch = Schemas["FacilityPatch"];
 
-export type FacilityRevision = {
-  version: number;
-  changedAt: string;
-  changedBy?: string | null;
-  changes: Record<string, { from?: unknown; to?: unknown }>;
-};
+export type FacilityRevision = Schemas["FacilityRevision"];
 
-export type Slot = {
-  date: string;
-  serviceType: ServiceType;
-  timeBlock: string;
-  capacity: number;
-  free: number;
-  closed: boolean;
-};
+export type Slot = Schemas["Slot"];
 
-export type Resident = {
-  id: string;
-  municipalityCode: string;
-  familyName: string;
-  givenName: string;
-  kana?: string;
-  birthDate?: string | null;
-  postalCode?: string;
-  address?: string;
-  email?: string | null;
-  phone?: string | null;
-  preferredLanguage?: string;
-  /** Only when the hub includes it. */
-  incomeTier?: string | null;
-  children?: {
-    id?: string;
-    name?: string;
-    birthDate?: string;
-    dueDate?: string | null;
-    multipleBirth?: number;
-  }[];
-};
+export type Resident = Schemas["Resident"];
 
-export type VoucherStatus = "active" | "revoked";
-export type VoucherBalance = {
-  serviceType: ServiceType;
-  cap: number;
-  reserved: number;
-  used: number;
-  remaining: number;
-};
+export type VoucherStatus = Schemas["VoucherStatus"];
+export type VoucherBalance = Schemas["VoucherBalance"];
 
 /** A voucher (電子利用券) with its balances per service type. */
-export type Voucher = {
-  id: string;
-  number: string;
-  status: VoucherStatus;
-  validFrom: string;
-  validUntil: string;
-  municipalityCode: string;
-  residentId: string;
-  childId: string | null;
-  policyVersion: { id: string; version: number; effectiveFrom: string };
-  balances: VoucherBalance[];
-  usesCount: number;
-  issuedAt: string;
-  revokedAt: string | null;
-  revokedReason: string | null;
-  replacesId: string | null;
-  qrPayload: string | null;
-};
+export type Voucher = Schemas["Voucher"];
 
-export type AuditEntry = {
-  id: string;
-  at: string;
-  actorId?: string | null;
-  actorRole?: string | null;
-  action: string;
-  resourceType?: string;
-  resourceId?: string;
-  tenant?: string;
-  ip?: string;
-  outcome?: string;
-  detail?: Record<string, unknown>;
-};
+export type AuditEntry = Schemas["AuditEntry"];
 
 /** A message the demo hub would have sent (GET api/mailbox, only with DEMO_MAILBOX=true). */
-export type MailboxMessage = {
-  id: string;
-  channel: "email" | "sms";
-  to: string;
-  subject: string;
-  body: string;
-  createdAt: string;
-};
+export type MailboxMessage = Answer<"listMailbox">["items"][number];
 
 /**
  * One attempt to send an e-mail or SMS (GET api/deliveries): the destination masked, never the body.
  * `messageStatus` is the message's state now: sent, pending (tried again at `nextAttemptAt`) or failed.
  */
-export type Delivery = {
-  id: string;
-  messageId: string;
-  attemptedAt: string;
-  channel: "email" | "sms" | "unknown";
-  to: string;
-  subject: string;
-  status: "sent" | "failed";
-  error: string | null;
-  providerRef: string | null;
-  messageStatus: "sent" | "pending" | "failed";
-  attempts: number;
-  nextAttemptAt: string | null;
-  residentId: string | null;
-  facilityId: string | null;
-  municipalityCode: string | null;
-};
+export type Delivery = Schemas["Delivery"];
 
 /** Whether a signed-in, fully verified user has one of the roles. */
 export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
@@ -231,442 +69,109 @@ export function hasRole(me: Me | null | undefined, roles: Role[]): boolean {
 }
 
 /** A connector kind (GET api/connectors), with the JSON Schema of its configuration. */
-export type ConnectorInfo = {
-  key: string;
-  name: { ja: string; en: string };
-  description: { ja: string; en: string };
-  capabilities: string[];
-  configSchema: {
-    properties?: Record<
-      string,
-      { type?: string | string[]; enum?: string[]; format?: string; description?: string; default?: unknown }
-    >;
-    required?: string[];
-  };
-};
+export type ConnectorInfo = Answer<"listConnectors">["items"][number];
 
-export type ConnectionState = "ok" | "never" | "warning" | "failing" | "stale" | "disabled" | "skipping";
+export type ConnectionState = ConnectionHealth["state"];
 
 /** What a connection's last pull left out (ConnectionHealth.skipped). */
-export type ConnectionSkipped = {
-  total: number;
-  read: number;
-  imported: number;
-  counts: Record<string, number>;
-  items: { reason: string; line?: number; date?: string; problem?: string; property?: string }[];
-};
+export type ConnectionSkipped = NonNullable<ConnectionHealth["skipped"]>;
 
 /** A facility's connection with its health (GET api/connections, api/facilities/{id}/connection). */
-export type ConnectionHealth = {
-  id: string;
-  facilityId: string;
-  facilityName: string;
-  connector: string;
-  connectorName: { ja: string; en: string };
-  capabilities: string[];
-  config: Record<string, unknown>;
-  enabled: boolean;
-  disabledReason: string | null;
-  /** gone: paused after the facility's endpoint answered 410 Gone. */
-  disabledCode: "gone" | "failures" | "staff" | null;
-  syncMinutes: number;
-  state: ConnectionState;
-  requestOnly: boolean;
-  lastSyncAt: string | null;
-  lastSuccessAt: string | null;
-  lastFailureAt: string | null;
-  lastError: string | null;
-  /** The last error's kind, worded by the portal (FailureCode). */
-  lastErrorCode: string | null;
-  consecutiveFailures: number;
-  nextRunAt: string | null;
-  lagSeconds: number | null;
-  openConflicts: number;
-  pendingWebhooks: number;
-  deadLetters: { webhooks: number; pushes: number };
-  webhookPath: string | null;
-  hasFeed: boolean;
-  skipped: ConnectionSkipped | null;
-};
+export type ConnectionHealth = Schemas["ConnectionHealth"];
 
 /** Shown once, after a connection is set up or its credentials are made anew. */
-export type ConnectionCredentials = { webhookSecret: string | null; feedUrl: string | null };
+export type ConnectionCredentials = Schemas["ConnectionCredentials"];
 
 /** What an uploaded CSV holds (or did, once applied), with every problem by line. */
-export type ConnectionFileReport = {
-  layout: "bookings" | "capacity" | null;
-  encoding: string | null;
-  lines: number;
-  dryRun: boolean;
-  applied: boolean;
-  created: number;
-  changed: number;
-  cancelled: number;
-  ignored: number;
-  conflicts: number;
-  errors: { line: number; column: string; message: string }[];
-};
+export type ConnectionFileReport = Answer<"uploadConnectionFile">;
 
-export type SkippedItem = {
-  reason: string;
-  line?: number;
-  date?: string;
-  problem?: string;
-  property?: string;
-};
+export type SkippedItem = Schemas["SkippedItem"];
 
 /** One entry of a connection's log (GET api/facilities/{id}/connection/log). */
-export type ConnectionLogEntry = {
-  id: string;
-  at: string;
-  kind: "sync" | "webhook" | "upload" | "push" | "test";
-  result: "ok" | "failed" | "retrying" | "not_modified";
-  code: string | null;
-  message: string | null;
-  counts: Record<string, number>;
-  refs: Record<string, unknown>;
-  skipped: { counts: Record<string, number>; items: SkippedItem[] } | null;
-  request: string | null;
-  httpStatus: number | null;
-  durationMs: number | null;
-  replayable: boolean;
-  replayedAt: string | null;
-};
+export type ConnectionLogEntry = Schemas["ConnectionLogEntry"];
 
 /** What "send test delivery" got back. */
-export type TestDelivery = {
-  ok: boolean;
-  httpStatus: number | null;
-  durationMs: number;
-  code: string | null;
-  message: string | null;
-  paused: boolean;
-};
+export type TestDelivery = Answer<"sendConnectionTestDelivery">;
 
 /** What a proposed iCal or CSV mapping would import (nothing is saved). */
-export type MappingPreview = {
-  connector: string;
-  read: number;
-  byServiceType: Record<string, number>;
-  availability: number;
-  items: {
-    line?: number;
-    externalId?: string;
-    serviceType: string;
-    timeBlock: string;
-    startDate: string;
-    endDate: string;
-    status: string;
-  }[];
-  skipped: { counts: Record<string, number>; items: SkippedItem[] };
-  failure: { code: string; message: string } | null;
-};
+export type MappingPreview = Answer<"previewConnectionMapping">;
 
 /** What a connector reported that the hub would not apply on its own (the review queue). */
-export type SyncConflict = {
-  id: string;
-  facilityId: string;
-  facilityName: string;
-  connector: string;
-  kind: string;
-  externalRef: string | null;
-  bookingId: string | null;
-  detail: Record<string, unknown>;
-  status: "open" | "resolved";
-  resolution: string | null;
-  resolvedAt: string | null;
-  createdAt: string;
-};
+export type SyncConflict = Schemas["SyncConflict"];
 
 export type Page<T> = { items: T[]; total: number };
 /** A problem's `errors` item; import reports add the file's line (1 = header, 0 = whole file), column and code. */
-export type FieldError = { path?: string; message: string; line?: number; column?: string; code?: string };
+export type FieldError = NonNullable<Schemas["Problem"]["errors"]>[number];
 
-export type IncomeTier = "general" | "exempt" | "welfare";
+export type IncomeTier = Schemas["IncomeTier"];
 export const INCOME_TIERS: IncomeTier[] = ["general", "exempt", "welfare"];
 
 /** The rules of one service type in a policy version (hub/policies/policy.ts validates them in full). */
-export type PolicyServiceRule = {
-  unitFee?: number;
-  copayPerUnit?: Partial<Record<IncomeTier, number>>;
-  maxUnits?: number;
-  maxUnitsMultipleBirth?: number;
-  stayCounting?: string;
-  maxNightsPerStay?: number;
-  eligibility?: { maxChildAgeMonths?: number; useCorrectedAgeForPreterm?: boolean; minChildAgeDays?: number };
-};
+export type PolicyServiceRule = Schemas["PolicyServiceRule"];
 
 /** A municipality's policy version (利用条件); `inUse` once in effect (never changed from then on). */
-export type PolicyVersion = {
-  municipalityCode: string;
-  version: number;
-  effectiveFrom: string;
-  services: Partial<Record<ServiceType, PolicyServiceRule>>;
-  note?: string;
-  inUse: boolean;
-  createdAt: string;
-  /** Carried over unchanged when a new version is drafted from this one. */
-  voucherValidity?: unknown;
-  cancellation?: unknown;
-};
+export type PolicyVersion = Schemas["PolicyVersion"];
 
 /** A proposed version (createPolicyVersion / previewPolicyVersion); the hub sets municipality and number. */
-export type PolicyRules = {
-  effectiveFrom: string;
-  services: Partial<Record<ServiceType, PolicyServiceRule>>;
-  voucherValidity?: unknown;
-  cancellation?: unknown;
-  note?: string;
-};
+export type PolicyRules = Schemas["PolicyRules"];
 
 /** What a proposed version would change compared with the version in force on its start date. */
-export type PolicyPreview = {
-  municipalityCode: string;
-  effectiveFrom: string;
-  replaces: { version: number; effectiveFrom: string } | null;
-  residentsAffected: number;
-  childrenAffected: number;
-  vouchersAffected: number;
-  changes: { serviceType: ServiceType; field: string; from: number | null; to: number | null }[];
-};
+export type PolicyPreview = Schemas["PolicyPreview"];
 
 /** An import file (residents, municipalities or facilities), as the API takes it. */
-export type ImportFile = { fileName: string; contentBase64: string };
+export type ImportFile = Schemas["ImportFile"];
 
 /** What an import did (or, on a dry run, would do). */
-export type ImportReport = {
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  errors: { line: number; column: string; code: string; message: string }[];
-};
+export type ImportReport = Schemas["ImportReport"];
 
-export type BookingStatus =
-  | "requested"
-  | "confirmed"
-  | "rejected"
-  | "expired"
-  | "cancelled"
-  | "used"
-  | "reported"
-  | "no_show";
-export type BookingSource = "portal" | "connector" | "staff" | "system";
+export type BookingStatus = Schemas["BookingStatus"];
+export type BookingSource = Schemas["Booking"]["source"];
 
 /** One line of a booking's entitlement: a unit, an add-on or a reduction, with its yen. */
-export type EntitlementLine = {
-  kind: "unit" | "add_on" | "reduction";
-  code: string;
-  label: string;
-  date?: string;
-  quantity: number;
-  fee: number;
-  residentCopay: number;
-  municipalityShare: number;
-};
+export type EntitlementLine = Schemas["EntitlementLine"];
 
 /** A booking in the ledger, with the voucher units it reserves (or used) and what it costs. */
-export type Booking = {
-  id: string;
-  residentId?: string | null;
-  facilityId: string;
-  facilityName?: string;
-  serviceType: ServiceType;
-  startDate: string;
-  endDate: string;
-  timeBlock: string;
-  status: BookingStatus;
-  holdExpiresAt?: string | null;
-  source: BookingSource;
-  externalRef?: string | null;
-  revision: number;
-  createdAt: string;
-  updatedAt?: string;
-  voucherId?: string | null;
-  voucherNumber?: string | null;
-  units?: number;
-  fee?: number;
-  residentCopay?: number;
-  municipalityShare?: number;
-  addOns?: string[];
-  policyVersion?: { id: string; version: number; effectiveFrom: string } | null;
-  lines?: EntitlementLine[];
-  /** Free cancellation until this instant (open bookings: as of now; cancelled ones: the deadline that applied). */
-  cancelDeadline?: string | null;
-  /** How a cancelled booking was cancelled: reason code and fee with its split. */
-  cancellation?: {
-    reasonCode: string;
-    fee: number;
-    residentShare: number;
-    municipalityShare: number;
-    /** The resident's own no-fee reason: free until the facility or her municipality decides. */
-    waiver?: {
-      status: "claimed" | "accepted" | "declined";
-      decidedAt: string | null;
-      claim: FeeSplit | null;
-    } | null;
-  } | null;
-};
+export type Booking = Schemas["Booking"];
 
-export type FeeSplit = { fee: number; residentShare: number; municipalityShare: number };
+export type FeeSplit = Schemas["FeeSplit"];
 
 /** 使用済処理, step 1: the voucher read at the front desk, whom it belongs to and this facility's due bookings. */
-export type RedemptionLookup = {
-  voucher: {
-    id: string;
-    number: string;
-    status: VoucherStatus;
-    municipalityCode: string;
-    municipalityName: string;
-    validFrom: string;
-    validUntil: string;
-    balances: VoucherBalance[];
-  };
-  resident: { familyName: string; givenName: string; kana: string };
-  bookings: Booking[];
-};
+export type RedemptionLookup = Schemas["RedemptionLookup"];
 
 /** 使用済処理, step 2: the booking marked used (`alreadyRedeemed` when it had been before). */
-export type Redemption = { booking: Booking; alreadyRedeemed: boolean };
+export type Redemption = Schemas["Redemption"];
 
-export type WaitlistStatus = "waiting" | "offered" | "booked" | "cancelled" | "ended";
+export type WaitlistStatus = Schemas["WaitlistStatus"];
 export const WAITLIST_STATUSES: WaitlistStatus[] = ["waiting", "offered", "booked", "cancelled", "ended"];
 
 /** The place held for a waiting resident (offered) or accepted by them (booked). */
-export type WaitlistOffer = {
-  bookingId: string;
-  bookingStatus: BookingStatus;
-  /** Until when the offer may be accepted; null once accepted. */
-  expiresAt: string | null;
-  startDate: string;
-  endDate: string;
-  timeBlock: string;
-  units: number;
-  residentCopay: number;
-};
+export type WaitlistOffer = Schemas["WaitlistOffer"];
 
 /** A waitlist entry (予約待ち): what the resident waits for, their place in line and any offer. */
-export type WaitlistEntry = {
-  id: string;
-  residentId: string;
-  /** For the resident's municipality and the prefecture only. */
-  residentName: string | null;
-  facilityId: string;
-  facilityName: string;
-  serviceType: ServiceType;
-  fromDate: string;
-  toDate: string;
-  nights: number;
-  /** "" for any time block. */
-  timeBlock: string;
-  priority: number;
-  status: WaitlistStatus;
-  /** 1 = next in line, while waiting. */
-  position: number | null;
-  offersMade: number;
-  offer: WaitlistOffer | null;
-  /** The staff note, for the resident's municipality and the prefecture only. */
-  note: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
+export type WaitlistEntry = Schemas["WaitlistEntry"];
 
 /** What joining the waitlist asks for (residents for themselves; staff name the resident). */
-export type WaitlistJoin = {
-  facilityId: string;
-  serviceType: ServiceType;
-  fromDate: string;
-  toDate: string;
-  nights?: number;
-  timeBlock?: string;
-  residentId?: string;
-  priority?: number;
-  note?: string;
-};
+export type WaitlistJoin = Schemas["WaitlistJoinRequest"];
 
 /** One time block (or the whole day, "") of a service in the vacancy view: free places per day, null = closed. */
-export type VacancyBlock = {
-  timeBlock: string;
-  start: string | null;
-  end: string | null;
-  free: (number | null)[];
-};
+export type VacancyBlock = VacancyFacility["services"][number]["blocks"][number];
 
 /** A facility in the unified vacancy view (GET api/vacancy). */
-export type VacancyFacility = {
-  facilityId: string;
-  name: string;
-  kana?: string;
-  kind: FacilityKind;
-  municipalityCode: string;
-  municipalityName: string;
-  region: string;
-  languages: string[];
-  accessibility: string[];
-  bookingUrl: string;
-  asOf: string;
-  /** The facility's own system has not been heard from lately: the numbers are the last known, ask the facility. */
-  requestOnly: boolean;
-  freePlaces: number;
-  services: { serviceType: ServiceType; capacity: number; blocks: VacancyBlock[] }[];
-};
+export type VacancyFacility = Schemas["VacancyFacility"];
 
-export type Vacancy = {
-  from: string;
-  to: string;
-  days: number;
-  serviceType: ServiceType | null;
-  checkedAt: string;
-  total: number;
-  freePlaces: number;
-  items: VacancyFacility[];
-};
+export type Vacancy = Schemas["Vacancy"];
 
 /** What a booking would ask for (POST api/bookings/quote and api/bookings). */
-export type HoldRequest = {
-  facilityId: string;
-  serviceType: ServiceType;
-  startDate: string;
-  nights?: number;
-  timeBlock?: string;
-  addOns?: string[];
-};
+export type HoldRequest = Schemas["HoldRequest"];
 
 /** What a booking would reserve and cost, before anything is held. */
-export type BookingQuote = {
-  voucherId: string;
-  voucherNumber: string;
-  serviceType: ServiceType;
-  unitsNeeded: number;
-  unitsRemainingAfter: number;
-  fee: number;
-  residentCopay: number;
-  municipalityShare: number;
-  lines: EntitlementLine[];
-  policyVersion: { id: string; version: number; effectiveFrom: string };
-};
+export type BookingQuote = Schemas["BookingQuote"];
 
 /** What cancelling a booking now would cost (GET api/bookings/{id}/cancellation). */
-export type CancellationPreview = {
-  bookingId: string;
-  status: BookingStatus;
-  deadline: string;
-  /** The municipality's rule behind the deadline (said in words on the page). */
-  cutoff: { daysBefore: number; time: string; days: "calendar" | "business"; closuresMove: boolean };
-  beforeDeadline: boolean;
-  reasonCode: string;
-  reasonCodes: string[];
-  noFeeReasons: string[];
-  fee: number;
-  residentShare: number;
-  municipalityShare: number;
-  waived: string | null;
-  /** A resident's own no-fee reason: what applies if the facility or municipality declines it. */
-  claim: FeeSplit | null;
-};
+export type CancellationPreview = Schemas["CancellationPreview"];
 
 /** A booking changed to other dates (or service): the new booking and the old one, now cancelled. */
-export type BookingChange = { booking: Booking; previous: Booking };
+export type BookingChange = Schemas["BookingChange"];
 
 /** Where staff download the booking history as CSV (UTF-8 with BOM, or Shift_JIS for older Excel). */
 export function bookingsCsvUrl(query: Query, encoding: "utf-8" | "sjis"): string {
@@ -741,51 +246,13 @@ function withQuery(path: string, query?: Query): string {
 }
 
 /** Monthly confirmation (確認・承認) of a municipality's usage (GET api/usage/monthly). */
-export type UsageTotals = {
-  uses: number;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  municipalityShare: number;
-};
+export type UsageTotals = Schemas["UsageTotals"];
 
-export type UsageItem = UsageTotals & {
-  bookingId: string;
-  startDate: string;
-  endDate: string;
-  serviceType: ServiceType;
-  timeBlock: string;
-  status: string;
-  facilityId: string;
-  facilityName: string;
-  residentId: string;
-  residentName: string;
-  residentKana: string;
-  residentNumber: string | null;
-};
+export type UsageItem = Schemas["UsageItem"];
 
-export type UsageConfirmation = UsageTotals & {
-  month: string;
-  note: string;
-  confirmedAt: string;
-  confirmedBy: string | null;
-  confirmedByName: string | null;
-};
+export type UsageConfirmation = Schemas["UsageConfirmation"];
 
-export type MonthlyUsage = {
-  municipalityCode: string;
-  municipalityName: string;
-  month: string;
-  from: string;
-  to: string;
-  ended: boolean;
-  totals: UsageTotals;
-  facilities: (UsageTotals & { facilityId: string; facilityName: string })[];
-  items: Omit<UsageItem, "uses">[];
-  unredeemed: number;
-  confirmation: UsageConfirmation | null;
-  differsFromConfirmation: boolean;
-};
+export type MonthlyUsage = Schemas["MonthlyUsage"];
 
 async function request<T>(
   method: string,
@@ -1076,196 +543,32 @@ export const CARE_CODES = [
   "family_support",
   "other",
 ] as const;
-export type CareCode = (typeof CARE_CODES)[number];
-export type UsageReportStatus = "due" | "submitted" | "confirmed";
-export type UsageReportInput = {
-  care: CareCode[];
-  infantCondition: string;
-  notes: string;
-  copayCollected: number;
-};
-export type UsageReport = UsageReportInput & {
-  submittedAt: string;
-  submittedBy: string | null;
-  updatedAt: string;
-  confirmedAt: string | null;
-  confirmedBy: string | null;
-};
-export type UsageReportItem = {
-  bookingId: string;
-  bookingStatus: string;
-  status: UsageReportStatus;
-  month: string;
-  facilityId: string;
-  facilityName: string;
-  municipalityCode: string;
-  municipalityName: string;
-  residentName: string;
-  residentKana: string;
-  residentNumber: string | null;
-  voucherNumber: string | null;
-  startDate: string;
-  endDate: string;
-  serviceType: ServiceType;
-  timeBlock: string;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  report: UsageReport | null;
-};
-export type UsageReportList = {
-  month: string;
-  deadline: string;
-  deadlinePassed: boolean;
-  counts: Record<UsageReportStatus, number>;
-  items: UsageReportItem[];
-};
+export type CareCode = Schemas["CareCode"];
+export type UsageReportStatus = Schemas["UsageReportItem"]["status"];
+export type UsageReportInput = Schemas["UsageReportInput"];
+export type UsageReport = Schemas["UsageReport"];
+export type UsageReportItem = Schemas["UsageReportItem"];
+export type UsageReportList = Schemas["UsageReportList"];
 
 // Billing (請求): the associations' monthly runs per municipality, invoices and lists.
 
 /** The columns add up: fee − residentCopay + cancellationFee − cancellationCopay = amount. */
-export type BillingTotals = {
-  lines: number;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  cancellationFee: number;
-  cancellationCopay: number;
-  amount: number;
-};
-export type BillingFacilityTotals = BillingTotals & { facilityId: string; facilityName: string };
-export type BillingRunSummary = {
-  id: string;
-  associationId: string;
-  municipalityCode: string;
-  municipalityName: string;
-  month: string;
-  status: "draft" | "reviewed" | "finalized";
-  invoiceNumber: string | null;
-  total: number;
-  lineCount: number;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  cancellationFee: number;
-  cancellationCopay: number;
-  createdAt: string;
-  updatedAt: string;
-  reviewedAt: string | null;
-  finalizedAt: string | null;
-  /** 請求日 of a finalized run, "YYYY-MM-DD". */
-  issueDate: string | null;
-  /** ¥0: no invoice (請求なし). */
-  nothingToBill: boolean;
-};
-export type BillingRunList = {
-  month: string;
-  items: BillingRunSummary[];
-  byFacility: BillingFacilityTotals[];
-  total: number;
-};
-export type BillingLine = {
-  id: string;
-  kind: "use" | "cancellation_fee" | "adjustment";
-  bookingId: string | null;
-  facilityId: string;
-  facilityName: string;
-  residentRef: string;
-  serviceType: ServiceType | null;
-  startDate: string | null;
-  endDate: string | null;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  cancellationFee: number;
-  cancellationCopay: number;
-  amount: number;
-  /** An adjustment: billed before (訂正前) and billable now (訂正後). */
-  amountBefore: number | null;
-  amountAfter: number | null;
-  note: string;
-  adjustsLineId: string | null;
-  /** No. on the invoice. */
-  lineNo: number;
-  /** An adjustment: the finalized invoice and line it corrects. */
-  adjusts: { invoiceNumber: string; lineNo: number } | null;
-};
-export type BillingDiscrepancy = {
-  code: string;
-  bookingId: string;
-  facilityId: string;
-  facilityName: string;
-  residentRef: string;
-  startDate: string;
-  status: string;
-  expected?: number;
-  actual?: number;
-};
-export type BillingDocument = { kind: "xlsx" | "docx"; fileName: string; sha256: string; bytes: number };
-export type BillingRunDetail = Omit<BillingRunSummary, "lines"> & {
-  associationName: string;
-  /** The stored files of a finalized run, with their sha-256. */
-  documents: BillingDocument[];
-  lines: BillingLine[];
-  totals: BillingTotals;
-  byFacility: BillingFacilityTotals[];
-  discrepancies: BillingDiscrepancy[];
-};
+export type BillingTotals = Schemas["BillingTotals"];
+export type BillingFacilityTotals = Schemas["BillingFacilityTotals"];
+export type BillingRunSummary = Schemas["BillingRunSummary"];
+export type BillingRunList = Schemas["BillingRunList"];
+export type BillingLine = Schemas["BillingLine"];
+export type BillingDiscrepancy = Schemas["BillingDiscrepancy"];
+export type BillingDocument = Schemas["BillingDocument"];
+export type BillingRunDetail = Schemas["BillingRunDetail"];
 
-export type BillingIssuer = {
-  associationId: string;
-  postalCode: string;
-  address: string;
-  presidentTitle: string;
-  presidentName: string;
-  responsibleName: string;
-  contactName: string;
-  phone: string;
-  bankName: string;
-  branchName: string;
-  accountType: "普通" | "当座";
-  accountNumber: string;
-  accountHolderKana: string;
-  /** Fields still empty: no run is finalized until there are none. */
-  missing: string[];
-};
-export type MunicipalityBillingSettings = {
-  municipalityCode: string;
-  paymentDue: "end_of_next_month" | "days_after_issue";
-  paymentDays: number;
-  sealRequired: boolean;
-  residentDisplay: "external_id" | "voucher_number" | "name";
-  creditorCodes: Record<string, string>;
-};
+export type BillingIssuer = Schemas["BillingIssuer"];
+export type MunicipalityBillingSettings = Schemas["MunicipalityBillingSettings"];
 
 /** A 過誤 correction of a redeemed booking (取消 = void, 修正 = amend), hub/billing/corrections.ts. */
-export type BookingCorrection = {
-  id: string;
-  bookingId: string;
-  kind: "void" | "amend";
-  reason: string;
-  units: number | null;
-  fee: number | null;
-  residentCopay: number | null;
-  status: "pending" | "confirmed" | "declined";
-  requestedRole: string;
-  requestedAt: string;
-  decidedAt: string | null;
-};
-export type CorrectionListItem = BookingCorrection & {
-  booking: {
-    serviceType: ServiceType;
-    startDate: string;
-    units: number;
-    fee: number;
-    residentCopay: number;
-    facilityName: string;
-    municipalityCode: string | null;
-  };
-};
-export type CorrectionRequest =
-  | { kind: "void"; reason: string }
-  | { kind: "amend"; reason: string; units: number; fee: number; residentCopay: number };
+export type BookingCorrection = Schemas["BookingCorrection"];
+export type CorrectionListItem = Answer<"listCorrectionsInScope">["items"][number];
+export type CorrectionRequest = Schemas["BookingCorrectionRequest"];
 
 export const correctionsApi = {
   list: (status?: BookingCorrection["status"]) =>
@@ -1330,50 +633,16 @@ export const REPORT_METRICS = [
   "waitlist_expired",
   "refusals",
 ] as const;
-export type ReportMetric = (typeof REPORT_METRICS)[number];
+export type ReportMetric = Schemas["ReportMetric"];
 export const REPORT_DIMENSIONS = ["month", "service_type", "municipality", "facility"] as const;
-export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+export type ReportDimension = Schemas["ReportDimension"];
 export const REPORT_ROLES = ["municipality", "facility", "association", "operator"] as const;
-export type ReportRole = (typeof REPORT_ROLES)[number];
+export type ReportRole = Schemas["ReportRole"];
 
-export type Report = {
-  key: string;
-  titleJa: string;
-  titleEn: string;
-  description: string;
-  metric: ReportMetric;
-  dimensions: ReportDimension[];
-  roles: ReportRole[];
-  chart: "bar" | "line";
-  sortOrder: number;
-  builtIn: boolean;
-};
-export type ReportInput = Omit<Report, "builtIn" | "description" | "sortOrder"> & { description?: string };
-export type StatsRow = {
-  month?: string;
-  serviceType?: string;
-  municipalityCode?: string | null;
-  municipalityName?: string | null;
-  facilityId?: string | null;
-  facilityName?: string | null;
-  value: number | null;
-  numerator?: number | null;
-  denominator?: number | null;
-  /** Hidden by the disclosure rule: the figures are null, shown as ＊. */
-  suppressed?: boolean;
-};
-export type ReportData = {
-  report: Report;
-  period: { from: string; to: string };
-  kind: "count" | "rate";
-  scope: "all" | "municipality" | "facility" | "association";
-  rows: StatsRow[];
-  total: StatsRow;
-  /** Counts from 1 to threshold − 1 are hidden (1: none). */
-  disclosure: { threshold: number };
-  /** What the metric counts. */
-  definition: { ja: string; en: string };
-};
+export type Report = Schemas["Report"];
+export type ReportInput = Schemas["ReportInput"];
+export type StatsRow = Schemas["StatsRow"];
+export type ReportData = Schemas["ReportData"];
 export const DISCLOSURE_READERS = [
   "prefecture",
   "municipality",
@@ -1382,11 +651,7 @@ export const DISCLOSURE_READERS = [
   "operator",
 ] as const;
 export const DISCLOSURE_TENANT_ROLES = ["municipality", "facility", "association"] as const;
-export type StatsDisclosure = {
-  defaultThreshold: number;
-  thresholds: Record<string, Partial<Record<(typeof DISCLOSURE_READERS)[number], number>>>;
-  exactOwnRoles: (typeof DISCLOSURE_TENANT_ROLES)[number][];
-};
+export type StatsDisclosure = Schemas["StatsDisclosure"];
 
 const reportPath = (key: string) => `api/stats/reports/${encodeURIComponent(key)}`;
 
@@ -1415,84 +680,20 @@ export const INQUIRY_CATEGORIES = [
   "connector",
   "other",
 ] as const;
-export type InquiryCategory = (typeof INQUIRY_CATEGORIES)[number];
-export type InquiryStatus = "open" | "answered" | "closed";
+export type InquiryCategory = Schemas["InquiryCategory"];
+export type InquiryStatus = Schemas["InquiryStatus"];
 export const INQUIRY_STATUSES: InquiryStatus[] = ["open", "answered", "closed"];
-export type InquiryInput = {
-  category: string;
-  subject: string;
-  text: string;
-  contactName: string;
-  contactEmail: string | null;
-  contactPhone: string | null;
-  locale: "ja" | "en";
-};
-export type InquiryMessage = {
-  id: string;
-  kind: "question" | "answer" | "follow_up" | "status";
-  body: string;
-  status: InquiryStatus;
-  authorRole: string;
-  at: string;
-};
-export type Inquiry = {
-  id: string;
-  number: number;
-  reference: string;
-  category: InquiryCategory;
-  subject: string;
-  status: InquiryStatus;
-  authorRole: string;
-  contactName: string;
-  contactEmail: string | null;
-  contactPhone: string | null;
-  locale: string;
-  faqEntryId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  messages: InquiryMessage[];
-};
-export type InquiryList = { items: Inquiry[]; total: number; counts: Record<InquiryStatus, number> };
-export type FaqEntryInput = {
-  category: string;
-  questionJa: string;
-  answerJa: string;
-  questionEn: string;
-  answerEn: string;
-  published?: boolean;
-  sortOrder?: number;
-  sourceInquiryId?: string;
-  /** The ids of the findings the operator confirms as not personal data. */
-  confirmFindings?: string[];
-};
-export type FaqTextField = "questionJa" | "answerJa" | "questionEn" | "answerEn";
+export type InquiryInput = Schemas["InquiryInput"];
+export type InquiryMessage = Schemas["InquiryMessage"];
+export type Inquiry = Schemas["Inquiry"];
+export type InquiryList = Schemas["InquiryList"];
+export type FaqEntryInput = Schemas["FaqEntryInput"];
+export type FaqTextField = Schemas["FaqFinding"]["field"];
 /** What looks like personal data in an FAQ text: UTF-16 positions in the field as checked. */
-export type FaqFinding = {
-  id: string;
-  field: FaqTextField;
-  class: string;
-  start: number;
-  end: number;
-  text: string;
-};
-export type FaqEntry = Required<Omit<FaqEntryInput, "sourceInquiryId" | "confirmFindings">> & {
-  id: string;
-  /** For the help desk (not in the public FAQ). */
-  findings?: FaqFinding[];
-  publishedAt: string | null;
-  sourceInquiryId: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-export type FaqDraft = {
-  inquiryId: string;
-  category: InquiryCategory;
-  questionJa: string;
-  answerJa: string;
-  questionEn: string;
-  answerEn: string;
-};
-export type AnnouncementKind = "info" | "maintenance" | "important";
+export type FaqFinding = Schemas["FaqFinding"];
+export type FaqEntry = Schemas["FaqEntry"];
+export type FaqDraft = Schemas["FaqDraft"];
+export type AnnouncementKind = Schemas["AnnouncementKind"];
 export const ANNOUNCEMENT_KINDS: AnnouncementKind[] = ["info", "maintenance", "important"];
 export const AUDIENCES = [
   "public",
@@ -1503,24 +704,9 @@ export const AUDIENCES = [
   "prefecture",
   "operator",
 ] as const;
-export type AnnouncementInput = {
-  kind: AnnouncementKind;
-  titleJa: string;
-  bodyJa: string;
-  titleEn: string;
-  bodyEn: string;
-  audiences: string[];
-  startsAt: string;
-  endsAt: string;
-  sendEmail: boolean;
-};
-export type Announcement = AnnouncementInput & {
-  id: string;
-  emailedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-export type CurrentAnnouncement = Omit<Announcement, "sendEmail" | "emailedAt" | "createdAt" | "updatedAt">;
+export type AnnouncementInput = Schemas["AnnouncementInput"];
+export type Announcement = Schemas["Announcement"];
+export type CurrentAnnouncement = Schemas["CurrentAnnouncement"];
 
 const enc = encodeURIComponent;
 

@@ -131,7 +131,7 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
       ...cancellation,
       cutoff: {
         ...cancellation?.cutoff,
-        days: data.get("cutoffDays") === "business" ? "business" : "calendar",
+        days: data.get("cutoffDays") === "business" ? ("business" as const) : ("calendar" as const),
         closuresMove: data.get("closuresMove") === "on",
       },
     };
