@@ -125,6 +125,9 @@ function facts(
   }
 }
 
+/** Where a fact query also needs the reader's scope inside (buildQuery puts `AND <condition>` there too). */
+const IN_SCOPE = "/* in scope */";
+
 const FACILITY_SERVICE_SCOPE = {
   municipality: "f.municipality_code = $SCOPE",
   facility: "fs.facility_id = $SCOPE::uuid",
@@ -137,25 +140,31 @@ const FACILITY_SERVICE_SCOPE = {
  * counted per service and month (days × blocks) instead of one row per day and block; only the other days (a slot
  * row or a closure) are looked at block by block. The figures are those of expanding every date × service × block
  * (test/integration/stats.test.ts compares them), at a cost that grows with slot rows and closures, not with
- * facilities × days: a year at 40× the prefecture was 2.5 million cells and 4.8 s.
+ * facilities × days: a year at 40× the prefecture was 2.5 million cells and 4.8 s. The reader's scope applies from
+ * the start (`IN_SCOPE`), so a facility reads only its own slot rows, and places taken are counted per slot row
+ * looked at.
  */
 const OCCUPANCY = `WITH period AS (SELECT $START::date AS lo, LEAST($END::date, $TODAY::date) AS hi),
     -- The days counted (before today), per month.
     months AS (SELECT date_trunc('month', (p.lo + i)::timestamp) AS month, COUNT(*)::int AS days
         FROM period p CROSS JOIN generate_series(0, p.hi - p.lo - 1) AS i GROUP BY 1),
     -- Each service's cells of a day: its time blocks, or one ('') for a stay or a service without blocks.
+    -- (Within the reader's scope: one facility reads its own slot rows only.)
     svc AS (SELECT fs.facility_id, fs.service_type, fs.capacity,
           CASE WHEN fs.service_type = 'stay' OR jsonb_array_length(fs.time_blocks) = 0
             THEN ARRAY['']
             ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END AS blocks
-        FROM facility_service fs),
+        FROM facility_service fs
+        JOIN facility f ON f.id = fs.facility_id
+        WHERE true ${IN_SCOPE}),
     -- Days that are not plain for a service: it has a slot row, or the facility is closed for it.
     odd AS (SELECT s.facility_id, s.service_type, s.date FROM slot s CROSS JOIN period p
+          JOIN svc ON svc.facility_id = s.facility_id AND svc.service_type = s.service_type
           WHERE s.date >= p.lo AND s.date < p.hi
         UNION
-        SELECT c.facility_id, fs.service_type, c.date FROM closure c CROSS JOIN period p
-          JOIN facility_service fs ON fs.facility_id = c.facility_id
-            AND (c.service_type IS NULL OR c.service_type = fs.service_type)
+        SELECT c.facility_id, svc.service_type, c.date FROM closure c CROSS JOIN period p
+          JOIN svc ON svc.facility_id = c.facility_id
+            AND (c.service_type IS NULL OR c.service_type = svc.service_type)
           WHERE c.date >= p.lo AND c.date < p.hi),
     cells AS (
       -- Plain days: every block open at the service's capacity, nothing taken.
@@ -177,13 +186,9 @@ const OCCUPANCY = `WITH period AS (SELECT $START::date AS lo, LEAST($END::date, 
         CROSS JOIN LATERAL unnest(svc.blocks) AS blk(code)
         LEFT JOIN slot s ON s.facility_id = o.facility_id AND s.service_type = o.service_type
           AND s.date = o.date AND s.time_block = blk.code
-        -- Places taken per slot of the period, counted once for all (not a subquery per day and block).
-        LEFT JOIN (SELECT bs.slot_id, COUNT(*) AS taken FROM booking_slot bs
-            JOIN booking bk ON bk.id = bs.booking_id
-            JOIN slot ts ON ts.id = bs.slot_id
-            CROSS JOIN period p
-            WHERE bk.status IN ${BOOKING_PLACE} AND ts.date >= p.lo AND ts.date < p.hi
-            GROUP BY bs.slot_id) t ON t.slot_id = s.id
+        -- Places taken in the slot (only the other days' slot rows are looked at).
+        LEFT JOIN LATERAL (SELECT COUNT(*) AS taken FROM booking_slot bs JOIN booking bk ON bk.id = bs.booking_id
+            WHERE bs.slot_id = s.id AND bk.status IN ${BOOKING_PLACE}) t ON s.id IS NOT NULL
         WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = o.facility_id
             AND c.date = o.date AND (c.service_type IS NULL OR c.service_type = o.service_type))) = false)
   SELECT c.month, fs.service_type::text AS service_type, f.municipality_code AS municipality_code,
@@ -224,7 +229,7 @@ export function buildQuery(
   if (scope.kind !== "all") {
     const condition = f.scope[scope.kind];
     if (!condition) return null;
-    sql += ` AND ${condition}`;
+    sql = `${sql.replaceAll(IN_SCOPE, `AND ${condition}`)} AND ${condition}`;
     scopeValue = scope.kind === "municipality" ? scope.code : scope.id;
   }
   // Named values to numbered parameters, in the order first used (PostgreSQL refuses an unused parameter).
