@@ -37,22 +37,8 @@ type Db = PrismaClient | Prisma.TransactionClient;
  * A booking with what billing needs: its own columns, who it is for (resident, voucher), its usage report's copay
  * and its latest confirmed 過誤 correction. Dates are "YYYY-MM-DD".
  */
-export type BookingRow = {
-  id: string;
-  status: string;
-  facilityId: string;
-  residentId: string | null;
-  serviceType: ServiceType;
-  startDate: string;
-  endDate: string;
-  units: number;
-  fee: number;
-  residentCopay: number;
-  municipalityShare: number;
-  cancellationFee: number;
-  feeMunicipalityShare: number;
+export type BookingRow = Omit<BillableBooking, "residentRef" | "feeWaiver" | "correction"> & {
   feeWaiver: string | null;
-  policyVersionId: string | null;
   resident: {
     municipalityCode: string;
     externalId: string | null;
