@@ -25,23 +25,31 @@ const BOOKING_PLACE = "('confirmed','used','reported','no_show')";
 export const CONNECTOR_MUNICIPALITY = "施設のシステムからの予約";
 
 /**
- * Each metric as facts with the same columns: month, service_type, municipality_code, facility_id, num, den.
+ * Each metric as facts with the same columns: month (its first instant, a timestamp: formatting it as text is done
+ * once per group, which over a national-scale year was most of a report), service_type, municipality_code,
+ * facility_id, num, den.
  * `$START` is the first day of the period, `$END` the day after it, `$TODAY` today in Japan, `$SCOPE` the
  * scope's value: buildQuery numbers those the query uses.
  * Bookings count in the month their service starts, cancellations in the month (Japan time) they were made,
  * searches in the month they were made.
  */
-function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind"], "all">, string | null> } {
+function facts(
+  metric: Metric,
+  scope: Scope["kind"],
+): { sql: string; scope: Record<Exclude<Scope["kind"], "all">, string | null> } {
+  // A booking's facility is joined only for an association's figures, the one scope that needs it (every booking
+  // has a facility): over a year at national scale the join was a third of a report.
+  const bookingFacility = scope === "association" ? "JOIN facility f ON f.id = b.facility_id" : "";
   const bookingScope = {
     municipality: "r.municipality_code = $SCOPE",
     facility: "b.facility_id = $SCOPE::uuid",
     association: "f.association_id = $SCOPE",
   };
   const booking = (where: string, num: string, den = "NULL::int") => ({
-    sql: `SELECT to_char(b.start_date, 'YYYY-MM') AS month, b.service_type::text AS service_type,
+    sql: `SELECT date_trunc('month', b.start_date::timestamp) AS month, b.service_type::text AS service_type,
         r.municipality_code AS municipality_code, b.facility_id AS facility_id, ${num} AS num, ${den} AS den
       FROM booking b
-      JOIN facility f ON f.id = b.facility_id
+      ${bookingFacility}
       LEFT JOIN resident r ON r.id = b.resident_id
       WHERE b.start_date >= $START::date AND b.start_date < $END::date AND ${where}`,
     scope: bookingScope,
@@ -49,11 +57,11 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
   // When a cancellation was made: its event (Japan time), else the booking's last change; early when by the
   // free-cancellation deadline or with none.
   const cancelled = (which: "all" | "early" | "late") => ({
-    sql: `SELECT to_char(c.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
+    sql: `SELECT date_trunc('month', c.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo') AS month,
         b.service_type::text AS service_type, r.municipality_code AS municipality_code,
         b.facility_id AS facility_id, 1 AS num, NULL::int AS den
       FROM booking b
-      JOIN facility f ON f.id = b.facility_id
+      ${bookingFacility}
       LEFT JOIN resident r ON r.id = b.resident_id
       CROSS JOIN LATERAL (SELECT COALESCE((SELECT MIN(e.occurred_at) FROM booking_event e
           WHERE e.booking_id = b.id AND e.type = 'cancelled'), b.updated_at) AS at) c
@@ -82,7 +90,7 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
       return booking("b.status = 'rejected'", "1");
     case "waitlist_expired":
       return {
-        sql: `SELECT to_char(w.to_date, 'YYYY-MM') AS month, w.service_type::text AS service_type,
+        sql: `SELECT date_trunc('month', w.to_date::timestamp) AS month, w.service_type::text AS service_type,
             r.municipality_code AS municipality_code, w.facility_id AS facility_id, 1 AS num, NULL::int AS den
           FROM waitlist_entry w
           JOIN facility f ON f.id = w.facility_id
@@ -96,7 +104,7 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
       };
     case "unmet_searches":
       return {
-        sql: `SELECT to_char(u.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM') AS month,
+        sql: `SELECT date_trunc('month', u.at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo') AS month,
             COALESCE(u.service_type::text, 'any') AS service_type,
             u.searcher_municipality_code AS municipality_code,
             NULL::uuid AS facility_id, 1 AS num, NULL::int AS den
@@ -113,35 +121,82 @@ function facts(metric: Metric): { sql: string; scope: Record<Exclude<Scope["kind
       // Every date before today × service × time block a facility offers, whether or not its slot row exists yet
       // (rows are made lazily from the service's default capacity): places taken by confirmed bookings of the hub
       // or by the facility's own system, over places offered on open days. Holds and offers are not taken.
-      return {
-        sql: `SELECT to_char(d.date, 'YYYY-MM') AS month, fs.service_type::text AS service_type,
-            f.municipality_code AS municipality_code, fs.facility_id AS facility_id,
-            LEAST(COALESCE(s.external, 0) + COALESCE(t.taken, 0), COALESCE(s.capacity, fs.capacity)) AS num,
-            COALESCE(s.capacity, fs.capacity) AS den
-          FROM facility_service fs
-          JOIN facility f ON f.id = fs.facility_id
-          CROSS JOIN generate_series($START::date, LEAST($END::date, $TODAY::date) - 1, interval '1 day') AS d(date)
-          CROSS JOIN LATERAL unnest(CASE WHEN fs.service_type = 'stay' OR jsonb_array_length(fs.time_blocks) = 0
-              THEN ARRAY['']
-              ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END) AS blk(code)
-          LEFT JOIN slot s ON s.facility_id = fs.facility_id AND s.service_type = fs.service_type
-            AND s.date = d.date::date AND s.time_block = blk.code
-          -- Places taken per slot of the period, counted once for all (not a subquery per day and block).
-          LEFT JOIN (SELECT bs.slot_id, COUNT(*) AS taken FROM booking_slot bs
-              JOIN booking bk ON bk.id = bs.booking_id
-              JOIN slot ts ON ts.id = bs.slot_id
-              WHERE bk.status IN ${BOOKING_PLACE} AND ts.date >= $START::date AND ts.date < $END::date
-              GROUP BY bs.slot_id) t ON t.slot_id = s.id
-          WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = fs.facility_id
-              AND c.date = d.date::date AND (c.service_type IS NULL OR c.service_type = fs.service_type))) = false`,
-        scope: {
-          municipality: "f.municipality_code = $SCOPE",
-          facility: "fs.facility_id = $SCOPE::uuid",
-          association: "f.association_id = $SCOPE",
-        },
-      };
+      return { sql: OCCUPANCY, scope: FACILITY_SERVICE_SCOPE };
   }
 }
+
+/** Where a fact query also needs the reader's scope inside (buildQuery puts `AND <condition>` there too). */
+const IN_SCOPE = "/* in scope */";
+
+const FACILITY_SERVICE_SCOPE = {
+  municipality: "f.municipality_code = $SCOPE",
+  facility: "fs.facility_id = $SCOPE::uuid",
+  association: "f.association_id = $SCOPE",
+};
+
+/**
+ * 稼働率's facts. A day on which a service has no slot row and no closure (most days: rows are made when someone
+ * books) is the same for each of its blocks: open, at the service's capacity, nothing taken. Such plain days are
+ * counted per service and month (days × blocks) instead of one row per day and block; only the other days (a slot
+ * row or a closure) are looked at block by block. The figures are those of expanding every date × service × block
+ * (test/integration/stats.test.ts compares them), at a cost that grows with slot rows and closures, not with
+ * facilities × days: a year at 40× the prefecture was 2.5 million cells and 4.8 s. The reader's scope applies from
+ * the start (`IN_SCOPE`), so a facility reads only its own slot rows, and places taken are counted per slot row
+ * looked at.
+ */
+const OCCUPANCY = `WITH period AS (SELECT $START::date AS lo, LEAST($END::date, $TODAY::date) AS hi),
+    -- The days counted (before today), per month.
+    months AS (SELECT date_trunc('month', (p.lo + i)::timestamp) AS month, COUNT(*)::int AS days
+        FROM period p CROSS JOIN generate_series(0, p.hi - p.lo - 1) AS i GROUP BY 1),
+    -- Each service's cells of a day: its time blocks, or one ('') for a stay or a service without blocks.
+    -- (Within the reader's scope: one facility reads its own slot rows only.)
+    svc AS (SELECT fs.facility_id, fs.service_type, fs.capacity,
+          CASE WHEN fs.service_type = 'stay' OR jsonb_array_length(fs.time_blocks) = 0
+            THEN ARRAY['']
+            ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END AS blocks
+        FROM facility_service fs
+        JOIN facility f ON f.id = fs.facility_id
+        WHERE true ${IN_SCOPE}),
+    -- Days that are not plain for a service: it has a slot row, or the facility is closed for it.
+    odd AS (SELECT s.facility_id, s.service_type, s.date FROM slot s CROSS JOIN period p
+          JOIN svc ON svc.facility_id = s.facility_id AND svc.service_type = s.service_type
+          WHERE s.date >= p.lo AND s.date < p.hi
+        UNION
+        SELECT c.facility_id, svc.service_type, c.date FROM closure c CROSS JOIN period p
+          JOIN svc ON svc.facility_id = c.facility_id
+            AND (c.service_type IS NULL OR c.service_type = svc.service_type)
+          WHERE c.date >= p.lo AND c.date < p.hi),
+    cells AS (
+      -- Plain days: every block open at the service's capacity, nothing taken.
+      SELECT svc.facility_id, svc.service_type, m.month,
+          (m.days - COALESCE(o.days, 0))::bigint * cardinality(svc.blocks) * LEAST(0, svc.capacity) AS num,
+          (m.days - COALESCE(o.days, 0))::bigint * cardinality(svc.blocks) * svc.capacity AS den
+        FROM svc CROSS JOIN months m
+        LEFT JOIN (SELECT facility_id, service_type, date_trunc('month', date::timestamp) AS month, COUNT(*)::int AS days
+            FROM odd GROUP BY 1, 2, 3) o
+          ON o.facility_id = svc.facility_id AND o.service_type = svc.service_type AND o.month = m.month
+        WHERE m.days > COALESCE(o.days, 0)
+      UNION ALL
+      -- The other days, block by block: the slot row's capacity and places taken, else closed or the default.
+      SELECT svc.facility_id, svc.service_type, date_trunc('month', o.date::timestamp),
+          LEAST(COALESCE(s.external, 0) + COALESCE(t.taken, 0), COALESCE(s.capacity, svc.capacity)),
+          COALESCE(s.capacity, svc.capacity)
+        FROM odd o
+        JOIN svc ON svc.facility_id = o.facility_id AND svc.service_type = o.service_type
+        CROSS JOIN LATERAL unnest(svc.blocks) AS blk(code)
+        LEFT JOIN slot s ON s.facility_id = o.facility_id AND s.service_type = o.service_type
+          AND s.date = o.date AND s.time_block = blk.code
+        -- Places taken in the slot (only the other days' slot rows are looked at).
+        LEFT JOIN LATERAL (SELECT COUNT(*) AS taken FROM booking_slot bs JOIN booking bk ON bk.id = bs.booking_id
+            WHERE bs.slot_id = s.id AND bk.status IN ${BOOKING_PLACE}) t ON s.id IS NOT NULL
+        WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = o.facility_id
+            AND c.date = o.date AND (c.service_type IS NULL OR c.service_type = o.service_type))) = false)
+  SELECT c.month, fs.service_type::text AS service_type, f.municipality_code AS municipality_code,
+      fs.facility_id AS facility_id, c.num, c.den
+    FROM cells c
+    JOIN facility_service fs ON fs.facility_id = c.facility_id AND fs.service_type = c.service_type
+    JOIN facility f ON f.id = fs.facility_id
+    WHERE true`;
 
 const GROUP_COLUMN: Record<Dimension, string> = {
   month: "x.month",
@@ -167,14 +222,14 @@ export function buildQuery(
   scope: Scope,
   today: string,
 ): StatsQuery | null {
-  const f = facts(metric);
+  const f = facts(metric, scope.kind);
   const { start, end } = periodDates(period);
   let sql = f.sql;
   let scopeValue: string | undefined;
   if (scope.kind !== "all") {
     const condition = f.scope[scope.kind];
     if (!condition) return null;
-    sql += ` AND ${condition}`;
+    sql = `${sql.replaceAll(IN_SCOPE, `AND ${condition}`)} AND ${condition}`;
     scopeValue = scope.kind === "municipality" ? scope.code : scope.id;
   }
   // Named values to numbered parameters, in the order first used (PostgreSQL refuses an unused parameter).
@@ -194,19 +249,23 @@ export function buildQuery(
     return `$${numbers.get(name)}`;
   });
   const groups = dimensions.map((d) => GROUP_COLUMN[d]);
-  const select = dimensions.map((d) => `${GROUP_COLUMN[d]} AS ${d}`);
+  const select = dimensions.map((d) =>
+    d === "month" ? `to_char(${GROUP_COLUMN[d]}, 'YYYY-MM') AS month` : `${GROUP_COLUMN[d]} AS ${d}`,
+  );
+  // Names are joined to the groups, not to every fact (a year at national scale is 760,000 bookings).
   const names = [
-    dimensions.includes("municipality") ? "MAX(m.name) AS municipality_name" : null,
-    dimensions.includes("facility") ? "MAX(fa.name) AS facility_name" : null,
+    dimensions.includes("municipality") ? "m.name AS municipality_name" : null,
+    dimensions.includes("facility") ? "fa.name AS facility_name" : null,
   ].filter(Boolean);
   const joins = [
-    dimensions.includes("municipality") ? "LEFT JOIN municipality m ON m.code = x.municipality_code" : "",
-    dimensions.includes("facility") ? "LEFT JOIN facility fa ON fa.id = x.facility_id" : "",
+    dimensions.includes("municipality") ? "LEFT JOIN municipality m ON m.code = g.municipality" : "",
+    dimensions.includes("facility") ? "LEFT JOIN facility fa ON fa.id = g.facility" : "",
   ].join(" ");
   return {
-    sql: `SELECT ${[...select, ...names, "SUM(x.num)::float8 AS num", "SUM(x.den)::float8 AS den"].join(", ")}
-      FROM (${sql}) x ${joins}
-      GROUP BY ${groups.join(", ")}`,
+    sql: `SELECT ${["g.*", ...names].join(", ")}
+      FROM (SELECT ${[...select, "SUM(x.num)::float8 AS num", "SUM(x.den)::float8 AS den"].join(", ")}
+        FROM (${sql}) x
+        GROUP BY ${groups.join(", ")}) g ${joins}`,
     params,
   };
 }

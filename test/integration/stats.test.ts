@@ -1,9 +1,10 @@
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BookingStatus, ServiceType } from "../../hub/db/client.js";
+import { buildQuery, periodDates, type Scope } from "../../hub/stats/query.js";
 import type { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
-import { tokyoDate, tokyoMonth } from "../support/dates.js";
+import { tokyoDate, tokyoDay, tokyoMonth } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { clientFor, DEMO_USERS } from "../support/sessions.js";
 
@@ -560,6 +561,108 @@ describe("statistics", () => {
       expect(slot.external).toBeGreaterThan(0);
       const r2 = await read();
       expect(r2).toEqual(r1);
+    });
+
+    it("稼働率 counts plain days per month and the rest cell by cell: the figures of expanding every cell", async () => {
+      // Autumn 2022 at A and B: closures (every service, one service, twice on one day), slot rows on closed
+      // days and open ones, a closed slot, one of 0 places, one over-full from the facility's system, one for a
+      // block the service no longer has, places confirmed and held.
+      const p = t.hub.prisma;
+      const services = await p.facilityService.findMany({ where: { facilityId: facilityA.id } });
+      const blocked = services.find(
+        (x) => x.serviceType !== "stay" && (x.timeBlocks as unknown[]).length > 0,
+      );
+      expect(blocked).toBeDefined();
+      const block = ((blocked?.timeBlocks ?? []) as { code: string }[])[0]?.code ?? "";
+      const other = blocked?.serviceType ?? "day";
+      const closure = (facilityId: string, day: string, serviceType: ServiceType | null) =>
+        p.closure.create({ data: { facilityId, date: date(day), serviceType } });
+      await closure(facilityA.id, "2022-10-05", null);
+      await closure(facilityA.id, "2022-10-06", other);
+      await closure(facilityA.id, "2022-10-07", null);
+      await closure(facilityA.id, "2022-10-07", "stay");
+      await closure(facilityB.id, "2022-12-01", null);
+      const slot = (day: string, serviceType: ServiceType, data: Record<string, unknown> = {}) =>
+        p.slot.create({
+          data: { facilityId: facilityA.id, serviceType, date: date(day), capacity: 3, ...data },
+        });
+      await slot("2022-10-07", "stay");
+      await slot("2022-10-06", other, { timeBlock: block, capacity: 2 });
+      await slot("2022-11-10", "stay", { closed: true });
+      await slot("2022-11-11", "stay", { capacity: 0 });
+      await slot("2022-11-12", other, { timeBlock: "gone", capacity: 9 });
+      await slot("2022-11-13", "stay", { external: 5 });
+      const taken = await slot("2022-11-14", "stay", { external: 1 });
+      const s = await p.resident.findFirstOrThrow({ where: { municipalityCode: SENDAI } });
+      for (const status of ["confirmed", "used", "requested"] as const) {
+        const id = await book(s.id, facilityA.id, "stay", "2022-11-14", status, 0);
+        await p.bookingSlot.create({ data: { bookingId: id, slotId: taken.id } });
+      }
+      // The reference: one row per date × service × block, as 稼働率 was first written.
+      const expand = `SELECT to_char(d.date, 'YYYY-MM') AS month, fs.service_type::text AS service_type,
+          f.municipality_code AS municipality, fs.facility_id::text AS facility,
+          SUM(LEAST(COALESCE(s.external, 0) + COALESCE(t.taken, 0), COALESCE(s.capacity, fs.capacity)))::float8 AS num,
+          SUM(COALESCE(s.capacity, fs.capacity))::float8 AS den
+        FROM facility_service fs
+        JOIN facility f ON f.id = fs.facility_id
+        CROSS JOIN generate_series($1::date, LEAST($2::date, $3::date) - 1, interval '1 day') AS d(date)
+        CROSS JOIN LATERAL unnest(CASE WHEN fs.service_type = 'stay' OR jsonb_array_length(fs.time_blocks) = 0
+            THEN ARRAY[''] ELSE ARRAY(SELECT e->>'code' FROM jsonb_array_elements(fs.time_blocks) e) END) AS blk(code)
+        LEFT JOIN slot s ON s.facility_id = fs.facility_id AND s.service_type = fs.service_type
+          AND s.date = d.date::date AND s.time_block = blk.code
+        LEFT JOIN (SELECT bs.slot_id, COUNT(*) AS taken FROM booking_slot bs JOIN booking bk ON bk.id = bs.booking_id
+            WHERE bk.status IN ('confirmed','used','reported','no_show') GROUP BY bs.slot_id) t ON t.slot_id = s.id
+        WHERE COALESCE(s.closed, EXISTS (SELECT 1 FROM closure c WHERE c.facility_id = fs.facility_id
+            AND c.date = d.date::date AND (c.service_type IS NULL OR c.service_type = fs.service_type))) = false
+          AND ($4::text IS NULL OR fs.facility_id::text = $4) AND ($5::text IS NULL OR f.municipality_code = $5)
+          AND ($6::text IS NULL OR f.association_id = $6)
+        GROUP BY 1, 2, 3, 4`;
+      const a = await p.facility.findUniqueOrThrow({ where: { id: facilityA.id } });
+      const scopes: Scope[] = [
+        { kind: "all" },
+        { kind: "facility", id: a.id },
+        { kind: "municipality", code: a.municipalityCode },
+        { kind: "association", id: a.associationId ?? "" },
+      ];
+      const today = tokyoDay(0);
+      const key = (r: Record<string, unknown>) =>
+        JSON.stringify([r.month, r.service_type, r.municipality, r.facility, Number(r.num), Number(r.den)]);
+      let compared = 0;
+      for (const period of [
+        { from: "2022-10", to: "2022-12" },
+        { from: tokyoMonth(-1), to: tokyoMonth(1) },
+      ]) {
+        const { start, end } = periodDates(period);
+        for (const scope of scopes) {
+          const q = buildQuery(
+            "occupancy_rate",
+            ["month", "service_type", "municipality", "facility"],
+            period,
+            scope,
+            today,
+          );
+          const got = (await p.$queryRawUnsafe<Record<string, unknown>[]>(q?.sql ?? "", ...(q?.params ?? [])))
+            .map(key)
+            .sort();
+          const want = (
+            await p.$queryRawUnsafe<Record<string, unknown>[]>(
+              expand,
+              start,
+              end,
+              today,
+              scope.kind === "facility" ? scope.id : null,
+              scope.kind === "municipality" ? scope.code : null,
+              scope.kind === "association" ? scope.id : null,
+            )
+          )
+            .map(key)
+            .sort();
+          expect(got.length).toBeGreaterThan(0);
+          expect(got).toEqual(want);
+          compared += got.length;
+        }
+      }
+      expect(compared).toBeGreaterThan(10);
     });
 
     it("unmet searches: the searcher's municipality, not the one searched for", async () => {
