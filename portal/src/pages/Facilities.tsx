@@ -2,6 +2,7 @@ import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { FACILITY_KINDS, type Facility, KNOWN_LANGUAGES } from "../api";
 import { SelectField, TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
@@ -45,26 +46,22 @@ export function Facilities() {
               selected={filters().municipality}
             />
             <ServiceTypeSelect label={f().serviceType} empty={f().any} selected={filters().serviceType} />
-            <SelectField name="kind" label={f().kind}>
-              <option value="">{f().any}</option>
-              <For each={FACILITY_KINDS}>
-                {(k) => (
-                  <option value={k} selected={k === filters().kind}>
-                    {label("kinds", k)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
-            <SelectField name="language" label={f().language}>
-              <option value="">{f().any}</option>
-              <For each={[...KNOWN_LANGUAGES]}>
-                {(l) => (
-                  <option value={l} selected={l === filters().language}>
-                    {label("languages", l)}
-                  </option>
-                )}
-              </For>
-            </SelectField>
+            <FilterSelect
+              name="kind"
+              label={f().kind}
+              empty={f().any}
+              values={FACILITY_KINDS}
+              labels="kinds"
+              selected={filters().kind}
+            />
+            <FilterSelect
+              name="language"
+              label={f().language}
+              empty={f().any}
+              values={KNOWN_LANGUAGES}
+              labels="languages"
+              selected={filters().language}
+            />
             <div class="form-actions">
               <button type="submit" class="button">
                 {f().search}

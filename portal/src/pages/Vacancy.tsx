@@ -3,6 +3,7 @@ import { createMemo, createSignal, ErrorBoundary, For, onCleanup, Show, Suspense
 import { ACCESSIBILITY_TAGS, FACILITY_KINDS, KNOWN_LANGUAGES } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
 import { ServiceTypeSelect } from "../components/ServiceTypeSelect";
@@ -99,36 +100,30 @@ export function Vacancy() {
                     )}
                   </For>
                 </SelectField>
-                <SelectField name="kind" label={v().kind}>
-                  <option value="">{v().any}</option>
-                  <For each={FACILITY_KINDS}>
-                    {(k) => (
-                      <option value={k} selected={k === filters().kind}>
-                        {label("kinds", k)}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <SelectField name="language" label={v().language}>
-                  <option value="">{v().any}</option>
-                  <For each={[...KNOWN_LANGUAGES]}>
-                    {(l) => (
-                      <option value={l} selected={l === filters().language}>
-                        {label("languages", l)}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <SelectField name="accessibility" label={v().accessibility}>
-                  <option value="">{v().any}</option>
-                  <For each={[...ACCESSIBILITY_TAGS]}>
-                    {(a) => (
-                      <option value={a} selected={a === filters().accessibility}>
-                        {label("accessibility", a)}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
+                <FilterSelect
+                  name="kind"
+                  label={v().kind}
+                  empty={v().any}
+                  values={FACILITY_KINDS}
+                  labels="kinds"
+                  selected={filters().kind}
+                />
+                <FilterSelect
+                  name="language"
+                  label={v().language}
+                  empty={v().any}
+                  values={KNOWN_LANGUAGES}
+                  labels="languages"
+                  selected={filters().language}
+                />
+                <FilterSelect
+                  name="accessibility"
+                  label={v().accessibility}
+                  empty={v().any}
+                  values={ACCESSIBILITY_TAGS}
+                  labels="accessibility"
+                  selected={filters().accessibility}
+                />
                 <label class="checkbox">
                   <input
                     type="checkbox"
