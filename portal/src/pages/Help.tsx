@@ -7,7 +7,7 @@ import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { getMe } from "../data";
 import { formatDateTime } from "../format";
-import { label, locale, t } from "../i18n";
+import { label, locale, t, untranslated } from "../i18n";
 
 /**
  * Help (/help, public): the published FAQ grouped by category with a search box that filters it as one types,
@@ -99,8 +99,10 @@ function Faq() {
                 <For each={g.items}>
                   {(e) => (
                     <details class="panel" id={`faq-entry-${e.id}`}>
-                      <summary>{question(e)}</summary>
-                      <p class="description">{answer(e)}</p>
+                      <summary lang={untranslated(!(en() && e.questionEn))}>{question(e)}</summary>
+                      <p class="description" lang={untranslated(!(en() && e.questionEn))}>
+                        {answer(e)}
+                      </p>
                     </details>
                   )}
                 </For>
