@@ -278,6 +278,15 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
     await page.locator("h1[lang=ja]").waitFor();
     await settled(page);
     await checkPage(page, "facility-profile-en", 1280);
+    // FAQ entries: those with an English text are shown in English, the others in Japanese marked so.
+    await page.goto(url("help"));
+    await settled(page);
+    const entries = await page
+      .locator("details[id^=faq-entry] summary")
+      .evaluateAll((all) => all.map((e) => ({ text: e.textContent ?? "", lang: e.getAttribute("lang") })));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect(e.lang).toBe(/[ぁ-んァ-ヶ一-龠]/.test(e.text) ? "ja" : null);
+    await checkPage(page, "help-en", 1280);
     await page.getByRole("button", { name: "日本語に切り替える" }).click();
     await page.waitForFunction(() => document.documentElement.lang === "ja");
     expect(await page.locator("h1").getAttribute("lang")).toBeNull();

@@ -8,6 +8,7 @@ import { Page } from "../components/Page";
 import { getMe } from "../data";
 import { formatDateTime } from "../format";
 import { label, locale, t, untranslated } from "../i18n";
+import { wholeText } from "../whole-text";
 
 /**
  * Help (/help, public): the published FAQ grouped by category with a search box that filters it as one types,
@@ -87,9 +88,12 @@ function Faq() {
           />
         </div>
       </search>
-      <p id="faq-count" role="status" aria-live="polite">
-        <Show when={q().trim()}>{count() > 0 ? s().matches(count()) : s().noMatches}</Show>
-      </p>
+      <p
+        id="faq-count"
+        role="status"
+        aria-live="polite"
+        ref={wholeText(() => (q().trim() ? (count() > 0 ? s().matches(count()) : s().noMatches) : ""))}
+      />
       <Show when={faq()}>
         <Show when={(faq()?.categories.length ?? 0) > 0} fallback={<p>{s().faqEmpty}</p>}>
           <For each={groups()}>
