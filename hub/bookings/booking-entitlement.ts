@@ -6,7 +6,7 @@
 import type { PrismaClient, ServiceType } from "../db/client.js";
 import { problems } from "../errors.js";
 import { checkEntitlement, type EntitlementAllowed } from "../policies/entitlement.js";
-import type { CancellationRule, IncomeTier } from "../policies/policy.js";
+import type { CancellationRule, IncomeTier, StayRule } from "../policies/policy.js";
 import { policyVersionById } from "../policies/store.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
 
@@ -37,6 +37,8 @@ export type Entitled = EntitlementAllowed & {
   policyVersionId: string;
   /** The version's cancellation rule: the booking's free-cancellation deadline and fee come from it. */
   cancellation: CancellationRule;
+  /** For a stay: how the municipality counts it (per day, 1泊2日 = 2; per night, 1泊2日 = 1), said with the units. */
+  stayCounting?: StayRule["stayCounting"];
 };
 
 export type EntitlementRequest = {
@@ -110,7 +112,14 @@ export async function entitle(
       result.reasons.map((r) => ({ path: r.field, code: r.code, message: r.message })),
     );
   }
-  return { ...result, voucher, policyVersionId: facts.policyVersionId, cancellation: policy.cancellation };
+  const stayCounting = request.serviceType === "stay" ? policy.services.stay?.stayCounting : undefined;
+  return {
+    ...result,
+    voucher,
+    policyVersionId: facts.policyVersionId,
+    cancellation: policy.cancellation,
+    ...(stayCounting ? { stayCounting } : {}),
+  };
 }
 
 /** What POST /api/bookings/quote answers. */
@@ -121,6 +130,7 @@ export function toQuote(e: Entitled) {
     serviceType: e.serviceType,
     unitsNeeded: e.unitsNeeded,
     unitsRemainingAfter: e.unitsRemainingAfter,
+    ...(e.stayCounting ? { stayCounting: e.stayCounting } : {}),
     fee: e.fee,
     residentCopay: e.residentCopay,
     municipalityShare: e.municipalityShare,

@@ -4318,6 +4318,11 @@ export interface components {
             serviceType: components["schemas"]["ServiceType"];
             unitsNeeded: number;
             unitsRemainingAfter: number;
+            /**
+             * @description stays only: how the municipality counts the units (per_day: 1泊2日 = 2 days; per_night: 1泊2日 = 1 night)
+             * @enum {string}
+             */
+            stayCounting?: "per_day" | "per_night";
             fee: number;
             residentCopay: number;
             municipalityShare: number;

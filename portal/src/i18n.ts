@@ -65,6 +65,14 @@ export const t = (): Dict => {
   return dict;
 };
 
+/**
+ * The lang of content that stays in Japanese whatever language the portal shows (facility names and descriptions,
+ * FAQ entries and announcements without a translation): "ja" when the page is in another language, so screen
+ * readers and translators treat it as Japanese (WCAG 3.1.2); nothing when the page is Japanese anyway.
+ */
+export const untranslated = (japanese = true): "ja" | undefined =>
+  japanese && locale() !== "ja" ? "ja" : undefined;
+
 /** A label from one of the enum maps, falling back to the raw value. */
 export function label(
   map: keyof Pick<

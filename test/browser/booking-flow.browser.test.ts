@@ -15,13 +15,15 @@
  *    of facilities with a week of ○△× (free days are links), stepping to the next week and back; then follows
  *    its 予約する link, which keeps the service she searched for;
  *  - chooses a day from the facility's calendar and sees the quote without pressing anything (the exact copay of
- *    the hub's quote in large type, uses and uses left, the policy version) and requests it; a double tap books
+ *    the hub's quote in large type, the days of the voucher it takes and leaves, counted as 仙台市 counts stays,
+ *    and since when its rules apply) and requests it; a double tap books
  *    once, with an Idempotency-Key; the answer says what happens next, with the facility's deadline;
  *  - on the phone, the day chosen fills up between the quote and the request: the page says so in plain words and
  *    the resident chooses another day;
  *  - sees the booking under 予約の確認 (waiting for approval, the copay), cancels it with a reason (a missing
  *    reason is pointed out first) and finds it among past bookings as cancelled; the place is free again.
- * On the desktop, residents without a voucher and with a revoked one are told why they cannot book, and a facility
+ * On the desktop, residents without a voucher, with a revoked one and with too few units left for even one night
+ * (told whom to ask, not to choose fewer nights) are told why they cannot book, and a facility
  * with its own booking page gets a link there instead of the flow.
  *
  * axe-core on every state at both widths, nothing fetched from another host. Needs `npm run build` first.
@@ -266,9 +268,14 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       expect(await page.locator("#book-status").textContent()).toContain(`自己負担額は${copay}です`);
       expect(await page.locator("[data-testid=quote-copay]").textContent()).toBe(copay);
       const quoteText = (await page.locator("section[aria-labelledby=quote-title]").textContent()) ?? "";
-      expect(quoteText).toContain(`使う回数${quote.json.unitsNeeded}回`);
-      expect(quoteText).toContain(`使った後に残る回数${quote.json.unitsRemainingAfter}回`);
-      expect(quoteText).toContain(`第${quote.json.policyVersion.version}版`);
+      // 仙台市 counts a stay per day: one night takes 2 days of the voucher, said as days (not 「2回」).
+      expect(quote.json.stayCounting).toBe("per_day");
+      expect(quote.json.unitsNeeded).toBe(2);
+      expect(quoteText).toContain("利用券から使う分2日分");
+      expect(quoteText).toContain(`使った後の残り${quote.json.unitsRemainingAfter}日分`);
+      expect(quoteText).toContain("宿泊を日数で数えます。1泊2日は2日分です。");
+      expect(quoteText).toContain("お住まいの市町村が2025/04/01から使っている決まりで計算しています。");
+      expect(quoteText).not.toMatch(/第[0-9]+版/);
       expect(quoteText).toContain(quote.json.voucherNumber);
       expect(await t.hub.prisma.booking.count({ where: { residentId } })).toBe(0);
       await checkPage(page, "book-quote", width);
@@ -492,7 +499,7 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
     }
   }
 
-  it("at 1280px: explains why a resident without a voucher, or with a revoked one, cannot book", async () => {
+  it("at 1280px: explains why a resident without a voucher, with a revoked one or with too few units left cannot book", async () => {
     const width = WIDTHS[1];
     const day = serviceDay(9);
     const { page, done } = await open(width);
@@ -524,6 +531,29 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
     );
     expect(await alert.textContent()).toContain("利用券が無効になっています");
     await checkPage(page, "book-not-entitled", width);
+    await page.context().clearCookies();
+
+    // One day of stays left; one night takes two (仙台市 counts per day). Fewer nights cannot help: the page says
+    // so and whom to ask, instead of advising fewer nights.
+    const spent = await newResident();
+    const voucher = await t.hub.prisma.voucher.findFirstOrThrow({ where: { residentId: spent.residentId } });
+    const stays = await t.hub.prisma.voucherBalance.findUniqueOrThrow({
+      where: { voucherId_serviceType: { voucherId: voucher.id, serviceType: "stay" } },
+    });
+    await t.hub.prisma.voucherBalance.update({
+      where: { voucherId_serviceType: { voucherId: voucher.id, serviceType: "stay" } },
+      data: { used: stays.cap - 1 },
+    });
+    await signInAs(page, spent.userId);
+    await page.goto(url(`book/${facilityId}?type=stay&date=${day}`));
+    await settled(page);
+    await chooseStay(page, day);
+    await alert.waitFor();
+    const said = (await alert.textContent()) ?? "";
+    expect(said).toContain("利用券の残りが、この予約には足りません");
+    expect(said).toContain("お住まいの市町村の母子保健の窓口");
+    expect(said).not.toContain("泊数を減らす");
+    await checkPage(page, "book-units-used-up", width);
     await done();
   }, 120_000);
 

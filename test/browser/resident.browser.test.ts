@@ -123,7 +123,10 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
       await settled(page);
       expect(await page.locator("h1").textContent()).toBe("ホーム");
       await expect(page.locator("dl.identity").textContent()).resolves.toContain(account.displayName);
-      await expect(page.locator("dl.identity").textContent()).resolves.toContain("利用者");
+      // Her home names where she lives, not a role and organisation (権限 / 所属).
+      const identity = (await page.locator("dl.identity").textContent()) ?? "";
+      expect(identity).toContain("お住まいの市町村");
+      expect(identity).not.toMatch(/権限|所属/);
       await checkPage(page, "resident-home", width);
       await done();
     }, 90_000);

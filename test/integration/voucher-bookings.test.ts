@@ -96,6 +96,7 @@ describe("vouchers and bookings: entitlement, units and redemption", () => {
     // 仙台市: 1泊2日 = 2 units of ¥32,000; ¥3,000 a unit, less ¥1,000 for one of the first five uses.
     expect(qs).toMatchObject({
       unitsNeeded: 2,
+      stayCounting: "per_day",
       fee: 64_000,
       residentCopay: 5_000,
       municipalityShare: 59_000,
@@ -108,7 +109,12 @@ describe("vouchers and bookings: entitlement, units and redemption", () => {
       municipalityShare: 50_000,
     });
     // 大崎市 counts stays by the night: 1 unit of ¥36,000; ¥6,000 less ¥1,000 for one of the first two uses.
-    expect(qo).toMatchObject({ unitsNeeded: 1, fee: 36_000, residentCopay: 5_000 });
+    expect(qo).toMatchObject({
+      unitsNeeded: 1,
+      stayCounting: "per_night",
+      fee: 36_000,
+      residentCopay: 5_000,
+    });
     for (const q of [qs, qn, qo]) expect(q.fee).toBe(q.residentCopay + q.municipalityShare);
     // A quote holds nothing.
     expect(await balance(s as string)).toMatchObject({ reserved: 0, used: 0 });

@@ -1,6 +1,6 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { type CurrentAnnouncement, type Me, supportApi } from "../api";
-import { locale, t } from "../i18n";
+import { locale, t, untranslated } from "../i18n";
 
 const STORAGE_KEY = "sango.dismissedAnnouncements";
 
@@ -68,10 +68,12 @@ export function AnnouncementBanner(props: { me: Me | null | undefined }) {
                   <p class="alert-title">
                     <span>{s().announcementKinds[a.kind] ?? a.kind}</span>
                     {"："}
-                    {title(a)}
+                    <span lang={untranslated(!(locale() === "en" && a.titleEn))}>{title(a)}</span>
                   </p>
                   <Show when={body(a)}>
-                    <p class="description">{body(a)}</p>
+                    <p class="description" lang={untranslated(!(locale() === "en" && a.titleEn && a.bodyEn))}>
+                      {body(a)}
+                    </p>
                   </Show>
                 </div>
                 <button

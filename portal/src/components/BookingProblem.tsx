@@ -6,13 +6,24 @@ import { errorText } from "./ErrorMessage";
 /**
  * What went wrong with a booking request or action, in plain words: the sentence for the hub's code, and for a
  * voucher that does not cover the booking (not_entitled) every reason the entitlement check gave. Codes the
- * portal has no sentence for fall back to the general message with the hub's detail (in English) under it.
+ * portal has no sentence for fall back to the general message with the hub's detail (in English) under it. `asked`
+ * is what the resident asked for, where the advice depends on it (fewer nights only when she asked for more than one).
  */
-export function bookingProblem(err: unknown): { title: string; reasons: string[]; detail?: string } {
+export function bookingProblem(
+  err: unknown,
+  asked: { nights?: number } = {},
+): { title: string; reasons: string[]; detail?: string } {
   const p = t().bookingProblems;
   if (!(err instanceof ApiError)) return { title: errorText(err), reasons: [] };
   if (err.code === "not_entitled") {
-    const reasons = err.errors.map((e) => (e.code && p.reasons[e.code]) || e.message);
+    // Too few units left: fewer nights helps only when more than one was asked; otherwise say whom to ask.
+    const fewer = (asked.nights ?? 0) > 1;
+    const reasons = err.errors.map(
+      (e) =>
+        (e.code === "not_enough_units" && fewer && p.fewerNights) ||
+        (e.code && p.reasons[e.code]) ||
+        e.message,
+    );
     return { title: p.codes.not_entitled ?? errorText(err), reasons: [...new Set(reasons)] };
   }
   const known = p.codes[err.code];
@@ -21,8 +32,8 @@ export function bookingProblem(err: unknown): { title: string; reasons: string[]
 }
 
 /** The problem, announced (role=alert) and focusable, so focus can move to it. */
-export function BookingProblem(props: { error: unknown; id: string }) {
-  const problem = () => bookingProblem(props.error);
+export function BookingProblem(props: { error: unknown; id: string; nights?: number | undefined }) {
+  const problem = () => bookingProblem(props.error, { nights: props.nights });
   return (
     <div class="alert alert-error" role="alert" id={props.id} tabindex="-1">
       <p class="alert-title">{problem().title}</p>

@@ -9,8 +9,11 @@ export function markNavigated() {
   setTimeout(() => document.querySelector<HTMLElement>("main h1")?.focus(), 0);
 }
 
-/** A page: sets document.title and renders the page's one h1 (focused after client-side navigation). */
-export function Page(props: { title: string; children?: JSX.Element }) {
+/**
+ * A page: sets document.title and renders the page's one h1 (focused after client-side navigation). `lang` marks a
+ * title in another language than the page (a facility's Japanese name in English mode).
+ */
+export function Page(props: { title: string; lang?: string | undefined; children?: JSX.Element }) {
   let heading!: HTMLHeadingElement;
   createEffect(() => {
     document.title = `${props.title} | ${t().siteName}`;
@@ -20,7 +23,7 @@ export function Page(props: { title: string; children?: JSX.Element }) {
   });
   return (
     <>
-      <h1 ref={heading} tabindex="-1">
+      <h1 ref={heading} tabindex="-1" lang={props.lang}>
         {props.title}
       </h1>
       {props.children}

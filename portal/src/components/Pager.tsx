@@ -1,6 +1,7 @@
 import { A } from "@solidjs/router";
 import { Show } from "solid-js";
 import { t } from "../i18n";
+import { wholeText } from "../whole-text";
 
 /** Previous / next links for a limit-offset list, with the range shown (nothing until the total is known). */
 export function Pager(props: {
@@ -35,7 +36,11 @@ export function Pager(props: {
   );
 }
 
-/** The number of results, in a live region that is there before the first answer (so changes are read out). */
+/**
+ * The number of results, in a live region that is there before the first answer (so changes are read out). The
+ * sentence is set whole (textContent), so it stays right under browser page translation, which wraps text nodes
+ * in <font> elements that Solid would otherwise miss (solidjs/solid#1451).
+ */
 export function ResultCount(props: {
   total: number | undefined;
   results: (n: number) => string;
@@ -43,8 +48,12 @@ export function ResultCount(props: {
 }) {
   const total = () => props.total ?? 0;
   return (
-    <p role="status" class="result-count">
-      <Show when={props.total !== undefined}>{total() > 0 ? props.results(total()) : props.none}</Show>
-    </p>
+    <p
+      role="status"
+      class="result-count"
+      ref={wholeText(() =>
+        props.total === undefined ? "" : total() > 0 ? props.results(total()) : props.none,
+      )}
+    />
   );
 }

@@ -2,7 +2,7 @@ import { A } from "@solidjs/router";
 import { createMemo, For, Show } from "solid-js";
 import type { Vacancy, VacancyBlock, VacancyFacility } from "../api";
 import { addDays, formatDateTime, formatDay } from "../format";
-import { label, t } from "../i18n";
+import { label, t, untranslated } from "../i18n";
 import { ScrollTable } from "./Table";
 
 /** What a cell says: the free places, 満 (full) or 休 (closed); never colour alone. */
@@ -95,7 +95,7 @@ export function FacilityHead(props: { facility: VacancyFacility; serviceType: st
   const f = () => props.facility;
   return (
     <span class="vacancy-facility-line">
-      <A href={`/facilities/${f().facilityId}`} class="vacancy-name">
+      <A href={`/facilities/${f().facilityId}`} class="vacancy-name" lang={untranslated()}>
         {f().name}
       </A>
       <span class="meta">

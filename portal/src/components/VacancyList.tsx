@@ -2,6 +2,7 @@ import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js"
 import type { Vacancy, VacancyFacility } from "../api";
 import { addDays, formatDay } from "../format";
 import { locale, t } from "../i18n";
+import { wholeText } from "../whole-text";
 import { blockLabel, bookable, bookHref, FacilityHead } from "./VacancyGrid";
 
 /** Days shown at once on a phone: a week fits the narrowest screen with a tap target per day. */
@@ -74,9 +75,12 @@ export function VacancyList(props: { vacancy: Vacancy }) {
         >
           {v().weekEarlier}
         </button>
-        <p role="status" class="vacancy-week-label">
-          {v().weekShown(days()[0]?.label ?? "", days().at(-1)?.label ?? "")}
-        </p>
+        {/* Set whole, so browser page translation cannot leave the old week (solidjs/solid#1451). */}
+        <p
+          role="status"
+          class="vacancy-week-label"
+          ref={wholeText(() => v().weekShown(days()[0]?.label ?? "", days().at(-1)?.label ?? ""))}
+        />
         <button
           type="button"
           class="button button-secondary"

@@ -75,6 +75,7 @@ const en: Dict = {
     name: "Name",
     tenant: "Organisation",
     role: "Role",
+    residentMunicipality: "Your municipality",
     canDoNow: "What you can do now",
     resident: {
       explain:
@@ -920,8 +921,8 @@ const en: Dict = {
     search: "Search",
     clear: "Clear",
     resultsTitle: "Free places",
-    results: (total: number, free: number) =>
-      `${total} ${total === 1 ? "facility" : "facilities"} found (${free} free ${free === 1 ? "place" : "places"} in all).`,
+    results: (total: number) =>
+      `${total} ${total === 1 ? "facility matches" : "facilities match"} your search.`,
     noResults: "No facility matches. Try fewer conditions.",
     asOf: (time: string, from: string, to: string) => `Free places from ${from} to ${to}, as of ${time}.`,
     legend:
@@ -954,7 +955,7 @@ const en: Dict = {
     weekEarlier: "Previous 7 days",
     weekLater: "Next 7 days",
     weekShown: (from: string, to: string) => `${from} to ${to}`,
-    copayTitle: "Your copay (per use, under your voucher and your municipality's rules)",
+    copayTitle: "What you pay the facility when you use your voucher",
     copayOne: (service: string, stay: boolean, copay: string) =>
       `${service}${stay ? " (1 night)" : ""}: ${copay}`,
     cellBook: (free: string, day: string, service: string, facility: string) =>
@@ -1007,12 +1008,21 @@ const en: Dict = {
     facility: "Facility",
     service: "Service",
     when: "Dates",
-    unitsUsed: "Uses of your voucher",
-    unitsLeft: "Uses left afterwards",
-    units: (n: number) => `${n}`,
+    unitsUsed: "Taken from your voucher",
+    unitsLeft: "Left afterwards",
+    units: (n: number, counting?: string) =>
+      counting === "per_day"
+        ? `${n} ${n === 1 ? "day" : "days"}`
+        : counting === "per_night"
+          ? `${n} ${n === 1 ? "night" : "nights"}`
+          : `${n} ${n === 1 ? "use" : "uses"}`,
+    counting: {
+      per_day: "Your municipality counts a stay in days: one night is 2 days.",
+      per_night: "Your municipality counts a stay in nights: one night is 1 night.",
+    } as Record<string, string>,
     voucher: "Voucher number",
-    policy: "Terms applied",
-    policyVersion: (v: number, from: string) => `Version ${v} (from ${from})`,
+    policyFrom: (from: string) =>
+      `The amount and what is taken from your voucher follow your municipality's rules in use since ${from}.`,
     lines: "See the breakdown",
     line: (label: string, quantity: number, copay: string) => `${label} × ${quantity}: copay ${copay}`,
     notYet: "You have not requested it yet. If this is right, press Request.",
@@ -1047,6 +1057,8 @@ const en: Dict = {
     notChangeable: "This booking cannot be changed (it has ended or been cancelled).",
   },
   bookingProblems: {
+    fewerNights:
+      "Your voucher has not enough left for this many nights. Choose fewer nights, or ask the maternal and child health desk of your municipality.",
     codes: {
       not_entitled: "Your voucher does not cover this booking.",
       slot_full: "The day you chose has just become full. Please choose another day with a free place.",
@@ -1055,7 +1067,8 @@ const en: Dict = {
       slot_closed: "The facility is now closed on the day you chose. Please choose another day.",
       no_voucher: "You have no voucher yet. Please ask your municipality.",
       child_not_registered: "No child is registered on your voucher. Please ask your municipality.",
-      no_policy: "Your municipality has no terms for that day. Choose another day or ask your municipality.",
+      no_policy:
+        "Your municipality's voucher cannot be used on that day. Choose another day or ask your municipality.",
       date_in_past: "That day has passed. Choose today or a later day.",
       service_not_offered: "This facility does not offer this service.",
       unknown_time_block: "Choose a time.",
@@ -1075,8 +1088,8 @@ const en: Dict = {
       voucher_revoked: "Your voucher has been revoked. Check for a newer voucher or ask your municipality.",
       voucher_expired: "Your voucher has expired.",
       outside_validity: "The day you chose is outside your voucher's validity.",
-      policy_not_in_effect: "Your voucher's terms do not apply on the day you chose.",
-      policy_mismatch: "Your voucher and the terms do not match. Please ask your municipality.",
+      policy_not_in_effect: "Your voucher cannot be used on the day you chose. Choose another day.",
+      policy_mismatch: "Your voucher cannot be used at the moment. Please ask your municipality.",
       service_not_offered: "Your municipality's voucher does not cover this service.",
       invalid_nights: "More nights than your municipality allows. Choose fewer nights.",
       nights_not_allowed: "Only stays are booked by the night.",
@@ -1084,7 +1097,7 @@ const en: Dict = {
       child_too_young: "Your baby is not old enough for this service yet. Choose a later day.",
       child_too_old: "On that day your baby is past the age this service is for. Choose an earlier day.",
       not_enough_units:
-        "Your voucher has not enough uses left. Choose fewer nights or ask your municipality.",
+        "Your voucher has not enough left for this booking. To use the service again, ask the maternal and child health desk of your municipality.",
       unknown_add_on: "Check the extra services chosen.",
       duplicate_add_on: "Check the extra services chosen.",
       add_on_not_applicable: "An extra service you chose does not apply.",

@@ -76,6 +76,7 @@ const ja = {
     name: "お名前",
     tenant: "所属",
     role: "権限",
+    residentMunicipality: "お住まいの市町村",
     canDoNow: "いまできること",
     resident: {
       explain:
@@ -914,7 +915,7 @@ const ja = {
     search: "さがす",
     clear: "条件をクリア",
     resultsTitle: "空き状況",
-    results: (total: number, free: number) => `${total}施設が見つかりました（空き のべ${free}人分）。`,
+    results: (total: number) => `条件に合う施設が${total}か所あります。`,
     noResults: "条件に合う施設は見つかりませんでした。条件を減らして、もう一度お試しください。",
     asOf: (time: string, from: string, to: string) => `${from}〜${to}の空き状況です（${time} 時点）。`,
     legend:
@@ -946,7 +947,7 @@ const ja = {
     weekEarlier: "前の7日",
     weekLater: "次の7日",
     weekShown: (from: string, to: string) => `${from}〜${to}`,
-    copayTitle: "あなたの自己負担額（1回あたり、利用券と市町村の条件による）",
+    copayTitle: "利用券を使ったときに、あなたが施設で払う金額",
     copayOne: (service: string, stay: boolean, copay: string) =>
       `${service}${stay ? "（1泊）" : ""}：${copay}`,
     cellBook: (free: string, day: string, service: string, facility: string) =>
@@ -998,12 +999,17 @@ const ja = {
     facility: "施設",
     service: "サービス",
     when: "日程",
-    unitsUsed: "使う回数",
-    unitsLeft: "使った後に残る回数",
-    units: (n: number) => `${n}回`,
+    unitsUsed: "利用券から使う分",
+    unitsLeft: "使った後の残り",
+    units: (n: number, counting?: string) =>
+      counting === "per_day" ? `${n}日分` : counting === "per_night" ? `${n}泊分` : `${n}回分`,
+    counting: {
+      per_day: "お住まいの市町村では、宿泊を日数で数えます。1泊2日は2日分です。",
+      per_night: "お住まいの市町村では、宿泊を泊数で数えます。1泊2日は1泊分です。",
+    } as Record<string, string>,
     voucher: "利用券番号",
-    policy: "適用される利用条件",
-    policyVersion: (v: number, from: string) => `第${v}版（${from}から）`,
+    policyFrom: (from: string) =>
+      `金額と使う分は、お住まいの市町村が${from}から使っている決まりで計算しています。`,
     lines: "内訳を見る",
     line: (label: string, quantity: number, copay: string) => `${label} × ${quantity}：自己負担 ${copay}`,
     notYet: "まだ申し込みは終わっていません。この内容でよければ「申し込む」を押してください。",
@@ -1038,6 +1044,8 @@ const ja = {
     notChangeable: "この予約は変更できません（すでに終わったか、取り消されています）。",
   },
   bookingProblems: {
+    fewerNights:
+      "利用券の残りが、この泊数には足りません。泊数を減らすか、お住まいの市町村の母子保健の窓口にご相談ください。",
     codes: {
       not_entitled: "お持ちの利用券では、この予約はできません。",
       slot_full: "選んだ日は、ちょうど満員になりました。空いているほかの日を選んでください。",
@@ -1047,7 +1055,7 @@ const ja = {
       no_voucher: "利用券がまだ交付されていません。お住まいの市町村の窓口にご相談ください。",
       child_not_registered: "利用券にお子さんが登録されていません。お住まいの市町村の窓口にご相談ください。",
       no_policy:
-        "この日に使える市町村の利用条件がありません。日にちを変えるか、お住まいの市町村の窓口にご相談ください。",
+        "この日は、お住まいの市町村の利用券が使えません。日にちを変えるか、お住まいの市町村の窓口にご相談ください。",
       date_in_past: "選んだ日はすでに過ぎています。今日以降の日を選んでください。",
       service_not_offered: "この施設では、このサービスを行っていません。",
       unknown_time_block: "時間を選んでください。",
@@ -1066,15 +1074,16 @@ const ja = {
       voucher_revoked: "利用券が無効になっています。新しい利用券があるか、市町村の窓口に確かめてください。",
       voucher_expired: "利用券の有効期間が過ぎています。",
       outside_validity: "選んだ日は、利用券の有効期間の外です。",
-      policy_not_in_effect: "選んだ日には、この利用券の利用条件が使えません。",
-      policy_mismatch: "利用券と利用条件が合っていません。市町村の窓口にご相談ください。",
+      policy_not_in_effect: "選んだ日には、この利用券は使えません。日にちを変えてください。",
+      policy_mismatch: "この利用券は、いまは使えません。お住まいの市町村の窓口にご相談ください。",
       service_not_offered: "お住まいの市町村では、このサービスは利用券の対象ではありません。",
       invalid_nights: "泊数が、市町村で決められた上限を超えています。泊数を減らしてください。",
       nights_not_allowed: "泊数を選べるのは宿泊型だけです。",
       child_not_born: "お子さんが生まれる前の日は選べません。",
       child_too_young: "お子さんがまだ利用できる時期になっていません。もう少し後の日を選んでください。",
       child_too_old: "選んだ日には、お子さんが利用できる月齢を過ぎています。もっと前の日を選んでください。",
-      not_enough_units: "利用券の残りの回数が足りません。泊数を減らすか、市町村の窓口にご相談ください。",
+      not_enough_units:
+        "利用券の残りが、この予約には足りません。続けて利用したいときは、お住まいの市町村の母子保健の窓口にご相談ください。",
       unknown_add_on: "追加サービスの指定を確かめてください。",
       duplicate_add_on: "追加サービスの指定を確かめてください。",
       add_on_not_applicable: "選んだ追加サービスは利用できません。",

@@ -12,7 +12,7 @@ import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { formatDateTime } from "../format";
-import { t } from "../i18n";
+import { t, untranslated } from "../i18n";
 import { SupportProblem } from "./Help";
 
 /**
@@ -132,10 +132,12 @@ function Manage() {
                         {state(a)}
                       </p>
                       <p>
-                        <strong>{a.titleJa}</strong>
+                        <strong lang={untranslated()}>{a.titleJa}</strong>
                       </p>
                       <Show when={a.bodyJa}>
-                        <p class="description">{a.bodyJa}</p>
+                        <p class="description" lang={untranslated()}>
+                          {a.bodyJa}
+                        </p>
                       </Show>
                       <p class="meta">
                         {s().period}: {formatDateTime(a.startsAt)} – {formatDateTime(a.endsAt)}

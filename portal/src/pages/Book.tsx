@@ -31,8 +31,9 @@ import { Page } from "../components/Page";
 import { ResidentSignIn } from "../components/ResidentSignIn";
 import { getBookings, getMe, getMyVouchers, getSlots } from "../data";
 import { addDays, formatDate, formatDateTime, formatDay, formatYen, todayInJapan } from "../format";
-import { label, t } from "../i18n";
+import { label, t, untranslated } from "../i18n";
 import { one } from "../search";
+import { wholeText } from "../whole-text";
 import { facilityOrNull } from "./FacilityProfile";
 import { NotFound } from "./NotFound";
 
@@ -394,7 +395,7 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
             <li>{b().step3}</li>
           </ol>
           <Show when={problem()}>
-            <BookingProblem error={problem()} id={PROBLEM_ID} />
+            <BookingProblem error={problem()} id={PROBLEM_ID} nights={request()?.nights} />
           </Show>
           <form
             onSubmit={(e) => {
@@ -531,7 +532,13 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
               <p class="loading">{b().quoting}</p>
             </Show>
             <Show when={quote()}>
-              {(q) => <p class="visually-hidden">{b().quoteReady(formatYen(q().residentCopay))}</p>}
+              {/* Set whole, so browser page translation cannot leave the old amount (solidjs/solid#1451). */}
+              {(q) => (
+                <p
+                  class="visually-hidden"
+                  ref={wholeText(() => b().quoteReady(formatYen(q().residentCopay)))}
+                />
+              )}
             </Show>
           </div>
 
@@ -697,7 +704,7 @@ function QuoteView(props: {
       <dl class="details">
         <div>
           <dt>{b().facility}</dt>
-          <dd>{props.facility.name}</dd>
+          <dd lang={untranslated()}>{props.facility.name}</dd>
         </div>
         <div>
           <dt>{b().service}</dt>
@@ -709,21 +716,19 @@ function QuoteView(props: {
         </div>
         <div>
           <dt>{b().unitsUsed}</dt>
-          <dd>{b().units(q().unitsNeeded)}</dd>
+          <dd>{b().units(q().unitsNeeded, q().stayCounting)}</dd>
         </div>
         <div>
           <dt>{b().unitsLeft}</dt>
-          <dd>{b().units(q().unitsRemainingAfter)}</dd>
+          <dd>{b().units(q().unitsRemainingAfter, q().stayCounting)}</dd>
         </div>
         <div>
           <dt>{b().voucher}</dt>
           <dd>{q().voucherNumber}</dd>
         </div>
-        <div>
-          <dt>{b().policy}</dt>
-          <dd>{b().policyVersion(q().policyVersion.version, formatDate(q().policyVersion.effectiveFrom))}</dd>
-        </div>
       </dl>
+      <Show when={q().stayCounting}>{(c) => <p class="meta">{b().counting[c()]}</p>}</Show>
+      <p class="meta">{b().policyFrom(formatDate(q().policyVersion.effectiveFrom))}</p>
       <Show when={q().lines.length > 1}>
         <details>
           <summary>{b().lines}</summary>

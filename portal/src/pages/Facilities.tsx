@@ -8,7 +8,7 @@ import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
 import { ServiceTypeSelect } from "../components/ServiceTypeSelect";
 import { getFacilities, getMunicipalities } from "../data";
-import { label, t } from "../i18n";
+import { label, t, untranslated } from "../i18n";
 import { useListSearch } from "../search";
 
 const LIMIT = 20;
@@ -91,7 +91,9 @@ function FacilityCard(props: { facility: Facility }) {
   return (
     <li class="card">
       <h3>
-        <A href={`/facilities/${fac().id}`}>{fac().name}</A>
+        <A href={`/facilities/${fac().id}`} lang={untranslated()}>
+          {fac().name}
+        </A>
       </h3>
       <p class="meta">
         {[label("kinds", fac().kind), fac().municipalityName].filter(Boolean).join(t().dotSeparator)}
@@ -101,7 +103,9 @@ function FacilityCard(props: { facility: Facility }) {
           <For each={fac().services}>{(s) => <li>{label("serviceTypes", s.serviceType)}</li>}</For>
         </ul>
       </Show>
-      <p class="address">{fac().address}</p>
+      <p class="address" lang={untranslated()}>
+        {fac().address}
+      </p>
       <Show when={(fac().languages?.length ?? 0) > 1}>
         <p class="meta">
           {t().facilities.languagesLine(

@@ -7,7 +7,7 @@ import { ScrollTable } from "../components/Table";
 import { WaitlistJoin } from "../components/WaitlistJoin";
 import { getFacility, getMe, getMunicipalities, getRevisions, getSlots } from "../data";
 import { addDays, formatDateTime, formatDay, formatTime, todayInJapan } from "../format";
-import { label, t } from "../i18n";
+import { label, t, untranslated } from "../i18n";
 import { NotFound } from "./NotFound";
 
 /** The facility, or null when there is no such facility (404, or an id that is not one). */
@@ -31,7 +31,7 @@ export function FacilityProfile() {
     <Show when={facility() !== undefined}>
       <Show when={facility()} fallback={<NotFound />}>
         {(f) => (
-          <Page title={f().name}>
+          <Page title={f().name} lang={untranslated()}>
             <Show when={f().kana}>
               <p class="kana">{f().kana}</p>
             </Show>
@@ -106,7 +106,7 @@ function Basics(props: { facility: Facility; municipalities: Municipality[] }) {
         <Row term={fields().municipality}>{f().municipalityName ?? names([f().municipalityCode])}</Row>
         <Row term={fields().address}>
           <Show when={f().postalCode}>{t().profile.postal(f().postalCode ?? "")} </Show>
-          {f().address}
+          <span lang={untranslated()}>{f().address}</span>
         </Row>
         <Row term={fields().access} when={f().access}>
           {f().access}
@@ -140,7 +140,9 @@ function Basics(props: { facility: Facility; municipalities: Municipality[] }) {
       </dl>
       <Show when={f().description}>
         <h3>{fields().description}</h3>
-        <p class="description">{f().description}</p>
+        <p class="description" lang={untranslated()}>
+          {f().description}
+        </p>
       </Show>
     </section>
   );

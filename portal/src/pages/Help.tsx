@@ -7,7 +7,8 @@ import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { getMe } from "../data";
 import { formatDateTime } from "../format";
-import { label, locale, t } from "../i18n";
+import { label, locale, t, untranslated } from "../i18n";
+import { wholeText } from "../whole-text";
 
 /**
  * Help (/help, public): the published FAQ grouped by category with a search box that filters it as one types,
@@ -87,9 +88,12 @@ function Faq() {
           />
         </div>
       </search>
-      <p id="faq-count" role="status" aria-live="polite">
-        <Show when={q().trim()}>{count() > 0 ? s().matches(count()) : s().noMatches}</Show>
-      </p>
+      <p
+        id="faq-count"
+        role="status"
+        aria-live="polite"
+        ref={wholeText(() => (q().trim() ? (count() > 0 ? s().matches(count()) : s().noMatches) : ""))}
+      />
       <Show when={faq()}>
         <Show when={(faq()?.categories.length ?? 0) > 0} fallback={<p>{s().faqEmpty}</p>}>
           <For each={groups()}>
@@ -99,8 +103,10 @@ function Faq() {
                 <For each={g.items}>
                   {(e) => (
                     <details class="panel" id={`faq-entry-${e.id}`}>
-                      <summary>{question(e)}</summary>
-                      <p class="description">{answer(e)}</p>
+                      <summary lang={untranslated(!(en() && e.questionEn))}>{question(e)}</summary>
+                      <p class="description" lang={untranslated(!(en() && e.questionEn))}>
+                        {answer(e)}
+                      </p>
                     </details>
                   )}
                 </For>

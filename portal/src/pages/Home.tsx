@@ -66,6 +66,7 @@ function Welcome() {
 
 function RoleHome(props: { me: Me }) {
   const h = () => t().home;
+  const resident = () => props.me.role === "resident";
   return (
     <Page title={h().title}>
       <dl class="identity">
@@ -73,13 +74,16 @@ function RoleHome(props: { me: Me }) {
           <dt>{h().name}</dt>
           <dd>{props.me.displayName}</dd>
         </div>
-        <div>
-          <dt>{h().role}</dt>
-          <dd>{label("roles", props.me.role)}</dd>
-        </div>
+        {/* A resident is told where she lives, not her role and organisation. */}
+        <Show when={!resident()}>
+          <div>
+            <dt>{h().role}</dt>
+            <dd>{label("roles", props.me.role)}</dd>
+          </div>
+        </Show>
         <Show when={props.me.tenantName}>
           <div>
-            <dt>{h().tenant}</dt>
+            <dt>{resident() ? h().residentMunicipality : h().tenant}</dt>
             <dd>{props.me.tenantName}</dd>
           </div>
         </Show>

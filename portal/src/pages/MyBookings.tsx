@@ -9,6 +9,7 @@ import { Page } from "../components/Page";
 import { getBookings, getMyVouchers } from "../data";
 import { formatDateTime, formatYen, todayInJapan } from "../format";
 import { label, t } from "../i18n";
+import { wholeText } from "../whole-text";
 
 /** A resident has a few bookings a year: all of them fit on one page. */
 const LIMIT = 200;
@@ -45,9 +46,13 @@ function MyBookingsPage() {
           {m().findMore}
         </A>
       </p>
-      <p role="status" id="my-bookings-notice" tabindex="-1" class="alert alert-success status-slot">
-        {notice()}
-      </p>
+      <p
+        role="status"
+        id="my-bookings-notice"
+        tabindex="-1"
+        class="alert alert-success status-slot"
+        ref={wholeText(() => notice() ?? "")}
+      />
       <ErrorBoundary fallback={(err) => <ErrorMessage error={err} />}>
         <Suspense
           fallback={

@@ -15,6 +15,7 @@ import { addDays, formatDate, formatTime, todayInJapan } from "../format";
 import { label, t } from "../i18n";
 import { useListSearch } from "../search";
 import { FILTERS, ISO_DATE, PERIODS, vacancyPeriod, vacancyQuery } from "../vacancy-query";
+import { wholeText } from "../whole-text";
 
 /**
  * 空き状況をさがす: every facility's free places for the coming days in one grid, with filters kept in the
@@ -160,13 +161,24 @@ export function Vacancy() {
             <Show when={vacancy()}>
               {(data) => (
                 <>
-                  <p role="status" class="result-count">
-                    {data().total > 0 ? v().results(data().total, data().freePlaces) : v().noResults}
-                  </p>
+                  {/* Texts that change in place are set whole (textContent), so they stay right under
+                      browser page translation, which wraps text nodes in <font> (solidjs/solid#1451). */}
+                  <p
+                    role="status"
+                    class="result-count"
+                    ref={wholeText(() => (data().total > 0 ? v().results(data().total) : v().noResults))}
+                  />
                   <Show when={data().total > 0}>
-                    <p class="as-of">
-                      {v().asOf(formatTime(data().checkedAt), formatDate(data().from), formatDate(data().to))}
-                    </p>
+                    <p
+                      class="as-of"
+                      ref={wholeText(() =>
+                        v().asOf(
+                          formatTime(data().checkedAt),
+                          formatDate(data().from),
+                          formatDate(data().to),
+                        ),
+                      )}
+                    />
                     <p class="meta" id="vacancy-legend">
                       {phone() ? v().legendPhone : v().legend}
                     </p>
