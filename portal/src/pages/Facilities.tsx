@@ -1,3 +1,4 @@
+/** The facility directory (/facilities): search and filters, the result count and a card for each facility. */
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { FACILITY_KINDS, type Facility, KNOWN_LANGUAGES } from "../api";

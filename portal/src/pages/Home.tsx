@@ -1,3 +1,7 @@
+/**
+ * The home page (/): signed out, a welcome that asks when, which kind and where and opens the vacancy view with
+ * them, and what the services are; signed in, the home of the user's role.
+ */
 import { A, createAsync } from "@solidjs/router";
 import { type JSX, Match, Show, Switch } from "solid-js";
 import type { Me } from "../api";

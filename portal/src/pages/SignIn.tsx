@@ -1,3 +1,4 @@
+/** Sign-in (/sign-in): residents with a one-time code, staff with e-mail, password and a second factor. */
 import { A, action, createAsync, redirect, revalidate, useNavigate, useSubmission } from "@solidjs/router";
 import { createSignal, type JSX, onMount, Show } from "solid-js";
 import { api } from "../api";
