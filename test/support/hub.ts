@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { demoCalendarFeed } from "../../fixtures/simulators/calendar-feed.js";
 import { loadConfig } from "../../hub/config.js";
 import type { Hub } from "../../hub/context.js";
-import { type Db, openDb } from "../../hub/db/client.js";
+import { type Db, openDb, type PrismaClient } from "../../hub/db/client.js";
 import { hashPassword } from "../../hub/identity/passwords.js";
 import { createHub, startHub } from "../../hub/server.js";
 import {
@@ -10,6 +10,7 @@ import {
   databaseUrl,
   dropDatabase,
   loadTemplate,
+  type Template,
   type TemplateKind,
   template,
   templateRun,
@@ -41,14 +42,10 @@ export type TestHubOptions = {
  */
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
   const serverUrl = process.env.DATABASE_URL;
-  const run = await templateRun();
-  const from = run
-    ? await template(
-        run,
-        opts.seed === "demo" ? { seed: "demo", residents: opts.residents ?? 200 } : { seed: "none" },
-        serverUrl,
-      )
-    : undefined;
+  const from = await runTemplate(
+    opts.seed === "demo" ? { seed: "demo", residents: opts.residents ?? 200 } : { seed: "none" },
+    serverUrl,
+  );
   const scratch = serverUrl
     ? await createScratchDatabase(serverUrl, from && "postgres" in from ? from.postgres : undefined)
     : undefined;
@@ -72,10 +69,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     demoFeed: config.SEED_DEMO ? demoCalendarFeed : undefined,
   });
   // Outside a run with templates (global-setup.ts), the demo data is seeded here.
-  if (opts.seed === "demo" && !from) {
-    const { seedDemo } = await import("../../fixtures/seed.js");
-    await seedDemo(hub.prisma, { hashPassword, residents: opts.residents ?? 200 });
-  }
+  if (opts.seed === "demo" && !from) await seedDemoHere(hub.prisma, opts.residents ?? 200);
   const running = await startHub(hub);
   return {
     hub,
@@ -108,18 +102,15 @@ export async function demoDatabase(
   serverUrl: string,
   residents: number,
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  const run = await templateRun();
-  const from = run ? await template(run, { seed: "demo", residents }, serverUrl) : undefined;
+  const from = await runTemplate({ seed: "demo", residents }, serverUrl);
   const scratch = await createScratchDatabase(
     serverUrl,
     from && "postgres" in from ? from.postgres : undefined,
   );
   if (!from) {
-    const { openDb } = await import("../../hub/db/client.js");
-    const { seedDemo } = await import("../../fixtures/seed.js");
     const db = await openDb({ databaseUrl: scratch.url, dataDir: "memory://" });
     try {
-      await seedDemo(db.prisma, { hashPassword, residents });
+      await seedDemoHere(db.prisma, residents);
     } finally {
       await db.close();
     }
@@ -133,15 +124,23 @@ export async function demoDatabase(
  * Copies of one template share its instance id (hub_instance): tests that need two instances migrate their own.
  */
 export async function openEmbeddedCopy(dataDir: string, kind: TemplateKind): Promise<Db> {
-  const run = await templateRun();
-  const from = run ? await template(run, kind) : undefined;
+  const from = await runTemplate(kind);
   const db = await openDb({
     dataDir,
     loadDataDir: from && "pglite" in from ? loadTemplate(from) : undefined,
   });
-  if (kind.seed === "demo" && !from) {
-    const { seedDemo } = await import("../../fixtures/seed.js");
-    await seedDemo(db.prisma, { hashPassword, residents: kind.residents });
-  }
+  if (kind.seed === "demo" && !from) await seedDemoHere(db.prisma, kind.residents);
   return db;
+}
+
+/** The run's template for `kind` (built now if this run has none yet), or undefined outside a run with templates. */
+async function runTemplate(kind: TemplateKind, serverUrl?: string): Promise<Template | undefined> {
+  const run = await templateRun();
+  return run ? template(run, kind, serverUrl) : undefined;
+}
+
+/** The demo data seeded into this database, for when the run has no template to copy. */
+async function seedDemoHere(prisma: PrismaClient, residents: number): Promise<void> {
+  const { seedDemo } = await import("../../fixtures/seed.js");
+  await seedDemo(prisma, { hashPassword, residents });
 }
