@@ -98,10 +98,8 @@ export function parseServices(text: string): { serviceType: ServiceTypeName; cap
   return out.length ? out : null;
 }
 
-/** A validated row; `id` is null when the file gives none (then matched by name + municipality). */
-export type FacilityImportRow = {
-  line: number;
-  id: string | null;
+/** What a facility is, as a table row (the import's columns; the demo data's facilities have the same shape). */
+export type FacilityFields = {
   name: string;
   kana: string;
   kind: FacilityKindName;
@@ -119,6 +117,12 @@ export type FacilityImportRow = {
   accessibility: string[];
   description: string;
   published: boolean;
+};
+
+/** A validated row; `id` is null when the file gives none (then matched by name + municipality). */
+export type FacilityImportRow = FacilityFields & {
+  line: number;
+  id: string | null;
   services: { serviceType: ServiceTypeName; capacity: number }[];
 };
 

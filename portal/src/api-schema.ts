@@ -9144,3 +9144,104 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiMailboxGetResponses200ContentApplicationJsonItemsChannelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/mailbox"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["channel"]> = ["email", "sms"];
+export const pathsApiDeliveriesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/deliveries"]["get"]["parameters"]["query"]["status"]> = ["sent", "failed"];
+export const pathsApiDeliveriesGetParametersQueryChannelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/deliveries"]["get"]["parameters"]["query"]["channel"]> = ["email", "sms"];
+export const pathsApiBookingsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
+export const pathsApiBookingsGetParametersQueryFeeWaiverValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings"]["get"]["parameters"]["query"]["feeWaiver"]> = ["claimed", "accepted", "declined"];
+export const pathsApiBillingRunsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/billing/runs.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
+export const pathsApiBillingRunsRunIdLinesCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/billing/runs/{runId}/lines.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
+export const pathsApiBookingCorrectionsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/booking-corrections"]["get"]["parameters"]["query"]["status"]> = ["pending", "confirmed", "declined"];
+export const pathsApiBookingCorrectionsCorrectionIdDecisionPostRequestBodyContentApplicationJsonDecisionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/booking-corrections/{correctionId}/decision"]["post"]["requestBody"]["content"]["application/json"]["decision"]> = ["confirm", "decline"];
+export const pathsApiConnectionsGetParametersQueryStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/connections"]["get"]["parameters"]["query"]["state"]> = ["ok", "never", "warning", "failing", "stale", "disabled", "skipping"];
+export const pathsApiFacilitiesFacilityIdConnectionLogGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/log"]["get"]["parameters"]["query"]["kind"]> = ["sync", "webhook", "upload", "push", "test"];
+export const pathsApiFacilitiesFacilityIdConnectionLogGetParametersQueryResultValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/log"]["get"]["parameters"]["query"]["result"]> = ["ok", "failed", "retrying", "not_modified"];
+export const pathsApiFacilitiesFacilityIdConnectionLogCsvGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/log.csv"]["get"]["parameters"]["query"]["kind"]> = ["sync", "webhook", "upload", "push", "test"];
+export const pathsApiFacilitiesFacilityIdConnectionLogCsvGetParametersQueryResultValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/log.csv"]["get"]["parameters"]["query"]["result"]> = ["ok", "failed", "retrying", "not_modified"];
+export const pathsApiFacilitiesFacilityIdConnectionLogLogIdReplayPostResponses200ContentApplicationJsonKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/log/{logId}/replay"]["post"]["responses"]["200"]["content"]["application/json"]["kind"]> = ["push", "webhook"];
+export const pathsApiSyncConflictsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sync-conflicts"]["get"]["parameters"]["query"]["status"]> = ["open", "resolved"];
+export const pathsApiSyncConflictsConflictIdResolvePostRequestBodyContentApplicationJsonActionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/sync-conflicts/{conflictId}/resolve"]["post"]["requestBody"]["content"]["application/json"]["action"]> = ["keep", "cancel_booking"];
+export const pathsApiFacilitiesFacilityIdConnectionBookingsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/bookings.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
+export const pathsApiFacilitiesFacilityIdConnectionCapacityCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/facilities/{facilityId}/connection/capacity.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
+export const pathsApiStatsReportsKeyCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/stats/reports/{key}/csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
+export const reportMetricValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportMetric"]> = ["usage_bookings", "usage_units", "reservations", "cancellations", "cancellations_early", "cancellations_late", "cancellation_rate", "occupancy_rate", "unmet_searches", "waitlist_expired", "refusals"];
+export const reportMetricInputValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportMetricInput"]> = ["usage_bookings", "usage_units", "reservations", "cancellations", "cancellations_early", "cancellations_late", "cancellation_rate", "occupancy_rate", "vacancy_rate", "unmet_searches", "waitlist_expired", "refusals"];
+export const reportDimensionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportDimension"]> = ["month", "service_type", "municipality", "facility"];
+export const reportRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportRole"]> = ["municipality", "facility", "association", "operator"];
+export const reportChartValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Report"]["chart"]> = ["bar", "line"];
+export const reportPatchChartValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportPatch"]["chart"]> = ["bar", "line"];
+export const reportInputChartValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportInput"]["chart"]> = ["bar", "line"];
+export const statsRowServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StatsRow"]["serviceType"]> = ["stay", "day", "visit", "any"];
+export const reportDataKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportData"]["kind"]> = ["count", "rate"];
+export const reportDataScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReportData"]["scope"]> = ["all", "municipality", "facility", "association"];
+export const statsDisclosureExactOwnRolesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StatsDisclosure"]["exactOwnRoles"]> = ["municipality", "facility", "association"];
+export const careCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CareCode"]> = ["maternal_check", "breast_care", "feeding", "bathing", "rest", "counselling", "family_support", "other"];
+export const usageReportItemStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UsageReportItem"]["status"]> = ["due", "submitted", "confirmed"];
+export const inquiryCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryCategory"]> = ["account", "booking", "voucher", "facility", "billing", "connector", "other"];
+export const inquiryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryStatus"]> = ["open", "answered", "closed"];
+export const inquiryInputLocaleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryInput"]["locale"]> = ["ja", "en"];
+export const inquiryMessageKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InquiryMessage"]["kind"]> = ["question", "answer", "follow_up", "status"];
+export const faqFindingFieldValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FaqFinding"]["field"]> = ["questionJa", "answerJa", "questionEn", "answerEn"];
+export const faqFindingClassValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FaqFinding"]["class"]> = ["email", "phone", "postal_code", "address", "birth_date", "date", "number", "name"];
+export const announcementKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnnouncementKind"]> = ["info", "maintenance", "important"];
+export const billingRunSummaryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BillingRunSummary"]["status"]> = ["draft", "reviewed", "finalized"];
+export const bookingCorrectionRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingCorrectionRequest"]["kind"]> = ["void", "amend"];
+export const bookingCorrectionKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingCorrection"]["kind"]> = ["void", "amend"];
+export const bookingCorrectionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingCorrection"]["status"]> = ["pending", "confirmed", "declined"];
+export const billingIssuerInputAccountTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BillingIssuerInput"]["accountType"]> = ["\u666E\u901A", "\u5F53\u5EA7"];
+export const municipalityBillingSettingsInputPaymentDueValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MunicipalityBillingSettingsInput"]["paymentDue"]> = ["end_of_next_month", "days_after_issue"];
+export const municipalityBillingSettingsInputResidentDisplayValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MunicipalityBillingSettingsInput"]["residentDisplay"]> = ["external_id", "voucher_number", "name"];
+export const billingDocumentKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BillingDocument"]["kind"]> = ["xlsx", "docx"];
+export const billingLineKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BillingLine"]["kind"]> = ["use", "cancellation_fee", "adjustment"];
+export const billingDiscrepancyCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BillingDiscrepancy"]["code"]> = ["unredeemed", "unreported", "report_without_use", "copay_mismatch", "fee_waiver_pending"];
+export const connectionLogEntryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionLogEntry"]["kind"]> = ["sync", "webhook", "upload", "push", "test"];
+export const connectionLogEntryResultValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionLogEntry"]["result"]> = ["ok", "failed", "retrying", "not_modified"];
+export const connectionHealthStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ConnectionHealth"]["state"]> = ["ok", "never", "warning", "failing", "stale", "disabled", "skipping"];
+export const connectionHealthSkippedOneOf1ItemsReasonValues: ReadonlyArray<Extract<Extract<FlattenedDeepRequired<components>["schemas"]["ConnectionHealth"]["skipped"], {
+    items: unknown;
+}>["items"], {
+    reason: unknown;
+}>["reason"]> = ["no_service_type", "ignored_keyword", "bad_event", "stale"];
+export const connectionHealthSkippedOneOf1ItemsProblemValues: ReadonlyArray<Extract<Extract<FlattenedDeepRequired<components>["schemas"]["ConnectionHealth"]["skipped"], {
+    items: unknown;
+}>["items"], {
+    problem: unknown;
+}>["problem"]> = ["unreadable_line", "bad_value", "no_start", "bad_recurrence", "older_revision", "older_time"];
+export const syncConflictKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SyncConflict"]["kind"]> = ["oversold", "missing_in_feed", "capacity_below_bookings", "invalid_change"];
+export const syncConflictStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SyncConflict"]["status"]> = ["open", "resolved"];
+export const importErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportError"]["code"]> = ["required", "too_long", "bad_code", "unknown_municipality", "other_municipality", "bad_external_id", "duplicate", "bad_date", "bad_postal_code", "bad_email", "bad_phone", "bad_language", "bad_income_tier", "bad_number", "bad_kind", "bad_cidr", "bad_uuid", "bad_association", "bad_url", "bad_tag", "bad_boolean", "bad_services", "ambiguous", "unknown_column", "duplicate_column", "missing_column", "no_rows", "empty_file", "csv_unreadable", "xlsx_unreadable"];
+export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded", "unavailable"];
+export const healthChecksValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["checks"][string]> = ["ok", "unreachable", "timeout"];
+export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["resident", "facility", "municipality", "association", "prefecture", "operator"];
+export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServiceType"]> = ["stay", "day", "visit"];
+export const waitlistStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WaitlistStatus"]> = ["waiting", "offered", "booked", "cancelled", "ended"];
+export const facilityKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityKind"]> = ["hospital", "clinic", "midwife_home"];
+export const bookingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingStatus"]> = ["requested", "confirmed", "rejected", "expired", "cancelled", "used", "reported", "no_show"];
+export const policyCancellationCutoffDaysValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["cutoff"]["days"]> = ["calendar", "business"];
+export const policyCancellationFeeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["fee"]["kind"]> = ["percent_of_fee", "fixed_per_unit"];
+export const policyCancellationSplitKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["split"]["kind"]> = ["resident_copay", "resident_percent", "resident", "municipality"];
+export const facilityPatchAccessibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityPatch"]["accessibility"]> = ["wheelchair", "parking", "elevator", "nursing_room", "stroller"];
+export const bookingCancellationWaiverOneOf1StatusValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["BookingCancellation"]["waiver"], {
+    status: unknown;
+}>["status"]> = ["claimed", "accepted", "declined"];
+export const feeWaiverDecisionDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FeeWaiverDecision"]["decision"]> = ["accept", "decline"];
+export const cancellationPreviewCutoffDaysValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CancellationPreview"]["cutoff"]["days"]> = ["calendar", "business"];
+export const bookingSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Booking"]["source"]> = ["portal", "connector", "staff", "system"];
+export const entitlementLineKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EntitlementLine"]["kind"]> = ["unit", "add_on", "reduction"];
+export const bookingQuoteStayCountingValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingQuote"]["stayCounting"]> = ["per_day", "per_night"];
+export const incomeTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IncomeTier"]> = ["general", "exempt", "welfare"];
+export const deliveryChannelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["channel"]> = ["email", "sms", "unknown"];
+export const deliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["status"]> = ["sent", "failed"];
+export const deliveryMessageStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["messageStatus"]> = ["sent", "pending", "failed"];
+export const voucherStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VoucherStatus"]> = ["active", "revoked"];
+export const facilityBookingPushTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityBookingPush"]["type"]> = ["booking.created", "booking.changed", "booking.cancelled"];
+export const facilityBookingPushDataServiceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityBookingPush"]["data"]["service"]> = ["stay", "day", "visit"];
+export const facilityAvailabilityPushDataDaysServiceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityAvailabilityPush"]["data"]["days"]["service"]> = ["stay", "day", "visit"];

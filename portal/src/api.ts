@@ -5,9 +5,28 @@
  * reverse-proxy path. Writes carry the session's CSRF token; errors arrive as application/problem+json and
  * become an ApiError the UI can show.
  */
-import type { components, operations } from "./api-schema";
+import {
+  announcementKindValues,
+  careCodeValues,
+  type components,
+  facilityKindValues,
+  facilityPatchAccessibilityValues,
+  incomeTierValues,
+  inquiryCategoryValues,
+  inquiryStatusValues,
+  type operations,
+  reportDimensionValues,
+  reportMetricValues,
+  reportRoleValues,
+  serviceTypeValues,
+  statsDisclosureExactOwnRolesValues,
+  waitlistStatusValues,
+} from "./api-schema";
 
-/** The API's types, generated from schemas/openapi.yaml (`npm run api-types`); never written by hand here. */
+/**
+ * The API's types and its enums' values, generated from schemas/openapi.yaml (`npm run api-types`); never written by
+ * hand here.
+ */
 type Schemas = components["schemas"];
 /** The JSON an operation answers with (its 200 unless another status is named). */
 type Answer<Op extends keyof operations, Status extends number = 200> =
@@ -19,9 +38,9 @@ export type Role = Schemas["Role"];
 export type ServiceType = Schemas["ServiceType"];
 export type FacilityKind = Schemas["FacilityKind"];
 
-export const SERVICE_TYPES: ServiceType[] = ["stay", "day", "visit"];
-export const FACILITY_KINDS: FacilityKind[] = ["hospital", "clinic", "midwife_home"];
-export const ACCESSIBILITY_TAGS = ["wheelchair", "parking", "elevator", "nursing_room", "stroller"] as const;
+export const SERVICE_TYPES = serviceTypeValues;
+export const FACILITY_KINDS = facilityKindValues;
+export const ACCESSIBILITY_TAGS = facilityPatchAccessibilityValues;
 export const KNOWN_LANGUAGES = ["ja", "en", "zh", "vi", "ko"] as const;
 
 export type Me = Schemas["Me"];
@@ -104,7 +123,7 @@ export type Page<T> = { items: T[]; total: number };
 export type FieldError = NonNullable<Schemas["Problem"]["errors"]>[number];
 
 export type IncomeTier = Schemas["IncomeTier"];
-export const INCOME_TIERS: IncomeTier[] = ["general", "exempt", "welfare"];
+export const INCOME_TIERS = incomeTierValues;
 
 /** The rules of one service type in a policy version (hub/policies/policy.ts validates them in full). */
 export type PolicyServiceRule = Schemas["PolicyServiceRule"];
@@ -142,7 +161,7 @@ export type RedemptionLookup = Schemas["RedemptionLookup"];
 export type Redemption = Schemas["Redemption"];
 
 export type WaitlistStatus = Schemas["WaitlistStatus"];
-export const WAITLIST_STATUSES: WaitlistStatus[] = ["waiting", "offered", "booked", "cancelled", "ended"];
+export const WAITLIST_STATUSES = waitlistStatusValues;
 
 /** The place held for a waiting resident (offered) or accepted by them (booked). */
 export type WaitlistOffer = Schemas["WaitlistOffer"];
@@ -533,16 +552,7 @@ export const api = {
 };
 
 // Usage reports (実績報告)
-export const CARE_CODES = [
-  "maternal_check",
-  "breast_care",
-  "feeding",
-  "bathing",
-  "rest",
-  "counselling",
-  "family_support",
-  "other",
-] as const;
+export const CARE_CODES = careCodeValues;
 export type CareCode = Schemas["CareCode"];
 export type UsageReportStatus = Schemas["UsageReportItem"]["status"];
 export type UsageReportInput = Schemas["UsageReportInput"];
@@ -620,23 +630,11 @@ export const billingApi = {
 };
 
 // Statistics (統計): reports the prefecture grants per role, their figures, CSV. See hub/stats.
-export const REPORT_METRICS = [
-  "usage_bookings",
-  "usage_units",
-  "reservations",
-  "cancellations",
-  "cancellations_early",
-  "cancellations_late",
-  "cancellation_rate",
-  "occupancy_rate",
-  "unmet_searches",
-  "waitlist_expired",
-  "refusals",
-] as const;
+export const REPORT_METRICS = reportMetricValues;
 export type ReportMetric = Schemas["ReportMetric"];
-export const REPORT_DIMENSIONS = ["month", "service_type", "municipality", "facility"] as const;
+export const REPORT_DIMENSIONS = reportDimensionValues;
 export type ReportDimension = Schemas["ReportDimension"];
-export const REPORT_ROLES = ["municipality", "facility", "association", "operator"] as const;
+export const REPORT_ROLES = reportRoleValues;
 export type ReportRole = Schemas["ReportRole"];
 
 export type Report = Schemas["Report"];
@@ -650,7 +648,7 @@ export const DISCLOSURE_READERS = [
   "association",
   "operator",
 ] as const;
-export const DISCLOSURE_TENANT_ROLES = ["municipality", "facility", "association"] as const;
+export const DISCLOSURE_TENANT_ROLES = statsDisclosureExactOwnRolesValues;
 export type StatsDisclosure = Schemas["StatsDisclosure"];
 
 const reportPath = (key: string) => `api/stats/reports/${encodeURIComponent(key)}`;
@@ -671,18 +669,10 @@ export const statsApi = {
 };
 
 // Support: help desk (問い合わせ), FAQ (よくある質問), announcements (お知らせ). See hub/support.
-export const INQUIRY_CATEGORIES = [
-  "account",
-  "booking",
-  "voucher",
-  "facility",
-  "billing",
-  "connector",
-  "other",
-] as const;
+export const INQUIRY_CATEGORIES = inquiryCategoryValues;
 export type InquiryCategory = Schemas["InquiryCategory"];
 export type InquiryStatus = Schemas["InquiryStatus"];
-export const INQUIRY_STATUSES: InquiryStatus[] = ["open", "answered", "closed"];
+export const INQUIRY_STATUSES = inquiryStatusValues;
 export type InquiryInput = Schemas["InquiryInput"];
 export type InquiryMessage = Schemas["InquiryMessage"];
 export type Inquiry = Schemas["Inquiry"];
@@ -694,7 +684,7 @@ export type FaqFinding = Schemas["FaqFinding"];
 export type FaqEntry = Schemas["FaqEntry"];
 export type FaqDraft = Schemas["FaqDraft"];
 export type AnnouncementKind = Schemas["AnnouncementKind"];
-export const ANNOUNCEMENT_KINDS: AnnouncementKind[] = ["info", "maintenance", "important"];
+export const ANNOUNCEMENT_KINDS = announcementKindValues;
 export const AUDIENCES = [
   "public",
   "resident",

@@ -1,7 +1,8 @@
 /** The prefecture's audit log (/audit): who read or changed what, filtered by action and dates, page by page. */
 import { createAsync } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import { TextField } from "../components/Field";
+import { dayRangeInstants, FilterForm, useDayRange } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
@@ -9,10 +10,9 @@ import { ScrollTable } from "../components/Table";
 import { getAuditLog } from "../data";
 import { formatDateTime } from "../format";
 import { label, t } from "../i18n";
-import { formText, useListSearch } from "../search";
+import { useListSearch } from "../search";
 
 const LIMIT = 50;
-const isDate = (v: string | undefined) => !!v && /^\d{4}-\d{2}-\d{2}$/.test(v);
 
 export function Audit() {
   return (
@@ -24,60 +24,39 @@ export function Audit() {
 
 function AuditLog() {
   const { filters, offset, setFilters, href } = useListSearch("/audit", ["action", "from", "to"]);
-  const [rangeError, setRangeError] = createSignal(false);
-  // Dates are days in Japan; the API takes instants.
   const result = createAsync(() =>
     getAuditLog({
       action: filters().action,
-      from: isDate(filters().from) ? `${filters().from}T00:00:00+09:00` : undefined,
-      to: isDate(filters().to) ? `${filters().to}T23:59:59.999+09:00` : undefined,
+      ...dayRangeInstants(filters().from, filters().to),
       limit: LIMIT,
       offset: offset(),
     }),
   );
   const a = () => t().audit;
-
-  function search(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const from = formText(data, "from");
-    const to = formText(data, "to");
-    const bad = !!from && !!to && to < from;
-    setRangeError(bad);
-    if (bad) {
-      document.getElementById("field-to")?.focus();
-      return;
-    }
-    setFilters(data);
-  }
+  const days = useDayRange(() => a().rangeError);
 
   return (
     <Page title={a().title}>
       <p>{a().intro}</p>
-      <search aria-label={a().title}>
-        <form class="filters panel" onSubmit={search} novalidate>
-          <TextField
-            name="action"
-            label={a().action}
-            hint={a().actionHint}
-            value={filters().action}
-            maxLength={60}
-          />
-          <TextField name="from" label={a().from} type="date" value={filters().from} />
-          <TextField
-            name="to"
-            label={a().to}
-            type="date"
-            value={filters().to}
-            error={rangeError() ? a().rangeError : undefined}
-          />
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {a().search}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm
+        label={a().title}
+        submit={a().search}
+        onSubmit={(data) => days.accept(data) && setFilters(data)}
+      >
+        <TextField
+          name="action"
+          label={a().action}
+          hint={a().actionHint}
+          value={filters().action}
+          maxLength={60}
+        />
+        <days.Fields
+          from={filters().from ?? ""}
+          to={filters().to ?? ""}
+          fromLabel={a().from}
+          toLabel={a().to}
+        />
+      </FilterForm>
       <ResultCount total={result()?.total} results={a().results} none={a().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
         <ScrollTable id="audit-table" caption={a().caption}>

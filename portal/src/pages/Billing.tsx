@@ -3,14 +3,15 @@ import { createSignal, For, Show } from "solid-js";
 import { ApiError, type BillingRunDetail, billingApi, type Me } from "../api";
 import { CorrectionForm, CorrectionList } from "../components/Corrections";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { SelectField, TextField } from "../components/Field";
+import { TextField } from "../components/Field";
+import { FilterForm, MonthSelect } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ScrollTable } from "../components/Table";
 import { formatDate, formatYen } from "../format";
 import { t } from "../i18n";
-import { lastMonth, MONTH, monthChoices, monthText } from "../months";
-import { one } from "../search";
+import { lastMonth, MONTH, monthText } from "../months";
+import { formText, one } from "../search";
 
 /**
  * Billing (請求) for association staff: choose a month, compute its runs (one per municipality), see the totals
@@ -45,33 +46,16 @@ function BillingBrowser(props: { me: Me }) {
   const month = () => one(params.month) ?? lastMonth();
   const runId = () => one(params.run);
 
-  function choose(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({ month: String(data.get("month") ?? "") || undefined, run: undefined });
-  }
-
   return (
     <Page title={b().title}>
       <p>{b().intro}</p>
-      <search aria-label={b().month}>
-        <form class="filters panel" onSubmit={choose}>
-          <SelectField name="month" label={b().month}>
-            <For each={monthChoices(month())}>
-              {(m) => (
-                <option value={m} selected={m === month()}>
-                  {monthText(m)}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {b().show}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm
+        label={b().month}
+        submit={b().show}
+        onSubmit={(data) => setParams({ month: formText(data, "month"), run: undefined })}
+      >
+        <MonthSelect label={b().month} month={month()} />
+      </FilterForm>
       <Show when={MONTH.test(month())} fallback={<p role="alert">{t().usage.monthInvalid}</p>}>
         <Show
           when={runId()}

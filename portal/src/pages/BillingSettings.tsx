@@ -3,10 +3,11 @@ import { createSignal, For, Show } from "solid-js";
 import { api, type BillingIssuer, billingApi, type Me, type MunicipalityBillingSettings } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { t } from "../i18n";
-import { one } from "../search";
+import { formText, one } from "../search";
 
 /**
  * Invoice settings (請求書の設定, issue 15 part 2): an association edits its issuer block and bank account; a
@@ -134,31 +135,22 @@ function MunicipalityPicker(props: { me: Me }) {
   return (
     <>
       <Show when={props.me.role === "prefecture"}>
-        <search aria-label={s().municipality}>
-          <form
-            class="filters panel"
-            onSubmit={(e) => {
-              e.preventDefault();
-              setParams({ code: String(new FormData(e.currentTarget).get("code") ?? "") || undefined });
-            }}
-          >
-            <SelectField name="code" label={s().municipality}>
-              <option value="">—</option>
-              <For each={municipalities() ?? []}>
-                {(m) => (
-                  <option value={m.code} selected={m.code === code()}>
-                    {m.name}
-                  </option>
-                )}
-              </For>
-            </SelectField>
-            <div class="form-actions">
-              <button type="submit" class="button">
-                {s().show}
-              </button>
-            </div>
-          </form>
-        </search>
+        <FilterForm
+          label={s().municipality}
+          submit={s().show}
+          onSubmit={(data) => setParams({ code: formText(data, "code") })}
+        >
+          <SelectField name="code" label={s().municipality}>
+            <option value="">—</option>
+            <For each={municipalities() ?? []}>
+              {(m) => (
+                <option value={m.code} selected={m.code === code()}>
+                  {m.name}
+                </option>
+              )}
+            </For>
+          </SelectField>
+        </FilterForm>
       </Show>
       <Show when={code()} keyed>
         {(c) => <MunicipalityForm code={c} />}

@@ -11,12 +11,16 @@ import {
   type MappingPreview,
   type SkippedItem,
 } from "../api";
+import { useAction } from "../components/ActionOutcome";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { SelectField, TextField } from "../components/Field";
+import { TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
+import { FilterForm } from "../components/Filters";
 import { ScrollTable } from "../components/Table";
 import { getConnectionLog, getFacilityConnection } from "../data";
 import { formatDateTime } from "../format";
 import { locale, t } from "../i18n";
+import { formText } from "../search";
 
 const L = () => t().connectionLog;
 const KINDS = ["sync", "webhook", "upload", "push", "test"] as const;
@@ -145,84 +149,61 @@ export function ConnectionLog(props: { facilityId: string; heading: string }) {
     getConnectionLog(props.facilityId, { ...filters(), limit: LOG_PAGE, offset: offset() }),
   );
   const total = () => log()?.total ?? 0;
-  const [notice, setNotice] = createSignal("");
-  const [error, setError] = createSignal<unknown>();
-  const [busy, setBusy] = createSignal(false);
-  let status: HTMLParagraphElement | undefined;
+  const action = useAction(() => revalidate([getConnectionLog.key, getFacilityConnection.key]));
   const csvHref = () => {
     const q = new URLSearchParams(Object.entries(filters()).filter(([, v]) => v));
     const base = `api/facilities/${encodeURIComponent(props.facilityId)}/connection/log.csv`;
     return q.size ? `${base}?${q}` : base;
   };
-  const replay = async (e: ConnectionLogEntry) => {
-    setBusy(true);
-    setError(undefined);
-    setNotice("");
-    try {
+  const replay = (e: ConnectionLogEntry) =>
+    action.run(async () => {
       await api.replayConnectionLogEntry(props.facilityId, e.id);
-      await revalidate([getConnectionLog.key, getFacilityConnection.key]);
-      setNotice(L().replayed);
-      status?.focus();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+      return L().replayed;
+    });
   return (
     <section aria-labelledby="connection-log-title" id="connection-log">
       <h2 id="connection-log-title" tabindex="-1">
         {props.heading}
       </h2>
       <p>{L().intro}</p>
-      <search aria-label={L().filters}>
-        <form
-          class="filters panel"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const form = new FormData(e.currentTarget);
-            const next: Record<string, string> = {};
-            for (const k of ["kind", "result", "from", "to"]) {
-              const v = String(form.get(`log-${k}`) ?? "");
-              if (v) next[k] = v;
-            }
-            setFilters(next);
-            setOffset(0);
-          }}
-        >
-          <SelectField name="log-kind" label={L().kind}>
-            <option value="">{L().all}</option>
-            <For each={KINDS}>{(k) => <option value={k}>{L().kinds[k]}</option>}</For>
-          </SelectField>
-          <SelectField name="log-result" label={L().result}>
-            <option value="">{L().all}</option>
-            <For each={RESULTS}>{(r) => <option value={r}>{L().results[r]}</option>}</For>
-          </SelectField>
-          <TextField name="log-from" type="date" label={L().from} />
-          <TextField name="log-to" type="date" label={L().to} />
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {L().filter}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm
+        label={L().filters}
+        submit={L().filter}
+        onSubmit={(form) => {
+          const next: Record<string, string> = {};
+          for (const k of ["kind", "result", "from", "to"]) {
+            const v = formText(form, `log-${k}`);
+            if (v) next[k] = v;
+          }
+          setFilters(next);
+          setOffset(0);
+        }}
+      >
+        <FilterSelect
+          name="log-kind"
+          label={L().kind}
+          empty={L().all}
+          values={KINDS}
+          labels={(k) => L().kinds[k]}
+          selected={undefined}
+        />
+        <FilterSelect
+          name="log-result"
+          label={L().result}
+          empty={L().all}
+          values={RESULTS}
+          labels={(r) => L().results[r]}
+          selected={undefined}
+        />
+        <TextField name="log-from" type="date" label={L().from} />
+        <TextField name="log-to" type="date" label={L().to} />
+      </FilterForm>
       <p>
         <a href={csvHref()} download="">
           {L().csv}
         </a>
       </p>
-      <p
-        role="status"
-        tabindex="-1"
-        class="result-count"
-        ref={(el) => {
-          status = el;
-        }}
-      >
-        {notice()}
-      </p>
-      <Show when={error()}>{(err) => <ErrorMessage error={err()} />}</Show>
+      <action.Outcome />
       <Show when={(log()?.items.length ?? 0) > 0} fallback={<p>{L().none}</p>}>
         <ScrollTable id="connection-log-table" caption={L().caption}>
           <thead>
@@ -264,7 +245,7 @@ export function ConnectionLog(props: { facilityId: string; heading: string }) {
                       <button
                         type="button"
                         class="button button-secondary"
-                        disabled={busy()}
+                        disabled={action.busy()}
                         aria-label={`${L().replay}（${formatDateTime(e.at)} ${L().kinds[e.kind] ?? e.kind}）`}
                         onClick={() => replay(e)}
                       >

@@ -9,8 +9,10 @@ import {
   type Me,
   type SyncConflict,
 } from "../api";
-import { ErrorMessage } from "../components/ErrorMessage";
+import { useAction } from "../components/ActionOutcome";
 import { SelectField, TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { ResultCount } from "../components/Pager";
@@ -29,45 +31,6 @@ import {
 
 const STATES = ["disabled", "failing", "stale", "never", "warning", "skipping", "ok"] as const;
 const c = () => t().connections;
-
-/** Runs one action at a time; announces its outcome in a status region, or shows the hub's problem. */
-function useAction(refresh: () => Promise<void>) {
-  const [notice, setNotice] = createSignal("");
-  const [error, setError] = createSignal<unknown>();
-  const [busy, setBusy] = createSignal(false);
-  let status: HTMLParagraphElement | undefined;
-  async function run(action: () => Promise<string>) {
-    setBusy(true);
-    setError(undefined);
-    setNotice("");
-    try {
-      const text = await action();
-      await refresh();
-      setNotice(text);
-      status?.focus();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-  const Outcome = () => (
-    <>
-      <p
-        role="status"
-        tabindex="-1"
-        class="result-count"
-        ref={(el) => {
-          status = el;
-        }}
-      >
-        {notice()}
-      </p>
-      <Show when={error()}>{(err) => <ErrorMessage error={err()} />}</Show>
-    </>
-  );
-  return { run, busy, Outcome };
-}
 
 const stateText = (h: ConnectionHealth) => c().states[h.state] ?? h.state;
 const lagText = (h: ConnectionHealth) =>
@@ -159,33 +122,16 @@ function AllConnections(props: { me: Me }) {
   return (
     <Page title={c().title}>
       <p>{c().intro}</p>
-      <search aria-label={c().filterState}>
-        <form
-          class="filters panel"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setFilters(new FormData(e.currentTarget));
-          }}
-        >
-          <SelectField name="state" label={c().state}>
-            <option value="" selected={!filters().state}>
-              {c().allStates}
-            </option>
-            <For each={STATES}>
-              {(s) => (
-                <option value={s} selected={filters().state === s}>
-                  {c().states[s]}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {c().apply}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm label={c().filterState} submit={c().apply} onSubmit={setFilters}>
+        <FilterSelect
+          name="state"
+          label={c().state}
+          empty={c().allStates}
+          values={STATES}
+          labels={(s) => c().states[s]}
+          selected={filters().state}
+        />
+      </FilterForm>
       <action.Outcome />
       <ResultCount total={items()?.length} results={t().facilities.results} none={t().facilities.noResults} />
       <Show when={(items()?.length ?? 0) > 0}>

@@ -1,7 +1,8 @@
 import { createAsync } from "@solidjs/router";
-import { createSignal, For, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import type { Delivery, Me } from "../api";
-import { SelectField, TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
+import { dayRangeInstants, FilterForm, useDayRange } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
@@ -9,12 +10,11 @@ import { ScrollTable } from "../components/Table";
 import { getDeliveries } from "../data";
 import { formatDateTime } from "../format";
 import { t } from "../i18n";
-import { formText, useListSearch } from "../search";
+import { useListSearch } from "../search";
 
 const LIMIT = 50;
 const STATUSES = ["sent", "failed"] as const;
 const CHANNELS = ["email", "sms"] as const;
-const isDate = (v: string | undefined) => !!v && /^\d{4}-\d{2}-\d{2}$/.test(v);
 const oneOf = <T extends string>(values: readonly T[], v: string | undefined): T | undefined =>
   values.includes(v as T) ? (v as T) : undefined;
 
@@ -37,79 +37,50 @@ function DeliveryLog(props: { me: Me }) {
     "from",
     "to",
   ]);
-  const [rangeError, setRangeError] = createSignal(false);
-  // Dates are days in Japan; the API takes instants.
   const result = createAsync(() =>
     getDeliveries({
       status: oneOf(STATUSES, filters().status),
       channel: oneOf(CHANNELS, filters().channel),
-      from: isDate(filters().from) ? `${filters().from}T00:00:00+09:00` : undefined,
-      to: isDate(filters().to) ? `${filters().to}T23:59:59.999+09:00` : undefined,
+      ...dayRangeInstants(filters().from, filters().to),
       limit: LIMIT,
       offset: offset(),
     }),
   );
   const d = () => t().deliveries;
-
-  function search(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const from = formText(data, "from");
-    const to = formText(data, "to");
-    const bad = !!from && !!to && to < from;
-    setRangeError(bad);
-    if (bad) {
-      document.getElementById("field-to")?.focus();
-      return;
-    }
-    setFilters(data);
-  }
+  const days = useDayRange(() => d().rangeError);
 
   return (
     <Page title={d().title}>
       <p>{d().intro}</p>
       <p>{d().scope[props.me.role]}</p>
-      <search aria-label={d().filtersLabel}>
-        <form class="filters panel" onSubmit={search} novalidate>
-          <SelectField name="status" label={d().status}>
-            <option value="" selected={!filters().status}>
-              {d().all}
-            </option>
-            <For each={STATUSES}>
-              {(s) => (
-                <option value={s} selected={filters().status === s}>
-                  {d().statuses[s]}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <SelectField name="channel" label={d().channel}>
-            <option value="" selected={!filters().channel}>
-              {d().all}
-            </option>
-            <For each={CHANNELS}>
-              {(c) => (
-                <option value={c} selected={filters().channel === c}>
-                  {d().channels[c]}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <TextField name="from" label={d().from} type="date" value={filters().from} />
-          <TextField
-            name="to"
-            label={d().to}
-            type="date"
-            value={filters().to}
-            error={rangeError() ? d().rangeError : undefined}
-          />
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {d().search}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm
+        label={d().filtersLabel}
+        submit={d().search}
+        onSubmit={(data) => days.accept(data) && setFilters(data)}
+      >
+        <FilterSelect
+          name="status"
+          label={d().status}
+          empty={d().all}
+          values={STATUSES}
+          labels={(s) => d().statuses[s]}
+          selected={filters().status}
+        />
+        <FilterSelect
+          name="channel"
+          label={d().channel}
+          empty={d().all}
+          values={CHANNELS}
+          labels={(c) => d().channels[c]}
+          selected={filters().channel}
+        />
+        <days.Fields
+          from={filters().from ?? ""}
+          to={filters().to ?? ""}
+          fromLabel={d().from}
+          toLabel={d().to}
+        />
+      </FilterForm>
       <ResultCount total={result()?.total} results={d().results} none={d().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
         <ScrollTable id="deliveries-table" caption={d().caption}>

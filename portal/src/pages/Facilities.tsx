@@ -2,7 +2,7 @@
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { FACILITY_KINDS, type Facility, KNOWN_LANGUAGES } from "../api";
-import { SelectField, TextField } from "../components/Field";
+import { TextField } from "../components/Field";
 import { FilterSelect } from "../components/FilterSelect";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";

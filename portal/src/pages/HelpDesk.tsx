@@ -13,11 +13,13 @@ import {
   supportApi,
 } from "../api";
 import { SelectField, TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { formatDateTime } from "../format";
 import { t } from "../i18n";
-import { one } from "../search";
+import { formText, one } from "../search";
 import { getFaq, InquiryHistory, SupportProblem } from "./Help";
 
 /**
@@ -58,13 +60,11 @@ function Desk(props: { me: Me }) {
     setTimeout(() => document.getElementById("desk-messages")?.focus(), 0);
   }
 
-  function choose(e: SubmitEvent) {
-    e.preventDefault();
-    const d = new FormData(e.currentTarget as HTMLFormElement);
+  function choose(d: FormData) {
     setParams({
-      status: String(d.get("status") ?? "") || undefined,
-      category: String(d.get("category") ?? "") || undefined,
-      q: String(d.get("q") ?? "").trim() || undefined,
+      status: formText(d, "status"),
+      category: formText(d, "category"),
+      q: formText(d, "q"),
       id: undefined,
     });
   }
@@ -87,40 +87,27 @@ function Desk(props: { me: Me }) {
         keyed
         fallback={
           <>
-            <search aria-label={s().filtersLabel}>
-              <form class="filters panel" onSubmit={choose}>
-                <SelectField id="desk-status" name="status" label={s().status}>
-                  <option value="" selected={!status()}>
-                    {s().all}
-                  </option>
-                  <For each={INQUIRY_STATUSES}>
-                    {(v) => (
-                      <option value={v} selected={v === status()}>
-                        {s().statuses[v]}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <SelectField id="desk-category" name="category" label={s().category}>
-                  <option value="" selected={!category()}>
-                    {s().all}
-                  </option>
-                  <For each={INQUIRY_CATEGORIES}>
-                    {(v) => (
-                      <option value={v} selected={v === category()}>
-                        {s().categories[v]}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <TextField id="desk-q" name="q" type="search" label={s().search} value={q()} />
-                <div class="form-actions">
-                  <button type="submit" class="button">
-                    {s().show}
-                  </button>
-                </div>
-              </form>
-            </search>
+            <FilterForm label={s().filtersLabel} submit={s().show} onSubmit={choose}>
+              <FilterSelect
+                id="desk-status"
+                name="status"
+                label={s().status}
+                empty={s().all}
+                values={INQUIRY_STATUSES}
+                labels={(v) => s().statuses[v]}
+                selected={status()}
+              />
+              <FilterSelect
+                id="desk-category"
+                name="category"
+                label={s().category}
+                empty={s().all}
+                values={INQUIRY_CATEGORIES}
+                labels={(v) => s().categories[v]}
+                selected={category()}
+              />
+              <TextField id="desk-q" name="q" type="search" label={s().search} value={q()} />
+            </FilterForm>
             <InquiryList status={status()} category={category()} q={q()} />
             <Show when={operator()}>
               <FaqManager onDone={announce} />

@@ -1,6 +1,7 @@
 import { A, createAsync, revalidate, useSearchParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { TextField } from "../components/Field";
+import { FilterForm } from "../components/Filters";
 import { Page } from "../components/Page";
 import { getMailbox } from "../data";
 import { formatDateTime } from "../format";
@@ -19,12 +20,6 @@ export function Mailbox() {
   const to = () => one(params.to);
   const messages = createAsync(() => getMailbox({ to: to(), limit: LIMIT }));
   const m = () => t().mailbox;
-
-  function search(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({ to: formText(data, "to") });
-  }
 
   async function refresh() {
     setRefreshing(true);
@@ -47,28 +42,27 @@ export function Mailbox() {
         }
       >
         <p>{m().intro}</p>
-        <search aria-label={m().filterLabel}>
-          <form class="filters panel" onSubmit={search}>
-            <TextField
-              name="to"
-              label={m().to}
-              hint={m().toHint}
-              value={to()}
-              autocomplete="off"
-              maxLength={254}
-            />
-            <div class="form-actions">
-              <button type="submit" class="button">
-                {m().search}
-              </button>
-              <Show when={to()}>
-                <A class="button button-secondary" href="/mailbox">
-                  {m().clear}
-                </A>
-              </Show>
-            </div>
-          </form>
-        </search>
+        <FilterForm
+          label={m().filterLabel}
+          submit={m().search}
+          onSubmit={(data) => setParams({ to: formText(data, "to") })}
+          extra={
+            <Show when={to()}>
+              <A class="button button-secondary" href="/mailbox">
+                {m().clear}
+              </A>
+            </Show>
+          }
+        >
+          <TextField
+            name="to"
+            label={m().to}
+            hint={m().toHint}
+            value={to()}
+            autocomplete="off"
+            maxLength={254}
+          />
+        </FilterForm>
         <div class="actions">
           <button
             type="button"

@@ -1,6 +1,7 @@
 import { A, createAsync, useSearchParams } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { INCOME_TIERS, type Me, type PolicyServiceRule, type PolicyVersion, SERVICE_TYPES } from "../api";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
@@ -8,7 +9,7 @@ import { ScrollTable } from "../components/Table";
 import { getMunicipalities, getPolicyVersions } from "../data";
 import { formatDate, formatYen } from "../format";
 import { label, t } from "../i18n";
-import { one } from "../search";
+import { formText, one } from "../search";
 import { PolicyCreate } from "./PolicyCreate";
 
 const PATH = "/municipality/policies";
@@ -32,31 +33,22 @@ function PolicyBrowser(props: { me: Me }) {
     props.me.role === "municipality" ? (props.me.municipalityCode ?? undefined) : one(params.municipality);
   const name = () => municipalities()?.find((m) => m.code === code())?.name ?? code() ?? "";
 
-  function choose(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({ municipality: String(data.get("municipality") ?? "") || undefined, version: undefined });
-  }
-
   return (
     <Page title={p().title}>
       <p>{p().intro}</p>
       <Show when={props.me.role === "prefecture"}>
-        <search aria-label={p().chooseLabel}>
-          <form class="filters panel" onSubmit={choose}>
-            <MunicipalitySelect
-              label={p().municipality}
-              empty={p().choose}
-              municipalities={municipalities()}
-              selected={code()}
-            />
-            <div class="form-actions">
-              <button type="submit" class="button">
-                {p().show}
-              </button>
-            </div>
-          </form>
-        </search>
+        <FilterForm
+          label={p().chooseLabel}
+          submit={p().show}
+          onSubmit={(data) => setParams({ municipality: formText(data, "municipality"), version: undefined })}
+        >
+          <MunicipalitySelect
+            label={p().municipality}
+            empty={p().choose}
+            municipalities={municipalities()}
+            selected={code()}
+          />
+        </FilterForm>
       </Show>
       <Show when={isCode(code()) && code()} fallback={<p>{p().chooseFirst}</p>}>
         {(c) => (

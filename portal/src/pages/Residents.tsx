@@ -3,6 +3,7 @@ import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import type { Me } from "../api";
 import { TextField } from "../components/Field";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
@@ -30,32 +31,20 @@ function ResidentList(props: { me: Me }) {
   const municipalityName = (code: string) => municipalities()?.find((m) => m.code === code)?.name ?? code;
   const r = () => t().residents;
 
-  function search(e: SubmitEvent) {
-    e.preventDefault();
-    setFilters(new FormData(e.currentTarget as HTMLFormElement));
-  }
-
   return (
     <Page title={r().title}>
       <p>{r().intro}</p>
-      <search aria-label={r().title}>
-        <form class="filters panel" onSubmit={search}>
-          <TextField name="q" label={r().q} type="search" value={filters().q} maxLength={100} />
-          <Show when={props.me.role === "prefecture"}>
-            <MunicipalitySelect
-              label={r().municipality}
-              empty={r().all}
-              municipalities={municipalities()}
-              selected={filters().municipality}
-            />
-          </Show>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {r().search}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm label={r().title} submit={r().search} onSubmit={setFilters}>
+        <TextField name="q" label={r().q} type="search" value={filters().q} maxLength={100} />
+        <Show when={props.me.role === "prefecture"}>
+          <MunicipalitySelect
+            label={r().municipality}
+            empty={r().all}
+            municipalities={municipalities()}
+            selected={filters().municipality}
+          />
+        </Show>
+      </FilterForm>
       <ResultCount total={result()?.total} results={r().results} none={r().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
         <ScrollTable id="residents-table" caption={r().caption}>

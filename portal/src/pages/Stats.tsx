@@ -3,6 +3,7 @@ import { For, Show } from "solid-js";
 import { type Me, type Report, type ReportData, type ReportDimension, type StatsRow, statsApi } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField } from "../components/Field";
+import { FilterForm, MonthSelect } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { type ChartSeries, StatsChart } from "../components/StatsChart";
@@ -10,7 +11,7 @@ import { ScrollTable } from "../components/Table";
 import { todayInJapan } from "../format";
 import { label, locale as lang, t } from "../i18n";
 import { MONTH, monthText } from "../months";
-import { one } from "../search";
+import { formText, one } from "../search";
 
 /**
  * Statistics (統計): the reports the prefecture granted the reader's role, for a period of whole months. Each
@@ -66,14 +67,8 @@ function StatsBrowser(props: { me: Me }) {
     return items.find((r) => r.key === one(params.report)) ?? items[0];
   };
 
-  function choose(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({
-      report: String(data.get("report") ?? "") || undefined,
-      from: String(data.get("from") ?? "") || undefined,
-      to: String(data.get("to") ?? "") || undefined,
-    });
+  function choose(data: FormData) {
+    setParams({ report: formText(data, "report"), from: formText(data, "from"), to: formText(data, "to") });
   }
 
   return (
@@ -87,42 +82,24 @@ function StatsBrowser(props: { me: Me }) {
       <Show when={reports()} fallback={<p role="status">{t().loading}</p>}>
         {(list) => (
           <Show when={list().items.length > 0} fallback={<p class="alert alert-info">{s().noReports}</p>}>
-            <search aria-label={s().filtersLabel}>
-              <form class="filters panel" onSubmit={choose}>
-                <SelectField name="report" label={s().report}>
-                  <For each={list().items}>
-                    {(r) => (
-                      <option value={r.key} selected={r.key === chosen()?.key}>
-                        {reportTitle(r)}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <SelectField name="from" label={s().from}>
-                  <For each={periodChoices([from(), to()])}>
-                    {(m) => (
-                      <option value={m} selected={m === from()}>
-                        {monthText(m)}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <SelectField name="to" label={s().to}>
-                  <For each={periodChoices([from(), to()])}>
-                    {(m) => (
-                      <option value={m} selected={m === to()}>
-                        {monthText(m)}
-                      </option>
-                    )}
-                  </For>
-                </SelectField>
-                <div class="form-actions">
-                  <button type="submit" class="button">
-                    {s().show}
-                  </button>
-                </div>
-              </form>
-            </search>
+            <FilterForm label={s().filtersLabel} submit={s().show} onSubmit={choose}>
+              <SelectField name="report" label={s().report}>
+                <For each={list().items}>
+                  {(r) => (
+                    <option value={r.key} selected={r.key === chosen()?.key}>
+                      {reportTitle(r)}
+                    </option>
+                  )}
+                </For>
+              </SelectField>
+              <MonthSelect
+                name="from"
+                label={s().from}
+                month={from()}
+                choices={periodChoices([from(), to()])}
+              />
+              <MonthSelect name="to" label={s().to} month={to()} choices={periodChoices([from(), to()])} />
+            </FilterForm>
             <Show when={chosen()} keyed>
               {(report) => <ReportView report={report} from={from()} to={to()} />}
             </Show>

@@ -2,7 +2,8 @@ import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { ApiError, api, type Me, type MonthlyUsage, type UsageTotals } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { SelectField, TextField } from "../components/Field";
+import { TextField } from "../components/Field";
+import { FilterForm, MonthSelect } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { MunicipalitySelect } from "../components/MunicipalitySelect";
 import { Page } from "../components/Page";
@@ -10,8 +11,8 @@ import { ScrollTable } from "../components/Table";
 import { getMunicipalities } from "../data";
 import { addDays, formatDate, formatDateTime, formatYen } from "../format";
 import { label, t } from "../i18n";
-import { lastMonth, MONTH, monthChoices, monthText } from "../months";
-import { one } from "../search";
+import { lastMonth, MONTH, monthText } from "../months";
+import { formText, one } from "../search";
 
 /**
  * Monthly confirmation (確認・承認) of usage: municipality staff pick a month (last month by default), read its
@@ -45,43 +46,28 @@ function UsageBrowser(props: { me: Me }) {
   const code = () =>
     props.me.role === "municipality" ? (props.me.municipalityCode ?? undefined) : one(params.municipality);
 
-  function choose(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    const chosen = String(data.get("month") ?? "").trim() || undefined;
-    const municipality = String(data.get("municipality") ?? "") || undefined;
-    setParams({ month: chosen, ...(props.me.role === "prefecture" ? { municipality } : {}) });
+  function choose(data: FormData) {
+    const municipality = formText(data, "municipality");
+    setParams({
+      month: formText(data, "month"),
+      ...(props.me.role === "prefecture" ? { municipality } : {}),
+    });
   }
 
   return (
     <Page title={u().title}>
       <p>{u().intro}</p>
-      <search aria-label={u().filtersLabel}>
-        <form class="filters panel" onSubmit={choose}>
-          <SelectField name="month" label={u().month} hint={u().monthHint}>
-            <For each={monthChoices(month())}>
-              {(m) => (
-                <option value={m} selected={m === month()}>
-                  {monthText(m)}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <Show when={props.me.role === "prefecture"}>
-            <MunicipalitySelect
-              label={u().municipality}
-              empty={u().chooseMunicipality}
-              municipalities={municipalities()}
-              selected={code()}
-            />
-          </Show>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {u().show}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm label={u().filtersLabel} submit={u().show} onSubmit={choose}>
+        <MonthSelect label={u().month} hint={u().monthHint} month={month()} />
+        <Show when={props.me.role === "prefecture"}>
+          <MunicipalitySelect
+            label={u().municipality}
+            empty={u().chooseMunicipality}
+            municipalities={municipalities()}
+            selected={code()}
+          />
+        </Show>
+      </FilterForm>
       <Show
         when={validMonth()}
         fallback={

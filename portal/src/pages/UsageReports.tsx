@@ -12,13 +12,15 @@ import {
 } from "../api";
 import { CorrectionForm, CorrectionList } from "../components/Corrections";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { SelectField, TextField } from "../components/Field";
+import { TextField } from "../components/Field";
+import { FilterSelect } from "../components/FilterSelect";
+import { FilterForm, MonthSelect } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { formatDate, formatDateTime, formatYen } from "../format";
 import { label, t } from "../i18n";
-import { lastMonth, MONTH, monthChoices, monthText } from "../months";
-import { one } from "../search";
+import { lastMonth, MONTH, monthText } from "../months";
+import { formText, one } from "../search";
 
 /**
  * Usage reports (実績報告). Facility staff (/facility/reports) see a month's uses with their state and the
@@ -72,48 +74,24 @@ function Reports(props: { me: Me }) {
   };
   const facility = () => props.me.role === "facility";
 
-  function choose(e: SubmitEvent) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget as HTMLFormElement);
-    setParams({
-      month: String(data.get("month") ?? "") || undefined,
-      status: String(data.get("status") ?? "") || undefined,
-    });
-  }
-
   return (
     <Page title={facility() ? r().titleFacility : r().titleMunicipality}>
       <p>{facility() ? r().introFacility : r().introMunicipality}</p>
-      <search aria-label={r().filtersLabel}>
-        <form class="filters panel" onSubmit={choose}>
-          <SelectField name="month" label={r().month}>
-            <For each={monthChoices(month())}>
-              {(m) => (
-                <option value={m} selected={m === month()}>
-                  {monthText(m)}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <SelectField name="status" label={r().status}>
-            <option value="" selected={!status()}>
-              {r().allStatuses}
-            </option>
-            <For each={STATUSES}>
-              {(s) => (
-                <option value={s} selected={s === status()}>
-                  {r().statuses[s]}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {r().show}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm
+        label={r().filtersLabel}
+        submit={r().show}
+        onSubmit={(data) => setParams({ month: formText(data, "month"), status: formText(data, "status") })}
+      >
+        <MonthSelect label={r().month} month={month()} />
+        <FilterSelect
+          name="status"
+          label={r().status}
+          empty={r().allStatuses}
+          values={STATUSES}
+          labels={(s) => r().statuses[s]}
+          selected={status()}
+        />
+      </FilterForm>
       <Show
         when={MONTH.test(month())}
         fallback={

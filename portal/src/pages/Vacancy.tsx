@@ -12,7 +12,7 @@ import { VacancyGrid } from "../components/VacancyGrid";
 import { VacancyList } from "../components/VacancyList";
 import { byRegion, getMunicipalities, getVacancy } from "../data";
 import { addDays, formatDate, formatTime, todayInJapan } from "../format";
-import { label, t } from "../i18n";
+import { t } from "../i18n";
 import { useListSearch } from "../search";
 import { FILTERS, ISO_DATE, PERIODS, vacancyPeriod, vacancyQuery } from "../vacancy-query";
 import { wholeText } from "../whole-text";

@@ -2,6 +2,8 @@ import { A, createAsync, revalidate } from "@solidjs/router";
 import { createSignal, For, type JSX, Match, Show, Switch } from "solid-js";
 import { api, type Booking, type Me, WAITLIST_STATUSES, type WaitlistEntry } from "../api";
 import { bookingDates } from "../components/BookingList";
+import { FilterSelect } from "../components/FilterSelect";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
@@ -305,11 +307,6 @@ function StaffList(props: { me: Me }) {
         ? w().staffIntroFacility
         : w().staffIntroPrefecture;
 
-  function search(e: SubmitEvent) {
-    e.preventDefault();
-    setFilters(new FormData(e.currentTarget as HTMLFormElement));
-  }
-
   const savePriority = (entry: WaitlistEntry, priority: number) =>
     change.run(async () => {
       const saved = await api.updateWaitlistEntry(entry.id, { priority });
@@ -319,30 +316,17 @@ function StaffList(props: { me: Me }) {
   return (
     <Page title={w().staffTitle}>
       <p>{intro()}</p>
-      <search aria-label={w().filtersLabel}>
-        <form class="filters panel" onSubmit={search}>
-          <div class="field">
-            <label for="waitlist-status">{w().statusFilter}</label>
-            <select id="waitlist-status" name="status">
-              <option value="" selected={!filters().status}>
-                {w().allStatuses}
-              </option>
-              <For each={WAITLIST_STATUSES}>
-                {(s) => (
-                  <option value={s} selected={filters().status === s}>
-                    {w().statuses[s]}
-                  </option>
-                )}
-              </For>
-            </select>
-          </div>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {w().show}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm label={w().filtersLabel} submit={w().show} onSubmit={setFilters}>
+        <FilterSelect
+          id="waitlist-status"
+          name="status"
+          label={w().statusFilter}
+          empty={w().allStatuses}
+          values={WAITLIST_STATUSES}
+          labels={(s) => w().statuses[s]}
+          selected={filters().status}
+        />
+      </FilterForm>
       <ResultCount total={result()?.total} results={w().results} none={w().noResults} />
       <change.Outcome />
       <Switch>
