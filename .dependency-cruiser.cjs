@@ -57,6 +57,15 @@ module.exports = {
       to: { path: "^fixtures/" },
     },
     {
+      name: "inventory-reads-freshness-as-data",
+      comment:
+        "The vacancy view reads how fresh a facility's places are from the connection's row " +
+        "(vacancy_trust_minutes), never from the connector registry or connection health.",
+      severity: "error",
+      from: { path: "^hub/inventory/", pathNot: TESTS },
+      to: { path: "^connectors/|^hub/connections/health\\.ts$" },
+    },
+    {
       name: "the-domain-only-enqueues",
       comment:
         "The domain writes jobs through jobs/queue.ts; which handler runs them is jobs/handlers.ts' business.",

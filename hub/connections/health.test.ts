@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { healthState, STALE_AFTER_MIN_MINUTES, staleAfterMs, withStale } from "./health.js";
+import type { Connector } from "../../connectors/contract.js";
+import {
+  healthState,
+  STALE_AFTER_MIN_MINUTES,
+  staleAfterMs,
+  vacancyTrustMinutes,
+  withStale,
+} from "./health.js";
 
 const now = new Date("2026-12-01T12:00:00Z");
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
@@ -68,6 +75,22 @@ describe("healthState", () => {
     ).toBe("warning");
     // Stale availability updates (late deliveries) are the ordering at work: not skipping.
     expect(healthState(conn(report(0, { stale: 2 })), false, now).state).toBe("ok");
+  });
+});
+
+describe("vacancyTrustMinutes", () => {
+  const connector = (capabilities: string[], scheduled?: (c: Record<string, unknown>) => boolean) =>
+    ({ manifest: { capabilities }, pull: async () => ({}), scheduled }) as unknown as Connector;
+  it("gives a pulled connection three intervals, at least an hour, and nothing pulled no window", () => {
+    expect(vacancyTrustMinutes(connector(["pullBookings"]), {}, 15)).toBe(60);
+    expect(vacancyTrustMinutes(connector(["pullBookings"]), {}, 30)).toBe(90);
+    expect(vacancyTrustMinutes(connector(["webhooks"]), {}, 15)).toBeNull();
+    expect(vacancyTrustMinutes(undefined, {}, 15)).toBeNull();
+  });
+  it("follows the connector's own word on whether this configuration is pulled", () => {
+    const webhook = connector(["webhooks", "pullBookings"], (c) => c.pullChanges === true);
+    expect(vacancyTrustMinutes(webhook, { pullChanges: true }, 20)).toBe(60);
+    expect(vacancyTrustMinutes(webhook, {}, 20)).toBeNull();
   });
 });
 

@@ -91,6 +91,14 @@ export function healthState(
 export const staleAfterMs = (syncMinutes: number) =>
   Math.max(STALE_AFTER_MIN_MINUTES, STALE_AFTER_INTERVALS * syncMinutes) * 60_000;
 
+/**
+ * The connection's vacancy trust window, stored with its configuration (`connection.vacancy_trust_minutes`): for
+ * a connection pulled on a schedule, the minutes after a success until it turns stale; null when nothing is
+ * pulled, as pushed or uploaded places stay trusted until the facility changes them.
+ */
+export const vacancyTrustMinutes = (c: Connector | undefined, config: unknown, syncMinutes: number) =>
+  pulls(c, config) ? staleAfterMs(syncMinutes) / 60_000 : null;
+
 /** Whether a connection of this connector and configuration is pulled on a schedule. */
 export const pulls = (c: Connector | undefined, config: unknown) =>
   !!c?.pull &&

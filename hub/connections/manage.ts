@@ -20,6 +20,7 @@ import {
   type SkippedReport,
   skippedReport,
   skippedTotal,
+  vacancyTrustMinutes,
 } from "./health.js";
 import { GONE_PREFIX, plainFailure } from "./log.js";
 import { newFeedToken, newWebhookSecret, sealSecret } from "./store.js";
@@ -243,10 +244,12 @@ export async function putFacilityConnection(
       : null;
   const feed = fresh && caps.includes("exportFeed") ? newFeedToken() : null;
   const enabled = input.enabled ?? true;
+  const syncMinutes = input.syncMinutes ?? connector.manifest.defaultSyncMinutes ?? 15;
   const data = {
     connector: input.connector,
     config: config as Prisma.InputJsonValue,
-    syncMinutes: input.syncMinutes ?? connector.manifest.defaultSyncMinutes ?? 15,
+    syncMinutes,
+    vacancyTrustMinutes: vacancyTrustMinutes(connector, config, syncMinutes),
     enabled,
     ...(enabled && existing && !existing.enabled
       ? { disabledReason: null, consecutiveFailures: 0, warnedAt: null }

@@ -18,8 +18,6 @@
  * only, never who they are. The same searcher repeating the same search (paging, reloading, a script) counts once
  * per UNMET_WINDOW_MS, so unmet demand is people looking, not requests.
  */
-import { loadRegistry } from "../../connectors/registry.js";
-import { pulls, staleAfterMs } from "../connections/health.js";
 import { SharedVersionRead, vacancyVersion } from "../db/change-counters.js";
 import type { FacilityKind, Prisma, PrismaClient, ServiceType } from "../db/client.js";
 import { problems } from "../errors.js";
@@ -113,8 +111,11 @@ export type Aggregate = {
   version: string;
   slots: [string, ServiceType, string, number[], number[], string][];
   closures: [string, ServiceType | null, number[]][];
-  /** Facilities synced from their own systems: id, connector, enabled, last success (ISO or null), interval, config. */
-  connections: [string, string, boolean, string | null, number, unknown][];
+  /**
+   * Facilities whose places are not always trusted (synced from their own systems): id, and until when (ISO) their
+   * places are shown — null when never (the connection is disabled, or its pull never succeeded).
+   */
+  trustedUntil: [string, string | null][];
 };
 
 /** A window of days read at one version, with the directory's facilities as they were then. */
@@ -207,16 +208,9 @@ class VacancyIndex {
     const aggregate = await readAggregate(this.prisma, start, days);
     // The directory checks its own fingerprint; facilities come from it, published only, in listing order.
     const { items } = await directory.search({}, { limit: Number.MAX_SAFE_INTEGER, offset: 0 });
-    const registry = await loadRegistry();
     const requestOnlyFrom = new Map<string, number>();
-    for (const [facilityId, connector, enabled, lastSuccess, syncMinutes, config] of aggregate.connections) {
-      if (!enabled) requestOnlyFrom.set(facilityId, 0);
-      else if (pulls(registry.get(connector), config)) {
-        requestOnlyFrom.set(
-          facilityId,
-          lastSuccess ? Date.parse(lastSuccess) + staleAfterMs(syncMinutes) : 0,
-        );
-      }
+    for (const [facilityId, until] of aggregate.trustedUntil) {
+      requestOnlyFrom.set(facilityId, until ? Date.parse(until) : 0);
     }
     return { version: aggregate.version, start, days, facilities: items, aggregate, requestOnlyFrom };
   }
@@ -288,9 +282,10 @@ async function readAggregate(prisma: PrismaClient, start: Date, days: number): P
       'version', (SELECT coalesce(sum(n), 0)::text FROM change_counter),
       'slots', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, time_block, d, free, updated)) FROM s), '[]'),
       'closures', coalesce((SELECT json_agg(json_build_array(facility_id, service_type, d)) FROM c), '[]'),
-      'connections', coalesce((SELECT json_agg(json_build_array(facility_id, connector, enabled,
-          to_char(last_success_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), sync_minutes, config))
-        FROM connection WHERE connector <> 'native'), '[]')
+      -- Freshness as stored with each connection (hub/connections/health.ts, vacancyTrustMinutes).
+      'trustedUntil', coalesce((SELECT json_agg(json_build_array(facility_id, CASE WHEN enabled THEN
+          to_char(last_success_at + make_interval(mins => vacancy_trust_minutes), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END))
+        FROM connection WHERE connector <> 'native' AND (NOT enabled OR vacancy_trust_minutes IS NOT NULL)), '[]')
     )::text AS data`;
   if (!row) throw new Error("the vacancy aggregate returned no row");
   return JSON.parse(row.data) as Aggregate;

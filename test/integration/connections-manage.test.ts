@@ -84,6 +84,37 @@ describe("connections: settings, health and the review queue", () => {
     );
   });
 
+  it("stores the vacancy's freshness with the configuration, and the vacancy view follows it", async () => {
+    const shown = async () => {
+      const v = await staff.get(`api/vacancy?serviceType=stay&from=${day(1)}&to=${day(2)}`);
+      expect(v.status).toBe(200);
+      return v.json.items.find((f: { facilityId: string }) => f.facilityId === facilityId)?.requestOnly;
+    };
+    const stored = () => t.hub.prisma.connection.findUniqueOrThrow({ where: { facilityId } });
+    const ical = {
+      connector: "ical",
+      config: { url: `${t.url}demo/feeds/${facilityId}.ics`, serviceType: "stay" },
+    };
+    // A calendar pulled every 30 minutes: trusted for three intervals after a success, and not before the first.
+    const put = await staff.put(`api/facilities/${facilityId}/connection`, { ...ical, syncMinutes: 30 });
+    expect(put.status, put.text).toBe(200);
+    expect((await stored()).vacancyTrustMinutes).toBe(90);
+    expect(await shown()).toBe(true);
+    await t.hub.prisma.connection.update({ where: { facilityId }, data: { lastSuccessAt: t.hub.now() } });
+    expect(await shown()).toBe(false);
+    // Disabled by its staff: request only, whatever its last success.
+    await staff.put(`api/facilities/${facilityId}/connection`, {
+      ...ical,
+      syncMinutes: 30,
+      enabled: false,
+    });
+    expect(await shown()).toBe(true);
+    // Nothing pulled (the facility keeps its places in the hub): no window, always trusted.
+    await staff.put(`api/facilities/${facilityId}/connection`, { connector: "native" });
+    expect((await stored()).vacancyTrustMinutes).toBeNull();
+    expect(await shown()).toBe(false);
+  });
+
   it("shows operators every connection's health, the troubled first", async () => {
     const conn = await t.hub.prisma.connection.create({
       data: { facilityId: otherFacilityId, connector: "native" },

@@ -5,6 +5,8 @@
  */
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadRegistry } from "../../connectors/registry.js";
+import { vacancyTrustMinutes } from "../../hub/connections/health.js";
 import { listConnections } from "../../hub/connections/manage.js";
 import { DISABLE_AFTER_FAILURES, WARN_AFTER_FAILURES } from "../../hub/connections/store.js";
 import { nextRunAfter, queueDueSyncs, syncConnection } from "../../hub/connections/sync.js";
@@ -47,12 +49,15 @@ describe("scheduled syncs of a calendar feed", () => {
     t = await startTestHub({ seed: "demo", residents: 20, now: () => now, env: { SEED_DEMO: "true" } });
     facilityId = (await t.hub.prisma.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } }))
       .facilityId as string;
+    const config = { url: `${ORIGIN}${PATH}`, serviceType: "stay" };
     const conn = await t.hub.prisma.connection.create({
       data: {
         facilityId,
         connector: "ical",
-        config: { url: `${ORIGIN}${PATH}`, serviceType: "stay" },
+        config,
         syncMinutes: 15,
+        // As saving it in the portal would (hub/connections/manage.ts): trusted for an hour after a success.
+        vacancyTrustMinutes: vacancyTrustMinutes((await loadRegistry()).get("ical"), config, 15),
       },
     });
     connectionId = conn.id;
