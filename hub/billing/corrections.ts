@@ -10,6 +10,7 @@
  * appended to the booking's history.
  */
 import { audit } from "../audit/audit.js";
+import { appendEvents } from "../bookings/ledger.js";
 import type { Prisma, PrismaClient } from "../db/client.js";
 import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
@@ -91,18 +92,19 @@ async function event(
     data: { revision, updatedAt: now },
   });
   if (count !== 1) throw problems.conflict("booking_changed", "The booking changed meanwhile; reload it");
-  await tx.bookingEvent.create({
-    data: {
+  await appendEvents(tx, [
+    {
+      from: b.status,
       bookingId: b.id,
       seq: revision,
       type,
       status: b.status,
       source: "staff",
       actorId: actor.userId,
-      data: data as Prisma.InputJsonValue,
+      data,
       occurredAt: now,
     },
-  });
+  ]);
 }
 
 /** A 取消 gives the voucher its units back (the use did not happen); a 修正 of units moves the difference. */

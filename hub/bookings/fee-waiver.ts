@@ -14,7 +14,7 @@ import type { Actor } from "../identity/actor.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { enqueueMessage } from "../notify/outbox.js";
 import { declinedClaim } from "./cancellation.js";
-import { bookingChanged } from "./ledger.js";
+import { appendEvents, bookingChanged } from "./ledger.js";
 import { type BookingDto, bookingInclude } from "./mapper.js";
 import { feeWaiverNotices } from "./notices.js";
 import { bookingDto, cancellationRuleOf } from "./terms.js";
@@ -75,8 +75,9 @@ export async function decideFeeWaiver(
         ? { fee: owed.fee, residentShare: owed.residentShare, municipalityShare: owed.municipalityShare }
         : {}),
     };
-    await tx.bookingEvent.create({
-      data: {
+    await appendEvents(tx, [
+      {
+        from: booking.status,
         bookingId: booking.id,
         seq: revision,
         type: accepted ? "fee_waiver_accepted" : "fee_waiver_declined",
@@ -86,7 +87,7 @@ export async function decideFeeWaiver(
         data,
         occurredAt: now,
       },
-    });
+    ]);
     await audit(
       tx,
       actor,

@@ -36,6 +36,7 @@ import {
 import { cancellationDeadline } from "./cancellation.js";
 import { type BookingDto, type BookingRow, bookingInclude, toBookingDtoWithDeadline } from "./mapper.js";
 import { bookingNotices, type NoticeParties } from "./notices.js";
+import { assertStep } from "./state.js";
 import { bookingDto, CLOSURE_LOOKBACK_DAYS } from "./terms.js";
 
 export type HoldInput = {
@@ -569,6 +570,9 @@ export async function recordHold(db: Db, draft: HoldDraft, messages: unknown[]):
 
 async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]): Promise<RecordedHold> {
   const { booking: b, reservation: r, days, event } = draft;
+  // The statement writes the booking's first event itself (a hold is one statement): the same check as every
+  // other event's (hub/bookings/ledger.ts appendEvents).
+  assertStep(null, b.status, b.source);
   const rows = await db.$queryRaw<
     { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
   >`${PLAN_CACHED}

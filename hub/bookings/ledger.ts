@@ -1,6 +1,10 @@
 /**
  * The booking ledger's write side. Every change appends one BookingEvent and updates the Booking row (the
  * projection: status, revision = seq of the last event) in the caller's transaction, together, always.
+ * `appendEvents` is the one writer of booking events — hub changes, a facility system's bookings applied by a
+ * connection, fee-waiver decisions, billing corrections — and checks each against the state machine
+ * (`assertStep`); only the hold's first event is written by the one-statement hold itself (hub/bookings/holds.ts),
+ * after the same check.
  * The projection update is conditional on the status and revision the caller read, so of two concurrent
  * changes only one commits; the other gets 409 `booking_changed` and changes nothing.
  *
@@ -15,7 +19,7 @@ import { enqueueMessage, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
 import type { FeeSplit } from "./cancellation.js";
 import { bookingNotices } from "./notices.js";
-import { assertTransition, eventTypeFor, releasesCapacity } from "./state.js";
+import { assertStep, assertTransition, eventTypeFor, releasesCapacity } from "./state.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,6 +50,26 @@ export const bookingChanged = () =>
     "booking_changed",
     "The booking was changed at the same time by someone else; reload it and try again",
   );
+
+/** An event to append: the status the booking had before it (null for its first) and the event row. */
+export type NewEvent = { from: BookingStatus | null } & Omit<Prisma.BookingEventCreateManyInput, "data"> & {
+    data?: Record<string, unknown>;
+  };
+
+/**
+ * Appends events to bookings' histories, each checked against the state machine first (409 `invalid_transition`,
+ * nothing written). The caller has updated the projection in the same transaction (revision = the event's seq).
+ */
+export async function appendEvents(tx: Tx, events: readonly NewEvent[]): Promise<void> {
+  for (const e of events) assertStep(e.from, e.status, e.source);
+  const rows = events.map(({ from: _, data, ...e }) => ({
+    ...e,
+    data: (data ?? {}) as Prisma.InputJsonValue,
+  }));
+  if (rows.length === 1)
+    await tx.bookingEvent.create({ data: rows[0] as Prisma.BookingEventUncheckedCreateInput });
+  else if (rows.length) await tx.bookingEvent.createMany({ data: rows });
+}
 
 /**
  * Moves a booking from the status it was read with to `to`: checks the state machine, updates the
@@ -86,8 +110,9 @@ export async function applyTransition(
     },
   });
   if (count !== 1) throw bookingChanged();
-  await tx.bookingEvent.create({
-    data: {
+  await appendEvents(tx, [
+    {
+      from: booking.status,
       bookingId: booking.id,
       seq: revision,
       type: meta.type ?? eventTypeFor(to),
@@ -97,10 +122,10 @@ export async function applyTransition(
       externalRef: meta.externalRef ?? null,
       externalRevision: meta.externalRevision ?? null,
       idempotencyKey: meta.idempotencyKey ?? null,
-      data: (meta.data ?? {}) as Prisma.InputJsonValue,
+      data: meta.data,
       occurredAt: now,
     },
-  });
+  ]);
   await pushToFacilitySystem(tx, booking.id, meta.source, now);
   // The places it gives back change the facility's availability: its system hears of that too (same job).
   if (releases) await noteBookingAvailability(tx, booking.id, meta.source, now);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { BookingStatus } from "../db/client.js";
 import { DomainError } from "../errors.js";
 import {
+  assertStep,
   assertTransition,
   BOOKING_STATUSES,
   canTransition,
@@ -71,6 +72,31 @@ describe("booking state machine", () => {
   });
 });
 
+describe("assertStep (every event appended to a history)", () => {
+  it("starts a hub booking as a hold or confirmed, a facility system's also as cancelled", () => {
+    expect(() => assertStep(null, "requested", "portal")).not.toThrow();
+    expect(() => assertStep(null, "confirmed", "staff")).not.toThrow();
+    expect(() => assertStep(null, "cancelled", "portal")).toThrow(DomainError);
+    expect(() => assertStep(null, "cancelled", "connector")).not.toThrow();
+    expect(() => assertStep(null, "requested", "connector")).toThrow(DomainError);
+    expect(() => assertStep(null, "used", "connector")).toThrow(DomainError);
+  });
+
+  it("lets a note keep the status, and a change only go where the machine allows", () => {
+    expect(() => assertStep("used", "used", "staff")).not.toThrow();
+    expect(() => assertStep("cancelled", "cancelled", "staff")).not.toThrow();
+    expect(() => assertStep("confirmed", "cancelled", "connector")).not.toThrow();
+    expect(() => assertStep("reported", "confirmed", "staff")).toThrow(DomainError);
+  });
+
+  it("lets only the facility's own system confirm again a booking it cancelled", () => {
+    expect(() => assertStep("cancelled", "confirmed", "connector")).not.toThrow();
+    expect(() => assertStep("cancelled", "confirmed", "portal")).toThrow(DomainError);
+    expect(() => assertStep("cancelled", "confirmed", "staff")).toThrow(DomainError);
+    expect(() => assertStep("used", "confirmed", "connector")).toThrow(DomainError);
+  });
+});
+
 describe("replay", () => {
   const ev = (statuses: BookingStatus[]) => statuses.map((status, i) => ({ seq: i + 1, status }));
 
@@ -84,6 +110,16 @@ describe("replay", () => {
 
   it("accepts a booking imported as already confirmed", () => {
     expect(replay(ev(["confirmed", "cancelled"]))).toEqual({ status: "cancelled", revision: 2 });
+  });
+
+  it("replays a facility system's booking: first seen cancelled, confirmed again, moved", () => {
+    const fromSystem = (statuses: BookingStatus[]) =>
+      ev(statuses).map((e) => ({ ...e, source: "connector" as const }));
+    expect(replay(fromSystem(["cancelled", "confirmed", "confirmed", "cancelled"]))).toEqual({
+      status: "cancelled",
+      revision: 4,
+    });
+    expect(() => replay(ev(["confirmed", "cancelled", "confirmed"]))).toThrow(DomainError);
   });
 
   it("refuses an empty history, a bad start, gaps and impossible steps", () => {

@@ -3,7 +3,7 @@
  * ledger appends one event per change; `replay` folds a booking's events back into its status, which is how
  * the projection (the Booking row) can always be checked against the history.
  */
-import type { BookingStatus } from "../db/client.js";
+import type { BookingSource, BookingStatus } from "../db/client.js";
 import { DomainError } from "../errors.js";
 
 export const BOOKING_STATUSES = [
@@ -41,13 +41,25 @@ export const HOLDS_CAPACITY: ReadonlySet<BookingStatus> = new Set<BookingStatus>
   "no_show",
 ]);
 
-export function canTransition(from: BookingStatus, to: BookingStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+/**
+ * What a facility's own system may do besides (it is the authority over the bookings it keeps, applied by
+ * hub/connections/apply.ts): a booking cancelled there may be confirmed again there.
+ */
+export const FACILITY_SYSTEM_TRANSITIONS: Readonly<Partial<Record<BookingStatus, readonly BookingStatus[]>>> =
+  {
+    cancelled: ["confirmed"],
+  };
+
+export function canTransition(from: BookingStatus, to: BookingStatus, source?: BookingSource): boolean {
+  return (
+    TRANSITIONS[from].includes(to) ||
+    (source === "connector" && !!FACILITY_SYSTEM_TRANSITIONS[from]?.includes(to))
+  );
 }
 
 /** 409 `invalid_transition` naming both ends when the machine does not allow the step. */
-export function assertTransition(from: BookingStatus, to: BookingStatus): void {
-  if (!canTransition(from, to)) {
+export function assertTransition(from: BookingStatus, to: BookingStatus, source?: BookingSource): void {
+  if (!canTransition(from, to, source)) {
     throw new DomainError(
       "conflict",
       "invalid_transition",
@@ -77,24 +89,49 @@ export const INITIAL_STATUSES: ReadonlySet<BookingStatus> = new Set<BookingStatu
   "confirmed",
 ]);
 
+/** A facility's system may also tell of a booking first when it is already cancelled there (kept for its order). */
+const FACILITY_SYSTEM_INITIAL: ReadonlySet<BookingStatus> = new Set<BookingStatus>([
+  "confirmed",
+  "cancelled",
+]);
+
+/**
+ * The one check of every event appended to a booking's history (hub/bookings/ledger.ts appendEvents): its first
+ * event (`from` null) starts in an initial status for its source; a later one either keeps the status (a note: a
+ * correction, a fee-waiver decision, a facility system's change of dates) or is a step the machine allows.
+ */
+export function assertStep(from: BookingStatus | null, to: BookingStatus, source: BookingSource): void {
+  if (from === null) {
+    const initial = source === "connector" ? FACILITY_SYSTEM_INITIAL : INITIAL_STATUSES;
+    if (!initial.has(to)) {
+      throw new DomainError(
+        "conflict",
+        "invalid_transition",
+        "This change is not possible in the booking's current state",
+        `A booking from ${source} cannot begin as ${to}`,
+      );
+    }
+    return;
+  }
+  if (from !== to) assertTransition(from, to, source);
+}
+
 /**
  * Folds events (oldest first) into the status they lead to, checking every step. The first event (seq 1)
  * must be an initial status; the result equals the projection's status when the ledger is consistent.
  */
-export function replay(events: readonly { seq: number; status: BookingStatus }[]): {
+export function replay(events: readonly { seq: number; status: BookingStatus; source?: BookingSource }[]): {
   status: BookingStatus;
   revision: number;
 } {
   const [first, ...rest] = events;
-  if (!first || !INITIAL_STATUSES.has(first.status) || first.seq !== 1) {
-    throw new Error("a booking's history starts with a requested or confirmed event at seq 1");
-  }
+  if (first?.seq !== 1) throw new Error("a booking's history starts at seq 1");
+  assertStep(null, first.status, first.source ?? "portal");
   let status: BookingStatus = first.status;
   let revision = first.seq;
   for (const e of rest) {
     if (e.seq !== revision + 1) throw new Error(`event seq ${e.seq} follows ${revision}`);
-    // An event that leaves the status as it is (a 過誤 correction of a redeemed booking) is no transition.
-    if (e.status !== status) assertTransition(status, e.status);
+    assertStep(status, e.status, e.source ?? "portal");
     status = e.status;
     revision = e.seq;
   }

@@ -32,7 +32,7 @@ import type {
   ServiceType,
 } from "../../connectors/contract.js";
 import { FACILITY_CAUSED } from "../bookings/cancellation.js";
-import { announce, applyTransition } from "../bookings/ledger.js";
+import { announce, appendEvents, applyTransition, type NewEvent } from "../bookings/ledger.js";
 import { cancellationTerms } from "../bookings/terms.js";
 import { type BookingStatus, Prisma, type PrismaClient } from "../db/client.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
@@ -201,7 +201,7 @@ type Ctx = {
 
 type Pending = {
   bookings: Prisma.BookingCreateManyInput[];
-  events: Prisma.BookingEventCreateManyInput[];
+  events: NewEvent[];
   places: { bookingId: string; slotId: string }[];
   /** Places taken per slot id. */
   taken: Map<string, number>;
@@ -215,7 +215,7 @@ async function flush(ctx: Ctx): Promise<void> {
   if (!p.bookings.length && !p.taken.size) return;
   ctx.pending = emptyPending();
   if (p.bookings.length) await ctx.tx.booking.createMany({ data: p.bookings });
-  if (p.events.length) await ctx.tx.bookingEvent.createMany({ data: p.events });
+  await appendEvents(ctx.tx, p.events);
   if (p.places.length) await ctx.tx.bookingSlot.createMany({ data: p.places });
   if (p.taken.size) {
     await ctx.tx.$executeRaw`
@@ -397,6 +397,7 @@ async function applyBooking(ctx: Ctx, change: ExternalBooking): Promise<void> {
       ...(active ? {} : { cancelReason: "facility_system" }),
     });
     ctx.pending.events.push({
+      from: null,
       bookingId: booking.id,
       seq: 1,
       type: active ? "confirmed" : "cancelled",
@@ -441,17 +442,18 @@ async function applyBooking(ctx: Ctx, change: ExternalBooking): Promise<void> {
       ...(step.do === "cancel" ? { cancelReason: "facility_system" } : {}),
     },
   });
-  await tx.bookingEvent.create({
-    data: {
+  await appendEvents(tx, [
+    {
+      from: k.status as BookingStatus,
       bookingId: k.id,
       seq: revision,
       type: next.type,
-      status: next.status as "confirmed",
+      status: next.status as BookingStatus,
       ...meta,
       data: step.do === "note" ? {} : { places: places.dates, timeBlock: places.timeBlock },
       occurredAt: now,
     },
-  });
+  ]);
   if (step.do === "cancel" || step.do === "move") await release(ctx, k);
   if (step.do === "move" || step.do === "reinstate") await take(ctx, k.id, change.externalId, places);
   ctx.known.set(change.externalId, {

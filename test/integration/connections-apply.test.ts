@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExternalBooking, ExternalChange } from "../../connectors/contract.js";
+import { replay } from "../../hub/bookings/state.js";
 import { applyChanges, type ConnectionRef } from "../../hub/connections/apply.js";
 import type { ServiceType } from "../../hub/db/client.js";
 import { formatDate, parseDate } from "../../hub/inventory/dates.js";
@@ -205,5 +206,22 @@ describe("applying connector changes to the ledger", () => {
     });
     const held = await prisma().bookingSlot.count({ where: { slotId: { in: taken.map((s) => s.id) } } });
     expect(taken.reduce((n, s) => n + s.booked, 0)).toBe(held);
+  });
+
+  it("writes histories the state machine replays to each booking's status and revision", async () => {
+    // Shuffled deliveries, cancellations, bookings first seen cancelled and confirmed again: all of the above.
+    const bookings = await prisma().booking.findMany({
+      where: { facilityId: conn.facilityId, source: "connector" },
+      include: { events: { orderBy: { seq: "asc" } } },
+    });
+    expect(bookings.length).toBeGreaterThan(5);
+    expect(
+      bookings.some((b) =>
+        b.events.some((e, i) => i > 0 && e.status === "confirmed" && b.events[i - 1]?.status === "cancelled"),
+      ),
+    ).toBe(true);
+    for (const b of bookings) {
+      expect(replay(b.events), b.externalRef ?? b.id).toEqual({ status: b.status, revision: b.revision });
+    }
   });
 });

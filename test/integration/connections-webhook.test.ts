@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { API_BASE_URL } from "../../connectors/webhook/__fixtures__/contract.js";
 import { type VendorApi, vendorApi } from "../../connectors/webhook/__fixtures__/vendor-api.js";
 import type { VendorEvent } from "../../connectors/webhook/mapping.js";
@@ -33,9 +33,10 @@ import { clientFor } from "../support/sessions.js";
 
 type Conn = { id: string; facilityId: string; secret: string };
 
-/** The hub's clock: real time plus what the tests move it on by. */
+/** The hub's clock: real time (or the moment a test stopped it at) plus what the tests move it on by. */
 let offsetMs = 0;
-const clock = () => new Date(Date.now() + offsetMs);
+let stoppedAt: number | null = null;
+const clock = () => new Date((stoppedAt ?? Date.now()) + offsetMs);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A small deterministic PRNG (mulberry32), so the shuffled run is the same every time. */
@@ -657,6 +658,12 @@ describe("the webhook connector (two-way HTTP)", () => {
     });
 
     it("sends the facility's availability after hub bookings and a closure: one signed message per burst, in order", async () => {
+      // Time moves only when the test says: on a loaded machine the steps between two messages could otherwise
+      // outlast the one-second window they are meant to fall in.
+      stoppedAt = Date.now();
+      onTestFinished(() => {
+        stoppedAt = null;
+      });
       await runPushJob(t.hub, { connectionId: conn.id }, fast);
       const before = api.availabilityCalls.length;
       const [busy, closed] = [day(80), day(81)];
