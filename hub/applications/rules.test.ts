@@ -14,10 +14,8 @@ import {
 // 2026-06-15 10:00 in Tokyo.
 const now = new Date("2026-06-15T01:00:00Z");
 
-const valid = (
-  over: Partial<ApplicantInput> = {},
-  child: Partial<ApplicantInput["child"]> = {},
-): ApplicantInput => ({
+type Child = { birthDate?: string | null; dueDate?: string | null; multipleBirth?: number };
+const valid = (over: Partial<ApplicantInput> = {}, child: Child = {}): ApplicantInput => ({
   familyName: "青葉",
   givenName: "花子",
   kana: "アオバ ハナコ",
@@ -26,7 +24,10 @@ const valid = (
   address: "仙台市青葉区一番町1-1-1",
   phone: "０９０−１２３４−５６７８",
   ...over,
-  child: { name: "", birthDate: "2026-05-20", multipleBirth: 1, ...child },
+  childName: "",
+  childBirthDate: child.birthDate === undefined ? "2026-05-20" : child.birthDate,
+  childDueDate: child.dueDate ?? null,
+  multipleBirth: child.multipleBirth ?? 1,
 });
 
 const codes = (input: ApplicantInput) => checkApplicant(input, now).errors.map((e) => `${e.path}:${e.code}`);
@@ -57,32 +58,32 @@ describe("checkApplicant", () => {
   });
 
   it("needs the birth date or, before the birth, a due date within ten months", () => {
-    expect(codes(valid({}, { birthDate: null }))).toEqual(["child/birthDate:required"]);
+    expect(codes(valid({}, { birthDate: null }))).toEqual(["childBirthDate:required"]);
     expect(codes(valid({}, { birthDate: null, dueDate: "2026-09-01" }))).toEqual([]);
     expect(codes(valid({}, { birthDate: null, dueDate: "2027-06-01" }))).toEqual([
-      "child/dueDate:due_date_out_of_range",
+      "childDueDate:due_date_out_of_range",
     ]);
     expect(codes(valid({}, { birthDate: null, dueDate: "2026-05-01" }))).toEqual([
-      "child/dueDate:due_date_out_of_range",
+      "childDueDate:due_date_out_of_range",
     ]);
   });
 
   it("refuses a baby born in the future or a year or more ago (postpartum care is the first year)", () => {
-    expect(codes(valid({}, { birthDate: "2026-06-16" }))).toEqual(["child/birthDate:future_date"]);
-    expect(codes(valid({}, { birthDate: "2025-06-15" }))).toEqual(["child/birthDate:child_too_old"]);
+    expect(codes(valid({}, { birthDate: "2026-06-16" }))).toEqual(["childBirthDate:future_date"]);
+    expect(codes(valid({}, { birthDate: "2025-06-15" }))).toEqual(["childBirthDate:child_too_old"]);
     expect(codes(valid({}, { birthDate: "2025-06-16" }))).toEqual([]);
   });
 
   it("keeps a preterm baby's due date (corrected age) within 20 weeks of the birth", () => {
     expect(codes(valid({}, { birthDate: "2026-05-20", dueDate: "2026-07-10" }))).toEqual([]);
     expect(codes(valid({}, { birthDate: "2026-05-20", dueDate: "2027-01-10" }))).toEqual([
-      "child/dueDate:due_date_out_of_range",
+      "childDueDate:due_date_out_of_range",
     ]);
   });
 
   it("wants the mother born before the baby, and 1 to 5 babies", () => {
     expect(codes(valid({ birthDate: "2026-05-21" }, { multipleBirth: 6 }))).toEqual([
-      "child/multipleBirth:bad_number",
+      "multipleBirth:bad_number",
       "birthDate:bad_date",
     ]);
   });

@@ -36,7 +36,10 @@ export type ApplicantInput = {
   address: string;
   phone?: string | null;
   preferredLanguage?: string;
-  child: { name?: string; birthDate?: string | null; dueDate?: string | null; multipleBirth?: number };
+  childName?: string;
+  childBirthDate?: string | null;
+  childDueDate?: string | null;
+  multipleBirth?: number;
 };
 
 export type ApplicantData = {
@@ -112,17 +115,16 @@ export function checkApplicant(
     errors.push({ path: "birthDate", code: "future_date", message: "must be in the past" });
   }
 
-  const c = input.child;
-  const childName = text("child/name", c.name, 100, false);
-  const multipleBirth = c.multipleBirth ?? 1;
+  const childName = text("childName", input.childName, 100, false);
+  const multipleBirth = input.multipleBirth ?? 1;
   if (!Number.isInteger(multipleBirth) || multipleBirth < 1 || multipleBirth > 5) {
-    errors.push({ path: "child/multipleBirth", code: "bad_number", message: "the number of babies, 1 to 5" });
+    errors.push({ path: "multipleBirth", code: "bad_number", message: "the number of babies, 1 to 5" });
   }
-  const childBirthDate = c.birthDate ? date("child/birthDate", c.birthDate, errors) : null;
-  const childDueDate = c.dueDate ? date("child/dueDate", c.dueDate, errors) : null;
-  if (!c.birthDate && !c.dueDate) {
+  const childBirthDate = input.childBirthDate ? date("childBirthDate", input.childBirthDate, errors) : null;
+  const childDueDate = input.childDueDate ? date("childDueDate", input.childDueDate, errors) : null;
+  if (!input.childBirthDate && !input.childDueDate) {
     errors.push({
-      path: "child/birthDate",
+      path: "childBirthDate",
       code: "required",
       message: "the baby's birth date, or the due date if not yet born",
     });
@@ -130,20 +132,20 @@ export function checkApplicant(
   if (childBirthDate) {
     if (childBirthDate.getTime() > today.getTime()) {
       errors.push({
-        path: "child/birthDate",
+        path: "childBirthDate",
         code: "future_date",
         message: "a birth date cannot be in the future",
       });
     } else if (formatDate(childBirthDate) <= addMonths(formatDate(today), -12)) {
       errors.push({
-        path: "child/birthDate",
+        path: "childBirthDate",
         code: "child_too_old",
         message: "postpartum care is for the first year after the birth",
       });
     }
     if (childDueDate && Math.abs(daysBetween(childBirthDate, childDueDate)) > MAX_DUE_DATE_OFFSET_DAYS) {
       errors.push({
-        path: "child/dueDate",
+        path: "childDueDate",
         code: "due_date_out_of_range",
         message: "the due date must be within 20 weeks of the birth date",
       });
@@ -155,7 +157,7 @@ export function checkApplicant(
     // Not yet born: a due date from two weeks past (a late baby) to ten months ahead.
     if (daysBetween(today, childDueDate) < -14 || childDueDate.getTime() > addDays(today, 300).getTime()) {
       errors.push({
-        path: "child/dueDate",
+        path: "childDueDate",
         code: "due_date_out_of_range",
         message: "a due date within the next ten months (or the birth date, if the baby is born)",
       });
