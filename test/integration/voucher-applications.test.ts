@@ -344,6 +344,25 @@ describe("voucher applications: a mother applies online, her municipality decide
     expect(r.vouchers[0]?.childId).toBeNull();
   });
 
+  it("lets only one of two clerks approving at the same moment win", async () => {
+    const email = "two.clerks@example.jp";
+    const { id } = await apply(email, {
+      familyName: "同時",
+      givenName: "承認",
+      kana: "ドウジ ショウニン",
+      phone: null,
+    });
+    const other = await clientFor(t, "sendai@demo.example.jp");
+    const answers = await Promise.all([
+      sendai.post(`api/applications/${id}/approve`, { revision: 0 }),
+      other.post(`api/applications/${id}/approve`, { revision: 0 }),
+    ]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const r = await t.hub.prisma.resident.findMany({ where: { email }, include: { vouchers: true } });
+    expect(r).toHaveLength(1);
+    expect(r[0]?.vouchers).toHaveLength(1);
+  });
+
   it("declines with a reason and tells her", async () => {
     const email = "declined@example.jp";
     const { id, token } = await apply(email, { familyName: "長町", givenName: "ゆい" });
