@@ -57,6 +57,10 @@ describe("checkApplicant", () => {
     ]);
   });
 
+  it("asks for an empty date rather than calling it malformed", () => {
+    expect(codes(valid({ birthDate: "" }))).toEqual(["birthDate:required"]);
+  });
+
   it("needs the birth date or, before the birth, a due date within ten months", () => {
     expect(codes(valid({}, { birthDate: null }))).toEqual(["childBirthDate:required"]);
     expect(codes(valid({}, { birthDate: null, dueDate: "2026-09-01" }))).toEqual([]);

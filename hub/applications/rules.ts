@@ -184,6 +184,10 @@ export function checkApplicant(
 }
 
 function date(path: string, text: string, errors: FieldError[]): Date | null {
+  if (text.trim() === "") {
+    errors.push({ path, code: "required", message: "must not be empty" });
+    return null;
+  }
   const d = parseDate(text);
   if (!d) errors.push({ path, code: "bad_date", message: `"${text}" is not a date (YYYY-MM-DD)` });
   return d;

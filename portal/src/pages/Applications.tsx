@@ -208,7 +208,7 @@ function Detail(props: { me: Me }) {
               {row(p().email, a().email)}
               {row(p().child, childText(a()))}
               {row(t().apply.multipleBirth, p().multiple(a().multipleBirth))}
-              {row(p().language, a().preferredLanguage)}
+              {row(p().language, t().languages[a().preferredLanguage] ?? a().preferredLanguage)}
               {row(p().submittedAt, formatDateTime(a().submittedAt))}
               {row(p().consent, p().consentAt(formatDateTime(a().consentAt), a().consentVersion))}
               <Show when={a().question}>

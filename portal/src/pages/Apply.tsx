@@ -29,6 +29,10 @@ function fieldErrors(err: unknown): Errors {
 
 const text = (form: FormData, name: string) => String(form.get(name) ?? "").trim();
 
+/** Text the municipality wrote (a question, a reason) is marked Japanese when it is, for English pages (WCAG 3.1.2). */
+export const langOf = (value: string | null | undefined) =>
+  value && /[\u3040-\u30ff\u4e00-\u9fff]/.test(value) ? "ja" : undefined;
+
 /** What the applicant typed into the shared fields (her details and the baby's). */
 function readApplicant(form: FormData): ApplicantFields {
   const born = form.get("born") !== "no";
@@ -255,6 +259,7 @@ export function Apply() {
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();
+    if (pending()) return;
     const form = new FormData(e.currentTarget as HTMLFormElement);
     setPending(true);
     setError(undefined);
@@ -458,6 +463,7 @@ function StatusView(props: {
 
   async function resubmit(e: SubmitEvent) {
     e.preventDefault();
+    if (pending()) return;
     const form = new FormData(e.currentTarget as HTMLFormElement);
     setPending(true);
     setError(undefined);
@@ -488,7 +494,7 @@ function StatusView(props: {
       <dl class="details">
         {row(a().reference, <strong class="reference">{s().reference}</strong>)}
         {row(a().state, <strong>{a().states[s().state]}</strong>)}
-        {row(a().to, s().municipalityName)}
+        {row(a().to, <span lang={langOf(s().municipalityName)}>{s().municipalityName}</span>)}
         {row(a().submittedAt, formatDateTime(s().submittedAt))}
       </dl>
       <Show when={s().state === "approved"}>
@@ -500,13 +506,17 @@ function StatusView(props: {
         </p>
       </Show>
       <Show when={s().state === "declined"}>
-        <dl class="details">{row(a().declineReason, s().declineReason ?? "")}</dl>
+        <dl class="details">
+          {row(a().declineReason, <span lang={langOf(s().declineReason)}>{s().declineReason}</span>)}
+        </dl>
         <p>{a().declinedNext}</p>
       </Show>
       <Show when={s().state === "needs_info"}>
         <section aria-labelledby="question-title" class="panel">
           <h2 id="question-title">{a().question}</h2>
-          <p class="pre-wrap">{s().question}</p>
+          <p class="description" lang={langOf(s().question)}>
+            {s().question}
+          </p>
         </section>
         <Show when={error()}>
           <ErrorSummary errors={errors()} labels={labels()} error={error()} />
