@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NATORI_CODE, SENDAI_CODE } from "../../fixtures/demo-data.js";
 import { formatDate } from "../../hub/inventory/dates.js";
 import { formatVoucherNumber } from "../../hub/vouchers/number.js";
+import { jobHandlers } from "../../jobs/handlers.js";
 import { TestClient } from "../support/client.js";
 import { expectContract, expectProblem } from "../support/contract.js";
 import { tokyoDate, tokyoDay } from "../support/dates.js";
@@ -453,5 +454,15 @@ describe("voucher applications: a mother applies online, her municipality decide
     const page = await sendai.get("api/applications?limit=1&offset=1");
     expect(page.json.items).toHaveLength(1);
     expect(page.json.total).toBeGreaterThan(1);
+  });
+
+  it("purges used and expired codes with the sign-in codes (identity.purge)", async () => {
+    const codes = t.hub.prisma.applicationEmailCode;
+    expect(await codes.count({ where: { usedAt: { not: null } } })).toBeGreaterThan(0);
+    const live = await codes.count({ where: { usedAt: null, expiresAt: { gt: new Date() } } });
+    expect(live).toBeGreaterThan(0);
+    await jobHandlers(t.hub)["identity.purge"]({});
+    expect(await codes.count({ where: { usedAt: { not: null } } })).toBe(0);
+    expect(await codes.count()).toBe(live);
   });
 });
