@@ -9683,6 +9683,7 @@ export const pathsApiDeliveriesGetParametersQueryStatusValues: ReadonlyArray<Fla
 export const pathsApiDeliveriesGetParametersQueryChannelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/deliveries"]["get"]["parameters"]["query"]["channel"]> = ["email", "sms"];
 export const pathsApiBookingsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBookingsGetParametersQueryFeeWaiverValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings"]["get"]["parameters"]["query"]["feeWaiver"]> = ["claimed", "accepted", "declined"];
+export const pathsApiApplicationsEmailCodePostRequestBodyContentApplicationJsonLanguageValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/applications/email-code"]["post"]["requestBody"]["content"]["application/json"]["language"]> = ["ja", "en"];
 export const pathsApiBillingRunsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/billing/runs.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBillingRunsRunIdLinesCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/billing/runs/{runId}/lines.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBookingCorrectionsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/booking-corrections"]["get"]["parameters"]["query"]["status"]> = ["pending", "confirmed", "declined"];
@@ -9751,6 +9752,8 @@ export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const waitlistStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WaitlistStatus"]> = ["waiting", "offered", "booked", "cancelled", "ended"];
 export const facilityKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityKind"]> = ["hospital", "clinic", "midwife_home"];
 export const bookingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingStatus"]> = ["requested", "confirmed", "rejected", "expired", "cancelled", "used", "reported", "no_show"];
+export const applicationStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApplicationState"]> = ["submitted", "needs_info", "approved", "declined"];
+export const applicantFieldsPreferredLanguageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApplicantFields"]["preferredLanguage"]> = ["ja", "en"];
 export const policyCancellationCutoffDaysValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["cutoff"]["days"]> = ["calendar", "business"];
 export const policyCancellationFeeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["fee"]["kind"]> = ["percent_of_fee", "fixed_per_unit"];
 export const policyCancellationSplitKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["split"]["kind"]> = ["resident_copay", "resident_percent", "resident", "municipality"];

@@ -7,6 +7,7 @@
  */
 import {
   announcementKindValues,
+  applicationStateValues,
   careCodeValues,
   type components,
   facilityKindValues,
@@ -68,6 +69,7 @@ export type Resident = Schemas["Resident"];
 export type Application = Schemas["Application"];
 export type ApplicationStatus = Answer<"getApplicationStatus">;
 export type ApplicationState = Schemas["ApplicationState"];
+export const APPLICATION_STATES = applicationStateValues;
 export type ApplicantFields = Schemas["ApplicantFields"];
 export type ApplicationSubmit = Schemas["ApplicationSubmitRequest"];
 

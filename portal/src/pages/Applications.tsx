@@ -6,9 +6,10 @@
  */
 import { A, createAsync, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, Show } from "solid-js";
-import { ApiError, type Application, api, type Me } from "../api";
+import { APPLICATION_STATES, ApiError, type Application, api, type Me } from "../api";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
+import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
 import { Pager, ResultCount } from "../components/Pager";
@@ -19,7 +20,6 @@ import { t } from "../i18n";
 import { useListSearch } from "../search";
 
 const LIMIT = 50;
-const STATES = ["submitted", "needs_info", "approved", "declined"] as const;
 const p = () => t().applications;
 
 export function Applications() {
@@ -46,33 +46,21 @@ function ApplicationList() {
   const municipalities = createAsync(() => getMunicipalities());
   const municipalityName = (code: string) => municipalities()?.find((m) => m.code === code)?.name ?? code;
 
-  function search(e: SubmitEvent) {
-    e.preventDefault();
-    setFilters(new FormData(e.currentTarget as HTMLFormElement));
-  }
-
   return (
     <Page title={p().title}>
       <p>{p().intro}</p>
-      <search aria-label={p().title}>
-        <form class="filters panel" onSubmit={search}>
-          <SelectField name="state" label={p().state}>
-            <option value="">{p().all}</option>
-            <For each={STATES}>
-              {(s) => (
-                <option value={s} selected={filters().state === s}>
-                  {t().apply.states[s]}
-                </option>
-              )}
-            </For>
-          </SelectField>
-          <div class="form-actions">
-            <button type="submit" class="button">
-              {p().filter}
-            </button>
-          </div>
-        </form>
-      </search>
+      <FilterForm label={p().title} submit={p().filter} onSubmit={setFilters}>
+        <SelectField name="state" label={p().state}>
+          <option value="">{p().all}</option>
+          <For each={APPLICATION_STATES}>
+            {(s) => (
+              <option value={s} selected={filters().state === s}>
+                {t().apply.states[s]}
+              </option>
+            )}
+          </For>
+        </SelectField>
+      </FilterForm>
       <Show when={result.error}>
         <ErrorMessage error={result.error} />
       </Show>
