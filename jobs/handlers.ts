@@ -47,6 +47,10 @@ function ownHandlers(hub: Hub): JobHandlers {
       await hub.prisma.signInCode.deleteMany({
         where: { OR: [{ expiresAt: { lt: now } }, { usedAt: { not: null } }] },
       });
+      // The codes proving an applicant's e-mail (hub/applications), on the same terms.
+      await hub.prisma.applicationEmailCode.deleteMany({
+        where: { OR: [{ expiresAt: { lt: now } }, { usedAt: { not: null } }] },
+      });
     },
     "bookings.expire-holds": async (payload) => {
       await expireHolds(hub.prisma, payload.now ? new Date(payload.now) : hub.now());

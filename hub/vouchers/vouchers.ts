@@ -320,6 +320,19 @@ async function issueInTx(
   return row;
 }
 
+/**
+ * Issues one voucher inside the caller's transaction, through the same checks and numbering as issueVoucher: an
+ * approved online application (hub/applications) registers the resident and issues in one transaction.
+ */
+export function issueVoucherInTx(
+  tx: Tx,
+  municipalityCode: string,
+  input: { residentId: string; childId?: string | null },
+  ctx: IssueContext,
+): Promise<VoucherRow> {
+  return issueInTx(tx, municipalityCode, input.residentId, ctx, { childId: input.childId });
+}
+
 /** The notice to the resident: e-mail when they have an address, else SMS, else none. */
 export function issuedMessage(
   resident: { familyName: string; givenName: string; email: string | null; phone: string | null },

@@ -1110,6 +1110,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/applications/email-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a one-time code to the e-mail address an applicant gives (proves it before she submits)
+         * @description Always 202 for a well-formed address, whether or not the hub knows it. Limited per client address and per
+         *     destination with the resident sign-in code's limiters (429 `rate_limited` with Retry-After).
+         */
+        post: operations["requestApplicationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply for a voucher to a municipality (a mother not yet registered), with the code sent to her e-mail
+         * @description Every field is checked first and all errors come back at once (400 `validation_failed`, `errors[].path`
+         *     naming the field); then the code (400 `invalid_code` on the `code` field; failures are throttled per client
+         *     address). On success the application is `submitted`, she gets its reference and an e-mail with a private
+         *     link to follow it.
+         */
+        post: operations["submitApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Her application, by the token of the link in her e-mail (POST so the token is in no URL or log) */
+        post: operations["getApplicationStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer the municipality's question and send the (corrected) application again
+         * @description Only while it is `needs_info` (else 409 `application_not_open`); fields are checked as at submission.
+         */
+        post: operations["amendApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Voucher applications to the caller's municipality (the prefecture reads all), oldest first; audited */
+        get: operations["listApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One application (404 outside the caller's municipality); audited */
+        get: operations["getApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}/request-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the applicant for more (state `needs_info`); she gets the message by e-mail with a link to answer
+         * @description `revision` is the one read; 409 `application_changed` when someone changed it since, 409 `application_not_open` when decided.
+         */
+        post: operations["requestApplicationInfo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline with a reason; she gets it by e-mail */
+        post: operations["declineApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve; registers the resident and child and issues the voucher under the policy in force, in one transaction
+         * @description 409 `resident_exists` (the municipality has a resident with her name and birth date) or `contact_in_use`
+         *     (her e-mail or mobile is another resident's): nothing is written. 409 `application_changed` /
+         *     `application_not_open` for a stale or decided application (two clerks cannot approve twice). 422 from the
+         *     voucher issue (`child_not_eligible`, `no_policy`, `no_services`).
+         */
+        post: operations["approveApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/residents": {
         parameters: {
             query?: never;
@@ -3818,6 +3993,89 @@ export interface components {
         FacilityKind: "hospital" | "clinic" | "midwife_home";
         /** @enum {string} */
         BookingStatus: "requested" | "confirmed" | "rejected" | "expired" | "cancelled" | "used" | "reported" | "no_show";
+        /** @enum {string} */
+        ApplicationState: "submitted" | "needs_info" | "approved" | "declined";
+        /** @description What the applicant types; dates as YYYY-MM-DD, checked by the hub (errors name these fields) */
+        ApplicantFields: {
+            familyName: string;
+            givenName: string;
+            kana: string;
+            birthDate: string;
+            postalCode: string;
+            address: string;
+            phone?: string | null;
+            /** @enum {string} */
+            preferredLanguage?: "ja" | "en";
+            /** @description empty while the baby is not yet named */
+            childName?: string;
+            /** @description null before the birth */
+            childBirthDate?: string | null;
+            /** @description the due date: before the birth, or for a preterm baby (corrected age) */
+            childDueDate?: string | null;
+            multipleBirth?: number;
+        };
+        ApplicationSubmitRequest: components["schemas"]["ApplicantFields"] & {
+            municipalityCode: string;
+            email: string;
+            code: string;
+            /** @description agreement to the consent text (required: true) */
+            consent: boolean;
+        };
+        ApplicationAmendRequest: components["schemas"]["ApplicantFields"] & {
+            token: string;
+            answer: string;
+        };
+        ApplicationReceipt: {
+            reference: string;
+            state: components["schemas"]["ApplicationState"];
+            municipalityName: string;
+        };
+        ApplicationDetails: {
+            reference: string;
+            state: components["schemas"]["ApplicationState"];
+            municipalityCode: string;
+            municipalityName: string;
+            familyName: string;
+            givenName: string;
+            kana: string;
+            /** Format: date */
+            birthDate: string;
+            postalCode: string;
+            address: string;
+            phone: string | null;
+            email: string;
+            preferredLanguage: string;
+            childName: string;
+            /** Format: date */
+            childBirthDate: string | null;
+            /** Format: date */
+            childDueDate: string | null;
+            multipleBirth: number;
+            /** @description the municipality's latest question */
+            question: string | null;
+            /** @description her latest answer */
+            answer: string | null;
+            declineReason: string | null;
+            /** Format: date-time */
+            submittedAt: string;
+        };
+        /** @description Her own application as she sees it through her link */
+        ApplicationStatus: components["schemas"]["ApplicationDetails"];
+        /** @description An application as municipality staff see it */
+        Application: components["schemas"]["ApplicationDetails"] & {
+            /** Format: uuid */
+            id: string;
+            revision: number;
+            /** Format: date-time */
+            consentAt: string;
+            consentVersion: string;
+            /** Format: uuid */
+            residentId: string | null;
+            /** Format: uuid */
+            voucherId: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+        };
         MunicipalityCodeValue: string;
         Me: {
             /** Format: uuid */
@@ -4791,6 +5049,7 @@ export interface components {
         FacilityId: string;
         BookingId: string;
         WaitlistEntryId: string;
+        ApplicationId: string;
         VoucherId: string;
         MunicipalityCode: components["schemas"]["MunicipalityCodeValue"];
         Limit: number;
@@ -6632,6 +6891,273 @@ export interface operations {
             };
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    requestApplicationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    /** @enum {string} */
+                    language?: "ja" | "en";
+                };
+            };
+        };
+        responses: {
+            /** @description a code was sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    submitApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationSubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description received */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationReceipt"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    getApplicationStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description her application */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationStatus"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    amendApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationAmendRequest"];
+            };
+        };
+        responses: {
+            /** @description sent again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationStatus"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    listApplications: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["ApplicationState"];
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description applications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total: number;
+                        items: components["schemas"]["Application"][];
+                    };
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    getApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the application */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    requestApplicationInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    message: string;
+                    revision: number;
+                };
+            };
+        };
+        responses: {
+            /** @description asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    declineApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    revision: number;
+                };
+            };
+        };
+        responses: {
+            /** @description declined */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    approveApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    revision: number;
+                };
+            };
+        };
+        responses: {
+            /** @description approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
             default: components["responses"]["Problem"];
         };
     };
@@ -9157,6 +9683,7 @@ export const pathsApiDeliveriesGetParametersQueryStatusValues: ReadonlyArray<Fla
 export const pathsApiDeliveriesGetParametersQueryChannelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/deliveries"]["get"]["parameters"]["query"]["channel"]> = ["email", "sms"];
 export const pathsApiBookingsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBookingsGetParametersQueryFeeWaiverValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings"]["get"]["parameters"]["query"]["feeWaiver"]> = ["claimed", "accepted", "declined"];
+export const pathsApiApplicationsEmailCodePostRequestBodyContentApplicationJsonLanguageValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/applications/email-code"]["post"]["requestBody"]["content"]["application/json"]["language"]> = ["ja", "en"];
 export const pathsApiBillingRunsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/billing/runs.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBillingRunsRunIdLinesCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/billing/runs/{runId}/lines.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBookingCorrectionsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/booking-corrections"]["get"]["parameters"]["query"]["status"]> = ["pending", "confirmed", "declined"];
@@ -9225,6 +9752,8 @@ export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const waitlistStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WaitlistStatus"]> = ["waiting", "offered", "booked", "cancelled", "ended"];
 export const facilityKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityKind"]> = ["hospital", "clinic", "midwife_home"];
 export const bookingStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BookingStatus"]> = ["requested", "confirmed", "rejected", "expired", "cancelled", "used", "reported", "no_show"];
+export const applicationStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApplicationState"]> = ["submitted", "needs_info", "approved", "declined"];
+export const applicantFieldsPreferredLanguageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApplicantFields"]["preferredLanguage"]> = ["ja", "en"];
 export const policyCancellationCutoffDaysValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["cutoff"]["days"]> = ["calendar", "business"];
 export const policyCancellationFeeKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["fee"]["kind"]> = ["percent_of_fee", "fixed_per_unit"];
 export const policyCancellationSplitKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyCancellation"]["split"]["kind"]> = ["resident_copay", "resident_percent", "resident", "municipality"];

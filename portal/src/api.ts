@@ -7,6 +7,7 @@
  */
 import {
   announcementKindValues,
+  applicationStateValues,
   careCodeValues,
   type components,
   facilityKindValues,
@@ -64,6 +65,13 @@ export type FacilityRevision = Schemas["FacilityRevision"];
 export type Slot = Schemas["Slot"];
 
 export type Resident = Schemas["Resident"];
+/** Online voucher applications: as staff see one, as the applicant sees hers, and what she types. */
+export type Application = Schemas["Application"];
+export type ApplicationStatus = Answer<"getApplicationStatus">;
+export type ApplicationState = Schemas["ApplicationState"];
+export const APPLICATION_STATES = applicationStateValues;
+export type ApplicantFields = Schemas["ApplicantFields"];
+export type ApplicationSubmit = Schemas["ApplicationSubmitRequest"];
 
 export type VoucherStatus = Schemas["VoucherStatus"];
 export type VoucherBalance = Schemas["VoucherBalance"];
@@ -383,6 +391,31 @@ export const api = {
   listSlots: (id: string, from: string, to: string) =>
     request<{ asOf: string; items: Slot[] }>("GET", `api/facilities/${encodeURIComponent(id)}/slots`, {
       query: { from, to },
+    }),
+
+  requestApplicationCode: (email: string, language: "ja" | "en") =>
+    request<Answer<"requestApplicationCode", 202>>("POST", "api/applications/email-code", {
+      body: { email, language },
+    }),
+  submitApplication: (body: ApplicationSubmit) =>
+    request<Answer<"submitApplication", 201>>("POST", "api/applications/submit", { body }),
+  getApplicationStatus: (token: string) =>
+    request<ApplicationStatus>("POST", "api/applications/status", { body: { token } }),
+  amendApplication: (token: string, fields: ApplicantFields, answer: string) =>
+    request<ApplicationStatus>("POST", "api/applications/amend", { body: { ...fields, token, answer } }),
+  listApplications: (query: Query) => request<Page<Application>>("GET", "api/applications", { query }),
+  getApplication: (id: string) => request<Application>("GET", `api/applications/${encodeURIComponent(id)}`),
+  requestApplicationInfo: (id: string, message: string, revision: number) =>
+    request<Application>("POST", `api/applications/${encodeURIComponent(id)}/request-info`, {
+      body: { message, revision },
+    }),
+  declineApplication: (id: string, reason: string, revision: number) =>
+    request<Application>("POST", `api/applications/${encodeURIComponent(id)}/decline`, {
+      body: { reason, revision },
+    }),
+  approveApplication: (id: string, revision: number) =>
+    request<Application>("POST", `api/applications/${encodeURIComponent(id)}/approve`, {
+      body: { revision },
     }),
 
   listResidents: (query: Query) => request<Page<Resident>>("GET", "api/residents", { query }),

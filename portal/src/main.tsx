@@ -19,6 +19,10 @@ function page<K extends string>(load: () => Promise<Record<K, Component<any>>>, 
 }
 
 const Account = page(() => import("./pages/Account"), "Account");
+const Apply = page(() => import("./pages/Apply"), "Apply");
+const ApplyStatus = page(() => import("./pages/Apply"), "ApplyStatus");
+const Applications = page(() => import("./pages/Applications"), "Applications");
+const ApplicationDetail = page(() => import("./pages/Applications"), "ApplicationDetail");
 const Announcements = page(() => import("./pages/Announcements"), "Announcements");
 const Audit = page(() => import("./pages/Audit"), "Audit");
 const Billing = page(() => import("./pages/Billing"), "Billing");
@@ -83,6 +87,10 @@ const routes: RouteDefinition[] = [
   },
   { path: "/facilities/:id/edit", component: FacilityEdit, preload: () => warm(getMunicipalities()) },
   { path: "/sign-in", component: SignIn },
+  { path: "/apply", component: Apply, preload: () => warm(getMunicipalities()) },
+  { path: "/apply/status", component: ApplyStatus },
+  { path: "/municipality/applications", component: Applications },
+  { path: "/municipality/applications/:id", component: ApplicationDetail },
   { path: "/forgot-password", component: ForgotPassword },
   { path: "/reset-password", component: ResetPassword },
   { path: "/account", component: Account },

@@ -1,4 +1,5 @@
 import type { Handlers } from "../types.js";
+import { applicationHandlers } from "./applications.js";
 import { auditHandlers } from "./audit.js";
 import { authHandlers } from "./auth.js";
 import { billingHandlers, billingSettingsHandlers, correctionHandlers } from "./billing.js";
@@ -54,4 +55,5 @@ export const allHandlers: Handlers = {
   ...correctionHandlers,
   ...supportHandlers,
   ...statsHandlers,
+  ...applicationHandlers,
 };

@@ -133,6 +133,9 @@ export function Layout(props: RouteSectionProps) {
                   {t().nav.residents}
                 </A>
               </li>
+              <li>
+                <A href="/municipality/applications">{t().applications.nav}</A>
+              </li>
             </Show>
             <Show when={hasRole(me(), ["municipality", "prefecture"])}>
               <li>

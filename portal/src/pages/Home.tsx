@@ -63,6 +63,9 @@ function Welcome() {
       <section aria-labelledby="voucher">
         <h2 id="voucher">{w().voucherTitle}</h2>
         <p>{w().voucherText}</p>
+        <p>
+          <A href="/apply">{t().apply.link}</A>
+        </p>
       </section>
     </Page>
   );

@@ -42,6 +42,9 @@ export function SignIn() {
         <section aria-labelledby="resident-title" class="panel">
           <h2 id="resident-title">{s().residentTitle}</h2>
           <ResidentSignIn intro={s().residentIntro} />
+          <p>
+            <A href="/apply">{t().apply.link}</A>
+          </p>
         </section>
         <section aria-labelledby="staff-title" class="panel">
           <h2 id="staff-title">{s().staffTitle}</h2>
