@@ -46,6 +46,20 @@ export type BookingDto = {
   cancelDeadline: string | null;
   /** How a cancelled booking was cancelled: the reason code and the fee with its split (all 0 when free). */
   cancellation: BookingCancellationDto | null;
+  /** Who is coming, for the facility's own staff only (hub/bookings/guests.ts); absent for everyone else. */
+  guest?: GuestDto;
+};
+
+/** What a facility's approver sees of the mother behind a booking (hub/bookings/guests.ts). */
+export type GuestDto = {
+  name: string;
+  kana: string;
+  /** Completed months on the booking's first day; null when the voucher names no child or it is not born yet. */
+  childAgeMonths: number | null;
+  /** "corrected": counted from the due date (修正月齢), as the policy does for a preterm baby. */
+  ageBasis: "birth" | "corrected" | null;
+  /** The notes given with the request (and with each change that led to this booking), oldest first. */
+  notes: string[];
 };
 
 export type BookingCancellationDto = {

@@ -4297,6 +4297,17 @@ export interface components {
              */
             cancelDeadline?: string | null;
             cancellation?: null | components["schemas"]["BookingCancellation"];
+            guest?: components["schemas"]["BookingGuest"];
+        };
+        /** @description Who is coming, only for the staff of the booking's own facility (absent for everyone else): the mother's name, her baby's age in completed months on the booking's first day, counted from the due date (修正月齢, `ageBasis: corrected`) where the municipality's policy does so for a preterm baby, and the notes she gave. */
+        BookingGuest: {
+            name: string;
+            kana: string;
+            /** @description null when the voucher names no child or the baby is not yet born on that day */
+            childAgeMonths: number | null;
+            /** @enum {string|null} */
+            ageBasis: "birth" | "corrected" | null;
+            notes: string[];
         };
         EntitlementLine: {
             /** @enum {string} */

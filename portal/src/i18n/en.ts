@@ -1185,6 +1185,9 @@ const en: Dict = {
     detail: (units: number, copay: string) => `${units} ${units === 1 ? "use" : "uses"}, copay ${copay}`,
     dayCaption: (day: string) => `Bookings on ${day}`,
     weekCaption: (from: string, to: string) => `Bookings from ${from} to ${to}`,
+    taken: (n: number, capacity: number) => `${n} of ${capacity} taken`,
+    count: (n: number) => `${n} ${n === 1 ? "booking" : "bookings"}`,
+    closed: "Closed",
   },
   staffBookings: {
     facilityTitle: "Approve bookings",
@@ -1202,6 +1205,13 @@ const en: Dict = {
     selectAll: "Select all",
     selectThis: "Select this request",
     voucher: "Voucher number",
+    guest: "Guest",
+    babyAge: "Baby's age on the day",
+    ageMonths: (n: number, corrected: boolean) =>
+      `${n} ${n === 1 ? "month" : "months"}${corrected ? " (corrected age)" : ""}`,
+    ageUnknown: "Not registered",
+    notes: "Notes from the mother",
+    noNotes: "None",
     answerBy: "Answer by",
     approve: "Approve",
     reject: "Decline",

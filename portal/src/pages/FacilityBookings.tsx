@@ -16,7 +16,7 @@ import { FeeWaiverClaims } from "../components/FeeWaiverClaims";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
-import { getBookings } from "../data";
+import { getBookings, getSlots } from "../data";
 import { addDays, formatDateTime, formatYen, todayInJapan } from "../format";
 import { label, t } from "../i18n";
 import { formText, one } from "../search";
@@ -280,6 +280,32 @@ function PendingCard(props: {
         <span class="visually-hidden">{s().which(what())}</span>
       </label>
       <dl class="pending-facts">
+        <Show when={b().guest}>
+          {(g) => (
+            <>
+              <div>
+                <dt>{s().guest}</dt>
+                <dd class="pending-guest">{g().name}</dd>
+              </div>
+              <div>
+                <dt>{s().babyAge}</dt>
+                <dd class="pending-age">
+                  {g().childAgeMonths === null
+                    ? s().ageUnknown
+                    : s().ageMonths(g().childAgeMonths ?? 0, g().ageBasis === "corrected")}
+                </dd>
+              </div>
+              <div class="pending-notes-row">
+                <dt>{s().notes}</dt>
+                <dd class="pending-notes">
+                  <Show when={g().notes.length > 0} fallback={s().noNotes}>
+                    <For each={g().notes}>{(n) => <p>{n}</p>}</For>
+                  </Show>
+                </dd>
+              </div>
+            </>
+          )}
+        </Show>
         <div>
           <dt>{s().voucher}</dt>
           <dd>{b().voucherNumber ?? t().dash}</dd>
@@ -408,6 +434,12 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
           limit: LIMIT,
         }),
   );
+  /** The facility's capacity over the calendar's days (the board's "taken of capacity"); none across facilities. */
+  const slots = createAsync(() =>
+    filters().view === "list" || !props.facilityId
+      ? Promise.resolve(undefined)
+      : getSlots(props.facilityId, days()[0] ?? filters().date, days()[days().length - 1] ?? filters().date),
+  );
   /** The service columns: the facility's services, or those its bookings use. */
   const services = (): {
     serviceType: ServiceType;
@@ -502,6 +534,7 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
                       view={filters().view === "day" ? "day" : "week"}
                       date={filters().date}
                       services={services()}
+                      slots={slots()?.items}
                     />
                     <Show when={page().total > page().items.length}>
                       <p class="meta">{t().bookings.more(page().items.length, page().total)}</p>
