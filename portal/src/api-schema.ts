@@ -3779,6 +3779,11 @@ export interface components {
             timeBlock: string;
             /** @description voucher units the hold reserves */
             units: number;
+            /**
+             * @description how the policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null for other services
+             * @enum {string|null}
+             */
+            stayCounting: "per_day" | "per_night" | null;
             /** @description yen the resident would pay at the facility */
             residentCopay: number;
         };
@@ -4292,6 +4297,11 @@ export interface components {
             } | null;
             lines?: components["schemas"]["EntitlementLine"][];
             /**
+             * @description how the policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null for other services
+             * @enum {string|null}
+             */
+            stayCounting?: "per_day" | "per_night" | null;
+            /**
              * Format: date-time
              * @description free cancellation until this instant: computed now for requested and confirmed bookings, the one that applied for cancelled ones
              */
@@ -4588,6 +4598,11 @@ export interface components {
                 effectiveFrom: string;
             };
             balances: components["schemas"]["VoucherBalance"][];
+            /**
+             * @description how the voucher's policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null when it offers no stays
+             * @enum {string|null}
+             */
+            stayCounting: "per_day" | "per_night" | null;
             usesCount: number;
             /** Format: date-time */
             issuedAt: string;

@@ -23,6 +23,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -97,6 +98,7 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       ];
       const { page, done } = await open(width);
       await signInAsStaff(page, FACILITY);
+      await openMenu(page);
       await page.getByRole("link", { name: "予約の承認", exact: true }).click();
       await page.waitForURL(/\/facility\/bookings$/);
       await settled(page);
@@ -117,8 +119,24 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       expect(await row(page, b.id).locator(".pending-notes").textContent()).toBe("なし");
       await checkPage(page, "facility-bookings", width);
 
-      // Approve one with one press.
-      await row(page, a.id).getByRole("button", { name: /^承認/ }).click();
+      // Approve one with one press. While the answer is on its way the pressed button keeps the focus (it is not
+      // disabled, which would drop the focus to the page): marked busy, looking disabled, ignoring presses.
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route(`**/api/bookings/${a.id}/confirm`, async (route) => {
+        await gate;
+        await route.continue();
+      });
+      const approveA = row(page, a.id).getByRole("button", { name: /^承認/ });
+      await approveA.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.activeElement?.getAttribute("aria-busy") === "true");
+      expect(await approveA.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await approveA.getAttribute("aria-disabled")).toBe("true");
+      await page.keyboard.press("Enter"); // ignored while busy: one approval only
+      release();
       const notice = page.locator("#pending-notice");
       await notice.getByText("予約を承認しました").waitFor();
       await page.waitForFunction(() => document.activeElement?.id === "pending-notice");
@@ -312,6 +330,7 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       await page.context().addCookies([{ name: SESSION_COOKIE, value: token, url: t.url }]);
       await page.goto(url(""));
       await settled(page);
+      await openMenu(page);
       await page.getByRole("link", { name: "予約一覧", exact: true }).first().click();
       await page.waitForURL(/\/bookings$/);
       await settled(page);

@@ -441,6 +441,7 @@ describe("bookings: holds and the ledger", () => {
 
     const read = await facility.get(`api/bookings/${id}`);
     await expectContract("getBooking", read);
+    expect(read.json.stayCounting).toBe("per_day"); // 仙台市 counts a stay by the day
     expect(read.json.guest).toEqual({
       name: "試験 利用者1",
       kana: "",

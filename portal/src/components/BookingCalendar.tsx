@@ -34,7 +34,10 @@ function Entry(props: { booking: Booking; detailed?: boolean }) {
         <span class="calendar-voucher meta"> {b().voucherNumber}</span>
       </Show>
       <Show when={props.detailed}>
-        <span class="meta"> {c().detail(b().units ?? 0, formatYen(b().residentCopay ?? 0))}</span>
+        <span class="meta">
+          {" "}
+          {c().detail(t().book.units(b().units ?? 0, b().stayCounting), formatYen(b().residentCopay ?? 0))}
+        </span>
       </Show>
     </li>
   );

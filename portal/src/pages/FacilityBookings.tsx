@@ -11,6 +11,7 @@ import {
 import { BookingCalendar, type CalendarView, calendarDays } from "../components/BookingCalendar";
 import { BookingList, bookingDates } from "../components/BookingList";
 import { bookingProblem } from "../components/BookingProblem";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { FeeWaiverClaims } from "../components/FeeWaiverClaims";
 import { SelectField, TextField } from "../components/Field";
@@ -198,14 +199,15 @@ function Pending(props: { facilityId: string }) {
                   />
                   {s().selectAll}
                 </label>
-                <button
+                <Button
                   type="button"
                   class="button"
-                  disabled={busy() || chosen().length === 0}
+                  busy={busy()}
+                  disabled={chosen().length === 0}
                   onClick={() => void approve(chosen())}
                 >
                   {s().approveSelected(chosen().length)}
-                </button>
+                </Button>
               </div>
               <ul
                 class="cards pending-list"
@@ -327,15 +329,15 @@ function PendingCard(props: {
         when={props.rejecting}
         fallback={
           <div class="row-actions">
-            <button type="button" class="button" disabled={props.busy} onClick={() => props.onApprove()}>
+            <Button type="button" class="button" busy={props.busy} onClick={() => props.onApprove()}>
               {s().approve}
               <span class="visually-hidden">{s().which(what())}</span>
-            </button>
-            <button
+            </Button>
+            <Button
               ref={rejectButton}
               type="button"
               class="button button-secondary"
-              disabled={props.busy}
+              busy={props.busy}
               onClick={() => {
                 props.onRejecting(true);
                 queueMicrotask(() => document.getElementById(reasonId())?.focus());
@@ -343,7 +345,7 @@ function PendingCard(props: {
             >
               {s().reject}
               <span class="visually-hidden">{s().which(what())}</span>
-            </button>
+            </Button>
           </div>
         }
       >
@@ -366,20 +368,20 @@ function PendingCard(props: {
             />
           </div>
           <div class="row-actions">
-            <button type="submit" class="button" disabled={props.busy}>
+            <Button type="submit" class="button" busy={props.busy}>
               {s().rejectConfirm}
-            </button>
-            <button
+            </Button>
+            <Button
               type="button"
               class="button button-secondary"
-              disabled={props.busy}
+              busy={props.busy}
               onClick={() => {
                 props.onRejecting(false);
                 queueMicrotask(() => rejectButton?.focus());
               }}
             >
               {s().cancelReject}
-            </button>
+            </Button>
           </div>
         </form>
       </Show>
