@@ -482,6 +482,8 @@ export function draftHold(
       id: entitled.policyVersionId,
       version: entitled.policyVersion.version,
       effectiveFrom: parseDate(entitled.policyVersion.effectiveFrom) as Date,
+      // Of the version's rules the mapper reads only how a stay is counted, which the entitlement already has.
+      rules: entitled.stayCounting ? { services: { stay: { stayCounting: entitled.stayCounting } } } : {},
     },
     units: entitled.unitsNeeded,
     fee: entitled.fee,

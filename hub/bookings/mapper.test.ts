@@ -23,7 +23,12 @@ describe("booking mapping", () => {
       voucherId: "v1",
       voucher: { number: "0410000001234" },
       policyVersionId: "p1",
-      policyVersion: { id: "p1", version: 2, effectiveFrom: new Date(Date.UTC(2026, 3, 1)) },
+      policyVersion: {
+        id: "p1",
+        version: 2,
+        effectiveFrom: new Date(Date.UTC(2026, 3, 1)),
+        rules: { services: { stay: { stayCounting: "per_day" } } },
+      },
       units: 2,
       fee: 60000,
       residentCopay: 10000,
@@ -49,7 +54,9 @@ describe("booking mapping", () => {
       voucherNumber: "04100-0000123-4",
       policyVersion: { id: "p1", version: 2, effectiveFrom: "2026-04-01" },
       lines: [{ kind: "unit", quantity: 2 }],
+      stayCounting: "per_day",
     });
+    expect(dto.policyVersion).not.toHaveProperty("rules");
     expect(JSON.parse(JSON.stringify(dto))).toEqual(dto);
   });
 

@@ -3,13 +3,15 @@
 import type { BookingSource, BookingStatus, Prisma, ServiceType } from "../db/client.js";
 import { formatDate } from "../inventory/dates.js";
 import type { EntitlementLine } from "../policies/entitlement.js";
+import { stayCountingOf } from "../policies/policy.js";
 import { formatVoucherNumber } from "../vouchers/number.js";
 import type { FeeSplit } from "./cancellation.js";
 
 export const bookingInclude = {
   facility: { select: { name: true } },
   voucher: { select: { number: true } },
-  policyVersion: { select: { id: true, version: true, effectiveFrom: true } },
+  // rules: for how the policy counts a stay (Prisma reads each distinct version once, not once per booking).
+  policyVersion: { select: { id: true, version: true, effectiveFrom: true, rules: true } },
 } as const satisfies Prisma.BookingInclude;
 
 export type BookingRow = Prisma.BookingGetPayload<{ include: typeof bookingInclude }>;
@@ -39,6 +41,8 @@ export type BookingDto = {
   addOns: string[];
   policyVersion: { id: string; version: number; effectiveFrom: string } | null;
   lines: EntitlementLine[];
+  /** A stay's units as its policy version counts them (per_day: 1泊2日 = 2, per_night: = 1); null for other services. */
+  stayCounting: "per_day" | "per_night" | null;
   /**
    * Until when the booking can be cancelled free of charge: for an open (requested or confirmed) booking as the
    * rules and the facility's closures say now, for a cancelled one the deadline that applied; else null.
@@ -46,6 +50,20 @@ export type BookingDto = {
   cancelDeadline: string | null;
   /** How a cancelled booking was cancelled: the reason code and the fee with its split (all 0 when free). */
   cancellation: BookingCancellationDto | null;
+  /** Who is coming, for the facility's own staff only (hub/bookings/guests.ts); absent for everyone else. */
+  guest?: GuestDto;
+};
+
+/** What a facility's approver sees of the mother behind a booking (hub/bookings/guests.ts). */
+export type GuestDto = {
+  name: string;
+  kana: string;
+  /** Completed months on the booking's first day; null when the voucher names no child or it is not born yet. */
+  childAgeMonths: number | null;
+  /** "corrected": counted from the due date (修正月齢), as the policy does for a preterm baby. */
+  ageBasis: "birth" | "corrected" | null;
+  /** The notes given with the request (and with each change that led to this booking), oldest first. */
+  notes: string[];
 };
 
 export type BookingCancellationDto = {
@@ -127,6 +145,7 @@ export function toBookingDtoWithDeadline(
       effectiveFrom: formatDate(b.policyVersion.effectiveFrom),
     },
     lines: Array.isArray(b.entitlementLines) ? (b.entitlementLines as unknown as EntitlementLine[]) : [],
+    stayCounting: b.serviceType === "stay" && b.policyVersion ? stayCountingOf(b.policyVersion.rules) : null,
     cancelDeadline:
       b.status === "cancelled" || OPEN_STATUSES.has(b.status) ? (deadline?.toISOString() ?? null) : null,
     cancellation:

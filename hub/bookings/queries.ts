@@ -4,6 +4,7 @@ import { problems } from "../errors.js";
 import { bookingScope } from "../identity/access.js";
 import type { Actor } from "../identity/actor.js";
 import { requireDate } from "../inventory/dates.js";
+import { withGuests } from "./guests.js";
 import { type BookingDto, type BookingEventDto, bookingInclude, toBookingEventDto } from "./mapper.js";
 import { bookingDto, bookingDtos } from "./terms.js";
 
@@ -40,7 +41,7 @@ export function bookingWhere(actor: Actor, f: BookingFilters): Prisma.BookingWhe
   };
 }
 
-/** Newest first, with the total for paging. */
+/** Newest first, with the total for paging; the facility's own staff also see who is coming (guests.ts). */
 export async function listBookings(
   prisma: PrismaClient,
   actor: Actor,
@@ -57,7 +58,7 @@ export async function listBookings(
       skip: f.offset ?? 0,
     }),
   ]);
-  return { total, items: await bookingDtos(prisma, rows) };
+  return { total, items: await withGuests(prisma, actor, await bookingDtos(prisma, rows)) };
 }
 
 /** One booking; 404 when it does not exist or lies outside the caller's scope (ids cannot be probed). */
@@ -67,7 +68,8 @@ export async function getBooking(prisma: PrismaClient, actor: Actor, bookingId: 
     include: bookingInclude,
   });
   if (!b) throw problems.notFound("booking");
-  return bookingDto(prisma, b);
+  const [dto] = await withGuests(prisma, actor, [await bookingDto(prisma, b)]);
+  return dto as BookingDto;
 }
 
 /** The unified history of a booking, whatever its sources, oldest first. */

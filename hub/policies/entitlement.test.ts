@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { formatDate } from "../inventory/dates.js";
 import {
   checkEntitlement,
+  childAgeOn,
   dayNumber,
   type EntitlementAllowed,
   type EntitlementInput,
@@ -781,5 +782,32 @@ describe("properties", () => {
       }),
       runs,
     );
+  });
+});
+
+describe("childAgeOn (the age facilities see on a booking)", () => {
+  const preterm = { birthDate: "2025-01-01", dueDate: "2025-03-01" };
+  it("counts from the due date for a preterm baby only where the policy corrects", () => {
+    expect(childAgeOn(preterm, "2025-06-15", true)).toEqual({ ageMonths: 3, ageBasis: "corrected" });
+    expect(childAgeOn(preterm, "2025-06-15", false)).toEqual({ ageMonths: 5, ageBasis: "birth" });
+  });
+  it("is 0 before the due date, and a baby born 21 days early is not preterm", () => {
+    expect(childAgeOn(preterm, "2025-02-10", true)).toEqual({ ageMonths: 0, ageBasis: "corrected" });
+    const term = { birthDate: "2025-01-01", dueDate: "2025-01-22" };
+    expect(childAgeOn(term, "2025-03-01", true)).toEqual({ ageMonths: 2, ageBasis: "birth" });
+  });
+  it("agrees with the engine's own age on the service day", () => {
+    const r = allowed(
+      booking({
+        policy: osaki,
+        child: preterm,
+        voucher: { validFrom: "2025-04-01", validUntil: "2026-12-31", usesSoFar: 9 },
+        request: { serviceType: "day", nights: undefined, startDate: "2025-11-20" },
+      }),
+    );
+    expect(childAgeOn(preterm, "2025-11-20", true)).toEqual({
+      ageMonths: r.childAgeMonths,
+      ageBasis: r.ageBasis,
+    });
   });
 });

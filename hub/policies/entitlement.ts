@@ -305,13 +305,7 @@ function checkChild(
     refuse("child_not_born", "request.startDate", `The child is born on ${child.birthDate}`);
   } else if (rule) {
     const el = rule.eligibility;
-    const preterm = due !== undefined && due - birth >= PRETERM_DAYS_BEFORE_DUE;
-    if (preterm && el.useCorrectedAgeForPreterm && due !== undefined) {
-      ageBasis = "corrected";
-      ageMonths = start < due ? 0 : monthsBetween(child.dueDate as string, request.startDate);
-    } else {
-      ageMonths = monthsBetween(child.birthDate, request.startDate);
-    }
+    ({ ageMonths, ageBasis } = childAgeOn(child, request.startDate, el.useCorrectedAgeForPreterm));
     if (el.minChildAgeDays !== undefined && start - birth < el.minChildAgeDays) {
       refuse(
         "child_too_young",
@@ -552,6 +546,27 @@ export function formatDay(n: number): string {
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   return `${String(y).padStart(4, "0")}-${m < 10 ? "0" : ""}${m}-${d < 10 ? "0" : ""}${d}`;
+}
+
+/**
+ * A born child's age on `date` in completed months, as the policies count it: from the due date for a preterm
+ * baby (born `PRETERM_DAYS_BEFORE_DUE` or more days early) when `useCorrectedAgeForPreterm` (修正月齢, never below
+ * 0), else from the birth date. Dates are valid "YYYY-MM-DD" and `date` is not before the birth; the engine checks
+ * both before asking, and the facility's view of a booking (hub/bookings/guests.ts) reads the same answer.
+ */
+export function childAgeOn(
+  child: { birthDate: string; dueDate?: string | undefined },
+  date: string,
+  useCorrectedAgeForPreterm: boolean,
+): { ageMonths: number; ageBasis: "birth" | "corrected" } {
+  const birth = dayNumber(child.birthDate);
+  const due = child.dueDate === undefined ? undefined : dayNumber(child.dueDate);
+  const preterm = due !== undefined && due - birth >= PRETERM_DAYS_BEFORE_DUE;
+  if (preterm && useCorrectedAgeForPreterm && child.dueDate !== undefined) {
+    const ageMonths = dayNumber(date) < (due as number) ? 0 : monthsBetween(child.dueDate, date);
+    return { ageMonths, ageBasis: "corrected" };
+  }
+  return { ageMonths: monthsBetween(child.birthDate, date), ageBasis: "birth" };
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   policyRef,
   policyVersionOn,
   policyVersionSchema,
+  stayCountingOf,
   validatePolicyVersion,
   validMunicipalityCode,
   withStatedCutoff,
@@ -132,6 +133,16 @@ describe("policy version schema", () => {
 });
 
 describe("helpers", () => {
+  it("stayCountingOf reads how a stored version counts a stay, null without stays or from anything else", () => {
+    expect(stayCountingOf(JSON.parse(JSON.stringify(natori)))).toBe("per_day");
+    expect(stayCountingOf(osaki)).toBe("per_night");
+    const noStay = clone(sendai);
+    delete noStay.services.stay;
+    expect(stayCountingOf(noStay)).toBeNull();
+    expect(stayCountingOf(null)).toBeNull();
+    expect(stayCountingOf({ services: { stay: { stayCounting: "per_week" } } })).toBeNull();
+  });
+
   it("validates local-government check digits", () => {
     for (const code of ["041009", "042072", "042153", "045055"])
       expect(validMunicipalityCode(code)).toBe(true);

@@ -109,6 +109,17 @@ export interface StayRule extends ServiceRule {
 }
 
 /** How long a voucher is valid (plain data here; applied when vouchers are issued). */
+/**
+ * How a stored policy version (its `rules` JSON) counts a stay on the voucher: "per_day" (1泊2日 = 2) or
+ * "per_night" (= 1); null when it offers no stays. Read by the API so that every screen words a stay's units the
+ * municipality's way (vouchers, bookings, waitlist offers), as the quote does.
+ */
+export function stayCountingOf(rules: unknown): StayRule["stayCounting"] | null {
+  const stay = (rules as { services?: { stay?: { stayCounting?: unknown } } } | null)?.services?.stay;
+  const counting = stay?.stayCounting;
+  return counting === "per_day" || counting === "per_night" ? counting : null;
+}
+
 export type VoucherValidity =
   | { kind: "until_child_age_months"; months: number }
   | { kind: "days_from_issue"; days: number };

@@ -14,7 +14,7 @@ import { DomainError, problems } from "../errors.js";
 import { addDays, formatDate, parseDate } from "../inventory/dates.js";
 import { enqueueMessage, OUTBOX_TOPIC_MESSAGE } from "../notify/outbox.js";
 import type { Message } from "../notify/transport.js";
-import { type PolicyVersion, SERVICE_TYPES } from "../policies/policy.js";
+import { type PolicyVersion, SERVICE_TYPES, stayCountingOf } from "../policies/policy.js";
 import { tokyoTodayText } from "../policies/store.js";
 import { formatVoucherNumber, MAX_SERIAL, makeVoucherNumber, parseVoucherNumber } from "./number.js";
 import { signVoucherQr } from "./qr.js";
@@ -44,6 +44,8 @@ export interface VoucherDto {
   childId: string | null;
   policyVersion: { id: string; version: number; effectiveFrom: string };
   balances: { serviceType: ServiceType; cap: number; reserved: number; used: number; remaining: number }[];
+  /** How the voucher's policy version counts a stay's units; null when it offers no stays. */
+  stayCounting: "per_day" | "per_night" | null;
   usesCount: number;
   issuedAt: string;
   revokedAt: string | null;
@@ -53,7 +55,8 @@ export interface VoucherDto {
 }
 
 export const voucherInclude = {
-  policyVersion: { select: { id: true, version: true, effectiveFrom: true } },
+  // rules: for how the policy counts a stay (Prisma reads each distinct version once, not once per voucher).
+  policyVersion: { select: { id: true, version: true, effectiveFrom: true, rules: true } },
   balances: true,
 } satisfies Prisma.VoucherInclude;
 
@@ -92,6 +95,7 @@ export function toVoucherDto(row: VoucherRow, secretKey: Buffer | null): Voucher
       effectiveFrom: formatDate(row.policyVersion.effectiveFrom),
     },
     balances: toBalanceDtos(row.balances),
+    stayCounting: stayCountingOf(row.policyVersion.rules),
     usesCount: row.usesCount,
     issuedAt: row.issuedAt.toISOString(),
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,

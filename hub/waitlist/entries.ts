@@ -18,6 +18,7 @@ import type { Actor } from "../identity/actor.js";
 import { formatDate, requireDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { slotBlocks } from "../inventory/slots.js";
+import { stayCountingOf } from "../policies/policy.js";
 import { DECLINED_REASON_TEXT } from "./messages.js";
 import { lockEntry, WAITLIST_DECLINED, withdrawOfferHold } from "./offers.js";
 import { ACTIVE_STATUSES, checkRange, compareQueue, MAX_ACTIVE_ENTRIES } from "./rules.js";
@@ -34,6 +35,8 @@ export type WaitlistOfferDto = {
   endDate: string;
   timeBlock: string;
   units: number;
+  /** How the booking's policy counts a stay's units; null for other services. */
+  stayCounting: "per_day" | "per_night" | null;
   residentCopay: number;
 };
 
@@ -132,6 +135,9 @@ async function toDtos(db: PrismaClient | Tx, actor: Actor, rows: EntryRow[]): Pr
           timeBlock: true,
           units: true,
           residentCopay: true,
+          serviceType: true,
+          // How its policy counts a stay's units (Prisma reads each distinct version once).
+          policyVersion: { select: { rules: true } },
         },
       })
     : [];
@@ -163,6 +169,8 @@ async function toDtos(db: PrismaClient | Tx, actor: Actor, rows: EntryRow[]): Pr
             endDate: formatDate(b.endDate),
             timeBlock: b.timeBlock,
             units: b.units,
+            stayCounting:
+              b.serviceType === "stay" && b.policyVersion ? stayCountingOf(b.policyVersion.rules) : null,
             residentCopay: b.residentCopay,
           }
         : null,

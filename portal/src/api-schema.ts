@@ -3954,6 +3954,11 @@ export interface components {
             timeBlock: string;
             /** @description voucher units the hold reserves */
             units: number;
+            /**
+             * @description how the policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null for other services
+             * @enum {string|null}
+             */
+            stayCounting: "per_day" | "per_night" | null;
             /** @description yen the resident would pay at the facility */
             residentCopay: number;
         };
@@ -4550,11 +4555,27 @@ export interface components {
             } | null;
             lines?: components["schemas"]["EntitlementLine"][];
             /**
+             * @description how the policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null for other services
+             * @enum {string|null}
+             */
+            stayCounting?: "per_day" | "per_night" | null;
+            /**
              * Format: date-time
              * @description free cancellation until this instant: computed now for requested and confirmed bookings, the one that applied for cancelled ones
              */
             cancelDeadline?: string | null;
             cancellation?: null | components["schemas"]["BookingCancellation"];
+            guest?: components["schemas"]["BookingGuest"];
+        };
+        /** @description Who is coming, only for the staff of the booking's own facility (absent for everyone else): the mother's name, her baby's age in completed months on the booking's first day, counted from the due date (修正月齢, `ageBasis: corrected`) where the municipality's policy does so for a preterm baby, and the notes she gave. */
+        BookingGuest: {
+            name: string;
+            kana: string;
+            /** @description null when the voucher names no child or the baby is not yet born on that day */
+            childAgeMonths: number | null;
+            /** @enum {string|null} */
+            ageBasis: "birth" | "corrected" | null;
+            notes: string[];
         };
         EntitlementLine: {
             /** @enum {string} */
@@ -4835,6 +4856,11 @@ export interface components {
                 effectiveFrom: string;
             };
             balances: components["schemas"]["VoucherBalance"][];
+            /**
+             * @description how the voucher's policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null when it offers no stays
+             * @enum {string|null}
+             */
+            stayCounting: "per_day" | "per_night" | null;
             usesCount: number;
             /** Format: date-time */
             issuedAt: string;

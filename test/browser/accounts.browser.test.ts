@@ -15,6 +15,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   STAFF_PASSWORD,
@@ -173,6 +174,7 @@ describe.skipIf(!hasChromium)("accounts in Chromium", () => {
     it(`at ${width}px: the ${who.admin.split("@")[0]} resets the officer's second factor`, async () => {
       const { page, done } = await open(width);
       await signInAsStaff(page, who.admin);
+      await openMenu(page);
       await page.getByRole("link", { name: "2段階認証のリセット" }).click();
       await page.getByRole("table", { name: "職員アカウント" }).waitFor();
       await checkPage(page, "staff-accounts", width);

@@ -315,6 +315,9 @@ describe.skipIf(!hasChromium)("booking a free place as a resident", () => {
       expect(cardText).toContain("承認待ち");
       expect(cardText).toContain(copay);
       expect(cardText).toContain(`${deadline}までに承認されると`);
+      // The stay's units as the booking page said them (仙台市 counts days), not 「2回」.
+      expect(cardText).toContain("2日分");
+      expect(cardText).not.toContain("2回");
       await checkPage(page, "my-bookings", width);
 
       let current = booking.id;

@@ -18,6 +18,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -97,6 +98,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       await t.hub.prisma.connectorPush.updateMany({ data: { status: "failed" } });
       const { page, done } = await open(width);
       await signInAsStaff(page, "operator@demo.example.jp");
+      await openMenu(page);
       await page.getByRole("link", { name: "システム連携" }).first().click();
       await page.waitForURL(/\/connections$/);
       await settled(page);

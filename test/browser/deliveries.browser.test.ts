@@ -16,6 +16,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -94,6 +95,7 @@ describe.skipIf(!hasChromium)("staff: the delivery log", () => {
   it("municipality staff read their residents' deliveries, filter them, in Japanese and English", async () => {
     const { page, done } = await open(375);
     await signInAsStaff(page, DEMO_USERS.municipality.own);
+    await openMenu(page);
     await page.getByRole("link", { name: "送信履歴", exact: true }).click();
     await page.waitForURL(/\/deliveries$/);
     await settled(page);

@@ -13,6 +13,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
+import { formatDate } from "../../hub/inventory/dates.js";
+import { monthsBetween } from "../../hub/policies/entitlement.js";
 import { serviceDay, tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
@@ -21,6 +23,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -30,7 +33,8 @@ import {
 const SENDAI = "041009";
 const FACILITY = "facility@demo.example.jp";
 
-type Held = { id: string; startDate: string; voucherNumber: string };
+type Held = { id: string; startDate: string; voucherNumber: string; residentId: string };
+const NOTE = "上の子（2歳）も一緒です。授乳の相談をしたいです。";
 
 describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
   let browser: Browser;
@@ -51,7 +55,7 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
     await t?.close();
   }, 60_000);
 
-  /** Four requests for one-night stays from four new residents, on the given service days. */
+  /** Four requests for one-night stays from four new residents, on the given service days; the first with a note. */
   async function requests(days: number[]): Promise<Held[]> {
     const residents = await bookableResidents(t.hub.prisma, SENDAI, days.length);
     const held: Held[] = [];
@@ -65,9 +69,15 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
         serviceType: "stay",
         startDate: serviceDay(days[i] as number),
         nights: 1,
+        ...(i === 0 ? { note: NOTE } : {}),
       });
       expect(res.status, res.text).toBe(201);
-      held.push({ id: res.json.id, startDate: res.json.startDate, voucherNumber: res.json.voucherNumber });
+      held.push({
+        id: res.json.id,
+        startDate: res.json.startDate,
+        voucherNumber: res.json.voucherNumber,
+        residentId,
+      });
     }
     return held;
   }
@@ -88,15 +98,45 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       ];
       const { page, done } = await open(width);
       await signInAsStaff(page, FACILITY);
+      await openMenu(page);
       await page.getByRole("link", { name: "予約の承認", exact: true }).click();
       await page.waitForURL(/\/facility\/bookings$/);
       await settled(page);
       for (const h of [a, b, c, d]) await row(page, h.id).waitFor();
       expect(await row(page, a.id).textContent()).toContain(a.voucherNumber);
+      // Who is coming: her name, her baby's age in months on the day (counted as the policy does) and her note.
+      const mother = await t.hub.prisma.resident.findUniqueOrThrow({
+        where: { id: a.residentId },
+        include: { children: true },
+      });
+      const baby = mother.children[0] as { birthDate: Date };
+      const months = monthsBetween(formatDate(baby.birthDate), a.startDate);
+      expect(await row(page, a.id).locator(".pending-guest").textContent()).toBe(
+        `${mother.familyName} ${mother.givenName}`,
+      );
+      expect(await row(page, a.id).locator(".pending-age").textContent()).toBe(`${months}か月`);
+      expect(await row(page, a.id).locator(".pending-notes").textContent()).toBe(NOTE);
+      expect(await row(page, b.id).locator(".pending-notes").textContent()).toBe("なし");
       await checkPage(page, "facility-bookings", width);
 
-      // Approve one with one press.
-      await row(page, a.id).getByRole("button", { name: /^承認/ }).click();
+      // Approve one with one press. While the answer is on its way the pressed button keeps the focus (it is not
+      // disabled, which would drop the focus to the page): marked busy, looking disabled, ignoring presses.
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route(`**/api/bookings/${a.id}/confirm`, async (route) => {
+        await gate;
+        await route.continue();
+      });
+      const approveA = row(page, a.id).getByRole("button", { name: /^承認/ });
+      await approveA.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.activeElement?.getAttribute("aria-busy") === "true");
+      expect(await approveA.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await approveA.getAttribute("aria-disabled")).toBe("true");
+      await page.keyboard.press("Enter"); // ignored while busy: one approval only
+      release();
       const notice = page.locator("#pending-notice");
       await notice.getByText("予約を承認しました").waitFor();
       await page.waitForFunction(() => document.activeElement?.id === "pending-notice");
@@ -151,7 +191,20 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       const entry = calendar.locator(`li[data-booking-id="${a.id}"]`);
       expect(await entry.textContent()).toContain("予約確定");
       expect(await entry.textContent()).toContain(a.voucherNumber);
+      expect(await entry.locator(".calendar-who").textContent()).toContain("試験");
       expect(await calendar.locator(`li[data-booking-id="${b.id}"]`).count()).toBe(0);
+      // An occupancy board: the stay column of a's night says taken of capacity, as the ledger and slots have it.
+      expect(await calendar.locator("thead th[scope=col]").first().textContent()).toBe("日付");
+      expect(await calendar.locator("tbody th[scope=row]").count()).toBe(7);
+      const cell = calendar.locator(`td[data-date="${a.startDate}"][data-service="stay"]`);
+      const slot = await t.hub.prisma.slot.findFirstOrThrow({
+        where: { facilityId, serviceType: "stay", date: new Date(`${a.startDate}T00:00:00Z`), timeBlock: "" },
+      });
+      const taken = await cell.locator("li[data-booking-id]").count();
+      expect(taken).toBe(slot.booked);
+      expect(await cell.locator(".occupancy-count").textContent()).toBe(`${taken}/${slot.capacity}人`);
+      // The region scrolls by itself at 375 px; the page does not.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
       await checkPage(page, "facility-bookings-week", width);
       await page.getByRole("button", { name: "日", exact: true }).click();
       await page.waitForURL(/view=day/);
@@ -214,7 +267,12 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
         reasonCode: "illness",
       });
       expect(cancelled.json.cancellation.waiver.status, cancelled.text).toBe("claimed");
-      out.push({ id: held.json.id, startDate: held.json.startDate, voucherNumber: held.json.voucherNumber });
+      out.push({
+        id: held.json.id,
+        startDate: held.json.startDate,
+        voucherNumber: held.json.voucherNumber,
+        residentId,
+      });
     }
     return out;
   }
@@ -272,6 +330,7 @@ describe.skipIf(!hasChromium)("approving bookings at the facility", () => {
       await page.context().addCookies([{ name: SESSION_COOKIE, value: token, url: t.url }]);
       await page.goto(url(""));
       await settled(page);
+      await openMenu(page);
       await page.getByRole("link", { name: "予約一覧", exact: true }).first().click();
       await page.waitForURL(/\/bookings$/);
       await settled(page);

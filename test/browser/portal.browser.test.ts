@@ -13,6 +13,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -161,6 +162,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
       it("prefecture: sign in and open the audit log", async () => {
         const { page, done } = await open(width);
         await signInAsStaff(page, "prefecture@demo.example.jp");
+        await openMenu(page);
         await page.getByRole("link", { name: "監査ログ" }).first().click();
         await page.waitForURL(/\/audit$/);
         await settled(page);
@@ -170,6 +172,49 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
           .filter({ hasText: /件|ありません/ })
           .waitFor();
         await checkPage(page, "audit", width);
+        await done();
+      }, 90_000);
+
+      it("staff navigation: a 「メニュー」 button on a phone, opened and closed by keyboard; unchanged on a desktop", async () => {
+        const { page, done } = await open(width);
+        await signInAsStaff(page, "facility@demo.example.jp");
+        const button = page.locator("header .menu-button");
+        // Found by id: a folded navigation is hidden, so not found by its role.
+        const nav = page.locator("nav#site-nav");
+        expect(await nav.getAttribute("aria-label")).toBe("メインメニュー");
+        await button.waitFor({ state: "attached" });
+        if (width === WIDTHS[1]) {
+          // Desktop: no button, the whole navigation in view.
+          expect(await button.isVisible()).toBe(false);
+          expect(await nav.getByRole("link", { name: "予約の承認" }).isVisible()).toBe(true);
+          await done();
+          return;
+        }
+        expect(await button.textContent()).toBe("メニュー");
+        expect(await button.getAttribute("aria-controls")).toBe("site-nav");
+        expect(await button.getAttribute("aria-expanded")).toBe("false");
+        expect(await nav.isVisible()).toBe(false);
+        await checkPage(page, "menu-closed", width);
+        // Enter opens it; Tab reaches the links; Escape closes it and gives the focus back to the button.
+        await button.focus();
+        await page.keyboard.press("Enter");
+        expect(await button.getAttribute("aria-expanded")).toBe("true");
+        await nav.getByRole("link", { name: "予約の承認" }).waitFor();
+        await checkPage(page, "menu-open", width);
+        await nav.getByRole("link").first().focus();
+        await page.keyboard.press("Tab");
+        expect(await page.evaluate(() => !!document.activeElement?.closest("#site-nav"))).toBe(true);
+        await page.keyboard.press("Escape");
+        expect(await button.getAttribute("aria-expanded")).toBe("false");
+        expect(await nav.isVisible()).toBe(false);
+        expect(await page.evaluate(() => document.activeElement?.classList.contains("menu-button"))).toBe(
+          true,
+        );
+        // Space opens it again and a link followed folds it.
+        await page.keyboard.press("Space");
+        await nav.getByRole("link", { name: "予約の承認" }).click();
+        await page.waitForURL(/\/facility\/bookings$/);
+        expect(await button.getAttribute("aria-expanded")).toBe("false");
         await done();
       }, 90_000);
     });

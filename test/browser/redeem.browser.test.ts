@@ -31,6 +31,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -195,6 +196,7 @@ describe.skipIf(!hasChromium)("redeeming a voucher at the front desk (使用済�
       await page.goto(url(""));
       await settled(page);
       if (phone) {
+        await openMenu(page);
         await page.getByRole("link", { name: "利用券の使用" }).click();
         await page.waitForURL(/\/facility\/redeem$/);
       } else {
@@ -212,8 +214,26 @@ describe.skipIf(!hasChromium)("redeeming a voucher at the front desk (使用済�
       expect(await page.getByRole("button", { name: "カメラを起動する" }).isEnabled()).toBe(true);
       await checkPage(page, "redeem-camera-unavailable", width);
 
-      // A photo without a QR code.
+      // The photo picker: a styled, labelled button; the browser's bare control is not shown; the keyboard works it.
       const photo = page.getByLabel("QRコードの写真");
+      const pickerButton = page.locator("label.file-picker-button");
+      expect(await pickerButton.textContent()).toBe("写真を選ぶ");
+      expect(await pickerButton.evaluate((el) => getComputedStyle(el).display)).not.toBe("none");
+      expect((await photo.boundingBox())?.width ?? 0).toBeLessThanOrEqual(1);
+      expect(await page.locator("#redeem-photo-file-name").textContent()).toBe("まだ選んでいません");
+      await photo.focus();
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("redeem-photo-file");
+      // The focus is shown on the button the control stands for.
+      expect(await pickerButton.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe("solid");
+      // Space activates the control, as a click does (which opens the browser's chooser; headless shows none).
+      await photo.evaluate((el) => {
+        el.addEventListener("click", () => el.setAttribute("data-activated", "yes"), { once: true });
+      });
+      await page.keyboard.press("Space");
+      await page.locator("#redeem-photo-file[data-activated=yes]").waitFor({ state: "attached" });
+      // A photo without a QR code.
       await photo.setInputFiles({
         name: "heading.png",
         mimeType: "image/png",
@@ -221,6 +241,7 @@ describe.skipIf(!hasChromium)("redeeming a voucher at the front desk (使用済�
       });
       await page.getByText("この画像からはQRコードを読み取れませんでした").waitFor();
       expect(await photo.getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator("#redeem-photo-file-name").textContent()).toBe("選んだ画像：heading.png");
       await checkPage(page, "redeem-photo-no-qr", width);
 
       // A PNG of the voucher's QR code.

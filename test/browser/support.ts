@@ -102,6 +102,17 @@ export function portalHelpers(target: () => { browser: Browser; hubUrl: string }
   return { url, open, signInAsStaff };
 }
 
+/**
+ * Staff navigation is folded behind the 「メニュー」 button on a phone: open it before following a menu link (on a
+ * wider screen the button is hidden and there is nothing to do). Call it signed in as staff.
+ */
+export async function openMenu(page: Page) {
+  const button = page.locator("header .menu-button");
+  await button.waitFor({ state: "attached" });
+  if ((await button.isVisible()) && (await button.getAttribute("aria-expanded")) === "false")
+    await button.click();
+}
+
 /** Waits until the route has rendered its h1 and finished loading. */
 export async function settled(page: Page) {
   await page.waitForSelector("main h1", { timeout: 15_000 });

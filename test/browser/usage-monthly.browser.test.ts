@@ -15,6 +15,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -70,6 +71,7 @@ describe.skipIf(!hasChromium)("municipality staff: monthly usage confirmation", 
   it("confirms last month, sees a later change, confirms again; the current month waits", async () => {
     const { page, done } = await open(375);
     await signInAsStaff(page, "sendai@demo.example.jp");
+    await openMenu(page);
     await page.getByRole("link", { name: "利用実績の確認", exact: true }).click();
     await page.waitForURL(/\/municipality\/usage$/);
     await settled(page);

@@ -15,6 +15,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -68,6 +69,7 @@ describe.skipIf(!hasChromium)("usage reports: facility reports, municipality con
       const card = `#report-${booking.id}`;
       const { page, done } = await open(width);
       await signInAsStaff(page, DEMO_USERS.facility.own);
+      await openMenu(page);
       await page.getByRole("link", { name: "実績報告", exact: true }).click();
       await page.waitForURL(/\/facility\/reports/);
       await settled(page);
@@ -118,6 +120,7 @@ describe.skipIf(!hasChromium)("usage reports: facility reports, municipality con
       // 仙台市 confirms it.
       const m = await open(width);
       await signInAsStaff(m.page, DEMO_USERS.municipality.own);
+      await openMenu(m.page);
       await m.page.getByRole("link", { name: "実績報告の確認", exact: true }).click();
       await m.page.waitForURL(/\/municipality\/reports/);
       await settled(m.page);

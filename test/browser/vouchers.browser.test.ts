@@ -77,6 +77,12 @@ describe.skipIf(!hasChromium)(
         expect(text).toContain("宿泊型");
         expect(text).toMatch(/残り [0-9]+ \/ [0-9]+回/);
         expect(text).toMatch(/予約中 [0-9]+回・利用済み [0-9]+回/);
+        // The stay balance in 仙台市's own count (days), as on the booking page; day care stays in 回.
+        const stay = card.locator(".balances li").filter({ hasText: "宿泊型" });
+        expect(await stay.textContent()).toMatch(
+          /残り [0-9]+ \/ [0-9]+日分\s*予約中 [0-9]+日分・利用済み [0-9]+日分/,
+        );
+        expect(text).toContain("宿泊を日数で数えます。1泊2日は2日分です。");
 
         const qr = card.getByRole("img", { name: `利用券 ${number} のQRコード` });
         await qr.scrollIntoViewIfNeeded();

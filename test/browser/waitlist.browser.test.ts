@@ -20,6 +20,7 @@ import {
   checkPage,
   hasChromium,
   launchBrowser,
+  openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
@@ -132,7 +133,9 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
       const text = (await offer.textContent()) ?? "";
       expect(text).toContain("に空きが出ました");
       expect(text).toMatch(/までにお返事ください。/);
-      expect(text).toContain("2回");
+      // A one-night stay in 仙台市, which counts stays by the day: said as on the booking page, not 「2回」.
+      expect(text).toContain("2日分");
+      expect(text).not.toContain("2回");
       await checkPage(page, "my-waitlist-offer", width);
 
       // Declining asks once more; she keeps the place and accepts it instead.
@@ -185,6 +188,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
       await signInAs(page, staff.id);
       await page.goto(url(""));
       await settled(page);
+      await openMenu(page);
       await page
         .getByRole("navigation", { name: "メインメニュー" })
         .getByRole("link", { name: "予約待ち" })

@@ -427,6 +427,52 @@ describe("bookings: holds and the ledger", () => {
     });
   });
 
+  it("the facility's own staff see who is coming (name, baby's corrected age, notes), audited; no one else does", async () => {
+    const p = t.hub.prisma;
+    const [mother] = (await bookableResidents(p, "041009", 1)) as [string];
+    // Born 60 days before the due date (preterm): 仙台市 counts a stay's age from the due date, 30 days from now.
+    const child = await p.child.findFirstOrThrow({ where: { residentId: mother } });
+    await p.child.update({ where: { id: child.id }, data: { dueDate: parseDate(day(30)) as Date } });
+    const note = "上の子（3歳）も一緒に伺います";
+    const held = await hold(facility, { startDate: day(36), residentId: mother, note });
+    expect(held.status, held.text).toBe(201);
+    const id = held.json.id;
+    const facilityUser = await p.user.findUniqueOrThrow({ where: { email: "facility@demo.example.jp" } });
+
+    const read = await facility.get(`api/bookings/${id}`);
+    await expectContract("getBooking", read);
+    expect(read.json.stayCounting).toBe("per_day"); // 仙台市 counts a stay by the day
+    expect(read.json.guest).toEqual({
+      name: "試験 利用者1",
+      kana: "",
+      childAgeMonths: 0,
+      ageBasis: "corrected",
+      notes: [note],
+    });
+    const listed = await facility.get(`api/bookings?from=${day(36)}&to=${day(36)}&limit=200`);
+    await expectContract("listBookings", listed);
+    expect(listed.json.items.find((b: any) => b.id === id)?.guest?.name).toBe("試験 利用者1");
+
+    // Another facility cannot reach the booking; the municipality and the prefecture read it without the guest.
+    expectProblem(await facility2.get(`api/bookings/${id}`), 404, "not_found");
+    const others = (await facility2.get("api/bookings?limit=200")).json.items;
+    expect(others.map((b: any) => b.id)).not.toContain(id);
+    expect(others.every((b: any) => b.guest === undefined)).toBe(true);
+    for (const c of [sendai, prefecture]) {
+      const seen = await c.get(`api/bookings/${id}`);
+      expect(seen.status).toBe(200);
+      expect(seen.json.guest).toBeUndefined();
+    }
+
+    // Each read by staff is in the audit log, the refused one too.
+    const audited = await p.auditLog.findMany({ where: { action: "getBooking", resourceId: id } });
+    expect(audited.find((a) => a.actorId === facilityUser.id)).toMatchObject({ outcome: "ok" });
+    expect(audited.filter((a) => a.outcome === "denied" && a.actorRole === "facility")).toHaveLength(1);
+    expect(
+      await p.auditLog.count({ where: { action: "listBookings", actorId: facilityUser.id, outcome: "ok" } }),
+    ).toBeGreaterThan(0);
+  });
+
   it("lists bookings newest first with filters and a total", async () => {
     const all = await resident.get("api/bookings?limit=200");
     expect(all.status).toBe(200);

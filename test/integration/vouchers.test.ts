@@ -57,7 +57,11 @@ describe("vouchers", () => {
     expect(res.status, res.text).toBe(200);
     await expectContract("listMyVouchers", res);
     expect(res.json.items.length).toBeGreaterThanOrEqual(1);
-    expect(res.json.items[0]).toMatchObject({ status: "active", municipalityCode: "041009" });
+    expect(res.json.items[0]).toMatchObject({
+      status: "active",
+      municipalityCode: "041009",
+      stayCounting: "per_day", // 仙台市 counts a stay by the day (its policy, hub/policies/examples.ts)
+    });
   });
 
   it("issues a voucher the resident sees with balances and QR, and writes the notice to the outbox", async () => {

@@ -219,6 +219,8 @@ describe("waitlist", () => {
       bookingStatus: "requested",
       startDate: D,
       units: 2,
+      // 仙台市 counts a stay by the day (1泊2日 = 2): the portal words the units that way.
+      stayCounting: "per_day",
     });
     expect(seen.json.offer.expiresAt).toBe(offeredC.offerExpiresAt?.toISOString());
 

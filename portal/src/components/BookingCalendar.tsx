@@ -1,19 +1,11 @@
 import { For, Show } from "solid-js";
-import type { Booking, ServiceType, TimeBlock } from "../api";
+import type { Booking, ServiceType, Slot, TimeBlock } from "../api";
 import { addDays, formatDate, formatDay, formatYen } from "../format";
 import { label, t } from "../i18n";
+import { type BoardCell, type BoardColumn, boardColumns, occupancyBoard } from "../occupancy";
 import { ScrollTable } from "./Table";
 
 export type CalendarView = "day" | "week";
-
-/** Statuses a calendar shows: places taken or used. Rejected, expired and cancelled bookings free their places. */
-const SHOWN = new Set(["requested", "confirmed", "used", "reported", "no_show"]);
-
-/** Whether the booking takes a place on `date`: each night of a stay (not the day of leaving), else its one day. */
-export function coversDate(b: Booking, date: string): boolean {
-  if (b.serviceType === "stay" && b.endDate > b.startDate) return b.startDate <= date && date < b.endDate;
-  return b.startDate === date;
-}
 
 /** The Monday of the week a date falls in (weeks run Monday to Sunday, as in Japanese calendars at work). */
 export function weekStart(date: string): string {
@@ -28,43 +20,67 @@ export function calendarDays(view: CalendarView, date: string): string[] {
   return Array.from({ length: 7 }, (_, i) => addDays(first, i));
 }
 
-function Entry(props: { booking: Booking; timeBlocks: TimeBlock[]; detailed?: boolean }) {
+function Entry(props: { booking: Booking; detailed?: boolean }) {
   const c = () => t().calendar;
   const b = () => props.booking;
-  const block = () => props.timeBlocks.find((x) => x.code === b().timeBlock);
   return (
     <li class={`calendar-entry calendar-${b().status}`} data-booking-id={b().id}>
       <strong>{t().bookings.statuses[b().status] ?? b().status}</strong>
-      <Show when={block()}>{(x) => <span> {t().profile.timeRange(x().start, x().end)}</span>}</Show>
+      <span class="calendar-who"> {b().guest?.name || b().voucherNumber || c().noVoucher}</span>
       <Show when={b().serviceType === "stay"}>
         <span> {c().nightOf(formatDate(b().startDate), formatDate(b().endDate))}</span>
       </Show>
-      <span class="calendar-voucher"> {b().voucherNumber ?? c().noVoucher}</span>
+      <Show when={b().guest && b().voucherNumber}>
+        <span class="calendar-voucher meta"> {b().voucherNumber}</span>
+      </Show>
       <Show when={props.detailed}>
-        <span class="meta"> {c().detail(b().units ?? 0, formatYen(b().residentCopay ?? 0))}</span>
+        <span class="meta">
+          {" "}
+          {c().detail(t().book.units(b().units ?? 0, b().stayCounting), formatYen(b().residentCopay ?? 0))}
+        </span>
       </Show>
     </li>
   );
 }
 
+/** The places of a cell in words: taken of capacity, closed, or (across facilities) only the count. */
+function Places(props: { cell: BoardCell }) {
+  const c = () => t().calendar;
+  return (
+    <p class="occupancy-count">
+      {props.cell.closed
+        ? c().closed
+        : props.cell.capacity === null
+          ? c().count(props.cell.taken)
+          : c().taken(props.cell.taken, props.cell.capacity)}
+    </p>
+  );
+}
+
+const columnLabel = (col: BoardColumn) =>
+  col.block
+    ? `${label("serviceTypes", col.serviceType)} ${t().profile.timeRange(col.block.start, col.block.end)}`
+    : label("serviceTypes", col.serviceType);
+
 /**
- * A facility's bookings on a day or a week: one row per day, one column per service it offers, each cell listing
- * the bookings that take a place that day (status in words, time block, voucher number). A table with headers,
- * so it reads by row and column with a screen reader; statuses are text, colour only repeats them.
+ * The occupancy board of a day or a week (portal/src/occupancy.ts): one row per day, one column per service and
+ * time block, each cell the places taken against the capacity and the bookings that take them (status in words,
+ * the mother's name for the facility's own staff, else the voucher number). A table with row and column headers,
+ * so a screen reader announces the day and the block of each cell; on a phone it scrolls inside its own labelled
+ * region. Statuses are text, colour only repeats them.
  */
 export function BookingCalendar(props: {
   bookings: Booking[];
   view: CalendarView;
   date: string;
   services: { serviceType: ServiceType; timeBlocks: TimeBlock[] }[];
+  /** The facility's slots over the days, for the capacity; without them only the count is shown. */
+  slots?: Slot[];
 }) {
   const c = () => t().calendar;
   const days = () => calendarDays(props.view, props.date);
-  const shown = () => props.bookings.filter((b) => SHOWN.has(b.status));
-  const cell = (date: string, type: ServiceType) =>
-    shown()
-      .filter((b) => b.serviceType === type && coversDate(b, date))
-      .sort((a, b) => a.timeBlock.localeCompare(b.timeBlock) || a.createdAt.localeCompare(b.createdAt));
+  const columns = () => boardColumns(props.services);
+  const board = () => occupancyBoard(days(), columns(), props.bookings, props.slots);
   const caption = () => {
     const d = days();
     return props.view === "day"
@@ -76,27 +92,34 @@ export function BookingCalendar(props: {
       <thead>
         <tr>
           <th scope="col">{c().date}</th>
-          <For each={props.services}>
-            {(s) => <th scope="col">{label("serviceTypes", s.serviceType)}</th>}
-          </For>
+          <For each={columns()}>{(col) => <th scope="col">{columnLabel(col)}</th>}</For>
         </tr>
       </thead>
       <tbody>
-        <For each={days()}>
-          {(date) => (
+        <For each={board()}>
+          {(row) => (
             <tr>
               <th scope="row" class="nowrap">
-                <time datetime={date}>{formatDay(date)}</time>
+                <time datetime={row.date}>{formatDay(row.date)}</time>
               </th>
-              <For each={props.services}>
-                {(s) => (
-                  <td class="calendar-cell">
-                    <Show when={cell(date, s.serviceType).length > 0} fallback={<span>{c().none}</span>}>
+              <For each={row.cells}>
+                {(cell) => (
+                  <td
+                    class="calendar-cell"
+                    classList={{
+                      "occupancy-full":
+                        cell.capacity !== null && cell.capacity > 0 && cell.taken >= cell.capacity,
+                      "occupancy-closed": cell.closed,
+                    }}
+                    data-date={cell.date}
+                    data-service={cell.column.serviceType}
+                    data-block={cell.column.timeBlock}
+                  >
+                    <Places cell={cell} />
+                    <Show when={cell.bookings.length > 0}>
                       <ul class="plain-list">
-                        <For each={cell(date, s.serviceType)}>
-                          {(b) => (
-                            <Entry booking={b} timeBlocks={s.timeBlocks} detailed={props.view === "day"} />
-                          )}
+                        <For each={cell.bookings}>
+                          {(b) => <Entry booking={b} detailed={props.view === "day"} />}
                         </For>
                       </ul>
                     </Show>

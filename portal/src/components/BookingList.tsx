@@ -56,7 +56,9 @@ export function BookingList(props: { id: string; caption: string; bookings: Book
               <td class="nowrap">{bt().statuses[b.status] ?? b.status}</td>
               <td class="booking-wide">{b.facilityName || t().dash}</td>
               <td class="booking-wide">{label("serviceTypes", b.serviceType)}</td>
-              <td class="nowrap">{b.units === undefined ? t().dash : bt().unitsN(b.units)}</td>
+              <td class="nowrap">
+                {b.units === undefined ? t().dash : t().book.units(b.units, b.stayCounting)}
+              </td>
               <td class="nowrap">{b.residentCopay === undefined ? t().dash : formatYen(b.residentCopay)}</td>
               <td class="nowrap">{bt().sources[b.source] ?? b.source}</td>
             </tr>

@@ -3,6 +3,7 @@ import { createSignal, For, Show } from "solid-js";
 import { ApiError, type CorrectionListItem, type CorrectionRequest, correctionsApi } from "../api";
 import { formatDate, formatYen } from "../format";
 import { label, t } from "../i18n";
+import { Button } from "./Button";
 import { ErrorMessage } from "./ErrorMessage";
 import { TextField } from "./Field";
 import { ScrollTable } from "./Table";
@@ -169,9 +170,9 @@ export function CorrectionForm(props: {
           error={errors().reason}
         />
         <div class="form-actions">
-          <button type="submit" class="button" disabled={busy()}>
+          <Button type="submit" class="button" busy={busy()}>
             {c().submit}
-          </button>
+          </Button>
         </div>
       </form>
     </details>
@@ -269,10 +270,10 @@ export function CorrectionList(props: {
                         <td>
                           <Show when={i.status === "pending"}>
                             <div class="form-actions">
-                              <button
+                              <Button
                                 type="button"
                                 class="button button-secondary"
-                                disabled={busy()}
+                                busy={busy()}
                                 aria-label={c().confirmLabel(
                                   formatDate(i.booking.startDate),
                                   i.booking.facilityName,
@@ -280,11 +281,11 @@ export function CorrectionList(props: {
                                 onClick={() => void decide(i, "confirm")}
                               >
                                 {c().confirm}
-                              </button>
-                              <button
+                              </Button>
+                              <Button
                                 type="button"
                                 class="button button-quiet"
-                                disabled={busy()}
+                                busy={busy()}
                                 aria-label={c().declineLabel(
                                   formatDate(i.booking.startDate),
                                   i.booking.facilityName,
@@ -292,7 +293,7 @@ export function CorrectionList(props: {
                                 onClick={() => void decide(i, "decline")}
                               >
                                 {c().decline}
-                              </button>
+                              </Button>
                             </div>
                           </Show>
                         </td>

@@ -6,6 +6,7 @@ import { formatDateTime, formatYen } from "../format";
 import { label, t } from "../i18n";
 import { bookingDates } from "./BookingList";
 import { bookingProblem } from "./BookingProblem";
+import { Button } from "./Button";
 import { ErrorMessage } from "./ErrorMessage";
 
 /**
@@ -141,24 +142,24 @@ function ClaimCard(props: {
         />
       </div>
       <div class="row-actions">
-        <button
+        <Button
           type="button"
           class="button"
-          disabled={props.busy}
+          busy={props.busy}
           onClick={() => props.onDecide("accept", note().trim())}
         >
           {s().acceptWaiver}
           <span class="visually-hidden">{s().which(what())}</span>
-        </button>
-        <button
+        </Button>
+        <Button
           type="button"
           class="button button-secondary"
-          disabled={props.busy}
+          busy={props.busy}
           onClick={() => props.onDecide("decline", note().trim())}
         >
           {s().declineWaiver}
           <span class="visually-hidden">{s().which(what())}</span>
-        </button>
+        </Button>
       </div>
     </li>
   );

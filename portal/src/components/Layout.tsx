@@ -1,5 +1,5 @@
 import { A, action, createAsync, type RouteSectionProps, redirect, useLocation } from "@solidjs/router";
-import { createEffect, ErrorBoundary, on, Show, Suspense } from "solid-js";
+import { createEffect, createSignal, ErrorBoundary, on, Show, Suspense } from "solid-js";
 import { api, hasRole, type Role } from "../api";
 import { getMe } from "../data";
 import { locale, setLocale, t } from "../i18n";
@@ -14,6 +14,7 @@ const signOut = action(async () => {
 }, "signOut");
 
 const RESIDENT_READERS: Role[] = ["municipality", "prefecture"];
+const STAFF: Role[] = ["facility", "municipality", "association", "prefecture", "operator"];
 
 /** Skip link, header (site name, language, sign-in/out, menu), main, footer. */
 export function Layout(props: RouteSectionProps) {
@@ -22,6 +23,24 @@ export function Layout(props: RouteSectionProps) {
   let main!: HTMLElement;
 
   createEffect(on(() => location.pathname, markNavigated, { defer: true }));
+
+  // Staff navigation is long: on a phone it folds behind a 「メニュー」 button (the DADS mobile header pattern);
+  // on a wider screen the button is hidden and the navigation always shown (styles.css).
+  const staff = () => hasRole(me(), STAFF);
+  const [menuOpen, setMenuOpen] = createSignal(false);
+  let menuButton: HTMLButtonElement | undefined;
+  createEffect(
+    on(
+      () => location.pathname,
+      () => setMenuOpen(false),
+      { defer: true },
+    ),
+  );
+  const closeOnEscape = (e: KeyboardEvent) => {
+    if (e.key !== "Escape" || !menuOpen()) return;
+    setMenuOpen(false);
+    menuButton?.focus();
+  };
 
   return (
     <>
@@ -44,6 +63,19 @@ export function Layout(props: RouteSectionProps) {
             {t().siteName}
           </A>
           <div class="header-tools">
+            <Show when={staff()}>
+              <button
+                ref={menuButton}
+                type="button"
+                class="button button-quiet menu-button"
+                aria-expanded={menuOpen() ? "true" : "false"}
+                aria-controls="site-nav"
+                onClick={() => setMenuOpen(!menuOpen())}
+                onKeyDown={closeOnEscape}
+              >
+                {t().nav.menu}
+              </button>
+            </Show>
             <button
               type="button"
               class="button button-quiet"
@@ -72,7 +104,13 @@ export function Layout(props: RouteSectionProps) {
             </Show>
           </div>
         </div>
-        <nav class="site-nav" aria-label={t().nav.label}>
+        <nav
+          id="site-nav"
+          class="site-nav"
+          classList={{ "site-nav-folded": staff() && !menuOpen() }}
+          aria-label={t().nav.label}
+          onKeyDown={closeOnEscape}
+        >
           <ul class="container">
             <li>
               <A href="/" end>

@@ -22,6 +22,8 @@ export function VoucherCard(props: {
   const vt = () => t().vouchers;
   const headingId = () => `voucher-${v().id}`;
   const heading = () => vt().cardTitle(v().number);
+  /** A stay's balance is counted the municipality's way (days or nights), as on the booking page. */
+  const counting = (type: string) => (type === "stay" ? v().stayCounting : null);
   return (
     <article
       class="voucher"
@@ -74,12 +76,19 @@ export function VoucherCard(props: {
               {(b) => (
                 <li>
                   <span class="balance-type">{label("serviceTypes", b.serviceType)}</span>
-                  <span class="balance-left">{vt().remaining(b.remaining, b.cap)}</span>
-                  <span class="balance-meta">{vt().reservedUsed(b.reserved, b.used)}</span>
+                  <span class="balance-left">
+                    {vt().remaining(b.remaining, b.cap, counting(b.serviceType))}
+                  </span>
+                  <span class="balance-meta">
+                    {vt().reservedUsed(b.reserved, b.used, counting(b.serviceType))}
+                  </span>
                 </li>
               )}
             </For>
           </ul>
+          <Show when={v().balances.some((b) => b.serviceType === "stay") && v().stayCounting}>
+            {(c) => <p class="meta">{t().book.counting[c()]}</p>}
+          </Show>
         </section>
       </Show>
       {props.qr}

@@ -4,6 +4,7 @@ import { ApiError, api, type Facility, SERVICE_TYPES, type ServiceType, type Wai
 import { getWaitlist } from "../data";
 import { addDays, todayInJapan } from "../format";
 import { label, t } from "../i18n";
+import { Button } from "./Button";
 import { ErrorMessage } from "./ErrorMessage";
 import { TextField } from "./Field";
 
@@ -153,9 +154,9 @@ export function WaitlistJoin(props: { facility: Facility }) {
           />
         </Show>
         <div class="form-actions">
-          <button type="submit" class="button" disabled={busy()}>
+          <Button type="submit" class="button" busy={busy()}>
             {w().join}
-          </button>
+          </Button>
         </div>
       </form>
     </section>

@@ -3,6 +3,7 @@ import { createSignal, For, Show } from "solid-js";
 import type { WaitlistEntry } from "../api";
 import { formatDate, formatDateTime } from "../format";
 import { label, t } from "../i18n";
+import { Button } from "./Button";
 import { ScrollTable } from "./Table";
 import { blockName } from "./WaitlistJoin";
 
@@ -131,14 +132,14 @@ function PriorityForm(props: {
         aria-invalid={invalid() ? "true" : undefined}
         aria-describedby={invalid() ? `${id()}-error` : undefined}
       />
-      <button
+      <Button
         type="submit"
         class="button button-secondary"
-        disabled={props.busy}
+        busy={props.busy}
         aria-label={w().savePriorityLabel(name())}
       >
         {w().savePriority}
-      </button>
+      </Button>
       <Show when={invalid()}>
         <p class="field-error" id={`${id()}-error`}>
           {w().priorityInvalid}

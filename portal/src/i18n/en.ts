@@ -16,6 +16,7 @@ const en: Dict = {
   dotSeparator: " · ",
   nav: {
     label: "Main menu",
+    menu: "Menu",
     home: "Home",
     facilities: "Find a facility",
     residents: "Residents",
@@ -323,8 +324,13 @@ const en: Dict = {
     validity: "Valid",
     validRange: (from: string, until: string) => `${from} – ${until}`,
     balances: "Uses left",
-    remaining: (n: number, cap: number) => `${n} of ${cap} left`,
-    reservedUsed: (reserved: number, used: number) => `${reserved} booked, ${used} used`,
+    // A stay's units in the municipality's own count (as on the booking page): days or nights.
+    remaining: (n: number, cap: number, counting?: string | null) =>
+      `${n} of ${cap}${counting === "per_day" ? " days" : counting === "per_night" ? " nights" : ""} left`,
+    reservedUsed: (reserved: number, used: number, counting?: string | null) => {
+      const u = counting === "per_day" ? " days" : counting === "per_night" ? " nights" : "";
+      return `${reserved}${u} booked, ${used}${u} used`;
+    },
     qrAlt: (n: string) => `QR code of voucher ${n}`,
     print: "Print this voucher",
     issuedAt: "Issued",
@@ -721,6 +727,9 @@ const en: Dict = {
       title: "Read from a photo",
       label: "Photo of the QR code",
       hint: "Choose a photo or image (JPEG, PNG …) showing the QR code; it is read at once.",
+      choose: "Choose a photo",
+      chosen: (name: string) => `Chosen: ${name}`,
+      none: "No photo chosen yet",
       reading: "Reading the image…",
       notFound:
         "No QR code could be read from this image. Choose an image showing the whole code clearly, or type the voucher number.",
@@ -1010,7 +1019,7 @@ const en: Dict = {
     when: "Dates",
     unitsUsed: "Taken from your voucher",
     unitsLeft: "Left afterwards",
-    units: (n: number, counting?: string) =>
+    units: (n: number, counting?: string | null) =>
       counting === "per_day"
         ? `${n} ${n === 1 ? "day" : "days"}`
         : counting === "per_night"
@@ -1182,9 +1191,12 @@ const en: Dict = {
     none: "—",
     nightOf: (from: string, to: string) => `(${from} to ${to})`,
     noVoucher: "No voucher",
-    detail: (units: number, copay: string) => `${units} ${units === 1 ? "use" : "uses"}, copay ${copay}`,
+    detail: (units: string, copay: string) => `${units}, copay ${copay}`,
     dayCaption: (day: string) => `Bookings on ${day}`,
     weekCaption: (from: string, to: string) => `Bookings from ${from} to ${to}`,
+    taken: (n: number, capacity: number) => `${n} of ${capacity} taken`,
+    count: (n: number) => `${n} ${n === 1 ? "booking" : "bookings"}`,
+    closed: "Closed",
   },
   staffBookings: {
     facilityTitle: "Approve bookings",
@@ -1202,6 +1214,13 @@ const en: Dict = {
     selectAll: "Select all",
     selectThis: "Select this request",
     voucher: "Voucher number",
+    guest: "Guest",
+    babyAge: "Baby's age on the day",
+    ageMonths: (n: number, corrected: boolean) =>
+      `${n} ${n === 1 ? "month" : "months"}${corrected ? " (corrected age)" : ""}`,
+    ageUnknown: "Not registered",
+    notes: "Notes from the mother",
+    noNotes: "None",
     answerBy: "Answer by",
     approve: "Approve",
     reject: "Decline",

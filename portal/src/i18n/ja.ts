@@ -19,6 +19,7 @@ const ja = {
   dotSeparator: " ・ ",
   nav: {
     label: "メインメニュー",
+    menu: "メニュー",
     home: "ホーム",
     facilities: "施設をさがす",
     residents: "住民一覧",
@@ -322,8 +323,13 @@ const ja = {
     validity: "有効期間",
     validRange: (from: string, until: string) => `${from} 〜 ${until}`,
     balances: "残りの回数",
-    remaining: (n: number, cap: number) => `残り ${n} / ${cap}回`,
-    reservedUsed: (reserved: number, used: number) => `予約中 ${reserved}回・利用済み ${used}回`,
+    // A stay's units in the municipality's own count (as on the booking page): 日分 or 泊分, else 回.
+    remaining: (n: number, cap: number, counting?: string | null) =>
+      `残り ${n} / ${cap}${counting === "per_day" ? "日分" : counting === "per_night" ? "泊分" : "回"}`,
+    reservedUsed: (reserved: number, used: number, counting?: string | null) => {
+      const u = counting === "per_day" ? "日分" : counting === "per_night" ? "泊分" : "回";
+      return `予約中 ${reserved}${u}・利用済み ${used}${u}`;
+    },
     qrAlt: (n: string) => `利用券 ${n} のQRコード`,
     print: "この利用券を印刷する",
     issuedAt: "交付日",
@@ -720,6 +726,9 @@ const ja = {
       title: "写真から読み取る",
       label: "QRコードの写真",
       hint: "QRコードが写った写真や画像（JPEG、PNG など）を選ぶと、すぐに読み取ります。",
+      choose: "写真を選ぶ",
+      chosen: (name: string) => `選んだ画像：${name}`,
+      none: "まだ選んでいません",
       reading: "画像を読み取っています…",
       notFound:
         "この画像からはQRコードを読み取れませんでした。QRコード全体がはっきり写った画像を選ぶか、利用券番号を入力してください。",
@@ -1001,7 +1010,7 @@ const ja = {
     when: "日程",
     unitsUsed: "利用券から使う分",
     unitsLeft: "使った後の残り",
-    units: (n: number, counting?: string) =>
+    units: (n: number, counting?: string | null) =>
       counting === "per_day" ? `${n}日分` : counting === "per_night" ? `${n}泊分` : `${n}回分`,
     counting: {
       per_day: "お住まいの市町村では、宿泊を日数で数えます。1泊2日は2日分です。",
@@ -1168,9 +1177,12 @@ const ja = {
     none: "—",
     nightOf: (from: string, to: string) => `（${from}〜${to}）`,
     noVoucher: "利用券なし",
-    detail: (units: number, copay: string) => `${units}回・自己負担 ${copay}`,
+    detail: (units: string, copay: string) => `${units}・自己負担 ${copay}`,
     dayCaption: (day: string) => `${day}の予約`,
     weekCaption: (from: string, to: string) => `${from}〜${to}の予約`,
+    taken: (n: number, capacity: number) => `${n}/${capacity}人`,
+    count: (n: number) => `${n}件`,
+    closed: "休業日",
   },
   staffBookings: {
     facilityTitle: "予約の承認",
@@ -1187,6 +1199,12 @@ const ja = {
     selectAll: "すべて選ぶ",
     selectThis: "この予約を選ぶ",
     voucher: "利用券番号",
+    guest: "利用される方",
+    babyAge: "赤ちゃんの月齢（利用日）",
+    ageMonths: (n: number, corrected: boolean) => `${n}か月${corrected ? "（修正月齢）" : ""}`,
+    ageUnknown: "登録なし",
+    notes: "利用者からのメモ",
+    noNotes: "なし",
     answerBy: "回答の期限",
     approve: "承認",
     reject: "お断り",

@@ -25,6 +25,7 @@ import {
 } from "../api";
 import { bookingDates } from "../components/BookingList";
 import { BookingProblem } from "../components/BookingProblem";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
@@ -557,9 +558,9 @@ function BookingFlow(props: { facility: Facility; original?: Booking }) {
             </Match>
             <Match when={!quoting()}>
               <div class="form-actions">
-                <button type="button" class="button" disabled={busy()} onClick={proceed}>
+                <Button type="button" class="button" busy={busy()} onClick={proceed}>
                   {props.original ? b().changeConfirm : b().request}
-                </button>
+                </Button>
               </div>
             </Match>
           </Switch>
@@ -803,17 +804,12 @@ function ConfirmActions(props: {
   const b = () => t().book;
   return (
     <div class="form-actions">
-      <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
+      <Button type="button" class="button" busy={props.busy} onClick={() => props.onConfirm()}>
         {props.busy ? b().requesting : props.confirm}
-      </button>
-      <button
-        type="button"
-        class="button button-secondary"
-        disabled={props.busy}
-        onClick={() => props.onBack()}
-      >
+      </Button>
+      <Button type="button" class="button button-secondary" busy={props.busy} onClick={() => props.onBack()}>
         {b().change}
-      </button>
+      </Button>
     </div>
   );
 }

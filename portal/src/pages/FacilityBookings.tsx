@@ -11,12 +11,13 @@ import {
 import { BookingCalendar, type CalendarView, calendarDays } from "../components/BookingCalendar";
 import { BookingList, bookingDates } from "../components/BookingList";
 import { bookingProblem } from "../components/BookingProblem";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { FeeWaiverClaims } from "../components/FeeWaiverClaims";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
-import { getBookings } from "../data";
+import { getBookings, getSlots } from "../data";
 import { addDays, formatDateTime, formatYen, todayInJapan } from "../format";
 import { label, t } from "../i18n";
 import { formText, one } from "../search";
@@ -198,14 +199,15 @@ function Pending(props: { facilityId: string }) {
                   />
                   {s().selectAll}
                 </label>
-                <button
+                <Button
                   type="button"
                   class="button"
-                  disabled={busy() || chosen().length === 0}
+                  busy={busy()}
+                  disabled={chosen().length === 0}
                   onClick={() => void approve(chosen())}
                 >
                   {s().approveSelected(chosen().length)}
-                </button>
+                </Button>
               </div>
               <ul
                 class="cards pending-list"
@@ -280,6 +282,32 @@ function PendingCard(props: {
         <span class="visually-hidden">{s().which(what())}</span>
       </label>
       <dl class="pending-facts">
+        <Show when={b().guest}>
+          {(g) => (
+            <>
+              <div>
+                <dt>{s().guest}</dt>
+                <dd class="pending-guest">{g().name}</dd>
+              </div>
+              <div>
+                <dt>{s().babyAge}</dt>
+                <dd class="pending-age">
+                  {g().childAgeMonths === null
+                    ? s().ageUnknown
+                    : s().ageMonths(g().childAgeMonths ?? 0, g().ageBasis === "corrected")}
+                </dd>
+              </div>
+              <div class="pending-notes-row">
+                <dt>{s().notes}</dt>
+                <dd class="pending-notes">
+                  <Show when={g().notes.length > 0} fallback={s().noNotes}>
+                    <For each={g().notes}>{(n) => <p>{n}</p>}</For>
+                  </Show>
+                </dd>
+              </div>
+            </>
+          )}
+        </Show>
         <div>
           <dt>{s().voucher}</dt>
           <dd>{b().voucherNumber ?? t().dash}</dd>
@@ -301,15 +329,15 @@ function PendingCard(props: {
         when={props.rejecting}
         fallback={
           <div class="row-actions">
-            <button type="button" class="button" disabled={props.busy} onClick={() => props.onApprove()}>
+            <Button type="button" class="button" busy={props.busy} onClick={() => props.onApprove()}>
               {s().approve}
               <span class="visually-hidden">{s().which(what())}</span>
-            </button>
-            <button
+            </Button>
+            <Button
               ref={rejectButton}
               type="button"
               class="button button-secondary"
-              disabled={props.busy}
+              busy={props.busy}
               onClick={() => {
                 props.onRejecting(true);
                 queueMicrotask(() => document.getElementById(reasonId())?.focus());
@@ -317,7 +345,7 @@ function PendingCard(props: {
             >
               {s().reject}
               <span class="visually-hidden">{s().which(what())}</span>
-            </button>
+            </Button>
           </div>
         }
       >
@@ -340,20 +368,20 @@ function PendingCard(props: {
             />
           </div>
           <div class="row-actions">
-            <button type="submit" class="button" disabled={props.busy}>
+            <Button type="submit" class="button" busy={props.busy}>
               {s().rejectConfirm}
-            </button>
-            <button
+            </Button>
+            <Button
               type="button"
               class="button button-secondary"
-              disabled={props.busy}
+              busy={props.busy}
               onClick={() => {
                 props.onRejecting(false);
                 queueMicrotask(() => rejectButton?.focus());
               }}
             >
               {s().cancelReject}
-            </button>
+            </Button>
           </div>
         </form>
       </Show>
@@ -407,6 +435,12 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
           to: days()[days().length - 1],
           limit: LIMIT,
         }),
+  );
+  /** The facility's capacity over the calendar's days (the board's "taken of capacity"); none across facilities. */
+  const slots = createAsync(() =>
+    filters().view === "list" || !props.facilityId
+      ? Promise.resolve(undefined)
+      : getSlots(props.facilityId, days()[0] ?? filters().date, days()[days().length - 1] ?? filters().date),
   );
   /** The service columns: the facility's services, or those its bookings use. */
   const services = (): {
@@ -502,6 +536,7 @@ function BookingsOverview(props: { facilityId?: string; facility?: Facility | nu
                       view={filters().view === "day" ? "day" : "week"}
                       date={filters().date}
                       services={services()}
+                      slots={slots()?.items}
                     />
                     <Show when={page().total > page().items.length}>
                       <p class="meta">{t().bookings.more(page().items.length, page().total)}</p>

@@ -3,6 +3,7 @@ import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
 import { api, type Booking, type CancellationPreview } from "../api";
 import { BookingList, bookingDates } from "../components/BookingList";
 import { BookingProblem } from "../components/BookingProblem";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
@@ -203,7 +204,7 @@ function UpcomingBooking(props: { booking: Booking; onCancelled: (b: Booking) =>
         <Show when={b().units !== undefined}>
           <div>
             <dt>{m().units}</dt>
-            <dd>{t().bookings.unitsN(b().units ?? 0)}</dd>
+            <dd>{t().book.units(b().units ?? 0, b().stayCounting)}</dd>
           </div>
         </Show>
         <Show when={b().cancelDeadline}>
@@ -341,17 +342,17 @@ function UpcomingBooking(props: { booking: Booking; onCancelled: (b: Booking) =>
             </Show>
           </fieldset>
           <div class="form-actions">
-            <button type="submit" class="button" disabled={busy()}>
+            <Button type="submit" class="button" busy={busy()}>
               {busy()
                 ? t().saving
                 : fee() > 0
                   ? m().confirmCancelFee(formatYen(preview()?.residentShare ?? 0))
                   : m().confirmCancel}
-            </button>
-            <button
+            </Button>
+            <Button
               type="button"
               class="button button-secondary"
-              disabled={busy()}
+              busy={busy()}
               onClick={() => {
                 setOpen(false);
                 setProblem(undefined);
@@ -360,7 +361,7 @@ function UpcomingBooking(props: { booking: Booking; onCancelled: (b: Booking) =>
               }}
             >
               {m().keep}
-            </button>
+            </Button>
           </div>
         </form>
       </Show>

@@ -1,6 +1,7 @@
 import { createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import { ApiError, api, type Booking, type RedemptionLookup, SERVICE_TYPES } from "../api";
 import { bookingDates } from "../components/BookingList";
+import { Button } from "../components/Button";
 import { errorText } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -108,6 +109,8 @@ function RedeemDesk() {
   const [problem, setProblem] = createSignal<Problem>();
   const [outcomes, setOutcomes] = createSignal<Record<string, "redeemed" | "already">>({});
   const [busy, setBusy] = createSignal<string>();
+  /** The name of the photo last chosen, shown beside the picker (the control itself is hidden). */
+  const [fileName, setFileName] = createSignal("");
   const [status, setStatus] = createSignal("");
   const [manualError, setManualError] = createSignal<string>();
   const [photoError, setPhotoError] = createSignal<string>();
@@ -335,9 +338,9 @@ function RedeemDesk() {
                 </button>
               }
             >
-              <button type="button" class="button" disabled={busy() === "lookup"} onClick={startCamera}>
+              <Button type="button" class="button" busy={busy() === "lookup"} onClick={startCamera}>
                 {r().camera.start}
-              </button>
+              </Button>
             </Show>
           </p>
           <p role="status" class="status-slot">
@@ -379,19 +382,38 @@ function RedeemDesk() {
                 {photoError()}
               </p>
             </Show>
-            <input
-              ref={photoInput}
-              id="redeem-photo-file"
-              type="file"
-              accept="image/*"
-              class="file-input"
-              disabled={busy() === "lookup"}
-              aria-invalid={photoError() ? "true" : undefined}
-              aria-describedby={
-                photoError() ? "redeem-photo-file-hint redeem-photo-file-error" : "redeem-photo-file-hint"
-              }
-              onChange={() => void readPhoto()}
-            />
+            {/* The browser's own file control is hidden (visually only: it keeps the focus, Space opens the
+                chooser); a styled label stands for it as a button, with the chosen file's name beside it. */}
+            <div class="file-picker">
+              <input
+                ref={photoInput}
+                id="redeem-photo-file"
+                type="file"
+                accept="image/*"
+                class="file-picker-input visually-hidden"
+                // Busy, it keeps the focus (like components/Button.tsx) and does not open the chooser.
+                aria-disabled={busy() === "lookup" ? "true" : undefined}
+                onClick={(e) => {
+                  if (busy() === "lookup") e.preventDefault();
+                }}
+                aria-invalid={photoError() ? "true" : undefined}
+                aria-describedby={
+                  photoError()
+                    ? "redeem-photo-file-name redeem-photo-file-hint redeem-photo-file-error"
+                    : "redeem-photo-file-name redeem-photo-file-hint"
+                }
+                onChange={() => {
+                  setFileName(photoInput.files?.[0]?.name ?? "");
+                  void readPhoto();
+                }}
+              />
+              <label for="redeem-photo-file" class="button button-secondary file-picker-button">
+                {r().photo.choose}
+              </label>
+              <span class="file-picker-name" id="redeem-photo-file-name">
+                {fileName() ? r().photo.chosen(fileName()) : r().photo.none}
+              </span>
+            </div>
           </div>
         </section>
 
@@ -416,9 +438,9 @@ function RedeemDesk() {
               }}
             />
             <div class="form-actions">
-              <button type="submit" class="button" disabled={busy() === "lookup"}>
+              <Button type="submit" class="button" busy={busy() === "lookup"}>
                 {busy() === "lookup" ? r().looking : r().manual.submit}
-              </button>
+              </Button>
             </div>
           </form>
         </section>
@@ -599,15 +621,15 @@ function DueBooking(props: {
       {props.problem}
       <Show when={b().status === "confirmed" && !props.outcome}>
         <p class="actions">
-          <button
+          <Button
             type="button"
             class="button"
-            disabled={props.busy !== undefined}
+            busy={props.busy !== undefined}
             aria-describedby={headingId()}
             onClick={() => props.onRedeem()}
           >
             {props.busy === b().id ? r().marking : r().markUsed}
-          </button>
+          </Button>
         </p>
       </Show>
     </article>

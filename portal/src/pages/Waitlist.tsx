@@ -2,6 +2,7 @@ import { A, createAsync, revalidate } from "@solidjs/router";
 import { createSignal, For, type JSX, Match, Show, Switch } from "solid-js";
 import { api, type Booking, type Me, WAITLIST_STATUSES, type WaitlistEntry } from "../api";
 import { bookingDates } from "../components/BookingList";
+import { Button } from "../components/Button";
 import { FilterSelect } from "../components/FilterSelect";
 import { FilterForm } from "../components/Filters";
 import { RequireRole } from "../components/Guard";
@@ -141,16 +142,16 @@ function ConfirmButton(props: {
     <Show
       when={asking()}
       fallback={
-        <button
+        <Button
           type="button"
           class="button button-secondary"
           ref={opener}
-          disabled={props.busy}
+          busy={props.busy}
           aria-label={props.ariaLabel}
           onClick={() => setAsking(true)}
         >
           {props.label}
-        </button>
+        </Button>
       }
     >
       <div class="confirm">
@@ -158,9 +159,9 @@ function ConfirmButton(props: {
           {props.question}
         </p>
         <p class="actions">
-          <button type="button" class="button" disabled={props.busy} onClick={() => props.onConfirm()}>
+          <Button type="button" class="button" busy={props.busy} onClick={() => props.onConfirm()}>
             {props.yes}
-          </button>
+          </Button>
           <button
             type="button"
             class="button button-secondary"
@@ -205,7 +206,7 @@ function OfferCard(props: { entry: WaitlistEntry; busy: boolean; run: Run }) {
         </Item>
         <Item term={w().service}>{label("serviceTypes", e().serviceType)}</Item>
         <Item term={w().offerDates}>{dates()}</Item>
-        <Item term={w().offerUnits}>{t().bookings.unitsN(offer().units)}</Item>
+        <Item term={w().offerUnits}>{t().book.units(offer().units, offer().stayCounting)}</Item>
         <Item term={w().offerCopay}>{formatYen(offer().residentCopay)}</Item>
         <Item term={w().offerDeadlineTerm}>
           <time datetime={offer().expiresAt ?? ""}>{deadline()}</time>
@@ -213,10 +214,10 @@ function OfferCard(props: { entry: WaitlistEntry; busy: boolean; run: Run }) {
       </dl>
       <p>{w().offerAfter}</p>
       <div class="actions">
-        <button
+        <Button
           type="button"
           class="button"
-          disabled={props.busy}
+          busy={props.busy}
           aria-label={w().acceptLabel(e().facilityName)}
           onClick={() =>
             props.run(async () => {
@@ -226,7 +227,7 @@ function OfferCard(props: { entry: WaitlistEntry; busy: boolean; run: Run }) {
           }
         >
           {w().accept}
-        </button>
+        </Button>
         <ConfirmButton
           label={w().decline}
           ariaLabel={w().declineLabel(e().facilityName)}
