@@ -34,7 +34,7 @@ export default defineConfig({
             "connectors/**/*.test.ts",
             "fixtures/**/*.test.ts",
             "test/support/**/*.test.ts",
-            "portal/src/**/*.test.ts",
+            "portal/**/*.test.ts",
           ],
         },
       },

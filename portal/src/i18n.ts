@@ -1,20 +1,34 @@
 /**
- * Every string the portal shows, in Japanese (default, ./i18n/ja.ts) and English (./i18n/en.ts). Pages read `t()`,
- * which follows the language chosen in the header (remembered in localStorage, reflected in <html lang>).
- * Each language is a chunk of its own, loaded when first needed: main.tsx waits for the first one (`ready`) before
- * it renders, so nothing is ever shown without its words; switching loads the other, then switches.
+ * Every string the portal shows, in Japanese (default) and English, per language and area: the common part (the
+ * shell and every page a resident or a visitor sees: ./i18n/ja.ts, en.ts) and the staff screens' (./i18n/ja-staff.ts,
+ * en-staff.ts). Pages read `t()`, which follows the language chosen in the header (remembered in localStorage,
+ * reflected in <html lang>).
+ * Each language and area is a chunk of its own, loaded when first needed: main.tsx waits for the first language's
+ * common part (`ready`) before it renders, so nothing is ever shown without its words; a staff page's route waits for
+ * the staff area (`loadArea`) before its page renders; switching language loads every area in use in the other, then
+ * switches.
  */
 import { createEffect, createRoot, createSignal } from "solid-js";
-import type { Dict } from "./i18n/ja";
+import type { CommonDict } from "./i18n/ja";
+import type { StaffDict } from "./i18n/ja-staff";
 
-export type { Dict };
+/** The whole dictionary's shape; a staff section is there once its area has loaded. */
+export type Dict = CommonDict & StaffDict;
 export type Locale = "ja" | "en";
+/** Areas loaded on demand, beside the common part every page needs. */
+export type Area = "staff";
 
-const loaders: Record<Locale, () => Promise<{ default: Dict }>> = {
-  ja: () => import("./i18n/ja"),
-  en: () => import("./i18n/en"),
+const loaders: Record<
+  Locale,
+  { common: () => Promise<{ default: CommonDict }> } & Record<Area, () => Promise<{ default: StaffDict }>>
+> = {
+  ja: { common: () => import("./i18n/ja"), staff: () => import("./i18n/ja-staff") },
+  en: { common: () => import("./i18n/en"), staff: () => import("./i18n/en-staff") },
 };
-const dictionaries: Partial<Record<Locale, Dict>> = {};
+/** Per language: its common part merged with each area loaded so far. */
+const dictionaries: Partial<Record<Locale, { dict: Dict; areas: Set<Area> }>> = {};
+/** The areas the pages shown so far needed (loaded in any language chosen later too). */
+const areasInUse = new Set<Area>();
 const STORAGE_KEY = "sango-care.locale";
 
 function initialLocale(): Locale {
@@ -25,10 +39,19 @@ function initialLocale(): Locale {
   }
 }
 
-async function load(which: Locale): Promise<Dict> {
-  const loaded = dictionaries[which] ?? (await loaders[which]()).default;
-  dictionaries[which] = loaded;
-  return loaded;
+async function load(which: Locale, areas: Iterable<Area>): Promise<void> {
+  let entry = dictionaries[which];
+  if (!entry) {
+    // Until its areas load, the staff sections are missing: only routes that wait for them read them.
+    entry = { dict: (await loaders[which].common()).default as Dict, areas: new Set() };
+    dictionaries[which] = entry;
+  }
+  for (const area of areas) {
+    if (entry.areas.has(area)) continue;
+    const part = (await loaders[which][area]()).default;
+    entry.dict = { ...entry.dict, ...part };
+    entry.areas.add(area);
+  }
 }
 
 const [locale, setLocaleSignal] = createSignal<Locale>(initialLocale());
@@ -36,19 +59,23 @@ const [locale, setLocaleSignal] = createSignal<Locale>(initialLocale());
 export { locale };
 
 /** Settles when the first language's dictionary is in: the portal renders only then. */
-export const ready: Promise<void> = load(locale()).then(() => undefined);
+export const ready: Promise<void> = load(locale(), []);
+
+/** Loads an area's words in the current language (a staff page's route waits for this before rendering). */
+export async function loadArea(area: Area): Promise<void> {
+  areasInUse.add(area);
+  await load(locale(), [area]);
+}
 
 /**
  * Switches language: at once when its dictionary is in, else once it has loaded (if it cannot be, the page stays as
  * it was).
  */
 export async function setLocale(next: Locale) {
-  if (!dictionaries[next]) {
-    try {
-      await load(next);
-    } catch {
-      return;
-    }
+  try {
+    await load(next, areasInUse);
+  } catch {
+    return;
   }
   setLocaleSignal(next);
   try {
@@ -60,9 +87,9 @@ export async function setLocale(next: Locale) {
 
 /** The dictionary for the current language (reactive). */
 export const t = (): Dict => {
-  const dict = dictionaries[locale()];
-  if (!dict) throw new Error("t() called before i18n `ready`");
-  return dict;
+  const entry = dictionaries[locale()];
+  if (!entry) throw new Error("t() called before i18n `ready`");
+  return entry.dict;
 };
 
 /**

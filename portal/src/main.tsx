@@ -5,7 +5,7 @@ import { render } from "solid-js/web";
 import { Layout } from "./components/Layout";
 import { getFacility, getMe, getMunicipalities, getRevisions, getVacancy } from "./data";
 import { todayInJapan } from "./format";
-import { ready } from "./i18n";
+import { loadArea, ready } from "./i18n";
 import { vacancyFilters, vacancyQuery } from "./vacancy-query";
 
 /**
@@ -18,48 +18,57 @@ function page<K extends string>(load: () => Promise<Record<K, Component<any>>>, 
   return lazy(() => load().then((m) => ({ default: m[name] })));
 }
 
-const Account = page(() => import("./pages/Account"), "Account");
+/**
+ * A staff screen: its chunk and the staff area's words (portal/src/i18n.ts), loaded together before it renders.
+ * portal/i18n-areas.test.ts checks that every page reading staff words is declared here.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: as above
+function staffPage<K extends string>(load: () => Promise<Record<K, Component<any>>>, name: K) {
+  return lazy(() => Promise.all([load(), loadArea("staff")]).then(([m]) => ({ default: m[name] })));
+}
+
+const Account = staffPage(() => import("./pages/Account"), "Account");
 const Apply = page(() => import("./pages/Apply"), "Apply");
 const ApplyStatus = page(() => import("./pages/Apply"), "ApplyStatus");
-const Applications = page(() => import("./pages/Applications"), "Applications");
-const ApplicationDetail = page(() => import("./pages/Applications"), "ApplicationDetail");
+const Applications = staffPage(() => import("./pages/Applications"), "Applications");
+const ApplicationDetail = staffPage(() => import("./pages/Applications"), "ApplicationDetail");
 const Announcements = page(() => import("./pages/Announcements"), "Announcements");
-const Audit = page(() => import("./pages/Audit"), "Audit");
-const Billing = page(() => import("./pages/Billing"), "Billing");
-const BillingSettings = page(() => import("./pages/BillingSettings"), "BillingSettings");
+const Audit = staffPage(() => import("./pages/Audit"), "Audit");
+const Billing = staffPage(() => import("./pages/Billing"), "Billing");
+const BillingSettings = staffPage(() => import("./pages/BillingSettings"), "BillingSettings");
 const Book = page(() => import("./pages/Book"), "Book");
-const Connections = page(() => import("./pages/Connections"), "Connections");
-const FacilityConnection = page(() => import("./pages/Connections"), "FacilityConnection");
-const Deliveries = page(() => import("./pages/Deliveries"), "Deliveries");
+const Connections = staffPage(() => import("./pages/Connections"), "Connections");
+const FacilityConnection = staffPage(() => import("./pages/Connections"), "FacilityConnection");
+const Deliveries = staffPage(() => import("./pages/Deliveries"), "Deliveries");
 const Facilities = page(() => import("./pages/Facilities"), "Facilities");
-const FacilityBookings = page(() => import("./pages/FacilityBookings"), "FacilityBookings");
-const StaffBookings = page(() => import("./pages/FacilityBookings"), "StaffBookings");
-const FacilityEdit = page(() => import("./pages/FacilityEdit"), "FacilityEdit");
+const FacilityBookings = staffPage(() => import("./pages/FacilityBookings"), "FacilityBookings");
+const StaffBookings = staffPage(() => import("./pages/FacilityBookings"), "StaffBookings");
+const FacilityEdit = staffPage(() => import("./pages/FacilityEdit"), "FacilityEdit");
 const FacilityProfile = page(() => import("./pages/FacilityProfile"), "FacilityProfile");
 const Help = page(() => import("./pages/Help"), "Help");
 const MyInquiries = page(() => import("./pages/Help"), "MyInquiries");
 const HelpDesk = page(() => import("./pages/HelpDesk"), "HelpDesk");
 const Home = page(() => import("./pages/Home"), "Home");
-const ImportFacilities = page(() => import("./pages/Import"), "ImportFacilities");
-const ImportMunicipalities = page(() => import("./pages/Import"), "ImportMunicipalities");
-const ImportResidents = page(() => import("./pages/Import"), "ImportResidents");
+const ImportFacilities = staffPage(() => import("./pages/Import"), "ImportFacilities");
+const ImportMunicipalities = staffPage(() => import("./pages/Import"), "ImportMunicipalities");
+const ImportResidents = staffPage(() => import("./pages/Import"), "ImportResidents");
 const Mailbox = page(() => import("./pages/Mailbox"), "Mailbox");
 const MyBookings = page(() => import("./pages/MyBookings"), "MyBookings");
 const MyVouchers = page(() => import("./pages/MyVouchers"), "MyVouchers");
 const NotFound = page(() => import("./pages/NotFound"), "NotFound");
 const ForgotPassword = page(() => import("./pages/PasswordReset"), "ForgotPassword");
 const ResetPassword = page(() => import("./pages/PasswordReset"), "ResetPassword");
-const Policies = page(() => import("./pages/Policies"), "Policies");
-const Redeem = page(() => import("./pages/Redeem"), "Redeem");
-const ResidentDetail = page(() => import("./pages/ResidentDetail"), "ResidentDetail");
-const Residents = page(() => import("./pages/Residents"), "Residents");
+const Policies = staffPage(() => import("./pages/Policies"), "Policies");
+const Redeem = staffPage(() => import("./pages/Redeem"), "Redeem");
+const ResidentDetail = staffPage(() => import("./pages/ResidentDetail"), "ResidentDetail");
+const Residents = staffPage(() => import("./pages/Residents"), "Residents");
 const SignIn = page(() => import("./pages/SignIn"), "SignIn");
-const StaffAccounts = page(() => import("./pages/StaffAccounts"), "StaffAccounts");
-const Stats = page(() => import("./pages/Stats"), "Stats");
-const StatsSettings = page(() => import("./pages/StatsSettings"), "StatsSettings");
+const StaffAccounts = staffPage(() => import("./pages/StaffAccounts"), "StaffAccounts");
+const Stats = staffPage(() => import("./pages/Stats"), "Stats");
+const StatsSettings = staffPage(() => import("./pages/StatsSettings"), "StatsSettings");
 const UsageMonthly = page(() => import("./pages/UsageMonthly"), "UsageMonthly");
-const FacilityUsageReports = page(() => import("./pages/UsageReports"), "FacilityUsageReports");
-const MunicipalityUsageReports = page(() => import("./pages/UsageReports"), "MunicipalityUsageReports");
+const FacilityUsageReports = staffPage(() => import("./pages/UsageReports"), "FacilityUsageReports");
+const MunicipalityUsageReports = staffPage(() => import("./pages/UsageReports"), "MunicipalityUsageReports");
 const Vacancy = page(() => import("./pages/Vacancy"), "Vacancy");
 const MyWaitlist = page(() => import("./pages/Waitlist"), "MyWaitlist");
 const StaffWaitlist = page(() => import("./pages/Waitlist"), "StaffWaitlist");

@@ -172,7 +172,7 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               </li>
               <li>
-                <A href="/municipality/applications">{t().applications.nav}</A>
+                <A href="/municipality/applications">{t().nav.applications}</A>
               </li>
             </Show>
             <Show when={hasRole(me(), ["municipality", "prefecture"])}>
@@ -183,7 +183,7 @@ export function Layout(props: RouteSectionProps) {
               </li>
               <li>
                 <A href="/municipality/reports" end>
-                  {t().usageReports.navMunicipality}
+                  {t().nav.usageReportsMunicipality}
                 </A>
               </li>
             </Show>
@@ -195,21 +195,21 @@ export function Layout(props: RouteSectionProps) {
               </li>
               <li>
                 <A href="/facility/reports" end>
-                  {t().usageReports.navFacility}
+                  {t().nav.usageReportsFacility}
                 </A>
               </li>
             </Show>
             <Show when={hasRole(me(), ["association", "prefecture"])}>
               <li>
                 <A href="/association/billing" end>
-                  {t().billing.nav}
+                  {t().nav.billing}
                 </A>
               </li>
             </Show>
             <Show when={hasRole(me(), ["association", "municipality", "prefecture"])}>
               <li>
                 <A href="/billing/settings" end>
-                  {t().billingSettings.nav}
+                  {t().nav.billingSettings}
                 </A>
               </li>
             </Show>
@@ -236,13 +236,13 @@ export function Layout(props: RouteSectionProps) {
             </Show>
             <Show when={hasRole(me(), ["facility", "municipality", "association", "prefecture", "operator"])}>
               <li>
-                <A href="/stats">{t().stats.nav}</A>
+                <A href="/stats">{t().nav.stats}</A>
               </li>
             </Show>
             <Show when={hasRole(me(), ["operator", "prefecture"])}>
               <li>
                 <A href="/staff-accounts" end>
-                  {t().staffAccounts.nav}
+                  {t().nav.staffAccounts}
                 </A>
               </li>
             </Show>

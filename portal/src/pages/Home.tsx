@@ -217,7 +217,7 @@ function RoleHome(props: { me: Me }) {
         </Switch>
         <Show when={props.me.role !== "resident"}>
           <p>
-            <A href="/stats">{t().stats.nav}</A>
+            <A href="/stats">{t().nav.stats}</A>
           </p>
         </Show>
       </section>
