@@ -1,6 +1,7 @@
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { ApiError, api } from "../api";
 import { t } from "../i18n";
+import { Button } from "./Button";
 import { ErrorMessage } from "./ErrorMessage";
 import { TextField } from "./Field";
 
@@ -52,9 +53,9 @@ export function SecondFactorSetup(props: { replacing?: boolean; onDone: () => vo
           <p>{props.replacing ? e().replaceIntro : e().intro}</p>
           {errorBox("enrol-send-error")}
           <div class="form-actions">
-            <button type="button" class="button" onClick={sendCode} disabled={pending()}>
+            <Button type="button" class="button" onClick={sendCode} busy={pending()}>
               {pending() ? t().saving : e().sendCode}
-            </button>
+            </Button>
           </div>
         </Match>
         <Match when={step() === "email"}>
@@ -81,12 +82,12 @@ export function SecondFactorSetup(props: { replacing?: boolean; onDone: () => vo
             />
             {errorBox("enrol-email-error", { 422: e().badEmailCode })}
             <div class="form-actions">
-              <button type="submit" class="button" disabled={pending()}>
+              <Button type="submit" class="button" busy={pending()}>
                 {pending() ? t().saving : e().next}
-              </button>
-              <button type="button" class="button button-secondary" onClick={sendCode} disabled={pending()}>
+              </Button>
+              <Button type="button" class="button button-secondary" onClick={sendCode} busy={pending()}>
                 {e().sendCode}
-              </button>
+              </Button>
             </div>
           </form>
         </Match>
@@ -118,9 +119,9 @@ export function SecondFactorSetup(props: { replacing?: boolean; onDone: () => vo
               <CodeInput id="enrol-app-code" name="code" label={e().appCode} errorId="enrol-app-error" />
               {errorBox("enrol-app-error", { 422: t().signIn.badCode })}
               <div class="form-actions">
-                <button type="submit" class="button" disabled={pending()}>
+                <Button type="submit" class="button" busy={pending()}>
                   {pending() ? t().saving : e().confirm}
-                </button>
+                </Button>
               </div>
             </form>
           )}

@@ -329,7 +329,6 @@ const en: CommonDict = {
     units: "Uses",
     copay: "Copay",
     source: "Made via",
-    unitsN: (n: number) => `${n}`,
     stayRange: (from: string, until: string, nights: number) =>
       `${from} – ${until} (${nights} ${nights === 1 ? "night" : "nights"})`,
     statuses: {

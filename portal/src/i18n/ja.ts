@@ -328,7 +328,6 @@ const ja = {
     units: "回数",
     copay: "自己負担額",
     source: "受付経路",
-    unitsN: (n: number) => `${n}回`,
     stayRange: (from: string, until: string, nights: number) => `${from} 〜 ${until}（${nights}泊）`,
     statuses: {
       requested: "承認待ち",

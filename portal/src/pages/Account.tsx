@@ -1,6 +1,7 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { ApiError, api, type Me } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -123,9 +124,9 @@ function PasswordSection() {
         />
         <Status form={f} errorId="password-error" messages={messages()} />
         <div class="form-actions">
-          <button type="submit" class="button" disabled={f.pending()}>
+          <Button type="submit" class="button" busy={f.pending()}>
             {f.pending() ? t().saving : a().changePassword}
-          </button>
+          </Button>
         </div>
       </form>
     </section>
@@ -160,10 +161,10 @@ function SecondFactorSection(props: { me: Me }) {
             {a().replaceApp}
           </button>
           <Show when={props.me.totpEnabled}>
-            <button
+            <Button
               type="button"
               class="button button-secondary"
-              disabled={f.pending()}
+              busy={f.pending()}
               onClick={() =>
                 void f.run(async () => {
                   setCodes((await api.regenerateRecoveryCodes()).recoveryCodes);
@@ -172,7 +173,7 @@ function SecondFactorSection(props: { me: Me }) {
               }
             >
               {a().newRecoveryCodes}
-            </button>
+            </Button>
           </Show>
         </div>
       </Show>
@@ -234,10 +235,10 @@ function SessionsSection() {
       </ScrollTable>
       <Status form={f} errorId="sessions-error" />
       <div class="form-actions">
-        <button
+        <Button
           type="button"
           class="button"
-          disabled={f.pending()}
+          busy={f.pending()}
           onClick={() =>
             void f.run(async () => {
               const { ended } = await api.endMyOtherSessions();
@@ -247,7 +248,7 @@ function SessionsSection() {
           }
         >
           {a().endOthers}
-        </button>
+        </Button>
       </div>
     </section>
   );

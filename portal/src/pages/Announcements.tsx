@@ -8,6 +8,7 @@ import {
   AUDIENCES,
   supportApi,
 } from "../api";
+import { Button } from "../components/Button";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
@@ -334,9 +335,9 @@ function AnnouncementForm(props: {
           <span>{s().sendEmail}</span>
         </label>
         <div class="form-actions">
-          <button type="submit" class="button" disabled={busy()}>
+          <Button type="submit" class="button" busy={busy()}>
             {busy() ? t().saving : s().save}
-          </button>
+          </Button>
           <Show when={props.onCancel}>
             {(cancel) => (
               <button type="button" class="button button-secondary" onClick={() => cancel()()}>

@@ -7,6 +7,7 @@
 import { A, createAsync, useParams } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, Show } from "solid-js";
 import { APPLICATION_STATES, ApiError, type Application, api, type Me } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { FilterForm } from "../components/Filters";
@@ -218,14 +219,14 @@ function Detail(props: { me: Me }) {
               <h3 id="approve-title">{p().approveTitle}</h3>
               <p>{p().approveText}</p>
               <div class="form-actions">
-                <button
+                <Button
                   type="button"
                   class="button"
-                  aria-disabled={busy() ? "true" : undefined}
+                  busy={busy()}
                   onClick={() => void act("approve", (x) => api.approveApplication(x.id, x.revision))}
                 >
                   {p().approve}
-                </button>
+                </Button>
               </div>
             </section>
             <section class="panel" aria-labelledby="ask-title">
@@ -247,13 +248,9 @@ function Detail(props: { me: Me }) {
                   required
                 />
                 <div class="form-actions">
-                  <button
-                    type="submit"
-                    class="button button-secondary"
-                    aria-disabled={busy() ? "true" : undefined}
-                  >
+                  <Button type="submit" class="button button-secondary" busy={busy()}>
                     {p().ask}
-                  </button>
+                  </Button>
                 </div>
               </form>
             </section>
@@ -276,13 +273,9 @@ function Detail(props: { me: Me }) {
                   required
                 />
                 <div class="form-actions">
-                  <button
-                    type="submit"
-                    class="button button-secondary"
-                    aria-disabled={busy() ? "true" : undefined}
-                  >
+                  <Button type="submit" class="button button-secondary" busy={busy()}>
                     {p().decline}
-                  </button>
+                  </Button>
                 </div>
               </form>
             </section>

@@ -7,6 +7,7 @@
 import { A, createAsync } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { type ApiError, type ApplicantFields, type ApplicationStatus, api } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { Page } from "../components/Page";
@@ -374,9 +375,9 @@ export function Apply() {
               </label>
             </fieldset>
             <div class="form-actions">
-              <button type="submit" class="button" aria-disabled={pending() ? "true" : undefined}>
+              <Button type="submit" class="button" busy={pending()}>
                 {pending() ? t().saving : a().submit}
-              </button>
+              </Button>
             </div>
           </form>
         </Page>
@@ -532,9 +533,9 @@ function StatusView(props: {
           />
           <ApplicantFieldset initial={s()} errors={errors()} />
           <div class="form-actions">
-            <button type="submit" class="button" aria-disabled={pending() ? "true" : undefined}>
+            <Button type="submit" class="button" busy={pending()}>
               {pending() ? t().saving : a().resubmit}
-            </button>
+            </Button>
           </div>
         </form>
       </Show>

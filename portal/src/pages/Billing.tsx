@@ -1,6 +1,7 @@
 import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type BillingRunDetail, billingApi, type Me } from "../api";
+import { Button } from "../components/Button";
 import { CorrectionForm, CorrectionList } from "../components/Corrections";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
@@ -110,9 +111,9 @@ function MonthView(props: { month: string; me: Me; open: (id: string) => void })
       <Show when={error()}>{(e) => <Problem error={e()} />}</Show>
       <Show when={isAssociation()}>
         <p>
-          <button type="button" class="button" onClick={run} disabled={busy()}>
+          <Button type="button" class="button" onClick={run} busy={busy()}>
             {b().run}
-          </button>
+          </Button>
         </p>
       </Show>
       <Show when={runs()}>
@@ -279,10 +280,10 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
           <Show when={props.me.role === "association" && r().status !== "finalized"}>
             <p class="form-actions">
               <Show when={r().status === "draft"}>
-                <button
+                <Button
                   type="button"
                   class="button"
-                  disabled={busy()}
+                  busy={busy()}
                   onClick={() =>
                     act(
                       () => billingApi.reviewRun(props.id),
@@ -291,7 +292,7 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                   }
                 >
                   {b().review}
-                </button>
+                </Button>
               </Show>
               <Show when={r().status === "reviewed"}>
                 <form
@@ -307,9 +308,9 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
                   }}
                 >
                   <TextField name="issueDate" type="date" label={b().issueDate} hint={b().issueDateHint} />
-                  <button type="submit" class="button" disabled={busy()}>
+                  <Button type="submit" class="button" busy={busy()}>
                     {b().finalize}
-                  </button>
+                  </Button>
                 </form>
               </Show>
             </p>

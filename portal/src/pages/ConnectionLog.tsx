@@ -12,6 +12,7 @@ import {
   type SkippedItem,
 } from "../api";
 import { useAction } from "../components/ActionOutcome";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { FilterSelect } from "../components/FilterSelect";
@@ -66,10 +67,10 @@ export function TestDeliveryButton(props: {
   const sends = () => h().capabilities.includes("pushBooking") && !!h().config.apiBaseUrl;
   return (
     <Show when={sends()}>
-      <button
+      <Button
         type="button"
         class="button button-secondary"
-        disabled={props.busy}
+        busy={props.busy}
         aria-label={`${L().testDelivery}（${h().facilityName}）`}
         onClick={() =>
           props.run(async () => {
@@ -82,7 +83,7 @@ export function TestDeliveryButton(props: {
         }
       >
         {L().testDelivery}
-      </button>
+      </Button>
     </Show>
   );
 }
@@ -242,15 +243,15 @@ export function ConnectionLog(props: { facilityId: string; heading: string }) {
                       when={e.replayable}
                       fallback={e.replayedAt ? L().replayedAt(formatDateTime(e.replayedAt)) : t().dash}
                     >
-                      <button
+                      <Button
                         type="button"
                         class="button button-secondary"
-                        disabled={action.busy()}
+                        busy={action.busy()}
                         aria-label={`${L().replay}（${formatDateTime(e.at)} ${L().kinds[e.kind] ?? e.kind}）`}
                         onClick={() => replay(e)}
                       >
                         {L().replay}
-                      </button>
+                      </Button>
                     </Show>
                   </td>
                 </tr>
@@ -342,15 +343,15 @@ export function MappingPreviewPanel(props: {
           <input id="field-preview-sample" type="file" accept=".csv,text/csv" ref={sample} />
         </div>
       </Show>
-      <button
+      <Button
         type="button"
         class="button button-secondary"
-        disabled={busy()}
+        busy={busy()}
         aria-describedby="preview-hint"
         onClick={run}
       >
         {L().preview}
-      </button>
+      </Button>
       <Show when={error()}>{(err) => <ErrorMessage error={err()} />}</Show>
       <Show when={preview()}>
         {(p) => (

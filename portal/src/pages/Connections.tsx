@@ -10,6 +10,7 @@ import {
   type SyncConflict,
 } from "../api";
 import { useAction } from "../components/ActionOutcome";
+import { Button } from "../components/Button";
 import { SelectField, TextField } from "../components/Field";
 import { FilterSelect } from "../components/FilterSelect";
 import { FilterForm } from "../components/Filters";
@@ -216,10 +217,10 @@ function ConnectionActions(props: {
   return (
     <div class="row-actions">
       <Show when={h().capabilities.includes("pullBookings") && h().enabled}>
-        <button
+        <Button
           type="button"
           class="button button-secondary"
-          disabled={props.busy}
+          busy={props.busy}
           aria-label={`${c().syncNow}（${h().facilityName}）`}
           onClick={() =>
             props.run(async () => {
@@ -229,13 +230,13 @@ function ConnectionActions(props: {
           }
         >
           {c().syncNow}
-        </button>
+        </Button>
       </Show>
       <Show when={failed() > 0}>
-        <button
+        <Button
           type="button"
           class="button button-secondary"
-          disabled={props.busy}
+          busy={props.busy}
           aria-label={`${c().replay}（${h().facilityName}）`}
           onClick={() =>
             props.run(async () => {
@@ -245,7 +246,7 @@ function ConnectionActions(props: {
           }
         >
           {c().replay}
-        </button>
+        </Button>
       </Show>
       <TestDeliveryButton health={h()} busy={props.busy} run={props.run} />
     </div>
@@ -306,25 +307,25 @@ function Conflicts(props: { facilityId: string | undefined; me: Me }) {
                       fallback={<span>{`${c().resolved}: ${x.resolution ?? ""}`}</span>}
                     >
                       <div class="row-actions">
-                        <button
+                        <Button
                           type="button"
                           class="button button-secondary"
-                          disabled={action.busy()}
+                          busy={action.busy()}
                           aria-label={`${c().keep}（${x.externalRef ?? x.id}）`}
                           onClick={() => resolve(x, "keep")}
                         >
                           {c().keep}
-                        </button>
+                        </Button>
                         <Show when={x.bookingId}>
-                          <button
+                          <Button
                             type="button"
                             class="button button-secondary"
-                            disabled={action.busy()}
+                            busy={action.busy()}
                             aria-label={`${c().cancelBooking}（${x.externalRef ?? x.id}）`}
                             onClick={() => resolve(x, "cancel_booking")}
                           >
                             {c().cancelBooking}
-                          </button>
+                          </Button>
                         </Show>
                       </div>
                     </Show>
@@ -397,10 +398,10 @@ function OwnConnection(props: { me: Me }) {
             </dl>
             <ConnectionActions health={h()} busy={action.busy()} run={action.run} />
             <Show when={h().webhookPath || h().hasFeed}>
-              <button
+              <Button
                 type="button"
                 class="button button-quiet"
-                disabled={action.busy()}
+                busy={action.busy()}
                 aria-describedby="rotate-note"
                 onClick={() =>
                   action.run(async () => {
@@ -410,7 +411,7 @@ function OwnConnection(props: { me: Me }) {
                 }
               >
                 {c().rotate}
-              </button>
+              </Button>
               <p class="hint" id="rotate-note">
                 {c().rotateConfirm}
               </p>
@@ -532,13 +533,13 @@ function CsvFiles(props: { facilityId: string }) {
           />
         </div>
         <div class="form-actions">
-          <button type="submit" class="button button-secondary" disabled={action.busy()}>
+          <Button type="submit" class="button button-secondary" busy={action.busy()}>
             {c().check}
-          </button>
+          </Button>
           <Show when={report() && errors().length === 0 && report()?.lines}>
-            <button type="button" class="button" disabled={action.busy()} onClick={applyFile}>
+            <Button type="button" class="button" busy={action.busy()} onClick={applyFile}>
               {c().applyFile}
-            </button>
+            </Button>
           </Show>
         </div>
       </form>
@@ -760,9 +761,9 @@ function Settings(props: {
           {c().enabled}
         </label>
         <div class="form-actions">
-          <button type="submit" class="button" disabled={props.busy}>
+          <Button type="submit" class="button" busy={props.busy}>
             {c().save}
-          </button>
+          </Button>
         </div>
       </form>
     </section>

@@ -314,7 +314,7 @@ function PendingCard(props: {
         </div>
         <div>
           <dt>{t().bookings.units}</dt>
-          <dd>{t().bookings.unitsN(b().units ?? 0)}</dd>
+          <dd>{t().book.units(b().units ?? 0, b().stayCounting)}</dd>
         </div>
         <div>
           <dt>{t().bookings.copay}</dt>

@@ -1,6 +1,7 @@
 import { A, createAsync, query, revalidate } from "@solidjs/router";
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { ApiError, INQUIRY_CATEGORIES, type Inquiry, type InquiryInput, type Me, supportApi } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -281,9 +282,9 @@ function InquiryForm(props: { me: Me | null }) {
           describedBy="inquiry-contact-hint"
         />
         <div class="form-actions">
-          <button type="submit" class="button" disabled={busy()}>
+          <Button type="submit" class="button" busy={busy()}>
             {busy() ? t().saving : s().send}
-          </button>
+          </Button>
         </div>
       </form>
     </section>
@@ -420,9 +421,9 @@ function MyInquiry(props: { inquiry: Inquiry; onSent: (text: string) => void }) 
             maxLength={4000}
           />
           <div class="form-actions">
-            <button type="submit" class="button button-secondary" disabled={busy()}>
+            <Button type="submit" class="button button-secondary" busy={busy()}>
               {s().followUpSend}
-            </button>
+            </Button>
           </div>
         </form>
       </Show>

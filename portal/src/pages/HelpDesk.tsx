@@ -12,6 +12,7 @@ import {
   type Me,
   supportApi,
 } from "../api";
+import { Button } from "../components/Button";
 import { SelectField, TextField } from "../components/Field";
 import { FilterSelect } from "../components/FilterSelect";
 import { FilterForm } from "../components/Filters";
@@ -279,9 +280,9 @@ function InquiryDetail(props: { id: string; me: Me; onDone: (text: string) => vo
                   maxLength={4000}
                 />
                 <div class="form-actions">
-                  <button type="submit" class="button" disabled={busy()}>
+                  <Button type="submit" class="button" busy={busy()}>
                     {s().answerSend}
-                  </button>
+                  </Button>
                 </div>
               </form>
             </Show>
@@ -289,24 +290,24 @@ function InquiryDetail(props: { id: string; me: Me; onDone: (text: string) => vo
               <TextField id="desk-note" name="note" label={s().noteLabel} multiline maxLength={4000} />
               <div class="form-actions">
                 <Show when={i().status !== "closed"}>
-                  <button
+                  <Button
                     type="button"
                     class="button button-secondary"
-                    disabled={busy()}
+                    busy={busy()}
                     onClick={() => step("close")}
                   >
                     {s().close}
-                  </button>
+                  </Button>
                 </Show>
                 <Show when={i().status !== "open"}>
-                  <button
+                  <Button
                     type="button"
                     class="button button-secondary"
-                    disabled={busy()}
+                    busy={busy()}
                     onClick={() => step("reopen")}
                   >
                     {s().reopen}
-                  </button>
+                  </Button>
                 </Show>
                 <Show when={!i().faqEntryId && i().messages.some((m) => m.kind === "answer") && !draft()}>
                   <button type="button" class="button button-secondary" onClick={makeFaq}>
@@ -497,9 +498,9 @@ function FaqForm(props: {
           <span>{s().publishNow}</span>
         </label>
         <div class="form-actions">
-          <button type="submit" class="button" disabled={busy()}>
+          <Button type="submit" class="button" busy={busy()}>
             {s().saveFaq}
-          </button>
+          </Button>
           <button type="button" class="button button-secondary" onClick={() => props.onCancel()}>
             {s().cancel}
           </button>

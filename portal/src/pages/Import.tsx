@@ -1,5 +1,6 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { ApiError, api, type FieldError, type ImportFile, type ImportReport, type Role } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { RequireRole } from "../components/Guard";
 import { Page } from "../components/Page";
@@ -172,9 +173,9 @@ function ImportForm(props: { kind: ImportKind }) {
           />
         </div>
         <div class="form-actions">
-          <button type="submit" class="button button-secondary" disabled={!!busy()}>
+          <Button type="submit" class="button button-secondary" busy={!!busy()}>
             {busy() === "check" ? i().checking : i().check}
-          </button>
+          </Button>
           <button
             type="button"
             class="button"

@@ -1,6 +1,7 @@
 import { A, action, useSubmission } from "@solidjs/router";
 import { createSignal, onMount, Show } from "solid-js";
 import { ApiError, api } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { Page } from "../components/Page";
@@ -131,9 +132,9 @@ export function ResetPassword() {
               <ErrorMessage id="reset-error" error={error()} messages={messages()} />
             </Show>
             <div class="form-actions">
-              <button type="submit" class="button" disabled={pending()}>
+              <Button type="submit" class="button" busy={pending()}>
                 {pending() ? t().saving : f().submitReset}
-              </button>
+              </Button>
             </div>
           </form>
         </Show>

@@ -11,6 +11,7 @@ import {
   SERVICE_TYPES,
   type ServiceType,
 } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { ScrollTable } from "../components/Table";
@@ -322,17 +323,17 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
             </label>
           </fieldset>
           <div class="form-actions">
-            <button
+            <Button
               type="button"
               class="button button-secondary"
-              disabled={busy()}
+              busy={busy()}
               onClick={() => void run("preview")}
             >
               {c().preview}
-            </button>
-            <button type="submit" class="button" disabled={busy()}>
+            </Button>
+            <Button type="submit" class="button" busy={busy()}>
               {c().submit}
-            </button>
+            </Button>
             <button type="button" class="button button-quiet" onClick={close}>
               {c().cancel}
             </button>

@@ -576,7 +576,7 @@ function DueBooking(props: {
         <Show when={b().units !== undefined}>
           <div>
             <dt>{r().units}</dt>
-            <dd>{t().bookings.unitsN(b().units ?? 0)}</dd>
+            <dd>{t().book.units(b().units ?? 0, b().stayCounting)}</dd>
           </div>
         </Show>
         <Show when={b().municipalityShare !== undefined}>

@@ -2,6 +2,7 @@ import { A, createAsync, revalidate, useParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, api, type Me, type Resident, type Voucher } from "../api";
 import { LoadedBookingList } from "../components/BookingList";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -143,9 +144,9 @@ function Detail(props: { me: Me }) {
             <Show when={error()}>{(err) => <Problem error={err()} />}</Show>
             <Show when={canEdit()}>
               <p class="actions">
-                <button type="button" class="button" disabled={busy()} onClick={issue}>
+                <Button type="button" class="button" busy={busy()} onClick={issue}>
                   {d().issue}
-                </button>
+                </Button>
               </p>
             </Show>
             <Show when={vouchers()}>
@@ -289,9 +290,9 @@ function VoucherActions(props: {
               ref={(el) => queueMicrotask(() => el.focus())}
             />
             <div class="form-actions">
-              <button type="submit" class="button" disabled={props.busy}>
+              <Button type="submit" class="button" busy={props.busy}>
                 {m() === "revoke" ? d().revoke : d().reissue}
-              </button>
+              </Button>
               <button type="button" class="button button-quiet" onClick={close}>
                 {d().cancel}
               </button>

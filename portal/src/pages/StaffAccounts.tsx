@@ -1,6 +1,7 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { api, type StaffAccount } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -130,9 +131,9 @@ function ResetForm(props: { account: StaffAccount; onCancel: () => void; onDone:
         <ErrorMessage id="reset-error" error={error()} />
       </Show>
       <div class="form-actions">
-        <button type="submit" class="button" disabled={pending()}>
+        <Button type="submit" class="button" busy={pending()}>
           {pending() ? t().saving : s().confirm}
-        </button>
+        </Button>
         <button type="button" class="button button-secondary" onClick={() => props.onCancel()}>
           {s().cancel}
         </button>

@@ -14,6 +14,7 @@ import {
   type StatsDisclosure,
   statsApi,
 } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { SelectField, TextField } from "../components/Field";
 import { RequireRole } from "../components/Guard";
@@ -267,9 +268,9 @@ function NewReport(props: { onCreated: (r: Report) => Promise<void> }) {
           <option value="line">{s().line}</option>
         </SelectField>
         <div class="form-actions">
-          <button type="submit" class="button" disabled={busy()}>
+          <Button type="submit" class="button" busy={busy()}>
             {s().create}
-          </button>
+          </Button>
         </div>
       </form>
     </section>

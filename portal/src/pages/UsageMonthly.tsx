@@ -1,6 +1,7 @@
 import { createAsync, query, revalidate, useSearchParams } from "@solidjs/router";
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { ApiError, api, type Me, type MonthlyUsage, type UsageTotals } from "../api";
+import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
 import { FilterForm, MonthSelect } from "../components/Filters";
@@ -409,9 +410,9 @@ function ConfirmForm(props: { usage: MonthlyUsage; onConfirmed: (text: string) =
               maxLength={500}
             />
             <div class="form-actions">
-              <button type="submit" class="button" disabled={busy()}>
+              <Button type="submit" class="button" busy={busy()}>
                 {busy() ? t().saving : again() ? u().reconfirm : u().confirm}
-              </button>
+              </Button>
             </div>
           </form>
         </Show>

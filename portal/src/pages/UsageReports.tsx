@@ -10,6 +10,7 @@ import {
   type UsageReportList,
   type UsageReportStatus,
 } from "../api";
+import { Button } from "../components/Button";
 import { CorrectionForm, CorrectionList } from "../components/Corrections";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
@@ -182,9 +183,9 @@ function MonthView(props: { me: Me; month: string; status: UsageReportStatus | u
           </Show>
           <Show when={props.me.role === "municipality" && submittedOf(l()).length > 0}>
             <div class="form-actions">
-              <button type="button" class="button" disabled={busy()} onClick={() => confirm()}>
+              <Button type="button" class="button" busy={busy()} onClick={() => confirm()}>
                 {r().confirmAll(submittedOf(l()).length)}
-              </button>
+              </Button>
             </div>
           </Show>
           <Show when={l().items.length > 0} fallback={<p>{r().noUses}</p>}>
@@ -299,15 +300,15 @@ function UseCard(props: {
       </Show>
       <Show when={props.me.role === "municipality" && i().status === "submitted"}>
         <div class="form-actions">
-          <button
+          <Button
             type="button"
             class="button button-secondary"
-            disabled={props.busy}
+            busy={props.busy}
             aria-label={r().confirmOneLabel(i().residentName)}
             onClick={() => props.onConfirm()}
           >
             {r().confirmOne}
-          </button>
+          </Button>
         </div>
       </Show>
     </article>
@@ -503,9 +504,9 @@ function ReportForm(props: { item: UsageReportItem; onSaved: (text: string) => v
         value={String(report?.copayCollected ?? props.item.residentCopay)}
       />
       <div class="form-actions">
-        <button type="submit" class="button" disabled={busy()}>
+        <Button type="submit" class="button" busy={busy()}>
           {busy() ? t().saving : props.item.status === "due" ? r().submit : r().update}
-        </button>
+        </Button>
       </div>
     </form>
   );
