@@ -26,7 +26,7 @@ const loaders: Record<
   en: { common: () => import("./i18n/en"), staff: () => import("./i18n/en-staff") },
 };
 /** Per language: its common part merged with each area loaded so far. */
-const dictionaries: Partial<Record<Locale, { dict: Dict; areas: Set<Area> }>> = {};
+const dictionaries: Partial<Record<Locale, { dict: Dict }>> = {};
 /** The areas the pages shown so far needed (loaded in any language chosen later too). */
 const areasInUse = new Set<Area>();
 const STORAGE_KEY = "sango-care.locale";
@@ -39,18 +39,48 @@ function initialLocale(): Locale {
   }
 }
 
+/**
+ * Each language's entry is made once, by the first call that needs it (a page's route may ask for an area while the
+ * first render still waits for the common part: both must fill the same entry, or one would replace the other's).
+ */
+const entries: Partial<Record<Locale, Promise<{ dict: Dict }>>> = {};
+const areaLoads = new Map<string, Promise<void>>();
+
+function entryOf(which: Locale) {
+  entries[which] ??= loaders[which].common().then(
+    (m) => {
+      // Until its areas load, the staff sections are missing: only routes that wait for them read them.
+      const entry = { dict: m.default as Dict };
+      dictionaries[which] = entry;
+      return entry;
+    },
+    (err) => {
+      delete entries[which]; // a chunk that failed to load is asked for again next time
+      throw err;
+    },
+  );
+  return entries[which];
+}
+
 async function load(which: Locale, areas: Iterable<Area>): Promise<void> {
-  let entry = dictionaries[which];
-  if (!entry) {
-    // Until its areas load, the staff sections are missing: only routes that wait for them read them.
-    entry = { dict: (await loaders[which].common()).default as Dict, areas: new Set() };
-    dictionaries[which] = entry;
-  }
+  const entry = await entryOf(which);
   for (const area of areas) {
-    if (entry.areas.has(area)) continue;
-    const part = (await loaders[which][area]()).default;
-    entry.dict = { ...entry.dict, ...part };
-    entry.areas.add(area);
+    const key = `${which}:${area}`;
+    if (!areaLoads.has(key)) {
+      areaLoads.set(
+        key,
+        loaders[which][area]().then(
+          (m) => {
+            entry.dict = { ...entry.dict, ...m.default };
+          },
+          (err) => {
+            areaLoads.delete(key);
+            throw err;
+          },
+        ),
+      );
+    }
+    await areaLoads.get(key);
   }
 }
 
