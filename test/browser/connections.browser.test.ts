@@ -15,7 +15,8 @@ import { newWebhookSecret, recordFailure, sealSecret } from "../../hub/connectio
 import { tokyoDay as day } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
-  checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   openMenu,
@@ -92,7 +93,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
     await t?.close();
   }, 60_000);
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: the operator sees the failing connection first and retries its failed items`, async () => {
       await t.hub.prisma.inboundWebhook.updateMany({ data: { status: "failed" } });
       await t.hub.prisma.connectorPush.updateMany({ data: { status: "failed" } });
@@ -113,7 +114,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       // Troubled first: the rows above it are failing too (the demo's unreachable calendar).
       const states = await page.locator("#connections-table tbody tr td:nth-child(3)").allTextContents();
       expect(states[0]).toContain("エラーが続いています");
-      await checkPage(page, "connections", width);
+      await checkPageAtWidths(page, "connections");
       await first.getByRole("button", { name: /失敗した処理を再実行/ }).click();
       await page.getByRole("status").filter({ hasText: "受信 1 件、送信 1 件を再実行します" }).waitFor();
       expect((await t.hub.prisma.inboundWebhook.findFirstOrThrow()).status).toBe("pending");
@@ -129,7 +130,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       expect(await page.locator('#connection-log-table tr[data-log-kind="sync"]').textContent()).toContain(
         "サービス種別なし 2",
       );
-      await checkPage(page, "connections-log", width);
+      await checkPageAtWidths(page, "connections-log");
       await pushRow.getByRole("button", { name: /この1件を再実行/ }).click();
       await page.getByRole("status").filter({ hasText: "再実行の列に戻しました" }).waitFor();
       expect((await t.hub.prisma.connectorPush.findFirstOrThrow()).status).toBe("pending");
@@ -137,7 +138,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
     }, 120_000);
   }
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: facility staff set the connector and resolve a booking from their system`, async () => {
       const p = t.hub.prisma;
       await p.connection.deleteMany({ where: { facilityId } });
@@ -146,14 +147,14 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       await page.goto(url("facility/connection"));
       await settled(page);
       expect(await page.locator("main").textContent()).toContain("ポータルで管理しています");
-      await checkPage(page, "facility-connection-none", width);
+      await checkPageAtWidths(page, "facility-connection-none");
 
       await page.getByLabel("連携方式").selectOption("native");
       await page.getByRole("button", { name: "保存する" }).click();
       await page.getByRole("status").filter({ hasText: "保存しました" }).waitFor();
       const conn = await p.connection.findUniqueOrThrow({ where: { facilityId } });
       expect(conn.connector).toBe("native");
-      await checkPage(page, "facility-connection-saved", width);
+      await checkPageAtWidths(page, "facility-connection-saved");
 
       // Two bookings from the facility's system on a night with one place: the second goes to review.
       const d = 40 + WIDTHS.indexOf(width);
@@ -182,7 +183,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       const row = page.locator("#conflicts-table tbody tr").filter({ hasText: `EXT-${width}-2` });
       await row.waitFor();
       expect(await row.textContent()).toContain("満床の日に外部の予約が入りました");
-      await checkPage(page, "facility-connection-conflict", width);
+      await checkPageAtWidths(page, "facility-connection-conflict");
       await row.getByRole("button", { name: /この予約を取り消す/ }).click();
       await page.getByRole("status").filter({ hasText: "対応済みにしました" }).waitFor();
       const booking = await p.booking.findUniqueOrThrow({
@@ -209,7 +210,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       await page.locator("#file-errors tbody tr").first().waitFor();
       expect(await page.locator("#file-errors tbody tr th").first().textContent()).toBe("3");
       expect(await page.getByRole("button", { name: "このファイルを取り込む" }).count()).toBe(0);
-      await checkPage(page, "facility-connection-csv-errors", width);
+      await checkPageAtWidths(page, "facility-connection-csv-errors");
       await upload(`${header}CSV-${width}-1,1,確定,宿泊,${day(50)},${day(51)},\r\n`);
       await page.getByRole("button", { name: "内容を確認する" }).click();
       await page.getByRole("status").filter({ hasText: "エラーはありません" }).waitFor();
@@ -219,7 +220,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
         where: { facilityId_externalRef: { facilityId, externalRef: `CSV-${width}-1` } },
       });
       expect(imported).toMatchObject({ source: "connector", status: "confirmed" });
-      await checkPage(page, "facility-connection-csv", width);
+      await checkPageAtWidths(page, "facility-connection-csv");
 
       // Going live on the webhook connector: a signed test delivery, its answer and its log entry; then a CSV
       // mapping previewed before it is saved (nothing is saved).
@@ -256,12 +257,12 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
       expect(await page.locator("#preview-table tbody tr").first().textContent()).toContain("PV-1");
       expect(await page.locator(".mapping-preview summary").textContent()).toContain("ファイルの誤り 1");
       expect((await p.connection.findUniqueOrThrow({ where: { facilityId } })).connector).toBe("webhook");
-      await checkPage(page, "facility-connection-golive", width);
+      await checkPageAtWidths(page, "facility-connection-golive");
       await done();
     }, 120_000);
   }
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: the operator and the facility see the events the last pull skipped, and the list`, async () => {
       const p = t.hub.prisma;
       // As hub/connections/sync.ts keeps it after a pull that left three events out.
@@ -298,7 +299,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
         "29行目 · 読み取れない予定 · この行を読み取れません（引用符の閉じ忘れなど）",
         `41行目 · ${day(5)} · サービス種別なし`,
       ]);
-      await checkPage(operator.page, "connections-skipped", width);
+      await checkPageAtWidths(operator.page, "connections-skipped");
       await operator.done();
 
       // Paused after its system answered 410 Gone: the staff's page says so and what to do, above their log.
@@ -317,7 +318,7 @@ describe.skipIf(!hasChromium)("connections in the portal", () => {
         .getByText("連携を一時停止しています（同期・送信を行いません）", { exact: false })
         .waitFor();
       await staff.page.locator('#connection-log-table tbody tr[data-log-kind="push"]').waitFor();
-      await checkPage(staff.page, "facility-connection-skipped", width);
+      await checkPageAtWidths(staff.page, "facility-connection-skipped");
       await staff.done();
     }, 120_000);
   }

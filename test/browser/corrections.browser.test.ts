@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear } from "../../fixtures/billing-year.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
-  checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
   settled,
-  WIDTHS,
 } from "./support.js";
 
 const SENDAI = "041009";
@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
     });
   }
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: the facility asks, 仙台市 confirms, the association corrects and sees every state`, async () => {
       const target = (await redeemed())[0];
       expect(target, "a redeemed booking at the demo facility").toBeDefined();
@@ -72,7 +72,7 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
       const card = f.page.locator(`#report-${target.id}`);
       await card.waitFor();
       await card.getByText("過誤の訂正を申し立てる（取消・修正）").click();
-      await checkPage(f.page, "correction-form", width);
+      await checkPageAtWidths(f.page, "correction-form");
       await card.getByRole("button", { name: "訂正を送る" }).click();
       // No reason: said next to the field, nothing sent.
       await card.getByText("訂正の理由を入力してください。").waitFor();
@@ -87,7 +87,7 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
       expect(asked).toMatchObject({ kind: "void", status: "pending", requestedRole: "facility" });
       const mine = f.page.locator(`#corrections-facility tr[data-correction-id="${asked.id}"]`);
       await expect(mine.locator(".correction-state").textContent()).resolves.toBe("確認待ち");
-      await checkPage(f.page, "correction-sent", width);
+      await checkPageAtWidths(f.page, "correction-sent");
       await f.done();
 
       // 仙台市: the request is among its pending ones; 確認する.
@@ -98,14 +98,14 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
       const pending = m.page.locator(`#corrections-pending tr[data-correction-id="${asked.id}"]`);
       await pending.waitFor();
       await expect(pending.textContent()).resolves.toContain("別の利用者の利用券で使用済処理をしたため");
-      await checkPage(m.page, "corrections-pending", width);
+      await checkPageAtWidths(m.page, "corrections-pending");
       await pending.getByRole("button", { name: "確認する" }).click();
       await m.page.getByRole("status").filter({ hasText: "訂正を確認しました" }).waitFor();
       await pending.waitFor({ state: "detached" });
       expect(
         (await t.hub.prisma.bookingCorrection.findUniqueOrThrow({ where: { id: asked.id } })).status,
       ).toBe("confirmed");
-      await checkPage(m.page, "corrections-confirmed", width);
+      await checkPageAtWidths(m.page, "corrections-confirmed");
       await m.done();
 
       // The association: computes the month, amends another use of 仙台市's run directly.
@@ -129,7 +129,7 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
       await section.getByLabel("修正（回数・金額を直す）").check();
       await section.getByLabel("正しい委託料（円）").fill(String(other.fee - 1_000));
       await section.getByLabel("訂正の理由").fill("委託料の単価誤り");
-      await checkPage(a.page, "correction-association", width);
+      await checkPageAtWidths(a.page, "correction-association");
       await section.getByRole("button", { name: "訂正を送る" }).click();
       await a.page.getByRole("status").filter({ hasText: "過誤を訂正しました" }).waitFor();
       const amended = await t.hub.prisma.bookingCorrection.findFirstOrThrow({
@@ -148,7 +148,7 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
         await row.waitFor();
         await expect(row.locator(".correction-state").textContent()).resolves.toBe("確定");
       }
-      await checkPage(a.page, "corrections-all", width);
+      await checkPageAtWidths(a.page, "corrections-all");
       await a.done();
     }, 180_000);
   }

@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatchOutbox } from "../../hub/notify/outbox.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
-  checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
   settled,
-  WIDTHS,
 } from "./support.js";
 
 const RESIDENT = "resident@demo.example.jp";
@@ -48,7 +48,7 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
     await t?.close();
   }, 60_000);
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: request a code, read it in the mailbox, sign in`, async () => {
       const account = await t.hub.prisma.user.findUniqueOrThrow({ where: { email: RESIDENT } });
       const { page, done } = await open(width);
@@ -64,13 +64,13 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
       expect((await probe).status()).toBe(200);
       const resident = page.locator("section[aria-labelledby=resident-title]");
       await resident.getByRole("link", { name: MAILBOX_LINK }).waitFor();
-      await checkPage(page, "resident-sign-in", width);
+      await checkPageAtWidths(page, "resident-sign-in");
 
       await resident.getByLabel("メールアドレスまたは携帯電話番号").fill(RESIDENT);
       await resident.getByRole("button", { name: "確認コードを送る" }).click();
       await resident.getByLabel("確認コード（6桁）").waitFor();
       expect(await resident.getByRole("status").textContent()).toMatch(/確認コードを送りました/);
-      await checkPage(page, "resident-code-sent", width);
+      await checkPageAtWidths(page, "resident-code-sent");
 
       // The job workers are off in tests: deliver the outbox to the mailbox here.
       const { sent } = await dispatchOutbox(t.hub.prisma, t.hub.transport);
@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
       expect(await body.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe("pre-wrap");
       const code = codeIn(await body.textContent());
       expect(code).toMatch(/^\d{6}$/);
-      await checkPage(page, "mailbox", width);
+      await checkPageAtWidths(page, "mailbox");
 
       // The filter by recipient keeps the resident's messages.
       await page.getByLabel("宛先で絞り込む").fill(RESIDENT);
@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
       for (const to of await page.locator("ol.messages dl > div:nth-child(2) dd").allTextContents()) {
         expect(to).toBe(RESIDENT);
       }
-      await checkPage(page, "mailbox-filtered", width);
+      await checkPageAtWidths(page, "mailbox-filtered");
 
       // Back to sign-in: the code step is still there, for the same destination.
       await page.goBack();
@@ -112,7 +112,7 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
       const codeField = resident.getByLabel("確認コード（6桁）");
       await codeField.waitFor();
       await expect(resident.locator(".meta").textContent()).resolves.toBe(RESIDENT);
-      await checkPage(page, "resident-code-step", width);
+      await checkPageAtWidths(page, "resident-code-step");
 
       await codeField.fill(code);
       await resident.getByRole("button", { name: "ログインする" }).click();
@@ -127,7 +127,7 @@ describe.skipIf(!hasChromium)("resident sign-in with the demo mailbox", () => {
       const identity = (await page.locator("dl.identity").textContent()) ?? "";
       expect(identity).toContain("お住まいの市町村");
       expect(identity).not.toMatch(/権限|所属/);
-      await checkPage(page, "resident-home", width);
+      await checkPageAtWidths(page, "resident-home");
       await done();
     }, 90_000);
   }
@@ -149,11 +149,11 @@ describe.skipIf(!hasChromium)("the mailbox without DEMO_MAILBOX", () => {
     await t?.close();
   }, 60_000);
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: /mailbox says it is demo-only, sign-in has no link to it`, async () => {
       const { page, done } = await open(width);
       await page.goto(url("mailbox"));
-      await checkPage(page, "mailbox-off", width);
+      await checkPageAtWidths(page, "mailbox-off");
       expect(await page.locator("h1").textContent()).toBe("デモ用メールボックス");
       await expect(page.locator("main .alert").textContent()).resolves.toContain(
         "メールボックスはデモ環境でのみ利用できます。",

@@ -13,6 +13,8 @@ import { startTestHub, type TestHub } from "../support/hub.js";
 import { DEMO_USERS } from "../support/sessions.js";
 import {
   checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   portalHelpers,
@@ -50,7 +52,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
     await page.context().addCookies([{ name: "sango_session", value: token, url: t.url }]);
   }
 
-  for (const width of [375, 1280] as const) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width} px: a resident's inquiry is answered, published as FAQ and read by the prefecture`, async () => {
       const subject = `予約の変更方法（${width}）`;
       const question = `予約日を変更したいです。${width}`;
@@ -65,7 +67,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       // The demo announcement is shown as a banner on every page, and can be dismissed.
       const banner = r.page.getByRole("region", { name: "お知らせ" });
       await banner.waitFor();
-      await checkPage(r.page, `help-${width}`, width);
+      await checkPageAtWidths(r.page, `help-${width}`);
       await banner
         .getByRole("button", { name: /を閉じる$/ })
         .first()
@@ -81,7 +83,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
         "inquiry-category-error",
       );
       expect(await r.page.evaluate(() => document.activeElement?.id)).toBe("inquiry-category");
-      await checkPage(r.page, `help-error-${width}`, width);
+      await checkPageAtWidths(r.page, `help-error-${width}`);
 
       await r.page.getByLabel("お問い合わせの種類").selectOption("booking");
       await r.page.getByLabel("件名").fill(subject);
@@ -95,7 +97,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       await received.waitFor();
       const reference = /Q-\d{6}/.exec((await received.textContent()) ?? "")?.[0] ?? "";
       expect(reference).toMatch(/^Q-\d{6}$/);
-      await checkPage(r.page, `help-sent-${width}`, width);
+      await checkPageAtWidths(r.page, `help-sent-${width}`);
       await r.done();
 
       // The operator answers it and makes it an FAQ entry.
@@ -104,11 +106,11 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       await o.page.goto(url("helpdesk"));
       await settled(o.page);
       expect(await o.page.locator("h1").textContent()).toBe("ヘルプデスク");
-      await checkPage(o.page, `helpdesk-${width}`, width);
+      await checkPageAtWidths(o.page, `helpdesk-${width}`);
       await o.page.getByRole("link", { name: `${reference} を開く` }).click();
       await o.page.locator("#desk-detail").waitFor();
       await expect(o.page.locator("#desk-detail").textContent()).resolves.toContain(question);
-      await checkPage(o.page, `helpdesk-detail-${width}`, width);
+      await checkPageAtWidths(o.page, `helpdesk-detail-${width}`);
       await o.page.getByLabel("回答", { exact: true }).fill("「予約の確認」の「変更」から変更できます。");
       await o.page.getByRole("button", { name: "回答を送信する" }).click();
       await o.page
@@ -134,7 +136,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       expect(await o.page.getByLabel("回答（日本語）").inputValue()).toBe(
         "「予約の確認」の「変更」から変更できます。",
       );
-      await checkPage(o.page, `helpdesk-faq-${width}`, width);
+      await checkPageAtWidths(o.page, `helpdesk-faq-${width}`);
       await q.fill(faqQuestion);
       const created = o.page.waitForResponse((res) => res.url().endsWith("api/faq/entries"));
       await o.page.getByRole("button", { name: "保存する", exact: true }).click();
@@ -157,7 +159,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       const mine = r2.page.locator("article", { hasText: reference });
       await mine.waitFor();
       await expect(mine.textContent()).resolves.toContain("「予約の確認」の「変更」から変更できます。");
-      await checkPage(r2.page, `my-inquiries-${width}`, width);
+      await checkPageAtWidths(r2.page, `my-inquiries-${width}`);
       await r2.done();
 
       // The prefecture reads its whole history, read-only.
@@ -172,12 +174,12 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       expect(history).toContain(question);
       expect(history).toContain("「予約の確認」の「変更」から変更できます。");
       expect(await p.page.getByRole("button", { name: "回答を送信する" }).count()).toBe(0);
-      await checkPage(p.page, `helpdesk-prefecture-${width}`, width);
+      await checkPageAtWidths(p.page, `helpdesk-prefecture-${width}`);
       await p.done();
     }, 180_000);
   }
 
-  for (const width of [375, 1280] as const) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width} px: the FAQ editor marks possible personal data beside each field and publishes only once each is confirmed`, async () => {
       const question = `陽菜ちゃん（令和６年５月１日生まれ）の予約（${width}）`;
       const o = await open(width);
@@ -203,7 +205,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       await o.page
         .getByText("個人情報の可能性がある箇所が確認されていないため、公開できません。", { exact: false })
         .waitFor();
-      await checkPage(o.page, `helpdesk-faq-findings-${width}`, width);
+      await checkPageAtWidths(o.page, `helpdesk-faq-findings-${width}`);
       expect(await t.hub.prisma.faqEntry.count({ where: { questionJa: question } })).toBe(0);
 
       // Confirming two of three is not enough; the form says so again.
@@ -230,7 +232,7 @@ describe.skipIf(!hasChromium)("support: inquiry → answer → FAQ → prefectur
       ).toBe(1);
       // The list shows how many findings the entry carries.
       await o.page.locator(`#faq-row-${entry.id}`).getByText("個人情報の可能性：3件").waitFor();
-      await checkPage(o.page, `helpdesk-faq-confirmed-${width}`, width);
+      await checkPageAtWidths(o.page, `helpdesk-faq-confirmed-${width}`);
       await o.done();
     }, 120_000);
   }

@@ -20,6 +20,11 @@ if (!hasChromium) {
 
 export const STAFF_PASSWORD = "demo-pass-2026";
 export const WIDTHS = [375, 1280] as const;
+/**
+ * The widths a flow whose steps do not change with the screen is run at: a phone's only. Such a flow checks each of
+ * its states with checkPageAtWidths, at every width of WIDTHS, instead of being run again at each.
+ */
+export const FLOW_WIDTHS = [375] as const;
 export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const DIST_INDEX = new URL("../../portal/dist/index.html", import.meta.url);
@@ -119,6 +124,19 @@ export async function settled(page: Page) {
   await page.waitForFunction(() => !document.querySelector("main .loading"), undefined, {
     timeout: 15_000,
   });
+}
+
+/**
+ * checkPage at every width of WIDTHS, on the page as it stands: the viewport is resized for each and put back, so a
+ * flow run once (FLOW_WIDTHS) has each of its states checked on a phone and on a desktop.
+ */
+export async function checkPageAtWidths(page: Page, name: string) {
+  const viewport = page.viewportSize() ?? { width: WIDTHS[0], height: 800 };
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: viewport.height });
+    await checkPage(page, name, width);
+  }
+  await page.setViewportSize(viewport);
 }
 
 /** Checks what every page must satisfy, then runs axe-core and fails with a readable list of violations. */

@@ -13,13 +13,13 @@ import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
 import { tokyoDay } from "../support/dates.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
-  checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
   settled,
-  WIDTHS,
 } from "./support.js";
 
 const SENDAI = "041009";
@@ -66,7 +66,7 @@ describe.skipIf(!hasChromium)("voucher application: apply, approve, sign in and 
     await page.context().addCookies([{ name: SESSION_COOKIE, value: token, url: t.url }]);
   }
 
-  for (const width of WIDTHS) {
+  for (const width of FLOW_WIDTHS) {
     it(`at ${width}px: the mother applies, the clerk approves, she signs in and sees her voucher`, async () => {
       const email = `apply${width}@example.jp`;
       const familyName = `申請${width}`;
@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)("voucher application: apply, approve, sign in and 
       await page.locator("#apply-errors").waitFor();
       expect(await page.locator("#field-familyName-error").textContent()).toBe("入力してください。");
       expect(await page.locator("#field-familyName").getAttribute("aria-invalid")).toBe("true");
-      await checkPage(page, "apply-errors", width);
+      await checkPageAtWidths(page, "apply-errors");
 
       await page.getByLabel("市町村", { exact: true }).selectOption(SENDAI);
       await page.getByLabel("姓", { exact: true }).fill(familyName);
@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)("voucher application: apply, approve, sign in and 
       await page.getByRole("heading", { level: 1, name: "申請を受け付けました" }).waitFor();
       const reference = ((await page.locator(".reference").textContent()) ?? "").trim();
       expect(reference).toMatch(/^AP-/);
-      await checkPage(page, "apply-received", width);
+      await checkPageAtWidths(page, "apply-received");
 
       // Her e-mail's link shows the state.
       const received = await lastMessage(email);
@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)("voucher application: apply, approve, sign in and 
       await page.goto(url(link));
       await settled(page);
       await page.getByText("市町村が確認しています").waitFor();
-      await checkPage(page, "apply-status", width);
+      await checkPageAtWidths(page, "apply-status");
       await mother.done();
 
       // The clerk: the list, the application, approve.
@@ -132,13 +132,13 @@ describe.skipIf(!hasChromium)("voucher application: apply, approve, sign in and 
       await page.waitForURL(/\/municipality\/applications$/);
       await settled(page);
       await page.getByRole("link", { name: reference }).waitFor();
-      await checkPage(page, "applications", width);
+      await checkPageAtWidths(page, "applications");
       await page.getByRole("link", { name: reference }).click();
       await page.waitForURL(/\/municipality\/applications\/[0-9a-f-]{36}$/);
       await settled(page);
       await page.getByRole("button", { name: "承認して発行する" }).click();
       await page.getByText("承認しました。住民として登録し、利用券を発行しました。").waitFor();
-      await checkPage(page, "application-approved", width);
+      await checkPageAtWidths(page, "application-approved");
       await clerk.done();
 
       // The mother signs in with her e-mail and sees the voucher.

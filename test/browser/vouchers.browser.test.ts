@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSession, SESSION_COOKIE } from "../../hub/identity/sessions.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 import {
-  checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   portalHelpers,
   requirePortalBuild,
   settled,
-  WIDTHS,
 } from "./support.js";
 
 const RESIDENT = "resident@demo.example.jp";
@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)(
       await page.context().addCookies([{ name: SESSION_COOKIE, value: token, url: t.url }]);
     }
 
-    for (const width of WIDTHS) {
+    for (const width of FLOW_WIDTHS) {
       it(`at ${width}px: the resident's voucher with its balances and QR code`, async () => {
         const { page, done } = await open(width);
         await signInAs(page, RESIDENT);
@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium)(
           { timeout: 15_000 },
         );
         expect(await card.getByRole("button", { name: "この利用券を印刷する" }).isVisible()).toBe(true);
-        await checkPage(page, "my-vouchers", width);
+        await checkPageAtWidths(page, "my-vouchers");
         await done();
       }, 90_000);
 
@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium)(
         await settled(page);
         expect(await page.locator("h1").textContent()).toBe(name);
         await page.getByText("利用券はありません。").waitFor();
-        await checkPage(page, "resident-detail", width);
+        await checkPageAtWidths(page, "resident-detail");
 
         await page.getByRole("button", { name: "利用券を発行する" }).click();
         const card = page.locator("article.voucher").first();
@@ -134,14 +134,14 @@ describe.skipIf(!hasChromium)(
         const number = ((await card.locator(".voucher-number").textContent()) ?? "").trim();
         expect(number).toMatch(NUMBER);
         expect(await card.locator(".voucher-status").textContent()).toBe("有効");
-        await checkPage(page, "resident-voucher-issued", width);
+        await checkPageAtWidths(page, "resident-voucher-issued");
 
         // A second voucher for the same child: the hub's 409 is shown as an alert.
         await page.getByRole("button", { name: "利用券を発行する" }).click();
         const alert = page.locator("section[aria-labelledby=resident-vouchers] [role=alert]");
         await alert.waitFor();
         expect(await alert.textContent()).toContain("すでに有効な利用券があります");
-        await checkPage(page, "resident-voucher-conflict", width);
+        await checkPageAtWidths(page, "resident-voucher-conflict");
 
         // Revoking asks for a reason first.
         await card.getByRole("button", { name: `利用券 ${number} を無効にする` }).click();
@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium)(
         await card.locator("form").getByRole("button", { name: "無効にする", exact: true }).click();
         await card.getByText("理由を入力してください。").waitFor();
         expect(await reason.getAttribute("aria-invalid")).toBe("true");
-        await checkPage(page, "resident-voucher-revoke-form", width);
+        await checkPageAtWidths(page, "resident-voucher-revoke-form");
         await reason.fill("転出のため");
         await card.locator("form").getByRole("button", { name: "無効にする", exact: true }).click();
         await page
@@ -159,7 +159,7 @@ describe.skipIf(!hasChromium)(
           .waitFor();
         await expect(card.locator(".voucher-status").textContent()).resolves.toBe("無効");
         expect(await card.textContent()).toContain("転出のため");
-        await checkPage(page, "resident-voucher-revoked", width);
+        await checkPageAtWidths(page, "resident-voucher-revoked");
         await done();
       }, 90_000);
     }

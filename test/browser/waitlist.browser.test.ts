@@ -17,14 +17,14 @@ import { startTestHub, type TestHub } from "../support/hub.js";
 import { bookableResidents } from "../support/residents.js";
 import { clientFor } from "../support/sessions.js";
 import {
-  checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   openMenu,
   portalHelpers,
   requirePortalBuild,
   settled,
-  WIDTHS,
 } from "./support.js";
 
 const SENDAI = "041009";
@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
     return held.json.id;
   }
 
-  for (const [i, width] of WIDTHS.entries()) {
+  for (const [i, width] of FLOW_WIDTHS.entries()) {
     it(`at ${width}px: joins from the facility page, is offered the freed place and accepts it`, async () => {
       const date = day(20 + i);
       const holding = await fullDate(date);
@@ -104,7 +104,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
       await form.getByLabel("泊数").fill("1");
       await form.getByRole("button", { name: "予約待ちに申し込む" }).click();
       await form.getByRole("status").filter({ hasText: "予約待ちに申し込みました。" }).waitFor();
-      await checkPage(page, "facility-waitlist-joined", width);
+      await checkPageAtWidths(page, "facility-waitlist-joined");
 
       // Her place in line, reached from the menu.
       await page
@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
       await entry.waitFor();
       expect(await entry.textContent()).toContain("順番待ち（1番目）");
       expect(await page.getByText("いまご案内中の空きはありません。").isVisible()).toBe(true);
-      await checkPage(page, "my-waitlist-waiting", width);
+      await checkPageAtWidths(page, "my-waitlist-waiting");
 
       // The other resident cancels: the hub's workers offer her the place; the page shows it once reloaded.
       const cancelled = await sendai.post(`api/bookings/${holding}/cancel`, { reason: "体調のため" });
@@ -136,12 +136,12 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
       // A one-night stay in 仙台市, which counts stays by the day: said as on the booking page, not 「2回」.
       expect(text).toContain("2日分");
       expect(text).not.toContain("2回");
-      await checkPage(page, "my-waitlist-offer", width);
+      await checkPageAtWidths(page, "my-waitlist-offer");
 
       // Declining asks once more; she keeps the place and accepts it instead.
       await offer.getByRole("button", { name: /の空きを辞退する$/ }).click();
       await offer.getByText("辞退すると、この空きは次にお待ちの方にご案内します。よろしいですか。").waitFor();
-      await checkPage(page, "my-waitlist-decline-confirm", width);
+      await checkPageAtWidths(page, "my-waitlist-decline-confirm");
       await offer.getByRole("button", { name: "やめる" }).click();
       await offer.getByRole("button", { name: /の空きを受ける$/ }).click();
       await page
@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
         .waitFor();
       expect(await page.locator("article.waitlist-offer").count()).toBe(0);
       expect(await entry.textContent()).toContain("受けた（予約申込み済み）");
-      await checkPage(page, "my-waitlist-accepted", width);
+      await checkPageAtWidths(page, "my-waitlist-accepted");
       await done();
 
       const booking = await t.hub.prisma.booking.findFirstOrThrow({
@@ -206,7 +206,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
         Number(/（(\d+)番目）/.exec((await row.locator("th").textContent()) ?? "")?.[1]);
       const before = await place();
       expect(before).toBeGreaterThan(1);
-      await checkPage(page, "staff-waitlist", width);
+      await checkPageAtWidths(page, "staff-waitlist");
 
       const field = page.getByLabel(`${name} さんの優先度`, { exact: true });
       await field.fill("200");
@@ -221,7 +221,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
         .waitFor();
       expect(await place()).toBeLessThan(before);
       expect(await page.getByLabel(`${name} さんの優先度`, { exact: true }).inputValue()).toBe("5");
-      await checkPage(page, "staff-waitlist-priority", width);
+      await checkPageAtWidths(page, "staff-waitlist-priority");
       await done();
 
       const fac = await open(width);
@@ -235,7 +235,7 @@ describe.skipIf(!hasChromium)("waitlist: a resident receives a freed place and a
       expect(await fac.page.locator("#waitlist-table thead").textContent()).not.toContain("利用者");
       expect(await fac.page.locator("#waitlist-table").textContent()).not.toContain(name);
       expect(await fac.page.locator("input.input-number").count()).toBe(0);
-      await checkPage(fac.page, "facility-waitlist", width);
+      await checkPageAtWidths(fac.page, "facility-waitlist");
       await fac.done();
     }, 120_000);
   }
