@@ -90,11 +90,14 @@ export async function bulkInsert(
 /**
  * Refreshes the planner's statistics of tables just loaded. Autovacuum analyzes them only a while later; until then
  * the planner takes a 120,000-row table for a small one and picks plans (hashing every child to find one resident's)
- * that make each query of the load's next steps scan whole tables.
+ * that make each query of the load's next steps scan whole tables. With `vacuum`, the tables are also vacuumed, as
+ * autovacuum would a while after a large load: their pages are marked all-visible and their rows' commit status
+ * recorded, which otherwise the first reads of each row do (a national-scale year's first billing paid for it).
+ * Not inside a transaction.
  */
-export async function analyze(db: Client, tables: string[]): Promise<void> {
+export async function analyze(db: Client, tables: string[], opts: { vacuum?: boolean } = {}): Promise<void> {
   for (const table of tables) {
     if (!/^[a-z_]+$/.test(table)) throw new Error(`analyze: bad table name ${JSON.stringify(table)}`);
-    await db.$executeRawUnsafe(`ANALYZE "${table}"`);
+    await db.$executeRawUnsafe(`${opts.vacuum ? "VACUUM (ANALYZE)" : "ANALYZE"} "${table}"`);
   }
 }
