@@ -1,14 +1,28 @@
 /** An action button's outcome: one action at a time, its result announced in a status region or the hub's problem. */
-import { createSignal, Show } from "solid-js";
+import { createSignal, type JSX, Show } from "solid-js";
 import { ErrorMessage } from "./ErrorMessage";
 
-/** Runs one action at a time; announces its outcome in a status region, or shows the hub's problem. */
-export function useAction(refresh: () => Promise<void>) {
+export type ActionOptions = {
+  /** How the hub's problem is shown (default ErrorMessage). */
+  problem?: (props: { error: unknown }) => JSX.Element;
+  /** Refresh after a failure too: the action may have failed because what is shown is out of date. */
+  refreshOnError?: boolean;
+};
+
+/** What `useAction` gives a page's buttons: runs an action that answers its notice; resolves to whether it worked. */
+export type RunAction = (action: () => Promise<string>) => Promise<boolean>;
+
+/**
+ * Runs one action at a time; announces its outcome in a status region, or shows the hub's problem. `run` answers
+ * whether the action worked.
+ */
+export function useAction(refresh: () => Promise<void>, opts: ActionOptions = {}) {
+  const Problem = opts.problem ?? ErrorMessage;
   const [notice, setNotice] = createSignal("");
   const [error, setError] = createSignal<unknown>();
   const [busy, setBusy] = createSignal(false);
   let status: HTMLParagraphElement | undefined;
-  async function run(action: () => Promise<string>) {
+  const run: RunAction = async (action) => {
     setBusy(true);
     setError(undefined);
     setNotice("");
@@ -17,12 +31,15 @@ export function useAction(refresh: () => Promise<void>) {
       await refresh();
       setNotice(text);
       status?.focus();
+      return true;
     } catch (err) {
       setError(err);
+      if (opts.refreshOnError) await refresh().catch(() => undefined);
+      return false;
     } finally {
       setBusy(false);
     }
-  }
+  };
   const Outcome = () => (
     <>
       <p
@@ -35,7 +52,7 @@ export function useAction(refresh: () => Promise<void>) {
       >
         {notice()}
       </p>
-      <Show when={error()}>{(err) => <ErrorMessage error={err()} />}</Show>
+      <Show when={error()}>{(err) => <Problem error={err()} />}</Show>
     </>
   );
   return { run, busy, Outcome };

@@ -11,7 +11,7 @@ import {
   type MappingPreview,
   type SkippedItem,
 } from "../api";
-import { useAction } from "../components/ActionOutcome";
+import { type RunAction, useAction } from "../components/ActionOutcome";
 import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { TextField } from "../components/Field";
@@ -58,11 +58,7 @@ export function PausedNotice(props: { health: ConnectionHealth }) {
 }
 
 /** "Send test delivery": for connections with an API of the facility's to send to. */
-export function TestDeliveryButton(props: {
-  health: ConnectionHealth;
-  busy: boolean;
-  run: (a: () => Promise<string>) => Promise<void>;
-}) {
+export function TestDeliveryButton(props: { health: ConnectionHealth; busy: boolean; run: RunAction }) {
   const h = () => props.health;
   const sends = () => h().capabilities.includes("pushBooking") && !!h().config.apiBaseUrl;
   return (

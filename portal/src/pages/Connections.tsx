@@ -9,7 +9,7 @@ import {
   type Me,
   type SyncConflict,
 } from "../api";
-import { useAction } from "../components/ActionOutcome";
+import { type RunAction, useAction } from "../components/ActionOutcome";
 import { Button } from "../components/Button";
 import { SelectField, TextField } from "../components/Field";
 import { FilterSelect } from "../components/FilterSelect";
@@ -207,11 +207,7 @@ function AllConnections(props: { me: Me }) {
 }
 
 /** Sync now (pulled connections) and retry of failed items (when there are any). */
-function ConnectionActions(props: {
-  health: ConnectionHealth;
-  busy: boolean;
-  run: (a: () => Promise<string>) => Promise<void>;
-}) {
+function ConnectionActions(props: { health: ConnectionHealth; busy: boolean; run: RunAction }) {
   const h = () => props.health;
   const failed = () => h().deadLetters.webhooks + h().deadLetters.pushes;
   return (

@@ -1,6 +1,7 @@
 import { A, createAsync, revalidate, useParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, api, type Me, type Resident, type Voucher } from "../api";
+import { type RunAction, useAction } from "../components/ActionOutcome";
 import { LoadedBookingList } from "../components/BookingList";
 import { Button } from "../components/Button";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -42,32 +43,11 @@ function Detail(props: { me: Me }) {
   const vouchers = createAsync(() => getVouchers({ residentId: id(), limit: 100 }));
   const municipalities = createAsync(() => getMunicipalities());
   const d = () => t().residentDetail;
-  const [notice, setNotice] = createSignal("");
-  const [error, setError] = createSignal<unknown>();
-  const [busy, setBusy] = createSignal(false);
   const canEdit = () => props.me.role === "municipality";
   const name = (r: Resident) => `${r.familyName} ${r.givenName}`;
   const municipalityName = (code: string) => municipalities()?.find((m) => m.code === code)?.name ?? code;
-  let status!: HTMLParagraphElement;
-
-  /** Runs a change, then reloads the vouchers and announces the outcome. */
-  async function change(run: () => Promise<string>): Promise<boolean> {
-    setBusy(true);
-    setError(undefined);
-    setNotice("");
-    try {
-      const text = await run();
-      await revalidate(getVouchers.key);
-      setNotice(text);
-      status.focus();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
+  // A change reloads the vouchers and announces its outcome.
+  const { run: change, busy, Outcome } = useAction(() => revalidate(getVouchers.key), { problem: Problem });
 
   const issue = () =>
     change(async () => {
@@ -138,10 +118,7 @@ function Detail(props: { me: Me }) {
 
           <section aria-labelledby="resident-vouchers">
             <h2 id="resident-vouchers">{d().vouchersTitle}</h2>
-            <p role="status" tabindex="-1" ref={status} class="result-count">
-              {notice()}
-            </p>
-            <Show when={error()}>{(err) => <Problem error={err()} />}</Show>
+            <Outcome />
             <Show when={canEdit()}>
               <p class="actions">
                 <Button type="button" class="button" busy={busy()} onClick={issue}>
@@ -199,11 +176,7 @@ function ResidentBookings(props: { residentId: string }) {
 type Mode = "revoke" | "reissue";
 
 /** 無効にする / 再発行する, each opening a small inline form that asks for the reason. */
-function VoucherActions(props: {
-  voucher: Voucher;
-  busy: boolean;
-  change: (run: () => Promise<string>) => Promise<boolean>;
-}) {
+function VoucherActions(props: { voucher: Voucher; busy: boolean; change: RunAction }) {
   const d = () => t().residentDetail;
   const [mode, setMode] = createSignal<Mode>();
   const [reasonError, setReasonError] = createSignal<string>();

@@ -1,6 +1,7 @@
 import { A, createAsync, revalidate } from "@solidjs/router";
 import { createSignal, For, type JSX, Match, Show, Switch } from "solid-js";
 import { api, type Booking, type Me, WAITLIST_STATUSES, type WaitlistEntry } from "../api";
+import { type RunAction, useAction } from "../components/ActionOutcome";
 import { bookingDates } from "../components/BookingList";
 import { Button } from "../components/Button";
 import { FilterSelect } from "../components/FilterSelect";
@@ -19,48 +20,6 @@ import { useListSearch } from "../search";
 const MY_LIMIT = 100;
 const STAFF_LIMIT = 50;
 
-/** Runs one change at a time; announces its outcome in a status region, or shows the hub's problem. */
-function useChange(refresh: () => Promise<void>) {
-  const [notice, setNotice] = createSignal("");
-  const [error, setError] = createSignal<unknown>();
-  const [busy, setBusy] = createSignal(false);
-  let status: HTMLParagraphElement | undefined;
-  async function run(change: () => Promise<string>): Promise<boolean> {
-    setBusy(true);
-    setError(undefined);
-    setNotice("");
-    try {
-      const text = await change();
-      await refresh();
-      setNotice(text);
-      status?.focus();
-      return true;
-    } catch (err) {
-      setError(err);
-      await refresh().catch(() => undefined);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
-  const Outcome = () => (
-    <>
-      <p
-        role="status"
-        tabindex="-1"
-        ref={(el) => {
-          status = el;
-        }}
-        class="result-count"
-      >
-        {notice()}
-      </p>
-      <Show when={error()}>{(err) => <WaitlistProblem error={err()} />}</Show>
-    </>
-  );
-  return { run, busy, Outcome };
-}
-
 /**
  * 予約待ち for the signed-in resident (/my/waitlist): places offered to them first, each with its deadline and
  * accept / decline; then every entry with its place in line, which they can leave.
@@ -76,8 +35,9 @@ export function MyWaitlist() {
 function Mine() {
   const entries = createAsync(() => getWaitlist({ limit: MY_LIMIT }));
   const w = () => t().waitlist;
-  const change = useChange(async () => {
-    await revalidate([getWaitlist.key, getBookings.key]);
+  const change = useAction(() => revalidate([getWaitlist.key, getBookings.key]), {
+    problem: WaitlistProblem,
+    refreshOnError: true,
   });
   const items = () => entries()?.items ?? [];
   const offers = () => items().filter((e) => e.status === "offered" && e.offer);
@@ -178,10 +138,8 @@ function ConfirmButton(props: {
   );
 }
 
-type Run = (change: () => Promise<string>) => Promise<boolean>;
-
 /** A place held for the resident: what, when, what it costs, the deadline, and accept / decline. */
-function OfferCard(props: { entry: WaitlistEntry; busy: boolean; run: Run }) {
+function OfferCard(props: { entry: WaitlistEntry; busy: boolean; run: RunAction }) {
   const w = () => t().waitlist;
   const e = () => props.entry;
   const offer = () => e().offer as NonNullable<WaitlistEntry["offer"]>;
@@ -247,7 +205,7 @@ function OfferCard(props: { entry: WaitlistEntry; busy: boolean; run: Run }) {
 }
 
 /** One of the resident's entries: facility, what they wait for, status (place in line), and leaving. */
-function EntryItem(props: { entry: WaitlistEntry; busy: boolean; run: Run }) {
+function EntryItem(props: { entry: WaitlistEntry; busy: boolean; run: RunAction }) {
   const w = () => t().waitlist;
   const e = () => props.entry;
   const headingId = () => `entry-${e().id}`;
@@ -298,8 +256,9 @@ function StaffList(props: { me: Me }) {
   const { filters, offset, setFilters, href } = useListSearch("/waitlist", ["status"]);
   const result = createAsync(() => getWaitlist({ ...filters(), limit: STAFF_LIMIT, offset: offset() }));
   const w = () => t().waitlist;
-  const change = useChange(async () => {
-    await revalidate(getWaitlist.key);
+  const change = useAction(() => revalidate(getWaitlist.key), {
+    problem: WaitlistProblem,
+    refreshOnError: true,
   });
   const intro = () =>
     props.me.role === "municipality"
