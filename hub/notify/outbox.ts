@@ -143,6 +143,15 @@ export type DispatchResult = {
 
 type ClaimedRow = { id: bigint; topic: string; payload: unknown; created_at: Date };
 
+/**
+ * A row's name outside the database: the job id it is queued under and the key a mail server or SMS provider refuses
+ * a second copy by. The same row always has the same key; the id alone is not enough, as another database on the
+ * same Redis (a second instance, a scratch copy) or this one restored from a backup gives out the same ids again, and
+ * the queue, keeping the ids of jobs it has run, would then drop the new row's job as already done.
+ */
+export const outboxKey = (row: { id: bigint; created_at: Date }) =>
+  `outbox-${row.id}-${row.created_at.getTime()}`;
+
 const EXPIRED = "expired before it could be sent";
 
 /** A message payload as it must be to be sent, or why not. */
@@ -286,7 +295,7 @@ export async function dispatchOutbox(
     let outcome: { sent: SendResult | undefined } | { error: DeliveryError };
     try {
       if (!message) throw new DeliveryError(String(parsed), { permanent: true });
-      outcome = { sent: (await transport.send(message, { outboxId: row.id.toString() })) ?? undefined };
+      outcome = { sent: (await transport.send(message, { key: outboxKey(row) })) ?? undefined };
     } catch (err) {
       outcome = {
         error:
@@ -393,7 +402,7 @@ async function queueJobRow(
   clock: () => Date,
 ): Promise<"queued" | "deferred" | "skipped"> {
   try {
-    await jobs.add(topic, row.payload as JobPayloads[OutboxJobTopic], { jobId: `outbox-${row.id}` });
+    await jobs.add(topic, row.payload as JobPayloads[OutboxJobTopic], { jobId: outboxKey(row) });
   } catch {
     return "deferred";
   }

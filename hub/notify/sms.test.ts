@@ -40,13 +40,16 @@ describe("the generic HTTP SMS provider", () => {
       reqheaders: {
         authorization: "Bearer test-token",
         "content-type": (v) => v.startsWith("application/json"),
-        "idempotency-key": "outbox-42",
+        "idempotency-key": "outbox-42-1796000000000",
       },
     })
       .post("/v1/messages", { to: "090-1234-5678", text: "確認コード: 123456" })
       .reply(202, { id: "sms-0001", status: "queued" });
     await expect(
-      provider().send({ to: "090-1234-5678", text: "確認コード: 123456" }, { outboxId: "42" }),
+      provider().send(
+        { to: "090-1234-5678", text: "確認コード: 123456" },
+        { key: "outbox-42-1796000000000" },
+      ),
     ).resolves.toEqual({ providerRef: "sms-0001" });
     scope.done();
   });

@@ -47,7 +47,7 @@ export class HttpSmsProvider implements SmsProvider {
       res = await this.http.post(
         this.url,
         { to: sms.to, text: sms.text },
-        { headers: ctx ? { "idempotency-key": `outbox-${ctx.outboxId}` } : {} },
+        { headers: ctx ? { "idempotency-key": ctx.key } : {} },
       );
     } catch (err) {
       const code = err instanceof AxiosError ? (err.code ?? "") : "";

@@ -22,8 +22,11 @@ export type Message = {
   expiresAt?: string;
 };
 
-/** What a transport knows of the outbox row it is sending: providers use it to refuse duplicates. */
-export type SendContext = { outboxId: string };
+/**
+ * What a transport knows of the outbox row it is sending: its key (outboxKey), which providers use to refuse
+ * duplicates.
+ */
+export type SendContext = { key: string };
 
 /** A sent message: the provider's own id of it, when it gives one (an SMTP server's queue id, an SMS id). */
 export type SendResult = { providerRef?: string };
@@ -102,7 +105,7 @@ export class SmtpTransport implements Transport {
         subject: m.subject ?? "",
         text: m.text,
         // The same outbox row always has the same Message-ID, so a receiving server can drop a duplicate.
-        ...(ctx ? { messageId: `<outbox-${ctx.outboxId}@${this.host}>` } : {}),
+        ...(ctx ? { messageId: `<${ctx.key}@${this.host}>` } : {}),
         ...(m.language ? { headers: { "Content-Language": m.language } } : {}),
       });
       if (info.rejected?.length) {

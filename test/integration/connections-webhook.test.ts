@@ -797,7 +797,7 @@ describe("the webhook connector (two-way HTTP)", () => {
             dispatchedAt: null,
             payload: { equals: { connectionId: conn.id } },
           },
-          select: { id: true },
+          select: { id: true, createdAt: true },
         });
       const before = (await announced()).length;
       const id = await hold();
@@ -820,12 +820,43 @@ describe("the webhook connector (two-way HTTP)", () => {
         expect(queued).toContainEqual({
           name: "connections.push",
           payload: { connectionId: conn.id },
-          jobId: `outbox-${row.id}`,
+          jobId: `outbox-${row.id}-${row.createdAt.getTime()}`,
         });
       }
       expect((await announced()).length).toBe(0);
       await runPushJob(t.hub, { connectionId: conn.id }, fast);
       expect(callsFor(id).map((c) => c.body?.data.status)).toEqual(["requested", "cancelled"]);
+    });
+
+    it("queues a row under a job id of its own when its id was used before (a restore, another database)", async () => {
+      // The queue keeps the ids of jobs it has run and drops a new job with one of them as already done: a row that
+      // gets an id again (the database restored from a backup, a second instance on the same Redis) must not.
+      const queued: string[] = [];
+      const jobs = {
+        add: async (_name: string, _payload: unknown, opts?: { jobId?: string }) => {
+          queued.push(opts?.jobId ?? "");
+        },
+      };
+      const push = () =>
+        prisma().outboxMessage.create({
+          data: { topic: "connections.push", payload: { connectionId: conn.id } },
+        });
+      const first = await push();
+      await dispatchOutbox(prisma(), t.hub.transport, clock(), { jobs, batch: 500 });
+      // As after a restore of a backup taken before `first`: its row gone, the sequence back before its id.
+      await prisma().outboxMessage.delete({ where: { id: first.id } });
+      await prisma().$executeRawUnsafe(
+        "SELECT setval(pg_get_serial_sequence('outbox', 'id'), $1::bigint, false)",
+        first.id,
+      );
+      await new Promise((r) => setTimeout(r, 5));
+      const again = await push();
+      expect(again.id).toBe(first.id);
+      await dispatchOutbox(prisma(), t.hub.transport, clock(), { jobs, batch: 500 });
+      const mine = queued.filter((j) => j.startsWith(`outbox-${first.id}-`));
+      expect(mine).toHaveLength(2);
+      expect(new Set(mine).size).toBe(2);
+      await runPushJob(t.hub, { connectionId: conn.id }, fast);
     });
 
     it("retries a 5xx with backoff, then succeeds", async () => {

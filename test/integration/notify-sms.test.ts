@@ -131,7 +131,7 @@ describe("SMS through the HTTP provider", () => {
 
     nock(API)
       .post(PATH, { to: "070-5550-2222", text: "retry me" })
-      .matchHeader("idempotency-key", `outbox-${failed.id}`)
+      .matchHeader("idempotency-key", `outbox-${failed.id}-${failed.createdAt.getTime()}`)
       .reply(201, { messageId: "prov-456" });
     expect(await dispatchOutbox(t.hub.prisma, t.hub.transport, later(60_000))).toMatchObject({ sent: 1 });
     const done = await rowFor("070-5550-2222");

@@ -166,7 +166,7 @@ describe("e-mail over SMTP", () => {
     expect(sink.received).toHaveLength(8);
     // One Message-ID per outbox row, so a receiving server could even drop a duplicate by itself.
     expect(new Set(sink.received.map((m) => m.messageId)).size).toBe(8);
-    expect(sink.received.every((m) => /^<outbox-\d+@/.test(m.messageId))).toBe(true);
+    expect(sink.received.every((m) => /^<outbox-\d+-\d+@/.test(m.messageId))).toBe(true);
     expect(sink.received.find((m) => m.subject === "during-3")?.to).toEqual(["during-3@example.jp"]);
 
     const pending = await t.hub.prisma.outboxMessage.count({ where: { dispatchedAt: null } });
