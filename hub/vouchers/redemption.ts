@@ -17,6 +17,7 @@ import { DomainError, problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { formatDate, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
+import { stayCountingOf } from "../policies/policy.js";
 import { formatVoucherNumber, parseVoucherNumber } from "./number.js";
 import { QR_PREFIX, verifyVoucherQr } from "./qr.js";
 import { toBalanceDtos, type VoucherDto } from "./vouchers.js";
@@ -31,6 +32,8 @@ export interface RedemptionLookup {
     validFrom: string;
     validUntil: string;
     balances: VoucherDto["balances"];
+    /** How the voucher's policy version counts a stay's units, for showing its balance (日分 or 泊分). */
+    stayCounting: VoucherDto["stayCounting"];
   };
   resident: { familyName: string; givenName: string; kana: string };
   bookings: BookingDto[];
@@ -85,6 +88,7 @@ export async function lookupRedemption(
     where: { number },
     include: {
       balances: true,
+      policyVersion: { select: { rules: true } },
       resident: { select: { familyName: true, givenName: true, kana: true } },
       // A re-issued voucher's bookings moved to its replacement: those here still make it this facility's business.
       replacedBy: { select: { number: true, bookings: { where: { facilityId }, select: { id: true } } } },
@@ -122,6 +126,7 @@ export async function lookupRedemption(
       validFrom: formatDate(voucher.validFrom),
       validUntil: formatDate(voucher.validUntil),
       balances: toBalanceDtos(voucher.balances),
+      stayCounting: stayCountingOf(voucher.policyVersion.rules),
     },
     resident: voucher.resident,
     bookings: due.map(toBookingDto),

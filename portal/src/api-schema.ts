@@ -4631,6 +4631,11 @@ export interface components {
                 /** Format: date */
                 validUntil: string;
                 balances: components["schemas"]["VoucherBalance"][];
+                /**
+                 * @description how the voucher's policy version counts a stay's units: per_day (1泊2日 = 2) or per_night (1泊2日 = 1); null when it offers no stays
+                 * @enum {string|null}
+                 */
+                stayCounting: "per_day" | "per_night" | null;
             };
             /** @description what the front desk needs to confirm whom they serve: the name only */
             resident: {

@@ -255,7 +255,11 @@ describe.skipIf(!hasChromium)("redeeming a voucher at the front desk (使用済�
       const facts = (await result.locator(".voucher").textContent()) ?? "";
       expect(facts).toContain(c.residentName);
       expect(facts).toContain("仙台市");
-      expect(facts).toMatch(/残り [0-9]+ \/ [0-9]+回/);
+      // Each balance in the municipality's own count, as on her voucher card: 仙台市 counts a stay's days (日分).
+      const left = (type: string) =>
+        result.locator(".balances li").filter({ hasText: type }).locator(".balance-left").textContent();
+      expect(await left("宿泊型")).toMatch(/^残り [0-9]+ \/ [0-9]+日分$/);
+      expect(await left("デイサービス型")).toMatch(/^残り [0-9]+ \/ [0-9]+回$/);
       const card = page.locator(`article.redeem-booking[data-booking-id="${c.booking.id}"]`);
       await card.waitFor();
       expect(await card.locator(".copay").textContent()).toContain(`自己負担額 ${copay}`);

@@ -249,7 +249,13 @@ describe("vouchers and bookings: entitlement, units and redemption", () => {
     const looked = await facility.post("api/redemptions/lookup", { code: qr });
     expect(looked.status, looked.text).toBe(200);
     await expectContract("lookupRedemption", looked);
-    expect(looked.json.voucher).toMatchObject({ number: v.json.number, municipalityName: "仙台市" });
+    // Its balances in the municipality's own count, as on her voucher: the same stayCounting.
+    expect(looked.json.voucher).toMatchObject({
+      number: v.json.number,
+      municipalityName: "仙台市",
+      stayCounting: v.json.stayCounting,
+    });
+    expect(v.json.stayCounting).toBe("per_day");
     expect(looked.json.resident).toMatchObject({ familyName: "試験" });
     expect(looked.json.bookings).toEqual([
       expect.objectContaining({ id: booking.id, units: 2, residentCopay: 5_000, status: "confirmed" }),

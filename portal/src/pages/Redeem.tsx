@@ -512,7 +512,9 @@ function RedeemResult(props: {
               {(b) => (
                 <li>
                   <span class="balance-type">{label("serviceTypes", b.serviceType)}</span>
-                  <span class="balance-left">{vt().remaining(b.remaining, b.cap)}</span>
+                  <span class="balance-left">
+                    {vt().remaining(b.remaining, b.cap, b.serviceType === "stay" ? v().stayCounting : null)}
+                  </span>
                 </li>
               )}
             </For>
