@@ -34,18 +34,19 @@ export function BookingList(props: { id: string; caption: string; bookings: Book
   const bt = () => t().bookings;
   const sorted = () => [...props.bookings].sort(newestFirst);
   return (
-    <ScrollTable id={props.id} caption={props.caption}>
-      <thead>
-        <tr>
-          <th scope="col">{bt().dates}</th>
-          <th scope="col">{bt().status}</th>
-          <th scope="col">{bt().facility}</th>
-          <th scope="col">{bt().serviceType}</th>
-          <th scope="col">{bt().units}</th>
-          <th scope="col">{bt().copay}</th>
-          <th scope="col">{bt().source}</th>
-        </tr>
-      </thead>
+    <ScrollTable
+      id={props.id}
+      caption={props.caption}
+      columns={[
+        bt().dates,
+        bt().status,
+        bt().facility,
+        bt().serviceType,
+        bt().units,
+        bt().copay,
+        bt().source,
+      ]}
+    >
       <tbody>
         <For each={sorted()}>
           {(b) => (

@@ -67,17 +67,11 @@ function ApplicationList() {
       </Show>
       <ResultCount total={result()?.total} results={p().results} none={p().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
-        <ScrollTable id="applications-table" caption={p().caption}>
-          <thead>
-            <tr>
-              <th scope="col">{p().reference}</th>
-              <th scope="col">{p().name}</th>
-              <th scope="col">{p().child}</th>
-              <th scope="col">{p().municipality}</th>
-              <th scope="col">{p().submittedAt}</th>
-              <th scope="col">{p().state}</th>
-            </tr>
-          </thead>
+        <ScrollTable
+          id="applications-table"
+          caption={p().caption}
+          columns={[p().reference, p().name, p().child, p().municipality, p().submittedAt, p().state]}
+        >
           <tbody>
             <For each={result()?.items}>
               {(a) => (

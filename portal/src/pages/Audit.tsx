@@ -59,18 +59,11 @@ function AuditLog() {
       </FilterForm>
       <ResultCount total={result()?.total} results={a().results} none={a().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
-        <ScrollTable id="audit-table" caption={a().caption}>
-          <thead>
-            <tr>
-              <th scope="col">{a().at}</th>
-              <th scope="col">{a().actor}</th>
-              <th scope="col">{a().action}</th>
-              <th scope="col">{a().resource}</th>
-              <th scope="col">{a().tenant}</th>
-              <th scope="col">{a().ip}</th>
-              <th scope="col">{a().outcome}</th>
-            </tr>
-          </thead>
+        <ScrollTable
+          id="audit-table"
+          caption={a().caption}
+          columns={[a().at, a().actor, a().action, a().resource, a().tenant, a().ip, a().outcome]}
+        >
           <tbody>
             <For each={result()?.items}>
               {(e) => (

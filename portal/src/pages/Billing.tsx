@@ -119,17 +119,18 @@ function MonthView(props: { month: string; me: Me; open: (id: string) => void })
       <Show when={runs()}>
         {(list) => (
           <Show when={list().items.length > 0} fallback={<p>{b().none}</p>}>
-            <ScrollTable id="billing-runs" caption={b().runsCaption(title())}>
-              <thead>
-                <tr>
-                  <th scope="col">{b().municipality}</th>
-                  <th scope="col">{b().status}</th>
-                  <th scope="col">{b().invoiceNumber}</th>
-                  <th scope="col">{b().lines}</th>
-                  <th scope="col">{b().amount}</th>
-                  <th scope="col">{b().downloads}</th>
-                </tr>
-              </thead>
+            <ScrollTable
+              id="billing-runs"
+              caption={b().runsCaption(title())}
+              columns={[
+                b().municipality,
+                b().status,
+                b().invoiceNumber,
+                b().lines,
+                b().amount,
+                b().downloads,
+              ]}
+            >
               <tbody>
                 <For each={list().items}>
                   {(r) => (
@@ -382,21 +383,23 @@ function RunView(props: { id: string; me: Me; back: () => void }) {
             </section>
           </Show>
           <p>{b().formula}</p>
-          <ScrollTable id="billing-lines" caption={b().linesCaption} compact>
-            <thead>
-              <tr>
-                <th scope="col">{b().date}</th>
-                <th scope="col">{b().facility}</th>
-                <th scope="col">{b().resident}</th>
-                <th scope="col">{b().units}</th>
-                <th scope="col">{b().fee}</th>
-                <th scope="col">{b().copay}</th>
-                <th scope="col">{b().cancellationFee}</th>
-                <th scope="col">{b().cancellationCopay}</th>
-                <th scope="col">{b().amount}</th>
-                <th scope="col">{b().note}</th>
-              </tr>
-            </thead>
+          <ScrollTable
+            id="billing-lines"
+            caption={b().linesCaption}
+            compact
+            columns={[
+              b().date,
+              b().facility,
+              b().resident,
+              b().units,
+              b().fee,
+              b().copay,
+              b().cancellationFee,
+              b().cancellationCopay,
+              b().amount,
+              b().note,
+            ]}
+          >
             <tbody>
               <For each={r().lines}>
                 {(l) => (

@@ -202,18 +202,19 @@ export function ConnectionLog(props: { facilityId: string; heading: string }) {
       </p>
       <action.Outcome />
       <Show when={(log()?.items.length ?? 0) > 0} fallback={<p>{L().none}</p>}>
-        <ScrollTable id="connection-log-table" caption={L().caption}>
-          <thead>
-            <tr>
-              <th scope="col">{L().at}</th>
-              <th scope="col">{L().kind}</th>
-              <th scope="col">{L().result}</th>
-              <th scope="col">{L().what}</th>
-              <th scope="col">{L().answer}</th>
-              <th scope="col">{L().skippedItems}</th>
-              <th scope="col">{t().connections.actions}</th>
-            </tr>
-          </thead>
+        <ScrollTable
+          id="connection-log-table"
+          caption={L().caption}
+          columns={[
+            L().at,
+            L().kind,
+            L().result,
+            L().what,
+            L().answer,
+            L().skippedItems,
+            t().connections.actions,
+          ]}
+        >
           <tbody>
             <For each={log()?.items}>
               {(e) => (
@@ -375,17 +376,19 @@ export function MappingPreviewPanel(props: {
                 </Show>
               </p>
               <Show when={p().items.length > 0}>
-                <ScrollTable id="preview-table" caption={L().previewCaption} compact>
-                  <thead>
-                    <tr>
-                      <th scope="col">{L().externalId}</th>
-                      <th scope="col">{t().connections.kind}</th>
-                      <th scope="col">{L().start}</th>
-                      <th scope="col">{L().end}</th>
-                      <th scope="col">{L().timeBlock}</th>
-                      <th scope="col">{L().status}</th>
-                    </tr>
-                  </thead>
+                <ScrollTable
+                  id="preview-table"
+                  caption={L().previewCaption}
+                  compact
+                  columns={[
+                    L().externalId,
+                    t().connections.kind,
+                    L().start,
+                    L().end,
+                    L().timeBlock,
+                    L().status,
+                  ]}
+                >
                   <tbody>
                     <For each={p().items.slice(0, 50)}>
                       {(i) => (

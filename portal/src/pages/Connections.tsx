@@ -136,22 +136,23 @@ function AllConnections(props: { me: Me }) {
       <action.Outcome />
       <ResultCount total={items()?.length} results={t().facilities.results} none={t().facilities.noResults} />
       <Show when={(items()?.length ?? 0) > 0}>
-        <ScrollTable id="connections-table" caption={c().caption}>
-          <thead>
-            <tr>
-              <th scope="col">{c().facility}</th>
-              <th scope="col">{c().connector}</th>
-              <th scope="col">{c().state}</th>
-              <th scope="col">{c().lastSuccess}</th>
-              <th scope="col">{c().lastError}</th>
-              <th scope="col">{c().failures}</th>
-              <th scope="col">{c().nextRun}</th>
-              <th scope="col">{c().skipped}</th>
-              <th scope="col">{c().conflicts}</th>
-              <th scope="col">{c().deadLetters}</th>
-              <th scope="col">{c().actions}</th>
-            </tr>
-          </thead>
+        <ScrollTable
+          id="connections-table"
+          caption={c().caption}
+          columns={[
+            c().facility,
+            c().connector,
+            c().state,
+            c().lastSuccess,
+            c().lastError,
+            c().failures,
+            c().nextRun,
+            c().skipped,
+            c().conflicts,
+            c().deadLetters,
+            c().actions,
+          ]}
+        >
           <tbody>
             <For each={items()}>
               {(h) => (
@@ -541,14 +542,11 @@ function CsvFiles(props: { facilityId: string }) {
       </form>
       <action.Outcome />
       <Show when={errors().length > 0}>
-        <ScrollTable id="file-errors" caption={c().errorsCaption}>
-          <thead>
-            <tr>
-              <th scope="col">{c().line}</th>
-              <th scope="col">{c().column}</th>
-              <th scope="col">{c().message}</th>
-            </tr>
-          </thead>
+        <ScrollTable
+          id="file-errors"
+          caption={c().errorsCaption}
+          columns={[c().line, c().column, c().message]}
+        >
           <tbody>
             <For each={errors()}>
               {(e) => (

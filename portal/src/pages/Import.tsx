@@ -265,14 +265,11 @@ function ImportErrors(props: { kind: ImportKind; errors: FieldError[] }) {
       <div class="alert alert-error" role="alert" id="import-error">
         <p class="alert-title">{i().invalid(props.errors.length)}</p>
       </div>
-      <ScrollTable id="import-errors" caption={i().errorsCaption}>
-        <thead>
-          <tr>
-            <th scope="col">{i().line}</th>
-            <th scope="col">{i().column}</th>
-            <th scope="col">{i().message}</th>
-          </tr>
-        </thead>
+      <ScrollTable
+        id="import-errors"
+        caption={i().errorsCaption}
+        columns={[i().line, i().column, i().message]}
+      >
         <tbody>
           <For each={props.errors}>
             {(e) => (

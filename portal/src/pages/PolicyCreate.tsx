@@ -355,14 +355,8 @@ export function PolicyCreate(props: { code: string; current: PolicyVersion; late
                     id="policy-changes"
                     compact
                     caption={pv().replaces ? c().replaces(pv().replaces?.version ?? 0) : c().changesCaption}
+                    columns={[c().field, c().from, c().to]}
                   >
-                    <thead>
-                      <tr>
-                        <th scope="col">{c().field}</th>
-                        <th scope="col">{c().from}</th>
-                        <th scope="col">{c().to}</th>
-                      </tr>
-                    </thead>
                     <tbody>
                       <For each={pv().changes}>
                         {(ch) => (

@@ -47,17 +47,11 @@ function ResidentList(props: { me: Me }) {
       </FilterForm>
       <ResultCount total={result()?.total} results={r().results} none={r().noResults} />
       <Show when={(result()?.items.length ?? 0) > 0}>
-        <ScrollTable id="residents-table" caption={r().caption}>
-          <thead>
-            <tr>
-              <th scope="col">{r().name}</th>
-              <th scope="col">{r().kana}</th>
-              <th scope="col">{r().municipality}</th>
-              <th scope="col">{r().birthDate}</th>
-              <th scope="col">{r().contact}</th>
-              <th scope="col">{r().children}</th>
-            </tr>
-          </thead>
+        <ScrollTable
+          id="residents-table"
+          caption={r().caption}
+          columns={[r().name, r().kana, r().municipality, r().birthDate, r().contact, r().children]}
+        >
           <tbody>
             <For each={result()?.items}>
               {(p) => (

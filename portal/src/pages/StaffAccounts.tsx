@@ -61,17 +61,11 @@ function AccountTable() {
           />
         )}
       </Show>
-      <ScrollTable id="staff-accounts" caption={s().caption}>
-        <thead>
-          <tr>
-            <th scope="col">{s().name}</th>
-            <th scope="col">{s().email}</th>
-            <th scope="col">{s().role}</th>
-            <th scope="col">{s().tenant}</th>
-            <th scope="col">{s().totp}</th>
-            <th scope="col">{s().action}</th>
-          </tr>
-        </thead>
+      <ScrollTable
+        id="staff-accounts"
+        caption={s().caption}
+        columns={[s().name, s().email, s().role, s().tenant, s().totp, s().action]}
+      >
         <tbody>
           <For each={accounts()}>
             {(u) => (

@@ -81,15 +81,11 @@ function Settings() {
       <Show when={error()}>{(e) => <ErrorMessage error={e()} />}</Show>
       <Show when={reports()} fallback={<p role="status">{t().loading}</p>}>
         {(list) => (
-          <ScrollTable id="report-grants" caption={s().grantsCaption}>
-            <thead>
-              <tr>
-                <th scope="col">{s().report}</th>
-                <th scope="col">{s().contents}</th>
-                <th scope="col">{s().roles}</th>
-                <th scope="col">{s().actions}</th>
-              </tr>
-            </thead>
+          <ScrollTable
+            id="report-grants"
+            caption={s().grantsCaption}
+            columns={[s().report, s().contents, s().roles, s().actions]}
+          >
             <tbody>
               <For each={list().items}>
                 {(r) => (

@@ -167,20 +167,21 @@ function MonthView(props: { code: string; month: string; me: Me }) {
           <section aria-labelledby="usage-items-title">
             <h3 id="usage-items-title">{u().itemsTitle}</h3>
             <Show when={m().items.length > 0} fallback={<p>{u().noUses}</p>}>
-              <ScrollTable id="usage-items" caption={u().itemsCaption(title(), m().items.length)}>
-                <thead>
-                  <tr>
-                    <th scope="col">{u().date}</th>
-                    <th scope="col">{u().resident}</th>
-                    <th scope="col">{u().service}</th>
-                    <th scope="col">{u().facility}</th>
-                    <th scope="col">{u().status}</th>
-                    <th scope="col">{u().units}</th>
-                    <th scope="col">{u().fee}</th>
-                    <th scope="col">{u().copay}</th>
-                    <th scope="col">{u().share}</th>
-                  </tr>
-                </thead>
+              <ScrollTable
+                id="usage-items"
+                caption={u().itemsCaption(title(), m().items.length)}
+                columns={[
+                  u().date,
+                  u().resident,
+                  u().service,
+                  u().facility,
+                  u().status,
+                  u().units,
+                  u().fee,
+                  u().copay,
+                  u().share,
+                ]}
+              >
                 <tbody>
                   <For each={m().items}>
                     {(i) => (
