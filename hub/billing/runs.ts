@@ -6,7 +6,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { bulkInsert } from "../db/bulk.js";
-import type { Prisma, PrismaClient } from "../db/client.js";
+import type { Db, Prisma, PrismaClient } from "../db/client.js";
+import { copyRows, isUniqueViolation } from "../db/copy.js";
 import { problems } from "../errors.js";
 import type { Actor } from "../identity/actor.js";
 import { addDays, formatDate, parseDate, tokyoToday } from "../inventory/dates.js";
@@ -31,7 +32,7 @@ import {
 } from "./engine.js";
 import { getIssuer, invoiceContext, missingIssuerFields, type ResidentDisplay } from "./settings.js";
 
-type Db = PrismaClient | Prisma.TransactionClient;
+type Client = PrismaClient | Prisma.TransactionClient;
 
 /**
  * A booking with what billing needs: its own columns, who it is for (resident, voucher), its usage report's copay
@@ -109,9 +110,6 @@ function correctionOf(c: BookingRow["correction"]): Correction | null {
     residentCopay: c.residentCopay ?? 0,
   };
 }
-
-/** A month's runs are written in one transaction, which at national scale takes seconds. */
-const MONTH_TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
 
 /** A booking as billableBookings reads it: one flat row. */
 type RawBooking = {
@@ -195,7 +193,7 @@ function fromRaw(r: RawBooking): BookingRow {
  * national-scale month of 36,000 bookings; this takes a fraction of a second.)
  */
 export async function billableBookings(
-  db: Db,
+  db: Client,
   filter: { associationId: string; from: string; to: string; municipalityCode?: string },
 ): Promise<BookingRow[]> {
   const only = filter.municipalityCode ?? null;
@@ -228,7 +226,7 @@ export async function billableBookings(
 
 /** Every municipality's engine result for an association's month (or one municipality's). */
 export async function computeMonth(
-  db: Db,
+  db: Client,
   associationId: string,
   month: Month,
   now: Date,
@@ -345,8 +343,8 @@ export async function computeMonth(
 }
 
 /**
- * A draft line as a row of billing_line for bulkInsert (every column, dates as "YYYY-MM-DD", which a DATE column
- * takes as it is).
+ * A draft line as a row of billing_line for copyRows and bulkInsert (every column, dates as "YYYY-MM-DD", which a
+ * DATE column takes as it is).
  */
 function lineRow(runId: string, l: DraftLine): Record<string, unknown> {
   return {
@@ -399,21 +397,14 @@ function toDraft(l: StoredLine): DraftLine {
   };
 }
 
-async function replaceLines(db: Db, runId: string, lines: DraftLine[]) {
+/** One run's lines replaced (a finalization that found them changed): one municipality's, a few hundred at most. */
+async function replaceLines(db: Client, runId: string, lines: DraftLine[]) {
   await db.billingLine.deleteMany({ where: { runId } });
-  await insertLines(
+  await bulkInsert(
     db,
+    "billing_line",
     lines.map((l) => lineRow(runId, l)),
   );
-}
-
-/**
- * Inserts lines in bulk (hub/db/bulk.ts, one statement per 5,000): a month of every municipality is hundreds of
- * lines at the demo's size and tens of thousands at national scale, where binding one parameter per value (as
- * createMany, or arrays unnested) made storing the runs most of the year's billing.
- */
-async function insertLines(db: Db, rows: Record<string, unknown>[]): Promise<void> {
-  await bulkInsert(db, "billing_line", rows);
 }
 
 export type RunSummary = {
@@ -446,7 +437,7 @@ const runInclude = {} satisfies Prisma.BillingRunInclude;
 type RunRow = Prisma.BillingRunGetPayload<object>;
 
 /** Lines, units, fees, copays and amounts of each run, by run id. */
-async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>> {
+async function runTotals(db: Client, runIds: string[]): Promise<Map<string, Totals>> {
   if (!runIds.length) return new Map();
   const groups = await db.billingLine.groupBy({
     by: ["runId"],
@@ -477,7 +468,7 @@ async function runTotals(db: Db, runIds: string[]): Promise<Map<string, Totals>>
   );
 }
 
-async function municipalityNames(db: Db, codes: string[]): Promise<Map<string, string>> {
+async function municipalityNames(db: Client, codes: string[]): Promise<Map<string, string>> {
   if (!codes.length) return new Map();
   // One array parameter: a national-scale month names 1,400 municipalities.
   const ms = await db.$queryRaw<{ code: string; name: string }[]>`
@@ -517,10 +508,11 @@ function summary(r: RunRow, names: Map<string, string>, totals: Map<string, Tota
  * municipality that is 409 `run_finalized`; for all, it is skipped. A reviewed run goes back to draft.
  */
 export async function runMonth(
-  prisma: PrismaClient,
+  db: Db,
   opts: { associationId: string; month: Month; municipalityCode?: string; actorId: string | null; now: Date },
 ): Promise<{ items: RunSummary[]; skipped: string[] }> {
   const { associationId, month, now } = opts;
+  const prisma = db.prisma;
   if (opts.municipalityCode) {
     const m = await prisma.municipality.findUnique({ where: { code: opts.municipalityCode } });
     if (!m) throw problems.notFound("municipality");
@@ -578,18 +570,26 @@ export async function runMonth(
     for (const l of result.lines) lines.push(lineRow(id, l));
   }
   // One transaction for the month: every draft is replaced together, and never a finalized run. Set-based, with
-  // the time a national-scale month needs (1,400 municipalities' runs and tens of thousands of lines): the runs
-  // and their lines in bulk, the ids as one array parameter.
-  await prisma.$transaction(async (tx) => {
+  // the time a national-scale month needs (1,400 municipalities' runs and tens of thousands of lines): the ids and
+  // totals as one JSON parameter, the new runs and the lines through COPY (hub/db/copy.ts).
+  await db.driverTransaction(async (tx) => {
     if (updates.length) {
-      await tx.$executeRaw`DELETE FROM billing_line WHERE run_id = ANY(${updates.map((u) => u.id)}::text[]::uuid[])`;
-      const updated = await tx.$executeRaw`
-        UPDATE billing_run r SET status = 'draft', total = u.total, reviewed_at = NULL, reviewed_by = NULL,
-          created_by = u.created_by, updated_at = ${now}::timestamp
-        FROM json_to_recordset(${JSON.stringify(updates.map((u) => ({ id: u.id, total: u.total, created_by: u.createdBy })))}::json)
-          AS u(id uuid, total int, created_by uuid)
-        WHERE r.id = u.id AND r.status <> 'finalized'`;
-      if (updated !== updates.length) {
+      const ids = JSON.stringify(updates.map((u) => u.id));
+      await tx.query(
+        "DELETE FROM billing_line WHERE run_id IN (SELECT value::uuid FROM json_array_elements_text($1::json))",
+        [ids],
+      );
+      const updated = await tx.query(
+        `UPDATE billing_run r SET status = 'draft', total = u.total, reviewed_at = NULL, reviewed_by = NULL,
+          created_by = u.created_by, updated_at = $2::timestamp
+        FROM json_to_recordset($1::json) AS u(id uuid, total int, created_by uuid)
+        WHERE r.id = u.id AND r.status <> 'finalized'`,
+        [
+          JSON.stringify(updates.map((u) => ({ id: u.id, total: u.total, created_by: u.createdBy }))),
+          now.toISOString(),
+        ],
+      );
+      if (updated.count !== updates.length) {
         throw problems.conflict(
           "run_finalized",
           "A run of this month was finalized meanwhile; run the month again",
@@ -597,11 +597,16 @@ export async function runMonth(
       }
     }
     // A run of the month made meanwhile by someone else is a conflict, as an update of a run finalized meanwhile.
-    if ((await bulkInsert(tx, "billing_run", creates)) !== creates.length) {
-      throw problems.conflict("run_changed", "The month's runs changed meanwhile; run the month again");
+    try {
+      await copyRows(tx, "billing_run", creates);
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw problems.conflict("run_changed", "The month's runs changed meanwhile; run the month again");
+      }
+      throw e;
     }
-    await insertLines(tx, lines);
-  }, MONTH_TX_OPTIONS);
+    await copyRows(tx, "billing_line", lines);
+  });
   const wanted = new Set(ids);
   const runs = (
     await prisma.billingRun.findMany({
@@ -695,7 +700,7 @@ export async function listRuns(
   };
 }
 
-async function withFacilityNames(prisma: Db, totals: ReturnType<typeof totalsByFacility>) {
+async function withFacilityNames(prisma: Client, totals: ReturnType<typeof totalsByFacility>) {
   const fs = await prisma.facility.findMany({
     where: { id: { in: totals.map((t) => t.facilityId) } },
     select: { id: true, name: true },
@@ -722,7 +727,7 @@ export type LineDto = Omit<DraftLine, "adjustsLineId"> & {
 };
 
 /** Where each of the given lines is printed: its run's invoice number and its No. there. */
-async function lineRefs(db: Db, ids: string[]): Promise<Map<string, LineRef>> {
+async function lineRefs(db: Client, ids: string[]): Promise<Map<string, LineRef>> {
   if (!ids.length) return new Map();
   const rows = await db.$queryRaw<{ id: string; invoice_number: string | null; line_no: number }[]>`
     SELECT x.id::text AS id, r.invoice_number, x.line_no::int AS line_no
@@ -748,7 +753,7 @@ export type RunDetail = Omit<RunSummary, "lines"> & {
 
 /** A run with its lines, totals and (unless finalized) the discrepancies of its month as they are now. */
 export async function getRun(
-  prisma: Db,
+  prisma: Client,
   runId: string,
   now: Date,
   opts: { discrepancies?: boolean } = {},
@@ -800,7 +805,7 @@ export async function getRun(
   };
 }
 
-async function loadForChange(prisma: Db, runId: string, associationId: string) {
+async function loadForChange(prisma: Client, runId: string, associationId: string) {
   const run = await prisma.billingRun.findUnique({ where: { id: runId } });
   if (!run || run.associationId !== associationId) throw problems.notFound("billing run");
   if (run.status === "finalized") {
@@ -919,7 +924,7 @@ export async function finalizeRun(
 type Writers = typeof import("./invoices.js");
 
 /** Makes and stores a finalized run's files (xlsx, docx) with their sha-256. */
-async function storeDocuments(db: Db, run: RunDetail, writers: Writers): Promise<void> {
+async function storeDocuments(db: Client, run: RunDetail, writers: Writers): Promise<void> {
   const files = await writers.runDocuments(run, await invoiceContext(db, run));
   // One statement: both files or neither, and a concurrent first download's files are kept as they are.
   await db.billingDocument.createMany({

@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { type DriverTransaction, pgliteTransaction, postgresTransaction } from "./copy.js";
 import { Prisma, PrismaClient } from "./generated/client.js";
 import { applyMigrations, type SqlRunner } from "./migrate.js";
 
@@ -15,6 +16,8 @@ export type Db = {
   kind: "postgres" | "pglite";
   /** The embedded instance (PGlite only), for operations that need it: the scheduled backup dumps its data dir. */
   pglite?: PGlite;
+  /** A transaction on the driver itself, for bulk writes through COPY (hub/db/copy.ts), which Prisma cannot send. */
+  driverTransaction: DriverTransaction;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   /** PostgreSQL only: the pool's connections (all, idle) and requests waiting for one, for /metrics. */
@@ -70,6 +73,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     return {
       prisma,
       kind: "postgres",
+      driverTransaction: postgresTransaction(pool),
       ping: () => ping(prisma),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: async () => {
@@ -86,6 +90,7 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     prisma,
     kind: "pglite",
     pglite: lite,
+    driverTransaction: pgliteTransaction(lite),
     ping: () => ping(prisma),
     close: async () => {
       await prisma.$disconnect();

@@ -48,7 +48,7 @@ export async function billingBench(): Promise<Metric[]> {
       for (const m of gen.months) {
         const month = parseMonth(m);
         if (!month) throw new Error(m);
-        runs += (await runMonth(db.prisma, { associationId, month, actorId: null, now })).items.length;
+        runs += (await runMonth(db, { associationId, month, actorId: null, now })).items.length;
       }
     }
     const yearS = (performance.now() - t0) / 1000;

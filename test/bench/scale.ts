@@ -117,7 +117,7 @@ async function oneScale(scale: number): Promise<Metric[]> {
         for (const m of year.months) {
           const month = parseMonth(m);
           if (!month) throw new Error(m);
-          runs += (await runMonth(db.prisma, { associationId, month, actorId: null, now })).items.length;
+          runs += (await runMonth(db, { associationId, month, actorId: null, now })).items.length;
         }
       }
       const billingS = round((performance.now() - t1) / 1000, 2);

@@ -1,10 +1,12 @@
 /**
- * hub/db/bulk.ts on the engine the run uses (PGlite, or PostgreSQL with DATABASE_URL): the column types the loads
- * rely on arrive as Prisma reads them back, a repeated load inserts nothing, and a key that is not a column fails.
+ * hub/db/bulk.ts and hub/db/copy.ts on the engine the run uses (PGlite, or PostgreSQL with DATABASE_URL): the column
+ * types the loads rely on arrive as Prisma reads them back, a repeated bulk insert inserts nothing, a repeated COPY
+ * fails the whole transaction, and a key that is not a column fails.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulkInsert, columnOf } from "../../hub/db/bulk.js";
+import { copyRows, isUniqueViolation } from "../../hub/db/copy.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
 describe("bulk insert", () => {
@@ -87,5 +89,108 @@ describe("bulk insert", () => {
       /facility has no column nmae/,
     );
     await expect(bulkInsert(p, "no_such_table", [{ id: 1 }])).rejects.toThrow(/no table no_such_table/);
+  });
+
+  it("copies rows in a driver transaction: text with tabs, newlines and backslashes, nulls, dates and bigints as Prisma reads them back", async () => {
+    const p = t.hub.prisma;
+    const facility = await p.facility.findFirstOrThrow({
+      where: { associationId: "medical" },
+      orderBy: { id: "asc" },
+    });
+    const runId = randomUUID();
+    const at = new Date("2026-05-02T03:04:05.678Z");
+    const run = {
+      id: runId,
+      associationId: "medical",
+      municipalityCode: facility.municipalityCode,
+      month: "2031-01",
+      status: "draft",
+      total: -500,
+      createdBy: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const line = (i: number, note: string) => ({
+      runId,
+      kind: "adjustment",
+      bookingId: null,
+      facilityId: facility.id,
+      residentId: null,
+      residentRef: `宛名\t${i}`,
+      serviceType: "day",
+      startDate: "2031-01-05",
+      endDate: null,
+      units: 1,
+      fee: 0,
+      residentCopay: 0,
+      cancellationFee: 0,
+      cancellationCopay: 0,
+      amount: -250,
+      amountBefore: 250,
+      amountAfter: 0,
+      policyVersionId: null,
+      note,
+      adjustsLineId: 9007199254740993n,
+    });
+    const notes = ["取消\t（施設）\n二行目", "C:\\path \\N", ""];
+    const copied = await t.hub.db.driverTransaction(async (tx) => [
+      await copyRows(tx, "billing_run", [run]),
+      await copyRows(
+        tx,
+        "billing_line",
+        notes.map((n, i) => line(i, n)),
+      ),
+    ]);
+    expect(copied).toEqual([1, 3]);
+    expect(await p.billingRun.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({
+      total: -500,
+      createdBy: null,
+      createdAt: at,
+      reviewedAt: null,
+    });
+    const back = await p.billingLine.findMany({ where: { runId }, orderBy: { id: "asc" } });
+    expect(back.map((l) => l.note)).toEqual(notes);
+    expect(back[0]).toMatchObject({
+      residentRef: "宛名\t0",
+      bookingId: null,
+      endDate: null,
+      amount: -250,
+      amountAfter: 0,
+      adjustsLineId: 9007199254740993n,
+    });
+    expect(back[0]?.startDate?.toISOString()).toBe("2031-01-05T00:00:00.000Z");
+  });
+
+  it("undoes the whole driver transaction when a copied row collides with one there, and the next transaction works", async () => {
+    const p = t.hub.prisma;
+    const facility = await p.facility.findFirstOrThrow({ orderBy: { id: "asc" } });
+    const run = (month: string) => ({
+      id: randomUUID(),
+      associationId: "midwife",
+      municipalityCode: facility.municipalityCode,
+      month,
+      status: "draft",
+      total: 0,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const failed = await t.hub.db
+      .driverTransaction(async (tx) => {
+        await copyRows(tx, "billing_run", [run("2031-02")]);
+        // The same association, municipality and month again: billing_run's unique key.
+        await copyRows(tx, "billing_run", [run("2031-02")]);
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(isUniqueViolation(failed)).toBe(true);
+    expect(await p.billingRun.count({ where: { associationId: "midwife", month: "2031-02" } })).toBe(0);
+    await expect(
+      t.hub.db.driverTransaction((tx) => copyRows(tx, "billing_run", [run("2031-03")])),
+    ).resolves.toBe(1);
+    await expect(
+      t.hub.db.driverTransaction((tx) => copyRows(tx, "billing_run", [{ ...run("2031-04"), totl: 1 }])),
+    ).rejects.toThrow(/billing_run has no column totl/);
   });
 });

@@ -94,7 +94,7 @@ export const billingHandlers: Handlers = {
     const associationId = ownAssociation(actor);
     const body = req.body as { month: string; municipalityCode?: string };
     const month = requireMonth(body.month);
-    const result = await runMonth(req.hub.prisma, {
+    const result = await runMonth(req.hub.db, {
       associationId,
       month,
       municipalityCode: body.municipalityCode,
