@@ -9,7 +9,7 @@ import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../fixtures/billing-year.js";
 import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
-import { billableBookings } from "../../hub/billing/runs.js";
+import { billableBookings, prismaRead } from "../../hub/billing/runs.js";
 import { createSession } from "../../hub/identity/sessions.js";
 import { formatDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
@@ -923,12 +923,16 @@ describe("billing runs, invoices and lists", () => {
     let reported = 0;
     for (const associationId of ["medical", "midwife"]) {
       const expected = await oracle(associationId, "2020-01-01", "2030-01-01");
-      const read = await billableBookings(p, { associationId, from: "2020-01-01", to: "2030-01-01" });
+      const read = await billableBookings(prismaRead(p), {
+        associationId,
+        from: "2020-01-01",
+        to: "2030-01-01",
+      });
       expect(byId(read)).toEqual(expected);
       corrected += read.filter((b) => b.correction).length;
       reported += read.filter((b) => b.usageReport).length;
       // One municipality's: the bookings billed to it (its voucher's, else its resident's).
-      const sendaiOnly = await billableBookings(p, {
+      const sendaiOnly = await billableBookings(prismaRead(p), {
         associationId,
         from: "2020-01-01",
         to: "2030-01-01",
@@ -944,7 +948,7 @@ describe("billing runs, invoices and lists", () => {
     const month = months[1] as string;
     const [y, m] = month.split("-").map(Number) as [number, number];
     const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
-    const inMonth = await billableBookings(p, {
+    const inMonth = await billableBookings(prismaRead(p), {
       associationId: "medical",
       from: `${month}-01`,
       to: `${next}-01`,

@@ -1,12 +1,12 @@
 /**
- * hub/db/bulk.ts and hub/db/copy.ts on the engine the run uses (PGlite, or PostgreSQL with DATABASE_URL): the column
+ * hub/db/bulk.ts and hub/db/driver.ts on the engine the run uses (PGlite, or PostgreSQL with DATABASE_URL): the column
  * types the loads rely on arrive as Prisma reads them back, a repeated bulk insert inserts nothing, a repeated COPY
  * fails the whole transaction, and a key that is not a column fails.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulkInsert, columnOf } from "../../hub/db/bulk.js";
-import { copyRows, isUniqueViolation } from "../../hub/db/copy.js";
+import { copyRows, isUniqueViolation } from "../../hub/db/driver.js";
 import { startTestHub, type TestHub } from "../support/hub.js";
 
 describe("bulk insert", () => {

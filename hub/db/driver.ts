@@ -1,14 +1,20 @@
 /**
- * Bulk writes through COPY, in a transaction on the database driver itself: Prisma cannot send COPY, and for
- * tens of thousands of rows the alternative (hub/db/bulk.ts: rows as one JSON parameter) costs several times
- * as much on both sides. On a national-scale billing month (34,000 lines) the server took ~1.3 s to parse and
- * insert the JSON and ~0.4 s to COPY the same rows, and Prisma itself serialised the multi-megabyte parameter twice
- * (to JSON text and back) before sending it.
+ * What goes to the database driver itself (node-postgres, or PGlite), past Prisma: bulk writes through COPY in a
+ * transaction, and reads of tens of thousands of rows. Prisma cannot send COPY, and around each statement it does
+ * work that only shows at bulk sizes: it serialised a multi-megabyte parameter twice (to JSON text and back) before
+ * sending it, and decoding a national-scale billing month's 36,000 bookings cost it about twice the driver's CPU.
+ *
+ * Bulk rows: for tens of thousands of them, the alternative (hub/db/bulk.ts: rows as one JSON parameter) costs
+ * several times as much on both sides. On a national-scale billing month (34,000 lines) the server took ~1.3 s to
+ * parse and insert the JSON and ~0.4 s to COPY the same rows.
  *
  * Rows travel in COPY's text format (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2):
  * one line per row, columns separated by tabs, `\N` for NULL, and backslash escapes for the four characters that
  * would break a line or a column (backslash, tab, newline, carriage return). csv-stringify writes the same rows
  * as CSV in 2–3 times the time.
+ *
+ * Never call Prisma inside a driver transaction: the embedded database has one session, which the transaction
+ * holds until it ends.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -26,6 +32,9 @@ export type DriverTx = {
 };
 
 export type DriverTransaction = <T>(fn: (tx: DriverTx) => Promise<T>) => Promise<T>;
+
+/** One read statement with $1… parameters, on a connection of its own; its rows as objects by column name. */
+export type DriverQuery = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 /** Whether a driver error is a unique key's violation (SQLSTATE 23505), as a row copied over one already there. */
 export function isUniqueViolation(err: unknown): boolean {
@@ -127,6 +136,14 @@ export function postgresTransaction(pool: pg.Pool): DriverTransaction {
       client.release(broken);
     }
   };
+}
+
+export function postgresQuery(pool: pg.Pool): DriverQuery {
+  return async (sql, params) => (await pool.query(sql, params)).rows;
+}
+
+export function pgliteQuery(lite: PGlite): DriverQuery {
+  return async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows;
 }
 
 /** Transactions on the embedded database, which takes COPY's data as a blob. */

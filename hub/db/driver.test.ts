@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyText, copyValue, isUniqueViolation } from "./copy.js";
+import { copyText, copyValue, isUniqueViolation } from "./driver.js";
 
 describe("COPY text format", () => {
   it("writes NULL as \\N, numbers, bigints and booleans as text, dates as ISO text", () => {
