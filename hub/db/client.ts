@@ -4,14 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import {
-  type DriverQuery,
-  type DriverTransaction,
-  pgliteQuery,
-  pgliteTransaction,
-  postgresQuery,
-  postgresTransaction,
-} from "./driver.js";
+import { type DriverTransaction, pgliteTransaction, postgresTransaction } from "./driver.js";
 import { Prisma, PrismaClient } from "./generated/client.js";
 import { applyMigrations, type SqlRunner } from "./migrate.js";
 
@@ -23,10 +16,11 @@ export type Db = {
   kind: "postgres" | "pglite";
   /** The embedded instance (PGlite only), for operations that need it: the scheduled backup dumps its data dir. */
   pglite?: PGlite;
-  /** A transaction on the driver itself, for bulk writes through COPY (hub/db/driver.ts), which Prisma cannot send. */
+  /**
+   * A transaction on the driver itself (hub/db/driver.ts), for bulk writes through COPY, which Prisma cannot send,
+   * and reads of tens of thousands of rows.
+   */
   driverTransaction: DriverTransaction;
-  /** A read on the driver itself, for reads of tens of thousands of rows (hub/db/driver.ts). */
-  driverQuery: DriverQuery;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   /** PostgreSQL only: the pool's connections (all, idle) and requests waiting for one, for /metrics. */
@@ -83,7 +77,6 @@ export async function openDb(opts: DbOptions): Promise<Db> {
       prisma,
       kind: "postgres",
       driverTransaction: postgresTransaction(pool),
-      driverQuery: postgresQuery(pool),
       ping: () => ping(prisma),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: async () => {
@@ -101,7 +94,6 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     kind: "pglite",
     pglite: lite,
     driverTransaction: pgliteTransaction(lite),
-    driverQuery: pgliteQuery(lite),
     ping: () => ping(prisma),
     close: async () => {
       await prisma.$disconnect();

@@ -33,9 +33,6 @@ export type DriverTx = {
 
 export type DriverTransaction = <T>(fn: (tx: DriverTx) => Promise<T>) => Promise<T>;
 
-/** One read statement with $1… parameters, on a connection of its own; its rows as objects by column name. */
-export type DriverQuery = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
-
 /** Whether a driver error is a unique key's violation (SQLSTATE 23505), as a row copied over one already there. */
 export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === "23505";
@@ -136,14 +133,6 @@ export function postgresTransaction(pool: pg.Pool): DriverTransaction {
       client.release(broken);
     }
   };
-}
-
-export function postgresQuery(pool: pg.Pool): DriverQuery {
-  return async (sql, params) => (await pool.query(sql, params)).rows;
-}
-
-export function pgliteQuery(lite: PGlite): DriverQuery {
-  return async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows;
 }
 
 /** Transactions on the embedded database, which takes COPY's data as a blob. */

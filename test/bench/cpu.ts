@@ -3,8 +3,10 @@
  * costs, which stays meaningful on a shared 2-core machine where latencies move with whatever else runs.
  *
  * The database's share is its backends serving the benchmark's database (from pg_stat_activity) plus the WAL
- * writer, which every commit wakes. Other databases' backends on the same server (tests running meanwhile) are not
- * counted. On the embedded default (PGlite) the database runs inside the hub process and is counted with it.
+ * writer, which every commit wakes, plus the processes that ended meanwhile: the parallel workers a large read
+ * starts (billing's), counted in their parent's (the postmaster's) children's time once they end. Other databases'
+ * live backends on the same server are not counted; one of theirs ending during the round would be. On the embedded
+ * default (PGlite) the database runs inside the hub process and is counted with it.
  */
 import { readFileSync } from "node:fs";
 import pg from "pg";
@@ -12,17 +14,34 @@ import pg from "pg";
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux this runs on). */
 const TICKS_PER_S = 100;
 
-/** utime + stime of a process in ms, or 0 when it is gone. */
-export function processCpuMs(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command (which may contain spaces), or null when the process is gone. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command (which may contain spaces) start after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime are fields 14 and 15 of stat(5); here 0-based after the command: 11 and 12.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
-    return 0;
+    return null;
   }
+}
+
+const ticksMs = (fields: string[] | null, a: number, b: number) =>
+  fields ? ((Number(fields[a]) + Number(fields[b])) * 1000) / TICKS_PER_S : 0;
+
+/** utime + stime of a process in ms, or 0 when it is gone. */
+export function processCpuMs(pid: number): number {
+  // utime and stime are fields 14 and 15 of stat(5); here 0-based after the command: 11 and 12.
+  return ticksMs(statFields(pid), 11, 12);
+}
+
+/** cutime + cstime (fields 16 and 17): the CPU ms of the process's children that ended and were waited for. */
+function endedChildrenCpuMs(pid: number): number {
+  return ticksMs(statFields(pid), 13, 14);
+}
+
+/** The parent of a process (field 4), for a backend: the postmaster. */
+function parentPid(pid: number): number | null {
+  const ppid = Number(statFields(pid)?.[1]);
+  return Number.isInteger(ppid) && ppid > 1 ? ppid : null;
 }
 
 /** The pids of the database's backends for `databaseUrl`'s database and of the server's WAL writer. */
@@ -53,10 +72,13 @@ export async function cpuMeter(
   const hubStart = processCpuMs(hubPid);
   const dbStart = new Map<number, number>();
   if (databaseUrl) for (const pid of await databasePids(databaseUrl)) dbStart.set(pid, processCpuMs(pid));
+  const first = dbStart.keys().next().value;
+  const postmaster = first === undefined ? null : parentPid(first);
+  const endedStart = postmaster ? endedChildrenCpuMs(postmaster) : 0;
   return {
     async stop() {
       const hubMs = processCpuMs(hubPid) - hubStart;
-      let databaseMs = 0;
+      let databaseMs = postmaster ? endedChildrenCpuMs(postmaster) - endedStart : 0;
       if (databaseUrl) {
         for (const pid of new Set([...dbStart.keys(), ...(await databasePids(databaseUrl))])) {
           databaseMs += Math.max(0, processCpuMs(pid) - (dbStart.get(pid) ?? 0));
