@@ -11,6 +11,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkPage,
+  checkPageAtWidths,
+  FLOW_WIDTHS,
   hasChromium,
   launchBrowser,
   openMenu,
@@ -49,12 +51,14 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
     expect(await page.locator("h1").textContent()).toBe("ホーム");
   }
 
-  for (const width of WIDTHS) {
+  // These flows do not change with the width: each runs once, at a phone's, and every state it reaches is checked at
+  // both widths (checkPageAtWidths).
+  for (const width of FLOW_WIDTHS) {
     describe(`at ${width}px`, () => {
       it("home: welcome, skip link first by keyboard, language switch", async () => {
         const { page, done } = await open(width);
         await page.goto(url());
-        await checkPage(page, "home", width);
+        await checkPageAtWidths(page, "home");
         expect(await page.locator("h1").textContent()).toBe("宮城県の産後ケア");
         await expect(page.locator("main a[href$='facilities']").count()).resolves.toBeGreaterThan(0);
         await expect(page.locator("main a[href$='sign-in']").count()).resolves.toBeGreaterThan(0);
@@ -73,7 +77,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
         await page.reload();
         await settled(page);
         expect(await page.locator("h1").textContent()).toBe("Postpartum care in Miyagi");
-        await checkPage(page, "home-en", width);
+        await checkPageAtWidths(page, "home-en");
         // After the reload in English the Japanese dictionary is fetched on this switch (index.html preloads it).
         await page.getByRole("button", { name: "日本語に切り替える" }).click();
         await page.waitForFunction(() => document.documentElement.lang === "ja");
@@ -84,7 +88,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
       it("facilities: filter by service type, open a profile", async () => {
         const { page, done } = await open(width);
         await page.goto(url("facilities"));
-        await checkPage(page, "facilities", width);
+        await checkPageAtWidths(page, "facilities");
 
         await page.getByLabel("サービスの種類").selectOption("visit");
         await page.getByRole("button", { name: "検索する" }).click();
@@ -98,7 +102,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
           await expect(cards.nth(i).locator(".tags").textContent()).resolves.toContain("アウトリーチ型");
         }
         expect(await page.getByRole("status").first().textContent()).toMatch(/件/);
-        await checkPage(page, "facilities-visit", width);
+        await checkPageAtWidths(page, "facilities-visit");
 
         // The profile: all the public fields, availability with its freshness, change history.
         const name = (await cards.first().locator("h3 a").textContent())?.trim() ?? "";
@@ -113,14 +117,14 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
         await page.getByRole("heading", { name: "変更履歴" }).waitFor();
         const availability = page.locator("#availability-title + *, #availability-title ~ *");
         await expect(availability.first().textContent()).resolves.toMatch(/時点|登録されていません/);
-        await checkPage(page, "facility-profile", width);
+        await checkPageAtWidths(page, "facility-profile");
         await done();
       }, 60_000);
 
       it("sign-in page: both ways to sign in, every field labelled", async () => {
         const { page, done } = await open(width);
         await page.goto(url("sign-in"));
-        await checkPage(page, "sign-in", width);
+        await checkPageAtWidths(page, "sign-in");
         await page.getByRole("heading", { name: "利用者の方" }).waitFor();
         await page.getByLabel("メールアドレスまたは携帯電話番号").waitFor();
         await page.getByLabel("メールアドレス", { exact: true }).waitFor();
@@ -134,20 +138,20 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
         expect(
           await page.getByLabel("パスワード", { exact: true }).getAttribute("aria-describedby"),
         ).toContain("staff-error");
-        await checkPage(page, "sign-in-error", width);
+        await checkPageAtWidths(page, "sign-in-error");
         await done();
       }, 60_000);
 
       it("facility staff: sign in, open and save the own profile's edit page", async () => {
         const { page, done } = await open(width);
         await signInAsStaff(page, "facility@demo.example.jp");
-        await checkPage(page, "home-facility", width);
+        await checkPageAtWidths(page, "home-facility");
 
         await page.getByRole("link", { name: "自施設のプロフィールを編集する" }).click();
         await settled(page);
         await page.waitForURL(/\/facilities\/[0-9a-f-]+\/edit$/);
         expect(await page.locator("h1").textContent()).toMatch(/の編集$/);
-        await checkPage(page, "facility-edit", width);
+        await checkPageAtWidths(page, "facility-edit");
 
         // A change is saved with the version being edited and announced.
         const access = page.getByLabel("アクセス");
@@ -155,7 +159,7 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
         await page.getByRole("button", { name: "保存する" }).click();
         await page.locator(".alert-success").waitFor({ timeout: 15_000 });
         expect(await page.locator(".alert-success").textContent()).toMatch(/保存しました/);
-        await checkPage(page, "facility-edit-saved", width);
+        await checkPageAtWidths(page, "facility-edit-saved");
         await done();
       }, 90_000);
 
@@ -171,10 +175,14 @@ describe.skipIf(!hasChromium)("portal in Chromium", () => {
           .getByRole("status")
           .filter({ hasText: /件|ありません/ })
           .waitFor();
-        await checkPage(page, "audit", width);
+        await checkPageAtWidths(page, "audit");
         await done();
       }, 90_000);
+    });
+  }
 
+  for (const width of WIDTHS) {
+    describe(`at ${width}px`, () => {
       it("staff navigation: a 「メニュー」 button on a phone, opened and closed by keyboard; unchanged on a desktop", async () => {
         const { page, done } = await open(width);
         await signInAsStaff(page, "facility@demo.example.jp");
