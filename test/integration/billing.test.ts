@@ -6,6 +6,7 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import JSZip from "jszip";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../fixtures/billing-year.js";
 import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
@@ -261,6 +262,67 @@ describe("billing runs, invoices and lists", () => {
     const after = await medical.get(`api/billing/runs/${run.id}`);
     expect(after.json.total).toBe(run.total);
     expect(after.json.updatedAt).toBe(run.updatedAt);
+  });
+
+  it("a run made or finalized by someone else while the month is computed is 409, and nothing of the month is written (PostgreSQL)", async (ctx) => {
+    // Two sessions interleave only on a server; the embedded database has one session.
+    if (t.hub.db.kind !== "postgres") ctx.skip();
+    const month = "2031-06";
+    const code = MUNICIPALITIES[0] as string;
+    const other = new pg.Client({ connectionString: t.hub.config.DATABASE_URL });
+    await other.connect();
+    /** Holds `sql` uncommitted in the other session until the hub's request waits for it, then commits. */
+    const meanwhile = async (
+      sql: string,
+      params: unknown[],
+      request: () => Promise<{ status: number; json: any }>,
+    ) => {
+      await other.query("BEGIN");
+      await other.query(sql, params);
+      const answer = request();
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await other.query("COMMIT");
+      return answer;
+    };
+    try {
+      // A run of the month's municipality created meanwhile: the month's new run collides with it.
+      const id = "00000000-0000-4000-8000-000000000621";
+      const made = await meanwhile(
+        `INSERT INTO billing_run (id, association_id, municipality_code, month, status, total, created_at, updated_at)
+         VALUES ($1, 'medical', $2, $3, 'draft', 0, now(), now())`,
+        [id, code, month],
+        () => medical.post("api/billing/runs", { month, municipalityCode: code }),
+      );
+      expect(made.status).toBe(409);
+      expect(made.json.code).toBe("run_changed");
+      expect((await t.hub.prisma.billingRun.findMany({ where: { month } })).map((r) => r.id)).toEqual([id]);
+
+      // That run, now there, is recomputed; finalized meanwhile, it is left as it was.
+      const again = await medical.post("api/billing/runs", { month, municipalityCode: code });
+      expect(again.status, again.text).toBe(200);
+      expect(again.json.items.map((r: { id: string }) => r.id)).toEqual([id]);
+      const finalized = await meanwhile(
+        "UPDATE billing_run SET status = 'finalized', invoice_number = $2 WHERE id = $1",
+        [id, "医-TEST-621"],
+        () => medical.post("api/billing/runs", { month, municipalityCode: code }),
+      );
+      expect(finalized.status).toBe(409);
+      expect(finalized.json.code).toBe("run_finalized");
+      expect(await t.hub.prisma.billingRun.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        status: "finalized",
+        invoiceNumber: "医-TEST-621",
+      });
+    } finally {
+      await other.query("ROLLBACK").catch(() => {});
+      await other.query("DELETE FROM billing_run WHERE month = $1", [month]);
+      await other.end();
+    }
   });
 
   it("a booking changed after its month was finalized is an adjustment line in the next draft", async () => {
