@@ -161,7 +161,7 @@ describe("bulk insert", () => {
     expect(back[0]?.startDate?.toISOString()).toBe("2031-01-05T00:00:00.000Z");
   });
 
-  it("undoes the whole driver transaction when a copied row collides with one there, and the next transaction works", async () => {
+  it("undoes the whole driver transaction when a copied row collides with one there or cannot be written, and the next transaction works", async () => {
     const p = t.hub.prisma;
     const facility = await p.facility.findFirstOrThrow({ orderBy: { id: "asc" } });
     const run = (month: string) => ({
@@ -192,5 +192,17 @@ describe("bulk insert", () => {
     await expect(
       t.hub.db.driverTransaction((tx) => copyRows(tx, "billing_run", [{ ...run("2031-04"), totl: 1 }])),
     ).rejects.toThrow(/billing_run has no column totl/);
+    // A value with no text form, after two chunks of rows have gone to the server: nothing of them stays.
+    const many: Record<string, unknown>[] = Array.from({ length: 2500 }, (_, i) =>
+      run(`${2100 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`),
+    );
+    many[2400] = { ...run("2099-01"), total: [1] };
+    await expect(t.hub.db.driverTransaction((tx) => copyRows(tx, "billing_run", many))).rejects.toThrow(
+      /cannot copy \[object Array\]/,
+    );
+    expect(await p.billingRun.count({ where: { month: { gte: "2099" } } })).toBe(0);
+    await expect(
+      t.hub.db.driverTransaction((tx) => copyRows(tx, "billing_run", many.slice(0, 10))),
+    ).resolves.toBe(10);
   });
 });
