@@ -598,24 +598,23 @@ export async function runMonth(
     for (const l of result.lines) lines.push(lineRow(id, l));
   }
   // One transaction for the month: every draft is replaced together, and never a finalized run. Set-based, with
-  // the time a national-scale month needs (1,400 municipalities' runs and tens of thousands of lines): the ids and
-  // totals as one JSON parameter, the new runs and the lines through COPY (hub/db/driver.ts).
+  // the time a national-scale month needs (1,400 municipalities' runs and tens of thousands of lines): the runs
+  // changed as one JSON parameter, the new runs and the lines through COPY (hub/db/driver.ts).
   await db.driverTransaction(async (tx) => {
     if (updates.length) {
-      const ids = JSON.stringify(updates.map((u) => u.id));
+      const changed = JSON.stringify(
+        updates.map((u) => ({ id: u.id, total: u.total, created_by: u.createdBy })),
+      );
       await tx.query(
-        "DELETE FROM billing_line WHERE run_id IN (SELECT value::uuid FROM json_array_elements_text($1::json))",
-        [ids],
+        "DELETE FROM billing_line WHERE run_id IN (SELECT id FROM json_to_recordset($1::json) AS u(id uuid))",
+        [changed],
       );
       const updated = await tx.query(
         `UPDATE billing_run r SET status = 'draft', total = u.total, reviewed_at = NULL, reviewed_by = NULL,
           created_by = u.created_by, updated_at = $2::timestamp
         FROM json_to_recordset($1::json) AS u(id uuid, total int, created_by uuid)
         WHERE r.id = u.id AND r.status <> 'finalized'`,
-        [
-          JSON.stringify(updates.map((u) => ({ id: u.id, total: u.total, created_by: u.createdBy }))),
-          now.toISOString(),
-        ],
+        [changed, now.toISOString()],
       );
       if (updated.count !== updates.length) {
         throw problems.conflict(

@@ -140,9 +140,9 @@ export function pgliteTransaction(lite: PGlite): DriverTransaction {
   return (fn) =>
     lite.transaction((t: Transaction) =>
       fn({
-        query: async (sql, params) => {
-          const r = await t.query(sql, params);
-          return { rows: r.rows as never[], count: r.affectedRows ?? 0 };
+        query: async <T>(sql: string, params?: unknown[]) => {
+          const r = await t.query<T>(sql, params);
+          return { rows: r.rows, count: r.affectedRows ?? 0 };
         },
         copyFrom: async (target, chunks) => {
           const r = await t.query(`COPY ${target} FROM '/dev/blob'`, [], { blob: new Blob([...chunks]) });
