@@ -4,7 +4,7 @@
  * (fixtures/year.ts: 19,000 a year per copy; at 40×: 1,400 municipalities, 2,800 facilities, 120,000 residents,
  * 760,000 bookings), then:
  *
- * - `scaleN.load.s`: the load itself (bulk inserts, hub/db/bulk.ts), seconds;
+ * - `scaleN.load.s`: the load itself (bulk inserts, hub/db/bulk.ts), in a process of its own, seconds;
  * - `scaleN.search.p95`, `scaleN.vacancy.p95`: facility search and the unified vacancy view at 8 connections, on a
  *   hub process started on that database (the searches of test/bench/rounds.ts), ms;
  * - `scaleN.import.residents.s`: the same 3,000-resident import (dry run + apply) into that database, seconds;
@@ -16,16 +16,14 @@
  * Targets at 40×: vacancy and search p95 < 50 ms, billing year < 20 s, stats < 1 s. `npm run bench` runs 1×;
  * with BENCH_SCALE=40 (PostgreSQL only: DATABASE_URL) also 40×. Alone: `npx tsx test/bench/scale.ts`.
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { seedDemo } from "../../fixtures/seed.js";
-import { seedYear } from "../../fixtures/year.js";
+import type { SeedResult } from "../../fixtures/seed.js";
 import { runMonth } from "../../hub/billing/runs.js";
 import { openDb } from "../../hub/db/client.js";
-import { hashPassword } from "../../hub/identity/passwords.js";
 import { parseMonth } from "../../hub/usage/monthly.js";
 import { TestClient } from "../support/client.js";
 import { tokyoDay } from "../support/dates.js";
@@ -63,19 +61,16 @@ async function oneScale(scale: number): Promise<Metric[]> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "hub-scale-"));
   let hub: ChildProcess | undefined;
   try {
-    // Load.
+    // Load, in a process of its own (test/bench/scale-load.ts), which has ended before the hub opens the database
+    // (PGlite is one process's at a time).
     const now = new Date();
-    let db = await openDb({ databaseUrl: scratch?.url, dataDir });
     const t0 = performance.now();
-    const counts = await seedDemo(db.prisma, { scale, hashPassword, today: now });
-    const year = await seedYear(db.prisma, { scale, now });
+    const year = await load(scale, now, { DATABASE_URL: scratch?.url ?? "", DATA_DIR: dataDir });
     const loadS = round((performance.now() - t0) / 1000, 1);
     console.log(
-      `${label}loaded ${counts.municipalities} municipalities, ${counts.facilities} facilities, ${counts.residents} residents, ` +
+      `${label}loaded ${year.municipalities} municipalities, ${year.facilities} facilities, ${year.residents} residents, ` +
         `${year.bookings} bookings in ${year.months[0]}..${year.months.at(-1)}: ${loadS} s`,
     );
-    // PGlite is one process's: the hub opens the data directory once this connection is closed.
-    await db.close();
 
     // Reads and the import, through a hub process on that database.
     const port = await freePort();
@@ -112,7 +107,7 @@ async function oneScale(scale: number): Promise<Metric[]> {
     hub = undefined;
 
     // Billing and statistics over the year, in this process.
-    db = await openDb({ databaseUrl: scratch?.url, dataDir });
+    const db = await openDb({ databaseUrl: scratch?.url, dataDir });
     try {
       const meter = await cpuMeter(process.pid, scratch?.url);
       const t1 = performance.now();
@@ -155,6 +150,23 @@ async function oneScale(scale: number): Promise<Metric[]> {
     await scratch?.drop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+type Loaded = SeedResult & { bookings: number; months: string[] };
+
+/** Runs test/bench/scale-load.ts and returns what it loaded. */
+async function load(scale: number, now: Date, env: Record<string, string>): Promise<Loaded> {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/bench/scale-load.ts"], {
+    env: { ...process.env, ...env, SCALE: String(scale), NOW: now.toISOString() },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk) => {
+    out += chunk;
+  });
+  const code = await new Promise((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`the ${scale}× load failed (exit ${code})`);
+  return JSON.parse(out.trim().split("\n").at(-1) ?? "");
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
