@@ -118,9 +118,9 @@ describe.skipIf(!hasChromium)("過誤 corrections in the portal", () => {
       await a.page.locator("#billing-run").waitFor();
       const run = await t.hub.prisma.billingRun.findFirstOrThrow({
         where: { associationId: "medical", municipalityCode: SENDAI, month },
-        include: { lines: true },
       });
-      const other = run.lines.find((l) => l.kind === "use" && l.bookingId && l.bookingId !== target.id);
+      const lines = await t.hub.prisma.billingLine.findMany({ where: { runId: run.id } });
+      const other = lines.find((l) => l.kind === "use" && l.bookingId && l.bookingId !== target.id);
       expect(other, "another use in the run").toBeDefined();
       if (!other) return;
       await a.page.getByLabel("訂正する請求明細").selectOption(String(other.id));

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -323,6 +323,58 @@ describe("billing runs, invoices and lists", () => {
       await other.query("DELETE FROM billing_run WHERE month = $1", [month]);
       await other.end();
     }
+  });
+
+  it("a billing line always names a run: one naming none is refused, and a run's lines go with it", async () => {
+    const p = t.hub.prisma;
+    const facilityId = (await p.facility.findFirstOrThrow({ select: { id: true } })).id;
+    const line = { kind: "use", facilityId, amount: 1_000 };
+    const before = await p.billingLine.count();
+    // Checked once per statement (migration 20261215000000_billing_line_set_checked), also in a statement of many.
+    await expect(p.billingLine.create({ data: { ...line, runId: randomUUID() } })).rejects.toThrow();
+    const rollBack = new Error("roll back");
+    await expect(
+      p.$transaction(async (tx) => {
+        const run = await tx.billingRun.create({
+          data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
+        });
+        await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
+        await expect(
+          tx.billingLine.createMany({
+            data: [
+              { ...line, runId: run.id },
+              { ...line, runId: randomUUID() },
+            ],
+          }),
+        ).rejects.toThrow();
+        throw rollBack;
+      }),
+    ).rejects.toBe(rollBack);
+    await expect(
+      p.$transaction(async (tx) => {
+        const run = await tx.billingRun.create({
+          data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
+        });
+        await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
+        await expect(
+          tx.billingLine.updateMany({ where: { runId: run.id }, data: { runId: randomUUID() } }),
+        ).rejects.toThrow();
+        throw rollBack;
+      }),
+    ).rejects.toBe(rollBack);
+    await expect(
+      p.$transaction(async (tx) => {
+        const run = await tx.billingRun.create({
+          data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
+        });
+        await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
+        expect(await tx.billingLine.count({ where: { runId: run.id } })).toBe(3);
+        await tx.billingRun.delete({ where: { id: run.id } });
+        expect(await tx.billingLine.count({ where: { runId: run.id } })).toBe(0);
+        throw rollBack;
+      }),
+    ).rejects.toBe(rollBack);
+    expect(await p.billingLine.count()).toBe(before);
   });
 
   it("a booking changed after its month was finalized is an adjustment line in the next draft", async () => {
