@@ -100,7 +100,9 @@ export async function decideFeeWaiver(
       include: {
         ...bookingInclude,
         facility: { select: { id: true, name: true, email: true } },
-        resident: { select: { id: true, email: true, phone: true, preferredLanguage: true } },
+        resident: {
+          select: { id: true, email: true, phone: true, preferredLanguage: true, municipalityCode: true },
+        },
       },
     });
     const resident = row.resident && { ...row.resident, language: row.resident.preferredLanguage };

@@ -61,7 +61,13 @@ export type HoldContext = EntitlementFacts & {
   facility: { name: string; email: string; published: boolean } | null;
   service: { timeBlocks: TimeBlock[]; holdMinutes: number } | null;
   /** The resident the booking is for, when they exist and lie within the caller's scope. */
-  resident: { id: string; email: string | null; phone: string | null; language: string } | null;
+  resident: {
+    id: string;
+    email: string | null;
+    phone: string | null;
+    language: string;
+    municipalityCode: string;
+  } | null;
   /** The facility's closures that count for the cancellation deadline (hub/bookings/terms.ts), "YYYY-MM-DD". */
   closedDays: ReadonlySet<string>;
   /** The booking an earlier request with the same (per-user) Idempotency-Key made. */
@@ -183,6 +189,7 @@ export async function readHoldContext(
       resident_email: string | null;
       resident_phone: string | null;
       resident_language: string | null;
+      resident_municipality: string | null;
       income_tier: IncomeTier | null;
       voucher_id: string | null;
       voucher_number: string;
@@ -203,7 +210,8 @@ export async function readHoldContext(
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
       fs.time_blocks, fs.hold_minutes,
       r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
-      r.preferred_language AS resident_language, r.income_tier::text AS income_tier,
+      r.preferred_language AS resident_language, r.municipality_code AS resident_municipality,
+      r.income_tier::text AS income_tier,
       v.id AS voucher_id, v.number AS voucher_number, v.municipality_code AS voucher_municipality,
       v.status::text AS voucher_status, to_char(v.valid_from, 'YYYY-MM-DD') AS valid_from,
       to_char(v.valid_until, 'YYYY-MM-DD') AS valid_until, v.uses_count,
@@ -257,6 +265,7 @@ export async function readHoldContext(
             email: row.resident_email,
             phone: row.resident_phone,
             language: row.resident_language ?? "ja",
+            municipalityCode: row.resident_municipality ?? "",
           },
     closedDays: new Set(row.closed_days ?? []),
     incomeTier: row.income_tier ?? "general",
@@ -416,6 +425,7 @@ export function noticeParties(input: { facilityId: string }, ctx: HoldContext): 
       email: ctx.resident.email,
       phone: ctx.resident.phone,
       language: ctx.resident.language,
+      municipalityCode: ctx.resident.municipalityCode,
     },
   };
 }

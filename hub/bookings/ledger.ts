@@ -211,7 +211,9 @@ export async function announce(
       feeResidentShare: true,
       feeMunicipalityShare: true,
       facility: { select: { id: true, name: true, email: true } },
-      resident: { select: { id: true, email: true, phone: true, preferredLanguage: true } },
+      resident: {
+        select: { id: true, email: true, phone: true, preferredLanguage: true, municipalityCode: true },
+      },
     },
   });
   const booking = {

@@ -119,6 +119,10 @@ describe("bookingNotices", () => {
     expect(toResident?.about).toEqual({ residentId: "r-1", facilityId: "f-1" });
     const [toFacility] = bookingNotices("requested", "resident", booking, withIds);
     expect(toFacility?.about).toEqual({ facilityId: "f-1" });
+    // With her municipality known, the delivery log need not look it up when the message is sent.
+    const withMunicipality = { ...withIds, resident: { ...withIds.resident, municipalityCode: "041009" } };
+    const [filed] = bookingNotices("confirmed", "facility", booking, withMunicipality);
+    expect(filed?.about).toEqual({ residentId: "r-1", municipalityCode: "041009", facilityId: "f-1" });
   });
 
   it("states a cancellation fee and its split, also to a resident who cancelled themselves", () => {

@@ -76,6 +76,8 @@ export type NoticeParties = {
     phone: string | null;
     /** The resident's preferred language (Resident.preferredLanguage): "ja" when unknown. */
     language?: string | null;
+    /** Her municipality, which the delivery log is filed under (else looked up when the message is sent). */
+    municipalityCode?: string | null;
   } | null;
 };
 
@@ -122,6 +124,7 @@ function summaryEn(b: NoticeBooking, facilityName: string): string {
 
 const about = (parties: NoticeParties) => ({
   ...(parties.resident?.id ? { residentId: parties.resident.id } : {}),
+  ...(parties.resident?.municipalityCode ? { municipalityCode: parties.resident.municipalityCode } : {}),
   ...(parties.facility.id ? { facilityId: parties.facility.id } : {}),
 });
 

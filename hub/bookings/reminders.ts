@@ -88,7 +88,9 @@ async function remindOne(
         endDate: true,
         timeBlock: true,
         facility: { select: { id: true, name: true, email: true } },
-        resident: { select: { id: true, email: true, phone: true, preferredLanguage: true } },
+        resident: {
+          select: { id: true, email: true, phone: true, preferredLanguage: true, municipalityCode: true },
+        },
       },
     });
     const messages = reminderNotices(
