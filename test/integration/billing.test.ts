@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateYear, ledgerTotal } from "../../fixtures/billing-year.js";
 import { LINES_CSV_HEADER, warekiDate, yen } from "../../hub/billing/invoices.js";
 import { billableBookings, prismaRead } from "../../hub/billing/runs.js";
+import type { Prisma } from "../../hub/db/client.js";
 import { createSession } from "../../hub/identity/sessions.js";
 import { formatDate } from "../../hub/inventory/dates.js";
 import { TestClient } from "../support/client.js";
@@ -332,48 +333,37 @@ describe("billing runs, invoices and lists", () => {
     const before = await p.billingLine.count();
     // Checked once per statement (migration 20261215000000_billing_line_set_checked), also in a statement of many.
     await expect(p.billingLine.create({ data: { ...line, runId: randomUUID() } })).rejects.toThrow();
-    const rollBack = new Error("roll back");
-    await expect(
-      p.$transaction(async (tx) => {
-        const run = await tx.billingRun.create({
-          data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
-        });
-        await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
-        await expect(
-          tx.billingLine.createMany({
-            data: [
-              { ...line, runId: run.id },
-              { ...line, runId: randomUUID() },
-            ],
-          }),
-        ).rejects.toThrow();
-        throw rollBack;
-      }),
-    ).rejects.toBe(rollBack);
-    await expect(
-      p.$transaction(async (tx) => {
-        const run = await tx.billingRun.create({
-          data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
-        });
-        await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
-        await expect(
-          tx.billingLine.updateMany({ where: { runId: run.id }, data: { runId: randomUUID() } }),
-        ).rejects.toThrow();
-        throw rollBack;
-      }),
-    ).rejects.toBe(rollBack);
-    await expect(
-      p.$transaction(async (tx) => {
-        const run = await tx.billingRun.create({
-          data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
-        });
-        await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
-        expect(await tx.billingLine.count({ where: { runId: run.id } })).toBe(3);
-        await tx.billingRun.delete({ where: { id: run.id } });
-        expect(await tx.billingLine.count({ where: { runId: run.id } })).toBe(0);
-        throw rollBack;
-      }),
-    ).rejects.toBe(rollBack);
+    // Each case on a run of three lines made for it, in a transaction that is then rolled back.
+    const withRun = async (check: (tx: Prisma.TransactionClient, runId: string) => Promise<void>) => {
+      const rollBack = new Error("roll back");
+      await expect(
+        p.$transaction(async (tx) => {
+          const run = await tx.billingRun.create({
+            data: { associationId: "medical", municipalityCode: "041009", month: "1999-01" },
+          });
+          await tx.billingLine.createMany({ data: [1, 2, 3].map(() => ({ ...line, runId: run.id })) });
+          await check(tx, run.id);
+          throw rollBack;
+        }),
+      ).rejects.toBe(rollBack);
+    };
+    await withRun(async (tx, runId) => {
+      const lines = [
+        { ...line, runId },
+        { ...line, runId: randomUUID() },
+      ];
+      await expect(tx.billingLine.createMany({ data: lines })).rejects.toThrow();
+    });
+    await withRun(async (tx, runId) => {
+      await expect(
+        tx.billingLine.updateMany({ where: { runId }, data: { runId: randomUUID() } }),
+      ).rejects.toThrow();
+    });
+    await withRun(async (tx, runId) => {
+      expect(await tx.billingLine.count({ where: { runId } })).toBe(3);
+      await tx.billingRun.delete({ where: { id: runId } });
+      expect(await tx.billingLine.count({ where: { runId } })).toBe(0);
+    });
     expect(await p.billingLine.count()).toBe(before);
   });
 
