@@ -46,6 +46,8 @@ export const BOOKING_CSV_COLUMNS = [
   ["受付日時", "created_at"],
   ["更新日時", "updated_at"],
   ["承認期限", "hold_expires_at"],
+  // Last, so the columns before it keep their places for systems that read them by position.
+  ["キャンセル料免除の申出", "fee_waiver"],
 ] as const;
 
 export type BookingCsvKey = (typeof BOOKING_CSV_COLUMNS)[number][1];
@@ -72,6 +74,7 @@ const csvSelect = {
   feeResidentShare: true,
   feeMunicipalityShare: true,
   cancelReason: true,
+  feeWaiver: true,
   policyVersion: { select: { version: true } },
   createdAt: true,
   updatedAt: true,
@@ -127,6 +130,7 @@ function toCsvRow(b: {
   feeResidentShare: number;
   feeMunicipalityShare: number;
   cancelReason: string | null;
+  feeWaiver: string | null;
   policyVersion: { version: number } | null;
   createdAt: Date;
   updatedAt: Date;
@@ -165,6 +169,7 @@ function toCsvRow(b: {
     created_at: jstDateTime(b.createdAt),
     updated_at: jstDateTime(b.updatedAt),
     hold_expires_at: jstDateTime(b.holdExpiresAt),
+    fee_waiver: b.feeWaiver,
   };
 }
 

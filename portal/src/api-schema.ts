@@ -758,7 +758,8 @@ export interface paths {
          *     市町村負担額 municipality_share, キャンセル料 cancellation_fee, キャンセル料_利用者負担 fee_resident_share,
          *     キャンセル料_市町村負担 fee_municipality_share, キャンセル理由コード cancel_reason (resident_request, a no-fee
          *     reason of the policy, ...), キャンセル・お断りの理由 reason (the words given), 利用条件の版 policy_version,
-         *     受付日時 created_at, 更新日時 updated_at, 承認期限 hold_expires_at.
+         *     受付日時 created_at, 更新日時 updated_at, 承認期限 hold_expires_at, キャンセル料免除の申出 fee_waiver (claimed:
+         *     the resident gave a no-fee reason that awaits a decision; accepted | declined: decided; empty when none).
          *     More than 100,000 matching bookings: 422 `too_many_rows`.
          */
         get: operations["exportBookingsCsv"];

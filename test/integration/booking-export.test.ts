@@ -148,6 +148,7 @@ describe("booking history as CSV (GET /api/bookings.csv)", () => {
       cancel_reason: "",
       reason: "",
       policy_version: String(json.json.policyVersion.version),
+      fee_waiver: "",
     });
     expect(Number(natori.units)).toBeGreaterThan(0);
     expect(Number(natori.fee)).toBeGreaterThan(0);
@@ -178,6 +179,16 @@ describe("booking history as CSV (GET /api/bookings.csv)", () => {
     expect(rows[0]?.cancel_reason).toBe("resident_request");
     expect(text).toContain(`"'=HYPERLINK(""https://evil.example/"",""開く""),続き"`);
     expect(rows[0]?.status).toBe("cancelled");
+    expect(rows[0]?.fee_waiver).toBe("");
+  });
+
+  it("says whether the resident claimed a no-fee reason for a cancellation, and what was decided", async () => {
+    for (const state of ["claimed", "declined"] as const) {
+      await t.hub.prisma.booking.update({ where: { id: ids.sendaiStay }, data: { feeWaiver: state } });
+      const { rows } = await csv(facility, "status=cancelled");
+      expect(rows.map((r) => [r.booking_id, r.fee_waiver])).toEqual([[ids.sendaiStay, state]]);
+    }
+    await t.hub.prisma.booking.update({ where: { id: ids.sendaiStay }, data: { feeWaiver: null } });
   });
 
   it("scopes like GET /api/bookings: a municipality its residents', the prefecture all, a facility its own", async () => {
