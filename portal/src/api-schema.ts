@@ -6324,6 +6324,8 @@ export interface operations {
                 facilityId?: string;
                 residentId?: string;
                 voucherId?: string;
+                /** @description cancellations whose resident claimed a no-fee reason; claimed = awaiting a decision */
+                feeWaiver?: "claimed" | "accepted" | "declined";
                 from?: string;
                 to?: string;
                 encoding?: "utf-8" | "sjis";
@@ -9713,6 +9715,7 @@ type ReadonlyArray<T> = [
 export const pathsApiMailboxGetResponses200ContentApplicationJsonItemsChannelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/mailbox"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["channel"]> = ["email", "sms"];
 export const pathsApiDeliveriesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/deliveries"]["get"]["parameters"]["query"]["status"]> = ["sent", "failed"];
 export const pathsApiDeliveriesGetParametersQueryChannelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/deliveries"]["get"]["parameters"]["query"]["channel"]> = ["email", "sms"];
+export const pathsApiBookingsCsvGetParametersQueryFeeWaiverValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings.csv"]["get"]["parameters"]["query"]["feeWaiver"]> = ["claimed", "accepted", "declined"];
 export const pathsApiBookingsCsvGetParametersQueryEncodingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings.csv"]["get"]["parameters"]["query"]["encoding"]> = ["utf-8", "sjis"];
 export const pathsApiBookingsGetParametersQueryFeeWaiverValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/bookings"]["get"]["parameters"]["query"]["feeWaiver"]> = ["claimed", "accepted", "declined"];
 export const pathsApiApplicationsEmailCodePostRequestBodyContentApplicationJsonLanguageValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/applications/email-code"]["post"]["requestBody"]["content"]["application/json"]["language"]> = ["ja", "en"];

@@ -187,6 +187,12 @@ describe("booking history as CSV (GET /api/bookings.csv)", () => {
       await t.hub.prisma.booking.update({ where: { id: ids.sendaiStay }, data: { feeWaiver: state } });
       const { rows } = await csv(facility, "status=cancelled");
       expect(rows.map((r) => [r.booking_id, r.fee_waiver])).toEqual([[ids.sendaiStay, state]]);
+      // The same filter as GET /api/bookings.
+      expect((await csv(facility, `feeWaiver=${state}`)).rows.map((r) => r.booking_id)).toEqual([
+        ids.sendaiStay,
+      ]);
+      const other = state === "claimed" ? "declined" : "claimed";
+      expect((await csv(facility, `feeWaiver=${other}`)).rows).toEqual([]);
     }
     await t.hub.prisma.booking.update({ where: { id: ids.sendaiStay }, data: { feeWaiver: null } });
   });

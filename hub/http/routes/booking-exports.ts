@@ -1,5 +1,6 @@
 import { audit } from "../../audit/audit.js";
 import { type CsvEncoding, exportBookingsCsv } from "../../bookings/export.js";
+import type { BookingFilters } from "../../bookings/queries.js";
 import type { BookingStatus } from "../../db/client.js";
 import { type Handlers, requireActor } from "../types.js";
 
@@ -18,6 +19,7 @@ export const bookingExportHandlers: Handlers = {
       facilityId: str(req.query.facilityId),
       residentId: str(req.query.residentId),
       voucherId: str(req.query.voucherId),
+      feeWaiver: str(req.query.feeWaiver) as BookingFilters["feeWaiver"],
       from: str(req.query.from),
       to: str(req.query.to),
     };
