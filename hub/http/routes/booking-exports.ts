@@ -1,11 +1,9 @@
 import { audit } from "../../audit/audit.js";
 import { type CsvEncoding, exportBookingsCsv } from "../../bookings/export.js";
-import type { BookingFilters } from "../../bookings/queries.js";
-import type { BookingStatus } from "../../db/client.js";
 import { type Handlers, requireActor } from "../types.js";
+import { bookingFiltersOf } from "./bookings.js";
 
 // The query has been validated against schemas/openapi.yaml before this runs.
-const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 
 /**
  * Booking history as CSV for staff (facility, municipality, prefecture), scoped as GET /api/bookings. The app
@@ -14,15 +12,7 @@ const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 export const bookingExportHandlers: Handlers = {
   exportBookingsCsv: async (req) => {
     const actor = requireActor(req);
-    const filters = {
-      status: str(req.query.status) as BookingStatus | undefined,
-      facilityId: str(req.query.facilityId),
-      residentId: str(req.query.residentId),
-      voucherId: str(req.query.voucherId),
-      feeWaiver: str(req.query.feeWaiver) as BookingFilters["feeWaiver"],
-      from: str(req.query.from),
-      to: str(req.query.to),
-    };
+    const filters = bookingFiltersOf(req.query);
     const encoding: CsvEncoding = req.query.encoding === "sjis" ? "sjis" : "utf-8";
     const now = req.hub.now();
     const csv = await exportBookingsCsv(req.hub.prisma, actor, filters, encoding, now);

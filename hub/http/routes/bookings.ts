@@ -17,17 +17,24 @@ const bookingId = (req: OpRequest) => req.params.bookingId ?? "";
 const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 const reason = (req: OpRequest) => (req.body as { reason: string }).reason;
 
+/** The filters of GET /api/bookings, which its CSV (GET /api/bookings.csv) takes too. */
+export function bookingFiltersOf(query: OpRequest["query"]): Omit<BookingFilters, "limit" | "offset"> {
+  return {
+    status: str(query.status) as BookingStatus | undefined,
+    facilityId: str(query.facilityId),
+    residentId: str(query.residentId),
+    voucherId: str(query.voucherId),
+    feeWaiver: str(query.feeWaiver) as BookingFilters["feeWaiver"],
+    from: str(query.from),
+    to: str(query.to),
+  };
+}
+
 /** Holds, the booking ledger's actions, and reads of bookings and their history. */
 export const bookingHandlers: Handlers = {
   listBookings: async (req) => ({
     body: await listBookings(req.hub.prisma, requireActor(req), {
-      status: str(req.query.status) as BookingStatus | undefined,
-      facilityId: str(req.query.facilityId),
-      residentId: str(req.query.residentId),
-      voucherId: str(req.query.voucherId),
-      feeWaiver: str(req.query.feeWaiver) as BookingFilters["feeWaiver"],
-      from: str(req.query.from),
-      to: str(req.query.to),
+      ...bookingFiltersOf(req.query),
       limit: typeof req.query.limit === "number" ? req.query.limit : 50,
       offset: typeof req.query.offset === "number" ? req.query.offset : 0,
     }),
