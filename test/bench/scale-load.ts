@@ -3,8 +3,8 @@
  * data at SCALE× and a generated year of bookings into DATABASE_URL (or DATA_DIR's embedded database), the year
  * ending before the month of NOW. Prints what was loaded as one JSON line.
  *
- * Not in the bench's own process: a 40× load leaves about 2 GB of garbage behind, which the billing round that
- * follows paid to collect (about 3 s of the year's 13 s of CPU), as no hub process does.
+ * Not in the bench's own process: a 40× load leaves about 2 GB of garbage behind, which whatever that process
+ * measured next paid to collect (the year's billing, when it ran there: about 3 s of its 13 s of CPU).
  */
 import { seedDemo } from "../../fixtures/seed.js";
 import { seedYear } from "../../fixtures/year.js";
