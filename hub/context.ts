@@ -1,4 +1,5 @@
 import type { JobQueue } from "../jobs/queue.js";
+import type { AuditWriter } from "./audit/audit.js";
 import type { Config } from "./config.js";
 import type { Db, PrismaClient } from "./db/client.js";
 import type { FacilityDirectory } from "./facilities/directory.js";
@@ -16,6 +17,8 @@ export type Hub = {
   /** The published facility directory, searched in memory. */
   directory: FacilityDirectory;
   networks: NetworkGuard;
+  /** The request pipeline's audit rows, written together with those of concurrent requests. */
+  audit: AuditWriter;
   /** Where outbox messages go: SMTP, or the local mailbox in the embedded default. */
   transport: Transport;
   /** The clock; tests inject their own. */

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { startCron } from "../jobs/cron.js";
 import { jobHandlers } from "../jobs/handlers.js";
 import { createQueue } from "../jobs/index.js";
+import { AuditWriter } from "./audit/audit.js";
 import type { Config } from "./config.js";
 import type { Hub } from "./context.js";
 import { openDb } from "./db/client.js";
@@ -40,6 +41,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
     queue: await createQueue(config.REDIS_URL, opts.redisPrefix ?? config.REDIS_PREFIX),
     limits: createLimits(config.REDIS_URL, opts.redisPrefix ?? config.REDIS_PREFIX),
     networks: new NetworkGuard(db.prisma),
+    audit: AuditWriter.for(db.prisma),
     directory: new FacilityDirectory(db.prisma),
     transport: createTransport(config, db.prisma),
     now: opts.now ?? (() => new Date()),

@@ -6,7 +6,6 @@ import compress from "koa-compress";
 import helmet from "koa-helmet";
 import serve from "koa-static";
 import type { Document } from "openapi-backend";
-import { audit } from "../audit/audit.js";
 import type { Hub } from "../context.js";
 import { textProblems } from "../db/text.js";
 import { unavailability } from "../db/unavailable.js";
@@ -238,8 +237,7 @@ export async function createApp(hub: Hub, handlers: Handlers = allHandlers): Pro
       // Staff writes and staff reads of personal data are audited, refusals included (probing leaves a trace).
       const audited = isStaff(actor) && (UNSAFE.has(ctx.method) || operation["x-personal-data"] === true);
       const record = (status: number, outcome: "ok" | "denied") =>
-        audit(
-          hub.prisma,
+        hub.audit.write(
           actor,
           ip,
           {

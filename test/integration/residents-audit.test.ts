@@ -163,6 +163,37 @@ describe("residents: scoped reads, audited", () => {
     for (const c of [sendai, natori]) expect((await c.get("api/audit-log")).status).toBe(403);
   });
 
+  it("keeps one whole row per read when many arrive at once (they are written together)", async () => {
+    const own = await t.hub.prisma.resident.findMany({
+      where: { municipalityCode: SENDAI_CODE },
+      take: 30,
+      select: { id: true },
+    });
+    const before = await t.hub.prisma.auditLog.count({ where: { actorId: sendaiUserId } });
+    // Each answer comes after its row is stored: counted as soon as the last one answered.
+    const answers = await Promise.all(own.map((r) => sendai.get(`api/residents/${r.id}`)));
+    expect(answers.map((a) => a.status)).toEqual(own.map(() => 200));
+    const rows = await t.hub.prisma.auditLog.findMany({
+      where: { actorId: sendaiUserId },
+      orderBy: { id: "desc" },
+      take: own.length,
+    });
+    expect(await t.hub.prisma.auditLog.count({ where: { actorId: sendaiUserId } })).toBe(before + own.length);
+    expect(rows.map((r) => r.resourceId).sort()).toEqual(own.map((r) => r.id).sort());
+    for (const row of rows) {
+      expect(row).toMatchObject({
+        actorRole: "municipality",
+        tenant: `municipality:${SENDAI_CODE}`,
+        action: "getResident",
+        resourceType: "resident",
+        ip: "127.0.0.1",
+        outcome: "ok",
+        detail: { method: "GET", path: `/api/residents/${row.resourceId}`, status: 200 },
+      });
+      expect(Math.abs(row.at.getTime() - Date.now())).toBeLessThan(600_000);
+    }
+  });
+
   it("filters the audit log by time and pages through it", async () => {
     const future = new Date(Date.now() + 3600_000).toISOString();
     expect((await prefecture.get(`api/audit-log?from=${encodeURIComponent(future)}`)).json.total).toBe(0);
