@@ -18,6 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { PLAN_CACHED, Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
+import { hotRows } from "../db/hot.js";
 import { DomainError, problems } from "../errors.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
 import type { Actor } from "../identity/actor.js";
@@ -178,35 +179,35 @@ export async function readHoldContext(
   const residentId = (actor.role === "resident" ? actor.residentId : input.residentId) ?? null;
   const municipality = actor.role === "municipality" ? (actor.municipalityCode ?? "") : null;
   const start = parseDate(input.startDate) ? input.startDate : null;
-  const [row] = await prisma.$queryRaw<
-    {
-      facility_name: string | null;
-      facility_email: string | null;
-      published: boolean | null;
-      time_blocks: Prisma.JsonValue | null;
-      hold_minutes: number | null;
-      resident_id: string | null;
-      resident_email: string | null;
-      resident_phone: string | null;
-      resident_language: string | null;
-      resident_municipality: string | null;
-      income_tier: IncomeTier | null;
-      voucher_id: string | null;
-      voucher_number: string;
-      voucher_municipality: string;
-      voucher_status: "active" | "revoked";
-      valid_from: string;
-      valid_until: string;
-      uses_count: number;
-      balances: [ServiceType, number, number, number][] | null;
-      birth_date: string | null;
-      due_date: string | null;
-      multiple_birth: number;
-      policy_version_id: string | null;
-      earlier_booking_id: string | null;
-      closed_days: string[] | null;
-    }[]
-  >`${PLAN_CACHED}
+  const [row] = await hotRows<{
+    facility_name: string | null;
+    facility_email: string | null;
+    published: boolean | null;
+    time_blocks: Prisma.JsonValue | null;
+    hold_minutes: number | null;
+    resident_id: string | null;
+    resident_email: string | null;
+    resident_phone: string | null;
+    resident_language: string | null;
+    resident_municipality: string | null;
+    income_tier: IncomeTier | null;
+    voucher_id: string | null;
+    voucher_number: string;
+    voucher_municipality: string;
+    voucher_status: "active" | "revoked";
+    valid_from: string;
+    valid_until: string;
+    uses_count: number;
+    balances: [ServiceType, number, number, number][] | null;
+    birth_date: string | null;
+    due_date: string | null;
+    multiple_birth: number;
+    policy_version_id: string | null;
+    earlier_booking_id: string | null;
+    closed_days: string[] | null;
+  }>(
+    prisma,
+    Prisma.sql`${PLAN_CACHED}
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
       fs.time_blocks, fs.hold_minutes,
       r.id AS resident_id, r.email AS resident_email, r.phone AS resident_phone,
@@ -243,7 +244,8 @@ export async function readHoldContext(
       WHERE pv.municipality_code = v.municipality_code AND pv.effective_from <= ${start}::date
       ORDER BY pv.effective_from DESC, pv.version DESC
       LIMIT 1
-    ) pv ON true`;
+    ) pv ON true`,
+  );
   if (!row) throw new Error("the hold context query returned no row");
   return {
     facility:

@@ -1,15 +1,16 @@
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type DriverTransaction, pgliteTransaction, postgresTransaction } from "./driver.js";
-import { Prisma, PrismaClient } from "./generated/client.js";
+import { PrismaClient } from "./generated/client.js";
+import { sendHotReadsOn, statementNameFor } from "./hot.js";
 import { applyMigrations, type SqlRunner } from "./migrate.js";
 
 export type * from "./generated/client.js";
 export { Prisma, PrismaClient } from "./generated/client.js";
+export { PLAN_CACHED } from "./hot.js";
 
 export type Db = {
   prisma: PrismaClient;
@@ -71,8 +72,9 @@ export async function openDb(opts: DbOptions): Promise<Db> {
     // replaces it and /readyz reports the outage.
     pool.on("error", () => {});
     const prisma = new PrismaClient({
-      adapter: new PrismaPg(pool, { statementNameGenerator: cachedStatementName }),
+      adapter: new PrismaPg(pool, { statementNameGenerator: (query) => statementNameFor(query.sql) }),
     });
+    sendHotReadsOn(prisma, pool);
     return {
       prisma,
       kind: "postgres",
@@ -100,32 +102,6 @@ export async function openDb(opts: DbOptions): Promise<Db> {
       await lite.close();
     },
   };
-}
-
-/**
- * Marks a hot statement for plan caching: put it first in the SQL text (`$queryRaw\`${PLAN_CACHED} SELECT …\``).
- *
- * Prisma's PostgreSQL adapter sends every statement unnamed, so the server parses and plans it afresh each time:
- * for the hold's two large statements that planning was most of the database's time per hold (about 4 ms of
- * parse and bind each under load, against well under 1 ms to execute). A marked statement is prepared once per
- * connection under a name made from its text; after a few executions PostgreSQL keeps a generic plan and binding
- * costs next to nothing. Only marked statements are named, because node-postgres and the server keep every named
- * statement for the connection's life: the set must stay small and fixed (no texts that vary with the input, such
- * as IN lists). Harmless on PGlite, where it is just a comment.
- */
-const PLAN_CACHED_TEXT = "/* plan-cached */";
-export const PLAN_CACHED = Prisma.raw(PLAN_CACHED_TEXT);
-
-const statementNames = new Map<string, string>();
-/** The statement's name for node-postgres; "" is the protocol's unnamed statement (planned each time). */
-function cachedStatementName(query: { sql: string }): string {
-  if (!query.sql.startsWith(PLAN_CACHED_TEXT)) return "";
-  let name = statementNames.get(query.sql);
-  if (!name) {
-    name = `hub_${createHash("sha1").update(query.sql).digest("hex").slice(0, 24)}`;
-    statementNames.set(query.sql, name);
-  }
-  return name;
 }
 
 async function ping(prisma: PrismaClient): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { PLAN_CACHED, type Prisma, type PrismaClient, type Role, type User } from "../db/client.js";
+import { PLAN_CACHED, Prisma, type PrismaClient, type Role, type User } from "../db/client.js";
+import { hotRows } from "../db/hot.js";
 import type { Actor } from "./actor.js";
 
 export const SESSION_COOKIE = "sango_session";
@@ -35,24 +36,25 @@ export async function createSession(
  * with an include costs several times the Node CPU. `lastSeenAt` is deliberately not written per request.
  */
 export async function actorForToken(prisma: PrismaClient, token: string, now: Date): Promise<Actor | null> {
-  const [row] = await prisma.$queryRaw<
-    {
-      session_id: string;
-      verified: boolean;
-      csrf_token: string;
-      user_id: string;
-      role: Role;
-      display_name: string;
-      municipality_code: string | null;
-      facility_id: string | null;
-      association_id: string | null;
-      resident_id: string | null;
-    }[]
-  >`${PLAN_CACHED}
+  const [row] = await hotRows<{
+    session_id: string;
+    verified: boolean;
+    csrf_token: string;
+    user_id: string;
+    role: Role;
+    display_name: string;
+    municipality_code: string | null;
+    facility_id: string | null;
+    association_id: string | null;
+    resident_id: string | null;
+  }>(
+    prisma,
+    Prisma.sql`${PLAN_CACHED}
     SELECT s.id AS session_id, s.verified, s.csrf_token,
       u.id AS user_id, u.role, u.display_name, u.municipality_code, u.facility_id, u.association_id, u.resident_id
     FROM session s JOIN app_user u ON u.id = s.user_id
-    WHERE s.id = ${sha256(token)} AND s.expires_at > ${now}::timestamp AND NOT u.disabled`;
+    WHERE s.id = ${sha256(token)} AND s.expires_at > ${now}::timestamp AND NOT u.disabled`,
+  );
   if (!row) return null;
   return {
     userId: row.user_id,
