@@ -179,33 +179,28 @@ export async function readHoldContext(
   const residentId = (actor.role === "resident" ? actor.residentId : input.residentId) ?? null;
   const municipality = actor.role === "municipality" ? (actor.municipalityCode ?? "") : null;
   const start = parseDate(input.startDate) ? input.startDate : null;
-  const [row] = await hotRows<{
-    facility_name: string | null;
-    facility_email: string | null;
-    published: boolean | null;
-    time_blocks: Prisma.JsonValue | null;
-    hold_minutes: number | null;
-    resident_id: string | null;
-    resident_email: string | null;
-    resident_phone: string | null;
-    resident_language: string | null;
-    resident_municipality: string | null;
-    income_tier: IncomeTier | null;
-    voucher_id: string | null;
-    voucher_number: string;
-    voucher_municipality: string;
-    voucher_status: "active" | "revoked";
-    valid_from: string;
-    valid_until: string;
-    uses_count: number;
-    balances: [ServiceType, number, number, number][] | null;
-    birth_date: string | null;
-    due_date: string | null;
-    multiple_birth: number;
-    policy_version_id: string | null;
-    earlier_booking_id: string | null;
-    closed_days: string[] | null;
-  }>(
+  const [row] = await hotRows<
+    {
+      facility_name: string | null;
+      facility_email: string | null;
+      published: boolean | null;
+      time_blocks: Prisma.JsonValue | null;
+      hold_minutes: number | null;
+      resident_id: string | null;
+      resident_email: string | null;
+      resident_phone: string | null;
+      resident_language: string | null;
+      resident_municipality: string | null;
+      income_tier: IncomeTier | null;
+      voucher_id: string | null;
+      birth_date: string | null;
+      due_date: string | null;
+      multiple_birth: number;
+      policy_version_id: string | null;
+      earlier_booking_id: string | null;
+      closed_days: string[] | null;
+    } & VoucherColumns
+  >(
     prisma,
     Prisma.sql`${PLAN_CACHED}
     SELECT f.name AS facility_name, f.email AS facility_email, f.published,
@@ -281,18 +276,18 @@ export async function readHoldContext(
   };
 }
 
-function holdVoucher(
-  id: string,
-  row: {
-    voucher_number: string;
-    voucher_municipality: string;
-    voucher_status: "active" | "revoked";
-    valid_from: string;
-    valid_until: string;
-    uses_count: number;
-    balances: [ServiceType, number, number, number][] | null;
-  },
-): HoldVoucher {
+/** The voucher's columns of the hold context's row. */
+type VoucherColumns = {
+  voucher_number: string;
+  voucher_municipality: string;
+  voucher_status: "active" | "revoked";
+  valid_from: string;
+  valid_until: string;
+  uses_count: number;
+  balances: [ServiceType, number, number, number][] | null;
+};
+
+function holdVoucher(id: string, row: VoucherColumns): HoldVoucher {
   return {
     id,
     number: row.voucher_number,
