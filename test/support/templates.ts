@@ -57,9 +57,13 @@ export async function template(run: TemplateRun, kind: TemplateKind, serverUrl?:
     const release = await lockfile.lock(done, {
       realpath: false,
       // A demo template takes tens of seconds to build on a loaded machine: wait for it patiently, and never take
-      // a lock over from a builder that is merely slow.
+      // a lock over from a builder that is merely slow. The lock's age is its file's time (the real clock) against
+      // this process's Date.now(), which a run with TEST_CLOCK_UTC moves by up to a day: with a staleness of minutes
+      // the lock looked stale the moment it was taken whenever the shifted clock was ahead, and two workers built
+      // the same template at once (one's rename then found the other's file gone). The run's directory is the
+      // run's own, so a lock is never left from before it.
       retries: { retries: 1000, minTimeout: 100, maxTimeout: 500 },
-      stale: 300_000,
+      stale: 2 * 24 * 3_600_000,
     });
     try {
       if (!existsSync(done)) {
@@ -105,8 +109,10 @@ async function build(run: TemplateRun, kind: TemplateKind, key: string, done: st
     if (kind.seed === "demo") await seedDemoData(db.prisma, kind.residents);
     const dump = await db.pglite?.dumpDataDir("gzip");
     if (!dump) throw new Error("PGlite gave no data directory dump");
-    writeFileSync(`${done}.tmp`, Buffer.from(await dump.arrayBuffer()));
-    renameSync(`${done}.tmp`, done);
+    // Written under a name of this process's own, then renamed: a reader never sees half a file.
+    const partial = `${done}.${process.pid}.tmp`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, done);
   } finally {
     await db.close();
   }
