@@ -6,13 +6,16 @@ const at = new Date("2026-12-08T01:00:00Z");
 const entry = (action: string) => ({ action, detail: { path: `/api/${action}` } });
 
 /** An insert that completes when told to, recording the rows of each call. */
-function controlledInsert(refuse: (rows: AuditRow[]) => boolean = () => false) {
+function controlledInsert(
+  refuse: (rows: AuditRow[]) => boolean = () => false,
+  error: () => Error = () => new Error("refused"),
+) {
   const calls: AuditRow[][] = [];
   const pending: (() => void)[] = [];
   const insert = (rows: AuditRow[]) => {
     calls.push(rows);
     return new Promise<void>((resolve, reject) =>
-      pending.push(() => (refuse(rows) ? reject(new Error("refused")) : resolve())),
+      pending.push(() => (refuse(rows) ? reject(error()) : resolve())),
     );
   };
   // Completes every insert, also those started meanwhile, until none has been started for a few turns.
@@ -87,6 +90,25 @@ describe("AuditWriter", () => {
       ["bad"],
       ["good2"],
     ]);
+  });
+
+  it("fails a whole batch at once when the database is not there, without trying each row", async () => {
+    const down = () => Object.assign(new Error("Connection terminated unexpectedly"), { code: "57P01" });
+    const db = controlledInsert(() => true, down);
+    const writer = new AuditWriter(db.insert);
+    const all = ["a", "b", "c"].map((a) =>
+      writer.write(staff, "ip", entry(a), at).then(
+        () => `${a} stored`,
+        (err: Error) => `${a} ${err.message}`,
+      ),
+    );
+    await db.finishAll();
+    expect(await Promise.all(all)).toEqual([
+      "a Connection terminated unexpectedly",
+      "b Connection terminated unexpectedly",
+      "c Connection terminated unexpectedly",
+    ]);
+    expect(db.calls.map((rows) => rows.map((r) => r.action))).toEqual([["a"], ["b", "c"]]);
   });
 
   it("starts again with the next row after a refused one", async () => {

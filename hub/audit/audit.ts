@@ -1,4 +1,5 @@
 import { PLAN_CACHED, type Prisma, type PrismaClient } from "../db/client.js";
+import { unavailability } from "../db/unavailable.js";
 import { type Actor, tenantOf } from "../identity/actor.js";
 
 export type AuditEntry = {
@@ -83,7 +84,8 @@ const MAX_BATCH = 500;
  * which starts as soon as the one before it ends (at once when none is running), and its request answers only once
  * that INSERT committed, as before. Under load one INSERT carries the rows of many requests: an INSERT and a commit
  * of its own for every staff write was a fifth of what a booking cost the hub and the database. A batch the
- * database refuses is written again row by row, so a row it cannot take fails its own request only.
+ * database refuses is written again row by row, so a row it cannot take fails its own request only (when the
+ * database is not there at all, the whole batch fails at once, as each request would have alone).
  */
 export class AuditWriter {
   private queue: { row: AuditRow; settle: (err?: unknown) => void }[] = [];
@@ -118,7 +120,8 @@ export class AuditWriter {
           (err: unknown) => err ?? new Error("the audit rows were not written"),
         );
         if (failed === undefined) for (const b of batch) b.settle();
-        else if (batch.length === 1) batch[0]?.settle(failed);
+        // The database not answering fails every row alike: trying each alone would make the last wait for all.
+        else if (batch.length === 1 || unavailability(failed)) for (const b of batch) b.settle(failed);
         else {
           for (const b of batch) {
             await this.insert([b.row]).then(
