@@ -24,8 +24,12 @@ export class FacilityDirectory {
     stamp: string;
     entries: SearchEntry[];
     byId: Map<string, FacilityDto>;
-    /** Serialised answers by search, for this snapshot only (the public search repeats a few searches a lot). */
-    answers: Map<string, string>;
+    /**
+     * Answers by search as UTF-8 bytes, for this snapshot only (the public search repeats a few searches a lot). Bytes,
+     * as the vacancy view keeps its answers: a string answer was measured from and encoded to UTF-8 again for every
+     * response, which kept the search slower than the vacancy view's larger answers.
+     */
+    answers: Map<string, Buffer>;
   };
   private loading?: Promise<NonNullable<FacilityDirectory["snapshot"]>>;
 
@@ -39,13 +43,13 @@ export class FacilityDirectory {
     return searchIn((await this.current()).entries, filters, page);
   }
 
-  /** The search's answer as JSON, kept with the snapshot until the directory changes. */
-  async searchJson(filters: FacilityFilters, page: { limit: number; offset: number }): Promise<string> {
+  /** The search's answer as JSON (UTF-8 bytes), kept with the snapshot until the directory changes. */
+  async searchJson(filters: FacilityFilters, page: { limit: number; offset: number }): Promise<Buffer> {
     const snapshot = await this.current();
     const key = JSON.stringify([filters, page]);
     let json = snapshot.answers.get(key);
     if (json === undefined) {
-      json = JSON.stringify(searchIn(snapshot.entries, filters, page));
+      json = Buffer.from(JSON.stringify(searchIn(snapshot.entries, filters, page)), "utf8");
       snapshot.answers.set(key, json);
       for (const old of snapshot.answers.keys()) {
         if (snapshot.answers.size <= CACHED_ANSWERS) break;
