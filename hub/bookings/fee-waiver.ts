@@ -16,7 +16,7 @@ import { enqueueMessage } from "../notify/outbox.js";
 import { declinedClaim } from "./cancellation.js";
 import { appendEvents, bookingChanged } from "./ledger.js";
 import { type BookingDto, bookingInclude } from "./mapper.js";
-import { feeWaiverNotices } from "./notices.js";
+import { feeWaiverNotices, NOTICE_RESIDENT_SELECT } from "./notices.js";
 import { bookingDto, cancellationRuleOf } from "./terms.js";
 
 export type FeeWaiverDecision = { decision: "accept" | "decline"; note?: string };
@@ -100,9 +100,7 @@ export async function decideFeeWaiver(
       include: {
         ...bookingInclude,
         facility: { select: { id: true, name: true, email: true } },
-        resident: {
-          select: { id: true, email: true, phone: true, preferredLanguage: true, municipalityCode: true },
-        },
+        resident: { select: NOTICE_RESIDENT_SELECT },
       },
     });
     const resident = row.resident && { ...row.resident, language: row.resident.preferredLanguage };

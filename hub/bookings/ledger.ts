@@ -18,7 +18,7 @@ import { problems } from "../errors.js";
 import { enqueueMessage, OUTBOX_TOPIC_PUSH } from "../notify/outbox.js";
 import { noteFreedPlaces } from "../waitlist/kick.js";
 import type { FeeSplit } from "./cancellation.js";
-import { bookingNotices } from "./notices.js";
+import { bookingNotices, NOTICE_RESIDENT_SELECT } from "./notices.js";
 import { assertStep, assertTransition, eventTypeFor, releasesCapacity } from "./state.js";
 
 type Tx = Prisma.TransactionClient;
@@ -211,9 +211,7 @@ export async function announce(
       feeResidentShare: true,
       feeMunicipalityShare: true,
       facility: { select: { id: true, name: true, email: true } },
-      resident: {
-        select: { id: true, email: true, phone: true, preferredLanguage: true, municipalityCode: true },
-      },
+      resident: { select: NOTICE_RESIDENT_SELECT },
     },
   });
   const booking = {

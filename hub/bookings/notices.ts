@@ -68,6 +68,15 @@ export type NoticeBooking = {
 };
 
 type FeeSplit = { fee: number; residentShare: number; municipalityShare: number };
+/** The resident's fields a booking's notices need (Prisma select): whom to tell, in which language, filed where. */
+export const NOTICE_RESIDENT_SELECT = {
+  id: true,
+  email: true,
+  phone: true,
+  preferredLanguage: true,
+  municipalityCode: true,
+} as const;
+
 export type NoticeParties = {
   facility: { id?: string; name: string; email: string };
   resident: {

@@ -12,7 +12,7 @@ import type { PrismaClient } from "../db/client.js";
 import { addDays, tokyoToday } from "../inventory/dates.js";
 import { TX_OPTIONS } from "../inventory/inventory.js";
 import { enqueueMessage } from "../notify/outbox.js";
-import { reminderNotices } from "./notices.js";
+import { NOTICE_RESIDENT_SELECT, reminderNotices } from "./notices.js";
 import { CLOSURE_LOOKBACK_DAYS, cancellationTermsFor } from "./terms.js";
 
 /** How far ahead the deadline is looked for. */
@@ -88,9 +88,7 @@ async function remindOne(
         endDate: true,
         timeBlock: true,
         facility: { select: { id: true, name: true, email: true } },
-        resident: {
-          select: { id: true, email: true, phone: true, preferredLanguage: true, municipalityCode: true },
-        },
+        resident: { select: NOTICE_RESIDENT_SELECT },
       },
     });
     const messages = reminderNotices(

@@ -3,8 +3,6 @@ import { type CsvEncoding, exportBookingsCsv } from "../../bookings/export.js";
 import { type Handlers, requireActor } from "../types.js";
 import { bookingFiltersOf } from "./bookings.js";
 
-// The query has been validated against schemas/openapi.yaml before this runs.
-
 /**
  * Booking history as CSV for staff (facility, municipality, prefecture), scoped as GET /api/bookings. The app
  * audits the read (x-personal-data); the export itself is audited too, with its filters and row count.
