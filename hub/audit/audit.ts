@@ -1,4 +1,5 @@
-import { PLAN_CACHED, type Prisma, type PrismaClient } from "../db/client.js";
+import { PLAN_CACHED, Prisma, type PrismaClient } from "../db/client.js";
+import { hotRows } from "../db/hot.js";
 import { unavailability } from "../db/unavailable.js";
 import { type Actor, tenantOf } from "../identity/actor.js";
 
@@ -64,7 +65,9 @@ async function insertAuditRows(
   rows: AuditRow[],
 ): Promise<void> {
   const column = <K extends keyof AuditRow>(k: K) => rows.map((r) => r[k]);
-  await prisma.$executeRaw`${PLAN_CACHED}
+  await hotRows(
+    prisma,
+    Prisma.sql`${PLAN_CACHED}
     INSERT INTO audit_log (at, actor_id, actor_role, tenant, ip, action, resource_type, resource_id, outcome, detail)
     SELECT at::timestamp, actor_id::uuid, actor_role, tenant, ip, action, resource_type, resource_id, outcome,
       detail::jsonb
@@ -73,7 +76,8 @@ async function insertAuditRows(
       ${column("action")}::text[], ${column("resourceType")}::text[], ${column("resourceId")}::text[],
       ${column("outcome")}::text[], ${column("detail")}::text[])
       WITH ORDINALITY AS u (at, actor_id, actor_role, tenant, ip, action, resource_type, resource_id, outcome, detail, n)
-    ORDER BY n`;
+    ORDER BY n`,
+  );
 }
 
 /** The most rows one INSERT of an AuditWriter carries. */

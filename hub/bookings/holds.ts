@@ -18,6 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { PLAN_CACHED, Prisma, type PrismaClient, type ServiceType } from "../db/client.js";
+import { isUniqueViolation as isDriverUniqueViolation } from "../db/driver.js";
 import { hotRows } from "../db/hot.js";
 import { DomainError, problems } from "../errors.js";
 import { parseTimeBlocks } from "../facilities/mapper.js";
@@ -582,9 +583,15 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
   // The statement writes the booking's first event itself (a hold is one statement): the same check as every
   // other event's (hub/bookings/ledger.ts appendEvents).
   assertStep(null, b.status, b.source);
-  const rows = await db.$queryRaw<
-    { day: string; closed: boolean; free: boolean; held: boolean; voucher_ok: boolean }[]
-  >`${PLAN_CACHED}
+  const rows = await hotRows<{
+    day: string;
+    closed: boolean;
+    free: boolean;
+    held: boolean;
+    voucher_ok: boolean;
+  }>(
+    db,
+    Prisma.sql`${PLAN_CACHED}
     WITH voucher_locked AS (
       SELECT status = 'active' AND uses_count = ${r.usesSoFar} AS ok
       FROM voucher WHERE id = ${r.voucherId}::uuid
@@ -660,7 +667,8 @@ async function recordHoldStatement(db: Db, draft: HoldDraft, messages: unknown[]
     )
     SELECT to_char(w.date, 'YYYY-MM-DD') AS day, w.closed, w.free, EXISTS (SELECT 1 FROM new_booking) AS held,
       (SELECT ok FROM voucher_ok) AS voucher_ok
-    FROM wanted w ORDER BY w.date`;
+    FROM wanted w ORDER BY w.date`,
+  );
   // With no slot row at all there is no row to report `held` on; nothing was written then.
   return {
     held: rows[0]?.held === true,
@@ -690,16 +698,25 @@ const alreadyBooked = (days: string[]) =>
 /** The unique index that keeps one booking per mother per place and time (booking_slot) refused the hold. */
 function isSecondBooking(err: unknown): boolean {
   if (!isUniqueViolation(err)) return false;
+  // Sent on the driver (hotRows): node-postgres names the constraint.
+  if (isDriverUniqueViolation(err)) return (err as { constraint?: unknown }).constraint === SECOND_BOOKING;
   const meta = (err as Prisma.PrismaClientKnownRequestError).meta;
   const cause = (meta?.driverAdapterError as { cause?: { originalMessage?: string; constraint?: unknown } })
     ?.cause;
-  const named = (cause?.originalMessage ?? "").includes("booking_slot_one_per_resident");
+  const named = (cause?.originalMessage ?? "").includes(SECOND_BOOKING);
   const fields = (cause?.constraint as { fields?: string[] } | undefined)?.fields ?? [];
   return named || fields.includes("resident_id");
 }
 
-/** A unique index refused a row: from a model query (P2002) or a raw one (P2010 with the adapter's kind). */
+/** The unique index of booking_slot on (resident, slot). */
+const SECOND_BOOKING = "booking_slot_one_per_resident";
+
+/**
+ * A unique index refused a row: from a model query (P2002), a raw one through Prisma (P2010 with the adapter's kind)
+ * or one sent on the driver (SQLSTATE 23505).
+ */
 export function isUniqueViolation(err: unknown): boolean {
+  if (isDriverUniqueViolation(err)) return true;
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (err.code === "P2002") return true;
   const cause = (err.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;

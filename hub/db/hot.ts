@@ -1,13 +1,15 @@
 /**
- * The hub's hottest reads, past Prisma's client on PostgreSQL: every request's session, every hold's context. Prisma
- * spends more of the hub's CPU around such a statement (its query interpreter, tracing hooks, result mapping) than
- * node-postgres does sending it and reading its row: in the bench's hold round Prisma's runtime was a fifth of the
- * hub's time, and taking these two reads past it saved about a tenth.
+ * The hub's hottest statements, past Prisma's client on PostgreSQL: every request's session, every hold's context
+ * and its write. Prisma spends more of the hub's CPU around such a statement (its query interpreter, tracing hooks,
+ * result mapping) than node-postgres does sending it and reading its row: in the bench's hold round Prisma's runtime
+ * was a fifth of the hub's time, and taking the two reads past it saved about a tenth.
  *
  * The statement is written as for Prisma (`Prisma.sql` with ${…} parameters) and goes through Prisma wherever it must:
  * on the embedded database (PGlite has one session, which Prisma's adapter hands out in turn) and in a transaction
- * (which lives on Prisma's connection). Only reads: errors arrive as the driver's, whose unavailability the HTTP
- * layer reads as it reads Prisma's (hub/db/unavailable.ts), and no caller interprets another kind.
+ * (which lives on Prisma's connection). A statement outside a transaction commits alone, as through Prisma. Errors
+ * arrive as the driver's (a `code` with the SQLSTATE, a `constraint`) or, on those paths, as Prisma's: the HTTP layer
+ * reads unavailability in both (hub/db/unavailable.ts), and a caller that interprets an error must read both kinds
+ * (as hub/bookings/holds.ts isUniqueViolation does).
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
@@ -46,7 +48,7 @@ export function sendHotReadsOn(prisma: PrismaClient, pool: pg.Pool): void {
   pools.set(prisma, pool);
 }
 
-/** The rows of a read, on the driver when `prisma` is the PostgreSQL client itself, else through Prisma. */
+/** The rows of a statement, on the driver when `prisma` is the PostgreSQL client itself, else through Prisma. */
 export async function hotRows<T>(
   prisma: PrismaClient | Prisma.TransactionClient,
   query: Prisma.Sql,

@@ -1,6 +1,7 @@
 import type { JobName, JobPayloads } from "../../jobs/names.js";
 import { type JobQueue, nudge } from "../../jobs/queue.js";
-import type { Prisma, PrismaClient } from "../db/client.js";
+import { PLAN_CACHED, Prisma, type PrismaClient } from "../db/client.js";
+import { hotRows } from "../db/hot.js";
 import { type DeliveryAbout, resolveAbout } from "./delivery-log.js";
 import { DeliveryError } from "./errors.js";
 import { maskDestination, redact } from "./mask.js";
@@ -273,10 +274,14 @@ export async function dispatchOutbox(
     // Still ours? Renew the claim for the send and count the attempt; a dispatcher that took the row over makes
     // this fail.
     const lease = new Date(clock().getTime() + leaseMs);
-    const [owned] = await prisma.$queryRaw<{ attempts: number }[]>`
-      UPDATE outbox SET claimed_until = ${lease}, attempts = attempts + 1
-      WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL AND failed_at IS NULL
-      RETURNING attempts`;
+    const [owned] = await hotRows<{ attempts: number }>(
+      prisma,
+      Prisma.sql`${PLAN_CACHED}
+      UPDATE outbox SET claimed_until = ${lease}::timestamp, attempts = attempts + 1
+      WHERE id = ${row.id}::bigint AND claimed_until = ${claim}::timestamp AND dispatched_at IS NULL
+        AND failed_at IS NULL
+      RETURNING attempts`,
+    );
     if (!owned) {
       result.skipped++;
       continue;
@@ -367,18 +372,21 @@ type Attempt = DeliveryAbout & {
  * Marks an attempt's outcome on its outbox row and writes its Delivery row, in one statement (so one transaction:
  * both or neither): sent, or failed with when to try again (or given up), the try given back after an outage.
  * One statement, not a transaction of two model writes: every message a booking sends passes here, and the round
- * trips of BEGIN, two writes and COMMIT cost more than the send into the local mailbox.
+ * trips of BEGIN, two writes and COMMIT cost more than the send into the local mailbox (for the same reason it is a
+ * hot statement, hub/db/hot.ts, as is the lease before the send).
  */
 async function recordAttempt(prisma: PrismaClient, outboxId: bigint, a: Attempt): Promise<void> {
   const failed = a.status === "failed" ? a : undefined;
-  await prisma.$executeRaw`
+  await hotRows(
+    prisma,
+    Prisma.sql`${PLAN_CACHED}
     WITH marked AS (
       UPDATE outbox SET claimed_until = NULL, last_error = ${failed?.error ?? null},
         dispatched_at = ${a.status === "sent" ? a.at : null}::timestamp,
         failed_at = coalesce(${failed?.failedAt ?? null}::timestamp, failed_at),
         available_at = coalesce(${failed?.availableAt ?? null}::timestamp, available_at),
         attempts = attempts - ${failed?.attemptGivenBack ? 1 : 0}::int
-      WHERE id = ${outboxId}
+      WHERE id = ${outboxId}::bigint
       RETURNING id
     )
     INSERT INTO delivery (outbox_id, channel, to_masked, subject, resident_id, facility_id, municipality_code,
@@ -386,7 +394,8 @@ async function recordAttempt(prisma: PrismaClient, outboxId: bigint, a: Attempt)
     SELECT id, ${a.channel}, ${a.toMasked}, ${a.subject}, ${a.residentId}::uuid, ${a.facilityId}::uuid,
       ${a.municipalityCode}, ${a.status}, ${failed?.error ?? null},
       ${a.status === "sent" ? (a.providerRef?.slice(0, 200) ?? null) : null}, ${a.at}::timestamp
-    FROM marked`;
+    FROM marked`,
+  );
 }
 
 /**

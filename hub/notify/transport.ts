@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from "nodemailer";
-import type { PrismaClient } from "../db/client.js";
+import { PLAN_CACHED, Prisma, type PrismaClient } from "../db/client.js";
+import { hotRows } from "../db/hot.js";
 import { DeliveryError, NETWORK_ERROR_CODES } from "./errors.js";
 import { redact } from "./mask.js";
 import { createSmsProvider, type SmsProvider } from "./sms.js";
@@ -39,11 +40,15 @@ export interface Transport {
 export class LocalMailbox implements Transport {
   constructor(private readonly prisma: PrismaClient) {}
   async send(m: Message): Promise<SendResult> {
-    const row = await this.prisma.mailboxMessage.create({
-      data: { channel: m.channel, to: m.to, subject: m.subject ?? "", body: m.text },
-      select: { id: true },
-    });
-    return { providerRef: `mailbox:${row.id}` };
+    // Every booking's notice passes here in the demo and the bench: a hot statement (hub/db/hot.ts).
+    const [row] = await hotRows<{ id: string }>(
+      this.prisma,
+      Prisma.sql`${PLAN_CACHED}
+        INSERT INTO mailbox_message (channel, to_address, subject, body, created_at)
+        VALUES (${m.channel}, ${m.to}, ${m.subject ?? ""}, ${m.text}, ${new Date()}::timestamp)
+        RETURNING id::text`,
+    );
+    return { providerRef: `mailbox:${row?.id}` };
   }
 }
 
