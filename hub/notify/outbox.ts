@@ -220,9 +220,25 @@ export async function dispatchOutbox(
   /** Channels found unavailable in this run, with when to try them again. */
   const waitUntil = new Map<string, Date>();
   const residents = new Map<string, string | null>();
+  /** Why a message is not sent now: its channel is waiting (an outage found in this run), or it expired. */
+  const heldBack = (parsed: Message | string): { wait: Date } | "expired" | undefined => {
+    const wait = waitUntil.get(typeof parsed === "string" ? "unknown" : parsed.channel);
+    if (wait) return { wait };
+    if (typeof parsed !== "string" && parsed.expiresAt && new Date(parsed.expiresAt) <= clock())
+      return "expired";
+    return undefined;
+  };
+  /** Whether a row is a message to be sent now (its lease can go with the previous row's outcome). */
+  const sendsNow = (row: ClaimedRow | undefined) =>
+    row?.topic === OUTBOX_TOPIC_MESSAGE && heldBack(asMessage(row.payload)) === undefined;
+  /** The next row's lease, taken in the statement that recorded the previous row's outcome. */
+  let leasedAhead: { id: bigint; attempts: number | null } | undefined;
 
   let jobStoreDown = false;
-  for (const row of claimed.sort((a, b) => Number(a.id - b.id))) {
+  const rows = claimed.sort((a, b) => Number(a.id - b.id));
+  for (const [i, row] of rows.entries()) {
+    const ahead = leasedAhead?.id === row.id ? leasedAhead : undefined;
+    leasedAhead = undefined;
     const topic = row.topic;
     if (isJobTopic(topic) && opts.jobs) {
       const queued = jobStoreDown
@@ -248,19 +264,20 @@ export async function dispatchOutbox(
     }
     const parsed = asMessage(row.payload);
     const channel = typeof parsed === "string" ? "unknown" : parsed.channel;
+    const message = typeof parsed === "string" ? undefined : parsed;
+    // A row leased ahead was judged when its lease was taken.
+    const held = ahead ? undefined : heldBack(parsed);
 
-    const wait = waitUntil.get(channel);
-    if (wait) {
+    if (held && held !== "expired") {
       // Not attempted: give the claim back.
       await prisma.$executeRaw`
-        UPDATE outbox SET claimed_until = NULL, available_at = GREATEST(available_at, ${wait})
+        UPDATE outbox SET claimed_until = NULL, available_at = GREATEST(available_at, ${held.wait})
         WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL`;
       result.deferred++;
       continue;
     }
 
-    const message = typeof parsed === "string" ? undefined : parsed;
-    if (message?.expiresAt && new Date(message.expiresAt) <= clock()) {
+    if (held === "expired") {
       const gaveUp = await prisma.$executeRaw`
         UPDATE outbox SET claimed_until = NULL, failed_at = ${clock()}, last_error = ${EXPIRED}
         WHERE id = ${row.id} AND claimed_until = ${claim} AND dispatched_at IS NULL AND failed_at IS NULL`;
@@ -272,21 +289,12 @@ export async function dispatchOutbox(
     }
 
     // Still ours? Renew the claim for the send and count the attempt; a dispatcher that took the row over makes
-    // this fail.
-    const lease = new Date(clock().getTime() + leaseMs);
-    const [owned] = await hotRows<{ attempts: number }>(
-      prisma,
-      Prisma.sql`${PLAN_CACHED}
-      UPDATE outbox SET claimed_until = ${lease}::timestamp, attempts = attempts + 1
-      WHERE id = ${row.id}::bigint AND claimed_until = ${claim}::timestamp AND dispatched_at IS NULL
-        AND failed_at IS NULL
-      RETURNING attempts`,
-    );
-    if (!owned) {
+    // this fail. (Leased ahead: the same statement, sent with the previous row's outcome.)
+    const attempts = ahead ? ahead.attempts : await leaseRow(prisma, row.id, claim, clock, leaseMs);
+    if (attempts === null) {
       result.skipped++;
       continue;
     }
-    const attempts = owned.attempts;
 
     const about = await resolveAbout(prisma, message?.about, residents);
     const log = {
@@ -310,14 +318,19 @@ export async function dispatchOutbox(
       };
     }
 
+    // The next row, when it is a message to send now, is leased in the statement that records this outcome: a
+    // round trip and a commit fewer per message, at the same moment as a lease of its own would be taken.
+    const next = rows[i + 1];
+    const record = async (attempt: Attempt) => {
+      const lease =
+        next && sendsNow(next) ? { id: next.id, claim, until: leaseUntil(clock, leaseMs) } : undefined;
+      const leased = await recordAttempt(prisma, row.id, attempt, lease);
+      if (lease) leasedAhead = { id: lease.id, attempts: leased };
+    };
+
     if ("sent" in outcome) {
       // Sent: from here on nothing may count as a failed send (that would send it again).
-      await recordAttempt(prisma, row.id, {
-        ...log,
-        status: "sent",
-        at: clock(),
-        providerRef: outcome.sent?.providerRef,
-      });
+      await record({ ...log, status: "sent", at: clock(), providerRef: outcome.sent?.providerRef });
       result.sent++;
       messagesSent.inc({ channel });
       continue;
@@ -332,14 +345,16 @@ export async function dispatchOutbox(
     const giveUp = outage ? waited >= OUTBOX_MAX_AGE_MS : error.permanent || attempts >= maxAttempts;
     const backoff = outage ? outageDelayMs(waited, random) : retryDelayMs(attempts, random);
     const delay = Math.min(RETRY_MAX_MS, Math.max(backoff, error.retryAfterMs ?? 0));
-    const next = new Date(at.getTime() + delay);
+    const retryAt = new Date(at.getTime() + delay);
     const text = redact(error.message, message?.to).slice(0, 500);
-    await recordAttempt(prisma, row.id, {
+    // Before the outcome is recorded: the channel's next message is then not leased with it.
+    if (!giveUp && error.unavailable) waitUntil.set(channel, retryAt);
+    await record({
       ...log,
       status: "failed",
       at,
       error: text,
-      ...(giveUp ? { failedAt: at } : { availableAt: next }),
+      ...(giveUp ? { failedAt: at } : { availableAt: retryAt }),
       attemptGivenBack: outage,
     });
     result.failed++;
@@ -352,7 +367,6 @@ export async function dispatchOutbox(
     } else {
       result.retrying++;
       messagesRetried.inc({ channel });
-      if (error.unavailable) waitUntil.set(channel, next);
     }
   }
   return result;
@@ -373,11 +387,17 @@ type Attempt = DeliveryAbout & {
  * both or neither): sent, or failed with when to try again (or given up), the try given back after an outage.
  * One statement, not a transaction of two model writes: every message a booking sends passes here, and the round
  * trips of BEGIN, two writes and COMMIT cost more than the send into the local mailbox (for the same reason it is a
- * hot statement, hub/db/hot.ts, as is the lease before the send).
+ * hot statement, hub/db/hot.ts). With `leaseAhead` the same statement also takes the next row's lease (leaseRow's
+ * statement) and returns its attempts, or null when that row is no longer this dispatcher's.
  */
-async function recordAttempt(prisma: PrismaClient, outboxId: bigint, a: Attempt): Promise<void> {
+async function recordAttempt(
+  prisma: PrismaClient,
+  outboxId: bigint,
+  a: Attempt,
+  leaseAhead?: { id: bigint; claim: Date; until: Date },
+): Promise<number | null> {
   const failed = a.status === "failed" ? a : undefined;
-  await hotRows(
+  const [leased] = await hotRows<{ attempts: number }>(
     prisma,
     Prisma.sql`${PLAN_CACHED}
     WITH marked AS (
@@ -388,15 +408,46 @@ async function recordAttempt(prisma: PrismaClient, outboxId: bigint, a: Attempt)
         attempts = attempts - ${failed?.attemptGivenBack ? 1 : 0}::int
       WHERE id = ${outboxId}::bigint
       RETURNING id
-    )
+    ), logged AS (
     INSERT INTO delivery (outbox_id, channel, to_masked, subject, resident_id, facility_id, municipality_code,
       status, error, provider_ref, attempted_at)
     SELECT id, ${a.channel}, ${a.toMasked}, ${a.subject}, ${a.residentId}::uuid, ${a.facilityId}::uuid,
       ${a.municipalityCode}, ${a.status}, ${failed?.error ?? null},
       ${a.status === "sent" ? (a.providerRef?.slice(0, 200) ?? null) : null}, ${a.at}::timestamp
-    FROM marked`,
+    FROM marked
+    ), leased AS (
+      ${leaseStatement(leaseAhead?.id ?? null, leaseAhead?.claim ?? null, leaseAhead?.until ?? null)}
+    )
+    SELECT attempts FROM leased`,
   );
+  return leased?.attempts ?? null;
 }
+
+/**
+ * Renews the batch's claim on a row for its send and counts the attempt; the attempts so far, or null when the row is
+ * no longer this dispatcher's (its claim lapsed and another took it over).
+ */
+async function leaseRow(
+  prisma: PrismaClient,
+  id: bigint,
+  claim: Date,
+  clock: () => Date,
+  leaseMs: number,
+): Promise<number | null> {
+  const [owned] = await hotRows<{ attempts: number }>(
+    prisma,
+    Prisma.sql`${PLAN_CACHED} ${leaseStatement(id, claim, leaseUntil(clock, leaseMs))}`,
+  );
+  return owned?.attempts ?? null;
+}
+
+const leaseUntil = (clock: () => Date, leaseMs: number) => new Date(clock().getTime() + leaseMs);
+
+/** The lease of leaseRow, also a step of recordAttempt's statement (where `id` may be null: no lease). */
+const leaseStatement = (id: bigint | null, claim: Date | null, until: Date | null) => Prisma.sql`
+  UPDATE outbox SET claimed_until = ${until}::timestamp, attempts = attempts + 1
+  WHERE id = ${id}::bigint AND claimed_until = ${claim}::timestamp AND dispatched_at IS NULL AND failed_at IS NULL
+  RETURNING attempts`;
 
 /**
  * Hands a job row to the queue (its id names the row, so a row queued twice runs once) and marks it dispatched;
