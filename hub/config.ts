@@ -137,6 +137,8 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** PostgreSQL: connections per hub process (default twice the cores plus one, hub/db/client.ts DEFAULT_POOL_SIZE). */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
 });
 
 export type Config = Omit<z.infer<typeof schema>, "SECRET_KEY" | "PUBLIC_URL"> & {

@@ -33,6 +33,7 @@ export async function createHub(config: Config, opts: HubOptions = {}): Promise<
       lockMs: config.DB_LOCK_TIMEOUT_MS,
       connectMs: config.DB_CONNECT_TIMEOUT_MS,
     },
+    poolSize: config.DB_POOL_SIZE,
   });
   return {
     config,
