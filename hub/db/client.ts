@@ -45,7 +45,8 @@ export type DbOptions = {
 };
 
 /**
- * Connections per hub process unless DB_POOL_SIZE says otherwise: twice the cores plus one, as Prisma's own default.
+ * Connections per hub process unless DB_POOL_SIZE says otherwise: twice the cores plus one (the rule of Prisma's own
+ * default, which counts physical cores).
  * More connections than the database's cores can run only make its backends contend: on the bench's 2-core machine
  * a pool of 20 cost 3.8–4.7 ms of CPU per hold against 2.9–3.0 ms with 4 to 6 (back to back), at the same or
  * better throughput and latency. Requests beyond the pool wait in the process for a connection (DB_CONNECT_TIMEOUT_MS).
